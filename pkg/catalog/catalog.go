@@ -1,0 +1,360 @@
+package catalog
+
+import (
+	"sort"
+	"strings"
+)
+
+// Type is the type of an input or output field.
+type Type string
+
+// The field types. Number covers integers and decimals; Any accepts every
+// value, including null.
+const (
+	// String is a text value.
+	String Type = "string"
+	// Number is a numeric value (integer or decimal).
+	Number Type = "number"
+	// Boolean is true or false.
+	Boolean Type = "boolean"
+	// Object is a map from string keys to values.
+	Object Type = "object"
+	// List is an ordered sequence of values.
+	List Type = "list"
+	// Any is a value of any type.
+	Any Type = "any"
+)
+
+// Valid reports whether t is one of the known field types.
+func (t Type) Valid() bool {
+	switch t {
+	case String, Number, Boolean, Object, List, Any:
+		return true
+	}
+	return false
+}
+
+// Field is one input or output field.
+type Field struct {
+	// Name is the field name as written in flows.
+	Name string `json:"name"`
+	// Type is the field's value type.
+	Type Type `json:"type"`
+	// Required is set on inputs a flow must provide; it is unused on outputs.
+	Required bool `json:"required,omitempty"`
+	// Description is a one-line explanation of the field.
+	Description string `json:"description,omitempty"`
+	// Fields lists the known sub-fields of an object, or of the items of a
+	// list of objects. It is not exhaustive: vendors return more.
+	Fields []Field `json:"fields,omitempty"`
+}
+
+// Effect says whether an action changes state in the target system.
+type Effect string
+
+const (
+	// Read actions only fetch data; they are safe in dry runs.
+	Read Effect = "read"
+	// Write actions change state in the target system.
+	Write Effect = "write"
+)
+
+// Call is the real vendor API call an action makes.
+//
+// Path is a template with {placeholders}. Every placeholder names an input
+// of the action or a value yielded by one of Lookups. Values are escaped for
+// their position (path segment, query value, LDAP filter value). A query
+// parameter whose placeholder names an optional input that was not given is
+// left out. For LDAP, Path is the search filter of a "search", or the DN of
+// the entry changed by a "modify" or "modifyDN". SMTP calls have no Method
+// or Path.
+type Call struct {
+	// Protocol is "http", "ldap" or "smtp".
+	Protocol string `json:"protocol"`
+	// Method is the HTTP method, the LDAP operation ("search", "modify",
+	// "modifyDN"), or empty for SMTP.
+	Method string `json:"method,omitempty"`
+	// Path is the vendor path template, e.g.
+	// /api/v1/users/{userId}/lifecycle/deactivate.
+	Path string `json:"path,omitempty"`
+	// Docs is the vendor documentation URL for the call, if known.
+	Docs string `json:"docs,omitempty"`
+	// Lookups are reads made, in order, before the call itself to resolve
+	// values that are not inputs (for example a vendor user id from an
+	// email address).
+	Lookups []LookupCall `json:"lookups,omitempty"`
+}
+
+// LookupCall is a preliminary read an action makes before its Call, with
+// the Call's protocol, to resolve values that are not inputs of the action.
+type LookupCall struct {
+	// Method is the HTTP method or LDAP operation of the read.
+	Method string `json:"method"`
+	// Path is the read's path template (or LDAP filter). Its placeholders
+	// name inputs of the action or values yielded by earlier lookups.
+	Path string `json:"path"`
+	// Yields names the values this read provides to later lookups and to
+	// the Call's Path and body.
+	Yields []string `json:"yields"`
+	// Docs is the vendor documentation URL for the read, if known.
+	Docs string `json:"docs,omitempty"`
+}
+
+// Action is one operation a connector offers to flows.
+type Action struct {
+	// Name is the action name as written in flows (connector.action).
+	Name string `json:"name"`
+	// Description is a one-line explanation of what the action does.
+	Description string `json:"description"`
+	// Effect says whether the action reads or writes; see EffectFor.
+	Effect Effect `json:"effect"`
+	// Idempotent is true when repeating the action with the same inputs
+	// leaves the target in the same state, so it is safe to retry.
+	Idempotent bool `json:"idempotent"`
+	// Inputs are the fields a flow may pass, in documentation order.
+	Inputs []Field `json:"inputs"`
+	// Outputs are the fields the action returns, in documentation order.
+	Outputs []Field `json:"outputs"`
+	// Call is the vendor API call the action makes.
+	Call Call `json:"call"`
+	// ReadMethods is used by the generic http.request action only: the
+	// values of the `method` input for which the action is a read
+	// (GET, HEAD).
+	ReadMethods []string `json:"readMethods,omitempty"`
+}
+
+// Connector describes one connector type and its actions.
+type Connector struct {
+	// Type is the connector type name used in jml.yaml and flows.
+	Type string `json:"type"`
+	// Description is a one-line explanation of the connector.
+	Description string `json:"description"`
+	// Auth lists the auth types accepted for this connector in jml.yaml:
+	// ssws, bearer, basic, oauth2, serviceAccount, ldapBind, smtp, none.
+	Auth []string `json:"auth"`
+	// DefaultBaseURL is the vendor's API base URL when it is the same for
+	// every customer; empty when each tenant has its own host.
+	DefaultBaseURL string `json:"defaultBaseURL,omitempty"`
+	// Actions are the connector's actions, sorted by name.
+	Actions []Action `json:"actions"`
+}
+
+// catalogue is built once at package initialisation and never modified;
+// only deep copies leave the package.
+var catalogue = build()
+
+// builders construct one connector each; see the per-type files.
+var builders = []func() Connector{
+	activeDirectory,
+	email,
+	github,
+	google,
+	httpConnector,
+	jira,
+	microsoft,
+	okta,
+	salesforce,
+	serviceNow,
+	slack,
+}
+
+func build() map[string]*Connector {
+	m := make(map[string]*Connector, len(builders))
+	for _, b := range builders {
+		c := b()
+		if c.Auth == nil {
+			c.Auth = []string{}
+		}
+		if c.Actions == nil {
+			c.Actions = []Action{}
+		}
+		for i := range c.Actions {
+			a := &c.Actions[i]
+			if a.Inputs == nil {
+				a.Inputs = []Field{}
+			}
+			if a.Outputs == nil {
+				a.Outputs = []Field{}
+			}
+		}
+		sort.SliceStable(c.Actions, func(i, j int) bool { return c.Actions[i].Name < c.Actions[j].Name })
+		m[c.Type] = &c
+	}
+	return m
+}
+
+// Types returns the connector type names, sorted.
+func Types() []string {
+	types := make([]string, 0, len(catalogue))
+	for t := range catalogue {
+		types = append(types, t)
+	}
+	sort.Strings(types)
+	return types
+}
+
+// Lookup returns the connector of the given type. The result is a fresh
+// deep copy that the caller owns and may modify.
+func Lookup(typ string) (*Connector, bool) {
+	c, ok := catalogue[typ]
+	if !ok {
+		return nil, false
+	}
+	cp := copyConnector(c)
+	return &cp, true
+}
+
+// All returns every connector, sorted by type. The results are fresh deep
+// copies that the caller owns and may modify.
+func All() []*Connector {
+	types := Types()
+	all := make([]*Connector, 0, len(types))
+	for _, t := range types {
+		cp := copyConnector(catalogue[t])
+		all = append(all, &cp)
+	}
+	return all
+}
+
+// Action returns the connector's action with the given name. The pointer
+// refers into c.
+func (c *Connector) Action(name string) (*Action, bool) {
+	for i := range c.Actions {
+		if c.Actions[i].Name == name {
+			return &c.Actions[i], true
+		}
+	}
+	return nil, false
+}
+
+// ActionNames returns the names of the connector's actions, sorted.
+func (c *Connector) ActionNames() []string {
+	names := make([]string, len(c.Actions))
+	for i, a := range c.Actions {
+		names[i] = a.Name
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Input returns the action's input with the given name. The pointer refers
+// into a.
+func (a *Action) Input(name string) (*Field, bool) {
+	return findField(a.Inputs, name)
+}
+
+// Output returns the action's output with the given name. The pointer
+// refers into a.
+func (a *Action) Output(name string) (*Field, bool) {
+	return findField(a.Outputs, name)
+}
+
+// EffectFor returns the action's effect when its `method` input is method.
+// It is a.Effect, except for actions with ReadMethods (http.request), which
+// are a Read for those methods (compared case-insensitively) and a Write
+// for any other.
+func (a *Action) EffectFor(method string) Effect {
+	if len(a.ReadMethods) == 0 {
+		return a.Effect
+	}
+	method = strings.TrimSpace(method)
+	for _, m := range a.ReadMethods {
+		if strings.EqualFold(m, method) {
+			return Read
+		}
+	}
+	return Write
+}
+
+// Placeholders returns the names of the {placeholders} in a path template,
+// in order of first appearance and without duplicates.
+func Placeholders(template string) []string {
+	var names []string
+	seen := map[string]bool{}
+	for rest := template; ; {
+		open := strings.IndexByte(rest, '{')
+		if open < 0 {
+			return names
+		}
+		end := strings.IndexByte(rest[open:], '}')
+		if end < 0 {
+			return names
+		}
+		name := rest[open+1 : open+end]
+		if name != "" && !seen[name] {
+			seen[name] = true
+			names = append(names, name)
+		}
+		rest = rest[open+end+1:]
+	}
+}
+
+func findField(fields []Field, name string) (*Field, bool) {
+	for i := range fields {
+		if fields[i].Name == name {
+			return &fields[i], true
+		}
+	}
+	return nil, false
+}
+
+func copyConnector(c *Connector) Connector {
+	cp := *c
+	cp.Auth = copyStrings(c.Auth)
+	cp.Actions = make([]Action, len(c.Actions))
+	for i, a := range c.Actions {
+		cp.Actions[i] = copyAction(a)
+	}
+	return cp
+}
+
+func copyAction(a Action) Action {
+	cp := a
+	cp.Inputs = copyFields(a.Inputs)
+	cp.Outputs = copyFields(a.Outputs)
+	cp.ReadMethods = copyStrings(a.ReadMethods)
+	if a.Call.Lookups != nil {
+		cp.Call.Lookups = make([]LookupCall, len(a.Call.Lookups))
+		for i, l := range a.Call.Lookups {
+			l.Yields = copyStrings(l.Yields)
+			cp.Call.Lookups[i] = l
+		}
+	}
+	return cp
+}
+
+func copyFields(fs []Field) []Field {
+	if fs == nil {
+		return nil
+	}
+	cp := make([]Field, len(fs))
+	for i, f := range fs {
+		f.Fields = copyFields(f.Fields)
+		cp[i] = f
+	}
+	return cp
+}
+
+func copyStrings(s []string) []string {
+	if s == nil {
+		return nil
+	}
+	return append(make([]string, 0, len(s)), s...)
+}
+
+// Helpers for writing the catalogue data.
+
+// reqIn is a required input field.
+func reqIn(name string, t Type, desc string, sub ...Field) Field {
+	return Field{Name: name, Type: t, Required: true, Description: desc, Fields: sub}
+}
+
+// optIn is an optional input field.
+func optIn(name string, t Type, desc string, sub ...Field) Field {
+	return Field{Name: name, Type: t, Description: desc, Fields: sub}
+}
+
+// out is an output field (or a sub-field).
+func out(name string, t Type, desc string, sub ...Field) Field {
+	return Field{Name: name, Type: t, Description: desc, Fields: sub}
+}

@@ -1,0 +1,467 @@
+package catalog
+
+import (
+	"encoding/json"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// spec is one row of the minimum catalogue contract. Inputs are
+// space-separated names; a trailing "?" marks an optional input.
+type spec struct {
+	typ, action string
+	effect      Effect
+	idempotent  bool
+	inputs      string
+	outputs     string
+}
+
+const (
+	r = Read
+	w = Write
+)
+
+var contract = []spec{
+	{"okta", "getUser", r, true, "userId", "id status profile"},
+	{"okta", "getManager", r, true, "userId", "id profile"},
+	{"okta", "listUserGroups", r, true, "userId", "groups"},
+	{"okta", "addUserToGroup", w, true, "userId groupId", ""},
+	{"okta", "removeUserFromGroup", w, true, "userId groupId", ""},
+	{"okta", "clearUserSessions", w, true, "userId oauthTokens? forgetDevices?", ""},
+	{"okta", "deactivateUser", w, true, "userId sendEmail?", ""},
+	{"okta", "suspendUser", w, true, "userId", ""},
+	{"okta", "unsuspendUser", w, true, "userId", ""},
+	{"okta", "updateUserProfile", w, true, "userId profile", ""},
+	{"okta", "listUsers", r, true, "search? filter?", "users"},
+
+	{"slack", "lookupUserByEmail", r, true, "email", "id email active"},
+	{"slack", "deactivateUser", w, true, "email", ""},
+	{"slack", "reactivateUser", w, true, "email", ""},
+	{"slack", "postMessage", w, true, "channel text", "ts"},
+	{"slack", "createUser", w, false, "email userName displayName", "id"},
+	{"slack", "inviteToChannel", w, true, "channel email", ""},
+
+	{"google", "getUser", r, true, "userKey", "primaryEmail suspended"},
+	{"google", "suspendUser", w, true, "userKey", ""},
+	{"google", "unsuspendUser", w, true, "userKey", ""},
+	{"google", "signOutUser", w, true, "userKey", ""},
+	{"google", "transferDrive", w, true, "fromUser toUser", "transferId"},
+	{"google", "addToGroup", w, true, "groupKey userKey", ""},
+	{"google", "removeFromGroup", w, true, "groupKey userKey", ""},
+
+	{"microsoft", "getUser", r, true, "userId", "id userPrincipalName accountEnabled"},
+	{"microsoft", "disableUser", w, true, "userId", ""},
+	{"microsoft", "revokeSignInSessions", w, true, "userId", ""},
+	{"microsoft", "removeLicenses", w, true, "userId skuIds?", ""},
+	{"microsoft", "addToGroup", w, true, "groupId userId", ""},
+	{"microsoft", "removeFromGroup", w, true, "groupId userId", ""},
+	{"microsoft", "assignLicense", w, true, "userId skuId", ""},
+
+	{"servicenow", "getRecord", r, true, "table sysId", "sys_id number fields"},
+	{"servicenow", "createRecord", w, false, "table fields", "sys_id number"},
+	{"servicenow", "updateRecord", w, true, "table sysId fields", ""},
+
+	{"salesforce", "freezeUser", w, true, "username", ""},
+	{"salesforce", "deactivateUser", w, true, "username", ""},
+	{"salesforce", "getUser", r, true, "username", "id isActive frozen"},
+
+	{"github", "getOrgMembership", r, true, "org username", "state role"},
+	{"github", "removeOrgMember", w, true, "org username", ""},
+
+	{"jira", "createIssue", w, false, "project issueType summary description?", "key"},
+
+	{"http", "request", w, false, "method path query? headers? body? expect?", "status headers body"},
+
+	{"activedirectory", "getUser", r, true, "sAMAccountName", "dn disabled groups"},
+	{"activedirectory", "disableAccount", w, true, "sAMAccountName", ""},
+	{"activedirectory", "enableAccount", w, true, "sAMAccountName", ""},
+	{"activedirectory", "addToGroup", w, true, "sAMAccountName groupDN", ""},
+	{"activedirectory", "removeFromGroup", w, true, "sAMAccountName groupDN", ""},
+	{"activedirectory", "moveToOU", w, true, "sAMAccountName ou", ""},
+
+	{"email", "send", w, false, "to subject body cc?", ""},
+}
+
+// protocols is the protocol every action of a connector type must use.
+var protocols = map[string]string{
+	"okta": "http", "slack": "http", "google": "http", "microsoft": "http",
+	"servicenow": "http", "salesforce": "http", "github": "http", "jira": "http",
+	"http": "http", "activedirectory": "ldap", "email": "smtp",
+}
+
+// fieldTypes fixes the type of fields named in the contract, wherever they
+// appear (inputs and outputs, any connector) unless typedIn narrows them.
+var fieldTypes = map[string]Type{
+	"userId": String, "groupId": String, "email": String, "channel": String,
+	"text": String, "userName": String, "displayName": String, "userKey": String,
+	"groupKey": String, "fromUser": String, "toUser": String, "skuId": String,
+	"table": String, "sysId": String, "username": String, "org": String,
+	"project": String, "issueType": String, "summary": String, "description": String,
+	"method": String, "path": String, "sAMAccountName": String, "groupDN": String,
+	"ou": String, "to": String, "subject": String, "cc": String, "search": String,
+	"filter": String, "id": String, "ts": String, "transferId": String,
+	"primaryEmail": String, "userPrincipalName": String, "sys_id": String,
+	"number": String, "state": String, "role": String, "key": String, "dn": String,
+
+	"oauthTokens": Boolean, "forgetDevices": Boolean, "sendEmail": Boolean,
+	"active": Boolean, "suspended": Boolean, "accountEnabled": Boolean,
+	"isActive": Boolean, "frozen": Boolean, "disabled": Boolean,
+
+	"profile": Object, "fields": Object, "headers": Object, "query": Object,
+	"skuIds": List, "groups": List, "users": List,
+}
+
+// typedIn holds contract types that only apply within one connector type.
+var typedIn = map[string]map[string]Type{
+	"http":  {"status": Number, "body": Any},
+	"okta":  {"status": String},
+	"email": {"body": String},
+}
+
+func mustLookup(t *testing.T, typ string) *Connector {
+	t.Helper()
+	c, ok := Lookup(typ)
+	if !ok {
+		t.Fatalf("Lookup(%q): connector type missing", typ)
+	}
+	return c
+}
+
+func TestContract(t *testing.T) {
+	for _, s := range contract {
+		t.Run(s.typ+"."+s.action, func(t *testing.T) {
+			c := mustLookup(t, s.typ)
+			a, ok := c.Action(s.action)
+			if !ok {
+				t.Fatalf("action %s.%s missing", s.typ, s.action)
+			}
+			if a.Effect != s.effect {
+				t.Errorf("Effect = %q, want %q", a.Effect, s.effect)
+			}
+			if a.Idempotent != s.idempotent {
+				t.Errorf("Idempotent = %v, want %v", a.Idempotent, s.idempotent)
+			}
+			for _, in := range strings.Fields(s.inputs) {
+				name, optional := strings.CutSuffix(in, "?")
+				f, ok := a.Input(name)
+				if !ok {
+					t.Errorf("input %q missing", name)
+					continue
+				}
+				if f.Required == optional {
+					t.Errorf("input %q: Required = %v, want %v", name, f.Required, !optional)
+				}
+			}
+			for _, name := range strings.Fields(s.outputs) {
+				if _, ok := a.Output(name); !ok {
+					t.Errorf("output %q missing", name)
+				}
+			}
+			if want := protocols[s.typ]; a.Call.Protocol != want {
+				t.Errorf("Call.Protocol = %q, want %q", a.Call.Protocol, want)
+			}
+		})
+	}
+}
+
+func TestFieldTypes(t *testing.T) {
+	for _, c := range All() {
+		for _, a := range c.Actions {
+			check := func(kind string, fs []Field) {
+				for _, f := range fs {
+					want, ok := typedIn[c.Type][f.Name]
+					if !ok {
+						want, ok = fieldTypes[f.Name]
+					}
+					if ok && f.Type != want {
+						t.Errorf("%s.%s %s %q: type %q, want %q", c.Type, a.Name, kind, f.Name, f.Type, want)
+					}
+				}
+			}
+			check("input", a.Inputs)
+			check("output", a.Outputs)
+		}
+	}
+}
+
+// checkFields checks that every field, at any depth, is well formed.
+func checkFields(t *testing.T, where string, fs []Field, output bool) {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, f := range fs {
+		at := where + "." + f.Name
+		switch {
+		case f.Name == "":
+			t.Errorf("%s: field with empty name", where)
+		case seen[f.Name]:
+			t.Errorf("%s: duplicate field", at)
+		}
+		seen[f.Name] = true
+		if !f.Type.Valid() {
+			t.Errorf("%s: invalid type %q", at, f.Type)
+		}
+		if strings.TrimSpace(f.Description) == "" {
+			t.Errorf("%s: empty description", at)
+		}
+		if output && f.Required {
+			t.Errorf("%s: output marked required", at)
+		}
+		if len(f.Fields) > 0 && f.Type != Object && f.Type != List {
+			t.Errorf("%s: sub-fields on a %s field", at, f.Type)
+		}
+		checkFields(t, at, f.Fields, true)
+	}
+}
+
+func TestActionsWellFormed(t *testing.T) {
+	for _, c := range All() {
+		if strings.TrimSpace(c.Description) == "" {
+			t.Errorf("%s: empty connector description", c.Type)
+		}
+		if len(c.Auth) == 0 {
+			t.Errorf("%s: no auth types", c.Type)
+		}
+		if len(c.Actions) == 0 {
+			t.Errorf("%s: no actions", c.Type)
+		}
+		for _, a := range c.Actions {
+			id := c.Type + "." + a.Name
+			if strings.TrimSpace(a.Description) == "" {
+				t.Errorf("%s: empty description", id)
+			}
+			if a.Effect != Read && a.Effect != Write {
+				t.Errorf("%s: invalid effect %q", id, a.Effect)
+			}
+			if a.Effect == Read && !a.Idempotent {
+				t.Errorf("%s: read action not idempotent", id)
+			}
+			checkFields(t, id+" input", a.Inputs, false)
+			checkFields(t, id+" output", a.Outputs, true)
+
+			call := a.Call
+			switch call.Protocol {
+			case "http":
+				if call.Method == "" {
+					t.Errorf("%s: http call without method", id)
+				}
+				if !strings.HasPrefix(call.Path, "/") {
+					t.Errorf("%s: http path %q does not start with /", id, call.Path)
+				}
+			case "ldap":
+				switch call.Method {
+				case "search", "modify", "modifyDN":
+				default:
+					t.Errorf("%s: invalid LDAP operation %q", id, call.Method)
+				}
+				if call.Path == "" {
+					t.Errorf("%s: ldap call without filter or DN", id)
+				}
+			case "smtp":
+				if call.Method != "" || call.Path != "" {
+					t.Errorf("%s: smtp call with method or path", id)
+				}
+			default:
+				t.Errorf("%s: invalid protocol %q", id, call.Protocol)
+			}
+			if call.Docs != "" && !strings.HasPrefix(call.Docs, "https://") {
+				t.Errorf("%s: docs URL %q is not https", id, call.Docs)
+			}
+
+			// Every placeholder names an input or a lookup yield.
+			known := map[string]bool{}
+			for _, f := range a.Inputs {
+				known[f.Name] = true
+			}
+			for i, l := range call.Lookups {
+				if l.Method == "" || l.Path == "" || len(l.Yields) == 0 {
+					t.Errorf("%s: lookup %d needs method, path and yields", id, i)
+				}
+				if call.Protocol == "http" && !strings.HasPrefix(l.Path, "/") {
+					t.Errorf("%s: lookup path %q does not start with /", id, l.Path)
+				}
+				for _, p := range Placeholders(l.Path) {
+					if !known[p] {
+						t.Errorf("%s: lookup %d placeholder {%s} is not an input or earlier yield", id, i, p)
+					}
+				}
+				for _, y := range l.Yields {
+					known[y] = true
+				}
+			}
+			for _, p := range Placeholders(call.Path) {
+				if !known[p] {
+					t.Errorf("%s: path placeholder {%s} is not an input or lookup yield", id, p)
+				}
+			}
+			if p := Placeholders(call.Method); len(p) > 0 {
+				for _, name := range p {
+					if _, ok := a.Input(name); !ok {
+						t.Errorf("%s: method placeholder {%s} is not an input", id, name)
+					}
+				}
+			}
+			if len(a.ReadMethods) > 0 {
+				if _, ok := a.Input("method"); !ok {
+					t.Errorf("%s: ReadMethods without a method input", id)
+				}
+			}
+		}
+	}
+}
+
+func TestActionsSortedAndUnique(t *testing.T) {
+	for _, c := range All() {
+		names := make([]string, len(c.Actions))
+		for i, a := range c.Actions {
+			names[i] = a.Name
+		}
+		if !sort.StringsAreSorted(names) {
+			t.Errorf("%s: actions not sorted: %v", c.Type, names)
+		}
+		for i := 1; i < len(names); i++ {
+			if names[i] == names[i-1] {
+				t.Errorf("%s: duplicate action %q", c.Type, names[i])
+			}
+		}
+		if got := c.ActionNames(); strings.Join(got, ",") != strings.Join(names, ",") {
+			t.Errorf("%s: ActionNames() = %v, want %v", c.Type, got, names)
+		}
+	}
+}
+
+func TestTypesAndAll(t *testing.T) {
+	types := Types()
+	if !sort.StringsAreSorted(types) {
+		t.Errorf("Types() not sorted: %v", types)
+	}
+	for i := 1; i < len(types); i++ {
+		if types[i] == types[i-1] {
+			t.Errorf("duplicate type %q", types[i])
+		}
+	}
+	for typ := range protocols {
+		if _, ok := Lookup(typ); !ok {
+			t.Errorf("type %q missing", typ)
+		}
+	}
+	all := All()
+	if len(all) != len(types) {
+		t.Fatalf("len(All()) = %d, want %d", len(all), len(types))
+	}
+	for i, c := range all {
+		if c.Type != types[i] {
+			t.Errorf("All()[%d].Type = %q, want %q", i, c.Type, types[i])
+		}
+	}
+	if _, ok := Lookup("nosuch"); ok {
+		t.Error(`Lookup("nosuch") succeeded`)
+	}
+	c := mustLookup(t, "okta")
+	if _, ok := c.Action("nosuch"); ok {
+		t.Error(`Action("nosuch") succeeded`)
+	}
+	a, _ := c.Action("getUser")
+	if _, ok := a.Input("nosuch"); ok {
+		t.Error(`Input("nosuch") succeeded`)
+	}
+	if _, ok := a.Output("nosuch"); ok {
+		t.Error(`Output("nosuch") succeeded`)
+	}
+}
+
+func TestEffectFor(t *testing.T) {
+	req, ok := mustLookup(t, "http").Action("request")
+	if !ok {
+		t.Fatal("http.request missing")
+	}
+	for method, want := range map[string]Effect{
+		"GET": Read, "HEAD": Read, "get": Read, " head ": Read,
+		"POST": Write, "PUT": Write, "PATCH": Write, "DELETE": Write, "": Write,
+	} {
+		if got := req.EffectFor(method); got != want {
+			t.Errorf("http.request EffectFor(%q) = %q, want %q", method, got, want)
+		}
+	}
+	get, _ := mustLookup(t, "okta").Action("getUser")
+	deact, _ := mustLookup(t, "okta").Action("deactivateUser")
+	for _, m := range []string{"", "GET", "POST"} {
+		if got := get.EffectFor(m); got != Read {
+			t.Errorf("okta.getUser EffectFor(%q) = %q, want read", m, got)
+		}
+		if got := deact.EffectFor(m); got != Write {
+			t.Errorf("okta.deactivateUser EffectFor(%q) = %q, want write", m, got)
+		}
+	}
+}
+
+func TestCopiesAreIndependent(t *testing.T) {
+	c := mustLookup(t, "okta")
+	c.Type = "changed"
+	c.Auth[0] = "changed"
+	a, _ := c.Action("listUserGroups")
+	a.Name = "changed"
+	a.Outputs[0].Fields[0].Name = "changed"
+	c.Actions = nil
+
+	h := mustLookup(t, "http")
+	r, _ := h.Action("request")
+	r.ReadMethods[0] = "POST"
+	g := mustLookup(t, "slack")
+	d, _ := g.Action("deactivateUser")
+	d.Call.Lookups[0].Yields[0] = "changed"
+
+	fresh := mustLookup(t, "okta")
+	if fresh.Type != "okta" || fresh.Auth[0] == "changed" {
+		t.Error("modifying a Lookup result changed the catalogue")
+	}
+	fa, ok := fresh.Action("listUserGroups")
+	if !ok || fa.Outputs[0].Fields[0].Name != "id" {
+		t.Error("modifying nested fields of a Lookup result changed the catalogue")
+	}
+	fr, _ := mustLookup(t, "http").Action("request")
+	if fr.EffectFor("GET") != Read {
+		t.Error("modifying ReadMethods of a Lookup result changed the catalogue")
+	}
+	fd, _ := mustLookup(t, "slack").Action("deactivateUser")
+	if fd.Call.Lookups[0].Yields[0] != "id" {
+		t.Error("modifying lookup yields of a Lookup result changed the catalogue")
+	}
+}
+
+func TestPlaceholders(t *testing.T) {
+	for tmpl, want := range map[string]string{
+		"":              "",
+		"/api/v1/users": "",
+		"/api/v1/groups/{groupId}/users/{userId}": "groupId,userId",
+		"/a/{x}?q={y}&r={x}":                      "x,y",
+		"/v1.0/groups/{groupId}/members/$ref":     "groupId",
+		"{}{unterminated":                         "",
+		"(sAMAccountName={sAMAccountName})":       "sAMAccountName",
+	} {
+		if got := strings.Join(Placeholders(tmpl), ","); got != want {
+			t.Errorf("Placeholders(%q) = %q, want %q", tmpl, got, want)
+		}
+	}
+}
+
+func TestJSON(t *testing.T) {
+	b, err := json.Marshal(All())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back []*Connector
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if len(back) != len(Types()) {
+		t.Fatalf("round trip: %d connectors, want %d", len(back), len(Types()))
+	}
+	// Actions without inputs or outputs render as [], not null.
+	if strings.Contains(string(b), `"inputs":null`) || strings.Contains(string(b), `"outputs":null`) {
+		t.Error("JSON contains null inputs or outputs")
+	}
+	if !strings.Contains(string(b), `"readMethods":["GET","HEAD"]`) {
+		t.Error("JSON lacks http.request readMethods")
+	}
+}

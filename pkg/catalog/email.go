@@ -1,0 +1,28 @@
+package catalog
+
+func email() Connector {
+	return Connector{
+		Type:        "email",
+		Description: "Email over SMTP (with STARTTLS or implicit TLS).",
+		Auth:        []string{"smtp", "none"},
+		Actions: []Action{
+			{
+				Name:        "send",
+				Description: "Send a plain-text email message.",
+				Effect:      Write,
+				Idempotent:  false,
+				Inputs: []Field{
+					reqIn("to", String, "Recipient address; separate several addresses with commas."),
+					reqIn("subject", String, "Subject line."),
+					reqIn("body", String, "Plain-text message body."),
+					optIn("cc", String, "Carbon-copy address; separate several addresses with commas."),
+					optIn("from", String, "Sender address (default: the connection's from address)."),
+				},
+				Outputs: []Field{
+					out("messageId", String, "Message-ID header of the sent message."),
+				},
+				Call: Call{Protocol: "smtp", Docs: "https://www.rfc-editor.org/rfc/rfc5321"},
+			},
+		},
+	}
+}

@@ -1,0 +1,108 @@
+package catalog
+
+const googleDirectoryDocs = "https://developers.google.com/admin-sdk/directory/reference/rest/v1/"
+
+func googleUserKey(desc string) Field { return reqIn("userKey", String, desc) }
+
+const googleUserKeyDesc = "Primary email address, alias email address, or unique user ID."
+
+func google() Connector {
+	return Connector{
+		Type:           "google",
+		Description:    "Google Workspace Admin SDK: Directory API users and groups, Data Transfer API.",
+		Auth:           []string{"serviceAccount", "oauth2"},
+		DefaultBaseURL: "https://admin.googleapis.com",
+		Actions: []Action{
+			{
+				Name:        "getUser",
+				Description: "Fetch a Google Workspace user.",
+				Effect:      Read,
+				Idempotent:  true,
+				Inputs:      []Field{googleUserKey(googleUserKeyDesc)},
+				Outputs: []Field{
+					out("id", String, "Unique Google user ID."),
+					out("primaryEmail", String, "User's primary email address."),
+					out("suspended", Boolean, "Whether the user is suspended."),
+					out("orgUnitPath", String, "Organizational unit path, e.g. /Sales."),
+					out("isAdmin", Boolean, "Whether the user is a super administrator."),
+					out("name", Object, "User's name.",
+						out("givenName", String, "Given name."),
+						out("familyName", String, "Family name."),
+						out("fullName", String, "Full name."),
+					),
+				},
+				Call: Call{Protocol: "http", Method: "GET", Path: "/admin/directory/v1/users/{userKey}", Docs: googleDirectoryDocs + "users/get"},
+			},
+			{
+				Name:        "suspendUser",
+				Description: "Suspend the user (users.update with suspended=true).",
+				Effect:      Write,
+				Idempotent:  true,
+				Inputs:      []Field{googleUserKey(googleUserKeyDesc)},
+				Call:        Call{Protocol: "http", Method: "PUT", Path: "/admin/directory/v1/users/{userKey}", Docs: googleDirectoryDocs + "users/update"},
+			},
+			{
+				Name:        "unsuspendUser",
+				Description: "Lift the user's suspension (users.update with suspended=false).",
+				Effect:      Write,
+				Idempotent:  true,
+				Inputs:      []Field{googleUserKey(googleUserKeyDesc)},
+				Call:        Call{Protocol: "http", Method: "PUT", Path: "/admin/directory/v1/users/{userKey}", Docs: googleDirectoryDocs + "users/update"},
+			},
+			{
+				Name:        "signOutUser",
+				Description: "Sign the user out of all web and device sessions and reset sign-in cookies.",
+				Effect:      Write,
+				Idempotent:  true,
+				Inputs:      []Field{googleUserKey(googleUserKeyDesc)},
+				Call:        Call{Protocol: "http", Method: "POST", Path: "/admin/directory/v1/users/{userKey}/signOut", Docs: googleDirectoryDocs + "users/signOut"},
+			},
+			{
+				Name:        "transferDrive",
+				Description: "Transfer ownership of the user's Google Drive files to another user.",
+				Effect:      Write,
+				Idempotent:  true,
+				Inputs: []Field{
+					reqIn("fromUser", String, "Current owner: primary email or unique user ID."),
+					reqIn("toUser", String, "New owner: primary email or unique user ID."),
+					optIn("privacyLevels", List, "Files to transfer: SHARED, PRIVATE or both (default both)."),
+				},
+				Outputs: []Field{
+					out("transferId", String, "ID of the data transfer request."),
+					out("status", String, "Overall transfer status, e.g. inProgress or completed."),
+				},
+				Call: Call{
+					Protocol: "http", Method: "POST", Path: "/admin/datatransfer/v1/transfers",
+					Docs: "https://developers.google.com/workspace/admin/data-transfer/reference/rest/v1/transfers/insert",
+					Lookups: []LookupCall{
+						{Method: "GET", Path: "/admin/directory/v1/users/{fromUser}", Yields: []string{"oldOwnerUserId"}, Docs: googleDirectoryDocs + "users/get"},
+						{Method: "GET", Path: "/admin/directory/v1/users/{toUser}", Yields: []string{"newOwnerUserId"}, Docs: googleDirectoryDocs + "users/get"},
+						{Method: "GET", Path: "/admin/datatransfer/v1/applications", Yields: []string{"applicationId"}},
+					},
+				},
+			},
+			{
+				Name:        "addToGroup",
+				Description: "Add the user to a Google group (no-op if already a member).",
+				Effect:      Write,
+				Idempotent:  true,
+				Inputs: []Field{
+					reqIn("groupKey", String, "Group email address, alias, or unique group ID."),
+					googleUserKey("Email address or unique ID of the user to add."),
+				},
+				Call: Call{Protocol: "http", Method: "POST", Path: "/admin/directory/v1/groups/{groupKey}/members", Docs: googleDirectoryDocs + "members/insert"},
+			},
+			{
+				Name:        "removeFromGroup",
+				Description: "Remove the user from a Google group (no-op if not a member).",
+				Effect:      Write,
+				Idempotent:  true,
+				Inputs: []Field{
+					reqIn("groupKey", String, "Group email address, alias, or unique group ID."),
+					googleUserKey("Email address, alias, or unique ID of the member to remove."),
+				},
+				Call: Call{Protocol: "http", Method: "DELETE", Path: "/admin/directory/v1/groups/{groupKey}/members/{userKey}", Docs: googleDirectoryDocs + "members/delete"},
+			},
+		},
+	}
+}

@@ -1,0 +1,105 @@
+package catalog
+
+const graphDocs = "https://learn.microsoft.com/en-us/graph/api/"
+
+func graphUserID() Field {
+	return reqIn("userId", String, "Microsoft Entra user object ID or userPrincipalName.")
+}
+
+func microsoft() Connector {
+	return Connector{
+		Type:           "microsoft",
+		Description:    "Microsoft Graph v1.0: Entra ID users, licenses and group memberships.",
+		Auth:           []string{"oauth2", "bearer"},
+		DefaultBaseURL: "https://graph.microsoft.com",
+		Actions: []Action{
+			{
+				Name:        "getUser",
+				Description: "Fetch a Microsoft Entra ID user.",
+				Effect:      Read,
+				Idempotent:  true,
+				Inputs:      []Field{graphUserID()},
+				Outputs: []Field{
+					out("id", String, "User object ID."),
+					out("userPrincipalName", String, "User principal name (sign-in name)."),
+					out("accountEnabled", Boolean, "Whether the account can sign in."),
+					out("displayName", String, "Display name."),
+					out("mail", String, "Primary SMTP address."),
+				},
+				Call: Call{Protocol: "http", Method: "GET",
+					Path: "/v1.0/users/{userId}?$select=id,userPrincipalName,accountEnabled,displayName,mail",
+					Docs: graphDocs + "user-get"},
+			},
+			{
+				Name:        "disableUser",
+				Description: "Block sign-in by setting accountEnabled to false.",
+				Effect:      Write,
+				Idempotent:  true,
+				Inputs:      []Field{graphUserID()},
+				Call:        Call{Protocol: "http", Method: "PATCH", Path: "/v1.0/users/{userId}", Docs: graphDocs + "user-update"},
+			},
+			{
+				Name:        "revokeSignInSessions",
+				Description: "Invalidate the user's refresh tokens and session cookies.",
+				Effect:      Write,
+				Idempotent:  true,
+				Inputs:      []Field{graphUserID()},
+				Call: Call{Protocol: "http", Method: "POST", Path: "/v1.0/users/{userId}/revokeSignInSessions",
+					Docs: graphDocs + "user-revokesigninsessions"},
+			},
+			{
+				Name:        "removeLicenses",
+				Description: "Remove directly assigned licenses from the user; all of them when skuIds is omitted.",
+				Effect:      Write,
+				Idempotent:  true,
+				Inputs: []Field{
+					graphUserID(),
+					optIn("skuIds", List, "SKU IDs (GUIDs) of the licenses to remove; default all assigned licenses."),
+				},
+				Call: Call{
+					Protocol: "http", Method: "POST", Path: "/v1.0/users/{userId}/assignLicense", Docs: graphDocs + "user-assignlicense",
+					Lookups: []LookupCall{{
+						Method: "GET",
+						Path:   "/v1.0/users/{userId}/licenseDetails",
+						Yields: []string{"skuIds"},
+						Docs:   graphDocs + "user-list-licensedetails",
+					}},
+				},
+			},
+			{
+				Name:        "assignLicense",
+				Description: "Assign a license (SKU) to the user.",
+				Effect:      Write,
+				Idempotent:  true,
+				Inputs: []Field{
+					graphUserID(),
+					reqIn("skuId", String, "SKU ID (GUID) of the license to assign."),
+					optIn("disabledPlans", List, "Service plan IDs (GUIDs) to disable within the license."),
+				},
+				Call: Call{Protocol: "http", Method: "POST", Path: "/v1.0/users/{userId}/assignLicense", Docs: graphDocs + "user-assignlicense"},
+			},
+			{
+				Name:        "addToGroup",
+				Description: "Add the user to a security or Microsoft 365 group (no-op if already a member).",
+				Effect:      Write,
+				Idempotent:  true,
+				Inputs: []Field{
+					reqIn("groupId", String, "Group object ID."),
+					graphUserID(),
+				},
+				Call: Call{Protocol: "http", Method: "POST", Path: "/v1.0/groups/{groupId}/members/$ref", Docs: graphDocs + "group-post-members"},
+			},
+			{
+				Name:        "removeFromGroup",
+				Description: "Remove the user from a group (no-op if not a member).",
+				Effect:      Write,
+				Idempotent:  true,
+				Inputs: []Field{
+					reqIn("groupId", String, "Group object ID."),
+					reqIn("userId", String, "User object ID of the member to remove."),
+				},
+				Call: Call{Protocol: "http", Method: "DELETE", Path: "/v1.0/groups/{groupId}/members/{userId}/$ref", Docs: graphDocs + "group-delete-members"},
+			},
+		},
+	}
+}

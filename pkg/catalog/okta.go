@@ -1,0 +1,187 @@
+package catalog
+
+const (
+	oktaUsersDocs     = "https://developer.okta.com/docs/reference/api/users/"
+	oktaGroupsDocs    = "https://developer.okta.com/docs/reference/api/groups/"
+	oktaLifecycleDocs = "https://developer.okta.com/docs/api/openapi/okta-management/management/tags/userlifecycle/other/"
+)
+
+func oktaUserID() Field {
+	return reqIn("userId", String, "Okta user ID, login, or unambiguous login shortname.")
+}
+
+func oktaProfile(desc string) Field {
+	return out("profile", Object, desc,
+		out("login", String, "Unique login, usually an email address."),
+		out("email", String, "Primary email address."),
+		out("firstName", String, "Given name."),
+		out("lastName", String, "Family name."),
+		out("displayName", String, "Name suitable for display."),
+		out("department", String, "Department."),
+		out("title", String, "Job title."),
+		out("managerId", String, "Manager identifier as stored in the profile."),
+	)
+}
+
+func oktaUserOutputs(what string) []Field {
+	return []Field{
+		out("id", String, "Okta user ID of the "+what+"."),
+		out("status", String, "Lifecycle status: STAGED, PROVISIONED, ACTIVE, RECOVERY, LOCKED_OUT, PASSWORD_EXPIRED, SUSPENDED or DEPROVISIONED."),
+		oktaProfile("Profile attributes of the " + what + "."),
+	}
+}
+
+func okta() Connector {
+	return Connector{
+		Type:        "okta",
+		Description: "Okta Management API: users, group memberships, sessions and user lifecycle.",
+		Auth:        []string{"ssws", "oauth2", "bearer"},
+		Actions: []Action{
+			{
+				Name:        "getUser",
+				Description: "Fetch an Okta user by ID or login.",
+				Effect:      Read,
+				Idempotent:  true,
+				Inputs:      []Field{oktaUserID()},
+				Outputs:     oktaUserOutputs("user"),
+				Call:        Call{Protocol: "http", Method: "GET", Path: "/api/v1/users/{userId}", Docs: oktaUsersDocs},
+			},
+			{
+				Name:        "getManager",
+				Description: "Fetch the user's manager through the `manager` linked-object relationship.",
+				Effect:      Read,
+				Idempotent:  true,
+				Inputs:      []Field{oktaUserID()},
+				Outputs: []Field{
+					out("id", String, "Okta user ID of the manager."),
+					oktaProfile("Profile attributes of the manager."),
+				},
+				Call: Call{
+					Protocol: "http", Method: "GET", Path: "/api/v1/users/{managerId}", Docs: oktaUsersDocs,
+					Lookups: []LookupCall{{
+						Method: "GET",
+						Path:   "/api/v1/users/{userId}/linkedObjects/manager",
+						Yields: []string{"managerId"},
+						Docs:   "https://developer.okta.com/docs/api/openapi/okta-management/management/tags/userlinkedobject",
+					}},
+				},
+			},
+			{
+				Name:        "listUserGroups",
+				Description: "List the groups the user is a member of.",
+				Effect:      Read,
+				Idempotent:  true,
+				Inputs:      []Field{oktaUserID()},
+				Outputs: []Field{
+					out("groups", List, "Groups the user belongs to.",
+						out("id", String, "Okta group ID."),
+						out("type", String, "Group type: OKTA_GROUP, APP_GROUP or BUILT_IN."),
+						out("profile", Object, "Group profile.",
+							out("name", String, "Group name."),
+							out("description", String, "Group description."),
+						),
+					),
+				},
+				Call: Call{Protocol: "http", Method: "GET", Path: "/api/v1/users/{userId}/groups",
+					Docs: "https://developer.okta.com/docs/api/openapi/okta-management/management/tags/userresources/other/listusergroups"},
+			},
+			{
+				Name:        "addUserToGroup",
+				Description: "Add the user to an Okta group (no-op if already a member).",
+				Effect:      Write,
+				Idempotent:  true,
+				Inputs: []Field{
+					oktaUserID(),
+					reqIn("groupId", String, "Okta group ID (OKTA_GROUP type)."),
+				},
+				Call: Call{Protocol: "http", Method: "PUT", Path: "/api/v1/groups/{groupId}/users/{userId}", Docs: oktaGroupsDocs},
+			},
+			{
+				Name:        "removeUserFromGroup",
+				Description: "Remove the user from an Okta group (no-op if not a member).",
+				Effect:      Write,
+				Idempotent:  true,
+				Inputs: []Field{
+					oktaUserID(),
+					reqIn("groupId", String, "Okta group ID (OKTA_GROUP type)."),
+				},
+				Call: Call{Protocol: "http", Method: "DELETE", Path: "/api/v1/groups/{groupId}/users/{userId}", Docs: oktaGroupsDocs},
+			},
+			{
+				Name:        "clearUserSessions",
+				Description: "Revoke all of the user's Okta sessions, optionally with OAuth tokens and remembered devices.",
+				Effect:      Write,
+				Idempotent:  true,
+				Inputs: []Field{
+					oktaUserID(),
+					optIn("oauthTokens", Boolean, "Also revoke OpenID Connect and OAuth refresh and access tokens issued to the user."),
+					optIn("forgetDevices", Boolean, "Also forget the user's remembered devices and factors."),
+				},
+				Call: Call{Protocol: "http", Method: "DELETE",
+					Path: "/api/v1/users/{userId}/sessions?oauthTokens={oauthTokens}&forgetDevices={forgetDevices}",
+					Docs: oktaUsersDocs},
+			},
+			{
+				Name:        "deactivateUser",
+				Description: "Deactivate (deprovision) the user; destructive, unassigns all apps.",
+				Effect:      Write,
+				Idempotent:  true,
+				Inputs: []Field{
+					oktaUserID(),
+					optIn("sendEmail", Boolean, "Send a deactivation email to the admin."),
+				},
+				Call: Call{Protocol: "http", Method: "POST",
+					Path: "/api/v1/users/{userId}/lifecycle/deactivate?sendEmail={sendEmail}",
+					Docs: oktaLifecycleDocs + "deactivateuser"},
+			},
+			{
+				Name:        "suspendUser",
+				Description: "Suspend an active user; group and app assignments are kept.",
+				Effect:      Write,
+				Idempotent:  true,
+				Inputs:      []Field{oktaUserID()},
+				Call:        Call{Protocol: "http", Method: "POST", Path: "/api/v1/users/{userId}/lifecycle/suspend", Docs: oktaUsersDocs},
+			},
+			{
+				Name:        "unsuspendUser",
+				Description: "Return a suspended user to ACTIVE.",
+				Effect:      Write,
+				Idempotent:  true,
+				Inputs:      []Field{oktaUserID()},
+				Call: Call{Protocol: "http", Method: "POST", Path: "/api/v1/users/{userId}/lifecycle/unsuspend",
+					Docs: oktaLifecycleDocs + "unsuspenduser"},
+			},
+			{
+				Name:        "updateUserProfile",
+				Description: "Partially update the user's profile; attributes not given keep their value.",
+				Effect:      Write,
+				Idempotent:  true,
+				Inputs: []Field{
+					oktaUserID(),
+					reqIn("profile", Object, "Profile attributes to set, e.g. {department: Sales, title: Manager}."),
+				},
+				Outputs: oktaUserOutputs("updated user"),
+				Call:    Call{Protocol: "http", Method: "POST", Path: "/api/v1/users/{userId}", Docs: oktaUsersDocs},
+			},
+			{
+				Name:        "listUsers",
+				Description: "List users, optionally narrowed by a search or filter expression.",
+				Effect:      Read,
+				Idempotent:  true,
+				Inputs: []Field{
+					optIn("search", String, `Okta search expression, e.g. profile.department eq "Engineering".`),
+					optIn("filter", String, `Okta filter expression, e.g. status eq "ACTIVE".`),
+					optIn("limit", Number, "Maximum number of users to return."),
+				},
+				Outputs: []Field{
+					out("users", List, "Matching users.",
+						out("id", String, "Okta user ID."),
+						out("status", String, "Lifecycle status."),
+						oktaProfile("Profile attributes."),
+					),
+				},
+				Call: Call{Protocol: "http", Method: "GET", Path: "/api/v1/users?search={search}&filter={filter}&limit={limit}", Docs: oktaUsersDocs},
+			},
+		},
+	}
+}

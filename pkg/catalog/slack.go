@@ -1,0 +1,109 @@
+package catalog
+
+const (
+	slackSCIMDocs = "https://docs.slack.dev/reference/scim-api/scim-api-2"
+	slackMethods  = "https://docs.slack.dev/reference/methods/"
+)
+
+func slackEmail(desc string) Field { return reqIn("email", String, desc) }
+
+// slackSCIMLookup resolves the SCIM user id (the Slack user ID) from an email.
+func slackSCIMLookup() LookupCall {
+	return LookupCall{
+		Method: "GET",
+		Path:   `/scim/v2/Users?filter=email eq "{email}"`,
+		Yields: []string{"id"},
+		Docs:   slackSCIMDocs,
+	}
+}
+
+func slack() Connector {
+	return Connector{
+		Type:           "slack",
+		Description:    "Slack: SCIM v2 user provisioning plus Web API messaging and channel membership.",
+		Auth:           []string{"bearer", "oauth2"},
+		DefaultBaseURL: "https://api.slack.com",
+		Actions: []Action{
+			{
+				Name:        "lookupUserByEmail",
+				Description: "Find a Slack user by email address (users.lookupByEmail).",
+				Effect:      Read,
+				Idempotent:  true,
+				Inputs:      []Field{slackEmail("Email address of the user to find.")},
+				Outputs: []Field{
+					out("id", String, "Slack user ID, e.g. W012A3CDE."),
+					out("email", String, "Email address on the user's profile."),
+					out("active", Boolean, "False when the account is deactivated (deleted)."),
+					out("name", String, "Slack username (handle)."),
+					out("realName", String, "User's full name."),
+				},
+				Call: Call{Protocol: "http", Method: "GET", Path: "/api/users.lookupByEmail?email={email}",
+					Docs: slackMethods + "users.lookupByEmail"},
+			},
+			{
+				Name:        "deactivateUser",
+				Description: "Deactivate the Slack account with this email (SCIM DELETE, reversible).",
+				Effect:      Write,
+				Idempotent:  true,
+				Inputs:      []Field{slackEmail("Email address of the user to deactivate.")},
+				Call: Call{Protocol: "http", Method: "DELETE", Path: "/scim/v2/Users/{id}", Docs: slackSCIMDocs,
+					Lookups: []LookupCall{slackSCIMLookup()}},
+			},
+			{
+				Name:        "reactivateUser",
+				Description: "Reactivate a deactivated Slack account (SCIM PATCH active=true).",
+				Effect:      Write,
+				Idempotent:  true,
+				Inputs:      []Field{slackEmail("Email address of the user to reactivate.")},
+				Call: Call{Protocol: "http", Method: "PATCH", Path: "/scim/v2/Users/{id}", Docs: slackSCIMDocs,
+					Lookups: []LookupCall{slackSCIMLookup()}},
+			},
+			{
+				Name:        "postMessage",
+				Description: "Post a message to a channel, private group or DM (chat.postMessage).",
+				Effect:      Write,
+				Idempotent:  true,
+				Inputs: []Field{
+					reqIn("channel", String, "Channel ID or name, e.g. C1234567890 or #it-ops."),
+					reqIn("text", String, "Message text (mrkdwn)."),
+					optIn("threadTs", String, "Timestamp of a parent message to reply in its thread."),
+				},
+				Outputs: []Field{
+					out("ts", String, "Timestamp ID of the posted message."),
+					out("channel", String, "ID of the channel the message was posted to."),
+				},
+				Call: Call{Protocol: "http", Method: "POST", Path: "/api/chat.postMessage", Docs: slackMethods + "chat.postMessage"},
+			},
+			{
+				Name:        "createUser",
+				Description: "Provision a new Slack user (SCIM POST).",
+				Effect:      Write,
+				Idempotent:  false,
+				Inputs: []Field{
+					slackEmail("Primary email address of the new user."),
+					reqIn("userName", String, "Slack username (handle) of the new user."),
+					reqIn("displayName", String, "Display name of the new user."),
+				},
+				Outputs: []Field{out("id", String, "Slack user ID of the created user.")},
+				Call:    Call{Protocol: "http", Method: "POST", Path: "/scim/v2/Users", Docs: slackSCIMDocs},
+			},
+			{
+				Name:        "inviteToChannel",
+				Description: "Add the user with this email to a channel (no-op if already in it).",
+				Effect:      Write,
+				Idempotent:  true,
+				Inputs: []Field{
+					reqIn("channel", String, "ID of the public or private channel."),
+					slackEmail("Email address of the user to add."),
+				},
+				Call: Call{Protocol: "http", Method: "POST", Path: "/api/conversations.invite", Docs: slackMethods + "conversations.invite",
+					Lookups: []LookupCall{{
+						Method: "GET",
+						Path:   "/api/users.lookupByEmail?email={email}",
+						Yields: []string{"userId"},
+						Docs:   slackMethods + "users.lookupByEmail",
+					}}},
+			},
+		},
+	}
+}

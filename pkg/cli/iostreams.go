@@ -1,0 +1,84 @@
+package cli
+
+import (
+	"bytes"
+	"io"
+	"os"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/mattn/go-isatty"
+	"github.com/muesli/termenv"
+
+	"github.com/jml-dev/jml/pkg/view"
+)
+
+// IOStreams are the standard streams of one invocation, with what is known
+// about them.
+type IOStreams struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+	// InTTY, OutTTY and ErrTTY say whether each stream is a terminal.
+	InTTY, OutTTY, ErrTTY bool
+	// Getenv reads the environment (os.Getenv in production).
+	Getenv func(string) string
+	// WorkDir is the working directory.
+	WorkDir string
+}
+
+// System returns the process's streams.
+func System() *IOStreams {
+	wd, _ := os.Getwd()
+	return &IOStreams{
+		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
+		InTTY:   isTerminal(os.Stdin),
+		OutTTY:  isTerminal(os.Stdout),
+		ErrTTY:  isTerminal(os.Stderr),
+		Getenv:  os.Getenv,
+		WorkDir: wd,
+	}
+}
+
+func isTerminal(f *os.File) bool {
+	return isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
+}
+
+// Test returns streams backed by buffers, for in-process tests.
+func Test() (s *IOStreams, in, out, errOut *bytes.Buffer) {
+	in, out, errOut = &bytes.Buffer{}, &bytes.Buffer{}, &bytes.Buffer{}
+	wd, _ := os.Getwd()
+	return &IOStreams{In: in, Out: out, ErrOut: errOut, Getenv: func(string) string { return "" }, WorkDir: wd}, in, out, errOut
+}
+
+// colorEnabled decides colour for one stream, once: --color always/never
+// win; with auto, NO_COLOR and CLICOLOR=0 turn it off, CLICOLOR_FORCE
+// turns it on, and otherwise it follows whether the stream is a terminal.
+func (s *IOStreams) colorEnabled(mode string, tty bool) bool {
+	switch mode {
+	case "always":
+		return true
+	case "never":
+		return false
+	}
+	if s.Getenv("NO_COLOR") != "" {
+		return false
+	}
+	if v := s.Getenv("CLICOLOR_FORCE"); v != "" && v != "0" {
+		return true
+	}
+	if s.Getenv("CLICOLOR") == "0" {
+		return false
+	}
+	return tty && s.Getenv("TERM") != "dumb"
+}
+
+// styles returns the styles for a stream.
+func (s *IOStreams) styles(w io.Writer, mode string, tty bool) view.Styles {
+	r := lipgloss.NewRenderer(w)
+	if s.colorEnabled(mode, tty) {
+		r.SetColorProfile(termenv.ANSI)
+	} else {
+		r.SetColorProfile(termenv.Ascii)
+	}
+	return view.NewStyles(r)
+}

@@ -1,0 +1,186 @@
+package compile
+
+import (
+	"time"
+
+	"github.com/jml-dev/jml/pkg/ast"
+	"github.com/jml-dev/jml/pkg/catalog"
+	"github.com/jml-dev/jml/pkg/diag"
+	"github.com/jml-dev/jml/pkg/expr"
+)
+
+// None marks an absent edge.
+const None = -1
+
+// Graph is a compiled repository: every flow's card graph.
+type Graph struct {
+	Config *ast.Config
+	// Flows by name.
+	Flows map[string]*Flow
+	// Names are the flow names, sorted.
+	Names []string
+	// Env is the expression environment the programs were compiled in.
+	Env *expr.Env
+}
+
+// Stats counts what a compile checked.
+func (g *Graph) Stats() (flows, cards int) {
+	for _, f := range g.Flows {
+		flows++
+		cards += len(f.Nodes)
+	}
+	return flows, cards
+}
+
+// Trigger is a compiled trigger.
+type Trigger struct {
+	Kind ast.TriggerKind
+	// Events are the event types or globs of an event trigger.
+	Events []string
+	// When is the optional event filter.
+	When     *expr.Program
+	Cron     string
+	Timezone *time.Location
+	Path     string
+}
+
+// VarDef is one compiled vars: or assign: entry.
+type VarDef struct {
+	Name  string
+	Prog  *expr.Program
+	Range diag.Range
+}
+
+// Flow is one compiled flow.
+type Flow struct {
+	Name string
+	AST  *ast.Flow
+	// Digest is "sha256:HEX" over the flow file's raw bytes.
+	Digest  string
+	Enabled bool
+	Trigger Trigger
+	Vars    []VarDef
+	// Entry is the first node of steps.
+	Entry int
+	// Nodes holds every card of the flow in document order (pre-order).
+	Nodes []*Node
+	// Calls are the helper flows this flow calls, sorted.
+	Calls []string
+	// ErrorFlows are the flows named by onError: {flow: …}, sorted.
+	ErrorFlows []string
+}
+
+// IsHelper reports whether the flow is a helper (callable by call:).
+func (f *Flow) IsHelper() bool { return f.Trigger.Kind == ast.TriggerHelper }
+
+// Node returns the node with index i, or nil for None.
+func (f *Flow) Node(i int) *Node {
+	if i < 0 || i >= len(f.Nodes) {
+		return nil
+	}
+	return f.Nodes[i]
+}
+
+// NodeByID returns the node whose card has id.
+func (f *Flow) NodeByID(id string) *Node {
+	for _, n := range f.Nodes {
+		if n.StepID == id {
+			return n
+		}
+	}
+	return nil
+}
+
+// Case is one switch arm.
+type Case struct {
+	Value string
+	Entry int
+}
+
+// RetryPolicy is a card's compiled retry (SPEC §8). Attempts is 1 when the
+// card has no retry.
+type RetryPolicy struct {
+	Attempts    int
+	Interval    time.Duration
+	Backoff     float64
+	MaxInterval time.Duration
+	Jitter      time.Duration
+}
+
+// Node is one card of the graph.
+type Node struct {
+	Index int
+	Kind  ast.CardKind
+	Card  *ast.Card
+	// Path locates the card in its flow: steps[2].try[0]. It is stable
+	// across runs and part of idempotency keys.
+	Path   string
+	StepID string
+	Range  diag.Range
+	// Next is the following card in the same list; None at the end of a
+	// list, where control returns to the enclosing card.
+	Next int
+	// Parent is the enclosing card; None at the top level.
+	Parent int
+
+	// Action cards.
+	Instance      string
+	ConnectorType string
+	Action        *catalog.Action
+	// Call cards.
+	Callee string
+	// Inputs of action and call cards.
+	With *Value
+
+	// Cond is the expression of if, switch, forEach and continueIf.
+	Cond       *expr.Program
+	Then, Else int
+	Cases      []Case
+	Default    int
+	As         string
+	Body       int
+	// Concurrency of forEach bodies (1: in order).
+	Concurrency int
+	Assign      []VarDef
+	Try, Catch  int
+	Return      *Value
+	Halt        *Value
+
+	Retry     RetryPolicy
+	Timeout   time.Duration
+	OnError   ast.OnErrorKind
+	ErrorFlow string
+}
+
+// TemplatePart is a literal or a compiled expression of a template.
+type TemplatePart struct {
+	Lit  string
+	Prog *expr.Program
+}
+
+// Value is compiled YAML data under with:, return: and halt:.
+type Value struct {
+	Kind   ast.ValueKind
+	Range  diag.Range
+	Scalar any
+	List   []*Value
+	Keys   []string
+	Map    []*Value
+	// Parts is set on strings that hold ${{ }}; Single when the string is
+	// exactly one expression and takes its type.
+	Parts  []TemplatePart
+	Single bool
+}
+
+// Get returns a map entry of a Value by key.
+func (v *Value) Get(key string) (*Value, bool) {
+	if v == nil {
+		return nil, false
+	}
+	for i, k := range v.Keys {
+		if k == key {
+			return v.Map[i], true
+		}
+	}
+	return nil, false
+}

@@ -1,0 +1,349 @@
+package expr
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+
+	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common/ast"
+	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/ext"
+)
+
+// CostLimit bounds the work one evaluation may do (SPEC §10), so that a
+// flow cannot spin on an expression.
+const CostLimit = 1_000_000
+
+// Scope says which variables are declared where an expression stands.
+type Scope struct {
+	// Inputs declares `inputs` (helper flows).
+	Inputs bool
+	// Error declares `error` (catch blocks and error-handler flows).
+	Error bool
+	// Items are the forEach item names in scope, innermost last; each also
+	// declares NAME_index.
+	Items []string
+}
+
+func (s Scope) key() string {
+	return fmt.Sprintf("%t/%t/%s", s.Inputs, s.Error, strings.Join(s.Items, ","))
+}
+
+// Env compiles expressions; it is safe for concurrent use.
+type Env struct {
+	base *cel.Env
+	mu   sync.Mutex
+	envs map[string]*cel.Env
+}
+
+// Globals lists the variables always in scope.
+func Globals() []string {
+	return []string{"event", "user", "group", "app", "changed", "vars", "steps", "run"}
+}
+
+// NewEnv builds the base CEL environment of SPEC §4.
+func NewEnv() (*Env, error) {
+	dyn := cel.DynType
+	base, err := cel.NewEnv(
+		cel.Variable("event", dyn),
+		cel.Variable("user", dyn),
+		cel.Variable("group", dyn),
+		cel.Variable("app", dyn),
+		cel.Variable("changed", cel.ListType(cel.StringType)),
+		cel.Variable("vars", cel.MapType(cel.StringType, dyn)),
+		cel.Variable("steps", cel.MapType(cel.StringType, dyn)),
+		cel.Variable("run", cel.MapType(cel.StringType, dyn)),
+		ext.Strings(),
+		ext.Lists(),
+		ext.Math(),
+		ext.Encoders(),
+		cel.OptionalTypes(),
+	)
+	if err != nil {
+		return nil, err
+	}
+	return &Env{base: base, envs: map[string]*cel.Env{}}, nil
+}
+
+func (e *Env) env(s Scope) (*cel.Env, error) {
+	k := s.key()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if env, ok := e.envs[k]; ok {
+		return env, nil
+	}
+	var opts []cel.EnvOption
+	if s.Inputs {
+		opts = append(opts, cel.Variable("inputs", cel.MapType(cel.StringType, cel.DynType)))
+	}
+	if s.Error {
+		opts = append(opts, cel.Variable("error", cel.MapType(cel.StringType, cel.DynType)))
+	}
+	seen := map[string]bool{}
+	for _, it := range s.Items {
+		if seen[it] {
+			continue
+		}
+		seen[it] = true
+		opts = append(opts, cel.Variable(it, cel.DynType), cel.Variable(it+"_index", cel.IntType))
+	}
+	env, err := e.base.Extend(opts...)
+	if err != nil {
+		return nil, err
+	}
+	e.envs[k] = env
+	return env, nil
+}
+
+// Issue is one problem in an expression, at a byte offset of its source.
+type Issue struct {
+	Offset int
+	Code   string
+	Msg    string
+}
+
+// Ref is a reference to steps.ID, vars.NAME or inputs.NAME found in an
+// expression, with the field path that follows it.
+type Ref struct {
+	Root   string // "steps", "vars" or "inputs"
+	Name   string
+	Path   []string // fields selected after the name (steps.x.output.id → output, id)
+	Offset int
+}
+
+// Program is a compiled, checked expression.
+type Program struct {
+	Src  string
+	Type *cel.Type
+	Refs []Ref
+	prg  cel.Program
+}
+
+var undeclaredRE = regexp.MustCompile(`undeclared reference to '([^']+)'`)
+
+// Compile parses and checks src in scope s.
+func (e *Env) Compile(src string, s Scope) (*Program, []Issue) {
+	env, err := e.env(s)
+	if err != nil {
+		return nil, []Issue{{Code: "expr-type", Msg: err.Error()}}
+	}
+	parsed, iss := env.Parse(src)
+	if iss != nil && iss.Err() != nil {
+		return nil, issues(src, iss, "expr-syntax")
+	}
+	checked, iss := env.Check(parsed)
+	if iss != nil && iss.Err() != nil {
+		return nil, issues(src, iss, "expr-type")
+	}
+	prg, err := env.Program(checked, cel.CostLimit(CostLimit), cel.EvalOptions(cel.OptOptimize))
+	if err != nil {
+		return nil, []Issue{{Code: "expr-type", Msg: err.Error()}}
+	}
+	p := &Program{Src: src, Type: checked.OutputType(), prg: prg}
+	p.Refs = refs(checked.NativeRep())
+	return p, nil
+}
+
+func issues(src string, iss *cel.Issues, code string) []Issue {
+	var out []Issue
+	for _, er := range iss.Errors() {
+		c := code
+		msg := er.Message
+		if m := undeclaredRE.FindStringSubmatch(msg); m != nil {
+			c = "undefined-variable"
+			msg = fmt.Sprintf("undefined variable %q", m[1])
+			if cand, ok := closest(m[1], Globals()); ok {
+				msg += fmt.Sprintf("; did you mean %q?", cand)
+			}
+		}
+		if c == "expr-syntax" {
+			msg = "CEL syntax error: " + msg
+		}
+		out = append(out, Issue{Offset: offsetOf(src, er.Location.Line(), er.Location.Column()), Code: c, Msg: msg})
+	}
+	return out
+}
+
+// offsetOf converts a CEL location (1-based line, 0-based rune column) to
+// a byte offset in src.
+func offsetOf(src string, line, col int) int {
+	if line < 1 {
+		return 0
+	}
+	off := 0
+	for l := 1; l < line; l++ {
+		i := strings.IndexByte(src[off:], '\n')
+		if i < 0 {
+			return len(src)
+		}
+		off += i + 1
+	}
+	for c := 0; c < col && off < len(src); c++ {
+		_, size := decodeRune(src[off:])
+		off += size
+	}
+	return off
+}
+
+func decodeRune(s string) (rune, int) {
+	for i, r := range s {
+		_ = i
+		return r, len(string(r))
+	}
+	return 0, 1
+}
+
+func closest(s string, cands []string) (string, bool) {
+	best, bestD := "", 1<<30
+	for _, c := range cands {
+		if d := distance(s, c); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best, bestD <= 2 && bestD < len(s)
+}
+
+func distance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur := make([]int, len(rb)+1)
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(rb)]
+}
+
+// refs walks a checked AST for steps./vars./inputs. selections, as field
+// selects (steps.x.output) or constant-string indexes (steps["x"]).
+func refs(a *ast.AST) []Ref {
+	if a == nil {
+		return nil
+	}
+	info := a.SourceInfo()
+	var out []Ref
+	var visit func(e ast.Expr)
+	// chain returns the root identifier and the path of a select/index chain.
+	var chain func(e ast.Expr) (string, []string, int64, bool)
+	chain = func(e ast.Expr) (string, []string, int64, bool) {
+		switch e.Kind() {
+		case ast.IdentKind:
+			return e.AsIdent(), nil, e.ID(), true
+		case ast.SelectKind:
+			sel := e.AsSelect()
+			if sel.IsTestOnly() {
+				return "", nil, 0, false
+			}
+			root, path, id, ok := chain(sel.Operand())
+			if !ok {
+				return "", nil, 0, false
+			}
+			return root, append(path, sel.FieldName()), id, true
+		case ast.CallKind:
+			call := e.AsCall()
+			if (call.FunctionName() == "_[_]" || call.FunctionName() == "_[?_]") && len(call.Args()) == 2 {
+				k := call.Args()[1]
+				if k.Kind() == ast.LiteralKind {
+					if sv, ok := k.AsLiteral().(types.String); ok {
+						root, path, id, ok := chain(call.Args()[0])
+						if !ok {
+							return "", nil, 0, false
+						}
+						return root, append(path, string(sv)), id, true
+					}
+				}
+			}
+		}
+		return "", nil, 0, false
+	}
+	visit = func(e ast.Expr) {
+		if root, path, id, ok := chain(e); ok && len(path) > 0 && (root == "steps" || root == "vars" || root == "inputs") {
+			off := 0
+			if r, ok := info.GetOffsetRange(id); ok {
+				off = int(r.Start)
+			}
+			out = append(out, Ref{Root: root, Name: path[0], Path: path[1:], Offset: off})
+			return
+		}
+		switch e.Kind() {
+		case ast.SelectKind:
+			visit(e.AsSelect().Operand())
+		case ast.CallKind:
+			c := e.AsCall()
+			if c.IsMemberFunction() {
+				visit(c.Target())
+			}
+			for _, a := range c.Args() {
+				visit(a)
+			}
+		case ast.ListKind:
+			for _, el := range e.AsList().Elements() {
+				visit(el)
+			}
+		case ast.MapKind:
+			for _, en := range e.AsMap().Entries() {
+				me := en.AsMapEntry()
+				visit(me.Key())
+				visit(me.Value())
+			}
+		case ast.StructKind:
+			for _, f := range e.AsStruct().Fields() {
+				visit(f.AsStructField().Value())
+			}
+		case ast.ComprehensionKind:
+			c := e.AsComprehension()
+			visit(c.IterRange())
+			visit(c.AccuInit())
+			visit(c.LoopCondition())
+			visit(c.LoopStep())
+			visit(c.Result())
+		}
+	}
+	visit(a.Expr())
+	// Keep only the longest chain per offset (a.b.c also yields a.b via
+	// macros); order by offset.
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Offset < out[j].Offset })
+	return out
+}
+
+// Eval evaluates the program with the given variables, returning a plain
+// Go value (map[string]any, []any, string, int64, float64, bool, nil...).
+func (p *Program) Eval(vars map[string]any) (any, error) {
+	out, _, err := p.prg.Eval(vars)
+	if err != nil {
+		return nil, err
+	}
+	return toNative(out.Value()), nil
+}
+
+// TypeName renders a CEL type for messages.
+func TypeName(t *cel.Type) string {
+	if t == nil {
+		return "dyn"
+	}
+	return t.String()
+}
+
+// IsDyn reports whether t is dyn (its type is only known at run time).
+func IsDyn(t *cel.Type) bool {
+	return t == nil || t.Kind() == types.DynKind || t.Kind() == types.AnyKind || t.Kind() == types.ErrorKind
+}
+
+// IsBool reports whether t is bool or dyn.
+func IsBool(t *cel.Type) bool { return IsDyn(t) || t.Kind() == types.BoolKind }
+
+// IsList reports whether t is a list or dyn.
+func IsList(t *cel.Type) bool { return IsDyn(t) || t.Kind() == types.ListKind }

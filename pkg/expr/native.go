@@ -1,0 +1,45 @@
+package expr
+
+import (
+	"cel.dev/cel-go/common/types/ref"
+	"google.golang.org/protobuf/types/known/structpb"
+)
+
+// toNative turns the Go values CEL hands back (which may still hold CEL
+// values inside lists and maps) into plain Go values.
+func toNative(v any) any {
+	switch x := v.(type) {
+	case ref.Val:
+		return toNative(x.Value())
+	case map[ref.Val]ref.Val:
+		m := make(map[string]any, len(x))
+		for k, val := range x {
+			ks, _ := toNative(k).(string)
+			m[ks] = toNative(val)
+		}
+		return m
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, val := range x {
+			m[k] = toNative(val)
+		}
+		return m
+	case []ref.Val:
+		l := make([]any, len(x))
+		for i, val := range x {
+			l[i] = toNative(val)
+		}
+		return l
+	case []any:
+		l := make([]any, len(x))
+		for i, val := range x {
+			l[i] = toNative(val)
+		}
+		return l
+	case *structpb.Value:
+		return x.AsInterface()
+	case structpb.NullValue:
+		return nil
+	}
+	return v
+}
