@@ -466,4 +466,3 @@ func (m *mapper) exclusiveKeys(frag string) []string {
 	}
 	return keys
 }
-
