@@ -160,7 +160,7 @@ func issues(src string, iss *cel.Issues, code string) []Issue {
 			}
 		}
 		if c == "expr-syntax" {
-			msg = "CEL syntax error: " + msg
+			msg = "CEL syntax error: " + strings.TrimPrefix(msg, "Syntax error: ")
 		}
 		out = append(out, Issue{Offset: offsetOf(src, er.Location.Line(), er.Location.Column()), Code: c, Msg: msg})
 	}

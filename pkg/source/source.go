@@ -248,6 +248,9 @@ func expansionBomb(root *yaml.Node) (*yaml.Node, bool) {
 		for _, c := range n.Content {
 			total += size(c, depth+1)
 			if total > MaxExpansion {
+				if culprit == nil && c.Kind == yaml.AliasNode {
+					culprit = c
+				}
 				break
 			}
 		}

@@ -1,0 +1,150 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+const validateData = "../../testdata/validate"
+
+// caseRepo builds a repository from testdata/validate/base plus one case
+// file and returns its directory.
+func caseRepo(t *testing.T, casePath string) string {
+	t.Helper()
+	dir := t.TempDir()
+	copyDir(t, filepath.Join(validateData, "base"), dir)
+	data, err := os.ReadFile(casePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := filepath.Base(casePath)
+	dst := filepath.Join(dir, "flows", name)
+	if strings.HasPrefix(name, "config-") {
+		dst = filepath.Join(dir, "jml.yaml")
+	}
+	if err := os.WriteFile(dst, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func copyDir(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func runValidate(t *testing.T, dir string, args ...string) (string, int) {
+	t.Helper()
+	io, _, out, errOut := Test()
+	io.WorkDir = dir
+	code := Run(io, append([]string{"validate", "--color", "never"}, args...), "test")
+	return out.String() + errOut.String(), code
+}
+
+// checkOf returns the check id named on the first line (# check: ID).
+func checkOf(t *testing.T, path string) string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	line, _ := bufio.NewReader(f).ReadString('\n')
+	id, ok := strings.CutPrefix(strings.TrimSpace(line), "# check: ")
+	if !ok {
+		t.Fatalf("%s: first line must be `# check: ID`", path)
+	}
+	return id
+}
+
+func TestValidateGolden(t *testing.T) {
+	cases, _ := filepath.Glob(filepath.Join(validateData, "err", "*.yaml"))
+	if len(cases) < 25 {
+		t.Fatalf("only %d err cases", len(cases))
+	}
+	for _, c := range cases {
+		name := strings.TrimSuffix(filepath.Base(c), ".yaml")
+		t.Run(name, func(t *testing.T) {
+			dir := caseRepo(t, c)
+			out, code := runValidate(t, dir)
+			if code != ExitError {
+				t.Errorf("exit code %d, want %d\n%s", code, ExitError, out)
+			}
+			if want := "[" + checkOf(t, c) + "]"; !strings.Contains(out, want) {
+				t.Errorf("output does not report %s:\n%s", want, out)
+			}
+			golden := strings.TrimSuffix(c, ".yaml") + ".golden"
+			if *update {
+				if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("missing golden file (run with -update): %v", err)
+			}
+			if !bytes.Equal(want, []byte(out)) {
+				t.Errorf("output differs from %s (run with -update to accept):\n--- got\n%s--- want\n%s", golden, out, want)
+			}
+		})
+	}
+}
+
+// TestValidateOK puts every ok/ file into one repository (they may call
+// each other) and expects a clean validate.
+func TestValidateOK(t *testing.T) {
+	cases, _ := filepath.Glob(filepath.Join(validateData, "ok", "*.yaml"))
+	if len(cases) == 0 {
+		t.Fatal("no ok cases")
+	}
+	dir := t.TempDir()
+	copyDir(t, filepath.Join(validateData, "base"), dir)
+	copyDir(t, filepath.Join(validateData, "ok"), filepath.Join(dir, "flows"))
+	out, code := runValidate(t, dir)
+	if code != ExitOK || !strings.HasPrefix(out, "ok: ") {
+		t.Errorf("exit %d, want a clean validate:\n%s", code, out)
+	}
+}
+
+// TestValidateRepoFlows keeps the flow library and every example clean.
+func TestValidateRepoFlows(t *testing.T) {
+	dirs := []string{"../../flows"}
+	examples, _ := filepath.Glob("../../examples/*/jml.yaml")
+	for _, e := range examples {
+		dirs = append(dirs, filepath.Dir(e))
+	}
+	for _, d := range dirs {
+		t.Run(filepath.Base(d), func(t *testing.T) {
+			abs, _ := filepath.Abs(d)
+			out, code := runValidate(t, abs)
+			if code != ExitOK {
+				t.Errorf("exit %d:\n%s", code, out)
+			}
+		})
+	}
+}
