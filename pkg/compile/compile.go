@@ -127,6 +127,8 @@ type flowCtx struct {
 	errorScope bool
 	calls      map[string]bool
 	errFlows   map[string]bool
+	// used holds the vars some expression reads.
+	used map[string]bool
 }
 
 func (c *compiler) flow(a *ast.Flow) *Flow {
@@ -139,7 +141,7 @@ func (c *compiler) flow(a *ast.Flow) *Flow {
 		Entry:   None,
 	}
 	fc := &flowCtx{c: c, ast: a, f: f, file: a.File, ids: map[string]int{}, vars: map[string]bool{},
-		helper: a.Trigger.Kind == ast.TriggerHelper, calls: map[string]bool{}, errFlows: map[string]bool{}}
+		helper: a.Trigger.Kind == ast.TriggerHelper, calls: map[string]bool{}, errFlows: map[string]bool{}, used: map[string]bool{}}
 	// Helper flows may serve as error handlers, which receive `error`.
 	fc.errorScope = fc.helper
 	fc.trigger()
@@ -170,6 +172,11 @@ func (c *compiler) flow(a *ast.Flow) *Flow {
 		f.Vars = append(f.Vars, VarDef{Name: v.Name.Value, Prog: prog, Range: v.Name.Range})
 	}
 	fc.compileList(f.Entry, scope{}, nil)
+	for _, v := range a.Vars {
+		if !fc.used[v.Name.Value] {
+			c.ds.Warnf(v.Name.Range, "unused-var", "vars.%s is never read in flow %q", v.Name.Value, f.Name)
+		}
+	}
 	f.Calls = sortedKeys(fc.calls)
 	f.ErrorFlows = sortedKeys(fc.errFlows)
 	return f

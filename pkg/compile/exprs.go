@@ -131,6 +131,9 @@ func sortedIDs(m map[string]int) []string {
 func (fc *flowCtx) checkRefs(p *expr.Program, at func(off int) diag.Range, chk refCheck) {
 	c := fc.c
 	for _, r := range p.Refs {
+		if r.Root == "vars" {
+			fc.used[r.Name] = true
+		}
 		rng := at(r.Offset)
 		if chk != nil && chk(r, rng) {
 			continue
