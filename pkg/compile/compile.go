@@ -798,7 +798,28 @@ func closest(s string, cands []string) (string, bool) {
 		}
 	}
 	limit := max(1, min(3, (len(s)+1)/3))
-	return best, best != "" && bestD <= limit
+	if best != "" && bestD <= limit {
+		return best, true
+	}
+	// A name with words left out (clearSessions for clearUserSessions).
+	for _, c := range cands {
+		if len(s) >= 4 && subsequence(strings.ToLower(s), strings.ToLower(c)) {
+			return c, true
+		}
+	}
+	return "", false
+}
+
+// subsequence reports whether every rune of s appears in t, in order.
+func subsequence(s, t string) bool {
+	i := 0
+	rs := []rune(s)
+	for _, r := range t {
+		if i < len(rs) && rs[i] == r {
+			i++
+		}
+	}
+	return i == len(rs)
 }
 
 func distance(a, b string) int {
