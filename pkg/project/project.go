@@ -155,38 +155,52 @@ func Load(opts Options) (*Project, diag.Diagnostics) {
 		}
 	}
 
-	// Phase 2: schema.
+	cfg, flows, g, bds := Build(cfgFile, files)
+	ds.Add(bds...)
+	p.Config, p.Flows, p.Graph = cfg, flows, g
+	return p, ds
+}
+
+// Build runs the phases after loading — schema, decode, compile — on parsed
+// files, stopping after the schema phase when it found errors. cfgFile may
+// be nil (no jml.yaml); files without a Root (load errors) are skipped.
+// The graph is nil when compile did not run.
+func Build(cfgFile *source.File, files []*source.File) (*ast.Config, []*ast.Flow, *compile.Graph, diag.Diagnostics) {
+	var ds diag.Diagnostics
 	if cfgFile != nil && cfgFile.Root != nil {
 		v, err := schema.For("config")
 		if err != nil {
 			ds.Errorf(diag.Range{}, "internal", "config schema: %v", err)
-			return p, ds
+			return nil, nil, nil, ds
 		}
 		ds.Add(v.Validate(cfgFile)...)
 	}
 	fv, err := schema.For("flow")
 	if err != nil {
 		ds.Errorf(diag.Range{}, "internal", "flow schema: %v", err)
-		return p, ds
+		return nil, nil, nil, ds
 	}
+	var parsed []*source.File
 	for _, f := range files {
-		ds.Add(fv.Validate(f)...)
+		if f != nil && f.Root != nil {
+			ds.Add(fv.Validate(f)...)
+			parsed = append(parsed, f)
+		}
 	}
 	if ds.HasErrors() {
-		return p, ds
+		return nil, nil, nil, ds
 	}
-
-	// Phase 3: decode and compile.
-	if cfgFile != nil {
-		p.Config = ast.DecodeConfig(cfgFile)
+	var cfg *ast.Config
+	if cfgFile != nil && cfgFile.Root != nil {
+		cfg = ast.DecodeConfig(cfgFile)
 	}
-	for _, f := range files {
-		p.Flows = append(p.Flows, ast.DecodeFlow(f))
+	var flows []*ast.Flow
+	for _, f := range parsed {
+		flows = append(flows, ast.DecodeFlow(f))
 	}
-	g, cds2 := compile.Compile(p.Config, p.Flows)
-	ds.Add(cds2...)
-	p.Graph = g
-	return p, ds
+	g, cds := compile.Compile(cfg, flows)
+	ds.Add(cds...)
+	return cfg, flows, g, ds
 }
 
 func unwrap(err error) error {

@@ -178,6 +178,9 @@ var quotedRE = regexp.MustCompile(`'((?:[^'\\]|\\.)*)'`)
 
 func (m *mapper) visit(e *jsonschema.ValidationError) {
 	kw := lastSeg(e.KeywordLocation)
+	if strings.Contains(e.KeywordLocation, "/dependentRequired/") {
+		kw = "dependentRequired"
+	}
 	frag := fragment(e)
 	switch kw {
 	case "oneOf", "anyOf":
@@ -242,6 +245,11 @@ func (m *mapper) visit(e *jsonschema.ValidationError) {
 		m.ds.Errorf(r, "invalid-value", "%s must not be empty", m.what(loc))
 	case "dependentRequired":
 		r, _ := m.rangeOf(loc, false)
+		// "property 'event' is required, if 'when' property exists"
+		if q := quotedRE.FindAllStringSubmatch(e.Message, -1); len(q) == 2 {
+			m.ds.Errorf(r, "missing-key", "%s: key %q needs %q beside it", m.what(loc), q[1][1], q[0][1])
+			return
+		}
 		m.ds.Errorf(r, "missing-key", "%s: %s", m.what(loc), e.Message)
 	default:
 		r, _ := m.rangeOf(loc, false)

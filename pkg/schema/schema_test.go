@@ -1,0 +1,102 @@
+package schema
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/jml-dev/jml/pkg/source"
+	"github.com/jml-dev/jml/schemas"
+)
+
+// TestSchemasDescribeEveryProperty: editors show descriptions on hover, so
+// every property of every schema carries one (directly or through its $ref).
+func TestSchemasDescribeEveryProperty(t *testing.T) {
+	for _, name := range schemas.Names() {
+		data, err := schemas.Read(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var root map[string]any
+		if err := json.Unmarshal(data, &root); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if root["$schema"] != "https://json-schema.org/draft/2020-12/schema" {
+			t.Errorf("%s: $schema is %v", name, root["$schema"])
+		}
+		defs, _ := root["$defs"].(map[string]any)
+		var walk func(path string, v any)
+		walk = func(path string, v any) {
+			m, ok := v.(map[string]any)
+			if !ok {
+				if l, ok := v.([]any); ok {
+					for _, x := range l {
+						walk(path, x)
+					}
+				}
+				return
+			}
+			if props, ok := m["properties"].(map[string]any); ok {
+				for k, p := range props {
+					pm, _ := p.(map[string]any)
+					if pm == nil {
+						continue // `true` in per-kind key lists
+					}
+					if _, ok := pm["description"]; ok {
+						continue
+					}
+					if ref, ok := pm["$ref"].(string); ok {
+						if d, _ := defs[strings.TrimPrefix(ref, "#/$defs/")].(map[string]any); d != nil && d["description"] != nil {
+							continue
+						}
+					}
+					if pm["const"] != nil && (k == "type") {
+						continue // auth type discriminators
+					}
+					t.Errorf("%s: %s/properties/%s has no description", name, path, k)
+				}
+			}
+			for k, x := range m {
+				walk(path+"/"+k, x)
+			}
+		}
+		walk("#", root)
+	}
+}
+
+func TestValidateMapsToYAMLPositions(t *testing.T) {
+	v, err := For("flow")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, src, want string
+	}{
+		{"unknown top-level key with suggestion", "apiVersion: jml/v1\nkind: Flow\nname: a\ntriger: {event: x}\nsteps: [{halt: x}]\n",
+			"f.yaml:4:1: error: unknown key \"triger\" in the document; did you mean \"trigger\"? [unknown-key]"},
+		{"wrong kind", "apiVersion: jml/v1\nkind: Test\nname: a\ntrigger: {helper: {}}\nsteps: [{halt: x}]\n",
+			"f.yaml:2:7: error: \"Test\" is not a valid value for \"kind\"; expected Flow [invalid-value]"},
+		{"nested type error points at the value", "apiVersion: jml/v1\nkind: Flow\nname: a\ntrigger: {helper: {}}\nsteps:\n  - forEach: x\n    concurrency: many\n    do: [{halt: x}]\n",
+			"f.yaml:7:18: error: \"concurrency\" must be an integer, not a string [wrong-type]"},
+		{"empty then", "apiVersion: jml/v1\nkind: Flow\nname: a\ntrigger: {helper: {}}\nsteps:\n  - if: true\n    then: []\n",
+			"f.yaml:7:11: error: \"then\" must not be empty [invalid-value]"},
+		{"when without event", "apiVersion: jml/v1\nkind: Flow\nname: a\ntrigger: {helper: {}, when: x}\nsteps: [{halt: x}]\n",
+			"f.yaml:4:10: error: \"trigger\": key \"when\" needs \"event\" beside it [missing-key]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, ds := source.Parse("f.yaml", []byte(tt.src))
+			if ds.HasErrors() {
+				t.Fatal(ds)
+			}
+			got := v.Validate(f)
+			var lines []string
+			for _, d := range got {
+				lines = append(lines, d.Error())
+			}
+			if !strings.Contains(strings.Join(lines, "\n"), tt.want) {
+				t.Errorf("got\n%s\nwant a line\n%s", strings.Join(lines, "\n"), tt.want)
+			}
+		})
+	}
+}
