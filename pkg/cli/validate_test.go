@@ -148,3 +148,47 @@ func TestValidateRepoFlows(t *testing.T) {
 		})
 	}
 }
+
+// TestChecksDocumented keeps docs/checks.md, the golden cases and the
+// scripts in step: every documented id is exercised by a failing example,
+// and every id the examples produce is documented.
+func TestChecksDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/checks.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	documented := map[string]bool{}
+	for _, line := range strings.Split(string(doc), "\n") {
+		if rest, ok := strings.CutPrefix(line, "| `"); ok {
+			documented[rest[:strings.IndexByte(rest, '`')]] = true
+		}
+	}
+	var corpus strings.Builder
+	for _, glob := range []string{validateData + "/err/*.golden", "../../testdata/script/*.txtar"} {
+		files, _ := filepath.Glob(glob)
+		for _, f := range files {
+			b, _ := os.ReadFile(f)
+			corpus.Write(b)
+		}
+	}
+	exempt := map[string]bool{"schema": true, "internal": true} // fallbacks with no reachable example
+	for id := range documented {
+		if !exempt[id] && !strings.Contains(corpus.String(), "["+id+"]") && !strings.Contains(corpus.String(), `\[`+id+`\]`) {
+			t.Errorf("check %q is documented but no err case or script produces it", id)
+		}
+	}
+	goldens, _ := filepath.Glob(validateData + "/err/*.golden")
+	for _, g := range goldens {
+		b, _ := os.ReadFile(g)
+		for _, line := range strings.Split(string(b), "\n") {
+			if !strings.Contains(line, ": error: ") && !strings.Contains(line, ": warning: ") {
+				continue
+			}
+			if i := strings.LastIndex(line, " ["); i >= 0 && strings.HasSuffix(line, "]") {
+				if id := line[i+2 : len(line)-1]; !documented[id] {
+					t.Errorf("%s reports %q, which docs/checks.md does not list", g, id)
+				}
+			}
+		}
+	}
+}
