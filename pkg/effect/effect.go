@@ -1,0 +1,113 @@
+// Package effect is the seam between the interpreter and the outside
+// world: one Request per action card try, answered by an Effector — the
+// simulated world (dry-run, plan, test) or the real connectors (apply). It
+// also defines the one error type every effector returns, with the fields a
+// flow sees as `error` (status, code, retryable) and what retry needs
+// (Retry-After).
+//
+// effect depends on no other jml package.
+package effect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Request is one try of one action.
+type Request struct {
+	// Instance is the connector instance name from jml.yaml (okta, slack…).
+	Instance string
+	// Type is the instance's connector type.
+	Type string
+	// Action is the action name within the type (deactivateUser).
+	Action string
+	// Input is the resolved with: values (plain JSON-like Go values).
+	Input map[string]any
+	// Attempt is 1 for the first try.
+	Attempt int
+	// Timeout bounds one try; zero means the effector's default.
+	Timeout time.Duration
+	// IdempotencyKey is derived from (event uuid, flow, card path) and is
+	// stable across retries and resumes.
+	IdempotencyKey string
+}
+
+// Name returns "instance.action".
+func (r Request) Name() string { return r.Instance + "." + r.Action }
+
+// Effector performs actions.
+type Effector interface {
+	Do(ctx context.Context, req Request) (map[string]any, error)
+}
+
+// Error is a failed action, as the vendor reported it.
+type Error struct {
+	// Status is the HTTP status (0 when the call got no response).
+	Status int
+	// Code is a short machine word: not_found, rate_limited, timeout,
+	// conflict, connection, server_error, invalid_input, forbidden…
+	Code    string
+	Message string
+	// Retryable is true for timeouts, connection errors, 429 and 5xx.
+	Retryable bool
+	// RetryAfter is the vendor's Retry-After, when it sent one.
+	RetryAfter time.Duration
+}
+
+func (e *Error) Error() string {
+	if e.Status != 0 {
+		return fmt.Sprintf("%s (status %d)", e.Message, e.Status)
+	}
+	return e.Message
+}
+
+// AsError returns err as an *Error, wrapping any other error as a
+// non-retryable one (code "error").
+func AsError(err error) *Error {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return &Error{Code: "timeout", Message: "timed out", Retryable: true}
+	}
+	return &Error{Code: "error", Message: err.Error()}
+}
+
+// HTTPError builds the Error for an HTTP status, with the retryability of
+// SPEC §8: 429 and 5xx are retryable, other statuses are not.
+func HTTPError(status int, message string) *Error {
+	e := &Error{Status: status, Message: message, Retryable: status == 429 || status >= 500}
+	switch {
+	case status == 400 || status == 422:
+		e.Code = "invalid_input"
+	case status == 401:
+		e.Code = "unauthorized"
+	case status == 403:
+		e.Code = "forbidden"
+	case status == 404:
+		e.Code = "not_found"
+	case status == 409:
+		e.Code = "conflict"
+	case status == 429:
+		e.Code = "rate_limited"
+	case status >= 500:
+		e.Code = "server_error"
+	default:
+		e.Code = "error"
+	}
+	if e.Message == "" {
+		e.Message = fmt.Sprintf("HTTP %d", status)
+	}
+	return e
+}
+
+// Timeout is the Error of a try that ran out of time.
+func Timeout(d time.Duration) *Error {
+	return &Error{Code: "timeout", Message: fmt.Sprintf("no answer within %s", d), Retryable: true}
+}
