@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/ast"
@@ -138,13 +139,25 @@ func (e *Env) Compile(src string, s Scope) (*Program, []Issue) {
 	if iss != nil && iss.Err() != nil {
 		return nil, issues(src, iss, "expr-type")
 	}
-	prg, err := env.Program(checked, cel.CostLimit(CostLimit), cel.EvalOptions(cel.OptOptimize))
+	prg, err := program(env, checked)
 	if err != nil {
 		return nil, []Issue{{Code: "expr-type", Msg: err.Error()}}
 	}
 	p := &Program{Src: src, Type: checked.OutputType(), prg: prg}
-	p.Refs = refs(checked.NativeRep())
+	p.Refs = refs(checked.NativeRep(), src)
 	return p, nil
+}
+
+// program plans a checked expression. cel-go panics while folding some
+// constants (a map literal with a bytes key, found by FuzzCompile), and
+// bad input must never panic (SPEC §10).
+func program(env *cel.Env, checked *cel.Ast) (prg cel.Program, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			prg, err = nil, fmt.Errorf("invalid expression: %v", r)
+		}
+	}()
+	return env.Program(checked, cel.CostLimit(CostLimit), cel.EvalOptions(cel.OptOptimize))
 }
 
 func issues(src string, iss *cel.Issues, code string) []Issue {
@@ -189,11 +202,8 @@ func offsetOf(src string, line, col int) int {
 }
 
 func decodeRune(s string) (rune, int) {
-	for i, r := range s {
-		_ = i
-		return r, len(string(r))
-	}
-	return 0, 1
+	// Not len(string(r)): an invalid byte decodes to U+FFFD, 3 bytes long.
+	return utf8.DecodeRuneInString(s)
 }
 
 func closest(s string, cands []string) (string, bool) {
@@ -229,7 +239,7 @@ func distance(a, b string) int {
 
 // refs walks a checked AST for steps./vars./inputs. selections, as field
 // selects (steps.x.output) or constant-string indexes (steps["x"]).
-func refs(a *ast.AST) []Ref {
+func refs(a *ast.AST, src string) []Ref {
 	if a == nil {
 		return nil
 	}
@@ -273,7 +283,8 @@ func refs(a *ast.AST) []Ref {
 		if root, path, id, ok := chain(e); ok && len(path) > 0 && (root == "steps" || root == "vars" || root == "inputs") {
 			off := 0
 			if r, ok := info.GetOffsetRange(id); ok {
-				off = int(r.Start)
+				// CEL offsets count runes; Ref.Offset is a byte offset.
+				off = offsetOf(src, 1, int(r.Start))
 			}
 			out = append(out, Ref{Root: root, Name: path[0], Path: path[1:], Offset: off})
 			return

@@ -30,6 +30,12 @@ func toNative(v any) any {
 			l[i] = toNative(val)
 		}
 		return l
+	case []string: // `changed` passed through as given
+		l := make([]any, len(x))
+		for i, val := range x {
+			l[i] = val
+		}
+		return l
 	case []any:
 		l := make([]any, len(x))
 		for i, val := range x {

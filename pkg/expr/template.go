@@ -69,11 +69,16 @@ func closing(s string, from int) (int, error) {
 	for i := from; i < len(s); i++ {
 		switch c := s[i]; c {
 		case '"', '\'':
-			// Skip a CEL string literal (triple quotes are handled as
-			// three empty-or-not strings, which balances the same way).
-			j := i + 1
-			for j < len(s) && s[j] != c {
-				if s[j] == '\\' {
+			// Skip a CEL string literal: '…', "…", triple-quoted, and raw
+			// (r"…", where a backslash escapes nothing).
+			q := s[i : i+1]
+			if strings.HasPrefix(s[i:], strings.Repeat(q, 3)) {
+				q = strings.Repeat(q, 3)
+			}
+			raw := i > from && (s[i-1] == 'r' || s[i-1] == 'R')
+			j := i + len(q)
+			for j < len(s) && !strings.HasPrefix(s[j:], q) {
+				if s[j] == '\\' && !raw {
 					j++
 				}
 				j++
@@ -81,7 +86,7 @@ func closing(s string, from int) (int, error) {
 			if j >= len(s) {
 				return 0, &TemplateError{Offset: i, Msg: "unterminated string literal in ${{ }}"}
 			}
-			i = j
+			i = j + len(q) - 1
 		case '{':
 			depth++
 		case '}':

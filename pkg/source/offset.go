@@ -17,7 +17,7 @@ import (
 // falls back to the position of the node otherwise.
 func (f *File) PosIn(n *yaml.Node, off int) diag.Range {
 	r := f.Range(n)
-	if n == nil || n.Kind != yaml.ScalarNode || off <= 0 || off > len(n.Value) {
+	if n == nil || n.Kind != yaml.ScalarNode || off < 0 || off > len(n.Value) {
 		return r
 	}
 	val := n.Value
@@ -41,6 +41,12 @@ func (f *File) PosIn(n *yaml.Node, off int) diag.Range {
 		}
 		byteStart := byteIndexOfColumn(src, startCol)
 		if byteStart < 0 || !strings.HasPrefix(src[byteStart:], valLine[:inLine]) {
+			return r
+		}
+		// An escaped quote or backslash ('' or \\) reads as one character
+		// in the value, so the prefix can match one byte short.
+		if (n.Style == yaml.SingleQuotedStyle && strings.Contains(valLine[:inLine], "'")) ||
+			(n.Style == yaml.DoubleQuotedStyle && strings.Contains(valLine[:inLine], "\\")) {
 			return r
 		}
 		return f.At(n.Line, startCol+utf8.RuneCountInString(valLine[:inLine]))

@@ -81,6 +81,21 @@ func unwrapPathError(err error) error {
 
 var lineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
+// parserProblems are the messages of yaml.v3's parser (not scanner) errors.
+var parserProblems = map[string]bool{
+	"did not find expected <stream-start>":   true,
+	"did not find expected <document start>": true,
+	"found undefined tag handle":             true,
+	"did not find expected node content":     true,
+	"did not find expected '-' indicator":    true,
+	"did not find expected key":              true,
+	"did not find expected ',' or ']'":       true,
+	"did not find expected ',' or '}'":       true,
+	"found duplicate %YAML directive":        true,
+	"found incompatible YAML document":       true,
+	"found duplicate %TAG directive":         true,
+}
+
 // Parse parses data as one YAML mapping document.
 func Parse(path string, data []byte) (*File, diag.Diagnostics) {
 	var ds diag.Diagnostics
@@ -138,6 +153,12 @@ func (f *File) syntaxError(err error) diag.Diagnostic {
 	if m := lineRE.FindStringSubmatch(strings.TrimSpace(err.Error())); m != nil {
 		line, _ = strconv.Atoi(m[1])
 		msg = m[2]
+		// yaml.v3 adds 1 to the 0-based mark of scanner errors only; its
+		// parser errors name the line before the collection they were
+		// parsing.
+		if parserProblems[msg] {
+			line++
+		}
 	}
 	return diag.Diagnostic{Severity: diag.Error, Code: "yaml-syntax", Message: "invalid YAML: " + msg, Range: f.At(line, firstColumn(f.Src, line))}
 }
@@ -227,7 +248,7 @@ func (f *File) checkTree(root *yaml.Node) diag.Diagnostics {
 // expansion.
 func expansionBomb(root *yaml.Node) (*yaml.Node, bool) {
 	memo := map[*yaml.Node]int{}
-	var culprit *yaml.Node
+	var culprit, lastAlias *yaml.Node
 	var size func(n *yaml.Node, depth int) int
 	size = func(n *yaml.Node, depth int) int {
 		if depth > 1000 {
@@ -244,6 +265,7 @@ func expansionBomb(root *yaml.Node) (*yaml.Node, bool) {
 			if total > MaxExpansion && culprit == nil {
 				culprit = n
 			}
+			lastAlias = n
 		}
 		for _, c := range n.Content {
 			total += size(c, depth+1)
@@ -261,6 +283,11 @@ func expansionBomb(root *yaml.Node) (*yaml.Node, bool) {
 		return total
 	}
 	if size(root, 0) > MaxExpansion {
+		// When no single alias overflowed (the budget ran out summing
+		// siblings), blame the last alias followed, not line 1.
+		if culprit == nil {
+			culprit = lastAlias
+		}
 		if culprit == nil {
 			culprit = root
 		}
