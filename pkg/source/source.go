@@ -247,6 +247,11 @@ func (f *File) checkTree(root *yaml.Node) diag.Diagnostics {
 // memoised, so this runs in time linear in the document, not in its
 // expansion.
 func expansionBomb(root *yaml.Node) (*yaml.Node, bool) {
+	// Without aliases nothing expands: a large plain document is bounded
+	// by the file size limit alone.
+	if !hasAlias(root) {
+		return nil, false
+	}
 	memo := map[*yaml.Node]int{}
 	var culprit, lastAlias *yaml.Node
 	var size func(n *yaml.Node, depth int) int
@@ -499,4 +504,16 @@ func Describe(n *yaml.Node) string {
 		return v
 	}
 	return fmt.Sprintf("%q", v)
+}
+
+func hasAlias(n *yaml.Node) bool {
+	if n.Kind == yaml.AliasNode {
+		return true
+	}
+	for _, c := range n.Content {
+		if hasAlias(c) {
+			return true
+		}
+	}
+	return false
 }

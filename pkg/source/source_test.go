@@ -616,3 +616,20 @@ func TestHelpers(t *testing.T) {
 		}
 	})
 }
+
+// TestLargePlainDocumentIsNotABomb: the expansion bound is for aliases; a
+// document with many nodes and no alias is bounded by the size limit.
+func TestLargePlainDocumentIsNotABomb(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("items: [")
+	for i := 0; i < MaxExpansion+10; i++ {
+		b.WriteString("1,")
+	}
+	b.WriteString("1]\n")
+	_, ds := Parse("big.yaml", []byte(b.String()))
+	for _, d := range ds {
+		if d.Code == "alias-limit" {
+			t.Fatalf("a document without aliases was taken for a bomb: %v", d)
+		}
+	}
+}
