@@ -108,6 +108,8 @@ jml looks for jml.yaml in the current directory or any parent (like git);
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(
 		newValidateCmd(g, nil),
+		newDryRunCmd(g),
+		newPlanCmd(g),
 		newSchemaCmd(g, nil),
 		newConnectorsCmd(g, nil),
 		newVersionCmd(g),

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -17,10 +18,10 @@ type SchemaOptions struct {
 func newSchemaCmd(g *globals, runF func(*SchemaOptions) error) *cobra.Command {
 	opts := &SchemaOptions{}
 	return &cobra.Command{
-		Use:   "schema flow|config",
+		Use:   "schema flow|config|world",
 		Short: "Print a JSON Schema of jml's files (for editors and other tools)",
-		Long: `Schema prints the JSON Schema (draft 2020-12) that jml validates flow files or
-jml.yaml against. The same files are in the schemas/ folder of jml's
+		Long: `Schema prints the JSON Schema (draft 2020-12) that jml validates flow files,
+jml.yaml or world files (--world) against. The same files are in the schemas/ folder of jml's
 repository; point a yaml-language-server modeline at them for completion and
 hover help:
 
@@ -29,7 +30,7 @@ hover help:
 		ValidArgs: schemas.Names(),
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return usageError{fmt.Errorf("jml schema takes one argument: flow or config")}
+				return usageError{fmt.Errorf("jml schema takes one argument: %s", strings.Join(schemas.Names(), ", "))}
 			}
 			return nil
 		},
@@ -40,7 +41,7 @@ hover help:
 			}
 			data, err := schemas.Read(opts.Name)
 			if err != nil {
-				return usageError{fmt.Errorf("no schema %q: choose flow or config", opts.Name)}
+				return usageError{fmt.Errorf("no schema %q: choose %s", opts.Name, strings.Join(schemas.Names(), ", "))}
 			}
 			_, err = opts.IO.Out.Write(data)
 			return err

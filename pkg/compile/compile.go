@@ -236,7 +236,11 @@ func (fc *flowCtx) trigger() {
 			}
 		}
 	case ast.TriggerSchedule:
-		if _, err := cron.ParseStandard(t.Cron.Value); err != nil || strings.HasPrefix(strings.TrimSpace(t.Cron.Value), "TZ=") || strings.HasPrefix(strings.TrimSpace(t.Cron.Value), "CRON_TZ=") {
+		sched, err := cron.ParseStandard(t.Cron.Value)
+		if err == nil {
+			ct.Schedule = sched
+		}
+		if err != nil || strings.HasPrefix(strings.TrimSpace(t.Cron.Value), "TZ=") || strings.HasPrefix(strings.TrimSpace(t.Cron.Value), "CRON_TZ=") {
 			msg := "put the time zone under timezone:"
 			if err != nil {
 				msg = err.Error()

@@ -3,6 +3,8 @@ package compile
 import (
 	"time"
 
+	"github.com/robfig/cron/v3"
+
 	"github.com/jml-dev/jml/pkg/ast"
 	"github.com/jml-dev/jml/pkg/catalog"
 	"github.com/jml-dev/jml/pkg/diag"
@@ -40,6 +42,8 @@ type Trigger struct {
 	// When is the optional event filter.
 	When     *expr.Program
 	Cron     string
+	// Schedule is the parsed cron expression of a schedule trigger.
+	Schedule cron.Schedule
 	Timezone *time.Location
 	Path     string
 }

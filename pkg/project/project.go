@@ -33,6 +33,9 @@ type Project struct {
 	Graph *compile.Graph
 	// FileCount is the number of files read.
 	FileCount int
+	// Sources holds the raw bytes of jml.yaml and every flow file, keyed by
+	// path relative to Root (slash-separated): what a plan digest covers.
+	Sources map[string][]byte
 }
 
 // Options say where the repository is.
@@ -86,7 +89,7 @@ func Display(workDir, path string) string {
 // never nil; its Graph is nil when there are errors before compile.
 func Load(opts Options) (*Project, diag.Diagnostics) {
 	var ds diag.Diagnostics
-	p := &Project{Files: map[string]*source.File{}}
+	p := &Project{Files: map[string]*source.File{}, Sources: map[string][]byte{}}
 	if opts.WorkDir == "" {
 		opts.WorkDir, _ = os.Getwd()
 	}
@@ -125,6 +128,7 @@ func Load(opts Options) (*Project, diag.Diagnostics) {
 	p.FileCount++
 	if cfgFile != nil {
 		p.Files[cfgFile.Path] = cfgFile
+		p.Sources[ConfigName] = cfgFile.Src
 	}
 	flowsDir := "flows"
 	if cfgFile != nil && cfgFile.Root != nil {
@@ -149,6 +153,9 @@ func Load(opts Options) (*Project, diag.Diagnostics) {
 		p.FileCount++
 		if f != nil {
 			p.Files[f.Path] = f
+			if rel, err := filepath.Rel(p.Root, fp); err == nil {
+				p.Sources[filepath.ToSlash(rel)] = f.Src
+			}
 			if f.Root != nil {
 				files = append(files, f)
 			}

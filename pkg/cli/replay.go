@@ -1,0 +1,298 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/jml-dev/jml/pkg/diag"
+	"github.com/jml-dev/jml/pkg/engine"
+	"github.com/jml-dev/jml/pkg/plan"
+	"github.com/jml-dev/jml/pkg/project"
+	"github.com/jml-dev/jml/pkg/replay"
+	"github.com/jml-dev/jml/pkg/source"
+	"github.com/jml-dev/jml/pkg/view"
+	"github.com/jml-dev/jml/pkg/world"
+)
+
+// ReplayOptions are the inputs shared by dry-run and plan.
+type ReplayOptions struct {
+	IO        *IOStreams
+	Color     string
+	Config    string
+	Events    []string
+	World     string
+	Flow      string
+	At        string
+	Format    string
+	KeepGoing bool
+	// plan only
+	Out              string
+	DetailedExitcode bool
+}
+
+func addReplayFlags(cmd *cobra.Command, o *ReplayOptions) {
+	cmd.Flags().StringVar(&o.World, "world", "", "world file (kind: World) seeding the simulated apps and injecting faults")
+	cmd.Flags().StringVar(&o.Flow, "flow", "", "run only this flow (and the helpers it calls)")
+	cmd.Flags().StringVar(&o.At, "at", "", "fire schedule flows due at this RFC 3339 instant, or every minute of FROM/TO")
+	cmd.Flags().StringVar(&o.Format, "format", "text", "output format: text, json or markdown")
+	cmd.Flags().BoolVar(&o.KeepGoing, "keep-going", false, "skip malformed events (counted) instead of stopping at the first")
+}
+
+func newDryRunCmd(g *globals) *cobra.Command {
+	o := &ReplayOptions{}
+	cmd := &cobra.Command{
+		Use:   "dry-run [EVENTS...]",
+		Short: "Replay events through the flows against the simulated world; print the full trace",
+		Long: `Dry-run replays recorded Okta events (a .json LogEvent, array or event-hook
+delivery; a .ndjson/.jsonl stream; a directory of them; - for stdin) through
+every flow whose trigger matches, against jml's simulated world of downstream
+apps, and prints the trace: each card with its status, inputs, outputs or
+error, retries and (virtual) duration. Nothing real is called and no secret
+is read.
+
+The world is seeded from the events (each user an event names exists and is
+active) and from --world. Time is virtual: retry waits cost nothing.
+
+Exits 1 when any run halted or failed.`,
+		Example: `  jml dry-run events/deactivate.ndjson
+  jml dry-run events/ --world worlds/acme.yaml --format markdown
+  jml dry-run --at 2026-01-05T02:00:00Z          # fire schedule flows`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.IO, o.Color, o.Config, o.Events = g.io, g.color, g.config, args
+			if err := checkFormat(o.Format, "text", "json", "markdown"); err != nil {
+				return err
+			}
+			return dryRunRun(o)
+		},
+	}
+	addReplayFlags(cmd, o)
+	return cmd
+}
+
+func newPlanCmd(g *globals) *cobra.Command {
+	o := &ReplayOptions{}
+	cmd := &cobra.Command{
+		Use:   "plan [EVENTS...]",
+		Short: "Show the changes the flows would make for recorded events, without making any",
+		Long: `Plan replays events like dry-run, against a private copy of the simulated
+world, and prints the change set: for each event and flow, every write the
+run would make, in order, with its resolved inputs and the helper flows it
+was made in. Reads are answered by the world.
+
+-o saves the plan (JSON, SPEC §7) with the events and the digest of jml.yaml
+and every flow file, for jml apply. --detailed-exitcode exits 0 when there
+are no changes, 2 when there are, 1 on error.`,
+		Example: `  jml plan events/
+  jml plan events/deactivate.ndjson --format json | jq '.summary'
+  jml plan events/ --format markdown > plan.md     # a pull-request comment
+  jml plan events/ -o plan.json --detailed-exitcode`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.IO, o.Color, o.Config, o.Events = g.io, g.color, g.config, args
+			if err := checkFormat(o.Format, "text", "json", "markdown"); err != nil {
+				return err
+			}
+			return planRun(o)
+		},
+	}
+	addReplayFlags(cmd, o)
+	cmd.Flags().StringVarP(&o.Out, "out", "o", "", "save the plan as JSON to this file")
+	cmd.Flags().BoolVar(&o.DetailedExitcode, "detailed-exitcode", false, "exit 0 without changes, 2 with changes, 1 on error")
+	return cmd
+}
+
+// loadForReplay loads and compiles the repository and the world file,
+// printing diagnostics on failure.
+func loadForReplay(o *ReplayOptions) (*project.Project, *world.Spec, error) {
+	io := o.IO
+	lo := project.Options{Config: o.Config, Dir: io.WorkDir, WorkDir: io.WorkDir}
+	proj, ds := project.Load(lo)
+	var spec *world.Spec
+	if o.World != "" && !ds.HasErrors() {
+		display := project.Display(io.WorkDir, o.World)
+		s, wds := world.LoadFile(o.World, display)
+		ds.Add(wds...)
+		if b, err := os.ReadFile(o.World); err == nil {
+			proj.Files[display] = &source.File{Path: display, Src: b} // for snippets
+		}
+		spec = s
+	}
+	if ds.HasErrors() {
+		printDiagnostics(io, o.Color, ds, proj)
+		return nil, nil, exitError{ExitError}
+	}
+	if o.Flow != "" {
+		if _, ok := proj.Graph.Flows[o.Flow]; !ok {
+			return nil, nil, usageError{fmt.Errorf("--flow %q: no such flow (flows: %s)", o.Flow, strings.Join(proj.Graph.Names, ", "))}
+		}
+	}
+	return proj, spec, nil
+}
+
+func printDiagnostics(io *IOStreams, color string, ds diag.Diagnostics, proj *project.Project) {
+	shown, _ := ds.Normalize(MaxDiagnostics)
+	st := io.styles(io.ErrOut, color, io.ErrTTY)
+	view.DiagnosticsText(io.ErrOut, shown, func(p string) []byte {
+		if f := proj.Files[p]; f != nil {
+			return f.Src
+		}
+		return nil
+	}, st)
+	errs, _ := ds.Count()
+	fmt.Fprintf(io.ErrOut, "%s %s\n", st.Error.Render("failed:"), plural(errs, "error"))
+}
+
+func parseAt(s string) (*time.Time, *time.Time, error) {
+	if s == "" {
+		return nil, nil, nil
+	}
+	from, to, window := strings.Cut(s, "/")
+	a, err := time.Parse(time.RFC3339, from)
+	if err != nil {
+		return nil, nil, usageError{fmt.Errorf("--at: %q is not an RFC 3339 time (2026-01-05T02:00:00Z)", from)}
+	}
+	a = a.UTC()
+	if !window {
+		return &a, nil, nil
+	}
+	b, err := time.Parse(time.RFC3339, to)
+	if err != nil || b.Before(a) {
+		return nil, nil, usageError{fmt.Errorf("--at: %q is not an RFC 3339 time after %s", to, from)}
+	}
+	b = b.UTC()
+	return &a, &b, nil
+}
+
+// replayAll runs the replay with Ctrl-C stopping it between cards.
+func replayAll(o *ReplayOptions, mode engine.Mode, proj *project.Project, spec *world.Spec, onResult func(replay.Result) error) (replay.Stats, error) {
+	at, atEnd, err := parseAt(o.At)
+	if err != nil {
+		return replay.Stats{}, err
+	}
+	if len(o.Events) == 0 && at == nil {
+		return replay.Stats{}, usageError{fmt.Errorf("give EVENTS (files, directories or - for stdin) or --at for schedule flows")}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	return replay.Run(ctx, replay.Options{Graph: proj.Graph, Sources: o.Events, KeepGoing: o.KeepGoing, Stdin: o.IO.In,
+		WorkDir: o.IO.WorkDir, World: spec, Mode: mode, Flow: o.Flow, At: at, AtEnd: atEnd}, onResult)
+}
+
+func triggerInfo(r replay.Result) (uuid, typ, published string) {
+	if r.Event == nil {
+		return "schedule@" + r.At.Format(time.RFC3339), "schedule", r.At.Format(time.RFC3339)
+	}
+	return r.Event.UUID, r.Event.EventType, r.Event.Published
+}
+
+func dryRunRun(o *ReplayOptions) error {
+	proj, spec, err := loadForReplay(o)
+	if err != nil {
+		return err
+	}
+	t := &view.Trace{Events: []view.TraceEvent{}, Summary: view.TraceSummary{ByStatus: map[engine.Status]int{}}}
+	bad := false
+	stats, rerr := replayAll(o, engine.ModeDryRun, proj, spec, func(r replay.Result) error {
+		uuid, typ, pub := triggerInfo(r)
+		runs := r.Runs
+		if runs == nil {
+			runs = []*engine.Run{}
+		}
+		t.Events = append(t.Events, view.TraceEvent{UUID: uuid, EventType: typ, Published: pub, Runs: runs, Disabled: r.Disabled})
+		if r.Event != nil {
+			t.Summary.Events++
+		}
+		for _, run := range r.Runs {
+			t.Summary.Runs++
+			t.Summary.ByStatus[run.Status]++
+			if run.Status == engine.StatusHalted || run.Status == engine.StatusFailed {
+				bad = true
+			}
+		}
+		return nil
+	})
+	t.Summary.Duplicates = stats.Duplicates
+	if rerr != nil {
+		if _, ok := rerr.(usageError); ok {
+			return rerr
+		}
+	}
+	switch o.Format {
+	case "json":
+		if err := view.TraceJSON(o.IO.Out, t); err != nil {
+			return err
+		}
+	case "markdown":
+		view.TraceMarkdown(o.IO.Out, t)
+	default:
+		view.TraceText(o.IO.Out, t, o.IO.styles(o.IO.Out, o.Color, o.IO.OutTTY))
+	}
+	if rerr != nil {
+		return rerr
+	}
+	if bad {
+		return exitError{ExitError}
+	}
+	return nil
+}
+
+func planRun(o *ReplayOptions) error {
+	proj, spec, err := loadForReplay(o)
+	if err != nil {
+		return err
+	}
+	digest, files := plan.Digest(proj.Sources)
+	p := plan.New(digest, files)
+	inputs := &plan.Inputs{Flow: o.Flow, At: o.At, Events: []map[string]any{}}
+	stats, rerr := replayAll(o, engine.ModePlan, proj, spec, func(r replay.Result) error {
+		uuid, typ, pub := triggerInfo(r)
+		if r.Event == nil && len(r.Runs) == 0 {
+			return nil
+		}
+		p.Add(uuid, typ, pub, r.Runs, r.Disabled)
+		if r.Event != nil {
+			inputs.Events = append(inputs.Events, r.Event.Raw)
+		} else {
+			p.Summary.Events-- // schedule instants are not events
+		}
+		return nil
+	})
+	if rerr != nil {
+		if _, ok := rerr.(usageError); ok {
+			return rerr
+		}
+		return rerr
+	}
+	p.Summary.Duplicates = stats.Duplicates
+	if o.Out != "" {
+		saved := *p
+		saved.Inputs = inputs
+		b, err := json.MarshalIndent(&saved, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(o.Out, append(b, '\n'), 0o644); err != nil {
+			return fmt.Errorf("saving the plan: %w", err)
+		}
+	}
+	switch o.Format {
+	case "json":
+		if err := view.PlanJSON(o.IO.Out, p); err != nil {
+			return err
+		}
+	case "markdown":
+		view.PlanMarkdown(o.IO.Out, p)
+	default:
+		view.PlanText(o.IO.Out, p, o.IO.styles(o.IO.Out, o.Color, o.IO.OutTTY))
+	}
+	if o.DetailedExitcode && p.HasChanges() {
+		return exitError{ExitChanges}
+	}
+	return nil
+}

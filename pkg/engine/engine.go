@@ -1,0 +1,724 @@
+package engine
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/jml-dev/jml/pkg/ast"
+	"github.com/jml-dev/jml/pkg/catalog"
+	"github.com/jml-dev/jml/pkg/clock"
+	"github.com/jml-dev/jml/pkg/compile"
+	"github.com/jml-dev/jml/pkg/effect"
+	"github.com/jml-dev/jml/pkg/event"
+	"github.com/jml-dev/jml/pkg/eventtypes"
+)
+
+// MaxForEachItems bounds one forEach (SPEC §10: a flow cannot loop forever).
+const MaxForEachItems = 10_000
+
+// Options configure an Engine.
+type Options struct {
+	Graph    *compile.Graph
+	Effector effect.Effector
+	Clock    clock.Clock
+	Observer Observer
+	Mode     Mode
+	// Flow, when set, runs only that flow (and the helpers it calls).
+	Flow string
+	// Profiles, when set, provides the Okta profile of the event's user
+	// (`user.profile`), as the world or a read knows it.
+	Profiles ProfileSource
+}
+
+// ProfileSource gives a user's Okta profile by Okta user id.
+type ProfileSource interface {
+	UserProfile(ctx context.Context, userID string) (map[string]any, bool)
+}
+
+// Engine runs flows. It is safe for concurrent use by runs of different
+// triggers: all per-run state lives in the run.
+type Engine struct {
+	opts Options
+}
+
+// New returns an engine.
+func New(opts Options) *Engine {
+	if opts.Observer == nil {
+		opts.Observer = NopObserver{}
+	}
+	if opts.Clock == nil {
+		opts.Clock = clock.Real{}
+	}
+	return &Engine{opts: opts}
+}
+
+// Selection is which flows an event fires.
+type Selection struct {
+	Flows []*compile.Flow
+	// Disabled lists flows whose trigger matches but that are enabled: false.
+	Disabled []string
+}
+
+// Select returns the flows whose event trigger matches ev, ordered by name.
+// The when: filter is evaluated by Run, since it needs the run's scope.
+func (e *Engine) Select(ev *event.Event) Selection {
+	var s Selection
+	for _, name := range e.opts.Graph.Names {
+		f := e.opts.Graph.Flows[name]
+		if e.opts.Flow != "" && name != e.opts.Flow {
+			continue
+		}
+		if f.Trigger.Kind != ast.TriggerEvent || !matches(f.Trigger.Events, ev.EventType) {
+			continue
+		}
+		if !f.Enabled {
+			s.Disabled = append(s.Disabled, name)
+			continue
+		}
+		s.Flows = append(s.Flows, f)
+	}
+	return s
+}
+
+func matches(patterns []string, typ string) bool {
+	for _, p := range patterns {
+		if p == typ {
+			return true
+		}
+		if eventtypes.IsGlob(p) && globMatch(p, typ) {
+			return true
+		}
+	}
+	return false
+}
+
+// globMatch matches '*' against any run of characters, dots included.
+func globMatch(pattern, s string) bool {
+	parts := strings.Split(pattern, "*")
+	if !strings.HasPrefix(s, parts[0]) {
+		return false
+	}
+	s = s[len(parts[0]):]
+	for i := 1; i < len(parts); i++ {
+		if i == len(parts)-1 {
+			return strings.HasSuffix(s, parts[i])
+		}
+		j := strings.Index(s, parts[i])
+		if j < 0 {
+			return false
+		}
+		s = s[j+len(parts[i]):]
+	}
+	return true
+}
+
+// ScheduledAt returns the enabled schedule flows due at instant at (their
+// cron matches at's minute, in their time zone), and the disabled ones.
+func (e *Engine) ScheduledAt(at time.Time) Selection {
+	var s Selection
+	for _, name := range e.opts.Graph.Names {
+		f := e.opts.Graph.Flows[name]
+		if e.opts.Flow != "" && name != e.opts.Flow {
+			continue
+		}
+		if f.Trigger.Kind != ast.TriggerSchedule || f.Trigger.Schedule == nil {
+			continue
+		}
+		minute := at.In(f.Trigger.Timezone).Truncate(time.Minute)
+		if !f.Trigger.Schedule.Next(minute.Add(-time.Second)).Equal(minute) {
+			continue
+		}
+		if !f.Enabled {
+			s.Disabled = append(s.Disabled, name)
+			continue
+		}
+		s.Flows = append(s.Flows, f)
+	}
+	return s
+}
+
+// Trigger is what a run reacts to: an event, or a schedule instant.
+type Trigger struct {
+	Event *event.Event
+	// At is run.startedAt: the event's published time, or the schedule
+	// instant (--at).
+	At time.Time
+}
+
+// RunID derives a run's id from its trigger and flow, so that a replay
+// gives the same ids.
+func RunID(trigger, flow string) string {
+	sum := sha256.Sum256([]byte(trigger + "\x00" + flow))
+	return "run-" + hex.EncodeToString(sum[:8])
+}
+
+// Run runs flow f for trigger t. A flow whose when: filter is false returns
+// nil: no run.
+func (e *Engine) Run(ctx context.Context, f *compile.Flow, t Trigger) *Run {
+	key := "schedule@" + t.At.UTC().Format(time.RFC3339)
+	if t.Event != nil {
+		key = t.Event.UUID
+	}
+	r := &Run{ID: RunID(key, f.Name), Flow: f.Name, Mode: e.opts.Mode, StartedAt: e.opts.Clock.Now()}
+	if t.Event != nil {
+		r.EventUUID, r.EventType = t.Event.UUID, t.Event.EventType
+	}
+	x := &exec{e: e, run: r, trigger: t, key: key}
+	x.base = x.baseScope(ctx, f)
+	if f.Trigger.When != nil {
+		ok, err := evalBool(f.Trigger.When, x.base)
+		if err != nil {
+			// A filter that cannot be evaluated on this event is a failed
+			// run, never a silent skip.
+			e.opts.Observer.RunStarted(r)
+			r.Status = StatusFailed
+			r.Error = &ErrorInfo{Card: "trigger.when", Message: "evaluating trigger.when: " + err.Error(), Code: "expression"}
+			r.EndedAt = e.opts.Clock.Now()
+			e.opts.Observer.RunFinished(r)
+			return r
+		}
+		if !ok {
+			return nil
+		}
+	}
+	e.opts.Observer.RunStarted(r)
+	fr := x.newFrame(f, nil, nil, nil, 0)
+	out := x.flowBody(ctx, fr, &r.Cards)
+	switch out.kind {
+	case outFiltered:
+		r.Status = StatusFiltered
+	case outHalted:
+		r.Status = StatusHalted
+		r.Error = out.err
+	case outFailed:
+		r.Status = StatusFailed
+		r.Error = out.err
+	default:
+		r.Status = StatusSuccess
+	}
+	r.EndedAt = e.opts.Clock.Now()
+	e.opts.Observer.RunFinished(r)
+	return r
+}
+
+// exec is the state of one run.
+type exec struct {
+	e       *Engine
+	run     *Run
+	trigger Trigger
+	key     string
+	base    map[string]any
+}
+
+// frame is one flow invocation: the top flow, a helper call or an error
+// handler.
+type frame struct {
+	flow   *compile.Flow
+	vars   map[string]any
+	steps  map[string]any
+	inputs map[string]any
+	err    map[string]any // `error` for an error-handler flow
+	items  map[string]any // forEach variables in scope
+	catch  map[string]any // `error` inside a catch block
+	via    []string
+	prefix string // card path prefix: the call chain
+	depth  int
+}
+
+func (x *exec) newFrame(f *compile.Flow, inputs, errVal map[string]any, via []string, depth int) *frame {
+	fr := &frame{flow: f, vars: map[string]any{}, steps: map[string]any{}, inputs: inputs, err: errVal,
+		items: map[string]any{}, via: via, depth: depth}
+	for _, name := range via {
+		fr.prefix += name + "/"
+	}
+	return fr
+}
+
+// outcome is how a list of cards ended.
+type outKind int
+
+const (
+	outNext     outKind = iota // ran to the end
+	outFiltered                // continueIf false
+	outHalted                  // halt card, or a card failure with onError halt
+	outFailed                  // an evaluation error or cancellation: the run failed
+	outReturned                // return card, or onError: return
+)
+
+type outcome struct {
+	kind outKind
+	err  *ErrorInfo
+	// failure marks a halt caused by a card failure (catchable by try),
+	// as opposed to an explicit halt card.
+	failure bool
+	// errReturn marks an onError: return (the helper hands err to its caller).
+	errReturn bool
+	outputs   map[string]any
+}
+
+// flowBody evaluates the flow's vars and runs its steps.
+func (x *exec) flowBody(ctx context.Context, fr *frame, trace *[]*CardTrace) outcome {
+	for _, v := range fr.flow.Vars {
+		val, err := v.Prog.Eval(x.scope(fr))
+		if err != nil {
+			return outcome{kind: outFailed, err: &ErrorInfo{Card: "vars." + v.Name, Message: fmt.Sprintf("evaluating vars.%s: %v", v.Name, err), Code: "expression"}}
+		}
+		fr.vars[v.Name] = val
+	}
+	return x.list(ctx, fr, fr.flow.Entry, "", trace)
+}
+
+// list runs the cards of one list.
+func (x *exec) list(ctx context.Context, fr *frame, first int, branch string, trace *[]*CardTrace) outcome {
+	for i := first; i != compile.None; i = fr.flow.Nodes[i].Next {
+		n := fr.flow.Nodes[i]
+		if err := ctx.Err(); err != nil {
+			x.skipRest(fr, i, branch, trace, "canceled")
+			return outcome{kind: outFailed, err: &ErrorInfo{Card: cardRef(fr, n), Message: "canceled before this card: " + err.Error(), Code: "canceled"}}
+		}
+		out := x.card(ctx, fr, n, branch, trace)
+		if out.kind != outNext {
+			x.skipRest(fr, n.Next, branch, trace, "not run: the flow stopped before it")
+			return out
+		}
+	}
+	return outcome{kind: outNext}
+}
+
+// skipRest records the cards of a list that did not run.
+func (x *exec) skipRest(fr *frame, from int, branch string, trace *[]*CardTrace, why string) {
+	for i := from; i != compile.None; i = fr.flow.Nodes[i].Next {
+		n := fr.flow.Nodes[i]
+		*trace = append(*trace, &CardTrace{Path: fr.prefix + n.Path, ID: n.StepID, Name: n.Card.Name, Kind: string(n.Kind),
+			Flow: fr.flow.Name, Action: actionName(n), Branch: branch, Status: CardSkipped, Message: why, StartedAt: x.e.opts.Clock.Now()})
+	}
+}
+
+// cardRef names a card in errors and changes: its id, else its full path
+// (call chain included).
+func cardRef(fr *frame, n *compile.Node) string {
+	if n.StepID != "" {
+		return n.StepID
+	}
+	return fr.prefix + n.Path
+}
+
+func actionName(n *compile.Node) string {
+	if n.Kind == ast.CardAction {
+		return n.Card.Action.Value
+	}
+	if n.Kind == ast.CardCall {
+		return "call " + n.Callee
+	}
+	return ""
+}
+
+func (x *exec) card(ctx context.Context, fr *frame, n *compile.Node, branch string, trace *[]*CardTrace) outcome {
+	obs := x.e.opts.Observer
+	ct := &CardTrace{Path: fr.prefix + n.Path, ID: n.StepID, Name: n.Card.Name, Kind: string(n.Kind), Flow: fr.flow.Name,
+		Action: actionName(n), Branch: branch, StartedAt: x.e.opts.Clock.Now()}
+	*trace = append(*trace, ct)
+	obs.CardStarted(x.run, ct)
+	out := x.cardBody(ctx, fr, n, ct)
+	ct.Duration = x.e.opts.Clock.Now().Sub(ct.StartedAt)
+	if ct.Status == "" {
+		switch out.kind {
+		case outNext, outReturned:
+			ct.Status = CardSuccess
+			if out.errReturn {
+				ct.Status = CardFailed
+			}
+		case outFiltered:
+			ct.Status = CardFiltered
+		case outHalted:
+			ct.Status = CardHalted
+		default:
+			ct.Status = CardFailed
+		}
+	}
+	obs.CardFinished(x.run, ct)
+	return out
+}
+
+func (x *exec) evalErr(fr *frame, n *compile.Node, what string, err error) outcome {
+	return outcome{kind: outFailed, err: &ErrorInfo{Card: cardRef(fr, n), Action: actionName(n), Message: fmt.Sprintf("%s: %v", what, err), Code: "expression"}}
+}
+
+func (x *exec) cardBody(ctx context.Context, fr *frame, n *compile.Node, ct *CardTrace) outcome {
+	switch n.Kind {
+	case ast.CardAction:
+		return x.action(ctx, fr, n, ct)
+	case ast.CardCall:
+		return x.call(ctx, fr, n, ct)
+	case ast.CardIf:
+		ok, err := evalBool(n.Cond, x.scope(fr))
+		if err != nil {
+			return x.evalErr(fr, n, "evaluating if", err)
+		}
+		if ok {
+			ct.Message = "then"
+			return x.list(ctx, fr, n.Then, "then", &ct.Children)
+		}
+		ct.Message = "else"
+		return x.list(ctx, fr, n.Else, "else", &ct.Children)
+	case ast.CardSwitch:
+		v, err := n.Cond.Eval(x.scope(fr))
+		if err != nil {
+			return x.evalErr(fr, n, "evaluating switch", err)
+		}
+		key := text(v)
+		for _, cs := range n.Cases {
+			if cs.Value == key {
+				ct.Message = "case " + key
+				return x.list(ctx, fr, cs.Entry, "case "+key, &ct.Children)
+			}
+		}
+		ct.Message = "default"
+		return x.list(ctx, fr, n.Default, "default", &ct.Children)
+	case ast.CardForEach:
+		return x.forEach(ctx, fr, n, ct)
+	case ast.CardAssign:
+		for _, a := range n.Assign {
+			v, err := a.Prog.Eval(x.scope(fr))
+			if err != nil {
+				return x.evalErr(fr, n, "evaluating assign."+a.Name, err)
+			}
+			fr.vars[a.Name] = v
+			if ct.Input == nil {
+				ct.Input = map[string]any{}
+			}
+			ct.Input[a.Name] = v
+		}
+		return outcome{kind: outNext}
+	case ast.CardTry:
+		out := x.list(ctx, fr, n.Try, "try", &ct.Children)
+		if !(out.kind == outHalted && out.failure) {
+			return out
+		}
+		// The If Error card: a failure in try runs catch with `error`.
+		saved := fr.catch
+		fr.catch = out.err.Value()
+		defer func() { fr.catch = saved }()
+		ct.Message = "caught: " + out.err.Message
+		return x.list(ctx, fr, n.Catch, "catch", &ct.Children)
+	case ast.CardContinueIf:
+		ok, err := evalBool(n.Cond, x.scope(fr))
+		if err != nil {
+			return x.evalErr(fr, n, "evaluating continueIf", err)
+		}
+		if !ok {
+			ct.Message = "condition false: the flow stops here"
+			return outcome{kind: outFiltered}
+		}
+		return outcome{kind: outNext}
+	case ast.CardReturn:
+		v, err := x.value(n.Return, fr)
+		if err != nil {
+			return x.evalErr(fr, n, "evaluating return", err)
+		}
+		m, _ := v.(map[string]any)
+		ct.Output = m
+		return outcome{kind: outReturned, outputs: m}
+	case ast.CardHalt:
+		v, err := x.value(n.Halt, fr)
+		if err != nil {
+			return x.evalErr(fr, n, "evaluating halt", err)
+		}
+		msg := haltMessage(v)
+		ct.Message = msg
+		return outcome{kind: outHalted, err: &ErrorInfo{Card: cardRef(fr, n), Message: msg, Code: "halt"}}
+	}
+	return x.evalErr(fr, n, "running card", fmt.Errorf("unknown card kind %q", n.Kind))
+}
+
+func haltMessage(v any) string {
+	switch m := v.(type) {
+	case string:
+		return m
+	case map[string]any:
+		if s, ok := m["message"].(string); ok {
+			return s
+		}
+	}
+	return text(v)
+}
+
+func (x *exec) forEach(ctx context.Context, fr *frame, n *compile.Node, ct *CardTrace) outcome {
+	v, err := n.Cond.Eval(x.scope(fr))
+	if err != nil {
+		return x.evalErr(fr, n, "evaluating forEach", err)
+	}
+	items, ok := v.([]any)
+	if !ok && v != nil {
+		return x.evalErr(fr, n, "forEach", fmt.Errorf("expected a list, got %T", v))
+	}
+	if len(items) > MaxForEachItems {
+		return x.evalErr(fr, n, "forEach", fmt.Errorf("%d items is more than the limit of %d", len(items), MaxForEachItems))
+	}
+	ct.Message = fmt.Sprintf("%d items", len(items))
+	saved, savedIdx := fr.items[n.As], fr.items[n.As+"_index"]
+	defer func() {
+		fr.items[n.As], fr.items[n.As+"_index"] = saved, savedIdx
+	}()
+	// Items run one after another in simulated modes, so that plans and
+	// traces are deterministic; results are in item order either way.
+	prefix := fr.prefix
+	for i, item := range items {
+		fr.items[n.As], fr.items[n.As+"_index"] = item, int64(i)
+		fr.prefix = fmt.Sprintf("%s%s#%d/", prefix, n.Path, i)
+		out := x.list(ctx, fr, n.Body, fmt.Sprintf("item %d", i), &ct.Children)
+		fr.prefix = prefix
+		if out.kind != outNext {
+			return out
+		}
+	}
+	return outcome{kind: outNext}
+}
+
+// action runs an action card: evaluate inputs, call with retries, record.
+func (x *exec) action(ctx context.Context, fr *frame, n *compile.Node, ct *CardTrace) outcome {
+	in, err := x.value(n.With, fr)
+	if err != nil {
+		return x.fail(ctx, fr, n, ct, &ErrorInfo{Card: cardRef(fr, n), Action: n.Card.Action.Value, Message: "evaluating with: " + err.Error(), Code: "expression"})
+	}
+	input, _ := in.(map[string]any)
+	if input == nil {
+		input = map[string]any{}
+	}
+	ct.Input = input
+	method, _ := input["method"].(string)
+	write := n.Action != nil && n.Action.EffectFor(strings.ToUpper(method)) == catalog.Write
+	ct.Write = write
+	req := effect.Request{Instance: n.Instance, Type: n.ConnectorType, Action: n.Action.Name, Input: input,
+		Timeout: n.Timeout, IdempotencyKey: x.idempotencyKey(fr, n)}
+	out, eerr, attempts := x.callWithRetry(ctx, n, req)
+	ct.Attempts = attempts
+	if eerr != nil {
+		ei := &ErrorInfo{Card: cardRef(fr, n), Action: n.Card.Action.Value, Message: eerr.Message, Status: eerr.Status,
+			Code: eerr.Code, Retryable: eerr.Retryable, Attempts: attempts}
+		return x.fail(ctx, fr, n, ct, ei)
+	}
+	if out == nil {
+		out = map[string]any{}
+	}
+	ct.Output = out
+	ct.Status = CardSuccess
+	if n.StepID != "" {
+		fr.steps[n.StepID] = map[string]any{"output": out, "status": string(CardSuccess)}
+	}
+	if write {
+		ch := Change{Card: cardRef(fr, n), Action: n.Card.Action.Value, With: input, Via: append([]string{}, fr.via...), Path: ct.Path}
+		x.run.Changes = append(x.run.Changes, ch)
+		x.e.opts.Observer.ChangePlanned(x.run, ch)
+	}
+	return outcome{kind: outNext}
+}
+
+// idempotencyKey is stable across retries, resumes and replays: (event or
+// schedule instant, flow, card path with call chain and forEach index).
+func (x *exec) idempotencyKey(fr *frame, n *compile.Node) string {
+	sum := sha256.Sum256([]byte(x.key + "\x00" + x.run.Flow + "\x00" + fr.prefix + n.Path))
+	return "jml-" + hex.EncodeToString(sum[:16])
+}
+
+// callWithRetry makes up to Retry.Attempts tries of a retryable failure,
+// waiting interval × backoff^(try-1) (capped by maxInterval, plus jitter)
+// and at least the vendor's Retry-After.
+func (x *exec) callWithRetry(ctx context.Context, n *compile.Node, req effect.Request) (map[string]any, *effect.Error, int) {
+	pol := n.Retry
+	attempts := max(pol.Attempts, 1)
+	for try := 1; ; try++ {
+		req.Attempt = try
+		out, err := x.e.opts.Effector.Do(ctx, req)
+		if err == nil {
+			return out, nil, try
+		}
+		ee := effect.AsError(err)
+		if !ee.Retryable || try >= attempts || ctx.Err() != nil {
+			return nil, ee, try
+		}
+		wait := backoff(pol, try, req.IdempotencyKey)
+		if ee.RetryAfter > wait {
+			wait = ee.RetryAfter
+		}
+		if err := x.e.opts.Clock.Sleep(ctx, wait); err != nil {
+			return nil, &effect.Error{Code: "canceled", Message: "canceled while waiting to retry: " + ee.Message, Status: ee.Status}, try
+		}
+	}
+}
+
+// backoff is the wait after try number `try` (1-based). Jitter is derived
+// from the idempotency key and the try, so replays wait the same.
+func backoff(p compile.RetryPolicy, try int, key string) time.Duration {
+	d := float64(p.Interval) * math.Pow(max(p.Backoff, 1), float64(try-1))
+	if p.MaxInterval > 0 && d > float64(p.MaxInterval) {
+		d = float64(p.MaxInterval)
+	}
+	if p.Jitter > 0 {
+		sum := sha256.Sum256([]byte(fmt.Sprintf("%s#%d", key, try)))
+		frac := float64(uint64(sum[0])<<8|uint64(sum[1])) / 65536
+		d += frac * float64(p.Jitter)
+	}
+	return time.Duration(d)
+}
+
+// fail applies a failed action or call card's onError.
+func (x *exec) fail(ctx context.Context, fr *frame, n *compile.Node, ct *CardTrace, ei *ErrorInfo) outcome {
+	ct.Status = CardFailed
+	ct.Error = ei
+	if n.StepID != "" {
+		fr.steps[n.StepID] = map[string]any{"output": nil, "status": string(CardFailed), "error": ei.Value()}
+	}
+	switch n.OnError {
+	case ast.OnErrorContinue:
+		return outcome{kind: outNext}
+	case ast.OnErrorReturn:
+		return outcome{kind: outReturned, err: ei, errReturn: true}
+	case ast.OnErrorFlow:
+		h := x.e.opts.Graph.Flows[n.ErrorFlow]
+		if h != nil {
+			hct := &CardTrace{Path: fr.prefix + n.Path + "/onError", Kind: "call", Flow: fr.flow.Name, Action: "onError " + h.Name,
+				Branch: "onError", StartedAt: x.e.opts.Clock.Now()}
+			ct.Children = append(ct.Children, hct)
+			x.e.opts.Observer.CardStarted(x.run, hct)
+			hfr := x.newFrame(h, map[string]any{}, ei.Value(), append(append([]string{}, fr.via...), h.Name), fr.depth+1)
+			hout := x.flowBody(ctx, hfr, &hct.Children)
+			hct.Status = CardSuccess
+			if hout.kind == outHalted || hout.kind == outFailed || hout.errReturn {
+				hct.Status = CardFailed
+				hct.Error = hout.err
+			}
+			hct.Duration = x.e.opts.Clock.Now().Sub(hct.StartedAt)
+			x.e.opts.Observer.CardFinished(x.run, hct)
+		}
+		return outcome{kind: outHalted, err: ei, failure: true}
+	}
+	return outcome{kind: outHalted, err: ei, failure: true}
+}
+
+// call runs a helper flow.
+func (x *exec) call(ctx context.Context, fr *frame, n *compile.Node, ct *CardTrace) outcome {
+	h := x.e.opts.Graph.Flows[n.Callee]
+	in, err := x.value(n.With, fr)
+	if err != nil {
+		return x.fail(ctx, fr, n, ct, &ErrorInfo{Card: cardRef(fr, n), Action: "call " + n.Callee, Message: "evaluating with: " + err.Error(), Code: "expression"})
+	}
+	given, _ := in.(map[string]any)
+	ct.Input = given
+	if h == nil {
+		return x.fail(ctx, fr, n, ct, &ErrorInfo{Card: cardRef(fr, n), Action: "call " + n.Callee, Message: "no helper flow " + n.Callee, Code: "invalid_input"})
+	}
+	if fr.depth+1 > compile.MaxCallDepth {
+		return outcome{kind: outFailed, err: &ErrorInfo{Card: cardRef(fr, n), Action: "call " + n.Callee, Message: fmt.Sprintf("helper calls nested deeper than %d", compile.MaxCallDepth), Code: "call_depth"}}
+	}
+	inputs, ierr := helperInputs(h, given)
+	if ierr != "" {
+		return x.fail(ctx, fr, n, ct, &ErrorInfo{Card: cardRef(fr, n), Action: "call " + n.Callee, Message: ierr, Status: 400, Code: "invalid_input"})
+	}
+	via := append(append([]string{}, fr.via...), h.Name)
+	hfr := x.newFrame(h, inputs, nil, via, fr.depth+1)
+	hfr.prefix = fr.prefix + n.Path + "/" + h.Name + "/"
+	out := x.flowBody(ctx, hfr, &ct.Children)
+	switch {
+	case out.kind == outReturned && out.errReturn:
+		e := *out.err
+		e.Card, e.Action = cardRef(fr, n), "call "+n.Callee
+		return x.fail(ctx, fr, n, ct, &e)
+	case out.kind == outHalted || out.kind == outFailed:
+		// A halt or failure inside a helper stops the whole run; a card
+		// failure stays catchable by an enclosing try.
+		return out
+	}
+	outputs := map[string]any{}
+	for _, p := range h.AST.Outputs {
+		outputs[p.Name.Value] = nil
+	}
+	for k, v := range out.outputs {
+		outputs[k] = v
+	}
+	status := CardSuccess
+	if out.kind == outFiltered {
+		status = CardFiltered
+		ct.Message = "the helper stopped at a continueIf"
+	}
+	ct.Status = status
+	ct.Output = outputs
+	if n.StepID != "" {
+		fr.steps[n.StepID] = map[string]any{"output": outputs, "status": string(status)}
+	}
+	return outcome{kind: outNext}
+}
+
+// helperInputs checks a call's inputs against the helper's declaration;
+// an optional input left out is null, never missing.
+func helperInputs(h *compile.Flow, given map[string]any) (map[string]any, string) {
+	inputs := map[string]any{}
+	var missing []string
+	for _, p := range h.AST.Inputs {
+		v, ok := given[p.Name.Value]
+		if !ok || v == nil {
+			if p.Required {
+				missing = append(missing, p.Name.Value)
+			}
+			inputs[p.Name.Value] = nil
+			continue
+		}
+		if !typeOK(p.Type, v) {
+			return nil, fmt.Sprintf("input %q of helper flow %q must be %s, got %s", p.Name.Value, h.Name, p.Type, typeName(v))
+		}
+		inputs[p.Name.Value] = v
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return nil, fmt.Sprintf("helper flow %q needs input %s", h.Name, strings.Join(missing, ", "))
+	}
+	return inputs, ""
+}
+
+func typeOK(want string, v any) bool {
+	switch want {
+	case "string":
+		_, ok := v.(string)
+		return ok
+	case "number":
+		switch v.(type) {
+		case int64, float64, int, uint64:
+			return true
+		}
+		return false
+	case "boolean":
+		_, ok := v.(bool)
+		return ok
+	case "object":
+		_, ok := v.(map[string]any)
+		return ok
+	case "list":
+		_, ok := v.([]any)
+		return ok
+	}
+	return true
+}
+
+func typeName(v any) string {
+	switch v.(type) {
+	case string:
+		return "a string"
+	case int64, float64, int, uint64:
+		return "a number"
+	case bool:
+		return "a boolean"
+	case map[string]any:
+		return "an object"
+	case []any:
+		return "a list"
+	case nil:
+		return "null"
+	}
+	return fmt.Sprintf("%T", v)
+}

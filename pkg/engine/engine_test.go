@@ -1,0 +1,477 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jml-dev/jml/pkg/ast"
+	"github.com/jml-dev/jml/pkg/clock"
+	"github.com/jml-dev/jml/pkg/compile"
+	"github.com/jml-dev/jml/pkg/effect"
+	"github.com/jml-dev/jml/pkg/event"
+	"github.com/jml-dev/jml/pkg/source"
+)
+
+const cfgSrc = `apiVersion: jml/v1
+kind: Config
+connectors:
+  okta: {type: okta}
+  slack: {type: slack}
+  google: {type: google}
+  itsm: {type: servicenow}
+`
+
+func graph(t *testing.T, flows ...string) *compile.Graph {
+	t.Helper()
+	cf, ds := source.Parse("jml.yaml", []byte(cfgSrc))
+	if ds.HasErrors() {
+		t.Fatal(ds)
+	}
+	var fs []*ast.Flow
+	for i, src := range flows {
+		f, ds := source.Parse(fmt.Sprintf("flows/%d.yaml", i), []byte("apiVersion: jml/v1\nkind: Flow\n"+src))
+		if ds.HasErrors() {
+			t.Fatal(ds)
+		}
+		fs = append(fs, ast.DecodeFlow(f))
+	}
+	g, ds := compile.Compile(ast.DecodeConfig(cf), fs)
+	if ds.HasErrors() {
+		t.Fatal(ds)
+	}
+	return g
+}
+
+// fake answers actions from a script: per "instance.action", a queue of
+// results; when the queue is empty, success with {}.
+type fake struct {
+	script map[string][]result
+	calls  []effect.Request
+}
+
+type result struct {
+	out map[string]any
+	err *effect.Error
+}
+
+func (f *fake) Do(ctx context.Context, req effect.Request) (map[string]any, error) {
+	f.calls = append(f.calls, req)
+	q := f.script[req.Name()]
+	if len(q) == 0 {
+		if req.Name() == "itsm.createRecord" {
+			return map[string]any{"sys_id": "s1", "number": "SCTASK0010001"}, nil
+		}
+		if req.Name() == "okta.getUser" {
+			return map[string]any{"id": req.Input["userId"], "status": "ACTIVE", "profile": map[string]any{}}, nil
+		}
+		return map[string]any{}, nil
+	}
+	r := q[0]
+	f.script[req.Name()] = q[1:]
+	if r.err != nil {
+		return nil, r.err
+	}
+	return r.out, nil
+}
+
+func (f *fake) names() string {
+	var n []string
+	for _, c := range f.calls {
+		n = append(n, c.Name())
+	}
+	return strings.Join(n, " ")
+}
+
+var t0 = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+
+func deactivation() *event.Event {
+	return &event.Event{UUID: "ev-1", EventType: "user.lifecycle.deactivate", Published: t0.Format(time.RFC3339),
+		Raw: map[string]any{"uuid": "ev-1", "eventType": "user.lifecycle.deactivate",
+			"actor":  map[string]any{"id": "00uadmin", "type": "User", "alternateId": "admin@acme.com"},
+			"target": []any{map[string]any{"id": "00ujane", "type": "User", "alternateId": "jane@acme.com", "displayName": "Jane Doe"}}}}
+}
+
+func run(t *testing.T, g *compile.Graph, fx *fake, flow string) (*Run, *clock.Virtual) {
+	t.Helper()
+	clk := clock.NewVirtual(t0)
+	e := New(Options{Graph: g, Effector: fx, Clock: clk, Mode: ModePlan})
+	r := e.Run(context.Background(), g.Flows[flow], Trigger{Event: deactivation(), At: t0})
+	return r, clk
+}
+
+func changes(r *Run) string {
+	var out []string
+	for _, c := range r.Changes {
+		s := c.Action
+		if len(c.Via) > 0 {
+			s += "<" + strings.Join(c.Via, ">")
+		}
+		out = append(out, s)
+	}
+	return strings.Join(out, " ")
+}
+
+const leaverSrc = `name: leaver
+trigger: {event: user.lifecycle.deactivate}
+vars:
+  login: user.alternateId
+steps:
+  - id: who
+    action: okta.getUser
+    with: {userId: "${{ user.id }}"}
+  - action: okta.clearUserSessions
+    with: {userId: "${{ steps.who.output.id }}", oauthTokens: true}
+  - id: slack
+    action: slack.deactivateUser
+    with: {email: "${{ vars.login }}"}
+    retry: {attempts: 3, interval: 5s, backoff: 2, maxInterval: 8s}
+  - try:
+      - action: google.suspendUser
+        with: {userKey: "${{ vars.login }}"}
+    catch:
+      - if: error.status == 404
+        then: [{assign: {google: false}}]
+        else: [{halt: "Google: ${{ error.message }}"}]
+  - id: ticket
+    call: ticket
+    with: {login: "${{ vars.login }}"}
+  - action: slack.postMessage
+    with: {channel: "#it", text: "Done ${{ vars.login }}: ${{ steps.ticket.output.number }}"}
+    onError: continue
+`
+
+const ticketSrc = `name: ticket
+trigger: {helper: {}}
+inputs: {login: {type: string, required: true}, note: {type: string}}
+outputs: {number: {type: string}}
+steps:
+  - id: rec
+    action: itsm.createRecord
+    with: {table: sc_task, fields: {short_description: "Offboard ${{ inputs.login }}", note: "${{ inputs.note == null ? 'none' : inputs.note }}"}}
+  - return: {number: "${{ steps.rec.output.number }}"}
+`
+
+func TestLeaverHappyPath(t *testing.T) {
+	g := graph(t, leaverSrc, ticketSrc)
+	fx := &fake{script: map[string][]result{
+		"okta.getUser":      {{out: map[string]any{"id": "00ujane", "status": "DEPROVISIONED"}}},
+		"itsm.createRecord": {{out: map[string]any{"sys_id": "abc", "number": "SCTASK0010001"}}},
+	}}
+	r, _ := run(t, g, fx, "leaver")
+	if r.Status != StatusSuccess {
+		t.Fatalf("status %s: %+v", r.Status, r.Error)
+	}
+	want := "okta.clearUserSessions slack.deactivateUser google.suspendUser itsm.createRecord<ticket slack.postMessage"
+	if got := changes(r); got != want {
+		t.Errorf("changes\n got %s\nwant %s", got, want)
+	}
+	post := r.Changes[len(r.Changes)-1]
+	if post.With["text"] != "Done jane@acme.com: SCTASK0010001" {
+		t.Errorf("helper output did not flow on: %v", post.With)
+	}
+	rec := r.Changes[3]
+	fields := rec.With["fields"].(map[string]any)
+	if fields["note"] != "none" {
+		t.Errorf("optional input left out must be null: %v", fields)
+	}
+	if rec.Path != "steps[4]/ticket/steps[0]" || rec.Card != "rec" {
+		t.Errorf("helper change path %q card %q", rec.Path, rec.Card)
+	}
+	// Reads are not changes, but they ran.
+	if !strings.HasPrefix(fx.names(), "okta.getUser okta.clearUserSessions") {
+		t.Errorf("calls %s", fx.names())
+	}
+}
+
+func TestRetryBackoffAndRetryAfter(t *testing.T) {
+	g := graph(t, leaverSrc, ticketSrc)
+	tests := []struct {
+		name     string
+		errs     []result
+		attempts int
+		waited   time.Duration
+		status   Status
+	}{
+		{"two 503 then success: waits 5s then 8s (capped)", []result{{err: effect.HTTPError(503, "down")}, {err: effect.HTTPError(503, "down")}}, 3, 13 * time.Second, StatusSuccess},
+		{"429 with Retry-After 30s wins over the backoff", []result{{err: &effect.Error{Status: 429, Code: "rate_limited", Message: "slow down", Retryable: true, RetryAfter: 30 * time.Second}}}, 2, 30 * time.Second, StatusSuccess},
+		{"404 is not retried", []result{{err: effect.HTTPError(404, "no such user")}}, 1, 0, StatusHalted},
+		{"three 500s exhaust the attempts", []result{{err: effect.HTTPError(500, "x")}, {err: effect.HTTPError(500, "x")}, {err: effect.HTTPError(500, "x")}}, 3, 13 * time.Second, StatusHalted},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fx := &fake{script: map[string][]result{"slack.deactivateUser": tt.errs}}
+			r, clk := run(t, g, fx, "leaver")
+			if r.Status != tt.status {
+				t.Fatalf("status %s, want %s (%+v)", r.Status, tt.status, r.Error)
+			}
+			var card *CardTrace
+			for _, c := range r.Cards {
+				if c.ID == "slack" {
+					card = c
+				}
+			}
+			if card.Attempts != tt.attempts {
+				t.Errorf("attempts %d, want %d", card.Attempts, tt.attempts)
+			}
+			if got := clk.Now().Sub(t0); got != tt.waited {
+				t.Errorf("virtual time advanced %s, want %s", got, tt.waited)
+			}
+			if tt.status == StatusHalted {
+				if r.Error == nil || r.Error.Card != "slack" || r.Error.Attempts != tt.attempts {
+					t.Errorf("run error %+v", r.Error)
+				}
+				// Later cards are recorded as skipped, and made no change.
+				last := r.Cards[len(r.Cards)-1]
+				if last.Status != CardSkipped {
+					t.Errorf("last card %s", last.Status)
+				}
+				if strings.Contains(changes(r), "slack.postMessage") {
+					t.Errorf("a card after the halt ran: %s", changes(r))
+				}
+			}
+		})
+	}
+}
+
+func TestTryCatch(t *testing.T) {
+	g := graph(t, leaverSrc, ticketSrc)
+	t.Run("404 is caught and the run goes on", func(t *testing.T) {
+		fx := &fake{script: map[string][]result{"google.suspendUser": {{err: effect.HTTPError(404, "Resource Not Found: userKey")}}}}
+		r, _ := run(t, g, fx, "leaver")
+		if r.Status != StatusSuccess || strings.Contains(changes(r), "google.suspendUser") {
+			t.Fatalf("status %s changes %s", r.Status, changes(r))
+		}
+		if !strings.Contains(changes(r), "slack.postMessage") {
+			t.Errorf("the run did not go on after the catch: %s", changes(r))
+		}
+	})
+	t.Run("403 goes to the else branch and halts with the message", func(t *testing.T) {
+		fx := &fake{script: map[string][]result{"google.suspendUser": {{err: effect.HTTPError(403, "Not Authorized")}}}}
+		r, _ := run(t, g, fx, "leaver")
+		if r.Status != StatusHalted || r.Error.Message != "Google: Not Authorized" || r.Error.Code != "halt" {
+			t.Fatalf("status %s error %+v", r.Status, r.Error)
+		}
+	})
+}
+
+func TestOnError(t *testing.T) {
+	handler := `name: handler
+trigger: {helper: {}}
+steps:
+  - action: slack.postMessage
+    with: {channel: "#alerts", text: "${{ error.card }} failed (${{ string(error.status) }}): ${{ error.message }} for ${{ event.uuid }}"}
+`
+	tests := []struct {
+		name, onError string
+		status        Status
+		changes       string
+	}{
+		{"continue", "continue", StatusSuccess, "okta.clearUserSessions"},
+		{"halt (default)", "halt", StatusHalted, ""},
+		{"error-handler flow, then halt", "{flow: handler}", StatusHalted, "slack.postMessage<handler"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := graph(t, fmt.Sprintf(`name: f
+trigger: {event: user.lifecycle.deactivate}
+steps:
+  - id: s
+    action: slack.deactivateUser
+    with: {email: x}
+    onError: %s
+  - action: okta.clearUserSessions
+    with: {userId: "${{ steps.s.status }}"}
+`, tt.onError), handler)
+			fx := &fake{script: map[string][]result{"slack.deactivateUser": {{err: effect.HTTPError(500, "boom")}}}}
+			r, _ := run(t, g, fx, "f")
+			if r.Status != tt.status || changes(r) != tt.changes {
+				t.Fatalf("status %s changes %q; want %s %q", r.Status, changes(r), tt.status, tt.changes)
+			}
+			if tt.onError == "continue" && r.Changes[0].With["userId"] != "failed" {
+				t.Errorf("steps.s.status after a continued failure: %v", r.Changes[0].With)
+			}
+			if strings.HasPrefix(tt.onError, "{") && r.Changes[0].With["text"] != "s failed (500): boom for ev-1" {
+				t.Errorf("handler saw %v", r.Changes[0].With["text"])
+			}
+		})
+	}
+}
+
+func TestHelperErrorReturnAndFilter(t *testing.T) {
+	helper := `name: h
+trigger: {helper: {}}
+inputs: {mode: {type: string, required: true}}
+outputs: {v: {type: string}}
+steps:
+  - continueIf: inputs.mode != "stop"
+  - action: slack.deactivateUser
+    with: {email: x}
+    onError: return
+  - return: {v: ok}
+`
+	caller := `name: c
+trigger: {event: user.lifecycle.deactivate}
+steps:
+  - id: a
+    call: h
+    with: {mode: "%s"}
+    onError: continue
+  - action: okta.clearUserSessions
+    with: {userId: "${{ steps.a.status }}:${{ steps.a.output == null ? 'none' : (steps.a.output.v == null ? 'null' : steps.a.output.v) }}"}
+`
+	tests := []struct {
+		name, mode string
+		fail       bool
+		want       string
+	}{
+		{"helper returns its outputs", "go", false, "success:ok"},
+		{"continueIf in the helper ends only the helper", "stop", false, "filtered:null"},
+		{"onError: return fails the caller's call card", "go", true, "failed:none"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := graph(t, fmt.Sprintf(caller, tt.mode), helper)
+			fx := &fake{script: map[string][]result{}}
+			if tt.fail {
+				fx.script["slack.deactivateUser"] = []result{{err: effect.HTTPError(404, "gone")}}
+			}
+			r, _ := run(t, g, fx, "c")
+			if r.Status != StatusSuccess {
+				t.Fatalf("status %s %+v", r.Status, r.Error)
+			}
+			last := r.Changes[len(r.Changes)-1]
+			if last.With["userId"] != tt.want {
+				t.Errorf("caller saw %v, want %s", last.With["userId"], tt.want)
+			}
+		})
+	}
+}
+
+func TestLogicCards(t *testing.T) {
+	g := graph(t, `name: f
+trigger: {event: user.lifecycle.deactivate}
+vars:
+  groups: '["g1", "g2", "g3"]'
+  n: 0
+steps:
+  - forEach: vars.groups
+    as: grp
+    do:
+      - action: okta.removeUserFromGroup
+        with: {userId: "${{ user.id }}", groupId: "${{ grp }}-${{ string(grp_index) }}"}
+      - assign: {n: vars.n + 1}
+  - switch: vars.n
+    cases:
+      "2": [{halt: two}]
+      "3": [{assign: {three: true}}]
+    default: [{halt: other}]
+  - if: vars.three
+    then: [{continueIf: false}]
+  - halt: never
+`)
+	fx := &fake{script: map[string][]result{}}
+	r, _ := run(t, g, fx, "f")
+	if r.Status != StatusFiltered {
+		t.Fatalf("status %s %+v", r.Status, r.Error)
+	}
+	var ids []string
+	for _, c := range r.Changes {
+		ids = append(ids, c.With["groupId"].(string))
+	}
+	if got := strings.Join(ids, ","); got != "g1-0,g2-1,g3-2" {
+		t.Errorf("forEach order/index: %s", got)
+	}
+	if r.Changes[1].Path != "steps[0]#1/steps[0].do[0]" {
+		t.Errorf("forEach item path %q", r.Changes[1].Path)
+	}
+	if last := r.Cards[len(r.Cards)-1]; last.Status != CardSkipped || last.Kind != "halt" {
+		t.Errorf("the card after continueIf false must be skipped: %+v", last)
+	}
+}
+
+func TestWhenFilterAndSelect(t *testing.T) {
+	g := graph(t, `name: a
+trigger: {event: user.lifecycle.*, when: 'user.alternateId.endsWith("@acme.com")'}
+steps: [{halt: x}]
+`, `name: b
+enabled: false
+trigger: {event: user.lifecycle.deactivate}
+steps: [{halt: x}]
+`, `name: c
+trigger: {event: user.lifecycle.deactivate, when: 'user.alternateId.endsWith("@other.com")'}
+steps: [{halt: x}]
+`, `name: d
+trigger: {event: group.user_membership.add}
+steps: [{halt: x}]
+`)
+	e := New(Options{Graph: g, Effector: &fake{}, Clock: clock.NewVirtual(t0), Mode: ModePlan})
+	sel := e.Select(deactivation())
+	var names []string
+	for _, f := range sel.Flows {
+		names = append(names, f.Name)
+	}
+	if strings.Join(names, ",") != "a,c" || strings.Join(sel.Disabled, ",") != "b" {
+		t.Fatalf("selected %v disabled %v", names, sel.Disabled)
+	}
+	if r := e.Run(context.Background(), g.Flows["c"], Trigger{Event: deactivation(), At: t0}); r != nil {
+		t.Errorf("when false must give no run, got %s", r.Status)
+	}
+	if r := e.Run(context.Background(), g.Flows["a"], Trigger{Event: deactivation(), At: t0}); r == nil || r.Status != StatusHalted {
+		t.Errorf("when true must run")
+	}
+}
+
+func TestDeterministic(t *testing.T) {
+	g := graph(t, leaverSrc, ticketSrc)
+	var outs []string
+	for i := 0; i < 2; i++ {
+		fx := &fake{script: map[string][]result{"slack.deactivateUser": {{err: effect.HTTPError(429, "x")}}}}
+		r, _ := run(t, g, fx, "leaver")
+		b, _ := json.Marshal(r)
+		outs = append(outs, string(b))
+	}
+	if outs[0] != outs[1] {
+		t.Errorf("two identical replays differ:\n%s\n%s", outs[0], outs[1])
+	}
+}
+
+func TestCancellation(t *testing.T) {
+	g := graph(t, leaverSrc, ticketSrc)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	e := New(Options{Graph: g, Effector: &fake{script: map[string][]result{}}, Clock: clock.NewVirtual(t0), Mode: ModeDryRun})
+	r := e.Run(ctx, g.Flows["leaver"], Trigger{Event: deactivation(), At: t0})
+	if r.Status != StatusFailed || r.Error.Code != "canceled" || len(r.Changes) != 0 {
+		t.Fatalf("status %s error %+v changes %d", r.Status, r.Error, len(r.Changes))
+	}
+	for _, c := range r.Cards {
+		if c.Status != CardSkipped {
+			t.Errorf("card %s ran after cancellation", c.Path)
+		}
+	}
+}
+
+func TestIdempotencyKeyStable(t *testing.T) {
+	g := graph(t, leaverSrc, ticketSrc)
+	keys := func() []string {
+		fx := &fake{script: map[string][]result{"slack.deactivateUser": {{err: effect.HTTPError(503, "x")}}}}
+		run(t, g, fx, "leaver")
+		var k []string
+		for _, c := range fx.calls {
+			k = append(k, c.Action+"="+c.IdempotencyKey)
+		}
+		return k
+	}
+	a, b := keys(), keys()
+	if strings.Join(a, " ") != strings.Join(b, " ") {
+		t.Fatal("idempotency keys differ between replays")
+	}
+	// Both tries of the retried card carry the same key; different cards differ.
+	if a[2] != a[3] || a[1] == a[2] {
+		t.Errorf("keys %v", a)
+	}
+}

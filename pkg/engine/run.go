@@ -1,0 +1,140 @@
+package engine
+
+import (
+	"time"
+)
+
+// Mode says what a run is for.
+type Mode string
+
+// The modes.
+const (
+	ModeDryRun Mode = "dry-run"
+	ModePlan   Mode = "plan"
+	ModeApply  Mode = "apply"
+	ModeTest   Mode = "test"
+)
+
+// Status is how a run ended (SPEC §7).
+type Status string
+
+// The run statuses.
+const (
+	StatusSuccess  Status = "success"
+	StatusFiltered Status = "filtered"
+	StatusHalted   Status = "halted"
+	StatusFailed   Status = "failed"
+)
+
+// CardStatus is how one card ended.
+type CardStatus string
+
+// The card statuses.
+const (
+	CardSuccess  CardStatus = "success"
+	CardFailed   CardStatus = "failed"
+	CardSkipped  CardStatus = "skipped"
+	CardFiltered CardStatus = "filtered"
+	CardHalted   CardStatus = "halted"
+)
+
+// ErrorInfo is a failure as flows see it (`error` in catch and handlers).
+type ErrorInfo struct {
+	Card      string `json:"card"`
+	Action    string `json:"action,omitempty"`
+	Message   string `json:"message"`
+	Status    int    `json:"status"`
+	Code      string `json:"code"`
+	Retryable bool   `json:"retryable"`
+	Attempts  int    `json:"attempts"`
+}
+
+// Value returns the error as the CEL `error` variable.
+func (e *ErrorInfo) Value() map[string]any {
+	if e == nil {
+		return nil
+	}
+	return map[string]any{
+		"card": e.Card, "action": e.Action, "message": e.Message, "status": int64(e.Status),
+		"code": e.Code, "retryable": e.Retryable, "attempts": int64(e.Attempts),
+	}
+}
+
+// Change is one write that succeeded (SPEC §7 plan JSON).
+type Change struct {
+	Card   string         `json:"card"`
+	Action string         `json:"action"`
+	With   map[string]any `json:"with"`
+	// Via lists the helper flows the write was made in, outermost first.
+	Via []string `json:"via"`
+	// Path is the card's full path (helper chain and forEach index
+	// included); it identifies the write for idempotency.
+	Path string `json:"path"`
+}
+
+// CardTrace is one card as it ran (or was skipped).
+type CardTrace struct {
+	Path   string `json:"path"`
+	ID     string `json:"id,omitempty"`
+	Name   string `json:"name,omitempty"`
+	Kind   string `json:"kind"`
+	Flow   string `json:"flow"`
+	Action string `json:"action,omitempty"`
+	// Branch names the arm a nested card ran in: then, else, case X,
+	// default, try, catch, item N, call.
+	Branch   string         `json:"branch,omitempty"`
+	Status   CardStatus     `json:"status"`
+	Write    bool           `json:"write,omitempty"`
+	Attempts int            `json:"attempts,omitempty"`
+	Input    map[string]any `json:"input,omitempty"`
+	Output   any            `json:"output,omitempty"`
+	Error    *ErrorInfo     `json:"error,omitempty"`
+	// Message is a halt's message, or why a card was skipped.
+	Message   string        `json:"message,omitempty"`
+	StartedAt time.Time     `json:"startedAt"`
+	Duration  time.Duration `json:"duration"`
+	Children  []*CardTrace  `json:"children,omitempty"`
+}
+
+// Run is one execution of one flow for one trigger.
+type Run struct {
+	ID        string       `json:"id"`
+	Flow      string       `json:"flow"`
+	EventUUID string       `json:"eventUuid,omitempty"`
+	EventType string       `json:"eventType,omitempty"`
+	Mode      Mode         `json:"mode"`
+	Status    Status       `json:"status"`
+	StartedAt time.Time    `json:"startedAt"`
+	EndedAt   time.Time    `json:"endedAt"`
+	Error     *ErrorInfo   `json:"error"`
+	Cards     []*CardTrace `json:"cards"`
+	Changes   []Change     `json:"changes"`
+}
+
+// Observer hears what the engine does, as it happens. Calls for one run
+// come from one goroutine, in order.
+type Observer interface {
+	RunStarted(r *Run)
+	CardStarted(r *Run, c *CardTrace)
+	CardFinished(r *Run, c *CardTrace)
+	ChangePlanned(r *Run, ch Change)
+	RunFinished(r *Run)
+}
+
+// NopObserver ignores everything.
+type NopObserver struct{}
+
+// RunStarted does nothing.
+func (NopObserver) RunStarted(*Run) {}
+
+// CardStarted does nothing.
+func (NopObserver) CardStarted(*Run, *CardTrace) {}
+
+// CardFinished does nothing.
+func (NopObserver) CardFinished(*Run, *CardTrace) {}
+
+// ChangePlanned does nothing.
+func (NopObserver) ChangePlanned(*Run, Change) {}
+
+// RunFinished does nothing.
+func (NopObserver) RunFinished(*Run) {}

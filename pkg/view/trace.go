@@ -1,0 +1,164 @@
+package view
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/jml-dev/jml/pkg/engine"
+)
+
+// TraceEvent is one event of a dry-run and the runs it fired.
+type TraceEvent struct {
+	UUID      string        `json:"uuid"`
+	EventType string        `json:"eventType"`
+	Published string        `json:"published"`
+	Runs      []*engine.Run `json:"runs"`
+	Disabled  []string      `json:"disabledFlows,omitempty"`
+}
+
+// TraceSummary counts a dry-run.
+type TraceSummary struct {
+	Events     int                   `json:"events"`
+	Runs       int                   `json:"runs"`
+	ByStatus   map[engine.Status]int `json:"byStatus"`
+	Duplicates int                   `json:"duplicates"`
+}
+
+// Trace is the whole dry-run output.
+type Trace struct {
+	Events  []TraceEvent `json:"events"`
+	Summary TraceSummary `json:"summary"`
+}
+
+// TraceJSON writes a dry-run as JSON.
+func TraceJSON(w io.Writer, t *Trace) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(t)
+}
+
+func cardMark(st Styles, s engine.CardStatus) string {
+	switch s {
+	case engine.CardSuccess:
+		return st.OK.Render("✓")
+	case engine.CardSkipped:
+		return st.Dim.Render("-")
+	case engine.CardFiltered:
+		return st.Dim.Render("⊘")
+	}
+	return st.Error.Render("✗")
+}
+
+// TraceText writes a dry-run like Flow History: per event, per run, each
+// card with its status, duration, inputs, outputs or error.
+func TraceText(w io.Writer, t *Trace, st Styles) {
+	for _, ev := range t.Events {
+		if len(ev.Runs) == 0 && len(ev.Disabled) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "%s %s %s\n", st.Bold.Render("event "+ev.UUID), ev.EventType, st.Dim.Render(ev.Published))
+		for _, d := range ev.Disabled {
+			fmt.Fprintf(w, "  %s  %s\n", st.Bold.Render(d), st.Dim.Render("skipped: the flow is disabled"))
+		}
+		for _, r := range ev.Runs {
+			fmt.Fprintf(w, "  %s  %s  %s\n", st.Bold.Render(r.Flow), statusStyle(st, r.Status), st.Dim.Render(fmt.Sprintf("%s, %s", r.ID, r.EndedAt.Sub(r.StartedAt))))
+			cards(w, r.Cards, "    ", st)
+			if r.Error != nil && r.Status != engine.StatusSuccess {
+				fmt.Fprintf(w, "    %s %s: %s\n", st.Error.Render(string(r.Status)+":"), r.Error.Card, r.Error.Message)
+			}
+		}
+	}
+	fmt.Fprintln(w, traceSummary(t))
+}
+
+func traceSummary(t *Trace) string {
+	s := fmt.Sprintf("Dry run: %s, %s", plural(t.Summary.Events, "event"), plural(t.Summary.Runs, "run"))
+	if parts := byStatus(t.Summary.ByStatus); parts != "" {
+		s += " (" + parts + ")"
+	}
+	if t.Summary.Duplicates > 0 {
+		s += fmt.Sprintf("; %s dropped", plural(t.Summary.Duplicates, "duplicate event"))
+	}
+	return s + "."
+}
+
+func cards(w io.Writer, cs []*engine.CardTrace, indent string, st Styles) {
+	branch := ""
+	for _, c := range cs {
+		if c.Branch != branch && c.Branch != "" {
+			fmt.Fprintf(w, "%s%s\n", indent, st.Dim.Render(c.Branch+":"))
+		}
+		branch = c.Branch
+		label := c.Kind
+		if c.Action != "" {
+			label = c.Action
+		}
+		name := c.ID
+		if name == "" {
+			name = c.Path
+		}
+		extra := []string{}
+		if c.Attempts > 1 {
+			extra = append(extra, fmt.Sprintf("%d attempts", c.Attempts))
+		}
+		if c.Status != engine.CardSkipped {
+			extra = append(extra, c.Duration.String())
+		}
+		line := fmt.Sprintf("%s%s %s %s", indent, cardMark(st, c.Status), st.Code.Render(label), st.Dim.Render(name))
+		if len(extra) > 0 {
+			line += " " + st.Dim.Render("("+strings.Join(extra, ", ")+")")
+		}
+		fmt.Fprintln(w, line)
+		if c.Status == engine.CardSkipped {
+			continue
+		}
+		if c.Input != nil {
+			fmt.Fprintf(w, "%s    %s %s\n", indent, st.Dim.Render("in: "), compact(c.Input))
+		}
+		if c.Output != nil && (c.Kind == "action" || c.Kind == "call" || c.Kind == "return") {
+			fmt.Fprintf(w, "%s    %s %s\n", indent, st.Dim.Render("out:"), compact(c.Output))
+		}
+		if c.Error != nil {
+			fmt.Fprintf(w, "%s    %s %s\n", indent, st.Error.Render("err:"), errorText(c.Error))
+		}
+		if c.Message != "" && c.Error == nil && (c.Kind == "halt" || c.Kind == "continueIf" || c.Kind == "try") {
+			fmt.Fprintf(w, "%s    %s\n", indent, st.Dim.Render(c.Message))
+		}
+		cards(w, c.Children, indent+"  ", st)
+	}
+}
+
+func errorText(e *engine.ErrorInfo) string {
+	s := e.Message
+	if e.Code != "" {
+		s += " [" + e.Code + "]"
+	}
+	if e.Status != 0 {
+		s = fmt.Sprintf("%d %s", e.Status, s)
+	}
+	return s
+}
+
+// TraceMarkdown writes a dry-run for a pull-request comment.
+func TraceMarkdown(w io.Writer, t *Trace) {
+	fmt.Fprintf(w, "### jml dry-run\n\n%s\n\n", traceSummary(t))
+	fmt.Fprintln(w, "| event | type | flow | status |")
+	fmt.Fprintln(w, "|---|---|---|---|")
+	for _, ev := range t.Events {
+		for _, r := range ev.Runs {
+			fmt.Fprintf(w, "| `%s` | %s | %s | %s |\n", mdEscape(ev.UUID), ev.EventType, r.Flow, r.Status)
+		}
+	}
+	for _, ev := range t.Events {
+		for _, r := range ev.Runs {
+			fmt.Fprintf(w, "\n<details><summary><code>%s</code> %s — %s: %s</summary>\n\n```\n", mdEscape(ev.UUID), ev.EventType, r.Flow, r.Status)
+			cards(w, r.Cards, "", Styles{})
+			if r.Error != nil && r.Status != engine.StatusSuccess {
+				fmt.Fprintf(w, "%s: %s: %s\n", r.Status, r.Error.Card, r.Error.Message)
+			}
+			fmt.Fprintln(w, "```\n</details>")
+		}
+	}
+}

@@ -1,0 +1,72 @@
+package world
+
+import (
+	"fmt"
+	"strings"
+)
+
+type emailMessage struct {
+	id, from, to, cc, subject, body, date string
+}
+
+// emailModel is an SMTP relay: an outbox of the messages sent.
+type emailModel struct {
+	outbox []emailMessage
+}
+
+func newEmail() *emailModel { return &emailModel{} }
+
+func (m *emailModel) clone() model {
+	return &emailModel{outbox: append([]emailMessage(nil), m.outbox...)}
+}
+
+func (m *emailModel) seed(User)  {}
+func (m *emailModel) load(o obj) {}
+
+// addresses checks a comma-separated address list as an SMTP server would.
+func addresses(field, list string) error {
+	for _, a := range strings.Split(list, ",") {
+		a = strings.TrimSpace(a)
+		if i := strings.LastIndexByte(a, '<'); i >= 0 && strings.HasSuffix(a, ">") {
+			a = a[i+1 : len(a)-1]
+		}
+		at := strings.IndexByte(a, '@')
+		if at <= 0 || at == len(a)-1 || strings.ContainsAny(a, " \t") {
+			return badRequest("501 5.1.3 Bad recipient address syntax in %s: %q", field, a)
+		}
+	}
+	return nil
+}
+
+func (m *emailModel) do(c *call) (map[string]any, error) {
+	if c.action != "send" {
+		return nil, notImplemented("email", c.action)
+	}
+	if err := addresses("to", c.str("to")); err != nil {
+		return nil, err
+	}
+	if cc := c.str("cc"); cc != "" {
+		if err := addresses("cc", cc); err != nil {
+			return nil, err
+		}
+	}
+	msg := emailMessage{id: fmt.Sprintf("<%06d.jml@world.invalid>", len(m.outbox)+1), from: c.str("from"), to: c.str("to"), cc: c.str("cc"),
+		subject: c.str("subject"), body: c.str("body"), date: c.now.UTC().Format("Mon, 02 Jan 2006 15:04:05 -0700")}
+	m.outbox = append(m.outbox, msg)
+	return map[string]any{"messageId": msg.id}, nil
+}
+
+func (m *emailModel) state() map[string]any {
+	out := make([]any, len(m.outbox))
+	for i, msg := range m.outbox {
+		o := map[string]any{"messageId": msg.id, "to": msg.to, "subject": msg.subject, "body": msg.body, "date": msg.date}
+		if msg.cc != "" {
+			o["cc"] = msg.cc
+		}
+		if msg.from != "" {
+			o["from"] = msg.from
+		}
+		out[i] = o
+	}
+	return map[string]any{"outbox": out}
+}

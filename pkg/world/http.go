@@ -1,0 +1,196 @@
+package world
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jml-dev/jml/pkg/effect"
+)
+
+type httpResponse struct {
+	method, path string
+	status       int
+	body         any
+	headers      map[string]string
+}
+
+type httpRequest struct {
+	method, path   string
+	query, headers map[string]any
+	body           any
+	idempotencyKey string
+	status         int
+}
+
+// httpModel is the API behind an http connector: canned responses matched
+// by method and path, and a log of the requests it received.
+type httpModel struct {
+	responses []httpResponse
+	requests  []httpRequest
+}
+
+func newHTTP() *httpModel { return &httpModel{} }
+
+func (m *httpModel) clone() model {
+	c := &httpModel{responses: make([]httpResponse, len(m.responses)), requests: make([]httpRequest, len(m.requests))}
+	for i, r := range m.responses {
+		r.body = deepCopy(r.body)
+		h := make(map[string]string, len(r.headers))
+		for k, v := range r.headers {
+			h[k] = v
+		}
+		r.headers = h
+		c.responses[i] = r
+	}
+	for i, r := range m.requests {
+		r.query, r.headers, r.body = copyMap(r.query), copyMap(r.headers), deepCopy(r.body)
+		c.requests[i] = r
+	}
+	return c
+}
+
+func (m *httpModel) seed(User) {}
+
+func (m *httpModel) load(o obj) {
+	for _, ro := range o.list("responses") {
+		ro.allow("an http response", "method", "path", "status", "body", "headers")
+		r := httpResponse{method: strings.ToUpper(ro.str("method")), path: ro.str("path"), status: ro.integer("status", http.StatusOK),
+			body: deepCopy(ro.m["body"]), headers: map[string]string{}}
+		if r.status < 100 || r.status > 599 {
+			ro.errf("status", "invalid-value", "status must be an HTTP status (100 to 599), not %d", r.status)
+		}
+		for k, v := range ro.object("headers") {
+			s, ok := v.(string)
+			if !ok {
+				ro.errf("headers", "wrong-type", "header %q must be a string, not %s", k, valueKind(v))
+				continue
+			}
+			r.headers[http.CanonicalHeaderKey(k)] = s
+		}
+		if _, ok := ro.m["body"]; !ok {
+			r.body = map[string]any{}
+		}
+		m.responses = append(m.responses, r)
+	}
+}
+
+// cleanPath gives a request path one leading slash and no query string.
+func cleanPath(p string) string {
+	p = strings.TrimSpace(p)
+	if i := strings.IndexByte(p, '?'); i >= 0 {
+		p = p[:i]
+	}
+	return "/" + strings.TrimLeft(p, "/")
+}
+
+func (r httpResponse) matches(method, path string) bool {
+	if r.method != "" && r.method != "*" && r.method != method {
+		return false
+	}
+	if r.path == "" || r.path == "*" {
+		return true
+	}
+	want := cleanPath(r.path)
+	if strings.HasSuffix(r.path, "*") {
+		return strings.HasPrefix(path, strings.TrimSuffix(want, "*"))
+	}
+	return strings.TrimSuffix(want, "/") == strings.TrimSuffix(path, "/")
+}
+
+func (m *httpModel) do(c *call) (map[string]any, error) {
+	if c.action != "request" {
+		return nil, notImplemented("http", c.action)
+	}
+	method := strings.ToUpper(strings.TrimSpace(c.str("method")))
+	switch method {
+	case "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS":
+	default:
+		return nil, badRequest("unsupported HTTP method %q", c.str("method"))
+	}
+	path := cleanPath(c.str("path"))
+	resp := httpResponse{status: http.StatusOK, body: map[string]any{}, headers: map[string]string{}}
+	for _, r := range m.responses {
+		if r.matches(method, path) {
+			resp = r
+			break
+		}
+	}
+	query, _ := c.in["query"].(map[string]any)
+	headers, _ := c.in["headers"].(map[string]any)
+	m.requests = append(m.requests, httpRequest{method: method, path: path, query: copyMap(query), headers: copyMap(headers),
+		body: deepCopy(c.in["body"]), idempotencyKey: c.req.IdempotencyKey, status: resp.status})
+
+	ok := resp.status >= 200 && resp.status < 300
+	if exp, given := c.in["expect"].([]any); given && len(exp) > 0 {
+		ok = false
+		for _, e := range exp {
+			if n, isInt := asInt(e); isInt && n == resp.status {
+				ok = true
+			}
+		}
+	}
+	if !ok {
+		e := effect.HTTPError(resp.status, responseMessage(resp, method, path))
+		if ra, err := strconv.Atoi(resp.headers["Retry-After"]); err == nil {
+			e.RetryAfter = time.Duration(ra) * time.Second
+		}
+		return nil, e
+	}
+	h := make(map[string]any, len(resp.headers))
+	for k, v := range resp.headers {
+		h[k] = v
+	}
+	var body any = deepCopy(resp.body)
+	if method == "HEAD" {
+		body = nil
+	}
+	return map[string]any{"status": int64(resp.status), "headers": h, "body": body}, nil
+}
+
+// responseMessage is the error message of a failed canned response: the
+// body's message or error when it has one.
+func responseMessage(r httpResponse, method, path string) string {
+	if b, ok := r.body.(map[string]any); ok {
+		for _, k := range []string{"message", "error", "errorSummary", "detail"} {
+			if s, ok := b[k].(string); ok && s != "" {
+				return s
+			}
+		}
+	}
+	if s, ok := r.body.(string); ok && s != "" {
+		return s
+	}
+	return fmt.Sprintf("HTTP %d from %s %s", r.status, method, path)
+}
+
+func (m *httpModel) state() map[string]any {
+	resps := make([]any, len(m.responses))
+	for i, r := range m.responses {
+		h := make(map[string]any, len(r.headers))
+		for k, v := range r.headers {
+			h[k] = v
+		}
+		resps[i] = map[string]any{"method": r.method, "path": r.path, "status": int64(r.status), "body": deepCopy(r.body), "headers": h}
+	}
+	reqs := make([]any, len(m.requests))
+	for i, r := range m.requests {
+		o := map[string]any{"method": r.method, "path": r.path, "status": int64(r.status)}
+		if r.query != nil {
+			o["query"] = copyMap(r.query)
+		}
+		if r.headers != nil {
+			o["headers"] = copyMap(r.headers)
+		}
+		if r.body != nil {
+			o["body"] = deepCopy(r.body)
+		}
+		if r.idempotencyKey != "" {
+			o["idempotencyKey"] = r.idempotencyKey
+		}
+		reqs[i] = o
+	}
+	return map[string]any{"responses": resps, "requests": reqs}
+}

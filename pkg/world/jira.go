@@ -1,0 +1,131 @@
+package world
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+type jiraIssue struct {
+	key, project, id                        string
+	num                                     int
+	issueType, summary, description, status string
+	labels                                  []string
+	fields                                  map[string]any
+	idempotencyKey                          string
+}
+
+// jiraModel is a Jira site: issues, numbered per project.
+type jiraModel struct {
+	idSeq  int
+	last   map[string]int // project key → last issue number
+	issues map[string]*jiraIssue
+}
+
+// jiraFirstID is the id of the first issue of a fresh site.
+const jiraFirstID = 10000
+
+func newJira() *jiraModel { return &jiraModel{last: map[string]int{}, issues: map[string]*jiraIssue{}} }
+
+func (m *jiraModel) clone() model {
+	c := &jiraModel{idSeq: m.idSeq, last: make(map[string]int, len(m.last)), issues: make(map[string]*jiraIssue, len(m.issues))}
+	for k, v := range m.last {
+		c.last[k] = v
+	}
+	for k, is := range m.issues {
+		cp := *is
+		cp.labels = cloneStrings(is.labels)
+		cp.fields = copyMap(is.fields)
+		c.issues[k] = &cp
+	}
+	return c
+}
+
+func (m *jiraModel) seed(User) {}
+
+func (m *jiraModel) nextID() string {
+	m.idSeq++
+	return strconv.Itoa(jiraFirstID + m.idSeq)
+}
+
+func (m *jiraModel) load(o obj) {
+	for _, io := range o.list("issues") {
+		io.allow("a jira issue", "key", "issueType", "summary", "description", "status", "labels", "fields")
+		key := strings.ToUpper(io.reqStr("key"))
+		dash := strings.LastIndexByte(key, '-')
+		n, err := strconv.Atoi(key[dash+1:])
+		if dash <= 0 || err != nil || n <= 0 {
+			if key != "" {
+				io.errf("key", "invalid-value", "%q is not an issue key such as IT-12", key)
+			}
+			continue
+		}
+		is := &jiraIssue{key: key, project: key[:dash], num: n, id: m.nextID(), issueType: io.str("issueType"), summary: io.str("summary"),
+			description: io.str("description"), status: io.str("status"), labels: io.strs("labels"), fields: io.object("fields")}
+		if is.issueType == "" {
+			is.issueType = "Task"
+		}
+		if is.status == "" {
+			is.status = "To Do"
+		}
+		if m.issues[key] != nil {
+			io.errf("key", "duplicate", "issue %s is listed twice", key)
+		}
+		m.issues[key] = is
+		if n > m.last[is.project] {
+			m.last[is.project] = n
+		}
+	}
+}
+
+func (m *jiraModel) do(c *call) (map[string]any, error) {
+	if c.action != "createIssue" {
+		return nil, notImplemented("jira", c.action)
+	}
+	project := strings.ToUpper(strings.TrimSpace(c.str("project")))
+	if strings.ContainsAny(project, " -/") {
+		return nil, badRequest("project: valid project is required (%q is not a project key)", c.str("project"))
+	}
+	m.last[project]++
+	fields, _ := deepCopy(c.in["fields"]).(map[string]any)
+	is := &jiraIssue{project: project, num: m.last[project], id: m.nextID(), issueType: c.str("issueType"), summary: c.str("summary"),
+		description: c.str("description"), status: "To Do", fields: fields, idempotencyKey: c.req.IdempotencyKey}
+	is.key = fmt.Sprintf("%s-%d", project, is.num)
+	if ls, ok := fields["labels"].([]any); ok {
+		for _, l := range ls {
+			if s, ok := l.(string); ok {
+				is.labels, _ = addSorted(is.labels, s, false)
+			}
+		}
+		delete(fields, "labels")
+	}
+	m.issues[is.key] = is
+	return map[string]any{"key": is.key, "id": is.id, "self": "/rest/api/3/issue/" + is.id}, nil
+}
+
+func (m *jiraModel) state() map[string]any {
+	issues := make([]*jiraIssue, 0, len(m.issues))
+	for _, is := range m.issues {
+		issues = append(issues, is)
+	}
+	sort.Slice(issues, func(i, j int) bool {
+		if issues[i].project != issues[j].project {
+			return issues[i].project < issues[j].project
+		}
+		return issues[i].num < issues[j].num
+	})
+	out := make([]any, len(issues))
+	for i, is := range issues {
+		o := map[string]any{"key": is.key, "id": is.id, "project": is.project, "issueType": is.issueType, "summary": is.summary,
+			"description": is.description, "status": is.status, "labels": strList(is.labels)}
+		if is.fields != nil {
+			o["fields"] = copyMap(is.fields)
+		}
+		if is.idempotencyKey != "" {
+			o["idempotencyKey"] = is.idempotencyKey
+		}
+		out[i] = o
+	}
+	return map[string]any{"issues": out}
+}

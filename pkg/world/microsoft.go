@@ -1,0 +1,210 @@
+package world
+
+import (
+	"fmt"
+	"strings"
+)
+
+type msUser struct {
+	id, upn, displayName, mail string
+	enabled                    bool
+	licenses                   []string
+	groups                     []string
+	revocations                int
+}
+
+type msGroup struct {
+	id, displayName string
+}
+
+// microsoftModel is a Microsoft Entra ID tenant: users (sign-in, sessions,
+// licences) and groups.
+type microsoftModel struct {
+	seq    int
+	users  map[string]*msUser
+	byUPN  map[string]string // lower(upn) → id
+	groups map[string]*msGroup
+}
+
+func newMicrosoft() *microsoftModel {
+	return &microsoftModel{users: map[string]*msUser{}, byUPN: map[string]string{}, groups: map[string]*msGroup{}}
+}
+
+func (m *microsoftModel) clone() model {
+	c := &microsoftModel{seq: m.seq, users: make(map[string]*msUser, len(m.users)), byUPN: make(map[string]string, len(m.byUPN)), groups: make(map[string]*msGroup, len(m.groups))}
+	for id, u := range m.users {
+		cp := *u
+		cp.licenses, cp.groups = cloneStrings(u.licenses), cloneStrings(u.groups)
+		c.users[id] = &cp
+	}
+	for k, v := range m.byUPN {
+		c.byUPN[k] = v
+	}
+	for id, g := range m.groups {
+		cp := *g
+		c.groups[id] = &cp
+	}
+	return c
+}
+
+// nextID returns a deterministic object id shaped like a GUID.
+func (m *microsoftModel) nextID() string {
+	for {
+		m.seq++
+		id := fmt.Sprintf("00000000-0000-4000-8000-%012d", m.seq)
+		if m.users[id] == nil && m.groups[id] == nil {
+			return id
+		}
+	}
+}
+
+func (m *microsoftModel) find(key string) *msUser {
+	key = strings.TrimSpace(key)
+	if u := m.users[key]; u != nil {
+		return u
+	}
+	if id, ok := m.byUPN[lower(key)]; ok {
+		return m.users[id]
+	}
+	return nil
+}
+
+func (m *microsoftModel) add(u *msUser) {
+	m.users[u.id] = u
+	m.byUPN[lower(u.upn)] = u.id
+}
+
+func (m *microsoftModel) seed(u User) {
+	email := userEmail(u)
+	if !strings.Contains(email, "@") || m.find(email) != nil || (u.ID != "" && m.users[u.ID] != nil) {
+		return
+	}
+	id := u.ID
+	if id == "" {
+		id = m.nextID()
+	}
+	m.add(&msUser{id: id, upn: email, mail: email, displayName: userDisplayName(u), enabled: true})
+}
+
+func (m *microsoftModel) load(o obj) {
+	for _, g := range o.list("groups") {
+		g.allow("a microsoft group", "id", "displayName")
+		grp := &msGroup{id: g.reqStr("id"), displayName: g.str("displayName")}
+		if grp.id == "" {
+			continue
+		}
+		if grp.displayName == "" {
+			grp.displayName = grp.id
+		}
+		m.groups[grp.id] = grp
+	}
+	for _, uo := range o.list("users") {
+		uo.allow("a microsoft user", "id", "userPrincipalName", "accountEnabled", "displayName", "mail", "licenses", "groups")
+		u := &msUser{id: uo.str("id"), upn: uo.reqStr("userPrincipalName"), enabled: uo.boolean("accountEnabled", true),
+			displayName: uo.str("displayName"), mail: uo.str("mail")}
+		if u.upn == "" {
+			continue
+		}
+		if u.id == "" {
+			u.id = m.nextID()
+		}
+		if u.mail == "" {
+			u.mail = u.upn
+		}
+		if u.displayName == "" {
+			u.displayName = fullName(names("", u.upn))
+		}
+		for _, sku := range uo.strs("licenses") {
+			u.licenses, _ = addSorted(u.licenses, sku, true)
+		}
+		for _, gid := range uo.strs("groups") {
+			if m.groups[gid] == nil {
+				m.groups[gid] = &msGroup{id: gid, displayName: gid}
+			}
+			u.groups, _ = addSorted(u.groups, gid, false)
+		}
+		if m.find(u.id) != nil || m.find(u.upn) != nil {
+			uo.errf("", "duplicate", "user %s is listed twice", u.upn)
+		}
+		m.add(u)
+	}
+}
+
+func graphNotFound(id string) error {
+	return notFound("Resource '%s' does not exist or one of its queried reference-property objects are not present.", id)
+}
+
+func (m *microsoftModel) group(c *call) (*msGroup, error) {
+	id := strings.TrimSpace(c.str("groupId"))
+	if g := m.groups[id]; g != nil {
+		return g, nil
+	}
+	if !c.open {
+		return nil, graphNotFound(id)
+	}
+	g := &msGroup{id: id, displayName: id}
+	m.groups[id] = g
+	return g, nil
+}
+
+func (m *microsoftModel) do(c *call) (map[string]any, error) {
+	key := c.str("userId")
+	u := m.find(key)
+	if u == nil {
+		return nil, graphNotFound(key)
+	}
+	switch c.action {
+	case "getUser":
+		return map[string]any{"id": u.id, "userPrincipalName": u.upn, "accountEnabled": u.enabled, "displayName": u.displayName, "mail": u.mail}, nil
+	case "disableUser":
+		u.enabled = false
+		return map[string]any{}, nil
+	case "revokeSignInSessions":
+		u.revocations++
+		return map[string]any{}, nil
+	case "removeLicenses":
+		skus, given := c.in["skuIds"].([]any)
+		if !given {
+			u.licenses = nil
+			return map[string]any{}, nil
+		}
+		for _, s := range skus {
+			sku, ok := s.(string)
+			if !ok {
+				return nil, badRequest("skuIds must be a list of SKU ids (GUIDs)")
+			}
+			u.licenses, _ = removeFrom(u.licenses, sku, true)
+		}
+		return map[string]any{}, nil
+	case "assignLicense":
+		u.licenses, _ = addSorted(u.licenses, c.str("skuId"), true)
+		return map[string]any{}, nil
+	case "addToGroup", "removeFromGroup":
+		g, err := m.group(c)
+		if err != nil {
+			return nil, err
+		}
+		if c.action == "addToGroup" {
+			u.groups, _ = addSorted(u.groups, g.id, false)
+		} else {
+			u.groups, _ = removeFrom(u.groups, g.id, false)
+		}
+		return map[string]any{}, nil
+	}
+	return nil, notImplemented("microsoft", c.action)
+}
+
+func (m *microsoftModel) state() map[string]any {
+	users := make([]any, 0, len(m.users))
+	for _, id := range sortedKeys(m.users) {
+		u := m.users[id]
+		users = append(users, map[string]any{"id": u.id, "userPrincipalName": u.upn, "accountEnabled": u.enabled, "displayName": u.displayName,
+			"mail": u.mail, "licenses": strList(u.licenses), "groups": strList(u.groups), "revokedSessions": int64(u.revocations)})
+	}
+	groups := make([]any, 0, len(m.groups))
+	for _, id := range sortedKeys(m.groups) {
+		g := m.groups[id]
+		groups = append(groups, map[string]any{"id": g.id, "displayName": g.displayName})
+	}
+	return map[string]any{"users": users, "groups": groups}
+}

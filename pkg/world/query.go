@@ -1,0 +1,71 @@
+package world
+
+import (
+	"fmt"
+	"sort"
+)
+
+// Records returns copies of the records of a ServiceNow instance's table
+// whose fields equal every value of where (compared as text: correlation_id,
+// number, …), in number order, as getRecord answers them ({sys_id, number,
+// fields}). It serves the lookups idempotency needs (`sysparm_query` on
+// correlation_id in `jml sandbox`).
+func (w *World) Records(instance, table string, where map[string]string) []map[string]any {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	in := w.instances[instance]
+	if in == nil {
+		return nil
+	}
+	m, ok := in.m.(*serviceNowModel)
+	if !ok {
+		return nil
+	}
+	var out []map[string]any
+	for _, r := range m.sorted() {
+		if r.table != table {
+			continue
+		}
+		match := true
+		for _, k := range sortedKeys(where) {
+			v, ok := r.fields[k]
+			match = match && ok && v != nil && fmt.Sprint(v) == where[k]
+		}
+		if match {
+			out = append(out, map[string]any{"sys_id": r.sysID, "number": r.number, "fields": copyMap(r.fields)})
+		}
+	}
+	return out
+}
+
+// IssueKeys returns the keys of a Jira instance's issues that carry label,
+// in project and number order (`labels = X` JQL in `jml sandbox`).
+func (w *World) IssueKeys(instance, label string) []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	in := w.instances[instance]
+	if in == nil {
+		return nil
+	}
+	m, ok := in.m.(*jiraModel)
+	if !ok {
+		return nil
+	}
+	var issues []*jiraIssue
+	for _, is := range m.issues {
+		if indexOf(is.labels, label, false) >= 0 {
+			issues = append(issues, is)
+		}
+	}
+	sort.Slice(issues, func(i, j int) bool {
+		if issues[i].project != issues[j].project {
+			return issues[i].project < issues[j].project
+		}
+		return issues[i].num < issues[j].num
+	})
+	keys := make([]string, len(issues))
+	for i, is := range issues {
+		keys[i] = is.key
+	}
+	return keys
+}

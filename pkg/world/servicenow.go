@@ -1,0 +1,237 @@
+package world
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// snPrefixes are the number prefixes of the task tables; other tables
+// number their records REC….
+var snPrefixes = map[string]string{
+	"incident":       "INC",
+	"sc_task":        "SCTASK",
+	"sc_req_item":    "RITM",
+	"sc_request":     "REQ",
+	"change_request": "CHG",
+	"change_task":    "CTASK",
+	"problem":        "PRB",
+	"task":           "TASK",
+}
+
+// snFirstNumber is the first number ServiceNow gives in a fresh instance.
+const snFirstNumber = 10001
+
+var snTableRE = regexp.MustCompile(`^[a-z0-9_]+$`)
+
+type snRecord struct {
+	table, sysID, number string
+	fields               map[string]any
+}
+
+// serviceNowModel is a ServiceNow instance: records per table, numbered per
+// prefix.
+type serviceNowModel struct {
+	seq     int
+	numbers map[string]int // prefix → last number given
+	records map[string]map[string]*snRecord
+}
+
+func newServiceNow() *serviceNowModel {
+	return &serviceNowModel{numbers: map[string]int{}, records: map[string]map[string]*snRecord{}}
+}
+
+func (m *serviceNowModel) clone() model {
+	c := &serviceNowModel{seq: m.seq, numbers: make(map[string]int, len(m.numbers)), records: make(map[string]map[string]*snRecord, len(m.records))}
+	for k, v := range m.numbers {
+		c.numbers[k] = v
+	}
+	for t, recs := range m.records {
+		cr := make(map[string]*snRecord, len(recs))
+		for id, r := range recs {
+			cp := *r
+			cp.fields = copyMap(r.fields)
+			cr[id] = &cp
+		}
+		c.records[t] = cr
+	}
+	return c
+}
+
+func (m *serviceNowModel) seed(User) {}
+
+// nextSysID returns 32 lower-case hex digits derived from a counter.
+func (m *serviceNowModel) nextSysID() string {
+	for {
+		m.seq++
+		sum := sha256.Sum256([]byte("sys_id:" + strconv.Itoa(m.seq)))
+		id := hex.EncodeToString(sum[:16])
+		if m.lookup(id) == nil {
+			return id
+		}
+	}
+}
+
+func (m *serviceNowModel) lookup(sysID string) *snRecord {
+	for _, recs := range m.records {
+		if r := recs[sysID]; r != nil {
+			return r
+		}
+	}
+	return nil
+}
+
+func snPrefix(table string) string {
+	if p, ok := snPrefixes[table]; ok {
+		return p
+	}
+	return "REC"
+}
+
+func (m *serviceNowModel) nextNumber(table string) string {
+	p := snPrefix(table)
+	n := m.numbers[p] + 1
+	if n < snFirstNumber {
+		n = snFirstNumber
+	}
+	m.numbers[p] = n
+	return fmt.Sprintf("%s%07d", p, n)
+}
+
+// noteNumber keeps later numbers after a seeded one.
+func (m *serviceNowModel) noteNumber(number string) {
+	i := strings.IndexFunc(number, func(r rune) bool { return r >= '0' && r <= '9' })
+	if i <= 0 {
+		return
+	}
+	if n, err := strconv.Atoi(number[i:]); err == nil && n > m.numbers[number[:i]] {
+		m.numbers[number[:i]] = n
+	}
+}
+
+func (m *serviceNowModel) add(r *snRecord) {
+	if m.records[r.table] == nil {
+		m.records[r.table] = map[string]*snRecord{}
+	}
+	r.fields["sys_id"], r.fields["number"] = r.sysID, r.number
+	m.records[r.table][r.sysID] = r
+}
+
+func (m *serviceNowModel) load(o obj) {
+	items := o.list("records")
+	// Seeded numbers first, so that generated ones come after them.
+	for _, ro := range items {
+		if n, ok := ro.m["number"].(string); ok {
+			m.noteNumber(n)
+		}
+	}
+	for _, ro := range items {
+		ro.allow("a servicenow record", "table", "sys_id", "number", "fields", "correlation_id")
+		r := &snRecord{table: ro.reqStr("table"), sysID: ro.str("sys_id"), number: ro.str("number"), fields: ro.object("fields")}
+		if r.table == "" {
+			continue
+		}
+		if !snTableRE.MatchString(r.table) {
+			ro.errf("table", "invalid-value", "%q is not a ServiceNow table name", r.table)
+			continue
+		}
+		if r.fields == nil {
+			r.fields = map[string]any{}
+		}
+		if cid := ro.str("correlation_id"); cid != "" {
+			r.fields["correlation_id"] = cid
+		}
+		if r.sysID == "" {
+			r.sysID = m.nextSysID()
+		} else if m.lookup(r.sysID) != nil {
+			ro.errf("sys_id", "duplicate", "sys_id %s is listed twice", r.sysID)
+		}
+		if r.number == "" {
+			r.number = m.nextNumber(r.table)
+		}
+		m.add(r)
+	}
+}
+
+func snNotFound() error {
+	return notFound("No Record found: Record doesn't exist or ACL restricts the record retrieval")
+}
+
+func (m *serviceNowModel) do(c *call) (map[string]any, error) {
+	table := strings.TrimSpace(c.str("table"))
+	if !snTableRE.MatchString(table) {
+		return nil, badRequest("Invalid table %s", table)
+	}
+	stamp := c.now.UTC().Format("2006-01-02 15:04:05")
+	switch c.action {
+	case "createRecord":
+		fields, _ := deepCopy(c.in["fields"]).(map[string]any)
+		delete(fields, "sys_id")
+		delete(fields, "number")
+		r := &snRecord{table: table, sysID: m.nextSysID(), number: m.nextNumber(table), fields: fields}
+		if _, set := fields["correlation_id"]; !set && c.req.IdempotencyKey != "" {
+			// The real connector looks records up by it before creating.
+			fields["correlation_id"] = c.req.IdempotencyKey
+		}
+		fields["sys_created_on"], fields["sys_updated_on"] = stamp, stamp
+		m.add(r)
+		return map[string]any{"sys_id": r.sysID, "number": r.number}, nil
+	}
+	r := m.records[table][strings.TrimSpace(c.str("sysId"))]
+	if r == nil {
+		return nil, snNotFound()
+	}
+	switch c.action {
+	case "getRecord":
+		return map[string]any{"sys_id": r.sysID, "number": r.number, "fields": copyMap(r.fields)}, nil
+	case "updateRecord":
+		upd, _ := c.in["fields"].(map[string]any)
+		for k, v := range upd {
+			if k == "sys_id" || k == "number" {
+				continue
+			}
+			r.fields[k] = deepCopy(v)
+		}
+		r.fields["sys_updated_on"] = stamp
+		return map[string]any{"sys_id": r.sysID, "number": r.number}, nil
+	}
+	return nil, notImplemented("servicenow", c.action)
+}
+
+// sorted returns the records in table, number, sys_id order.
+func (m *serviceNowModel) sorted() []*snRecord {
+	var out []*snRecord
+	for _, recs := range m.records {
+		for _, r := range recs {
+			out = append(out, r)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.table != b.table {
+			return a.table < b.table
+		}
+		if a.number != b.number {
+			return a.number < b.number
+		}
+		return a.sysID < b.sysID
+	})
+	return out
+}
+
+func (r *snRecord) state() map[string]any {
+	return map[string]any{"table": r.table, "sys_id": r.sysID, "number": r.number, "fields": copyMap(r.fields)}
+}
+
+func (m *serviceNowModel) state() map[string]any {
+	recs := m.sorted()
+	out := make([]any, len(recs))
+	for i, r := range recs {
+		out[i] = r.state()
+	}
+	return map[string]any{"records": out}
+}

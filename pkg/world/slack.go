@@ -1,0 +1,170 @@
+package world
+
+import (
+	"fmt"
+	"strings"
+)
+
+type slackUser struct {
+	id, email, userName, displayName string
+	active                           bool
+}
+
+type slackMessage struct {
+	channel, text, ts, threadTS string
+}
+
+// slackModel is a Slack workspace: users (SCIM), channel memberships and
+// posted messages.
+type slackModel struct {
+	seq, tsSeq int
+	users      map[string]*slackUser
+	byEmail    map[string]string // lower(email) → id
+	channels   map[string][]string
+	messages   []slackMessage
+}
+
+func newSlack() *slackModel {
+	return &slackModel{users: map[string]*slackUser{}, byEmail: map[string]string{}, channels: map[string][]string{}}
+}
+
+func (m *slackModel) clone() model {
+	c := &slackModel{seq: m.seq, tsSeq: m.tsSeq, users: make(map[string]*slackUser, len(m.users)), byEmail: make(map[string]string, len(m.byEmail)), channels: make(map[string][]string, len(m.channels))}
+	for id, u := range m.users {
+		cp := *u
+		c.users[id] = &cp
+	}
+	for k, v := range m.byEmail {
+		c.byEmail[k] = v
+	}
+	for k, v := range m.channels {
+		c.channels[k] = cloneStrings(v)
+	}
+	c.messages = append([]slackMessage(nil), m.messages...)
+	return c
+}
+
+func (m *slackModel) nextID() string {
+	for {
+		m.seq++
+		if id := fmt.Sprintf("U%08d", m.seq); m.users[id] == nil {
+			return id
+		}
+	}
+}
+
+func (m *slackModel) add(u *slackUser) {
+	m.users[u.id] = u
+	m.byEmail[lower(u.email)] = u.id
+}
+
+func (m *slackModel) byMail(email string) *slackUser {
+	if id, ok := m.byEmail[lower(email)]; ok {
+		return m.users[id]
+	}
+	return nil
+}
+
+func (m *slackModel) seed(u User) {
+	email := userEmail(u)
+	if !strings.Contains(email, "@") || m.byMail(email) != nil {
+		return
+	}
+	m.add(&slackUser{id: m.nextID(), email: email, userName: localPart(email), displayName: userDisplayName(u), active: true})
+}
+
+func (m *slackModel) load(o obj) {
+	for _, uo := range o.list("users") {
+		uo.allow("a slack user", "id", "email", "userName", "displayName", "active")
+		u := &slackUser{id: uo.str("id"), email: uo.reqStr("email"), userName: uo.str("userName"), displayName: uo.str("displayName"), active: uo.boolean("active", true)}
+		if u.email == "" {
+			continue
+		}
+		if u.id == "" {
+			u.id = m.nextID()
+		}
+		if u.userName == "" {
+			u.userName = localPart(u.email)
+		}
+		if u.displayName == "" {
+			u.displayName = fullName(names("", u.email))
+		}
+		if m.users[u.id] != nil || m.byMail(u.email) != nil {
+			uo.errf("", "duplicate", "user %s is listed twice", u.email)
+		}
+		m.add(u)
+	}
+}
+
+func slackNotFound(email string) error {
+	return notFound("users_not_found: no Slack user has the email %s", email)
+}
+
+func (m *slackModel) do(c *call) (map[string]any, error) {
+	switch c.action {
+	case "postMessage":
+		// Posting to any channel succeeds; ts is a counter so that plans
+		// are stable.
+		m.tsSeq++
+		msg := slackMessage{channel: c.str("channel"), text: c.str("text"), ts: fmt.Sprintf("1700000000.%06d", m.tsSeq), threadTS: c.str("threadTs")}
+		m.messages = append(m.messages, msg)
+		return map[string]any{"ts": msg.ts, "channel": msg.channel}, nil
+	case "createUser":
+		email := strings.TrimSpace(c.str("email"))
+		if !strings.Contains(email, "@") {
+			return nil, badRequest("invalid_email: %q is not an email address", email)
+		}
+		if m.byMail(email) != nil {
+			return nil, conflict("email_taken: a Slack user with the email %s already exists", email)
+		}
+		for _, id := range sortedKeys(m.users) {
+			if strings.EqualFold(m.users[id].userName, c.str("userName")) {
+				return nil, conflict("username_taken: the username %s is taken", c.str("userName"))
+			}
+		}
+		u := &slackUser{id: m.nextID(), email: email, userName: c.str("userName"), displayName: c.str("displayName"), active: true}
+		m.add(u)
+		return map[string]any{"id": u.id}, nil
+	}
+	email := c.str("email")
+	u := m.byMail(email)
+	if u == nil {
+		return nil, slackNotFound(email)
+	}
+	switch c.action {
+	case "lookupUserByEmail":
+		return map[string]any{"id": u.id, "email": u.email, "active": u.active, "name": u.userName, "realName": u.displayName}, nil
+	case "deactivateUser":
+		u.active = false
+		return map[string]any{}, nil
+	case "reactivateUser":
+		u.active = true
+		return map[string]any{}, nil
+	case "inviteToChannel":
+		ch := c.str("channel")
+		m.channels[ch], _ = addSorted(m.channels[ch], u.id, false)
+		return map[string]any{}, nil
+	}
+	return nil, notImplemented("slack", c.action)
+}
+
+func (m *slackModel) state() map[string]any {
+	users := make([]any, 0, len(m.users))
+	for _, id := range sortedKeys(m.users) {
+		u := m.users[id]
+		users = append(users, map[string]any{"id": u.id, "email": u.email, "userName": u.userName, "displayName": u.displayName, "active": u.active})
+	}
+	channels := make(map[string]any, len(m.channels))
+	for ch, members := range m.channels {
+		channels[ch] = strList(members)
+	}
+	messages := make([]any, 0, len(m.messages))
+	for _, msg := range m.messages {
+		o := map[string]any{"channel": msg.channel, "text": msg.text, "ts": msg.ts}
+		if msg.threadTS != "" {
+			o["threadTs"] = msg.threadTS
+		}
+		messages = append(messages, o)
+	}
+	return map[string]any{"users": users, "channels": channels, "messages": messages}
+}

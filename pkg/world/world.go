@@ -1,0 +1,368 @@
+package world
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jml-dev/jml/pkg/catalog"
+	"github.com/jml-dev/jml/pkg/clock"
+	"github.com/jml-dev/jml/pkg/effect"
+)
+
+// DefaultTimeout bounds one call when the request sets no timeout, as the
+// real connectors do; an injected latency at or above it is a timeout.
+const DefaultTimeout = 30 * time.Second
+
+// defaultStart is the time of the virtual clock New uses when given none.
+var defaultStart = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// Instance is a connector instance of jml.yaml.
+type Instance struct {
+	// Name is the instance name (the key under connectors:).
+	Name string
+	// Type is its connector type (okta, slack, …).
+	Type string
+}
+
+// User is a user an event names: its Okta id, its login (the event's
+// alternateId, an email address), its display name and any profile fields
+// the event carries.
+type User struct {
+	// ID is the Okta user id (00u…).
+	ID string
+	// Login is the Okta login, the event's alternateId: an email address,
+	// the key of the user in the email-keyed apps.
+	Login string
+	// DisplayName is the name the event shows ("Jane Doe").
+	DisplayName string
+	// Profile holds the Okta profile fields the event carries; nil when it
+	// carries none.
+	Profile map[string]any
+}
+
+// World is the simulated state of every connector instance. It is safe for
+// concurrent use.
+type World struct {
+	mu        sync.Mutex
+	clk       clock.Clock
+	instances map[string]*instance
+	faults    []*faultState
+	// joiners holds the ids and lower-cased logins of the users named by a
+	// user.lifecycle.create event: they are never seeded into apps other
+	// than Okta, since the joiner flow creates them there.
+	joiners map[string]bool
+}
+
+type instance struct {
+	name, typ string
+	// described is set when a world file describes the instance: it is
+	// then a closed world and never seeded from events.
+	described bool
+	m         model
+}
+
+// model is the state of one instance of one connector type.
+type model interface {
+	// do performs an action whose input has been checked against the
+	// catalogue. Errors are *effect.Error.
+	do(c *call) (map[string]any, error)
+	// seed makes u exist (active) unless it already does.
+	seed(u User)
+	// load replaces the state with a world file's description.
+	load(o obj)
+	clone() model
+	state() map[string]any
+}
+
+// call is one action being performed.
+type call struct {
+	action string
+	in     map[string]any
+	req    effect.Request
+	now    time.Time
+	// open reports whether the instance is an open (event-seeded) world,
+	// where groups come into being on first reference.
+	open bool
+}
+
+// str returns a string input ("" when absent).
+func (c *call) str(name string) string { return strOf(c.in, name) }
+
+// newModel returns the empty model of a connector type, or nil.
+func newModel(typ string) model {
+	switch typ {
+	case "okta":
+		return newOkta()
+	case "slack":
+		return newSlack()
+	case "google":
+		return newGoogle()
+	case "microsoft":
+		return newMicrosoft()
+	case "servicenow":
+		return newServiceNow()
+	case "salesforce":
+		return newSalesforce()
+	case "github":
+		return newGitHub()
+	case "jira":
+		return newJira()
+	case "http":
+		return newHTTP()
+	case "activedirectory":
+		return newActiveDirectory()
+	case "email":
+		return newEmail()
+	}
+	return nil
+}
+
+// connectors caches the catalogue: Lookup copies on every call.
+var connectors = sync.OnceValue(func() map[string]*catalog.Connector {
+	m := map[string]*catalog.Connector{}
+	for _, c := range catalog.All() {
+		m[c.Type] = c
+	}
+	return m
+})
+
+func catalogAction(typ, action string) (*catalog.Action, bool) {
+	c, ok := connectors()[typ]
+	if !ok {
+		return nil, false
+	}
+	return c.Action(action)
+}
+
+// New returns a world holding the instances, all empty and open (seeded
+// from events). clk is the clock injected latency and timeouts sleep on; nil
+// means a virtual clock, so a World never sleeps unless told to.
+func New(instances []Instance, clk clock.Clock) *World {
+	if clk == nil {
+		clk = clock.NewVirtual(defaultStart)
+	}
+	w := &World{clk: clk, instances: map[string]*instance{}, joiners: map[string]bool{}}
+	for _, in := range instances {
+		w.instances[in.Name] = &instance{name: in.Name, typ: in.Type, m: newModel(in.Type)}
+	}
+	return w
+}
+
+// Instances returns the world's instances, sorted by name.
+func (w *World) Instances() []Instance {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make([]Instance, 0, len(w.instances))
+	for _, name := range sortedKeys(w.instances) {
+		out = append(out, Instance{Name: name, Type: w.instances[name].typ})
+	}
+	return out
+}
+
+// Described reports whether a world file describes the instance.
+func (w *World) Described(name string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	in := w.instances[name]
+	return in != nil && in.described
+}
+
+// Do performs one action against the world. The request's Instance selects
+// the instance (its Type is taken from New, not from the request). Every
+// error is an *effect.Error: a 400 for missing or mistyped inputs, the
+// vendor's status for a failure the vendor would report (404 for an unknown
+// user…), the injected status, latency or timeout of a matching fault, and a
+// non-retryable 501 for an action the world does not know.
+func (w *World) Do(ctx context.Context, req effect.Request) (map[string]any, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, effect.AsError(err)
+	}
+	in := normalizeInput(req.Input)
+	w.mu.Lock()
+	inst, ok := w.instances[req.Instance]
+	if !ok {
+		w.mu.Unlock()
+		return nil, &effect.Error{Code: "unknown_instance", Message: fmt.Sprintf("the world has no connector instance %q", req.Instance)}
+	}
+	act, ok := catalogAction(inst.typ, req.Action)
+	if !ok || inst.m == nil {
+		w.mu.Unlock()
+		return nil, notImplemented(inst.typ, req.Action)
+	}
+	if err := checkInput(act, in); err != nil {
+		w.mu.Unlock()
+		return nil, err
+	}
+	f := w.takeFault(req.Instance, req.Action, in)
+	w.mu.Unlock()
+
+	if f != nil {
+		if err := w.inject(ctx, f, req.Timeout); err != nil {
+			return nil, err
+		}
+	}
+
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	// The instance may have been replaced by Apply while we slept.
+	inst = w.instances[req.Instance]
+	if inst == nil || inst.m == nil {
+		return nil, &effect.Error{Code: "unknown_instance", Message: fmt.Sprintf("the world has no connector instance %q", req.Instance)}
+	}
+	c := &call{action: req.Action, in: in, req: req, now: w.clk.Now(), open: !inst.described}
+	out, err := inst.m.do(c)
+	if err != nil {
+		return nil, err
+	}
+	if out == nil {
+		out = map[string]any{}
+	}
+	return out, nil
+}
+
+func normalizeInput(in map[string]any) map[string]any {
+	m, _ := normalize(in).(map[string]any)
+	if m == nil {
+		m = map[string]any{}
+	}
+	return m
+}
+
+// notImplemented is the error of an action the world has no model of. It is
+// not retryable: trying again cannot help.
+func notImplemented(typ, action string) *effect.Error {
+	return &effect.Error{Status: http.StatusNotImplemented, Code: "not_implemented",
+		Message: fmt.Sprintf("the simulated world does not implement %s action %q", typ, action)}
+}
+
+// checkInput checks the input against the action's catalogue entry:
+// required inputs present (a required string not empty) and every known
+// input of its declared type. Unknown inputs are left to validate.
+func checkInput(act *catalog.Action, in map[string]any) error {
+	for _, f := range act.Inputs {
+		v, present := in[f.Name]
+		if !present || v == nil {
+			if f.Required {
+				return badRequest("missing required input %q", f.Name)
+			}
+			continue
+		}
+		if !typeOK(f.Type, v) {
+			return badRequest("input %q must be %s, not %s", f.Name, typeName(f.Type), valueKind(v))
+		}
+		if s, ok := v.(string); ok && f.Required && strings.TrimSpace(s) == "" {
+			return badRequest("input %q must not be empty", f.Name)
+		}
+	}
+	return nil
+}
+
+func typeOK(t catalog.Type, v any) bool {
+	switch t {
+	case catalog.String:
+		_, ok := v.(string)
+		return ok
+	case catalog.Number:
+		switch v.(type) {
+		case int64, float64:
+			return true
+		}
+		return false
+	case catalog.Boolean:
+		_, ok := v.(bool)
+		return ok
+	case catalog.Object:
+		_, ok := v.(map[string]any)
+		return ok
+	case catalog.List:
+		_, ok := v.([]any)
+		return ok
+	}
+	return true
+}
+
+func typeName(t catalog.Type) string {
+	switch t {
+	case catalog.Object:
+		return "an object"
+	case catalog.List:
+		return "a list"
+	}
+	return "a " + string(t)
+}
+
+func valueKind(v any) string {
+	switch v.(type) {
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case int64, float64:
+		return "a number"
+	case map[string]any:
+		return "an object"
+	case []any:
+		return "a list"
+	}
+	return "null"
+}
+
+func badRequest(format string, args ...any) *effect.Error {
+	return effect.HTTPError(http.StatusBadRequest, fmt.Sprintf(format, args...))
+}
+
+func notFound(format string, args ...any) *effect.Error {
+	return effect.HTTPError(http.StatusNotFound, fmt.Sprintf(format, args...))
+}
+
+func conflict(format string, args ...any) *effect.Error {
+	return effect.HTTPError(http.StatusConflict, fmt.Sprintf(format, args...))
+}
+
+// Clone returns a deep copy of the world: every instance's state, the
+// remaining count of every fault, the generated-id counters. The copy and
+// the original evolve independently; they share the clock.
+func (w *World) Clone() *World {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	c := &World{clk: w.clk, instances: make(map[string]*instance, len(w.instances)), joiners: make(map[string]bool, len(w.joiners))}
+	for name, in := range w.instances {
+		cp := *in
+		if in.m != nil {
+			cp.m = in.m.clone()
+		}
+		c.instances[name] = &cp
+	}
+	for _, f := range w.faults {
+		cp := *f
+		c.faults = append(c.faults, &cp)
+	}
+	for k := range w.joiners {
+		c.joiners[k] = true
+	}
+	return c
+}
+
+// State returns a JSON-ready snapshot of the world keyed by instance name:
+// each instance's type, whether a world file describes it, and its state
+// (users, groups, records, messages… in sorted order). Two worlds that went
+// through the same calls have equal States. The snapshot is a copy.
+func (w *World) State() map[string]any {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make(map[string]any, len(w.instances))
+	for name, in := range w.instances {
+		st := map[string]any{}
+		if in.m != nil {
+			st = in.m.state()
+		}
+		st["type"] = in.typ
+		st["described"] = in.described
+		out[name] = st
+	}
+	return out
+}
