@@ -40,8 +40,8 @@ type Trigger struct {
 	// Events are the event types or globs of an event trigger.
 	Events []string
 	// When is the optional event filter.
-	When     *expr.Program
-	Cron     string
+	When *expr.Program
+	Cron string
 	// Schedule is the parsed cron expression of a schedule trigger.
 	Schedule cron.Schedule
 	Timezone *time.Location

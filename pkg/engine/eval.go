@@ -18,7 +18,7 @@ func (x *exec) baseScope(ctx context.Context, f *compile.Flow) map[string]any {
 	s := map[string]any{
 		"event": nil, "user": nil, "group": nil, "app": nil,
 		"changed": []string{},
-		"run": map[string]any{"id": x.run.ID, "flow": f.Name, "mode": string(x.e.opts.Mode), "startedAt": x.trigger.At},
+		"run":     map[string]any{"id": x.run.ID, "flow": f.Name, "mode": string(x.e.opts.Mode), "startedAt": x.trigger.At},
 	}
 	ev := x.trigger.Event
 	if ev == nil {
