@@ -184,6 +184,22 @@ func replayAll(o *ReplayOptions, mode engine.Mode, proj *project.Project, spec *
 		WorkDir: o.IO.WorkDir, World: spec, Mode: mode, Flow: o.Flow, At: at, AtEnd: atEnd}, onResult)
 }
 
+// reportSkipped tells, on standard error, which malformed events
+// --keep-going skipped.
+func reportSkipped(o *ReplayOptions, stats replay.Stats) {
+	if stats.Skipped == 0 {
+		return
+	}
+	st := o.IO.styles(o.IO.ErrOut, o.Color, o.IO.ErrTTY)
+	fmt.Fprintf(o.IO.ErrOut, "%s skipped %s (--keep-going):\n", st.Warning.Render("warning:"), plural(stats.Skipped, "malformed event"))
+	for _, e := range stats.SkippedErrors {
+		fmt.Fprintf(o.IO.ErrOut, "  %s\n", e)
+	}
+	if len(stats.SkippedErrors) < stats.Skipped {
+		fmt.Fprintf(o.IO.ErrOut, "  … and %d more\n", stats.Skipped-len(stats.SkippedErrors))
+	}
+}
+
 func triggerInfo(r replay.Result) (uuid, typ, published string) {
 	if r.Event == nil {
 		return "schedule@" + r.At.Format(time.RFC3339), "schedule", r.At.Format(time.RFC3339)
@@ -217,7 +233,8 @@ func dryRunRun(o *ReplayOptions) error {
 		}
 		return nil
 	})
-	t.Summary.Duplicates = stats.Duplicates
+	t.Summary.Duplicates, t.Summary.Skipped = stats.Duplicates, stats.Skipped
+	reportSkipped(o, stats)
 	if rerr != nil {
 		if _, ok := rerr.(usageError); ok {
 			return rerr
@@ -269,7 +286,8 @@ func planRun(o *ReplayOptions) error {
 		}
 		return rerr
 	}
-	p.Summary.Duplicates = stats.Duplicates
+	p.Summary.Duplicates, p.Summary.Skipped = stats.Duplicates, stats.Skipped
+	reportSkipped(o, stats)
 	if o.Out != "" {
 		saved := *p
 		saved.Inputs = inputs

@@ -28,6 +28,10 @@ const stdinName = "<stdin>"
 type Options struct {
 	// KeepGoing skips bad lines and events (counted in Stats.Skipped,
 	// the first of them kept by Skipped) instead of stopping at the first.
+	// NDJSON goes on at the next line and an array at its next element;
+	// only where the JSON structure itself breaks (a missing comma, an
+	// unclosed string or bracket outside NDJSON) is the rest of that
+	// source given up, as one skip.
 	KeepGoing bool
 	// Stdin is read for the source "-".
 	Stdin io.Reader

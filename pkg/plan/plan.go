@@ -58,6 +58,8 @@ type Summary struct {
 	DisabledFlows []string `json:"disabledFlows"`
 	// Duplicates counts events dropped because their uuid was seen before.
 	Duplicates int `json:"duplicates"`
+	// Skipped counts malformed events skipped under --keep-going.
+	Skipped int `json:"skipped"`
 }
 
 // Inputs are the inputs of a saved plan: the events (raw LogEvents) and

@@ -60,6 +60,9 @@ type Result struct {
 // Stats counts a replay.
 type Stats struct {
 	event.Stats
+	// SkippedErrors are the malformed events --keep-going skipped (the
+	// first 100).
+	SkippedErrors []*event.DecodeError
 }
 
 // Instances lists the connector instances of a config.
@@ -88,8 +91,7 @@ func NewWorld(cfg *ast.Config, spec *world.Spec, clk clock.Clock) (*world.World,
 // Run replays the events and schedule instants, calling onResult for each
 // trigger in order. It stops at the first decode error unless KeepGoing,
 // and when onResult returns an error.
-func Run(ctx context.Context, opts Options, onResult func(Result) error) (Stats, error) {
-	var stats Stats
+func Run(ctx context.Context, opts Options, onResult func(Result) error) (stats Stats, err error) {
 	start := time.Unix(0, 0).UTC()
 	if opts.At != nil {
 		start = *opts.At
@@ -107,6 +109,7 @@ func Run(ctx context.Context, opts Options, onResult func(Result) error) (Stats,
 			return stats, err
 		}
 		defer s.Close()
+		defer func() { stats.SkippedErrors = s.Skipped() }()
 		for {
 			ev, err := s.Next()
 			if errors.Is(err, io.EOF) {

@@ -66,6 +66,9 @@ func planSummary(p *plan.Plan) string {
 	if p.Summary.Duplicates > 0 {
 		s += fmt.Sprintf("; %s dropped", plural(p.Summary.Duplicates, "duplicate event"))
 	}
+	if p.Summary.Skipped > 0 {
+		s += fmt.Sprintf("; %s skipped", plural(p.Summary.Skipped, "malformed event"))
+	}
 	return s + "."
 }
 

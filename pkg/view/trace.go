@@ -24,6 +24,7 @@ type TraceSummary struct {
 	Runs       int                   `json:"runs"`
 	ByStatus   map[engine.Status]int `json:"byStatus"`
 	Duplicates int                   `json:"duplicates"`
+	Skipped    int                   `json:"skipped"`
 }
 
 // Trace is the whole dry-run output.
@@ -80,6 +81,9 @@ func traceSummary(t *Trace) string {
 	}
 	if t.Summary.Duplicates > 0 {
 		s += fmt.Sprintf("; %s dropped", plural(t.Summary.Duplicates, "duplicate event"))
+	}
+	if t.Summary.Skipped > 0 {
+		s += fmt.Sprintf("; %s skipped", plural(t.Summary.Skipped, "malformed event"))
 	}
 	return s + "."
 }
