@@ -475,3 +475,35 @@ func TestIdempotencyKeyStable(t *testing.T) {
 		t.Errorf("keys %v", a)
 	}
 }
+
+// recorder is an Observer that writes down what it hears.
+type recorder struct{ log []string }
+
+func (r *recorder) RunStarted(run *Run)              { r.log = append(r.log, "run "+run.Flow) }
+func (r *recorder) CardStarted(_ *Run, c *CardTrace) { r.log = append(r.log, "start "+c.Path) }
+func (r *recorder) CardFinished(_ *Run, c *CardTrace) {
+	r.log = append(r.log, "end "+c.Path+" "+string(c.Status))
+}
+func (r *recorder) ChangePlanned(_ *Run, ch Change) { r.log = append(r.log, "change "+ch.Action) }
+func (r *recorder) RunFinished(run *Run)            { r.log = append(r.log, "done "+string(run.Status)) }
+
+func TestObserverHearsEverything(t *testing.T) {
+	g := graph(t, `name: f
+trigger: {event: user.lifecycle.deactivate}
+steps:
+  - id: u
+    action: okta.getUser
+    with: {userId: x}
+  - if: true
+    then:
+      - action: slack.deactivateUser
+        with: {email: x}
+`)
+	rec := &recorder{}
+	e := New(Options{Graph: g, Effector: &fake{script: map[string][]result{}}, Clock: clock.NewVirtual(t0), Observer: rec, Mode: ModeDryRun})
+	e.Run(context.Background(), g.Flows["f"], Trigger{Event: deactivation(), At: t0})
+	want := "run f|start steps[0]|end steps[0] success|start steps[1]|start steps[1].then[0]|change slack.deactivateUser|end steps[1].then[0] success|end steps[1] success|done success"
+	if got := strings.Join(rec.log, "|"); got != want {
+		t.Errorf("observer heard\n%s\nwant\n%s", got, want)
+	}
+}
