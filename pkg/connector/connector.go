@@ -1,0 +1,614 @@
+package connector
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+	"gopkg.in/yaml.v3"
+
+	"github.com/jml-dev/jml/pkg/ast"
+	"github.com/jml-dev/jml/pkg/effect"
+	"github.com/jml-dev/jml/pkg/source"
+)
+
+// DefaultTimeout bounds one call when neither the card nor the instance
+// sets a timeout.
+const DefaultTimeout = 30 * time.Second
+
+// MaxResponseBytes bounds a response body jml reads.
+const MaxResponseBytes = 8 << 20
+
+// Client performs the actions of one connector instance.
+type Client interface {
+	Do(ctx context.Context, req effect.Request) (map[string]any, error)
+}
+
+// Instance is the resolved configuration of one connector instance, and
+// the HTTP machinery its client calls through.
+type Instance struct {
+	Name, Type string
+	// BaseURL is the API root (with the sandbox, URL/INSTANCE).
+	BaseURL *url.URL
+	Auth    Authorizer
+	HTTP    *http.Client
+	Limiter *Limiter
+	Timeout time.Duration
+	// Headers are extra non-secret headers from jml.yaml.
+	Headers map[string]string
+	// Settings are the other keys of the instance in jml.yaml (org, from,
+	// baseDN, …), as strings.
+	Settings map[string]string
+	// Sandbox is true when BaseURL points at `jml sandbox`.
+	Sandbox bool
+}
+
+// Options configure New.
+type Options struct {
+	// SandboxURL points every instance at SandboxURL/INSTANCE and replaces
+	// its auth with a bearer token the sandbox accepts: no secret is read.
+	SandboxURL string
+	// HTTP is the client to use (default: one with connection reuse).
+	HTTP *http.Client
+	// Getenv reads the environment (os.Getenv by default).
+	Getenv func(string) string
+	// BaseDir resolves relative {file:} references (the directory of jml.yaml).
+	BaseDir string
+}
+
+// Set is the clients of every instance of a config; it implements
+// effect.Effector.
+type Set struct {
+	clients map[string]Client
+	secrets []string
+}
+
+// Do dispatches a request to its instance's client.
+func (s *Set) Do(ctx context.Context, req effect.Request) (map[string]any, error) {
+	c, ok := s.clients[req.Instance]
+	if !ok {
+		return nil, &effect.Error{Code: "invalid_input", Message: fmt.Sprintf("no connector instance %q", req.Instance)}
+	}
+	return c.Do(ctx, req)
+}
+
+// Secrets returns the secret values resolved for this set, longest first,
+// so that output can be redacted.
+func (s *Set) Secrets() []string { return append([]string{}, s.secrets...) }
+
+// New builds the clients of every connector instance of cfg, resolving
+// their secrets. It fails, naming the instance and the reference (never a
+// value), when a secret cannot be read.
+func New(cfg *ast.Config, opts Options) (*Set, error) {
+	if opts.Getenv == nil {
+		opts.Getenv = os.Getenv
+	}
+	if opts.HTTP == nil {
+		opts.HTTP = &http.Client{Transport: &http.Transport{
+			Proxy:               http.ProxyFromEnvironment,
+			DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			MaxIdleConnsPerHost: 16,
+			IdleConnTimeout:     90 * time.Second,
+			TLSHandshakeTimeout: 10 * time.Second,
+		}}
+	}
+	s := &Set{clients: map[string]Client{}}
+	if cfg == nil {
+		return s, nil
+	}
+	res := &resolver{getenv: opts.Getenv, baseDir: opts.BaseDir}
+	var errs []string
+	for _, c := range cfg.Connectors {
+		inst, err := newInstance(c, opts, res)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("connector %q: %v", c.Name.Value, err))
+			continue
+		}
+		f := factoryFor(inst.Type)
+		if f == nil {
+			errs = append(errs, fmt.Sprintf("connector %q: type %q has no real connector yet", c.Name.Value, inst.Type))
+			continue
+		}
+		s.clients[inst.Name] = f(inst)
+	}
+	s.secrets = res.values()
+	if len(errs) > 0 {
+		return nil, errors.New(strings.Join(errs, "; "))
+	}
+	return s, nil
+}
+
+func str(n *yaml.Node) string {
+	n = source.Resolve(n)
+	if n == nil || n.Kind != yaml.ScalarNode {
+		return ""
+	}
+	return n.Value
+}
+
+func newInstance(c ast.Connector, opts Options, res *resolver) (*Instance, error) {
+	inst := &Instance{Name: c.Name.Value, Type: c.Type.Value, HTTP: opts.HTTP, Timeout: DefaultTimeout,
+		Headers: map[string]string{}, Settings: map[string]string{}}
+	for _, p := range source.Pairs(c.Node) {
+		switch k := p[0].Value; k {
+		case "headers":
+			for _, h := range source.Pairs(p[1]) {
+				inst.Headers[h[0].Value] = str(h[1])
+			}
+		case "timeout":
+			if d, err := time.ParseDuration(str(p[1])); err == nil {
+				inst.Timeout = d
+			}
+		case "type", "baseURL", "auth", "rateLimit":
+		default:
+			inst.Settings[k] = str(p[1])
+		}
+	}
+	base := c.BaseURL.Value
+	if opts.SandboxURL != "" {
+		base = strings.TrimRight(opts.SandboxURL, "/") + "/" + inst.Name
+		inst.Sandbox = true
+	} else if base == "" {
+		base = defaultBaseURL(inst.Type)
+	}
+	if base == "" {
+		return nil, fmt.Errorf("no baseURL: connectors of type %s need one in jml.yaml", inst.Type)
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		return nil, fmt.Errorf("baseURL: %v", err)
+	}
+	inst.BaseURL = u
+	inst.Limiter = newLimiter(c.Node, inst.Type, inst.Sandbox)
+	if inst.Sandbox {
+		inst.Auth = Bearer{Token: "jml-sandbox"}
+		return inst, nil
+	}
+	auth, err := newAuth(source.Get(c.Node, "auth"), inst, res)
+	if err != nil {
+		return nil, err
+	}
+	inst.Auth = auth
+	return inst, nil
+}
+
+// defaultBaseURL is the vendor's API root for types where it is the same
+// for every customer.
+func defaultBaseURL(typ string) string {
+	switch typ {
+	case "slack":
+		return "https://api.slack.com"
+	case "google":
+		return "https://admin.googleapis.com"
+	case "microsoft":
+		return "https://graph.microsoft.com"
+	case "github":
+		return "https://api.github.com"
+	}
+	return ""
+}
+
+// resolver reads {env:}/{file:} secret references and remembers the values.
+type resolver struct {
+	getenv  func(string) string
+	baseDir string
+	mu      sync.Mutex
+	seen    map[string]bool
+}
+
+// secret resolves a reference node ({env: NAME} or {file: PATH}) or a
+// literal (for non-secret fields such as username or clientID).
+func (r *resolver) secret(n *yaml.Node, what string) (string, error) {
+	n = source.Resolve(n)
+	if n == nil {
+		return "", fmt.Errorf("auth.%s is missing", what)
+	}
+	var v string
+	switch {
+	case n.Kind == yaml.ScalarNode:
+		return n.Value, nil
+	case source.Get(n, "env") != nil:
+		name := str(source.Get(n, "env"))
+		v = r.getenv(name)
+		if v == "" {
+			return "", fmt.Errorf("auth.%s: environment variable %s is not set", what, name)
+		}
+	case source.Get(n, "file") != nil:
+		p := str(source.Get(n, "file"))
+		if !filepath.IsAbs(p) && r.baseDir != "" {
+			p = filepath.Join(r.baseDir, p)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return "", fmt.Errorf("auth.%s: cannot read secret file %s: %v", what, p, unwrapPath(err))
+		}
+		v = strings.TrimRight(string(b), "\r\n")
+	default:
+		return "", fmt.Errorf("auth.%s must be {env: NAME} or {file: PATH}", what)
+	}
+	r.mu.Lock()
+	if r.seen == nil {
+		r.seen = map[string]bool{}
+	}
+	r.seen[v] = true
+	r.mu.Unlock()
+	return v, nil
+}
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func (r *resolver) values() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for v := range r.seen {
+		if len(v) >= 4 {
+			out = append(out, v)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
+	return out
+}
+
+// Limiter is an instance's client-side rate limit, shared by every run,
+// plus the pause a vendor asked for (Okta's X-Rate-Limit-Reset).
+type Limiter struct {
+	lim        *rate.Limiter
+	mu         sync.Mutex
+	blockUntil time.Time
+}
+
+// defaultRates are requests per second per vendor when jml.yaml sets no
+// rateLimit: below each vendor's documented default tier.
+var defaultRates = map[string]float64{
+	"okta": 10, "slack": 1, "google": 10, "microsoft": 10, "servicenow": 10,
+	"salesforce": 10, "github": 5, "jira": 5,
+}
+
+func newLimiter(node *yaml.Node, typ string, sandbox bool) *Limiter {
+	l := &Limiter{}
+	if rl := source.Get(node, "rateLimit"); rl != nil {
+		rps, _ := strconv.ParseFloat(str(source.Get(rl, "requestsPerSecond")), 64)
+		burst, _ := strconv.Atoi(str(source.Get(rl, "burst")))
+		if rps > 0 {
+			l.lim = rate.NewLimiter(rate.Limit(rps), max(burst, 1))
+		}
+		return l
+	}
+	// Against the sandbox the per-vendor defaults are off (SPEC §6).
+	if rps, ok := defaultRates[typ]; ok && !sandbox {
+		l.lim = rate.NewLimiter(rate.Limit(rps), max(int(rps), 1))
+	}
+	return l
+}
+
+// Wait blocks until a request may go out.
+func (l *Limiter) Wait(ctx context.Context) error {
+	if l == nil {
+		return nil
+	}
+	l.mu.Lock()
+	until := l.blockUntil
+	l.mu.Unlock()
+	if d := time.Until(until); d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	if l.lim != nil {
+		return l.lim.Wait(ctx)
+	}
+	return nil
+}
+
+// observe reads the vendor's rate-limit headers: Okta's
+// X-Rate-Limit-Remaining 0 pauses every call until X-Rate-Limit-Reset.
+func (l *Limiter) observe(h http.Header) {
+	if l == nil || h.Get("X-Rate-Limit-Remaining") != "0" {
+		return
+	}
+	reset, err := strconv.ParseInt(h.Get("X-Rate-Limit-Reset"), 10, 64)
+	if err != nil {
+		return
+	}
+	t := time.Unix(reset, 0)
+	l.mu.Lock()
+	if t.After(l.blockUntil) {
+		l.blockUntil = t
+	}
+	l.mu.Unlock()
+}
+
+// Response is a vendor's answer.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the body (null when empty).
+func (r *Response) JSON() (any, error) {
+	if len(bytes.TrimSpace(r.Body)) == 0 {
+		return nil, nil
+	}
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(r.Body))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		return nil, &effect.Error{Status: r.Status, Code: "bad_response", Message: "the response is not JSON: " + err.Error()}
+	}
+	return normalize(v), nil
+}
+
+// Object decodes the body as a JSON object ({} when empty).
+func (r *Response) Object() (map[string]any, error) {
+	v, err := r.JSON()
+	if err != nil {
+		return nil, err
+	}
+	if v == nil {
+		return map[string]any{}, nil
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, &effect.Error{Status: r.Status, Code: "bad_response", Message: "the response is not a JSON object"}
+	}
+	return m, nil
+}
+
+// normalize turns json.Number into int64 or float64.
+func normalize(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return i
+		}
+		f, _ := x.Float64()
+		return f
+	case map[string]any:
+		for k, e := range x {
+			x[k] = normalize(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = normalize(e)
+		}
+	}
+	return v
+}
+
+// Call makes one HTTP call: path is joined to the base URL (its segments
+// must already be escaped — use Path), query is encoded, body is sent as
+// JSON (or as is when it is a FormBody or []byte). A non-2xx status is an
+// *effect.Error with the vendor's message, Retry-After and retryability;
+// a network failure a retryable one.
+func (in *Instance) Call(ctx context.Context, method, path string, query url.Values, body any, headers map[string]string) (*Response, error) {
+	if err := in.Limiter.Wait(ctx); err != nil {
+		return nil, &effect.Error{Code: "canceled", Message: err.Error()}
+	}
+	u := *in.BaseURL
+	u.Path = strings.TrimRight(u.Path, "/") + path
+	u.RawPath = strings.TrimRight(in.BaseURL.EscapedPath(), "/") + path
+	if len(query) > 0 {
+		u.RawQuery = query.Encode()
+	}
+	var rdr io.Reader
+	contentType := ""
+	switch b := body.(type) {
+	case nil:
+	case FormBody:
+		rdr, contentType = strings.NewReader(url.Values(b).Encode()), "application/x-www-form-urlencoded"
+	case []byte:
+		rdr, contentType = bytes.NewReader(b), "application/json"
+	default:
+		data, err := json.Marshal(b)
+		if err != nil {
+			return nil, &effect.Error{Code: "invalid_input", Message: "cannot encode the request body: " + err.Error()}
+		}
+		rdr, contentType = bytes.NewReader(data), "application/json"
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), rdr)
+	if err != nil {
+		return nil, &effect.Error{Code: "invalid_input", Message: err.Error()}
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "jml")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for k, v := range in.Headers {
+		req.Header.Set(k, v)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	if in.Auth != nil {
+		if err := in.Auth.Authorize(ctx, req); err != nil {
+			return nil, err
+		}
+	}
+	resp, err := in.HTTP.Do(req)
+	if err != nil {
+		if ctx.Err() == context.DeadlineExceeded || isTimeout(err) {
+			return nil, &effect.Error{Code: "timeout", Message: fmt.Sprintf("%s %s: no answer in time", method, redactURL(u)), Retryable: true}
+		}
+		if ctx.Err() != nil {
+			return nil, &effect.Error{Code: "canceled", Message: ctx.Err().Error()}
+		}
+		return nil, &effect.Error{Code: "connection", Message: fmt.Sprintf("%s %s: %v", method, redactURL(u), unwrapURL(err)), Retryable: true}
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes))
+	if err != nil {
+		return nil, &effect.Error{Code: "connection", Message: "reading the response: " + err.Error(), Retryable: true}
+	}
+	in.Limiter.observe(resp.Header)
+	r := &Response{Status: resp.StatusCode, Header: resp.Header, Body: data}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		e := effect.HTTPError(resp.StatusCode, vendorMessage(data, resp.Status))
+		e.RetryAfter = retryAfter(resp.Header)
+		return r, e
+	}
+	return r, nil
+}
+
+// FormBody is a request body sent as application/x-www-form-urlencoded.
+type FormBody url.Values
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+func unwrapURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+func redactURL(u url.URL) string {
+	u.User = nil
+	u.RawQuery = ""
+	return u.String()
+}
+
+// retryAfter reads Retry-After (seconds or an HTTP date) or, for Okta,
+// X-Rate-Limit-Reset on a 429.
+func retryAfter(h http.Header) time.Duration {
+	if v := h.Get("Retry-After"); v != "" {
+		if s, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && s >= 0 {
+			return time.Duration(s) * time.Second
+		}
+		if t, err := http.ParseTime(v); err == nil {
+			return max(time.Until(t), 0)
+		}
+	}
+	if v := h.Get("X-Rate-Limit-Reset"); v != "" && h.Get("X-Rate-Limit-Remaining") == "0" {
+		if s, err := strconv.ParseInt(v, 10, 64); err == nil {
+			return max(time.Until(time.Unix(s, 0)), 0)
+		}
+	}
+	return 0
+}
+
+// vendorMessage extracts the error message of the vendors' error bodies.
+func vendorMessage(body []byte, fallback string) string {
+	var v any
+	if json.Unmarshal(body, &v) != nil {
+		s := strings.TrimSpace(string(body))
+		if s == "" || len(s) > 300 {
+			return fallback
+		}
+		return s
+	}
+	if l, ok := v.([]any); ok && len(l) > 0 { // Salesforce: [{message, errorCode}]
+		v = l[0]
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return fallback
+	}
+	for _, k := range []string{"errorSummary", "detail", "message", "error_description"} { // Okta, SCIM, GitHub/Salesforce, OAuth
+		if s, ok := m[k].(string); ok && s != "" {
+			return s
+		}
+	}
+	if e, ok := m["error"].(map[string]any); ok { // Google, Graph, ServiceNow
+		for _, k := range []string{"message", "detail"} {
+			if s, ok := e[k].(string); ok && s != "" {
+				return s
+			}
+		}
+	}
+	if s, ok := m["error"].(string); ok && s != "" { // Slack Web API, OAuth
+		return s
+	}
+	if l, ok := m["errorMessages"].([]any); ok && len(l) > 0 { // Jira
+		if s, ok := l[0].(string); ok {
+			return s
+		}
+	}
+	if em, ok := m["errors"].(map[string]any); ok { // Jira field errors
+		for _, k := range sortedKeys(em) {
+			return fmt.Sprintf("%s: %v", k, em[k])
+		}
+	}
+	return fallback
+}
+
+func sortedKeys(m map[string]any) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Seg escapes one path segment: values interpolated into URLs are always
+// escaped (SPEC §10).
+func Seg(s string) string { return url.PathEscape(s) }
+
+// Input helpers for clients.
+
+// String returns a string input ("" when absent).
+func String(in map[string]any, key string) string {
+	switch v := in[key].(type) {
+	case string:
+		return v
+	case nil:
+		return ""
+	default:
+		return fmt.Sprint(v)
+	}
+}
+
+// Bool returns a boolean input and whether it was given.
+func Bool(in map[string]any, key string) (bool, bool) {
+	b, ok := in[key].(bool)
+	return b, ok
+}
+
+// Require returns the string inputs named, or a 400-like error naming the
+// first one missing.
+func Require(in map[string]any, keys ...string) ([]string, error) {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = String(in, k)
+		if out[i] == "" {
+			return nil, &effect.Error{Status: 400, Code: "invalid_input", Message: fmt.Sprintf("input %q is required", k)}
+		}
+	}
+	return out, nil
+}
+
+// Unsupported is the error of an action a client does not implement.
+func Unsupported(typ, action string) error {
+	return &effect.Error{Status: 501, Code: "unsupported", Message: fmt.Sprintf("the %s connector does not implement %s", typ, action)}
+}

@@ -1,0 +1,16 @@
+// Package connector holds jml's real connectors: for each connector type
+// of the catalogue, a client that performs its actions as the vendor's
+// documented API calls (Okta Management API, Slack SCIM and Web API, Google
+// Directory and Data Transfer, Microsoft Graph, ServiceNow Table API,
+// Salesforce REST, GitHub REST, Jira Cloud REST, any REST endpoint), with
+// the instance's auth (SSWS, bearer, basic, OAuth 2.0 client credentials,
+// Google service-account JWT), a per-instance rate limiter, Retry-After and
+// Okta rate-limit headers, timeouts and cancellation.
+//
+// A Set of clients built from jml.yaml is an effect.Effector: apply hands
+// it to the engine. Secrets are resolved from {env:}/{file:} references
+// only when a Set is built, and the Set knows them so that output can be
+// redacted.
+//
+// connector depends on ast, source, catalog and effect.
+package connector

@@ -1,0 +1,245 @@
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jml-dev/jml/pkg/effect"
+	"github.com/jml-dev/jml/pkg/world"
+)
+
+// MaxBody bounds a request body the sandbox reads.
+const MaxBody = 1 << 20
+
+// Options configure a Server.
+type Options struct {
+	// Latency delays every vendor call (not /_world).
+	Latency time.Duration
+}
+
+// Server is the sandbox HTTP handler.
+type Server struct {
+	mu       sync.Mutex
+	world    *world.World
+	seeded   *world.World
+	types    map[string]string
+	handlers map[string]http.Handler
+	latency  time.Duration
+}
+
+// New serves w for the given instances. The state at this moment is what
+// POST /_world/reset returns to.
+func New(instances []world.Instance, w *world.World, opts Options) *Server {
+	s := &Server{world: w, seeded: w.Clone(), types: map[string]string{}, handlers: map[string]http.Handler{}, latency: opts.Latency}
+	for _, in := range instances {
+		s.types[in.Name] = in.Type
+		mux := http.NewServeMux()
+		if r := routesFor(in.Type); r != nil {
+			r(&Instance{s: s, Name: in.Name, Type: in.Type}, mux)
+		}
+		s.handlers[in.Name] = mux
+	}
+	return s
+}
+
+// World returns the world currently served.
+func (s *Server) World() *world.World {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.world
+}
+
+// ServeHTTP routes /_world, /_world/reset and /INSTANCE/….
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case "/_world":
+		if r.Method != http.MethodGet {
+			http.Error(w, "use GET", http.StatusMethodNotAllowed)
+			return
+		}
+		writeJSON(w, http.StatusOK, s.World().State())
+		return
+	case "/_world/reset":
+		if r.Method != http.MethodPost {
+			http.Error(w, "use POST", http.StatusMethodNotAllowed)
+			return
+		}
+		s.mu.Lock()
+		s.world = s.seeded.Clone()
+		s.mu.Unlock()
+		writeJSON(w, http.StatusOK, map[string]any{"reset": true})
+		return
+	}
+	name, rest, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	h, ok := s.handlers[name]
+	if !ok {
+		writeJSON(w, http.StatusNotFound, map[string]any{"message": fmt.Sprintf("no connector instance %q in this sandbox (instances: %s)", name, strings.Join(s.names(), ", "))})
+		return
+	}
+	typ := s.types[name]
+	if !strings.HasSuffix(rest, "oauth2/token") && strings.TrimSpace(r.Header.Get("Authorization")) == "" {
+		writeError(w, typ, &effect.Error{Status: 401, Code: "unauthorized", Message: "missing Authorization header"})
+		return
+	}
+	if s.latency > 0 {
+		t := time.NewTimer(s.latency)
+		select {
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+	r2 := r.Clone(r.Context())
+	r2.URL.Path = "/" + rest
+	r2.URL.RawPath = ""
+	if rp := r.URL.RawPath; rp != "" {
+		if _, rrest, ok := strings.Cut(strings.TrimPrefix(rp, "/"), "/"); ok {
+			r2.URL.RawPath = "/" + rrest
+		}
+	}
+	r2.Body = http.MaxBytesReader(w, r.Body, MaxBody)
+	h.ServeHTTP(w, r2)
+}
+
+func (s *Server) names() []string {
+	out := make([]string, 0, len(s.types))
+	for n := range s.types {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Instance is what a vendor's routes need: the instance name and type, and
+// a way to run world actions.
+type Instance struct {
+	s          *Server
+	Name, Type string
+}
+
+// Do runs one catalogue action against the world. The idempotency key, when
+// the vendor request carries one, is passed along.
+func (in *Instance) Do(ctx context.Context, action string, input map[string]any, idempotencyKey string) (map[string]any, *effect.Error) {
+	w := in.s.World()
+	out, err := w.Do(ctx, effect.Request{Instance: in.Name, Type: in.Type, Action: action, Input: input, Attempt: 1, IdempotencyKey: idempotencyKey})
+	if err != nil {
+		return nil, effect.AsError(err)
+	}
+	return out, nil
+}
+
+// World returns the world (for lookups the vendor API needs that are not
+// catalogue actions, such as a ServiceNow query on correlation_id).
+func (in *Instance) World() *world.World { return in.s.World() }
+
+// Error writes a failure in the vendor's error shape, with Retry-After.
+func (in *Instance) Error(w http.ResponseWriter, e *effect.Error) { writeError(w, in.Type, e) }
+
+// JSON writes a JSON response.
+func (in *Instance) JSON(w http.ResponseWriter, status int, v any) { writeJSON(w, status, v) }
+
+// ReadJSON decodes a JSON request body into an object; an empty body is {}.
+// On failure it writes a 400 and returns false.
+func (in *Instance) ReadJSON(w http.ResponseWriter, r *http.Request) (map[string]any, bool) {
+	data, err := io.ReadAll(r.Body)
+	if err != nil {
+		in.Error(w, &effect.Error{Status: 400, Code: "invalid_input", Message: "cannot read the request body: " + err.Error()})
+		return nil, false
+	}
+	if strings.TrimSpace(string(data)) == "" {
+		return map[string]any{}, true
+	}
+	var m map[string]any
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.UseNumber()
+	if err := dec.Decode(&m); err != nil {
+		in.Error(w, &effect.Error{Status: 400, Code: "invalid_input", Message: "the request body is not a JSON object: " + err.Error()})
+		return nil, false
+	}
+	return numbers(m).(map[string]any), true
+}
+
+func numbers(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return i
+		}
+		f, _ := x.Float64()
+		return f
+	case map[string]any:
+		for k, e := range x {
+			x[k] = numbers(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = numbers(e)
+		}
+	}
+	return v
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+// writeError renders an error as the vendor of typ does.
+func writeError(w http.ResponseWriter, typ string, e *effect.Error) {
+	status := e.Status
+	if status == 0 {
+		status = http.StatusInternalServerError
+		if e.Code == "timeout" {
+			status = http.StatusGatewayTimeout
+		}
+	}
+	if e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int((e.RetryAfter+time.Second-1)/time.Second)))
+	}
+	var body any
+	switch typ {
+	case "okta":
+		body = map[string]any{"errorCode": oktaCode(status), "errorSummary": e.Message, "errorLink": oktaCode(status), "errorId": "sandbox", "errorCauses": []any{}}
+	case "slack":
+		body = map[string]any{"schemas": []any{"urn:ietf:params:scim:api:messages:2.0:Error"}, "detail": e.Message, "status": strconv.Itoa(status)}
+	case "google", "microsoft":
+		body = map[string]any{"error": map[string]any{"code": status, "message": e.Message}}
+	case "servicenow":
+		body = map[string]any{"error": map[string]any{"message": e.Message, "detail": e.Code}, "status": "failure"}
+	case "salesforce":
+		body = []any{map[string]any{"message": e.Message, "errorCode": strings.ToUpper(e.Code)}}
+	case "jira":
+		body = map[string]any{"errorMessages": []any{e.Message}, "errors": map[string]any{}}
+	default:
+		body = map[string]any{"message": e.Message}
+	}
+	writeJSON(w, status, body)
+}
+
+func oktaCode(status int) string {
+	switch status {
+	case 400:
+		return "E0000001"
+	case 401:
+		return "E0000011"
+	case 403:
+		return "E0000006"
+	case 404:
+		return "E0000007"
+	case 429:
+		return "E0000047"
+	}
+	return "E0000009"
+}

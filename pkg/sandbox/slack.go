@@ -1,0 +1,6 @@
+package sandbox
+
+import "net/http"
+
+// slackRoutes registers the slack API (placeholder until written).
+func slackRoutes(in *Instance, mux *http.ServeMux) {}
