@@ -121,6 +121,23 @@ type Action struct {
 	// values of the `method` input for which the action is a read
 	// (GET, HEAD).
 	ReadMethods []string `json:"readMethods,omitempty"`
+	// Deprovision marks actions that take access away from a user
+	// (deactivate, suspend, disable, freeze, remove from an org, clear
+	// sessions, …): apply's mass-deprovisioning guardrail counts the users
+	// of runs that can reach one.
+	Deprovision bool `json:"deprovision,omitempty"`
+}
+
+// deprovisioning lists, per connector type, the actions that take access
+// away from a user.
+var deprovisioning = map[string][]string{
+	"okta":            {"clearUserSessions", "deactivateUser", "suspendUser", "removeUserFromGroup"},
+	"slack":           {"deactivateUser"},
+	"google":          {"suspendUser", "signOutUser", "removeFromGroup", "transferDrive"},
+	"microsoft":       {"disableUser", "revokeSignInSessions", "removeLicenses", "removeFromGroup"},
+	"salesforce":      {"freezeUser", "deactivateUser"},
+	"github":          {"removeOrgMember"},
+	"activedirectory": {"disableAccount", "removeFromGroup"},
 }
 
 // Connector describes one connector type and its actions.
@@ -168,8 +185,13 @@ func build() map[string]*Connector {
 		if c.Actions == nil {
 			c.Actions = []Action{}
 		}
+		deprov := map[string]bool{}
+		for _, name := range deprovisioning[c.Type] {
+			deprov[name] = true
+		}
 		for i := range c.Actions {
 			a := &c.Actions[i]
+			a.Deprovision = deprov[a.Name]
 			if a.Inputs == nil {
 				a.Inputs = []Field{}
 			}

@@ -465,3 +465,43 @@ func TestJSON(t *testing.T) {
 		t.Error("JSON lacks http.request readMethods")
 	}
 }
+
+func TestDeprovisionMarks(t *testing.T) {
+	for _, tt := range []struct {
+		typ, action string
+		want        bool
+	}{
+		{"okta", "deactivateUser", true},
+		{"okta", "clearUserSessions", true},
+		{"okta", "getUser", false},
+		{"okta", "addUserToGroup", false},
+		{"slack", "deactivateUser", true},
+		{"slack", "postMessage", false},
+		{"google", "suspendUser", true},
+		{"microsoft", "disableUser", true},
+		{"salesforce", "freezeUser", true},
+		{"github", "removeOrgMember", true},
+		{"servicenow", "createRecord", false},
+	} {
+		c, _ := Lookup(tt.typ)
+		a, ok := c.Action(tt.action)
+		if !ok {
+			t.Fatalf("%s.%s missing", tt.typ, tt.action)
+		}
+		if a.Deprovision != tt.want {
+			t.Errorf("%s.%s Deprovision = %v, want %v", tt.typ, tt.action, a.Deprovision, tt.want)
+		}
+	}
+	// Every name in the table is a real action.
+	for typ, names := range deprovisioning {
+		c, ok := Lookup(typ)
+		if !ok {
+			t.Fatalf("type %s", typ)
+		}
+		for _, n := range names {
+			if _, ok := c.Action(n); !ok {
+				t.Errorf("deprovisioning lists %s.%s, which does not exist", typ, n)
+			}
+		}
+	}
+}

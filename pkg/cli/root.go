@@ -110,6 +110,8 @@ jml looks for jml.yaml in the current directory or any parent (like git);
 		newValidateCmd(g, nil),
 		newDryRunCmd(g),
 		newPlanCmd(g),
+		newApplyCmd(g),
+		newSandboxCmd(g),
 		newSchemaCmd(g, nil),
 		newConnectorsCmd(g, nil),
 		newVersionCmd(g),

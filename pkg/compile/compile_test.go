@@ -305,3 +305,22 @@ func TestClosest(t *testing.T) {
 		}
 	}
 }
+
+func TestCanDeprovision(t *testing.T) {
+	head := "apiVersion: jml/v1\nkind: Flow\n"
+	g, ds := build(t, map[string]string{
+		"direct":  head + "name: direct\ntrigger: {event: user.lifecycle.deactivate}\nsteps:\n  - action: slack.deactivateUser\n    with: {email: x}\n",
+		"via":     head + "name: via\ntrigger: {event: user.lifecycle.deactivate}\nsteps:\n  - call: helper\n",
+		"helper":  head + "name: helper\ntrigger: {helper: {}}\nsteps:\n  - action: okta.suspendUser\n    with: {userId: x}\n",
+		"notify":  head + "name: notify\ntrigger: {event: user.lifecycle.create}\nsteps:\n  - action: slack.postMessage\n    with: {channel: x, text: y}\n",
+		"handled": head + "name: handled\ntrigger: {event: user.lifecycle.create}\nsteps:\n  - action: slack.postMessage\n    with: {channel: x, text: y}\n    onError: {flow: helper}\n",
+	})
+	if ds.HasErrors() {
+		t.Fatal(ds)
+	}
+	for name, want := range map[string]bool{"direct": true, "via": true, "helper": true, "notify": false, "handled": true} {
+		if got := g.CanDeprovision(name); got != want {
+			t.Errorf("CanDeprovision(%s) = %v, want %v", name, got, want)
+		}
+	}
+}

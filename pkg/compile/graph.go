@@ -74,6 +74,33 @@ type Flow struct {
 	ErrorFlows []string
 }
 
+// CanDeprovision reports whether a run of the flow can reach an action
+// that takes access away from a user, directly or through the helper and
+// error-handler flows it calls.
+func (g *Graph) CanDeprovision(name string) bool {
+	seen := map[string]bool{}
+	var walk func(string) bool
+	walk = func(n string) bool {
+		f := g.Flows[n]
+		if f == nil || seen[n] {
+			return false
+		}
+		seen[n] = true
+		for _, node := range f.Nodes {
+			if node.Action != nil && node.Action.Deprovision {
+				return true
+			}
+		}
+		for _, c := range append(append([]string{}, f.Calls...), f.ErrorFlows...) {
+			if walk(c) {
+				return true
+			}
+		}
+		return false
+	}
+	return walk(name)
+}
+
 // IsHelper reports whether the flow is a helper (callable by call:).
 func (f *Flow) IsHelper() bool { return f.Trigger.Kind == ast.TriggerHelper }
 

@@ -171,7 +171,7 @@ func (e *Engine) Run(ctx context.Context, f *compile.Flow, t Trigger) *Run {
 	}
 	x := &exec{e: e, run: r, trigger: t, key: key}
 	x.base = x.baseScope(ctx, f)
-	if f.Trigger.When != nil {
+	if f.Trigger.When != nil && t.Event != nil {
 		ok, err := evalBool(f.Trigger.When, x.base)
 		if err != nil {
 			// A filter that cannot be evaluated on this event is a failed
@@ -205,6 +205,19 @@ func (e *Engine) Run(ctx context.Context, f *compile.Flow, t Trigger) *Run {
 	r.EndedAt = e.opts.Clock.Now()
 	e.opts.Observer.RunFinished(r)
 	return r
+}
+
+// Fires reports whether flow f runs for trigger t: its when: filter (if
+// any) is true. A filter that cannot be evaluated fires (the run will
+// report the failure), so that nothing is silently skipped.
+func (e *Engine) Fires(ctx context.Context, f *compile.Flow, t Trigger) bool {
+	if f.Trigger.When == nil || t.Event == nil {
+		return true
+	}
+	r := &Run{ID: "check", Flow: f.Name, Mode: e.opts.Mode}
+	x := &exec{e: e, run: r, trigger: t}
+	ok, err := evalBool(f.Trigger.When, x.baseScope(ctx, f))
+	return ok || err != nil
 }
 
 // exec is the state of one run.

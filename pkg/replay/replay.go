@@ -31,7 +31,9 @@ const MaxWindowMinutes = 7 * 24 * 60
 type Options struct {
 	Graph *compile.Graph
 	// Sources are the EVENTS arguments (files, directories, "-").
-	Sources   []string
+	Sources []string
+	// Events, when Sources is empty, are events already decoded.
+	Events    []*event.Event
 	KeepGoing bool
 	Stdin     io.Reader
 	WorkDir   string
@@ -103,10 +105,14 @@ func Run(ctx context.Context, opts Options, onResult func(Result) error) (stats 
 	}
 	eng := engine.New(engine.Options{Graph: opts.Graph, Effector: w, Clock: clk, Observer: opts.Observer,
 		Mode: opts.Mode, Flow: opts.Flow, Profiles: profiles{w}})
-	if len(opts.Sources) > 0 {
-		s, err := event.Open(opts.Sources, event.Options{KeepGoing: opts.KeepGoing, Stdin: opts.Stdin, WorkDir: opts.WorkDir})
-		if err != nil {
-			return stats, err
+	if len(opts.Sources) > 0 || len(opts.Events) > 0 {
+		var s eventSource = &sliceSource{events: opts.Events}
+		if len(opts.Sources) > 0 {
+			st, err := event.Open(opts.Sources, event.Options{KeepGoing: opts.KeepGoing, Stdin: opts.Stdin, WorkDir: opts.WorkDir})
+			if err != nil {
+				return stats, err
+			}
+			s = st
 		}
 		defer s.Close()
 		defer func() { stats.SkippedErrors = s.Skipped() }()
@@ -204,3 +210,31 @@ func (p profiles) UserProfile(ctx context.Context, id string) (map[string]any, b
 }
 
 var _ effect.Effector = (*world.World)(nil)
+
+// eventSource is an event.Stream or a slice of decoded events.
+type eventSource interface {
+	Next() (*event.Event, error)
+	Stats() event.Stats
+	Skipped() []*event.DecodeError
+	Close() error
+}
+
+type sliceSource struct {
+	events []*event.Event
+	i      int
+}
+
+func (s *sliceSource) Next() (*event.Event, error) {
+	if s.i >= len(s.events) {
+		return nil, io.EOF
+	}
+	s.i++
+	return s.events[s.i-1], nil
+}
+
+func (s *sliceSource) Stats() event.Stats            { return event.Stats{Read: s.i} }
+func (s *sliceSource) Skipped() []*event.DecodeError { return nil }
+func (s *sliceSource) Close() error                  { return nil }
+
+// Seed adds the users an event names to a world, as a replay does.
+func Seed(w *world.World, ev *event.Event) { seed(w, ev) }

@@ -27,8 +27,10 @@ type TraceSummary struct {
 	Skipped    int                   `json:"skipped"`
 }
 
-// Trace is the whole dry-run output.
+// Trace is the whole dry-run (or apply) output.
 type Trace struct {
+	// Title names the summary line ("Dry run" when empty).
+	Title   string       `json:"-"`
 	Events  []TraceEvent `json:"events"`
 	Summary TraceSummary `json:"summary"`
 }
@@ -75,7 +77,11 @@ func TraceText(w io.Writer, t *Trace, st Styles) {
 }
 
 func traceSummary(t *Trace) string {
-	s := fmt.Sprintf("Dry run: %s, %s", plural(t.Summary.Events, "event"), plural(t.Summary.Runs, "run"))
+	title := t.Title
+	if title == "" {
+		title = "Dry run"
+	}
+	s := fmt.Sprintf("%s: %s, %s", title, plural(t.Summary.Events, "event"), plural(t.Summary.Runs, "run"))
 	if parts := byStatus(t.Summary.ByStatus); parts != "" {
 		s += " (" + parts + ")"
 	}
@@ -147,7 +153,7 @@ func errorText(e *engine.ErrorInfo) string {
 
 // TraceMarkdown writes a dry-run for a pull-request comment.
 func TraceMarkdown(w io.Writer, t *Trace) {
-	fmt.Fprintf(w, "### jml dry-run\n\n%s\n\n", traceSummary(t))
+	fmt.Fprintf(w, "### jml %s\n\n%s\n\n", strings.ToLower(strings.ReplaceAll(firstNonEmpty(t.Title, "Dry run"), " ", "-")), traceSummary(t))
 	fmt.Fprintln(w, "| event | type | flow | status |")
 	fmt.Fprintln(w, "|---|---|---|---|")
 	for _, ev := range t.Events {
@@ -165,4 +171,11 @@ func TraceMarkdown(w io.Writer, t *Trace) {
 			fmt.Fprintln(w, "```\n</details>")
 		}
 	}
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }

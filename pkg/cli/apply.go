@@ -1,0 +1,353 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/jml-dev/jml/pkg/apply"
+	"github.com/jml-dev/jml/pkg/clock"
+	"github.com/jml-dev/jml/pkg/connector"
+	"github.com/jml-dev/jml/pkg/engine"
+	"github.com/jml-dev/jml/pkg/event"
+	"github.com/jml-dev/jml/pkg/plan"
+	"github.com/jml-dev/jml/pkg/project"
+	"github.com/jml-dev/jml/pkg/replay"
+	"github.com/jml-dev/jml/pkg/view"
+)
+
+// ApplyOptions are the inputs of `jml apply`.
+type ApplyOptions struct {
+	IO                   *IOStreams
+	Color                string
+	Config               string
+	Args                 []string
+	Flow                 string
+	Format               string
+	AutoApprove          bool
+	AllowMassDeprovision bool
+	Parallelism          int
+	Sandbox              string
+	KeepGoing            bool
+}
+
+func newApplyCmd(g *globals) *cobra.Command {
+	o := &ApplyOptions{}
+	cmd := &cobra.Command{
+		Use:   "apply EVENTS... | apply PLANFILE",
+		Short: "Run the flows for real on recorded events (or a saved plan)",
+		Long: `Apply replays events through the flows with the real connectors: Okta, Slack,
+Google Workspace, Microsoft 365, ServiceNow… are called, with retries, rate
+limits and timeouts. Secrets are read from the {env:}/{file:} references of
+jml.yaml now, and never printed.
+
+Given a plan saved by jml plan -o, apply carries out that plan's events and
+refuses a stale plan (jml.yaml or a flow changed since), naming the files.
+
+Before any call, apply counts the distinct users the events would
+deprovision and refuses above guardrails.maxDeprovisionsPerApply (default
+25) unless --allow-mass-deprovision. On a terminal it shows the plan and
+asks for "yes"; without a terminal it needs --auto-approve.
+
+--sandbox URL (or JML_SANDBOX_URL) points every connector at a jml sandbox
+instead of the vendors: a real apply, real HTTP, no real app touched.
+
+Exits 1 when any run halted or failed.`,
+		Example: `  jml apply events/deactivate-jane.json
+  jml apply plan.json --auto-approve
+  jml sandbox & jml apply --sandbox http://127.0.0.1:8787 events/ --auto-approve`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.IO, o.Color, o.Config, o.Args = g.io, g.color, g.config, args
+			if err := checkFormat(o.Format, "text", "json"); err != nil {
+				return err
+			}
+			if o.Sandbox == "" {
+				o.Sandbox = g.io.Getenv("JML_SANDBOX_URL")
+			}
+			return applyRun(o)
+		},
+	}
+	cmd.Flags().StringVar(&o.Flow, "flow", "", "run only this flow (and the helpers it calls)")
+	cmd.Flags().StringVar(&o.Format, "format", "text", "output format: text or json")
+	cmd.Flags().BoolVar(&o.AutoApprove, "auto-approve", false, "do not ask for confirmation")
+	cmd.Flags().BoolVar(&o.AllowMassDeprovision, "allow-mass-deprovision", false, "go on even when more users would be deprovisioned than guardrails.maxDeprovisionsPerApply")
+	cmd.Flags().IntVar(&o.Parallelism, "parallelism", 4, "runs of different users at once")
+	cmd.Flags().StringVar(&o.Sandbox, "sandbox", "", "point every connector at this jml sandbox URL (default $JML_SANDBOX_URL)")
+	cmd.Flags().BoolVar(&o.KeepGoing, "keep-going", false, "skip malformed events instead of stopping")
+	return cmd
+}
+
+// isPlanFile tells a saved plan from an events file by its content.
+func isPlanFile(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, 4096)
+	n, _ := io.ReadFull(f, head)
+	return bytes.Contains(head[:n], []byte(`"formatVersion"`)) && bytes.HasPrefix(bytes.TrimSpace(head[:n]), []byte("{"))
+}
+
+func applyRun(o *ApplyOptions) error {
+	io := o.IO
+	ro := &ReplayOptions{IO: io, Color: o.Color, Config: o.Config, Flow: o.Flow}
+	proj, _, err := loadForReplay(ro)
+	if err != nil {
+		return err
+	}
+	// Events: from a saved plan (checked for staleness) or the arguments.
+	var events []*event.Event
+	if len(o.Args) == 1 && isPlanFile(o.Args[0]) {
+		evs, flow, err := readPlan(o.Args[0], proj)
+		if err != nil {
+			return err
+		}
+		events = evs
+		if o.Flow == "" {
+			o.Flow = flow
+		}
+	} else {
+		s, err := event.Open(o.Args, event.Options{KeepGoing: o.KeepGoing, Stdin: io.In, WorkDir: io.WorkDir})
+		if err != nil {
+			return err
+		}
+		for {
+			ev, err := s.Next()
+			if errors.Is(err, eofErr) {
+				break
+			}
+			if err != nil {
+				s.Close()
+				return err
+			}
+			events = append(events, ev)
+		}
+		st := s.Stats()
+		s.Close()
+		reportSkipped(ro, replay.Stats{Stats: st, SkippedErrors: s.Skipped()})
+	}
+
+	// The guardrail, before anything else touches a connector.
+	sim := engine.New(engine.Options{Graph: proj.Graph, Mode: engine.ModeApply, Flow: o.Flow})
+	limit := apply.DefaultMaxDeprovisions
+	if proj.Config != nil && proj.Config.Guardrails.MaxDeprovisionsPerApply > 0 {
+		limit = proj.Config.Guardrails.MaxDeprovisionsPerApply
+	}
+	guard := apply.Check(context.Background(), sim, proj.Graph, events, limit)
+	if guard.Exceeded() && !o.AllowMassDeprovision {
+		return errors.New(guard.Error())
+	}
+
+	// Confirmation: show the plan on a terminal and ask; refuse without one.
+	if !o.AutoApprove {
+		if !io.InTTY {
+			return fmt.Errorf("apply makes real changes: standard input is not a terminal, so it cannot ask; review with jml plan and run again with --auto-approve")
+		}
+		p, err := simulate(proj, events, o.Flow)
+		if err != nil {
+			return err
+		}
+		view.PlanText(io.ErrOut, p, io.styles(io.ErrOut, o.Color, io.ErrTTY))
+		if !p.HasChanges() {
+			fmt.Fprintln(io.ErrOut, "Nothing to change.")
+		}
+		fmt.Fprint(io.ErrOut, "\nDo you want to apply these changes for real? Only 'yes' will be accepted: ")
+		line, _ := bufio.NewReader(io.In).ReadString('\n')
+		if strings.TrimSpace(line) != "yes" {
+			return fmt.Errorf("apply cancelled")
+		}
+	}
+
+	// The real connectors; secrets are read now, and only now.
+	set, err := connector.New(proj.Config, connector.Options{SandboxURL: o.Sandbox, Getenv: io.Getenv, BaseDir: proj.Root})
+	if err != nil {
+		return err
+	}
+	out := &redactor{w: io.Out, secrets: set.Secrets()}
+	errOut := &redactor{w: io.ErrOut, secrets: set.Secrets()}
+	prog := &progress{w: errOut, on: io.ErrTTY, total: len(events), start: time.Now()}
+	eng := engine.New(engine.Options{Graph: proj.Graph, Effector: set, Clock: clock.Real{}, Observer: prog, Mode: engine.ModeApply, Flow: o.Flow})
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	results := make([]apply.Result, len(events))
+	apply.Run(ctx, eng, events, o.Parallelism, func(r apply.Result) {
+		results[r.Index] = r
+		prog.eventDone()
+	})
+	prog.finish()
+
+	t := &view.Trace{Title: "Apply", Events: []view.TraceEvent{}, Summary: view.TraceSummary{ByStatus: map[engine.Status]int{}}}
+	bad := false
+	for _, r := range results {
+		if r.Event == nil {
+			continue
+		}
+		runs := r.Runs
+		if runs == nil {
+			runs = []*engine.Run{}
+		}
+		t.Events = append(t.Events, view.TraceEvent{UUID: r.Event.UUID, EventType: r.Event.EventType, Published: r.Event.Published, Runs: runs, Disabled: r.Disabled})
+		t.Summary.Events++
+		for _, run := range r.Runs {
+			t.Summary.Runs++
+			t.Summary.ByStatus[run.Status]++
+			if run.Status == engine.StatusHalted || run.Status == engine.StatusFailed {
+				bad = true
+			}
+		}
+	}
+	if o.Format == "json" {
+		if err := view.TraceJSON(out, t); err != nil {
+			return err
+		}
+	} else {
+		view.TraceText(out, t, io.styles(io.Out, o.Color, io.OutTTY))
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("interrupted: the runs above stopped between cards")
+	}
+	if bad {
+		return exitError{ExitError}
+	}
+	return nil
+}
+
+var eofErr = io.EOF
+
+// readPlan loads a saved plan, refuses it when stale, and decodes its events.
+func readPlan(path string, proj *project.Project) ([]*event.Event, string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, "", err
+	}
+	var p plan.Plan
+	if err := json.Unmarshal(data, &p); err != nil {
+		return nil, "", fmt.Errorf("%s: not a plan file: %v", path, err)
+	}
+	if p.FormatVersion != plan.FormatVersion {
+		return nil, "", fmt.Errorf("%s: plan formatVersion %d, this jml reads %d", path, p.FormatVersion, plan.FormatVersion)
+	}
+	digest, files := plan.Digest(proj.Sources)
+	if digest != p.Digest {
+		changed := plan.Stale(p.Files, files)
+		return nil, "", fmt.Errorf("stale plan %s: changed since it was made: %s; run jml plan again", path, strings.Join(changed, ", "))
+	}
+	if p.Inputs == nil {
+		return nil, "", fmt.Errorf("%s: the plan has no inputs (save it with jml plan -o)", path)
+	}
+	var nd bytes.Buffer
+	for _, e := range p.Inputs.Events {
+		b, err := json.Marshal(e)
+		if err != nil {
+			return nil, "", err
+		}
+		nd.Write(b)
+		nd.WriteByte('\n')
+	}
+	s, err := event.Decode(&nd, path+" (inputs)", event.Options{})
+	if err != nil {
+		return nil, "", err
+	}
+	defer s.Close()
+	var evs []*event.Event
+	for {
+		ev, err := s.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, "", err
+		}
+		evs = append(evs, ev)
+	}
+	return evs, p.Inputs.Flow, nil
+}
+
+// simulate plans the events against the simulated world, for the
+// confirmation prompt.
+func simulate(proj *project.Project, events []*event.Event, flow string) (*plan.Plan, error) {
+	digest, files := plan.Digest(proj.Sources)
+	p := plan.New(digest, files)
+	_, err := replay.Run(context.Background(), replay.Options{Graph: proj.Graph, Events: events, Mode: engine.ModePlan, Flow: flow},
+		func(r replay.Result) error {
+			if r.Event != nil {
+				p.Add(r.Event.UUID, r.Event.EventType, r.Event.Published, r.Runs, r.Disabled)
+			}
+			return nil
+		})
+	return p, err
+}
+
+// redactor replaces every secret value with *** in what it writes.
+type redactor struct {
+	mu      sync.Mutex
+	w       io.Writer
+	secrets []string
+}
+
+func (r *redactor) Write(p []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := p
+	for _, s := range r.secrets {
+		if bytes.Contains(out, []byte(s)) {
+			out = bytes.ReplaceAll(out, []byte(s), []byte("***"))
+		}
+	}
+	if _, err := r.w.Write(out); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// progress shows runs done and failed, and the rate, on a terminal.
+type progress struct {
+	engine.NopObserver
+	mu           sync.Mutex
+	w            io.Writer
+	on           bool
+	total, done  int
+	runs, failed int
+	start        time.Time
+}
+
+func (p *progress) RunFinished(r *engine.Run) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.runs++
+	if r.Status == engine.StatusHalted || r.Status == engine.StatusFailed {
+		p.failed++
+	}
+}
+
+func (p *progress) eventDone() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.done++
+	if !p.on {
+		return
+	}
+	rate := float64(p.runs) / max(time.Since(p.start).Seconds(), 0.001)
+	fmt.Fprintf(p.w, "\r%d/%d events, %d runs done, %d failed, %.1f runs/s ", p.done, p.total, p.runs, p.failed, rate)
+}
+
+func (p *progress) finish() {
+	if p.on {
+		fmt.Fprintln(p.w)
+	}
+}
