@@ -51,7 +51,7 @@ type Instance struct {
 	// Headers are extra non-secret headers from jml.yaml.
 	Headers map[string]string
 	// Settings are the other keys of the instance in jml.yaml (org, from,
-	// baseDN, …), as strings.
+	// baseDN, …), as strings; a list is joined with commas (allowedHosts).
 	Settings map[string]string
 	// Sandbox is true when BaseURL points at `jml sandbox`.
 	Sandbox bool
@@ -123,7 +123,7 @@ func New(cfg *ast.Config, opts Options) (*Set, error) {
 			errs = append(errs, fmt.Sprintf("connector %q: type %q has no real connector yet", c.Name.Value, inst.Type))
 			continue
 		}
-		s.clients[inst.Name] = f(inst)
+		s.clients[inst.Name] = timed{c: f(inst), d: inst.Timeout}
 	}
 	s.secrets = res.values()
 	if len(errs) > 0 {
@@ -155,6 +155,14 @@ func newInstance(c ast.Connector, opts Options, res *resolver) (*Instance, error
 			}
 		case "type", "baseURL", "auth", "rateLimit":
 		default:
+			if n := source.Resolve(p[1]); n != nil && n.Kind == yaml.SequenceNode {
+				var vs []string
+				for _, e := range n.Content {
+					vs = append(vs, str(e))
+				}
+				inst.Settings[k] = strings.Join(vs, ",")
+				continue
+			}
 			inst.Settings[k] = str(p[1])
 		}
 	}
