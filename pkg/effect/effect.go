@@ -32,6 +32,32 @@ type Request struct {
 	// IdempotencyKey is derived from (event uuid, flow, card path) and is
 	// stable across retries and resumes.
 	IdempotencyKey string
+	// RunID is the run the call belongs to.
+	RunID string
+	// Card is the card's full path (helper call chain and forEach index
+	// included): with the flow and event, what identifies the call.
+	Card string
+}
+
+// CallInfo is what an effector tells the interpreter about one call
+// besides its result. The interpreter puts one in the context of each try.
+type CallInfo struct {
+	// ReusedFrom is set by an effector that answered with the recorded
+	// outputs of an earlier run (a resume) instead of calling: that run's id.
+	ReusedFrom string
+}
+
+type callInfoKey struct{}
+
+// WithCallInfo returns ctx carrying ci.
+func WithCallInfo(ctx context.Context, ci *CallInfo) context.Context {
+	return context.WithValue(ctx, callInfoKey{}, ci)
+}
+
+// CallInfoFrom returns the CallInfo of ctx, or nil.
+func CallInfoFrom(ctx context.Context) *CallInfo {
+	ci, _ := ctx.Value(callInfoKey{}).(*CallInfo)
+	return ci
 }
 
 // Name returns "instance.action".

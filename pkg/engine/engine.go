@@ -31,6 +31,9 @@ type Options struct {
 	Mode     Mode
 	// Flow, when set, runs only that flow (and the helpers it calls).
 	Flow string
+	// RunID, when set, allocates run ids: given the derived id, it returns
+	// the id to use (the history store makes ids unique across replays).
+	RunID func(derived string) string
 	// Profiles, when set, provides the Okta profile of the event's user
 	// (`user.profile`), as the world or a read knows it.
 	Profiles ProfileSource
@@ -149,6 +152,11 @@ type Trigger struct {
 	// At is run.startedAt: the event's published time, or the schedule
 	// instant (--at).
 	At time.Time
+	// RunID, when set, is the run's id instead of the derived one (a
+	// resumed run has an id of its own).
+	RunID string
+	// ResumedFrom is the run this one continues.
+	ResumedFrom string
 }
 
 // RunID derives a run's id from its trigger and flow, so that a replay
@@ -165,7 +173,12 @@ func (e *Engine) Run(ctx context.Context, f *compile.Flow, t Trigger) *Run {
 	if t.Event != nil {
 		key = t.Event.UUID
 	}
-	r := &Run{ID: RunID(key, f.Name), Flow: f.Name, Mode: e.opts.Mode, StartedAt: e.opts.Clock.Now()}
+	r := &Run{ID: RunID(key, f.Name), Flow: f.Name, Mode: e.opts.Mode, StartedAt: e.opts.Clock.Now(), ResumedFrom: t.ResumedFrom}
+	if t.RunID != "" {
+		r.ID = t.RunID
+	} else if e.opts.RunID != nil {
+		r.ID = e.opts.RunID(r.ID)
+	}
 	if t.Event != nil {
 		r.EventUUID, r.EventType = t.Event.UUID, t.Event.EventType
 	}
@@ -509,9 +522,11 @@ func (x *exec) action(ctx context.Context, fr *frame, n *compile.Node, ct *CardT
 	write := n.Action != nil && n.Action.EffectFor(strings.ToUpper(method)) == catalog.Write
 	ct.Write = write
 	req := effect.Request{Instance: n.Instance, Type: n.ConnectorType, Action: n.Action.Name, Input: input,
-		Timeout: n.Timeout, IdempotencyKey: x.idempotencyKey(fr, n)}
-	out, eerr, attempts := x.callWithRetry(ctx, n, req)
+		Timeout: n.Timeout, IdempotencyKey: x.idempotencyKey(fr, n), RunID: x.run.ID, Card: fr.prefix + n.Path}
+	ci := &effect.CallInfo{}
+	out, eerr, attempts := x.callWithRetry(effect.WithCallInfo(ctx, ci), n, req)
 	ct.Attempts = attempts
+	ct.ReusedFrom = ci.ReusedFrom
 	if eerr != nil {
 		ei := &ErrorInfo{Card: cardRef(fr, n), Action: n.Card.Action.Value, Message: eerr.Message, Status: eerr.Status,
 			Code: eerr.Code, Retryable: eerr.Retryable, Attempts: attempts}

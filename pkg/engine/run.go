@@ -82,13 +82,17 @@ type CardTrace struct {
 	Action string `json:"action,omitempty"`
 	// Branch names the arm a nested card ran in: then, else, case X,
 	// default, try, catch, item N, call.
-	Branch   string         `json:"branch,omitempty"`
-	Status   CardStatus     `json:"status"`
-	Write    bool           `json:"write,omitempty"`
-	Attempts int            `json:"attempts,omitempty"`
-	Input    map[string]any `json:"input,omitempty"`
-	Output   any            `json:"output,omitempty"`
-	Error    *ErrorInfo     `json:"error,omitempty"`
+	Branch   string     `json:"branch,omitempty"`
+	Status   CardStatus `json:"status"`
+	Write    bool       `json:"write,omitempty"`
+	Attempts int        `json:"attempts,omitempty"`
+	// ReusedFrom is set when the action was not called because an earlier
+	// run it resumes had already done it: that run's id (its recorded
+	// outputs are the card's outputs).
+	ReusedFrom string         `json:"reusedFrom,omitempty"`
+	Input      map[string]any `json:"input,omitempty"`
+	Output     any            `json:"output,omitempty"`
+	Error      *ErrorInfo     `json:"error,omitempty"`
 	// Message is a halt's message, or why a card was skipped.
 	Message   string        `json:"message,omitempty"`
 	StartedAt time.Time     `json:"startedAt"`
@@ -109,6 +113,9 @@ type Run struct {
 	Error     *ErrorInfo   `json:"error"`
 	Cards     []*CardTrace `json:"cards"`
 	Changes   []Change     `json:"changes"`
+	// ResumedFrom is the run this one continues (jml resume, or an apply
+	// converging on an unfinished run).
+	ResumedFrom string `json:"resumedFrom,omitempty"`
 }
 
 // Observer hears what the engine does, as it happens. Calls for one run

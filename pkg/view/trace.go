@@ -66,7 +66,11 @@ func TraceText(w io.Writer, t *Trace, st Styles) {
 			fmt.Fprintf(w, "  %s  %s\n", st.Bold.Render(d), st.Dim.Render("skipped: the flow is disabled"))
 		}
 		for _, r := range ev.Runs {
-			fmt.Fprintf(w, "  %s  %s  %s\n", st.Bold.Render(r.Flow), statusStyle(st, r.Status), st.Dim.Render(fmt.Sprintf("%s, %s", r.ID, r.EndedAt.Sub(r.StartedAt))))
+			meta := fmt.Sprintf("%s, %s", r.ID, r.EndedAt.Sub(r.StartedAt))
+			if r.ResumedFrom != "" {
+				meta = fmt.Sprintf("%s resuming %s, %s", r.ID, r.ResumedFrom, r.EndedAt.Sub(r.StartedAt))
+			}
+			fmt.Fprintf(w, "  %s  %s  %s\n", st.Bold.Render(r.Flow), statusStyle(st, r.Status), st.Dim.Render(meta))
 			cards(w, r.Cards, "    ", st)
 			if r.Error != nil && r.Status != engine.StatusSuccess {
 				fmt.Fprintf(w, "    %s %s: %s\n", st.Error.Render(string(r.Status)+":"), r.Error.Card, r.Error.Message)
@@ -113,7 +117,9 @@ func cards(w io.Writer, cs []*engine.CardTrace, indent string, st Styles) {
 		if c.Attempts > 1 {
 			extra = append(extra, fmt.Sprintf("%d attempts", c.Attempts))
 		}
-		if c.Status != engine.CardSkipped {
+		if c.ReusedFrom != "" {
+			extra = append(extra, "not called: done by "+c.ReusedFrom)
+		} else if c.Status != engine.CardSkipped {
 			extra = append(extra, c.Duration.String())
 		}
 		line := fmt.Sprintf("%s%s %s %s", indent, cardMark(st, c.Status), st.Code.Render(label), st.Dim.Render(name))

@@ -1,0 +1,223 @@
+package history
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jml-dev/jml/pkg/clock"
+	"github.com/jml-dev/jml/pkg/effect"
+	"github.com/jml-dev/jml/pkg/engine"
+	"github.com/jml-dev/jml/pkg/event"
+)
+
+// Recorder writes runs and their calls to a Store as they happen. It is an
+// engine.Observer (runs start and finish) and wraps the effector (a
+// journal entry before each call, its outcome after). A call is made only
+// once its journal entry is written: if the store fails, the call fails
+// (code "history") and nothing is done unrecorded.
+type Recorder struct {
+	Store *Store
+	// Next hears every observer event after the recorder.
+	Next engine.Observer
+	// Secrets are replaced by *** in everything written.
+	Secrets []string
+	// Digest is the digest of the flows and config the runs use.
+	Digest string
+	Clock  clock.Clock
+
+	mu     sync.Mutex
+	events map[string]*event.Event
+	seq    map[string]int
+	reuse  map[string]map[string]Done
+	err    error
+}
+
+// NewRecorder returns a recorder writing to s.
+func NewRecorder(s *Store, next engine.Observer, secrets []string, digest string) *Recorder {
+	if next == nil {
+		next = engine.NopObserver{}
+	}
+	return &Recorder{Store: s, Next: next, Secrets: secrets, Digest: digest, Clock: clock.Real{},
+		events: map[string]*event.Event{}, seq: map[string]int{}, reuse: map[string]map[string]Done{}}
+}
+
+// Event registers an event, so that its runs record it (and its user).
+func (r *Recorder) Event(ev *event.Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.events[ev.UUID] = ev
+}
+
+// Reuse makes run runID answer the calls of done from the record instead
+// of calling (a resume).
+func (r *Recorder) Reuse(runID string, done map[string]Done) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.reuse[runID] = done
+}
+
+// Err returns the first error writing the history.
+func (r *Recorder) Err() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.err
+}
+
+func (r *Recorder) fail(err error) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.err == nil {
+		r.err = fmt.Errorf("writing the history %s: %v", r.Store.Where, err)
+	}
+	return r.err
+}
+
+// redact replaces the secrets in s.
+func (r *Recorder) redact(s string) string {
+	for _, sec := range r.Secrets {
+		if sec != "" {
+			s = strings.ReplaceAll(s, sec, "***")
+		}
+	}
+	return s
+}
+
+func (r *Recorder) json(v any) string {
+	if v == nil {
+		return ""
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprintf("%q", fmt.Sprint(v))
+	}
+	return r.redact(string(b))
+}
+
+// UserOf returns the login and Okta id of an event's user (its first User
+// target).
+func UserOf(ev *event.Event) (login, id string) {
+	if ev == nil {
+		return "", ""
+	}
+	if t := ev.Target("User"); t != nil {
+		login, _ = t["alternateId"].(string)
+		id, _ = t["id"].(string)
+	}
+	return login, id
+}
+
+// RunStarted records the run as running.
+func (r *Recorder) RunStarted(run *engine.Run) {
+	r.mu.Lock()
+	ev := r.events[run.EventUUID]
+	r.mu.Unlock()
+	row := &RunRow{ID: run.ID, Flow: run.Flow, Event: run.EventUUID, EventType: run.EventType, Mode: string(run.Mode),
+		Status: StatusRunning, StartedAt: run.StartedAt, ResumedFrom: run.ResumedFrom, Digest: r.Digest}
+	row.User, row.UserID = UserOf(ev)
+	if ev != nil {
+		row.EventJSON = r.json(ev.Raw)
+	}
+	if err := r.Store.InsertRun(context.Background(), row); err != nil {
+		r.fail(err)
+	}
+	r.Next.RunStarted(run)
+}
+
+// CardStarted passes the card on.
+func (r *Recorder) CardStarted(run *engine.Run, c *engine.CardTrace) { r.Next.CardStarted(run, c) }
+
+// CardFinished passes the card on.
+func (r *Recorder) CardFinished(run *engine.Run, c *engine.CardTrace) { r.Next.CardFinished(run, c) }
+
+// ChangePlanned passes the change on.
+func (r *Recorder) ChangePlanned(run *engine.Run, ch engine.Change) { r.Next.ChangePlanned(run, ch) }
+
+// RunFinished records how the run ended, with its whole trace.
+func (r *Recorder) RunFinished(run *engine.Run) {
+	errJSON := ""
+	if run.Error != nil {
+		errJSON = r.json(run.Error)
+	}
+	if err := r.Store.FinishRun(context.Background(), run.ID, string(run.Status), run.EndedAt, errJSON, r.json(run)); err != nil {
+		r.fail(err)
+	}
+	r.mu.Lock()
+	delete(r.seq, run.ID)
+	delete(r.reuse, run.ID)
+	r.mu.Unlock()
+	r.Next.RunFinished(run)
+}
+
+// Effector wraps inner: every call is journaled before it is made and its
+// outcome after; a call a resumed run already made is answered from the
+// record.
+func (r *Recorder) Effector(inner effect.Effector) effect.Effector {
+	return &journal{r: r, inner: inner}
+}
+
+type journal struct {
+	r     *Recorder
+	inner effect.Effector
+}
+
+func (j *journal) Do(ctx context.Context, req effect.Request) (map[string]any, error) {
+	r := j.r
+	if err := r.Err(); err != nil {
+		return nil, &effect.Error{Code: "history", Message: err.Error()}
+	}
+	r.mu.Lock()
+	r.seq[req.RunID]++
+	seq := r.seq[req.RunID]
+	done, reused := r.reuse[req.RunID][req.Card]
+	r.mu.Unlock()
+	name := req.Instance + "." + req.Action
+	c := &CallRow{RunID: req.RunID, Seq: seq, Card: req.Card, Action: name, Attempt: req.Attempt,
+		IdempotencyKey: req.IdempotencyKey, Input: r.json(req.Input), Status: CallPending, StartedAt: r.Clock.Now()}
+
+	if reused && done.Action == name {
+		out := map[string]any{}
+		if done.Output != "" {
+			if err := json.Unmarshal([]byte(done.Output), &out); err != nil {
+				return nil, &effect.Error{Code: "history", Message: fmt.Sprintf("the recorded outputs of %s in run %s are not JSON: %v", req.Card, done.RunID, err)}
+			}
+		}
+		c.Status, c.Output, c.ReusedFrom = CallReused, done.Output, done.RunID
+		if err := r.Store.BeginCall(context.Background(), c); err != nil {
+			return nil, &effect.Error{Code: "history", Message: r.fail(err).Error()}
+		}
+		if ci := effect.CallInfoFrom(ctx); ci != nil {
+			ci.ReusedFrom = done.RunID
+		}
+		return out, nil
+	}
+
+	// Write-ahead: the entry exists before the call is made.
+	if err := r.Store.BeginCall(context.Background(), c); err != nil {
+		return nil, &effect.Error{Code: "history", Message: r.fail(err).Error()}
+	}
+	start := time.Now()
+	out, err := j.inner.Do(ctx, req)
+	c.Duration = time.Since(start)
+	if err != nil {
+		c.Status, c.Error = CallFailed, r.json(errorJSON(effect.AsError(err)))
+	} else {
+		c.Status, c.Output = CallSuccess, r.json(out)
+		if out == nil {
+			c.Output = "{}"
+		}
+	}
+	// The outcome is recorded even when the run's context was cancelled:
+	// the call happened.
+	if werr := r.Store.EndCall(context.Background(), c); werr != nil {
+		r.fail(werr)
+	}
+	return out, err
+}
+
+func errorJSON(e *effect.Error) map[string]any {
+	return map[string]any{"status": e.Status, "code": e.Code, "message": e.Message, "retryable": e.Retryable}
+}

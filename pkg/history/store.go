@@ -1,0 +1,535 @@
+package history
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
+	_ "modernc.org/sqlite"             // the "sqlite" database/sql driver
+)
+
+// DefaultURL is the history store when jml.yaml names none.
+const DefaultURL = "sqlite://.jml/history.db"
+
+// timeLayout is how times are stored: UTC with a fixed-width fraction, so
+// that text order is time order in both back ends.
+const timeLayout = "2006-01-02T15:04:05.000000000Z"
+
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(timeLayout)
+}
+
+func parseTime(s string) time.Time {
+	t, _ := time.Parse(timeLayout, s)
+	return t
+}
+
+// Store is a history database: SQLite or PostgreSQL.
+type Store struct {
+	db       *sql.DB
+	postgres bool
+	// Where names the store for messages, without credentials.
+	Where string
+}
+
+// Open opens (creating it if needed) the store at rawURL and applies the
+// pending migrations. A relative sqlite path is relative to baseDir (the
+// directory of jml.yaml).
+func Open(ctx context.Context, rawURL, baseDir string) (*Store, error) {
+	if rawURL == "" {
+		rawURL = DefaultURL
+	}
+	var s *Store
+	switch {
+	case strings.HasPrefix(rawURL, "sqlite://"), strings.HasPrefix(rawURL, "sqlite:"):
+		p := strings.TrimPrefix(strings.TrimPrefix(rawURL, "sqlite:"), "//")
+		if p == "" {
+			return nil, fmt.Errorf("history URL %q names no file (sqlite://PATH)", rawURL)
+		}
+		if !filepath.IsAbs(p) && baseDir != "" {
+			p = filepath.Join(baseDir, p)
+		}
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return nil, fmt.Errorf("history: %v", err)
+		}
+		// WAL lets readers (jml history) work while an apply writes;
+		// busy_timeout makes concurrent writers wait instead of failing;
+		// _txlock=immediate takes the write lock at BEGIN, so two
+		// transactions never deadlock upgrading a read lock.
+		dsn := "file:" + p + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(30000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+		db, err := sql.Open("sqlite", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("history %s: %v", p, err)
+		}
+		// One connection: SQLite has one writer anyway, and this keeps
+		// every write in order without SQLITE_BUSY.
+		db.SetMaxOpenConns(1)
+		s = &Store{db: db, Where: p}
+	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
+		db, err := sql.Open("pgx", rawURL)
+		if err != nil {
+			return nil, fmt.Errorf("history %s: %v", redactURL(rawURL), err)
+		}
+		db.SetMaxOpenConns(8)
+		s = &Store{db: db, postgres: true, Where: redactURL(rawURL)}
+	default:
+		return nil, fmt.Errorf("history URL %q: use sqlite://PATH or postgres://…", redactURL(rawURL))
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.db.Close()
+		return nil, fmt.Errorf("history %s: %v", s.Where, err)
+	}
+	return s, nil
+}
+
+// redactURL hides the password of a database URL.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.User(u.User.Username())
+		return strings.Replace(u.String(), "@", ":***@", 1)
+	}
+	return u.String()
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// q rewrites ? placeholders as $1, $2… for PostgreSQL.
+func (s *Store) q(query string) string {
+	if !s.postgres {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// migrations are applied in order, each once, in a transaction; the
+// version applied is recorded in schema_migrations. Never edit one that
+// has shipped: add the next.
+var migrations = []string{
+	// 1: runs and the call journal.
+	`CREATE TABLE runs (
+		id           TEXT PRIMARY KEY,
+		flow         TEXT NOT NULL,
+		event_uuid   TEXT NOT NULL DEFAULT '',
+		event_type   TEXT NOT NULL DEFAULT '',
+		user_login   TEXT NOT NULL DEFAULT '',
+		user_id      TEXT NOT NULL DEFAULT '',
+		mode         TEXT NOT NULL,
+		status       TEXT NOT NULL,
+		started_at   TEXT NOT NULL,
+		ended_at     TEXT NOT NULL DEFAULT '',
+		resumed_from TEXT NOT NULL DEFAULT '',
+		error        TEXT NOT NULL DEFAULT '',
+		event        TEXT NOT NULL DEFAULT '',
+		trace        TEXT NOT NULL DEFAULT '',
+		digest       TEXT NOT NULL DEFAULT ''
+	);
+	CREATE INDEX runs_event_flow ON runs (event_uuid, flow);
+	CREATE INDEX runs_started ON runs (started_at);
+	CREATE TABLE calls (
+		run_id          TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+		seq             INTEGER NOT NULL,
+		card            TEXT NOT NULL,
+		action          TEXT NOT NULL,
+		attempt         INTEGER NOT NULL,
+		idempotency_key TEXT NOT NULL,
+		input           TEXT NOT NULL,
+		status          TEXT NOT NULL,
+		output          TEXT NOT NULL DEFAULT '',
+		error           TEXT NOT NULL DEFAULT '',
+		reused_from     TEXT NOT NULL DEFAULT '',
+		started_at      TEXT NOT NULL,
+		duration_ns     BIGINT NOT NULL DEFAULT 0,
+		PRIMARY KEY (run_id, seq)
+	)`,
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
+		return err
+	}
+	for i, m := range migrations {
+		v := i + 1
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if s.postgres {
+			// Two processes migrating at once: the second waits here.
+			if _, err := tx.ExecContext(ctx, `LOCK TABLE schema_migrations IN EXCLUSIVE MODE`); err != nil {
+				tx.Rollback()
+				return err
+			}
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), v).Scan(&n); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if n > 0 {
+			tx.Rollback()
+			continue
+		}
+		for _, stmt := range strings.Split(m, ";") {
+			if strings.TrimSpace(stmt) == "" {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				tx.Rollback()
+				return fmt.Errorf("migration %d: %v", v, err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`), v, fmtTime(time.Now())); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Version returns the schema version applied.
+func (s *Store) Version(ctx context.Context) (int, error) {
+	var v sql.NullInt64
+	err := s.db.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&v)
+	return int(v.Int64), err
+}
+
+// Run statuses beyond the engine's: a run being recorded, or one whose
+// process died before it ended.
+const StatusRunning = "running"
+
+// Call statuses.
+const (
+	CallPending = "pending"
+	CallSuccess = "success"
+	CallFailed  = "failed"
+	CallReused  = "reused"
+)
+
+// RunRow is one run as stored.
+type RunRow struct {
+	ID          string    `json:"id"`
+	Flow        string    `json:"flow"`
+	Event       string    `json:"event"`
+	EventType   string    `json:"eventType"`
+	User        string    `json:"user"`
+	UserID      string    `json:"userId,omitempty"`
+	Status      string    `json:"status"`
+	Mode        string    `json:"mode"`
+	StartedAt   time.Time `json:"startedAt"`
+	EndedAt     time.Time `json:"endedAt"`
+	ResumedFrom string    `json:"resumedFrom"`
+	// Error is the run's error as JSON ("" when none).
+	Error string `json:"-"`
+	// EventJSON is the triggering event; Trace the finished run (JSON).
+	EventJSON string `json:"-"`
+	Trace     string `json:"-"`
+	Digest    string `json:"-"`
+}
+
+// Finished reports whether the run ended as a success or filtered run:
+// nothing is left to do for its (event, flow).
+func (r *RunRow) Finished() bool { return r.Status == "success" || r.Status == "filtered" }
+
+// CallRow is one journal entry: one try of one connector call.
+type CallRow struct {
+	RunID          string        `json:"runId"`
+	Seq            int           `json:"seq"`
+	Card           string        `json:"card"`
+	Action         string        `json:"action"`
+	Attempt        int           `json:"attempt"`
+	IdempotencyKey string        `json:"idempotencyKey"`
+	Input          string        `json:"input"`
+	Status         string        `json:"status"`
+	Output         string        `json:"output,omitempty"`
+	Error          string        `json:"error,omitempty"`
+	ReusedFrom     string        `json:"reusedFrom,omitempty"`
+	StartedAt      time.Time     `json:"startedAt"`
+	Duration       time.Duration `json:"duration"`
+}
+
+// InsertRun records a run that starts.
+func (s *Store) InsertRun(ctx context.Context, r *RunRow) error {
+	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO runs (id, flow, event_uuid, event_type, user_login, user_id, mode, status, started_at, ended_at, resumed_from, error, event, trace, digest)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		r.ID, r.Flow, r.Event, r.EventType, r.User, r.UserID, r.Mode, r.Status, fmtTime(r.StartedAt), fmtTime(r.EndedAt), r.ResumedFrom, r.Error, r.EventJSON, r.Trace, r.Digest)
+	return err
+}
+
+// FinishRun records how a run ended.
+func (s *Store) FinishRun(ctx context.Context, id, status string, ended time.Time, errJSON, trace string) error {
+	res, err := s.db.ExecContext(ctx, s.q(`UPDATE runs SET status = ?, ended_at = ?, error = ?, trace = ? WHERE id = ?`), status, fmtTime(ended), errJSON, trace, id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("run %s is not in the history", id)
+	}
+	return nil
+}
+
+// BeginCall writes the journal entry of a call about to be made.
+func (s *Store) BeginCall(ctx context.Context, c *CallRow) error {
+	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO calls (run_id, seq, card, action, attempt, idempotency_key, input, status, output, error, reused_from, started_at, duration_ns)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		c.RunID, c.Seq, c.Card, c.Action, c.Attempt, c.IdempotencyKey, c.Input, c.Status, c.Output, c.Error, c.ReusedFrom, fmtTime(c.StartedAt), int64(c.Duration))
+	return err
+}
+
+// EndCall records a call's outcome.
+func (s *Store) EndCall(ctx context.Context, c *CallRow) error {
+	_, err := s.db.ExecContext(ctx, s.q(`UPDATE calls SET status = ?, output = ?, error = ?, duration_ns = ? WHERE run_id = ? AND seq = ?`),
+		c.Status, c.Output, c.Error, int64(c.Duration), c.RunID, c.Seq)
+	return err
+}
+
+const runColumns = `id, flow, event_uuid, event_type, user_login, user_id, mode, status, started_at, ended_at, resumed_from, error, event, trace, digest`
+
+func scanRun(sc interface{ Scan(...any) error }) (*RunRow, error) {
+	var r RunRow
+	var started, ended string
+	if err := sc.Scan(&r.ID, &r.Flow, &r.Event, &r.EventType, &r.User, &r.UserID, &r.Mode, &r.Status, &started, &ended, &r.ResumedFrom, &r.Error, &r.EventJSON, &r.Trace, &r.Digest); err != nil {
+		return nil, err
+	}
+	r.StartedAt, r.EndedAt = parseTime(started), parseTime(ended)
+	return &r, nil
+}
+
+// Filter selects runs.
+type Filter struct {
+	Flow, Status, Event, User, Mode string
+	Since                           time.Time
+	// Limit bounds the number of runs (0: all).
+	Limit int
+}
+
+// Runs lists runs, newest first.
+func (s *Store) Runs(ctx context.Context, f Filter) ([]*RunRow, error) {
+	var where []string
+	var args []any
+	add := func(cond string, v any) {
+		where = append(where, cond)
+		args = append(args, v)
+	}
+	if f.Flow != "" {
+		add("flow = ?", f.Flow)
+	}
+	if f.Status != "" {
+		add("status = ?", f.Status)
+	}
+	if f.Event != "" {
+		add("event_uuid = ?", f.Event)
+	}
+	if f.User != "" {
+		add("(LOWER(user_login) = LOWER(?) OR user_id = ?)", f.User)
+		args = append(args, f.User)
+	}
+	if f.Mode != "" {
+		add("mode = ?", f.Mode)
+	}
+	if !f.Since.IsZero() {
+		add("started_at >= ?", fmtTime(f.Since))
+	}
+	query := `SELECT ` + runColumns + ` FROM runs`
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	query += " ORDER BY started_at DESC, id DESC"
+	if f.Limit > 0 {
+		query += " LIMIT " + strconv.Itoa(f.Limit)
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*RunRow{}
+	for rows.Next() {
+		r, err := scanRun(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// ErrNotFound is returned for a run the history does not hold.
+var ErrNotFound = errors.New("no such run in the history")
+
+// Run returns one run by id, or by a unique prefix of its id.
+func (s *Store) Run(ctx context.Context, id string) (*RunRow, error) {
+	r, err := scanRun(s.db.QueryRowContext(ctx, s.q(`SELECT `+runColumns+` FROM runs WHERE id = ?`), id))
+	if err == nil {
+		return r, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+runColumns+` FROM runs WHERE id LIKE ? ORDER BY id LIMIT 2`), likePrefix(id))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var found []*RunRow
+	for rows.Next() {
+		r, err := scanRun(rows)
+		if err != nil {
+			return nil, err
+		}
+		found = append(found, r)
+	}
+	switch len(found) {
+	case 0:
+		return nil, fmt.Errorf("run %s: %w", id, ErrNotFound)
+	case 1:
+		return found[0], nil
+	}
+	return nil, fmt.Errorf("run %s: more than one run starts with that; give more of the id", id)
+}
+
+func likePrefix(p string) string {
+	r := strings.NewReplacer(`\`, ``, `%`, ``, `_`, ``)
+	return r.Replace(p) + "%"
+}
+
+// Calls returns a run's journal, in order.
+func (s *Store) Calls(ctx context.Context, runID string) ([]*CallRow, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT run_id, seq, card, action, attempt, idempotency_key, input, status, output, error, reused_from, started_at, duration_ns
+		FROM calls WHERE run_id = ? ORDER BY seq`), runID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*CallRow
+	for rows.Next() {
+		var c CallRow
+		var started string
+		var dur int64
+		if err := rows.Scan(&c.RunID, &c.Seq, &c.Card, &c.Action, &c.Attempt, &c.IdempotencyKey, &c.Input, &c.Status, &c.Output, &c.Error, &c.ReusedFrom, &started, &dur); err != nil {
+			return nil, err
+		}
+		c.StartedAt, c.Duration = parseTime(started), time.Duration(dur)
+		out = append(out, &c)
+	}
+	return out, rows.Err()
+}
+
+// Latest returns the newest run of flow for an event in mode, or nil.
+func (s *Store) Latest(ctx context.Context, eventUUID, flow, mode string) (*RunRow, error) {
+	r, err := scanRun(s.db.QueryRowContext(ctx, s.q(`SELECT `+runColumns+` FROM runs WHERE event_uuid = ? AND flow = ? AND mode = ? ORDER BY started_at DESC, id DESC LIMIT 1`), eventUUID, flow, mode))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return r, err
+}
+
+// NewRunID returns base if no run has that id yet, else base-2, base-3…
+func (s *Store) NewRunID(ctx context.Context, base string) (string, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM runs WHERE id = ? OR id LIKE ?`), base, likePrefix(base+"-")).Scan(&n); err != nil {
+		return "", err
+	}
+	if n == 0 {
+		return base, nil
+	}
+	for i := n + 1; ; i++ {
+		id := fmt.Sprintf("%s-%d", base, i)
+		var m int
+		if err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM runs WHERE id = ?`), id).Scan(&m); err != nil {
+			return "", err
+		}
+		if m == 0 {
+			return id, nil
+		}
+	}
+}
+
+// Done is a call an earlier run made successfully: its outputs, and the
+// run that made it.
+type Done struct {
+	Action string
+	Output string
+	RunID  string
+}
+
+// Reusable returns, by card path, the calls that succeeded in run id and
+// in the runs it resumed (the newest record of a card wins): what a resume
+// of run id must not call again.
+func (s *Store) Reusable(ctx context.Context, id string) (map[string]Done, error) {
+	out := map[string]Done{}
+	seen := map[string]bool{}
+	for id != "" && !seen[id] {
+		seen[id] = true
+		r, err := s.Run(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		calls, err := s.Calls(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range calls {
+			if c.Status != CallSuccess && c.Status != CallReused {
+				continue
+			}
+			if _, ok := out[c.Card]; ok {
+				continue
+			}
+			by := id
+			if c.Status == CallReused && c.ReusedFrom != "" {
+				by = c.ReusedFrom
+			}
+			out[c.Card] = Done{Action: c.Action, Output: c.Output, RunID: by}
+		}
+		id = r.ResumedFrom
+	}
+	return out, nil
+}
+
+// Prune deletes the runs that started before t, and their journals.
+func (s *Store) Prune(ctx context.Context, before time.Time) (int, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	cut := fmtTime(before)
+	if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM calls WHERE run_id IN (SELECT id FROM runs WHERE started_at < ?)`), cut); err != nil {
+		return 0, err
+	}
+	res, err := tx.ExecContext(ctx, s.q(`DELETE FROM runs WHERE started_at < ?`), cut)
+	if err != nil {
+		return 0, err
+	}
+	n, _ := res.RowsAffected()
+	return int(n), tx.Commit()
+}
