@@ -239,4 +239,3 @@ func TestRunStatusesAndCancellation(t *testing.T) {
 		t.Fatalf("a cancelled apply made %d calls", len(rec.calls)-calls)
 	}
 }
-
