@@ -419,7 +419,14 @@ func (in *Instance) Call(ctx context.Context, method, path string, query url.Val
 		return nil, &effect.Error{Code: "canceled", Message: err.Error()}
 	}
 	u := *in.BaseURL
-	u.Path = strings.TrimRight(u.Path, "/") + path
+	// path is escaped (segments went through Seg): Path gets its decoded
+	// form and RawPath the escaped one, so that an escaped "/" stays
+	// %2F instead of being escaped a second time.
+	decoded, err := url.PathUnescape(path)
+	if err != nil {
+		return nil, &effect.Error{Code: "invalid_input", Message: fmt.Sprintf("bad request path %q: %v", path, err)}
+	}
+	u.Path = strings.TrimRight(u.Path, "/") + decoded
 	u.RawPath = strings.TrimRight(in.BaseURL.EscapedPath(), "/") + path
 	if len(query) > 0 {
 		u.RawQuery = query.Encode()

@@ -2,16 +2,208 @@ package connector
 
 import (
 	"context"
+	"net/url"
+	"strings"
 
 	"github.com/jml-dev/jml/pkg/effect"
 )
 
-// microsoftClient is a placeholder until the microsoft connector is written.
+// graphDirectoryObjects is the prefix of the @odata.id of a member
+// reference (group-post-members).
+const graphDirectoryObjects = "https://graph.microsoft.com/v1.0/directoryObjects/"
+
+// msUserFields are the user properties getUser selects.
+const msUserFields = "id,userPrincipalName,accountEnabled,displayName,mail"
+
+// microsoftClient calls Microsoft Graph v1.0.
 type microsoftClient struct{ in *Instance }
 
 func newMicrosoft(in *Instance) Client { return &microsoftClient{in: in} }
 
 // Do performs one action.
 func (c *microsoftClient) Do(ctx context.Context, req effect.Request) (map[string]any, error) {
+	keys, err := Require(req.Input, "userId")
+	if err != nil {
+		return nil, err
+	}
+	userID := keys[0]
+	user := "/v1.0/users/" + Seg(userID)
+	switch req.Action {
+	case "getUser":
+		u, err := c.getUser(ctx, userID, msUserFields)
+		if err != nil {
+			return nil, err
+		}
+		b, _ := u["accountEnabled"].(bool)
+		return map[string]any{"id": String(u, "id"), "userPrincipalName": String(u, "userPrincipalName"),
+			"accountEnabled": b, "displayName": String(u, "displayName"), "mail": String(u, "mail")}, nil
+	case "disableUser":
+		return c.empty(c.in.Call(ctx, "PATCH", user, nil, map[string]any{"accountEnabled": false}, nil))
+	case "revokeSignInSessions":
+		return c.empty(c.in.Call(ctx, "POST", user+"/revokeSignInSessions", nil, nil, nil))
+	case "assignLicense":
+		ks, err := Require(req.Input, "skuId")
+		if err != nil {
+			return nil, err
+		}
+		disabled, err := msStrings(req.Input, "disabledPlans")
+		if err != nil {
+			return nil, err
+		}
+		body := map[string]any{
+			"addLicenses":    []any{map[string]any{"skuId": ks[0], "disabledPlans": disabled}},
+			"removeLicenses": []any{},
+		}
+		return c.empty(c.in.Call(ctx, "POST", user+"/assignLicense", nil, body, nil))
+	case "removeLicenses":
+		return c.removeLicenses(ctx, userID, req.Input)
+	case "addToGroup", "removeFromGroup":
+		ks, err := Require(req.Input, "groupId")
+		if err != nil {
+			return nil, err
+		}
+		if req.Action == "addToGroup" {
+			return c.addToGroup(ctx, ks[0], userID)
+		}
+		return c.removeFromGroup(ctx, ks[0], userID)
+	}
 	return nil, Unsupported(c.in.Type, req.Action)
+}
+
+func (c *microsoftClient) empty(_ *Response, err error) (map[string]any, error) {
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{}, nil
+}
+
+// getUser reads a user's properties (user-get with $select).
+func (c *microsoftClient) getUser(ctx context.Context, userID, fields string) (map[string]any, error) {
+	resp, err := c.in.Call(ctx, "GET", "/v1.0/users/"+Seg(userID), url.Values{"$select": {fields}}, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	return resp.Object()
+}
+
+// objectID returns the object id of a user given by id or by
+// userPrincipalName: member references name directory objects by id.
+func (c *microsoftClient) objectID(ctx context.Context, userID string) (string, bool, error) {
+	if !strings.Contains(userID, "@") {
+		return userID, false, nil
+	}
+	u, err := c.getUser(ctx, userID, "id")
+	if err != nil {
+		return "", false, err
+	}
+	if id := String(u, "id"); id != "" {
+		return id, true, nil
+	}
+	return "", false, &effect.Error{Code: "bad_response", Message: "Graph returned a user without an id"}
+}
+
+// msStrings reads an optional list-of-strings input ([] when absent).
+func msStrings(in map[string]any, key string) ([]any, error) {
+	v, ok := in[key]
+	if !ok || v == nil {
+		return []any{}, nil
+	}
+	l, ok := v.([]any)
+	if !ok {
+		return nil, &effect.Error{Status: 400, Code: "invalid_input", Message: "input \"" + key + "\" must be a list"}
+	}
+	for _, e := range l {
+		if _, ok := e.(string); !ok {
+			return nil, &effect.Error{Status: 400, Code: "invalid_input", Message: "input \"" + key + "\" must be a list of strings"}
+		}
+	}
+	return l, nil
+}
+
+// removeLicenses removes the given SKUs that are assigned (all assigned
+// ones when none are given): Graph rejects removing a license the user
+// does not hold, and the action is idempotent.
+func (c *microsoftClient) removeLicenses(ctx context.Context, userID string, in map[string]any) (map[string]any, error) {
+	_, given := in["skuIds"]
+	want, err := msStrings(in, "skuIds")
+	if err != nil {
+		return nil, err
+	}
+	user := "/v1.0/users/" + Seg(userID)
+	resp, err := c.in.Call(ctx, "GET", user+"/licenseDetails", nil, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	list, err := resp.Object()
+	if err != nil {
+		return nil, err
+	}
+	details, _ := list["value"].([]any)
+	assigned := map[string]bool{}
+	var all []any
+	for _, d := range details {
+		m, _ := d.(map[string]any)
+		if sku := strings.ToLower(String(m, "skuId")); sku != "" && !assigned[sku] {
+			assigned[sku] = true
+			all = append(all, String(m, "skuId"))
+		}
+	}
+	remove := []any{}
+	if !given || in["skuIds"] == nil {
+		remove = append(remove, all...)
+	} else {
+		for _, s := range want {
+			if assigned[strings.ToLower(s.(string))] {
+				remove = append(remove, s)
+			}
+		}
+	}
+	// Always sent, even empty, so that the call is made (and fails) as the
+	// action's one write.
+	body := map[string]any{"addLicenses": []any{}, "removeLicenses": remove}
+	return c.empty(c.in.Call(ctx, "POST", user+"/assignLicense", nil, body, nil))
+}
+
+// addToGroup adds a member reference; Graph's 400 "One or more added
+// object references already exist" is the idempotent success.
+func (c *microsoftClient) addToGroup(ctx context.Context, groupID, userID string) (map[string]any, error) {
+	id, _, err := c.objectID(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	body := map[string]any{"@odata.id": graphDirectoryObjects + Seg(id)}
+	_, err = c.in.Call(ctx, "POST", "/v1.0/groups/"+Seg(groupID)+"/members/$ref", nil, body, nil)
+	if e := effect.AsError(err); e != nil && !(e.Status == 400 && strings.Contains(e.Message, "already exist")) {
+		return nil, err
+	}
+	return map[string]any{}, nil
+}
+
+// removeFromGroup deletes a member reference. Graph answers 404 for a
+// missing group, a missing user and a user who is not a member; only the
+// last is the idempotent success, so a 404 is followed by lookups of the
+// group and the user.
+func (c *microsoftClient) removeFromGroup(ctx context.Context, groupID, userID string) (map[string]any, error) {
+	id, known, err := c.objectID(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	group := "/v1.0/groups/" + Seg(groupID)
+	_, err = c.in.Call(ctx, "DELETE", group+"/members/"+Seg(id)+"/$ref", nil, nil, nil)
+	e := effect.AsError(err)
+	if e == nil {
+		return map[string]any{}, nil
+	}
+	if e.Status != 404 {
+		return nil, err
+	}
+	if _, gerr := c.in.Call(ctx, "GET", group, url.Values{"$select": {"id"}}, nil, nil); gerr != nil {
+		return nil, gerr
+	}
+	if !known {
+		if _, uerr := c.getUser(ctx, id, "id"); uerr != nil {
+			return nil, uerr
+		}
+	}
+	return map[string]any{}, nil
 }

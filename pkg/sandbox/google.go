@@ -1,6 +1,222 @@
 package sandbox
 
-import "net/http"
+import (
+	"net/http"
+	"strings"
 
-// googleRoutes registers the google API (placeholder until written).
-func googleRoutes(in *Instance, mux *http.ServeMux) {}
+	"github.com/jml-dev/jml/pkg/effect"
+)
+
+// googleDriveApp is the Data Transfer API id of "Drive and Docs".
+const googleDriveApp = "55656082996"
+
+// googleRoutes registers the Admin SDK Directory API (users, group
+// members) and the Data Transfer API of a Google Workspace instance.
+func googleRoutes(in *Instance, mux *http.ServeMux) {
+	mux.HandleFunc("GET /admin/directory/v1/users/{userKey}", func(w http.ResponseWriter, r *http.Request) {
+		out, err := in.Do(r.Context(), "getUser", map[string]any{"userKey": r.PathValue("userKey")}, "")
+		if err != nil {
+			in.Error(w, err)
+			return
+		}
+		out["kind"] = "admin#directory#user"
+		in.JSON(w, http.StatusOK, out)
+	})
+	update := func(w http.ResponseWriter, r *http.Request) {
+		key := r.PathValue("userKey")
+		body, ok := in.ReadJSON(w, r)
+		if !ok {
+			return
+		}
+		for k := range body {
+			if k != "suspended" {
+				in.Error(w, &effect.Error{Status: 400, Code: "invalid_input", Message: "Invalid Input: the sandbox updates only suspended, not " + k})
+				return
+			}
+		}
+		if s, given := body["suspended"]; given {
+			b, isBool := s.(bool)
+			if !isBool {
+				in.Error(w, &effect.Error{Status: 400, Code: "invalid_input", Message: "Invalid Input: suspended must be a boolean"})
+				return
+			}
+			action := "unsuspendUser"
+			if b {
+				action = "suspendUser"
+			}
+			if _, err := in.Do(r.Context(), action, map[string]any{"userKey": key}, ""); err != nil {
+				in.Error(w, err)
+				return
+			}
+		}
+		u := googleUser(in, key)
+		if u == nil {
+			in.Error(w, &effect.Error{Status: 404, Code: "not_found", Message: "Resource Not Found: userKey"})
+			return
+		}
+		in.JSON(w, http.StatusOK, googleUserResource(u))
+	}
+	mux.HandleFunc("PUT /admin/directory/v1/users/{userKey}", update)
+	mux.HandleFunc("PATCH /admin/directory/v1/users/{userKey}", update)
+	mux.HandleFunc("POST /admin/directory/v1/users/{userKey}/signOut", func(w http.ResponseWriter, r *http.Request) {
+		if _, err := in.Do(r.Context(), "signOutUser", map[string]any{"userKey": r.PathValue("userKey")}, ""); err != nil {
+			in.Error(w, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("POST /admin/directory/v1/groups/{groupKey}/members", func(w http.ResponseWriter, r *http.Request) {
+		group := r.PathValue("groupKey")
+		body, ok := in.ReadJSON(w, r)
+		if !ok {
+			return
+		}
+		key, _ := body["email"].(string)
+		if key == "" {
+			key, _ = body["id"].(string)
+		}
+		if key == "" {
+			in.Error(w, &effect.Error{Status: 400, Code: "invalid_input", Message: "Missing required field: memberKey"})
+			return
+		}
+		was := googleIsMember(in, group, key)
+		if _, err := in.Do(r.Context(), "addToGroup", map[string]any{"groupKey": group, "userKey": key}, ""); err != nil {
+			in.Error(w, err)
+			return
+		}
+		// The world's add is a no-op for a member; Google answers 409.
+		if was {
+			in.Error(w, &effect.Error{Status: 409, Code: "conflict", Message: "Member already exists."})
+			return
+		}
+		u := googleUser(in, key)
+		in.JSON(w, http.StatusOK, map[string]any{"kind": "admin#directory#member", "id": u["id"], "email": u["primaryEmail"],
+			"role": "MEMBER", "type": "USER", "status": "ACTIVE"})
+	})
+	mux.HandleFunc("DELETE /admin/directory/v1/groups/{groupKey}/members/{memberKey}", func(w http.ResponseWriter, r *http.Request) {
+		group, key := r.PathValue("groupKey"), r.PathValue("memberKey")
+		was := googleIsMember(in, group, key)
+		if _, err := in.Do(r.Context(), "removeFromGroup", map[string]any{"groupKey": group, "userKey": key}, ""); err != nil {
+			in.Error(w, err)
+			return
+		}
+		// The world's remove is a no-op for a non-member; Google answers 404.
+		if !was {
+			in.Error(w, &effect.Error{Status: 404, Code: "not_found", Message: "Resource Not Found: memberKey"})
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("GET /admin/datatransfer/v1/applications", func(w http.ResponseWriter, r *http.Request) {
+		in.JSON(w, http.StatusOK, map[string]any{"kind": "admin#datatransfer#applicationsList", "applications": []any{
+			map[string]any{"kind": "admin#datatransfer#ApplicationResource", "id": "435070579839", "name": "Calendar",
+				"transferParams": []any{map[string]any{"key": "RELEASE_RESOURCES", "value": []any{"TRUE"}}}},
+			map[string]any{"kind": "admin#datatransfer#ApplicationResource", "id": googleDriveApp, "name": "Drive and Docs",
+				"transferParams": []any{map[string]any{"key": "PRIVACY_LEVEL", "value": []any{"PRIVATE", "SHARED"}}}},
+		}})
+	})
+	mux.HandleFunc("POST /admin/datatransfer/v1/transfers", func(w http.ResponseWriter, r *http.Request) {
+		body, ok := in.ReadJSON(w, r)
+		if !ok {
+			return
+		}
+		from, _ := body["oldOwnerUserId"].(string)
+		to, _ := body["newOwnerUserId"].(string)
+		apps, _ := body["applicationDataTransfers"].([]any)
+		if from == "" || to == "" || len(apps) != 1 {
+			in.Error(w, &effect.Error{Status: 400, Code: "invalid_input",
+				Message: "Invalid Input: oldOwnerUserId, newOwnerUserId and one applicationDataTransfers entry are required"})
+			return
+		}
+		app, _ := apps[0].(map[string]any)
+		if id, _ := app["applicationId"].(string); id != googleDriveApp {
+			in.Error(w, &effect.Error{Status: 400, Code: "invalid_input", Message: "Invalid Input: the sandbox transfers only Drive (application " + googleDriveApp + ")"})
+			return
+		}
+		input := map[string]any{"fromUser": googleEmailOf(in, from), "toUser": googleEmailOf(in, to)}
+		params, _ := app["applicationTransferParams"].([]any)
+		for _, p := range params {
+			if pm, _ := p.(map[string]any); pm["key"] == "PRIVACY_LEVEL" {
+				input["privacyLevels"] = pm["value"]
+			}
+		}
+		out, err := in.Do(r.Context(), "transferDrive", input, "")
+		if err != nil {
+			in.Error(w, err)
+			return
+		}
+		app["applicationTransferStatus"] = out["status"]
+		in.JSON(w, http.StatusOK, map[string]any{"kind": "admin#datatransfer#DataTransfer", "id": out["transferId"],
+			"oldOwnerUserId": from, "newOwnerUserId": to, "applicationDataTransfers": []any{app},
+			"overallTransferStatusCode": out["status"]})
+	})
+}
+
+// googleUser finds a user of the instance's state by primary email, alias
+// or id, as the Directory API does.
+func googleUser(in *Instance, key string) map[string]any {
+	st, _ := in.World().State()[in.Name].(map[string]any)
+	users, _ := st["users"].([]any)
+	key = strings.ToLower(strings.TrimSpace(key))
+	for _, u := range users {
+		m, _ := u.(map[string]any)
+		if s, _ := m["primaryEmail"].(string); strings.ToLower(s) == key {
+			return m
+		}
+		if s, _ := m["id"].(string); strings.ToLower(s) == key {
+			return m
+		}
+		aliases, _ := m["aliases"].([]any)
+		for _, a := range aliases {
+			if s, _ := a.(string); strings.ToLower(s) == key {
+				return m
+			}
+		}
+	}
+	return nil
+}
+
+// googleEmailOf returns the primary email of the user with that key, or
+// the key itself when there is none (the world then answers 404).
+func googleEmailOf(in *Instance, key string) string {
+	if u := googleUser(in, key); u != nil {
+		if s, _ := u["primaryEmail"].(string); s != "" {
+			return s
+		}
+	}
+	return key
+}
+
+// googleIsMember reports whether the user is a member of the group.
+func googleIsMember(in *Instance, group, key string) bool {
+	u := googleUser(in, key)
+	if u == nil {
+		return false
+	}
+	email, _ := u["primaryEmail"].(string)
+	st, _ := in.World().State()[in.Name].(map[string]any)
+	groups, _ := st["groups"].([]any)
+	for _, g := range groups {
+		m, _ := g.(map[string]any)
+		if s, _ := m["email"].(string); !strings.EqualFold(s, strings.TrimSpace(group)) {
+			continue
+		}
+		members, _ := m["members"].([]any)
+		for _, x := range members {
+			if s, _ := x.(string); strings.EqualFold(s, email) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// googleUserResource renders a state user as a Directory API user.
+func googleUserResource(u map[string]any) map[string]any {
+	name, _ := u["name"].(map[string]any)
+	given, _ := name["givenName"].(string)
+	family, _ := name["familyName"].(string)
+	return map[string]any{"kind": "admin#directory#user", "id": u["id"], "primaryEmail": u["primaryEmail"],
+		"suspended": u["suspended"], "isAdmin": u["isAdmin"], "orgUnitPath": u["orgUnitPath"], "aliases": u["aliases"],
+		"name": map[string]any{"givenName": given, "familyName": family, "fullName": strings.TrimSpace(given + " " + family)}}
+}

@@ -1,6 +1,232 @@
 package sandbox
 
-import "net/http"
+import (
+	"fmt"
+	"net/http"
+	"strings"
 
-// microsoftRoutes registers the microsoft API (placeholder until written).
-func microsoftRoutes(in *Instance, mux *http.ServeMux) {}
+	"github.com/jml-dev/jml/pkg/effect"
+)
+
+const graphMetadata = "https://graph.microsoft.com/v1.0/$metadata"
+
+// microsoftRoutes registers the Microsoft Graph v1.0 routes of an Entra ID
+// instance: users, their licenses and sessions, and group member references.
+func microsoftRoutes(in *Instance, mux *http.ServeMux) {
+	mux.HandleFunc("GET /v1.0/users/{userId}", func(w http.ResponseWriter, r *http.Request) {
+		out, err := in.Do(r.Context(), "getUser", map[string]any{"userId": r.PathValue("userId")}, "")
+		if err != nil {
+			in.Error(w, err)
+			return
+		}
+		if sel := r.URL.Query().Get("$select"); sel != "" {
+			picked := map[string]any{}
+			for _, f := range strings.Split(sel, ",") {
+				if v, ok := out[strings.TrimSpace(f)]; ok {
+					picked[strings.TrimSpace(f)] = v
+				}
+			}
+			out = picked
+			out["@odata.context"] = graphMetadata + "#users(" + sel + ")/$entity"
+		} else {
+			out["@odata.context"] = graphMetadata + "#users/$entity"
+		}
+		in.JSON(w, http.StatusOK, out)
+	})
+	mux.HandleFunc("PATCH /v1.0/users/{userId}", func(w http.ResponseWriter, r *http.Request) {
+		body, ok := in.ReadJSON(w, r)
+		if !ok {
+			return
+		}
+		enabled, isBool := body["accountEnabled"].(bool)
+		if len(body) != 1 || !isBool || enabled {
+			in.Error(w, &effect.Error{Status: 400, Code: "invalid_input",
+				Message: "Invalid request: the sandbox updates only accountEnabled to false"})
+			return
+		}
+		if _, err := in.Do(r.Context(), "disableUser", map[string]any{"userId": r.PathValue("userId")}, ""); err != nil {
+			in.Error(w, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("POST /v1.0/users/{userId}/revokeSignInSessions", func(w http.ResponseWriter, r *http.Request) {
+		if _, err := in.Do(r.Context(), "revokeSignInSessions", map[string]any{"userId": r.PathValue("userId")}, ""); err != nil {
+			in.Error(w, err)
+			return
+		}
+		in.JSON(w, http.StatusOK, map[string]any{"@odata.context": graphMetadata + "#Edm.Boolean", "value": true})
+	})
+	mux.HandleFunc("GET /v1.0/users/{userId}/licenseDetails", func(w http.ResponseWriter, r *http.Request) {
+		key := r.PathValue("userId")
+		u := msUser(in, key)
+		if u == nil {
+			in.Error(w, msNotFound(key))
+			return
+		}
+		licenses, _ := u["licenses"].([]any)
+		value := make([]any, 0, len(licenses))
+		for _, l := range licenses {
+			value = append(value, map[string]any{"id": fmt.Sprintf("%v-%v", u["id"], l), "skuId": l, "skuPartNumber": l, "servicePlans": []any{}})
+		}
+		in.JSON(w, http.StatusOK, map[string]any{"@odata.context": graphMetadata + "#users('" + key + "')/licenseDetails", "value": value})
+	})
+	mux.HandleFunc("POST /v1.0/users/{userId}/assignLicense", func(w http.ResponseWriter, r *http.Request) {
+		key := r.PathValue("userId")
+		body, ok := in.ReadJSON(w, r)
+		if !ok {
+			return
+		}
+		add, okA := body["addLicenses"].([]any)
+		remove, okR := body["removeLicenses"].([]any)
+		if !okA || !okR {
+			in.Error(w, &effect.Error{Status: 400, Code: "invalid_input", Message: "Invalid request: addLicenses and removeLicenses are required"})
+			return
+		}
+		if u := msUser(in, key); u != nil {
+			held, _ := u["licenses"].([]any)
+			for _, s := range remove {
+				if !msHas(held, s) {
+					in.Error(w, &effect.Error{Status: 400, Code: "invalid_input", Message: fmt.Sprintf("User does not have a corresponding license %v.", s)})
+					return
+				}
+			}
+		}
+		for _, a := range add {
+			lic, _ := a.(map[string]any)
+			input := map[string]any{"userId": key, "skuId": lic["skuId"]}
+			if d, ok := lic["disabledPlans"]; ok {
+				input["disabledPlans"] = d
+			}
+			if _, err := in.Do(r.Context(), "assignLicense", input, ""); err != nil {
+				in.Error(w, err)
+				return
+			}
+		}
+		if len(remove) > 0 || len(add) == 0 {
+			if _, err := in.Do(r.Context(), "removeLicenses", map[string]any{"userId": key, "skuIds": remove}, ""); err != nil {
+				in.Error(w, err)
+				return
+			}
+		}
+		u := msUser(in, key)
+		if u == nil {
+			in.Error(w, msNotFound(key))
+			return
+		}
+		in.JSON(w, http.StatusOK, map[string]any{"@odata.context": graphMetadata + "#users/$entity", "id": u["id"],
+			"displayName": u["displayName"], "userPrincipalName": u["userPrincipalName"], "mail": u["mail"]})
+	})
+	mux.HandleFunc("GET /v1.0/groups/{groupId}", func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("groupId")
+		st, _ := in.World().State()[in.Name].(map[string]any)
+		groups, _ := st["groups"].([]any)
+		for _, g := range groups {
+			if m, _ := g.(map[string]any); m["id"] == id {
+				in.JSON(w, http.StatusOK, map[string]any{"@odata.context": graphMetadata + "#groups/$entity", "id": m["id"], "displayName": m["displayName"]})
+				return
+			}
+		}
+		in.Error(w, msNotFound(id))
+	})
+	mux.HandleFunc("POST /v1.0/groups/{groupId}/members/$ref", func(w http.ResponseWriter, r *http.Request) {
+		group := r.PathValue("groupId")
+		body, ok := in.ReadJSON(w, r)
+		if !ok {
+			return
+		}
+		ref, _ := body["@odata.id"].(string)
+		if ref == "" {
+			in.Error(w, &effect.Error{Status: 400, Code: "invalid_input", Message: "Invalid request: @odata.id is required"})
+			return
+		}
+		key := ref[strings.LastIndex(ref, "/")+1:]
+		was := msIsMember(in, group, key)
+		if _, err := in.Do(r.Context(), "addToGroup", map[string]any{"groupId": group, "userId": msUPN(in, key)}, ""); err != nil {
+			in.Error(w, err)
+			return
+		}
+		// The world's add is a no-op for a member; Graph answers 400.
+		if was {
+			in.Error(w, &effect.Error{Status: 400, Code: "invalid_input",
+				Message: "One or more added object references already exist for the following modified properties: 'members'."})
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("DELETE /v1.0/groups/{groupId}/members/{userId}/$ref", func(w http.ResponseWriter, r *http.Request) {
+		group, key := r.PathValue("groupId"), r.PathValue("userId")
+		was := msIsMember(in, group, key)
+		if _, err := in.Do(r.Context(), "removeFromGroup", map[string]any{"groupId": group, "userId": msUPN(in, key)}, ""); err != nil {
+			in.Error(w, err)
+			return
+		}
+		// The world's remove is a no-op for a non-member; Graph answers 404.
+		if !was {
+			in.Error(w, msNotFound(key))
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+func msNotFound(id string) *effect.Error {
+	return &effect.Error{Status: 404, Code: "not_found",
+		Message: fmt.Sprintf("Resource '%s' does not exist or one of its queried reference-property objects are not present.", id)}
+}
+
+// msUser finds a user of the instance's state by object id or
+// userPrincipalName.
+func msUser(in *Instance, key string) map[string]any {
+	st, _ := in.World().State()[in.Name].(map[string]any)
+	users, _ := st["users"].([]any)
+	key = strings.TrimSpace(key)
+	for _, u := range users {
+		m, _ := u.(map[string]any)
+		if id, _ := m["id"].(string); id == key {
+			return m
+		}
+	}
+	for _, u := range users {
+		m, _ := u.(map[string]any)
+		if upn, _ := m["userPrincipalName"].(string); strings.EqualFold(upn, key) {
+			return m
+		}
+	}
+	return nil
+}
+
+// msUPN returns the userPrincipalName of a user given by id (so that a
+// world fault naming the user's login matches), or the key itself.
+func msUPN(in *Instance, key string) string {
+	if u := msUser(in, key); u != nil {
+		if s, _ := u["userPrincipalName"].(string); s != "" {
+			return s
+		}
+	}
+	return key
+}
+
+func msIsMember(in *Instance, group, key string) bool {
+	u := msUser(in, key)
+	if u == nil {
+		return false
+	}
+	groups, _ := u["groups"].([]any)
+	for _, g := range groups {
+		if g == strings.TrimSpace(group) {
+			return true
+		}
+	}
+	return false
+}
+
+func msHas(l []any, v any) bool {
+	s, _ := v.(string)
+	for _, x := range l {
+		if xs, _ := x.(string); strings.EqualFold(xs, s) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,158 @@
+package connector_test
+
+import (
+	"net/http"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/jml-dev/jml/pkg/effect"
+)
+
+const (
+	msJaneID   = "87d349ed-44d7-43e1-9a83-5f2406dee5bd"
+	msJaneUser = "/v1.0/users/jane.doe@acme.com"
+	msJaneJSON = `{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#users(id,userPrincipalName,accountEnabled,displayName,mail)/$entity",
+		"id":"87d349ed-44d7-43e1-9a83-5f2406dee5bd","userPrincipalName":"jane.doe@acme.com","accountEnabled":true,"displayName":"Jane Doe","mail":"jane.doe@acme.com"}`
+	msIDJSON  = `{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#users(id)/$entity","id":"87d349ed-44d7-43e1-9a83-5f2406dee5bd"}`
+	msMembers = "/v1.0/groups/02bd9fd6-8f93-4758-87c3-1fb73740a315/members/"
+	msGroup   = "/v1.0/groups/02bd9fd6-8f93-4758-87c3-1fb73740a315"
+	msRefBody = `{"@odata.id":"https://graph.microsoft.com/v1.0/directoryObjects/87d349ed-44d7-43e1-9a83-5f2406dee5bd"}`
+	msE3      = "6fd2c87f-b296-42f0-b197-1e91e994b900"
+	msEMS     = "efccb6f7-5641-4e0e-bd10-b4976e1bf68e"
+	msDetails = `{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#users('jane.doe%40acme.com')/licenseDetails","value":[
+		{"id":"a1","skuId":"6fd2c87f-b296-42f0-b197-1e91e994b900","skuPartNumber":"ENTERPRISEPACK","servicePlans":[]},
+		{"id":"a2","skuId":"efccb6f7-5641-4e0e-bd10-b4976e1bf68e","skuPartNumber":"EMS","servicePlans":[]}]}`
+	msUserResp = `{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#users/$entity","id":"87d349ed-44d7-43e1-9a83-5f2406dee5bd","displayName":"Jane Doe"}`
+)
+
+func msErr(code, msg string) string {
+	return `{"error":{"code":"` + code + `","message":"` + msg + `","innerError":{"date":"2024-01-01T09:00:00","request-id":"r","client-request-id":"c"}}}`
+}
+
+var msNotFound = msErr("Request_ResourceNotFound", "Resource 'x' does not exist or one of its queried reference-property objects are not present.")
+
+func TestMicrosoftClient(t *testing.T) {
+	sel := func(f string) url.Values { return url.Values{"$select": {f}} }
+	allFields := sel("id,userPrincipalName,accountEnabled,displayName,mail")
+	jane := map[string]any{"userId": "jane.doe@acme.com"}
+	with := func(in map[string]any, extra map[string]any) map[string]any {
+		out := map[string]any{}
+		for k, v := range in {
+			out[k] = v
+		}
+		for k, v := range extra {
+			out[k] = v
+		}
+		return out
+	}
+	group := map[string]any{"groupId": "02bd9fd6-8f93-4758-87c3-1fb73740a315"}
+	byID := map[string]any{"userId": msJaneID}
+	runGMSClientCases(t, "microsoft", []gmsClientCase{
+		{name: "getUser", action: "getUser", input: jane,
+			calls: []gmsExchange{{method: "GET", path: msJaneUser, query: allFields, resp: msJaneJSON}},
+			want: map[string]any{"id": msJaneID, "userPrincipalName": "jane.doe@acme.com", "accountEnabled": true,
+				"displayName": "Jane Doe", "mail": "jane.doe@acme.com"}},
+		{name: "getUser without mail", action: "getUser", input: jane,
+			calls: []gmsExchange{{method: "GET", path: msJaneUser, query: allFields,
+				resp: `{"id":"87d349ed-44d7-43e1-9a83-5f2406dee5bd","userPrincipalName":"jane.doe@acme.com","accountEnabled":false,"displayName":"Jane Doe","mail":null}`}},
+			want: map[string]any{"id": msJaneID, "userPrincipalName": "jane.doe@acme.com", "accountEnabled": false,
+				"displayName": "Jane Doe", "mail": ""}},
+		{name: "getUser missing input", action: "getUser", input: map[string]any{"userId": ""},
+			err: &effect.Error{Status: 400, Code: "invalid_input"}, errMsg: "userId"},
+		{name: "getUser 404", action: "getUser", input: jane,
+			calls: []gmsExchange{{method: "GET", path: msJaneUser, query: allFields, status: 404, resp: msNotFound}},
+			err:   &effect.Error{Status: 404, Code: "not_found"}, errMsg: "does not exist"},
+		{name: "getUser 429", action: "getUser", input: jane,
+			calls: []gmsExchange{{method: "GET", path: msJaneUser, query: allFields, status: 429,
+				header: http.Header{"Retry-After": {"12"}}, resp: msErr("TooManyRequests", "Too many requests.")}},
+			err: &effect.Error{Status: 429, Code: "rate_limited", Retryable: true, RetryAfter: 12 * time.Second}},
+		{name: "getUser 503", action: "getUser", input: jane,
+			calls: []gmsExchange{{method: "GET", path: msJaneUser, query: allFields, status: 503, resp: msErr("serviceNotAvailable", "Service unavailable")}},
+			err:   &effect.Error{Status: 503, Code: "server_error", Retryable: true}, errMsg: "Service unavailable"},
+		{name: "disableUser", action: "disableUser", input: jane,
+			calls: []gmsExchange{{method: "PATCH", path: msJaneUser, body: `{"accountEnabled":false}`, status: 204}},
+			want:  map[string]any{}},
+		{name: "revokeSignInSessions", action: "revokeSignInSessions", input: jane,
+			calls: []gmsExchange{{method: "POST", path: msJaneUser + "/revokeSignInSessions",
+				resp: `{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#Edm.Boolean","value":true}`}},
+			want: map[string]any{}},
+		{name: "assignLicense", action: "assignLicense", input: with(jane, map[string]any{"skuId": msE3}),
+			calls: []gmsExchange{{method: "POST", path: msJaneUser + "/assignLicense",
+				body: `{"addLicenses":[{"skuId":"` + msE3 + `","disabledPlans":[]}],"removeLicenses":[]}`, resp: msUserResp}},
+			want: map[string]any{}},
+		{name: "assignLicense with disabled plans", action: "assignLicense",
+			input: with(jane, map[string]any{"skuId": msE3, "disabledPlans": []any{"113feb6c-3fe4-4440-bddc-54d774bf0318"}}),
+			calls: []gmsExchange{{method: "POST", path: msJaneUser + "/assignLicense",
+				body: `{"addLicenses":[{"skuId":"` + msE3 + `","disabledPlans":["113feb6c-3fe4-4440-bddc-54d774bf0318"]}],"removeLicenses":[]}`, resp: msUserResp}},
+			want: map[string]any{}},
+		{name: "assignLicense missing sku", action: "assignLicense", input: jane,
+			err: &effect.Error{Status: 400, Code: "invalid_input"}, errMsg: "skuId"},
+		{name: "removeLicenses all", action: "removeLicenses", input: jane,
+			calls: []gmsExchange{
+				{method: "GET", path: msJaneUser + "/licenseDetails", resp: msDetails},
+				{method: "POST", path: msJaneUser + "/assignLicense", body: `{"addLicenses":[],"removeLicenses":["` + msE3 + `","` + msEMS + `"]}`, resp: msUserResp},
+			},
+			want: map[string]any{}},
+		{name: "removeLicenses held ones only", action: "removeLicenses",
+			input: with(jane, map[string]any{"skuIds": []any{"c7df2760-2c81-4ef7-b578-5b5392b571df", msEMS}}),
+			calls: []gmsExchange{
+				{method: "GET", path: msJaneUser + "/licenseDetails", resp: msDetails},
+				{method: "POST", path: msJaneUser + "/assignLicense", body: `{"addLicenses":[],"removeLicenses":["` + msEMS + `"]}`, resp: msUserResp},
+			},
+			want: map[string]any{}},
+		{name: "removeLicenses none held", action: "removeLicenses", input: jane,
+			calls: []gmsExchange{
+				{method: "GET", path: msJaneUser + "/licenseDetails", resp: `{"value":[]}`},
+				{method: "POST", path: msJaneUser + "/assignLicense", body: `{"addLicenses":[],"removeLicenses":[]}`, resp: msUserResp},
+			},
+			want: map[string]any{}},
+		{name: "removeLicenses unknown user", action: "removeLicenses", input: jane,
+			calls: []gmsExchange{{method: "GET", path: msJaneUser + "/licenseDetails", status: 404, resp: msNotFound}},
+			err:   &effect.Error{Status: 404, Code: "not_found"}},
+		{name: "addToGroup by userPrincipalName", action: "addToGroup", input: with(jane, group),
+			calls: []gmsExchange{
+				{method: "GET", path: msJaneUser, query: sel("id"), resp: msIDJSON},
+				{method: "POST", path: msMembers + "$ref", body: msRefBody, status: 204},
+			},
+			want: map[string]any{}},
+		{name: "addToGroup by id, already a member", action: "addToGroup", input: with(byID, group),
+			calls: []gmsExchange{{method: "POST", path: msMembers + "$ref", body: msRefBody, status: 400,
+				resp: msErr("Request_BadRequest", "One or more added object references already exist for the following modified properties: 'members'.")}},
+			want: map[string]any{}},
+		{name: "addToGroup other bad request", action: "addToGroup", input: with(byID, group),
+			calls: []gmsExchange{{method: "POST", path: msMembers + "$ref", body: msRefBody, status: 400,
+				resp: msErr("Request_BadRequest", "Invalid object identifier.")}},
+			err: &effect.Error{Status: 400, Code: "invalid_input"}, errMsg: "Invalid object identifier"},
+		{name: "removeFromGroup", action: "removeFromGroup", input: with(byID, group),
+			calls: []gmsExchange{{method: "DELETE", path: msMembers + msJaneID + "/$ref", status: 204}},
+			want:  map[string]any{}},
+		{name: "removeFromGroup not a member", action: "removeFromGroup", input: with(jane, group),
+			calls: []gmsExchange{
+				{method: "GET", path: msJaneUser, query: sel("id"), resp: msIDJSON},
+				{method: "DELETE", path: msMembers + msJaneID + "/$ref", status: 404, resp: msNotFound},
+				{method: "GET", path: msGroup, query: sel("id"), resp: `{"id":"02bd9fd6-8f93-4758-87c3-1fb73740a315"}`},
+			},
+			want: map[string]any{}},
+		{name: "removeFromGroup by id, not a member", action: "removeFromGroup", input: with(byID, group),
+			calls: []gmsExchange{
+				{method: "DELETE", path: msMembers + msJaneID + "/$ref", status: 404, resp: msNotFound},
+				{method: "GET", path: msGroup, query: sel("id"), resp: `{"id":"02bd9fd6-8f93-4758-87c3-1fb73740a315"}`},
+				{method: "GET", path: "/v1.0/users/" + msJaneID, query: sel("id"), resp: msIDJSON},
+			},
+			want: map[string]any{}},
+		{name: "removeFromGroup unknown group", action: "removeFromGroup", input: with(byID, group),
+			calls: []gmsExchange{
+				{method: "DELETE", path: msMembers + msJaneID + "/$ref", status: 404, resp: msNotFound},
+				{method: "GET", path: msGroup, query: sel("id"), status: 404, resp: msNotFound},
+			},
+			err: &effect.Error{Status: 404, Code: "not_found"}},
+		{name: "removeFromGroup unknown user", action: "removeFromGroup", input: with(jane, group),
+			calls: []gmsExchange{{method: "GET", path: msJaneUser, query: sel("id"), status: 404, resp: msNotFound}},
+			err:   &effect.Error{Status: 404, Code: "not_found"}},
+	})
+}
+
+func TestMicrosoftClientTimeout(t *testing.T) {
+	testGMSTimeout(t, "microsoft", "disableUser", map[string]any{"userId": "jane.doe@acme.com"})
+}
