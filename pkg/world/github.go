@@ -141,7 +141,9 @@ func (m *gitHubModel) state() map[string]any {
 	})
 	out := make([]any, len(members))
 	for i, mem := range members {
-		out[i] = map[string]any{"org": mem.org, "username": mem.username, "role": mem.role, "state": mem.state}
+		// login is GitHub's name for the username (the REST API's user.login);
+		// username is kept for the world files that use it.
+		out[i] = map[string]any{"org": mem.org, "login": mem.username, "username": mem.username, "role": mem.role, "state": mem.state}
 	}
 	seeded := make([]string, 0, len(m.seeded))
 	for _, k := range sortedKeys(m.seeded) {

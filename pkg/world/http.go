@@ -1,8 +1,10 @@
 package world
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -70,7 +72,7 @@ func (m *httpModel) load(o obj) {
 			}
 			r.headers[http.CanonicalHeaderKey(k)] = s
 		}
-		if _, ok := ro.m["body"]; !ok {
+		if _, ok := ro.m["body"]; !ok && !noBody(r.status) {
 			r.body = map[string]any{}
 		}
 		m.responses = append(m.responses, r)
@@ -78,12 +80,70 @@ func (m *httpModel) load(o obj) {
 }
 
 // cleanPath gives a request path one leading slash and no query string.
+// An absolute URL (which the real connector allows for the base URL's host
+// and allowedHosts, and sends to the sandbox instance in sandbox mode)
+// stands for its path.
 func cleanPath(p string) string {
 	p = strings.TrimSpace(p)
 	if i := strings.IndexByte(p, '?'); i >= 0 {
 		p = p[:i]
 	}
+	if lp := strings.ToLower(p); strings.HasPrefix(lp, "http://") || strings.HasPrefix(lp, "https://") {
+		if u, err := url.Parse(p); err == nil {
+			p = u.Path
+		}
+	}
 	return "/" + strings.TrimLeft(p, "/")
+}
+
+// pathQuery returns the query string of a path input ("/x?a=1"), which the
+// real connector sends along with the query input.
+func pathQuery(p string) url.Values {
+	_, q, ok := strings.Cut(p, "?")
+	if !ok {
+		return nil
+	}
+	v, _ := url.ParseQuery(q)
+	return v
+}
+
+// textValues returns query or header inputs as what HTTP carries: text.
+// A list is a repeated parameter; numbers and booleans are written as JSON
+// writes them, objects as JSON. An empty map is none (nothing is sent).
+func textValues(m map[string]any) map[string]any {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		if l, ok := v.([]any); ok {
+			vs := make([]any, len(l))
+			for i, e := range l {
+				vs[i] = httpText(e)
+			}
+			out[k] = vs
+			continue
+		}
+		out[k] = httpText(v)
+	}
+	return out
+}
+
+// httpText is how the http connector (pkg/connector has its own copy)
+// writes a query or header value: a string as is, null as "", anything
+// else as JSON (10, true, {"a":1}).
+func httpText(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case nil:
+		return ""
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
 }
 
 func (r httpResponse) matches(method, path string) bool {
@@ -119,9 +179,28 @@ func (m *httpModel) do(c *call) (map[string]any, error) {
 		}
 	}
 	query, _ := c.in["query"].(map[string]any)
+	query = textValues(query)
+	for k, vs := range pathQuery(c.str("path")) {
+		if query == nil {
+			query = map[string]any{}
+		}
+		if _, set := query[k]; set {
+			continue
+		}
+		if len(vs) == 1 {
+			query[k] = vs[0]
+		} else {
+			query[k] = strList(vs)
+		}
+	}
 	headers, _ := c.in["headers"].(map[string]any)
-	m.requests = append(m.requests, httpRequest{method: method, path: path, query: copyMap(query), headers: copyMap(headers),
-		body: deepCopy(c.in["body"]), idempotencyKey: c.req.IdempotencyKey, status: resp.status})
+	rec := httpRequest{method: method, path: path, query: query, headers: textValues(headers),
+		body: deepCopy(c.in["body"]), status: resp.status}
+	if method != "GET" && method != "HEAD" {
+		// The real connector sends Idempotency-Key with writes only.
+		rec.idempotencyKey = c.req.IdempotencyKey
+	}
+	m.requests = append(m.requests, rec)
 
 	ok := resp.status >= 200 && resp.status < 300
 	if exp, given := c.in["expect"].([]any); given && len(exp) > 0 {
@@ -144,11 +223,15 @@ func (m *httpModel) do(c *call) (map[string]any, error) {
 		h[k] = v
 	}
 	var body any = deepCopy(resp.body)
-	if method == "HEAD" {
+	if method == "HEAD" || noBody(resp.status) {
 		body = nil
 	}
 	return map[string]any{"status": int64(resp.status), "headers": h, "body": body}, nil
 }
+
+// noBody reports whether a response with status has no body (RFC 9110:
+// 1xx, 204 No Content, 304 Not Modified).
+func noBody(status int) bool { return status < 200 || status == 204 || status == 304 }
 
 // responseMessage is the error message of a failed canned response: the
 // body's message or error when it has one.

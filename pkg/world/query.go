@@ -39,8 +39,21 @@ func (w *World) Records(instance, table string, where map[string]string) []map[s
 }
 
 // IssueKeys returns the keys of a Jira instance's issues that carry label,
-// in project and number order (`labels = X` JQL in `jml sandbox`).
+// in project and number order (`labels = X` JQL in `jml sandbox`). An
+// issue created with an idempotency key also carries its JiraLabel, which
+// the world keeps as the key itself.
 func (w *World) IssueKeys(instance, label string) []string {
+	refs := w.Issues(instance, label)
+	keys := make([]string, len(refs))
+	for i, r := range refs {
+		keys[i] = r["key"].(string)
+	}
+	return keys
+}
+
+// Issues is IssueKeys with each issue's id and self as createIssue answers
+// them: [{key, id, self}].
+func (w *World) Issues(instance, label string) []map[string]any {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	in := w.instances[instance]
@@ -53,7 +66,7 @@ func (w *World) IssueKeys(instance, label string) []string {
 	}
 	var issues []*jiraIssue
 	for _, is := range m.issues {
-		if indexOf(is.labels, label, false) >= 0 {
+		if indexOf(is.labels, label, false) >= 0 || (is.idempotencyKey != "" && JiraLabel(is.idempotencyKey) == label) {
 			issues = append(issues, is)
 		}
 	}
@@ -63,9 +76,9 @@ func (w *World) IssueKeys(instance, label string) []string {
 		}
 		return issues[i].num < issues[j].num
 	})
-	keys := make([]string, len(issues))
+	out := make([]map[string]any, len(issues))
 	for i, is := range issues {
-		keys[i] = is.key
+		out[i] = is.ref()
 	}
-	return keys
+	return out
 }
