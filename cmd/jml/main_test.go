@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -80,6 +81,32 @@ func TestScripts(t *testing.T) {
 				}
 				ts.Check(os.WriteFile(ts.MkAbs(args[2]), body, 0o644))
 			},
+			// worldhas FILE INSTANCE LIST KEY=VALUE...: the /_world state in
+			// FILE has, in INSTANCE's LIST, an item matching every KEY=VALUE
+			// (KEY may be dotted: fields.table; VALUE is a string, or
+			// JSON text for other values: false, 0, null).
+			"worldhas": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) < 4 {
+					ts.Fatalf("usage: worldhas FILE INSTANCE LIST KEY=VALUE...")
+				}
+				n := worldMatches(ts, args[0], args[1], args[2], args[3:])
+				if (n > 0) == neg {
+					ts.Fatalf("%s %s: %d items match %v", args[1], args[2], n, args[3:])
+				}
+			},
+			// worldcount FILE INSTANCE LIST N [KEY=VALUE...]: exactly N items
+			// of INSTANCE's LIST match.
+			"worldcount": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) < 4 {
+					ts.Fatalf("usage: worldcount FILE INSTANCE LIST N [KEY=VALUE...]")
+				}
+				want, err := strconv.Atoi(args[3])
+				ts.Check(err)
+				n := worldMatches(ts, args[0], args[1], args[2], args[4:])
+				if (n == want) == neg {
+					ts.Fatalf("%s %s: %d items match %v, want %d", args[1], args[2], n, args[4:], want)
+				}
+			},
 			// mkfile NAME SIZE: a YAML file of SIZE bytes (comments after a
 			// valid header), for the size-limit check.
 			"mkfile": func(ts *testscript.TestScript, neg bool, args []string) {
@@ -97,4 +124,46 @@ func TestScripts(t *testing.T) {
 			},
 		},
 	})
+}
+
+// worldMatches counts the items of a /_world state's INSTANCE.LIST that
+// match every KEY=VALUE.
+func worldMatches(ts *testscript.TestScript, file, instance, list string, conds []string) int {
+	data, err := os.ReadFile(ts.MkAbs(file))
+	ts.Check(err)
+	var state map[string]map[string]any
+	ts.Check(json.Unmarshal(data, &state))
+	inst, ok := state[instance]
+	if !ok {
+		ts.Fatalf("%s: no instance %q", file, instance)
+	}
+	items, ok := inst[list].([]any)
+	if !ok {
+		ts.Fatalf("%s: instance %q has no list %q", file, instance, list)
+	}
+	n := 0
+	for _, it := range items {
+		ok := true
+		for _, c := range conds {
+			k, want, found := strings.Cut(c, "=")
+			if !found {
+				ts.Fatalf("condition %q is not KEY=VALUE", c)
+			}
+			var v any = it
+			for _, part := range strings.Split(k, ".") {
+				m, _ := v.(map[string]any)
+				v = m[part]
+			}
+			got, isString := v.(string)
+			if !isString {
+				b, _ := json.Marshal(v)
+				got = string(b)
+			}
+			ok = ok && got == want
+		}
+		if ok {
+			n++
+		}
+	}
+	return n
 }

@@ -83,13 +83,48 @@ type Result struct {
 	Event    *event.Event
 	Runs     []*engine.Run
 	Disabled []string
+	// Done are the flows not run again because an earlier apply finished
+	// them for this event.
+	Done []Done
+	// Err is set when deciding what to do failed (the history could not
+	// be read): the event's remaining flows were not run.
+	Err error
+}
+
+// Done is a flow an earlier apply already finished for an event.
+type Done struct {
+	Flow   string `json:"flow"`
+	RunID  string `json:"run"`
+	Status string `json:"status"`
+}
+
+// Decision is what to do with one (event, flow).
+type Decision struct {
+	// Done, when set, skips the flow: an earlier run finished it.
+	Done *Done
+	// Skip leaves the flow out silently (jml resume: not a run asked for).
+	Skip bool
+	// RunID and ResumedFrom go to the engine's trigger.
+	RunID, ResumedFrom string
+}
+
+// Decide chooses, per (event, flow), whether to run, resume or skip.
+type Decide func(ctx context.Context, ev *event.Event, flow string) (Decision, error)
+
+// Options configure Run.
+type Options struct {
+	// Parallelism is how many users' runs go at once (at least 1).
+	Parallelism int
+	// Decide, when set, is asked before each flow of each event.
+	Decide Decide
 }
 
 // Run applies the events with at most parallelism runs at a time. Events
 // about the same user run one after another, in input order, so that a
 // create and a later deactivation of one person never race. onResult is
 // called once per event, from one goroutine at a time, as events finish.
-func Run(ctx context.Context, eng *engine.Engine, events []*event.Event, parallelism int, onResult func(Result)) {
+func Run(ctx context.Context, eng *engine.Engine, events []*event.Event, opts Options, onResult func(Result)) {
+	parallelism := opts.Parallelism
 	if parallelism < 1 {
 		parallelism = 1
 	}
@@ -127,7 +162,23 @@ func Run(ctx context.Context, eng *engine.Engine, events []*event.Event, paralle
 					if ctx.Err() != nil {
 						break
 					}
-					if r := eng.Run(ctx, f, engine.Trigger{Event: ev, At: at}); r != nil {
+					t := engine.Trigger{Event: ev, At: at}
+					if opts.Decide != nil {
+						d, err := opts.Decide(ctx, ev, f.Name)
+						if err != nil {
+							res.Err = err
+							break
+						}
+						if d.Skip {
+							continue
+						}
+						if d.Done != nil {
+							res.Done = append(res.Done, *d.Done)
+							continue
+						}
+						t.RunID, t.ResumedFrom = d.RunID, d.ResumedFrom
+					}
+					if r := eng.Run(ctx, f, t); r != nil {
 						res.Runs = append(res.Runs, r)
 					}
 				}

@@ -186,7 +186,7 @@ func TestRunOrdersEventsOfOneUser(t *testing.T) {
 	var order []int
 	done := make(chan struct{})
 	go func() {
-		apply.Run(context.Background(), eng, events, 2, func(r apply.Result) {
+		apply.Run(context.Background(), eng, events, apply.Options{Parallelism: 2}, func(r apply.Result) {
 			mu.Lock()
 			order = append(order, r.Index)
 			mu.Unlock()
@@ -220,7 +220,7 @@ func TestRunStatusesAndCancellation(t *testing.T) {
 	eng := engine.New(engine.Options{Graph: p.Graph, Effector: rec, Clock: clock.NewVirtual(clock.Real{}.Now()), Mode: engine.ModeApply})
 	events := []*event.Event{ev(t, "user.lifecycle.deactivate", "fail@acme.com"), ev(t, "user.lifecycle.deactivate", "ok@acme.com")}
 	got := map[string]engine.Status{}
-	apply.Run(context.Background(), eng, events, 4, func(r apply.Result) {
+	apply.Run(context.Background(), eng, events, apply.Options{Parallelism: 4}, func(r apply.Result) {
 		for _, run := range r.Runs {
 			got[r.Event.Target("User")["alternateId"].(string)+" "+run.Flow] = run.Status
 		}
@@ -234,7 +234,7 @@ func TestRunStatusesAndCancellation(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	calls := len(rec.calls)
-	apply.Run(ctx, eng, events, 4, func(apply.Result) {})
+	apply.Run(ctx, eng, events, apply.Options{Parallelism: 4}, func(apply.Result) {})
 	if len(rec.calls) != calls {
 		t.Fatalf("a cancelled apply made %d calls", len(rec.calls)-calls)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/jml-dev/jml/pkg/connector"
 	"github.com/jml-dev/jml/pkg/engine"
 	"github.com/jml-dev/jml/pkg/event"
+	"github.com/jml-dev/jml/pkg/history"
 	"github.com/jml-dev/jml/pkg/plan"
 	"github.com/jml-dev/jml/pkg/project"
 	"github.com/jml-dev/jml/pkg/replay"
@@ -41,6 +42,12 @@ type ApplyOptions struct {
 	Parallelism          int
 	Sandbox              string
 	KeepGoing            bool
+	History              string
+	Force                bool
+	// resume, when set, continues these runs instead of converging.
+	resume map[string]*history.RunRow
+	// events, when set, are the events (jml resume) instead of Args.
+	events []*event.Event
 }
 
 func newApplyCmd(g *globals) *cobra.Command {
@@ -87,6 +94,8 @@ Exits 1 when any run halted or failed.`,
 	cmd.Flags().IntVar(&o.Parallelism, "parallelism", 4, "runs of different users at once")
 	cmd.Flags().StringVar(&o.Sandbox, "sandbox", "", "point every connector at this jml sandbox URL (default $JML_SANDBOX_URL)")
 	cmd.Flags().BoolVar(&o.KeepGoing, "keep-going", false, "skip malformed events instead of stopping")
+	cmd.Flags().StringVar(&o.History, "history", "", "history store URL: sqlite://PATH or postgres://… (default: history: in jml.yaml, else sqlite://.jml/history.db)")
+	cmd.Flags().BoolVar(&o.Force, "force", false, "run every flow from scratch, even those an earlier apply finished")
 	return cmd
 }
 
@@ -110,8 +119,10 @@ func applyRun(o *ApplyOptions) error {
 		return err
 	}
 	// Events: from a saved plan (checked for staleness) or the arguments.
-	var events []*event.Event
-	if len(o.Args) == 1 && isPlanFile(o.Args[0]) {
+	events := o.events
+	if events != nil {
+		// jml resume: the recorded events.
+	} else if len(o.Args) == 1 && isPlanFile(o.Args[0]) {
 		evs, flow, err := readPlan(o.Args[0], proj)
 		if err != nil {
 			return err
@@ -172,6 +183,15 @@ func applyRun(o *ApplyOptions) error {
 		}
 	}
 
+	// The history: every run and every call is recorded as it happens.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	store, err := openHistory(ctx, o.History, proj)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
 	// The real connectors; secrets are read now, and only now.
 	set, err := connector.New(proj.Config, connector.Options{SandboxURL: o.Sandbox, Getenv: io.Getenv, BaseDir: proj.Root})
 	if err != nil {
@@ -180,12 +200,16 @@ func applyRun(o *ApplyOptions) error {
 	out := &redactor{w: io.Out, secrets: set.Secrets()}
 	errOut := &redactor{w: io.ErrOut, secrets: set.Secrets()}
 	prog := &progress{w: errOut, on: io.ErrTTY, total: len(events), start: time.Now()}
-	eng := engine.New(engine.Options{Graph: proj.Graph, Effector: set, Clock: clock.Real{}, Observer: prog, Mode: engine.ModeApply, Flow: o.Flow})
+	digest, _ := plan.Digest(proj.Sources)
+	rec := history.NewRecorder(store, prog, set.Secrets(), digest)
+	eng := engine.New(engine.Options{Graph: proj.Graph, Effector: rec.Effector(set), Clock: clock.Real{}, Observer: rec, Mode: engine.ModeApply, Flow: o.Flow})
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	decide := apply.Converge(store, rec, o.Force)
+	if o.resume != nil {
+		decide = apply.Resume(store, rec, o.resume)
+	}
 	results := make([]apply.Result, len(events))
-	apply.Run(ctx, eng, events, o.Parallelism, func(r apply.Result) {
+	apply.Run(ctx, eng, events, apply.Options{Parallelism: o.Parallelism, Decide: decide}, func(r apply.Result) {
 		results[r.Index] = r
 		prog.eventDone()
 	})
@@ -201,7 +225,16 @@ func applyRun(o *ApplyOptions) error {
 		if runs == nil {
 			runs = []*engine.Run{}
 		}
-		t.Events = append(t.Events, view.TraceEvent{UUID: r.Event.UUID, EventType: r.Event.EventType, Published: r.Event.Published, Runs: runs, Disabled: r.Disabled})
+		te := view.TraceEvent{UUID: r.Event.UUID, EventType: r.Event.EventType, Published: r.Event.Published, Runs: runs, Disabled: r.Disabled}
+		for _, d := range r.Done {
+			te.AlreadyDone = append(te.AlreadyDone, view.DoneRun{Flow: d.Flow, RunID: d.RunID, Status: d.Status})
+			t.Summary.AlreadyDone++
+		}
+		if r.Err != nil {
+			te.Error = r.Err.Error()
+			bad = true
+		}
+		t.Events = append(t.Events, te)
 		t.Summary.Events++
 		for _, run := range r.Runs {
 			t.Summary.Runs++
@@ -219,7 +252,10 @@ func applyRun(o *ApplyOptions) error {
 		view.TraceText(out, t, io.styles(io.Out, o.Color, io.OutTTY))
 	}
 	if ctx.Err() != nil {
-		return fmt.Errorf("interrupted: the runs above stopped between cards")
+		return fmt.Errorf("interrupted: the runs above stopped between cards; jml resume --all (or the same apply again) continues them")
+	}
+	if err := rec.Err(); err != nil {
+		return err
 	}
 	if bad {
 		return exitError{ExitError}
@@ -350,4 +386,14 @@ func (p *progress) finish() {
 	if p.on {
 		fmt.Fprintln(p.w)
 	}
+}
+
+// openHistory opens the history store: --history, else history: in
+// jml.yaml, else the default SQLite file beside jml.yaml.
+func openHistory(ctx context.Context, flag string, proj *project.Project) (*history.Store, error) {
+	u := flag
+	if u == "" && proj.Config != nil {
+		u = proj.Config.History.Value
+	}
+	return history.Open(ctx, u, proj.Root)
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/jml-dev/jml/pkg/diag"
 	"github.com/jml-dev/jml/pkg/engine"
+	"github.com/jml-dev/jml/pkg/history"
 	"github.com/jml-dev/jml/pkg/plan"
 	"github.com/jml-dev/jml/pkg/project"
 	"github.com/jml-dev/jml/pkg/replay"
@@ -32,6 +33,9 @@ type ReplayOptions struct {
 	At        string
 	Format    string
 	KeepGoing bool
+	// dry-run only: record the runs in this history ("default": the
+	// configured one).
+	History string
 	// plan only
 	Out              string
 	DetailedExitcode bool
@@ -73,6 +77,8 @@ Exits 1 when any run halted or failed.`,
 		},
 	}
 	addReplayFlags(cmd, o)
+	cmd.Flags().StringVar(&o.History, "history", "", "record the runs (marked dry-run) in the history: the configured store, or --history=URL")
+	cmd.Flags().Lookup("history").NoOptDefVal = "default"
 	return cmd
 }
 
@@ -180,8 +186,36 @@ func replayAll(o *ReplayOptions, mode engine.Mode, proj *project.Project, spec *
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	return replay.Run(ctx, replay.Options{Graph: proj.Graph, Sources: o.Events, KeepGoing: o.KeepGoing, Stdin: o.IO.In,
-		WorkDir: o.IO.WorkDir, World: spec, Mode: mode, Flow: o.Flow, At: at, AtEnd: atEnd}, onResult)
+	ropts := replay.Options{Graph: proj.Graph, Sources: o.Events, KeepGoing: o.KeepGoing, Stdin: o.IO.In,
+		WorkDir: o.IO.WorkDir, World: spec, Mode: mode, Flow: o.Flow, At: at, AtEnd: atEnd}
+	if o.History != "" {
+		// dry-run --history: the runs are recorded, marked dry-run.
+		flag := o.History
+		if flag == "default" {
+			flag = ""
+		}
+		store, err := openHistory(ctx, flag, proj)
+		if err != nil {
+			return replay.Stats{}, err
+		}
+		defer store.Close()
+		digest, _ := plan.Digest(proj.Sources)
+		rec := history.NewRecorder(store, nil, nil, digest)
+		ropts.Observer, ropts.Wrap, ropts.OnEvent = rec, rec.Effector, rec.Event
+		ropts.RunID = func(derived string) string {
+			id, err := store.NewRunID(ctx, derived)
+			if err != nil {
+				return derived
+			}
+			return id
+		}
+		defer func() {
+			if err := rec.Err(); err != nil {
+				fmt.Fprintf(o.IO.ErrOut, "error: %v\n", err)
+			}
+		}()
+	}
+	return replay.Run(ctx, ropts, onResult)
 }
 
 // reportSkipped tells, on standard error, which malformed events

@@ -112,6 +112,8 @@ jml looks for jml.yaml in the current directory or any parent (like git);
 		newPlanCmd(g),
 		newApplyCmd(g),
 		newSandboxCmd(g),
+		newHistoryCmd(g),
+		newResumeCmd(g),
 		newSchemaCmd(g, nil),
 		newConnectorsCmd(g, nil),
 		newVersionCmd(g),

@@ -47,6 +47,12 @@ type Options struct {
 	// published time.
 	At, AtEnd *time.Time
 	Observer  engine.Observer
+	// Wrap, when set, wraps the world (dry-run --history journals calls).
+	Wrap func(effect.Effector) effect.Effector
+	// RunID allocates run ids (see engine.Options.RunID).
+	RunID func(derived string) string
+	// OnEvent hears each event before its flows run.
+	OnEvent func(*event.Event)
 }
 
 // Result is one trigger and the runs it fired.
@@ -103,8 +109,12 @@ func Run(ctx context.Context, opts Options, onResult func(Result) error) (stats 
 	if err != nil {
 		return stats, err
 	}
-	eng := engine.New(engine.Options{Graph: opts.Graph, Effector: w, Clock: clk, Observer: opts.Observer,
-		Mode: opts.Mode, Flow: opts.Flow, Profiles: profiles{w}})
+	var eff effect.Effector = w
+	if opts.Wrap != nil {
+		eff = opts.Wrap(w)
+	}
+	eng := engine.New(engine.Options{Graph: opts.Graph, Effector: eff, Clock: clk, Observer: opts.Observer,
+		Mode: opts.Mode, Flow: opts.Flow, Profiles: profiles{w}, RunID: opts.RunID})
 	if len(opts.Sources) > 0 || len(opts.Events) > 0 {
 		var s eventSource = &sliceSource{events: opts.Events}
 		if len(opts.Sources) > 0 {
@@ -131,6 +141,9 @@ func Run(ctx context.Context, opts Options, onResult func(Result) error) (stats 
 			}
 			clk.Set(at)
 			seed(w, ev)
+			if opts.OnEvent != nil {
+				opts.OnEvent(ev)
+			}
 			res := Result{Event: ev, At: at}
 			sel := eng.Select(ev)
 			res.Disabled = sel.Disabled

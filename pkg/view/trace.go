@@ -16,6 +16,18 @@ type TraceEvent struct {
 	Published string        `json:"published"`
 	Runs      []*engine.Run `json:"runs"`
 	Disabled  []string      `json:"disabledFlows,omitempty"`
+	// AlreadyDone are flows an earlier apply finished for this event
+	// (apply converges: they are not run again).
+	AlreadyDone []DoneRun `json:"alreadyDone,omitempty"`
+	// Error is why the event's flows could not all be run.
+	Error string `json:"error,omitempty"`
+}
+
+// DoneRun is a flow not run again: the run that finished it.
+type DoneRun struct {
+	Flow   string `json:"flow"`
+	RunID  string `json:"run"`
+	Status string `json:"status"`
 }
 
 // TraceSummary counts a dry-run.
@@ -25,6 +37,8 @@ type TraceSummary struct {
 	ByStatus   map[engine.Status]int `json:"byStatus"`
 	Duplicates int                   `json:"duplicates"`
 	Skipped    int                   `json:"skipped"`
+	// AlreadyDone counts the runs apply did not repeat.
+	AlreadyDone int `json:"alreadyDone,omitempty"`
 }
 
 // Trace is the whole dry-run (or apply) output.
@@ -58,26 +72,42 @@ func cardMark(st Styles, s engine.CardStatus) string {
 // card with its status, duration, inputs, outputs or error.
 func TraceText(w io.Writer, t *Trace, st Styles) {
 	for _, ev := range t.Events {
-		if len(ev.Runs) == 0 && len(ev.Disabled) == 0 {
+		if len(ev.Runs) == 0 && len(ev.Disabled) == 0 && len(ev.AlreadyDone) == 0 && ev.Error == "" {
 			continue
 		}
 		fmt.Fprintf(w, "%s %s %s\n", st.Bold.Render("event "+ev.UUID), ev.EventType, st.Dim.Render(ev.Published))
 		for _, d := range ev.Disabled {
 			fmt.Fprintf(w, "  %s  %s\n", st.Bold.Render(d), st.Dim.Render("skipped: the flow is disabled"))
 		}
+		for _, d := range ev.AlreadyDone {
+			done := d.Status
+			if done == "success" {
+				done = "succeeded"
+			}
+			fmt.Fprintf(w, "  %s  %s\n", st.Bold.Render(d.Flow), st.Dim.Render(fmt.Sprintf("skipped: already %s in run %s (--force runs it again)", done, d.RunID)))
+		}
+		if ev.Error != "" {
+			fmt.Fprintf(w, "  %s %s\n", st.Error.Render("error:"), ev.Error)
+		}
 		for _, r := range ev.Runs {
-			meta := fmt.Sprintf("%s, %s", r.ID, r.EndedAt.Sub(r.StartedAt))
-			if r.ResumedFrom != "" {
-				meta = fmt.Sprintf("%s resuming %s, %s", r.ID, r.ResumedFrom, r.EndedAt.Sub(r.StartedAt))
-			}
-			fmt.Fprintf(w, "  %s  %s  %s\n", st.Bold.Render(r.Flow), statusStyle(st, r.Status), st.Dim.Render(meta))
-			cards(w, r.Cards, "    ", st)
-			if r.Error != nil && r.Status != engine.StatusSuccess {
-				fmt.Fprintf(w, "    %s %s: %s\n", st.Error.Render(string(r.Status)+":"), r.Error.Card, r.Error.Message)
-			}
+			RunText(w, r, "  ", st)
 		}
 	}
 	fmt.Fprintln(w, traceSummary(t))
+}
+
+// RunText writes one run: a header line (flow, status, id, duration),
+// then every card with its status, inputs, outputs or error.
+func RunText(w io.Writer, r *engine.Run, indent string, st Styles) {
+	meta := fmt.Sprintf("%s, %s", r.ID, r.EndedAt.Sub(r.StartedAt))
+	if r.ResumedFrom != "" {
+		meta = fmt.Sprintf("%s resuming %s, %s", r.ID, r.ResumedFrom, r.EndedAt.Sub(r.StartedAt))
+	}
+	fmt.Fprintf(w, "%s%s  %s  %s\n", indent, st.Bold.Render(r.Flow), statusStyle(st, r.Status), st.Dim.Render(meta))
+	cards(w, r.Cards, indent+"  ", st)
+	if r.Error != nil && r.Status != engine.StatusSuccess {
+		fmt.Fprintf(w, "%s  %s %s: %s\n", indent, st.Error.Render(string(r.Status)+":"), r.Error.Card, r.Error.Message)
+	}
 }
 
 func traceSummary(t *Trace) string {
@@ -88,6 +118,9 @@ func traceSummary(t *Trace) string {
 	s := fmt.Sprintf("%s: %s, %s", title, plural(t.Summary.Events, "event"), plural(t.Summary.Runs, "run"))
 	if parts := byStatus(t.Summary.ByStatus); parts != "" {
 		s += " (" + parts + ")"
+	}
+	if t.Summary.AlreadyDone > 0 {
+		s += fmt.Sprintf("; %s already done", plural(t.Summary.AlreadyDone, "run"))
 	}
 	if t.Summary.Duplicates > 0 {
 		s += fmt.Sprintf("; %s dropped", plural(t.Summary.Duplicates, "duplicate event"))

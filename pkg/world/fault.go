@@ -35,6 +35,10 @@ type Fault struct {
 	Timeout bool
 	// Message is the error message of Status (default the status text).
 	Message string
+	// After applies the latency or timeout after the action is performed:
+	// the vendor did the work, its answer is slow or never comes (the case
+	// of a crash between a call and its record).
+	After bool
 
 	// at is where the fault is written, for diagnostics.
 	at diag.Range

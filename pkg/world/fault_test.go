@@ -26,6 +26,21 @@ func TestFaults(t *testing.T) {
 		check  func(t *testing.T, w *World)
 	}{
 		{
+			name:   "after: the action is done, then the answer times out",
+			faults: []Fault{{Action: "itsm.createRecord", Timeout: true, After: true, Times: 1}},
+			tries: []try{
+				{call: "itsm.createRecord", in: map[string]any{"table": "sc_task", "fields": map[string]any{}}, timeout: 10 * time.Second, code: "timeout", elapsed: 10 * time.Second},
+				{call: "itsm.createRecord", in: map[string]any{"table": "sc_task", "fields": map[string]any{}}},
+			},
+			check: func(t *testing.T, w *World) {
+				// Both calls made a record: the first answer was lost, not
+				// the work.
+				if n := len(w.Records("itsm", "sc_task", nil)); n != 2 {
+					t.Errorf("%d records, want 2", n)
+				}
+			},
+		},
+		{
 			name:   "status with times and retryAfter, then the action runs",
 			faults: []Fault{{Action: "slack.deactivateUser", Status: 429, Times: 2, RetryAfter: time.Second}},
 			tries: []try{

@@ -3,6 +3,7 @@ package world
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 type msUser struct {
@@ -11,6 +12,8 @@ type msUser struct {
 	licenses                   []string
 	groups                     []string
 	revocations                int
+	// revokedAt is when sessions were last revoked (the world's clock).
+	revokedAt string
 }
 
 type msGroup struct {
@@ -161,6 +164,7 @@ func (m *microsoftModel) do(c *call) (map[string]any, error) {
 		return map[string]any{}, nil
 	case "revokeSignInSessions":
 		u.revocations++
+		u.revokedAt = c.now.UTC().Format(time.RFC3339)
 		return map[string]any{}, nil
 	case "removeLicenses":
 		skus, given := c.in["skuIds"].([]any)
@@ -200,6 +204,9 @@ func (m *microsoftModel) state() map[string]any {
 		u := m.users[id]
 		users = append(users, map[string]any{"id": u.id, "userPrincipalName": u.upn, "accountEnabled": u.enabled, "displayName": u.displayName,
 			"mail": u.mail, "licenses": strList(u.licenses), "groups": strList(u.groups), "revokedSessions": int64(u.revocations)})
+		if u.revokedAt != "" {
+			users[len(users)-1].(map[string]any)["sessionsRevokedAt"] = u.revokedAt
+		}
 	}
 	groups := make([]any, 0, len(m.groups))
 	for _, id := range sortedKeys(m.groups) {

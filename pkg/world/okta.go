@@ -360,6 +360,7 @@ func (m *oktaModel) state() map[string]any {
 		o := u.out()
 		o["groups"] = strList(u.groups)
 		o["sessions"] = int64(u.sessions)
+		o["login"] = u.login()
 		users = append(users, o)
 	}
 	groups := make([]any, 0, len(m.groups))

@@ -169,7 +169,7 @@ func (s *Spec) decode(v map[string]any) diag.Diagnostics {
 // fault decodes one item of faults:.
 func (o obj) fault() (Fault, bool) {
 	n := len(o.r.ds)
-	o.allow("a fault", "action", "user", "status", "times", "retryAfter", "latency", "timeout", "message")
+	o.allow("a fault", "action", "user", "status", "times", "retryAfter", "latency", "timeout", "message", "after")
 	f := Fault{
 		Action:     o.reqStr("action"),
 		User:       o.str("user"),
@@ -179,6 +179,7 @@ func (o obj) fault() (Fault, bool) {
 		Latency:    o.duration("latency"),
 		Timeout:    o.boolean("timeout", false),
 		Message:    o.str("message"),
+		After:      o.boolean("after", false),
 		at:         o.r.spec.rangeAt(o.ptr, false),
 	}
 	if f.Action != "" && !faultActionRE.MatchString(f.Action) {
@@ -186,6 +187,9 @@ func (o obj) fault() (Fault, bool) {
 	}
 	if _, ok := o.m["status"]; ok && (f.Status < 400 || f.Status > 599) {
 		o.errf("status", "invalid-value", "status must be an HTTP error status (400 to 599), not %d", f.Status)
+	}
+	if f.After && f.Status != 0 {
+		o.errf("after", "invalid-value", "after applies to latency and timeout; a status fault fails the call before the action")
 	}
 	if f.Times < 0 {
 		o.errf("times", "invalid-value", "times must be at least 0 (0 means every call)")

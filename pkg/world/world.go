@@ -200,7 +200,7 @@ func (w *World) Do(ctx context.Context, req effect.Request) (map[string]any, err
 	f := w.takeFault(req.Instance, req.Action, in)
 	w.mu.Unlock()
 
-	if f != nil {
+	if f != nil && !f.After {
 		if err := w.inject(ctx, f, req.Timeout); err != nil {
 			return nil, err
 		}
@@ -220,6 +220,15 @@ func (w *World) Do(ctx context.Context, req effect.Request) (map[string]any, err
 	}
 	if out == nil {
 		out = map[string]any{}
+	}
+	if f != nil && f.After {
+		// The action is done; the answer is late or lost.
+		w.mu.Unlock()
+		ierr := w.inject(ctx, f, req.Timeout)
+		w.mu.Lock()
+		if ierr != nil {
+			return nil, ierr
+		}
 	}
 	return out, nil
 }

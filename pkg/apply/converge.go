@@ -1,0 +1,65 @@
+package apply
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jml-dev/jml/pkg/engine"
+	"github.com/jml-dev/jml/pkg/event"
+	"github.com/jml-dev/jml/pkg/history"
+)
+
+// Converge is the Decide of an apply that records its runs: per (event,
+// flow) it skips what an earlier apply finished (success or filtered),
+// resumes what was left halted, failed or interrupted (its succeeded calls
+// are answered from the record, not made again), and starts the rest.
+// With force, every run starts from scratch (the idempotency keys are the
+// same, so a record-creating call still finds its first record).
+func Converge(s *history.Store, rec *history.Recorder, force bool) Decide {
+	return func(ctx context.Context, ev *event.Event, flow string) (Decision, error) {
+		rec.Event(ev)
+		base := engine.RunID(ev.UUID, flow)
+		last, err := s.Latest(ctx, ev.UUID, flow, string(engine.ModeApply))
+		if err != nil {
+			return Decision{}, fmt.Errorf("reading the history: %v", err)
+		}
+		id, err := s.NewRunID(ctx, base)
+		if err != nil {
+			return Decision{}, fmt.Errorf("reading the history: %v", err)
+		}
+		if last == nil || force {
+			return Decision{RunID: id}, nil
+		}
+		if last.Finished() {
+			return Decision{Done: &Done{Flow: flow, RunID: last.ID, Status: last.Status}}, nil
+		}
+		done, err := s.Reusable(ctx, last.ID)
+		if err != nil {
+			return Decision{}, fmt.Errorf("reading the history: %v", err)
+		}
+		rec.Reuse(id, done)
+		return Decision{RunID: id, ResumedFrom: last.ID}, nil
+	}
+}
+
+// Resume is the Decide of `jml resume`: the runs given (by event uuid and
+// flow) continue from their failed card; every other flow is left alone.
+func Resume(s *history.Store, rec *history.Recorder, runs map[string]*history.RunRow) Decide {
+	return func(ctx context.Context, ev *event.Event, flow string) (Decision, error) {
+		last := runs[ev.UUID+"\x00"+flow]
+		if last == nil {
+			return Decision{Skip: true}, nil
+		}
+		rec.Event(ev)
+		id, err := s.NewRunID(ctx, engine.RunID(ev.UUID, flow))
+		if err != nil {
+			return Decision{}, fmt.Errorf("reading the history: %v", err)
+		}
+		done, err := s.Reusable(ctx, last.ID)
+		if err != nil {
+			return Decision{}, fmt.Errorf("reading the history: %v", err)
+		}
+		rec.Reuse(id, done)
+		return Decision{RunID: id, ResumedFrom: last.ID}, nil
+	}
+}

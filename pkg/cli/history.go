@@ -1,0 +1,565 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/jml-dev/jml/pkg/catalog"
+	"github.com/jml-dev/jml/pkg/engine"
+	"github.com/jml-dev/jml/pkg/event"
+	"github.com/jml-dev/jml/pkg/history"
+	"github.com/jml-dev/jml/pkg/project"
+	"github.com/jml-dev/jml/pkg/replay"
+	"github.com/jml-dev/jml/pkg/view"
+	"github.com/jml-dev/jml/pkg/world"
+)
+
+// historyFlags are the options every history command shares.
+type historyFlags struct {
+	url    string
+	format string
+}
+
+// openHistoryFor opens the store of --history, else of history: in the
+// jml.yaml found (flows with errors do not stop history from being read),
+// else the default file beside jml.yaml (or in the working directory).
+func openHistoryFor(ctx context.Context, g *globals, url string) (*history.Store, error) {
+	base := g.io.WorkDir
+	if url == "" {
+		proj, _ := project.Load(project.Options{Config: g.config, Dir: g.io.WorkDir, WorkDir: g.io.WorkDir})
+		if proj != nil {
+			if proj.Root != "" {
+				base = proj.Root
+			}
+			if proj.Config != nil {
+				url = proj.Config.History.Value
+			}
+		}
+	}
+	return history.Open(ctx, url, base)
+}
+
+// parseAge reads an age: a Go duration (36h, 90m) or a number of days
+// (400d) or weeks (8w).
+func parseAge(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	for suffix, unit := range map[string]time.Duration{"d": 24 * time.Hour, "w": 7 * 24 * time.Hour} {
+		if n, ok := strings.CutSuffix(s, suffix); ok {
+			v, err := strconv.Atoi(n)
+			if err != nil || v < 0 {
+				return 0, fmt.Errorf("%q is not an age (400d, 8w, 36h)", s)
+			}
+			return time.Duration(v) * unit, nil
+		}
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("%q is not an age (400d, 8w, 36h)", s)
+	}
+	return d, nil
+}
+
+// parseSince reads --since: an RFC 3339 time, a date, or an age (7d).
+func parseSince(s string, now time.Time) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return t, nil
+	}
+	d, err := parseAge(s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("--since %q: give a time (2026-11-01, 2026-11-01T09:00:00Z) or an age (7d, 36h)", s)
+	}
+	return now.Add(-d), nil
+}
+
+func newHistoryCmd(g *globals) *cobra.Command {
+	hf := &historyFlags{}
+	var f history.Filter
+	var since string
+	cmd := &cobra.Command{
+		Use:   "history",
+		Short: "List the runs recorded by apply (Flow History), newest first",
+		Long: `History lists the runs apply recorded (and dry-run --history), newest first:
+when, flow, event type, user, status (green success, red halted or failed,
+yellow filtered or interrupted), duration and run id.
+
+The store is --history URL, else history: in jml.yaml, else
+sqlite://.jml/history.db beside jml.yaml. Retention is yours: nothing is
+deleted but by jml history prune.`,
+		Example: `  jml history
+  jml history --flow leaver --status halted --since 7d
+  jml history --user jane.doe@acme.com --format json
+  jml history show run-6f1c0a2e9b3d4e5f
+  jml history prune --older-than 400d`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat(hf.format, "text", "json"); err != nil {
+				return err
+			}
+			if since != "" {
+				t, err := parseSince(since, time.Now())
+				if err != nil {
+					return usageError{err}
+				}
+				f.Since = t
+			}
+			switch f.Status {
+			case "", "success", "filtered", "halted", "failed", history.StatusRunning:
+			default:
+				return usageError{fmt.Errorf("--status must be success, filtered, halted, failed or running, not %q", f.Status)}
+			}
+			ctx := context.Background()
+			s, err := openHistoryFor(ctx, g, hf.url)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			rows, err := s.Runs(ctx, f)
+			if err != nil {
+				return err
+			}
+			if hf.format == "json" {
+				out := make([]view.HistoryRunJSON, len(rows))
+				for i, r := range rows {
+					out[i] = view.HistoryJSON(r, nil, false)
+				}
+				return writeJSON(g.io, out)
+			}
+			view.HistoryList(g.io.Out, rows, g.io.styles(g.io.Out, g.color, g.io.OutTTY))
+			return nil
+		},
+	}
+	cmd.PersistentFlags().StringVar(&hf.url, "history", "", "history store URL: sqlite://PATH or postgres://… (default: history: in jml.yaml, else sqlite://.jml/history.db)")
+	cmd.Flags().StringVar(&hf.format, "format", "text", "output format: text or json")
+	cmd.Flags().StringVar(&f.Flow, "flow", "", "only runs of this flow")
+	cmd.Flags().StringVar(&f.Status, "status", "", "only runs with this status: success, filtered, halted, failed, running")
+	cmd.Flags().StringVar(&f.Event, "event", "", "only runs of this event uuid")
+	cmd.Flags().StringVar(&f.User, "user", "", "only runs about this user (login or Okta id)")
+	cmd.Flags().StringVar(&f.Mode, "mode", "", "only runs of this mode: apply or dry-run")
+	cmd.Flags().StringVar(&since, "since", "", "only runs started since a time (2026-11-01) or an age (7d)")
+	cmd.Flags().IntVar(&f.Limit, "limit", 0, "at most this many runs (default: all)")
+	cmd.AddCommand(newHistoryShowCmd(g, hf), newHistoryPruneCmd(g, hf), newHistoryDiffCmd(g, hf))
+	return cmd
+}
+
+func writeJSON(io *IOStreams, v any) error {
+	enc := json.NewEncoder(io.Out)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func newHistoryShowCmd(g *globals, hf *historyFlags) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "show RUN",
+		Short: "Print one run card by card, with its call journal",
+		Long: `Show prints one run like Okta Workflows' Flow History: every card with its
+status, attempts, inputs and outputs or error, the failing card marked; then
+the call journal (each try of each connector call, written before the call
+was made). RUN is a run id or a unique prefix of one.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat(format, "text", "json"); err != nil {
+				return err
+			}
+			ctx := context.Background()
+			s, err := openHistoryFor(ctx, g, hf.url)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			r, err := s.Run(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			calls, err := s.Calls(ctx, r.ID)
+			if err != nil {
+				return err
+			}
+			if format == "json" {
+				if calls == nil {
+					calls = []*history.CallRow{}
+				}
+				return writeJSON(g.io, view.HistoryJSON(r, calls, true))
+			}
+			view.HistoryShow(g.io.Out, r, calls, g.io.styles(g.io.Out, g.color, g.io.OutTTY))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
+	return cmd
+}
+
+func newHistoryPruneCmd(g *globals, hf *historyFlags) *cobra.Command {
+	var older string
+	cmd := &cobra.Command{
+		Use:   "prune --older-than AGE",
+		Short: "Delete the runs started longer ago than AGE (400d, 8w, 36h)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if older == "" {
+				return usageError{errors.New("give --older-than AGE (for example 400d): retention is your choice")}
+			}
+			age, err := parseAge(older)
+			if err != nil {
+				return usageError{err}
+			}
+			ctx := context.Background()
+			s, err := openHistoryFor(ctx, g, hf.url)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			cut := time.Now().Add(-age)
+			n, err := s.Prune(ctx, cut)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(g.io.Out, "Pruned %s started before %s.\n", plural(n, "run"), cut.UTC().Format(time.RFC3339))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&older, "older-than", "", "delete runs started longer ago than this (400d, 8w, 36h)")
+	return cmd
+}
+
+// decodeRecordedEvent decodes the event a run recorded.
+func decodeRecordedEvent(r *history.RunRow) (*event.Event, error) {
+	if r.EventJSON == "" {
+		return nil, fmt.Errorf("run %s recorded no event (a schedule run?): it cannot be replayed", r.ID)
+	}
+	s, err := event.Decode(strings.NewReader(r.EventJSON+"\n"), "run "+r.ID, event.Options{})
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	return s.Next()
+}
+
+func newResumeCmd(g *globals) *cobra.Command {
+	o := &ApplyOptions{}
+	var all bool
+	cmd := &cobra.Command{
+		Use:   "resume RUN... | resume --all",
+		Short: "Continue halted, failed or interrupted runs from the failed card",
+		Long: `Resume continues runs apply left halted, failed or interrupted (the process
+died): each is run again on its recorded event with today's flows, and every
+call that already succeeded in it is not made again — its recorded outputs
+are reused, so later cards see the same data. The new run is linked to the
+one it resumes (jml history shows "←").
+
+A call whose outcome was never recorded (the process died during it) is
+made again: idempotent writes (deactivate, suspend, remove from group)
+repeat harmlessly, and record-creating ones carry an idempotency key the
+connector looks up first (ServiceNow correlation_id, a Jira label, an
+Idempotency-Key header), so nothing is created twice.
+
+--all resumes every unfinished apply run that no later run finished.
+Confirmation, guardrail, --sandbox and secrets work as for apply.`,
+		Example: `  jml resume run-6f1c0a2e9b3d4e5f --auto-approve
+  jml resume --all --sandbox http://127.0.0.1:8787 --auto-approve`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.IO, o.Color, o.Config = g.io, g.color, g.config
+			if err := checkFormat(o.Format, "text", "json"); err != nil {
+				return err
+			}
+			if (len(args) == 0) == !all {
+				return usageError{errors.New("give RUN ids or --all")}
+			}
+			if o.Sandbox == "" {
+				o.Sandbox = g.io.Getenv("JML_SANDBOX_URL")
+			}
+			return resumeRun(o, args, all)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&all, "all", false, "resume every unfinished apply run")
+	f.StringVar(&o.Format, "format", "text", "output format: text or json")
+	f.BoolVar(&o.AutoApprove, "auto-approve", false, "do not ask for confirmation")
+	f.BoolVar(&o.AllowMassDeprovision, "allow-mass-deprovision", false, "go on even above guardrails.maxDeprovisionsPerApply")
+	f.IntVar(&o.Parallelism, "parallelism", 4, "runs of different users at once")
+	f.StringVar(&o.Sandbox, "sandbox", "", "point every connector at this jml sandbox URL (default $JML_SANDBOX_URL)")
+	f.StringVar(&o.History, "history", "", "history store URL (default: history: in jml.yaml, else sqlite://.jml/history.db)")
+	return cmd
+}
+
+func resumeRun(o *ApplyOptions, ids []string, all bool) error {
+	ro := &ReplayOptions{IO: o.IO, Color: o.Color, Config: o.Config}
+	proj, _, err := loadForReplay(ro)
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	s, err := openHistory(ctx, o.History, proj)
+	if err != nil {
+		return err
+	}
+	var runs []*history.RunRow
+	if all {
+		rows, err := s.Runs(ctx, history.Filter{Mode: string(engine.ModeApply)})
+		if err != nil {
+			s.Close()
+			return err
+		}
+		seen := map[string]bool{}
+		for _, r := range rows { // newest first: the first of each (event, flow) is its latest
+			k := r.Event + "\x00" + r.Flow
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			if !r.Finished() {
+				runs = append(runs, r)
+			}
+		}
+		if len(runs) == 0 {
+			s.Close()
+			fmt.Fprintln(o.IO.Out, "Nothing to resume: every recorded apply run finished.")
+			return nil
+		}
+	}
+	for _, id := range ids {
+		r, err := s.Run(ctx, id)
+		if err != nil {
+			s.Close()
+			return err
+		}
+		if r.Mode != string(engine.ModeApply) {
+			s.Close()
+			return fmt.Errorf("run %s is a %s run: only apply runs can be resumed", r.ID, r.Mode)
+		}
+		latest, err := s.Latest(ctx, r.Event, r.Flow, string(engine.ModeApply))
+		if err != nil {
+			s.Close()
+			return err
+		}
+		if latest != nil && latest.ID != r.ID {
+			if latest.Finished() {
+				s.Close()
+				return fmt.Errorf("run %s was already resumed: run %s finished it (%s)", r.ID, latest.ID, latest.Status)
+			}
+			r = latest // resume the newest attempt of the chain
+		}
+		if r.Finished() {
+			s.Close()
+			return fmt.Errorf("run %s finished (%s): nothing to resume", r.ID, r.Status)
+		}
+		runs = append(runs, r)
+	}
+	s.Close()
+
+	o.resume = map[string]*history.RunRow{}
+	seenEv := map[string]bool{}
+	for _, r := range runs {
+		if _, ok := proj.Graph.Flows[r.Flow]; !ok {
+			return fmt.Errorf("run %s: flow %q is no longer in the repository", r.ID, r.Flow)
+		}
+		ev, err := decodeRecordedEvent(r)
+		if err != nil {
+			return err
+		}
+		o.resume[r.Event+"\x00"+r.Flow] = r
+		if !seenEv[ev.UUID] {
+			seenEv[ev.UUID] = true
+			o.events = append(o.events, ev)
+		}
+	}
+	return applyRun(o)
+}
+
+func newHistoryDiffCmd(g *globals, hf *historyFlags) *cobra.Command {
+	o := &ReplayOptions{}
+	var detailed bool
+	cmd := &cobra.Command{
+		Use:   "diff RUN",
+		Short: "Would today's flows act differently on this run's event?",
+		Long: `Diff replays a recorded run's event through the flow as it is today (plan
+mode, against the simulated world seeded from the event, or --world FILE)
+and compares what today's flow would do with what the run did: the run's
+status, and every write added, removed or made with other inputs — "would
+today's leaver have caught this?".
+
+Exits 0 when nothing differs; with --detailed-exitcode, 2 when something does.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.IO, o.Color, o.Config = g.io, g.color, g.config
+			differs, err := historyDiff(o, hf.url, args[0])
+			if err != nil {
+				return err
+			}
+			if differs && detailed {
+				return exitError{ExitChanges}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&o.World, "world", "", "world file (kind: World) for the replay")
+	cmd.Flags().BoolVar(&detailed, "detailed-exitcode", false, "exit 2 when today's flow would act differently")
+	return cmd
+}
+
+// historyDiff prints how today's flow would act on a recorded run's event,
+// against what the run did; it reports whether anything differs.
+func historyDiff(o *ReplayOptions, url, id string) (bool, error) {
+	proj, spec, err := loadForReplay(o)
+	if err != nil {
+		return false, err
+	}
+	ctx := context.Background()
+	s, err := openHistory(ctx, url, proj)
+	if err != nil {
+		return false, err
+	}
+	defer s.Close()
+	r, err := s.Run(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	ev, err := decodeRecordedEvent(r)
+	if err != nil {
+		return false, err
+	}
+	if _, ok := proj.Graph.Flows[r.Flow]; !ok {
+		return false, fmt.Errorf("flow %q of run %s is no longer in the repository", r.Flow, r.ID)
+	}
+	// What the run did: its trace, or for an interrupted run, the writes
+	// its journal recorded as done.
+	var did []engine.Change
+	didStatus := r.Status
+	var recorded engine.Run
+	if r.Trace != "" && json.Unmarshal([]byte(r.Trace), &recorded) == nil {
+		did = recorded.Changes
+	} else {
+		calls, err := s.Calls(ctx, r.ID)
+		if err != nil {
+			return false, err
+		}
+		for _, c := range calls {
+			if c.Status != history.CallSuccess && c.Status != history.CallReused {
+				continue
+			}
+			var with map[string]any
+			_ = json.Unmarshal([]byte(c.Input), &with)
+			if isWrite(proj, c.Action, with) {
+				did = append(did, engine.Change{Action: c.Action, With: with, Path: c.Card})
+			}
+		}
+	}
+	// What today's flow would do.
+	var now *engine.Run
+	o.Flow = r.Flow
+	_, err = replayEvents(ctx, proj, spec, []*event.Event{ev}, r.Flow, func(run *engine.Run) {
+		if run.Flow == r.Flow && now == nil {
+			now = run
+		}
+	})
+	if err != nil {
+		return false, err
+	}
+	st := o.IO.styles(o.IO.Out, o.Color, o.IO.OutTTY)
+	w := o.IO.Out
+	fmt.Fprintf(w, "%s %s on event %s %s", st.Bold.Render("run "+r.ID), r.Flow, r.Event, r.EventType)
+	if r.User != "" {
+		fmt.Fprintf(w, " (%s)", r.User)
+	}
+	fmt.Fprintln(w)
+	nowStatus := "no run (the trigger or its when: filter no longer matches)"
+	var will []engine.Change
+	if now != nil {
+		nowStatus, will = string(now.Status), now.Changes
+	}
+	differs := false
+	if nowStatus != didStatus {
+		differs = true
+		fmt.Fprintf(w, "  status: %s, today: %s\n", didStatus, nowStatus)
+	} else {
+		fmt.Fprintf(w, "  status: %s, today: the same\n", didStatus)
+	}
+	key := func(c engine.Change) string { return c.Path + "\x00" + c.Action }
+	didBy := map[string]engine.Change{}
+	for _, c := range did {
+		didBy[key(c)] = c
+	}
+	willBy := map[string]bool{}
+	var lines []string
+	for _, c := range will {
+		willBy[key(c)] = true
+		old, ok := didBy[key(c)]
+		switch {
+		case !ok:
+			lines = append(lines, fmt.Sprintf("  %s %s %s  %s", st.OK.Render("+"), st.Code.Render(c.Action), compactJSON(c.With), st.Dim.Render("(today's flow would make this write; the run did not)")))
+		case compactJSON(old.With) != compactJSON(c.With):
+			lines = append(lines, fmt.Sprintf("  %s %s %s  %s\n      was %s", st.Warning.Render("~"), st.Code.Render(c.Action), compactJSON(c.With), st.Dim.Render("(other inputs today)"), compactJSON(old.With)))
+		}
+	}
+	for _, c := range did {
+		if !willBy[key(c)] {
+			lines = append(lines, fmt.Sprintf("  %s %s %s  %s", st.Error.Render("-"), st.Code.Render(c.Action), compactJSON(c.With), st.Dim.Render("(the run made this write; today's flow would not)")))
+		}
+	}
+	if len(lines) == 0 {
+		fmt.Fprintf(w, "  writes: the same %s\n", plural(len(did), "write"))
+	} else {
+		differs = true
+		fmt.Fprintln(w, strings.Join(lines, "\n"))
+	}
+	if differs {
+		fmt.Fprintln(w, "Today's flow would act differently.")
+	} else {
+		fmt.Fprintln(w, "Today's flow would act the same.")
+	}
+	return differs, nil
+}
+
+func compactJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+// replayEvents plans events through the flows against the simulated world
+// and hands over each run.
+func replayEvents(ctx context.Context, proj *project.Project, spec *world.Spec, events []*event.Event, flow string, onRun func(*engine.Run)) (replay.Stats, error) {
+	return replay.Run(ctx, replay.Options{Graph: proj.Graph, Events: events, World: spec, Mode: engine.ModePlan, Flow: flow},
+		func(r replay.Result) error {
+			for _, run := range r.Runs {
+				onRun(run)
+			}
+			return nil
+		})
+}
+
+// isWrite reports whether a journaled call (INSTANCE.ACTION) is a write.
+func isWrite(proj *project.Project, name string, with map[string]any) bool {
+	inst, action, _ := strings.Cut(name, ".")
+	if proj.Config == nil {
+		return true
+	}
+	for _, c := range proj.Config.Connectors {
+		if c.Name.Value != inst {
+			continue
+		}
+		conn, ok := catalog.Lookup(c.Type.Value)
+		if !ok {
+			return true
+		}
+		a, ok := conn.Action(action)
+		if !ok {
+			return true
+		}
+		method, _ := with["method"].(string)
+		return a.EffectFor(strings.ToUpper(method)) == catalog.Write
+	}
+	return true
+}
