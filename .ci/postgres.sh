@@ -12,7 +12,13 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   fi
 fi
 bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-port=${JML_PG_PORT:-55432}
+port=${JML_PG_PORT:-}
+if [ -z "$port" ]; then
+  # The first free loopback port from 55432.
+  for p in $(seq 55432 55531); do
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then port=$p; break; fi
+  done
+fi
 dir=$(mktemp -d /tmp/jml-pg.XXXXXX)
 run() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 if [ "$(id -u)" = 0 ]; then chown postgres "$dir"; fi
@@ -21,3 +27,4 @@ run "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -o "-c listen_addresses=127.0.0.1
 run "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres jml_test
 echo "export JML_TEST_POSTGRES_URL='postgres://postgres@127.0.0.1:$port/jml_test?sslmode=disable'"
 echo "export JML_PG_DIR='$dir'"
+echo "export JML_PG_BIN='$bin'"

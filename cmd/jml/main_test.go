@@ -8,10 +8,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -66,20 +68,66 @@ func TestScripts(t *testing.T) {
 			// http METHOD URL [FILE]: make a request and write the body to
 			// FILE (or stdout of the script's last command is not used).
 			"http": func(ts *testscript.TestScript, neg bool, args []string) {
-				if len(args) != 3 {
-					ts.Fatalf("usage: http METHOD URL FILE")
+				if len(args) != 3 && len(args) != 4 {
+					ts.Fatalf("usage: http METHOD URL FILE [BODYFILE]")
 				}
-				req, err := http.NewRequest(args[0], args[1], nil)
+				var body io.Reader
+				if len(args) == 4 {
+					b, err := os.ReadFile(ts.MkAbs(args[3]))
+					ts.Check(err)
+					body = strings.NewReader(string(b))
+				}
+				req, err := http.NewRequest(args[0], args[1], body)
 				ts.Check(err)
 				resp, err := http.DefaultClient.Do(req)
 				ts.Check(err)
 				defer resp.Body.Close()
-				body, err := io.ReadAll(resp.Body)
+				data, err := io.ReadAll(resp.Body)
 				ts.Check(err)
 				if (resp.StatusCode >= 300) != neg {
-					ts.Fatalf("%s %s: %s", args[0], args[1], resp.Status)
+					ts.Fatalf("%s %s: %s %s", args[0], args[1], resp.Status, data)
 				}
-				ts.Check(os.WriteFile(ts.MkAbs(args[2]), body, 0o644))
+				ts.Check(os.WriteFile(ts.MkAbs(args[2]), data, 0o644))
+			},
+			// waitfor URL REGEXP N: block until GET URL answers a body with
+			// at least N matches of REGEXP (the sandbox's /_world reaching a
+			// state while an apply runs in the background). It polls: the
+			// script's own deadline bounds it.
+			"waitfor": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 3 {
+					ts.Fatalf("usage: waitfor URL REGEXP N")
+				}
+				re, err := regexp.Compile(args[1])
+				ts.Check(err)
+				n, err := strconv.Atoi(args[2])
+				ts.Check(err)
+				for {
+					resp, err := http.Get(args[0])
+					ts.Check(err)
+					data, err := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					ts.Check(err)
+					if len(re.FindAll(data, -1)) >= n {
+						return
+					}
+					time.Sleep(10 * time.Millisecond)
+				}
+			},
+			// genevents FILE N: N user.lifecycle.deactivate events (NDJSON)
+			// for user01@acme.com … (ids 00uuser01…), one second apart.
+			"genevents": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 2 {
+					ts.Fatalf("usage: genevents FILE N")
+				}
+				n, err := strconv.Atoi(args[1])
+				ts.Check(err)
+				var b strings.Builder
+				t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+				for i := 1; i <= n; i++ {
+					fmt.Fprintf(&b, `{"uuid":"0b0e0000-0000-4000-8000-%012d","published":%q,"eventType":"user.lifecycle.deactivate","version":"0","severity":"INFO","displayMessage":"Deactivate Okta user","actor":{"id":"00uadmin","type":"User","alternateId":"admin@acme.com","displayName":"Admin"},"outcome":{"result":"SUCCESS"},"target":[{"id":"00uuser%02d","type":"User","alternateId":"user%02d@acme.com","displayName":"User %02d"}]}`+"\n",
+						i, t0.Add(time.Duration(i)*time.Second).Format("2006-01-02T15:04:05.000Z"), i, i, i)
+				}
+				ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(b.String()), 0o644))
 			},
 			// worldhas FILE INSTANCE LIST KEY=VALUE...: the /_world state in
 			// FILE has, in INSTANCE's LIST, an item matching every KEY=VALUE

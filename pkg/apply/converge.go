@@ -33,13 +33,25 @@ func Converge(s *history.Store, rec *history.Recorder, force bool) Decide {
 		if last.Finished() {
 			return Decision{Done: &Done{Flow: flow, RunID: last.ID, Status: last.Status}}, nil
 		}
-		done, err := s.Reusable(ctx, last.ID)
-		if err != nil {
-			return Decision{}, fmt.Errorf("reading the history: %v", err)
-		}
-		rec.Reuse(id, done)
-		return Decision{RunID: id, ResumedFrom: last.ID}, nil
+		return resume(ctx, s, rec, last, id)
 	}
+}
+
+// resume prepares run id to continue run last: the calls last (and the
+// runs it resumed) made are answered from the record. A run its process
+// left "running" is marked interrupted.
+func resume(ctx context.Context, s *history.Store, rec *history.Recorder, last *history.RunRow, id string) (Decision, error) {
+	done, err := s.Reusable(ctx, last.ID)
+	if err != nil {
+		return Decision{}, fmt.Errorf("reading the history: %v", err)
+	}
+	if last.Status == history.StatusRunning {
+		if err := s.MarkInterrupted(ctx, last.ID); err != nil {
+			return Decision{}, fmt.Errorf("writing the history: %v", err)
+		}
+	}
+	rec.Reuse(id, done)
+	return Decision{RunID: id, ResumedFrom: last.ID}, nil
 }
 
 // Resume is the Decide of `jml resume`: the runs given (by event uuid and
@@ -55,11 +67,6 @@ func Resume(s *history.Store, rec *history.Recorder, runs map[string]*history.Ru
 		if err != nil {
 			return Decision{}, fmt.Errorf("reading the history: %v", err)
 		}
-		done, err := s.Reusable(ctx, last.ID)
-		if err != nil {
-			return Decision{}, fmt.Errorf("reading the history: %v", err)
-		}
-		rec.Reuse(id, done)
-		return Decision{RunID: id, ResumedFrom: last.ID}, nil
+		return resume(ctx, s, rec, last, id)
 	}
 }

@@ -113,9 +113,9 @@ deleted but by jml history prune.`,
 				f.Since = t
 			}
 			switch f.Status {
-			case "", "success", "filtered", "halted", "failed", history.StatusRunning:
+			case "", "success", "filtered", "halted", "failed", history.StatusRunning, history.StatusInterrupted:
 			default:
-				return usageError{fmt.Errorf("--status must be success, filtered, halted, failed or running, not %q", f.Status)}
+				return usageError{fmt.Errorf("--status must be success, filtered, halted, failed, running or interrupted, not %q", f.Status)}
 			}
 			ctx := context.Background()
 			s, err := openHistoryFor(ctx, g, hf.url)
@@ -141,7 +141,7 @@ deleted but by jml history prune.`,
 	cmd.PersistentFlags().StringVar(&hf.url, "history", "", "history store URL: sqlite://PATH or postgres://… (default: history: in jml.yaml, else sqlite://.jml/history.db)")
 	cmd.Flags().StringVar(&hf.format, "format", "text", "output format: text or json")
 	cmd.Flags().StringVar(&f.Flow, "flow", "", "only runs of this flow")
-	cmd.Flags().StringVar(&f.Status, "status", "", "only runs with this status: success, filtered, halted, failed, running")
+	cmd.Flags().StringVar(&f.Status, "status", "", "only runs with this status: success, filtered, halted, failed, running (or died), interrupted (died, then resumed)")
 	cmd.Flags().StringVar(&f.Event, "event", "", "only runs of this event uuid")
 	cmd.Flags().StringVar(&f.User, "user", "", "only runs about this user (login or Okta id)")
 	cmd.Flags().StringVar(&f.Mode, "mode", "", "only runs of this mode: apply or dry-run")

@@ -222,9 +222,13 @@ func (s *Store) Version(ctx context.Context) (int, error) {
 	return int(v.Int64), err
 }
 
-// Run statuses beyond the engine's: a run being recorded, or one whose
-// process died before it ended.
-const StatusRunning = "running"
+// Run statuses beyond the engine's: a run being recorded (or whose
+// process died before it ended), and such a run once a later run took it
+// over (resume, or apply converging).
+const (
+	StatusRunning     = "running"
+	StatusInterrupted = "interrupted"
+)
 
 // Call statuses.
 const (
@@ -513,6 +517,13 @@ func (s *Store) Reusable(ctx context.Context, id string) (map[string]Done, error
 		id = r.ResumedFrom
 	}
 	return out, nil
+}
+
+// MarkInterrupted records that a run left "running" by a process that
+// died is being taken over by a resume.
+func (s *Store) MarkInterrupted(ctx context.Context, id string) error {
+	_, err := s.db.ExecContext(ctx, s.q(`UPDATE runs SET status = ? WHERE id = ? AND status = ?`), StatusInterrupted, id, StatusRunning)
+	return err
 }
 
 // Prune deletes the runs that started before t, and their journals.

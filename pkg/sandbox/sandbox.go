@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jml-dev/jml/pkg/diag"
 	"github.com/jml-dev/jml/pkg/effect"
 	"github.com/jml-dev/jml/pkg/world"
 )
@@ -67,6 +68,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, http.StatusOK, s.World().State())
 		return
+	case "/_world/faults":
+		s.addFaults(w, r)
+		return
 	case "/_world/reset":
 		if r.Method != http.MethodPost {
 			http.Error(w, "use POST", http.StatusMethodNotAllowed)
@@ -108,6 +112,70 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	r2.Body = http.MaxBytesReader(w, r.Body, MaxBody)
 	h.ServeHTTP(w, r2)
+}
+
+// addFaults serves POST /_world/faults: a JSON body {"faults": [...]} in
+// the world file's fault syntax adds faults now (after those already
+// there); GET lists them with the calls each still applies to.
+func (s *Server) addFaults(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodGet:
+		writeJSON(w, http.StatusOK, map[string]any{"faults": faultList(s.World().Faults())})
+		return
+	case http.MethodPost:
+	default:
+		http.Error(w, "use GET or POST", http.StatusMethodNotAllowed)
+		return
+	}
+	var body map[string]any
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBody))
+	dec.UseNumber()
+	if err := dec.Decode(&body); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"message": "the body must be a JSON object {\"faults\": [...]}: " + err.Error()})
+		return
+	}
+	for k := range body {
+		if k != "faults" {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"message": fmt.Sprintf("unknown key %q: send {\"faults\": [...]}", k)})
+			return
+		}
+	}
+	spec, ds := world.Decode(numbers(body).(map[string]any), diag.Range{})
+	if ds.HasErrors() {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"message": ds.Err().Error()})
+		return
+	}
+	world := s.World()
+	if ds := spec.Check(world.Instances()); ds.HasErrors() {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"message": ds.Err().Error()})
+		return
+	}
+	world.AddFaults(spec.Faults...)
+	writeJSON(w, http.StatusOK, map[string]any{"added": len(spec.Faults)})
+}
+
+func faultList(fs []world.FaultStatus) []any {
+	out := make([]any, len(fs))
+	for i, f := range fs {
+		o := map[string]any{"action": f.Action, "left": f.Left}
+		if f.User != "" {
+			o["user"] = f.User
+		}
+		if f.Status != 0 {
+			o["status"] = f.Status
+		}
+		if f.Latency > 0 {
+			o["latency"] = f.Latency.String()
+		}
+		if f.Timeout {
+			o["timeout"] = true
+		}
+		if f.After {
+			o["after"] = true
+		}
+		out[i] = o
+	}
+	return out
 }
 
 func (s *Server) names() []string {

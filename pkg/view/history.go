@@ -18,7 +18,7 @@ func historyStatus(st Styles, s string) string {
 	switch s {
 	case "success":
 		return st.OK.Render(s)
-	case "filtered", history.StatusRunning:
+	case "filtered", history.StatusRunning, history.StatusInterrupted:
 		return st.Warning.Render(s)
 	}
 	return st.Error.Render(s)
@@ -86,7 +86,9 @@ func HistoryShow(w io.Writer, r *history.RunRow, calls []*history.CallRow, st St
 		fmt.Fprintln(w)
 		RunText(w, &run, "", st)
 	} else if r.Status == history.StatusRunning {
-		fmt.Fprintf(w, "\n%s the run never finished (the process stopped): its calls are below; jml resume %s continues it\n", st.Warning.Render("interrupted:"), r.ID)
+		fmt.Fprintf(w, "\n%s the run never finished (the process stopped, or it is still running): its calls are below; jml resume %s continues it\n", st.Warning.Render("unfinished:"), r.ID)
+	} else if r.Status == history.StatusInterrupted {
+		fmt.Fprintf(w, "\n%s the process stopped during this run; a later run resumed it (jml history --event %s)\n", st.Warning.Render("interrupted:"), r.Event)
 	}
 	if len(calls) == 0 {
 		return

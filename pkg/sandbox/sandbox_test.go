@@ -1,0 +1,96 @@
+package sandbox_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/jml-dev/jml/pkg/clock"
+	"github.com/jml-dev/jml/pkg/sandbox"
+	"github.com/jml-dev/jml/pkg/world"
+)
+
+func serve(t *testing.T) *httptest.Server {
+	t.Helper()
+	w := world.New(instances(), clock.NewVirtual(epoch))
+	w.SeedEvent([]world.User{jane}, "user.session.start", "")
+	srv := httptest.NewServer(sandbox.New(instances(), w, sandbox.Options{}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func do(t *testing.T, method, url, auth, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestControlEndpoints(t *testing.T) {
+	srv := serve(t)
+	tests := []struct {
+		name, method, path, auth, body string
+		status                         int
+		contains                       string
+	}{
+		{"vendor call without Authorization", "GET", "/okta/api/v1/users/00u1jane0001", "", "", 401, "missing Authorization header"},
+		{"vendor call with it", "GET", "/okta/api/v1/users/00u1jane0001", "SSWS x", "", 200, `"login": "jane.doe@acme.com"`},
+		{"unknown instance", "GET", "/nowhere/x", "Bearer x", "", 404, `no connector instance \"nowhere\"`},
+		{"world state", "GET", "/_world", "", "", 200, `"okta": {`},
+		{"world is read-only", "POST", "/_world", "", "", 405, "use GET"},
+		{"faults: bad JSON", "POST", "/_world/faults", "", "{", 400, "must be a JSON object"},
+		{"faults: unknown key", "POST", "/_world/faults", "", `{"fault": []}`, 400, `unknown key \"fault\"`},
+		{"faults: unknown instance", "POST", "/_world/faults", "", `{"faults": [{"action": "nope.getUser", "status": 500}]}`, 400, "nope"},
+		{"faults: added", "POST", "/_world/faults", "", `{"faults": [{"action": "okta.getUser", "status": 503, "times": 1}]}`, 200, `"added": 1`},
+		{"faults: listed", "GET", "/_world/faults", "", "", 200, `"left": 1`},
+		{"the fault answers", "GET", "/okta/api/v1/users/00u1jane0001", "SSWS x", "", 503, "E0000009"},
+		{"once", "GET", "/okta/api/v1/users/00u1jane0001", "SSWS x", "", 200, "ACTIVE"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, body := do(t, tt.method, srv.URL+tt.path, tt.auth, tt.body)
+			if status != tt.status || !strings.Contains(body, tt.contains) {
+				t.Fatalf("%s %s: %d %s\nwant %d containing %s", tt.method, tt.path, status, body, tt.status, tt.contains)
+			}
+		})
+	}
+}
+
+func TestResetReturnsToTheSeededState(t *testing.T) {
+	srv := serve(t)
+	if status, body := do(t, "POST", srv.URL+"/okta/api/v1/users/00u1jane0001/lifecycle/suspend", "SSWS x", ""); status != 200 {
+		t.Fatalf("suspend: %d %s", status, body)
+	}
+	state := func() string {
+		_, body := do(t, "GET", srv.URL+"/_world", "", "")
+		var s map[string]map[string]any
+		if err := json.Unmarshal([]byte(body), &s); err != nil {
+			t.Fatal(err)
+		}
+		users := s["okta"]["users"].([]any)
+		return users[0].(map[string]any)["status"].(string)
+	}
+	if got := state(); got != "SUSPENDED" {
+		t.Fatalf("after suspend: %s", got)
+	}
+	if status, _ := do(t, "POST", srv.URL+"/_world/reset", "", ""); status != 200 {
+		t.Fatal(status)
+	}
+	if got := state(); got != "ACTIVE" {
+		t.Fatalf("after reset: %s", got)
+	}
+}
