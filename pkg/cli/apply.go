@@ -249,7 +249,9 @@ func applyRun(o *ApplyOptions) error {
 			return err
 		}
 	} else {
-		view.TraceText(out, t, io.styles(io.Out, o.Color, io.OutTTY))
+		st := io.styles(io.Out, o.Color, io.OutTTY)
+		view.TraceText(out, t, st)
+		view.ApplySummary(out, t, st)
 	}
 	if ctx.Err() != nil {
 		return fmt.Errorf("interrupted: the runs above stopped between cards; jml resume --all (or the same apply again) continues them")

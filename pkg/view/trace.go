@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/jml-dev/jml/pkg/engine"
 )
@@ -217,4 +219,53 @@ func firstNonEmpty(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// ApplySummary writes, after an apply's trace, a table of runs per flow by
+// status (and the runs not repeated because an earlier apply finished
+// them).
+func ApplySummary(w io.Writer, t *Trace, st Styles) {
+	type row struct{ runs, success, filtered, halted, failed, done int }
+	rows := map[string]*row{}
+	get := func(flow string) *row {
+		if rows[flow] == nil {
+			rows[flow] = &row{}
+		}
+		return rows[flow]
+	}
+	for _, ev := range t.Events {
+		for _, r := range ev.Runs {
+			x := get(r.Flow)
+			x.runs++
+			switch r.Status {
+			case engine.StatusSuccess:
+				x.success++
+			case engine.StatusFiltered:
+				x.filtered++
+			case engine.StatusHalted:
+				x.halted++
+			case engine.StatusFailed:
+				x.failed++
+			}
+		}
+		for _, d := range ev.AlreadyDone {
+			get(d.Flow).done++
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	flows := make([]string, 0, len(rows))
+	for f := range rows {
+		flows = append(flows, f)
+	}
+	sort.Strings(flows)
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "flow\truns\tsuccess\tfiltered\thalted\tfailed\talready done\t")
+	for _, f := range flows {
+		x := rows[f]
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t\n", f, x.runs, x.success, x.filtered, x.halted, x.failed, x.done)
+	}
+	tw.Flush()
 }
