@@ -39,6 +39,7 @@ type ReplayOptions struct {
 	// plan only
 	Out              string
 	DetailedExitcode bool
+	Compare          string
 }
 
 func addReplayFlags(cmd *cobra.Command, o *ReplayOptions) {
@@ -104,12 +105,19 @@ are no changes, 2 when there are, 1 on error.`,
 			if err := checkFormat(o.Format, "text", "json", "markdown"); err != nil {
 				return err
 			}
+			if o.Compare != "" {
+				if o.Out != "" {
+					return usageError{fmt.Errorf("--compare prints a difference, not a plan: it cannot be saved with -o")}
+				}
+				return compareRun(o)
+			}
 			return planRun(o)
 		},
 	}
 	addReplayFlags(cmd, o)
 	cmd.Flags().StringVarP(&o.Out, "out", "o", "", "save the plan as JSON to this file")
-	cmd.Flags().BoolVar(&o.DetailedExitcode, "detailed-exitcode", false, "exit 0 without changes, 2 with changes, 1 on error")
+	cmd.Flags().BoolVar(&o.DetailedExitcode, "detailed-exitcode", false, "exit 0 without changes, 2 with changes, 1 on error (with --compare: 2 when behaviour differs)")
+	cmd.Flags().StringVar(&o.Compare, "compare", "", "plan the events with the flows at this git ref too (origin/main) and print the behavioural difference")
 	return cmd
 }
 

@@ -1,0 +1,219 @@
+package cli
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/jml-dev/jml/pkg/engine"
+	"github.com/jml-dev/jml/pkg/event"
+	"github.com/jml-dev/jml/pkg/plan"
+	"github.com/jml-dev/jml/pkg/project"
+	"github.com/jml-dev/jml/pkg/replay"
+	"github.com/jml-dev/jml/pkg/view"
+)
+
+// compareRun is jml plan --compare REF: the same events planned with the
+// flows at REF and with the working tree, and the behavioural difference.
+func compareRun(o *ReplayOptions) error {
+	proj, spec, err := loadForReplay(o)
+	if err != nil {
+		return err
+	}
+	at, atEnd, err := parseAt(o.At)
+	if err != nil {
+		return err
+	}
+	if len(o.Events) == 0 && at == nil {
+		return usageError{fmt.Errorf("give EVENTS (files, directories or - for stdin) or --at for schedule flows")}
+	}
+	// The events are read once: stdin cannot be read twice.
+	var events []*event.Event
+	if len(o.Events) > 0 {
+		s, err := event.Open(o.Events, event.Options{KeepGoing: o.KeepGoing, Stdin: o.IO.In, WorkDir: o.IO.WorkDir})
+		if err != nil {
+			return err
+		}
+		for {
+			ev, err := s.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				s.Close()
+				return err
+			}
+			events = append(events, ev)
+		}
+		st := s.Stats()
+		s.Close()
+		reportSkipped(o, replay.Stats{Stats: st, SkippedErrors: s.Skipped()})
+	}
+
+	dir, cleanup, err := checkoutConfigDir(o.Compare, proj)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	oldCfg := filepath.Join(dir, filepath.Base(proj.ConfigPath))
+	old, ds := project.Load(project.Options{Config: oldCfg, WorkDir: dir})
+	if ds.HasErrors() {
+		printDiagnostics(o.IO, o.Color, ds, old)
+		return fmt.Errorf("the flows at %s do not validate: nothing to compare against", o.Compare)
+	}
+
+	planWith := func(p *project.Project) (*plan.Plan, error) {
+		digest, files := plan.Digest(p.Sources)
+		out := plan.New(digest, files)
+		flow := o.Flow
+		if flow != "" {
+			if _, ok := p.Graph.Flows[flow]; !ok {
+				flow = "\x00none" // the flow does not exist on this side: no runs
+			}
+		}
+		_, err := replay.Run(context.Background(), replay.Options{Graph: p.Graph, Events: events, World: spec, Mode: engine.ModePlan,
+			Flow: flow, At: at, AtEnd: atEnd}, func(r replay.Result) error {
+			uuid, typ, pub := triggerInfo(r)
+			if r.Event == nil && len(r.Runs) == 0 {
+				return nil
+			}
+			out.Add(uuid, typ, pub, r.Runs, r.Disabled)
+			return nil
+		})
+		return out, err
+	}
+	base, err := planWith(old)
+	if err != nil {
+		return fmt.Errorf("planning with the flows at %s: %v", o.Compare, err)
+	}
+	head, err := planWith(proj)
+	if err != nil {
+		return err
+	}
+	d := plan.Compare(o.Compare, base, "the working tree", head)
+	switch o.Format {
+	case "json":
+		if err := view.DiffJSON(o.IO.Out, d); err != nil {
+			return err
+		}
+	case "markdown":
+		view.DiffMarkdown(o.IO.Out, d)
+	default:
+		view.DiffText(o.IO.Out, d, o.IO.styles(o.IO.Out, o.Color, o.IO.OutTTY))
+	}
+	if o.DetailedExitcode && d.Differs() {
+		return exitError{ExitChanges}
+	}
+	return nil
+}
+
+// checkoutConfigDir writes the directory of jml.yaml as it is at git ref
+// REF into a temporary directory (git archive: the working tree and the
+// index are not touched) and returns the copy of that directory.
+func checkoutConfigDir(ref string, proj *project.Project) (string, func(), error) {
+	if strings.HasPrefix(ref, "-") {
+		return "", nil, usageError{fmt.Errorf("--compare %q: not a git ref", ref)}
+	}
+	root, err := gitOutput(proj.Root, "rev-parse", "--show-toplevel")
+	if err != nil {
+		return "", nil, fmt.Errorf("--compare needs a git repository: %v", err)
+	}
+	root = strings.TrimSpace(root)
+	if _, err := gitOutput(proj.Root, "rev-parse", "--verify", "--quiet", ref+"^{commit}"); err != nil {
+		return "", nil, fmt.Errorf("--compare %s: no such commit in this repository", ref)
+	}
+	realRoot, _ := filepath.EvalSymlinks(root)
+	realDir, _ := filepath.EvalSymlinks(proj.Root)
+	rel, err := filepath.Rel(realRoot, realDir)
+	if err != nil || strings.HasPrefix(rel, "..") {
+		return "", nil, fmt.Errorf("jml.yaml (%s) is not inside the git repository %s", proj.Root, root)
+	}
+	tmp, err := os.MkdirTemp("", "jml-compare-")
+	if err != nil {
+		return "", nil, err
+	}
+	cleanup := func() { os.RemoveAll(tmp) }
+	args := []string{"archive", "--format=tar", ref}
+	if rel != "." {
+		args = append(args, "--", filepath.ToSlash(rel))
+	}
+	cmd := exec.Command("git", args...)
+	cmd.Dir = root
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		cleanup()
+		msg := strings.TrimSpace(errb.String())
+		if strings.Contains(msg, "did not match any files") {
+			return "", nil, fmt.Errorf("--compare %s: %s does not exist at %s", ref, rel, ref)
+		}
+		return "", nil, fmt.Errorf("git archive %s: %s", ref, msg)
+	}
+	if err := untar(&out, tmp); err != nil {
+		cleanup()
+		return "", nil, err
+	}
+	return filepath.Join(tmp, rel), cleanup, nil
+}
+
+func gitOutput(dir string, args ...string) (string, error) {
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		if msg := strings.TrimSpace(errb.String()); msg != "" {
+			return "", errors.New(msg)
+		}
+		return "", err
+	}
+	return out.String(), nil
+}
+
+// untar extracts regular files and directories, refusing paths that leave
+// dst.
+func untar(r io.Reader, dst string) error {
+	tr := tar.NewReader(r)
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		name := filepath.Clean(filepath.FromSlash(h.Name))
+		if filepath.IsAbs(name) || strings.HasPrefix(name, "..") {
+			return fmt.Errorf("git archive: unsafe path %q", h.Name)
+		}
+		p := filepath.Join(dst, name)
+		switch h.Typeflag {
+		case tar.TypeDir:
+			if err := os.MkdirAll(p, 0o755); err != nil {
+				return err
+			}
+		case tar.TypeReg:
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				return err
+			}
+			f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+			if err != nil {
+				return err
+			}
+			if _, err := io.Copy(f, tr); err != nil {
+				f.Close()
+				return err
+			}
+			if err := f.Close(); err != nil {
+				return err
+			}
+		}
+	}
+}
