@@ -20,6 +20,7 @@ import (
 	"github.com/jml-dev/jml/pkg/apply"
 	"github.com/jml-dev/jml/pkg/clock"
 	"github.com/jml-dev/jml/pkg/connector"
+	"github.com/jml-dev/jml/pkg/effect"
 	"github.com/jml-dev/jml/pkg/engine"
 	"github.com/jml-dev/jml/pkg/event"
 	"github.com/jml-dev/jml/pkg/history"
@@ -197,8 +198,8 @@ func applyRun(o *ApplyOptions) error {
 	if err != nil {
 		return err
 	}
-	out := &redactor{w: io.Out, secrets: set.Secrets()}
-	errOut := &redactor{w: io.ErrOut, secrets: set.Secrets()}
+	out := newRedactor(io.Out, set.Secrets())
+	errOut := newRedactor(io.ErrOut, set.Secrets())
 	prog := &progress{w: errOut, on: io.ErrTTY, total: len(events), start: time.Now()}
 	digest, _ := plan.Digest(proj.Sources)
 	rec := history.NewRecorder(store, prog, set.Secrets(), digest)
@@ -331,23 +332,23 @@ func simulate(proj *project.Project, events []*event.Event, flow string) (*plan.
 	return p, err
 }
 
-// redactor replaces every secret value with *** in what it writes.
+// redactor replaces every secret value with *** in what it writes, raw or
+// JSON-escaped. A secret split across two writes is not seen: the
+// renderers write whole lines.
 type redactor struct {
-	mu      sync.Mutex
-	w       io.Writer
-	secrets []string
+	mu sync.Mutex
+	w  io.Writer
+	r  *effect.Redactor
+}
+
+func newRedactor(w io.Writer, secrets []string) *redactor {
+	return &redactor{w: w, r: effect.NewRedactor(secrets)}
 }
 
 func (r *redactor) Write(p []byte) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out := p
-	for _, s := range r.secrets {
-		if bytes.Contains(out, []byte(s)) {
-			out = bytes.ReplaceAll(out, []byte(s), []byte("***"))
-		}
-	}
-	if _, err := r.w.Write(out); err != nil {
+	if _, err := r.w.Write(r.r.RedactBytes(p)); err != nil {
 		return 0, err
 	}
 	return len(p), nil

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -13,7 +14,7 @@ import (
 
 // canary is the Okta API token of the apply tests: it must never appear in
 // anything jml writes.
-const canary = "00canaryTOKENdoNotPrint42"
+var canary = "00canaryTOKENdoNotPrint42"
 
 // fakeOkta answers every request with a 401 whose message echoes the
 // Authorization header, as a careless vendor or proxy might, and counts the
@@ -106,6 +107,19 @@ func runIn(dir, stdin string, tty bool, args ...string) runResult {
 }
 
 func TestApplyRedactsSecrets(t *testing.T) {
+	// The second token has characters JSON escapes (<, >, &): it must be
+	// found in JSON output too.
+	for _, token := range []string{"00canaryTOKENdoNotPrint42", "00canary<&>TOKEN42"} {
+		t.Run(token, func(t *testing.T) {
+			saved := canary
+			canary = token
+			defer func() { canary = saved }()
+			testRedaction(t)
+		})
+	}
+}
+
+func testRedaction(t *testing.T) {
 	f := newFakeOkta(t)
 	dir := applyRepo(t, f.URL, 25, 1)
 	for _, format := range []string{"text", "json"} {
@@ -117,7 +131,8 @@ func TestApplyRedactsSecrets(t *testing.T) {
 			if f.calls.Load() == 0 {
 				t.Fatal("the fake was never called: the test proves nothing")
 			}
-			if strings.Contains(r.out+r.errOut, canary) {
+			escaped, _ := json.Marshal(canary)
+			if strings.Contains(r.out+r.errOut, canary) || strings.Contains(r.out+r.errOut, strings.Trim(string(escaped), `"`)) {
 				t.Fatalf("the secret leaked:\n%s%s", r.out, r.errOut)
 			}
 			if !strings.Contains(r.out, "Invalid token provided: SSWS ***") {

@@ -9,9 +9,13 @@
 package effect
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
+	"strings"
 	"time"
 )
 
@@ -136,4 +140,66 @@ func HTTPError(status int, message string) *Error {
 // Timeout is the Error of a try that ran out of time.
 func Timeout(d time.Duration) *Error {
 	return &Error{Code: "timeout", Message: fmt.Sprintf("no answer within %s", d), Retryable: true}
+}
+
+// Redactor replaces secret values by *** in text — in their raw form and
+// in the forms JSON encoding gives them (escaped quotes, backslashes,
+// control characters, and <, >, & as \u003c…), so that a secret inside a
+// JSON document is found too.
+type Redactor struct {
+	forms []string
+}
+
+// NewRedactor returns a redactor of the secrets (values shorter than 4
+// bytes are ignored: they would redact ordinary text).
+func NewRedactor(secrets []string) *Redactor {
+	seen := map[string]bool{}
+	r := &Redactor{}
+	add := func(s string) {
+		if len(s) >= 4 && !seen[s] {
+			seen[s] = true
+			r.forms = append(r.forms, s)
+		}
+	}
+	for _, s := range secrets {
+		add(s)
+		var b strings.Builder
+		enc := json.NewEncoder(&b)
+		_ = enc.Encode(s) // HTML-escaped, as json.Marshal writes
+		add(strings.TrimSuffix(strings.TrimSuffix(strings.TrimPrefix(b.String(), `"`), "\n"), `"`))
+		b.Reset()
+		enc = json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		_ = enc.Encode(s)
+		add(strings.TrimSuffix(strings.TrimSuffix(strings.TrimPrefix(b.String(), `"`), "\n"), `"`))
+	}
+	// Longest first, so that a secret containing another is replaced whole.
+	sort.Slice(r.forms, func(i, j int) bool { return len(r.forms[i]) > len(r.forms[j]) })
+	return r
+}
+
+// Redact returns s with every secret replaced.
+func (r *Redactor) Redact(s string) string {
+	if r == nil {
+		return s
+	}
+	for _, f := range r.forms {
+		if strings.Contains(s, f) {
+			s = strings.ReplaceAll(s, f, "***")
+		}
+	}
+	return s
+}
+
+// RedactBytes is Redact for bytes.
+func (r *Redactor) RedactBytes(b []byte) []byte {
+	if r == nil {
+		return b
+	}
+	for _, f := range r.forms {
+		if bytes.Contains(b, []byte(f)) {
+			b = bytes.ReplaceAll(b, []byte(f), []byte("***"))
+		}
+	}
+	return b
 }

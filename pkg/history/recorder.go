@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -29,8 +28,9 @@ type Recorder struct {
 	Digest string
 	Clock  clock.Clock
 
-	mu     sync.Mutex
-	events map[string]*event.Event
+	redactor *effect.Redactor
+	mu       sync.Mutex
+	events   map[string]*event.Event
 	seq    map[string]int
 	reuse  map[string]map[string]Done
 	err    error
@@ -41,7 +41,7 @@ func NewRecorder(s *Store, next engine.Observer, secrets []string, digest string
 	if next == nil {
 		next = engine.NopObserver{}
 	}
-	return &Recorder{Store: s, Next: next, Secrets: secrets, Digest: digest, Clock: clock.Real{},
+	return &Recorder{Store: s, Next: next, Secrets: secrets, Digest: digest, Clock: clock.Real{}, redactor: effect.NewRedactor(secrets),
 		events: map[string]*event.Event{}, seq: map[string]int{}, reuse: map[string]map[string]Done{}}
 }
 
@@ -76,14 +76,12 @@ func (r *Recorder) fail(err error) error {
 	return r.err
 }
 
-// redact replaces the secrets in s.
+// redact replaces the secrets in s, raw or JSON-escaped.
 func (r *Recorder) redact(s string) string {
-	for _, sec := range r.Secrets {
-		if sec != "" {
-			s = strings.ReplaceAll(s, sec, "***")
-		}
+	if r.redactor == nil {
+		r.redactor = effect.NewRedactor(r.Secrets)
 	}
-	return s
+	return r.redactor.Redact(s)
 }
 
 func (r *Recorder) json(v any) string {
@@ -116,7 +114,7 @@ func (r *Recorder) RunStarted(run *engine.Run) {
 	ev := r.events[run.EventUUID]
 	r.mu.Unlock()
 	row := &RunRow{ID: run.ID, Flow: run.Flow, Event: run.EventUUID, EventType: run.EventType, Mode: string(run.Mode),
-		Status: StatusRunning, StartedAt: run.StartedAt, ResumedFrom: run.ResumedFrom, Digest: r.Digest}
+		Status: StatusRunning, StartedAt: r.Clock.Now(), ResumedFrom: run.ResumedFrom, Digest: r.Digest}
 	row.User, row.UserID = UserOf(ev)
 	if ev != nil {
 		row.EventJSON = r.json(ev.Raw)
@@ -142,7 +140,9 @@ func (r *Recorder) RunFinished(run *engine.Run) {
 	if run.Error != nil {
 		errJSON = r.json(run.Error)
 	}
-	if err := r.Store.FinishRun(context.Background(), run.ID, string(run.Status), run.EndedAt, errJSON, r.json(run)); err != nil {
+	// The history keeps when the run really happened (a dry-run's trace is
+	// on the virtual clock of the event's time).
+	if err := r.Store.FinishRun(context.Background(), run.ID, string(run.Status), r.Clock.Now(), errJSON, r.json(run)); err != nil {
 		r.fail(err)
 	}
 	r.mu.Lock()
