@@ -31,9 +31,9 @@ type Recorder struct {
 	redactor *effect.Redactor
 	mu       sync.Mutex
 	events   map[string]*event.Event
-	seq    map[string]int
-	reuse  map[string]map[string]Done
-	err    error
+	seq      map[string]int
+	reuse    map[string]map[string]Done
+	err      error
 }
 
 // NewRecorder returns a recorder writing to s.
