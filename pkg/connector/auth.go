@@ -68,11 +68,12 @@ type tokenSource struct {
 	mu      sync.Mutex
 	token   string
 	expires time.Time
-	fetch   func(ctx context.Context) (token string, ttl time.Duration, err error)
 	now     func() time.Time
 }
 
-func (t *tokenSource) get(ctx context.Context) (string, error) {
+// get returns the cached token or one from fetch. fetch is an argument,
+// not a field set on first use: that write raced with concurrent runs.
+func (t *tokenSource) get(ctx context.Context, fetch func(ctx context.Context) (token string, ttl time.Duration, err error)) (string, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := time.Now
@@ -82,7 +83,7 @@ func (t *tokenSource) get(ctx context.Context) (string, error) {
 	if t.token != "" && now().Before(t.expires) {
 		return t.token, nil
 	}
-	tok, ttl, err := t.fetch(ctx)
+	tok, ttl, err := fetch(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -105,10 +106,7 @@ type OAuth2 struct {
 
 // Authorize sets a bearer token, fetching or refreshing it when needed.
 func (a *OAuth2) Authorize(ctx context.Context, r *http.Request) error {
-	if a.src.fetch == nil {
-		a.src.fetch = a.fetch
-	}
-	tok, err := a.src.get(ctx)
+	tok, err := a.src.get(ctx, a.fetch)
 	if err != nil {
 		return err
 	}
@@ -212,10 +210,7 @@ func ParseServiceAccount(data []byte) (*ServiceAccount, error) {
 
 // Authorize sets a bearer token from a signed assertion.
 func (a *ServiceAccount) Authorize(ctx context.Context, r *http.Request) error {
-	if a.src.fetch == nil {
-		a.src.fetch = a.fetch
-	}
-	tok, err := a.src.get(ctx)
+	tok, err := a.src.get(ctx, a.fetch)
 	if err != nil {
 		return err
 	}

@@ -416,7 +416,13 @@ func normalize(v any) any {
 // a network failure a retryable one.
 func (in *Instance) Call(ctx context.Context, method, path string, query url.Values, body any, headers map[string]string) (*Response, error) {
 	if err := in.Limiter.Wait(ctx); err != nil {
-		return nil, &effect.Error{Code: "canceled", Message: err.Error()}
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return nil, &effect.Error{Code: "canceled", Message: err.Error()}
+		}
+		// The deadline (the card's or instance's timeout) came, or would
+		// come, before the rate limit lets the call go: a timeout, which
+		// a retry may get past.
+		return nil, &effect.Error{Code: "timeout", Message: fmt.Sprintf("%s %s: waiting for the rate limit: %v", method, path, err), Retryable: true}
 	}
 	u := *in.BaseURL
 	// path is escaped (segments went through Seg): Path gets its decoded
@@ -587,8 +593,15 @@ func sortedKeys(m map[string]any) []string {
 }
 
 // Seg escapes one path segment: values interpolated into URLs are always
-// escaped (SPEC §10).
-func Seg(s string) string { return url.PathEscape(s) }
+// escaped (SPEC §10). "." and ".." are escaped too: left as they are,
+// they are dot segments that servers and proxies resolve, so that a value
+// could climb out of the resource path (DELETE /orgs/acme/members/..).
+func Seg(s string) string {
+	if s == "." || s == ".." {
+		return strings.Repeat("%2E", len(s))
+	}
+	return url.PathEscape(s)
+}
 
 // Input helpers for clients.
 
