@@ -110,10 +110,12 @@ func validateRun(opts *ValidateOptions) error {
 		if dropped > 0 {
 			fmt.Fprintf(io.Out, "... and %d more (only the first %d are shown)\n", dropped, MaxDiagnostics)
 		}
-		summary := fmt.Sprintf("%d files, %d flows, %d cards checked", totalFiles, totalFlows, totalCards)
+		summary := fmt.Sprintf("%s, %s, %s checked", plural(totalFiles, "file"), plural(totalFlows, "flow"), plural(totalCards, "card"))
 		switch {
 		case errs > 0:
 			fmt.Fprintf(io.Out, "%s %s, %s\n", st.Error.Render("failed:"), plural(errs, "error"), plural(warns, "warning"))
+		case warns > 0 && opts.Strict:
+			fmt.Fprintf(io.Out, "%s %s (--strict), %s\n", st.Error.Render("failed:"), plural(warns, "warning"), summary)
 		case warns > 0:
 			fmt.Fprintf(io.Out, "%s %s, %s\n", st.Warning.Render("ok with warnings:"), plural(warns, "warning"), summary)
 		default:

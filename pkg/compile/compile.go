@@ -40,6 +40,7 @@ func Compile(cfg *ast.Config, flows []*ast.Flow) (*Graph, diag.Diagnostics) {
 		g:          &Graph{Config: cfg, Flows: map[string]*Flow{}, Env: env},
 		byName:     map[string]*ast.Flow{},
 		connectors: map[string]*catalog.Connector{},
+		usedInputs: map[string]map[string]bool{},
 	}
 	c.checkConfig()
 	// Names first, so calls resolve whatever the file order.
@@ -61,6 +62,9 @@ func Compile(cfg *ast.Config, flows []*ast.Flow) (*Graph, diag.Diagnostics) {
 	}
 	sort.Strings(c.g.Names)
 	c.checkCycles()
+	if !c.ds.HasErrors() {
+		c.lint()
+	}
 	return c.g, c.ds
 }
 
@@ -71,6 +75,8 @@ type compiler struct {
 	ds         diag.Diagnostics
 	byName     map[string]*ast.Flow
 	connectors map[string]*catalog.Connector
+	// usedInputs holds, per helper flow, the inputs some expression reads.
+	usedInputs map[string]map[string]bool
 }
 
 func (c *compiler) connector(typ string) (*catalog.Connector, bool) {
@@ -129,6 +135,8 @@ type flowCtx struct {
 	errFlows   map[string]bool
 	// used holds the vars some expression reads.
 	used map[string]bool
+	// usedIn holds the inputs some expression reads.
+	usedIn map[string]bool
 }
 
 func (c *compiler) flow(a *ast.Flow) *Flow {
@@ -179,6 +187,7 @@ func (c *compiler) flow(a *ast.Flow) *Flow {
 	}
 	f.Calls = sortedKeys(fc.calls)
 	f.ErrorFlows = sortedKeys(fc.errFlows)
+	c.usedInputs[f.Name] = fc.usedIn
 	return f
 }
 

@@ -134,6 +134,12 @@ func (fc *flowCtx) checkRefs(p *expr.Program, at func(off int) diag.Range, chk r
 		if r.Root == "vars" {
 			fc.used[r.Name] = true
 		}
+		if r.Root == "inputs" {
+			if fc.usedIn == nil {
+				fc.usedIn = map[string]bool{}
+			}
+			fc.usedIn[r.Name] = true
+		}
 		rng := at(r.Offset)
 		if chk != nil && chk(r, rng) {
 			continue
