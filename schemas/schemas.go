@@ -11,7 +11,7 @@ import "embed"
 var FS embed.FS
 
 // Names lists the schema names `jml schema` accepts.
-func Names() []string { return []string{"flow", "config", "world"} }
+func Names() []string { return []string{"flow", "config", "world", "test"} }
 
-// Read returns the schema named name ("flow", "config", "world").
+// Read returns the schema named name ("flow", "config", "world", "test").
 func Read(name string) ([]byte, error) { return FS.ReadFile(name + ".schema.json") }

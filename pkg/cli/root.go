@@ -110,6 +110,8 @@ jml looks for jml.yaml in the current directory or any parent (like git);
 		newValidateCmd(g, nil),
 		newDryRunCmd(g),
 		newPlanCmd(g),
+		newGraphCmd(g, nil),
+		newTestCmd(g, nil),
 		newApplyCmd(g),
 		newSandboxCmd(g),
 		newHistoryCmd(g),

@@ -18,10 +18,10 @@ type SchemaOptions struct {
 func newSchemaCmd(g *globals, runF func(*SchemaOptions) error) *cobra.Command {
 	opts := &SchemaOptions{}
 	return &cobra.Command{
-		Use:   "schema flow|config|world",
+		Use:   "schema flow|config|world|test",
 		Short: "Print a JSON Schema of jml's files (for editors and other tools)",
 		Long: `Schema prints the JSON Schema (draft 2020-12) that jml validates flow files,
-jml.yaml or world files (--world) against. The same files are in the schemas/ folder of jml's
+jml.yaml, world files (--world) or test files (jml test) against. The same files are in the schemas/ folder of jml's
 repository; point a yaml-language-server modeline at them for completion and
 hover help:
 
