@@ -52,7 +52,7 @@ func Check(ctx context.Context, eng *engine.Engine, g *compile.Graph, events []*
 			if !g.CanDeprovision(f.Name) || !eng.Fires(ctx, f, engine.Trigger{Event: ev}) {
 				continue
 			}
-			users[userKey(ev)] = true
+			users[UserKey(ev)] = true
 		}
 	}
 	out := make([]string, 0, len(users))
@@ -63,9 +63,9 @@ func Check(ctx context.Context, eng *engine.Engine, g *compile.Graph, events []*
 	return Guard{Users: out, Limit: limit}
 }
 
-// userKey identifies the user an event is about: the first User target's
+// UserKey identifies the user an event is about: the first User target's
 // id (else its login), else the event's uuid.
-func userKey(ev *event.Event) string {
+func UserKey(ev *event.Event) string {
 	if t := ev.Target("User"); t != nil {
 		if id, _ := t["id"].(string); id != "" {
 			return id
@@ -133,7 +133,7 @@ func Run(ctx context.Context, eng *engine.Engine, events []*event.Event, opts Op
 	var order []string
 	groups := map[string][]int{}
 	for i, ev := range events {
-		k := userKey(ev)
+		k := UserKey(ev)
 		if _, ok := groups[k]; !ok {
 			order = append(order, k)
 		}

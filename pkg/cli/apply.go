@@ -155,10 +155,7 @@ func applyRun(o *ApplyOptions) error {
 
 	// The guardrail, before anything else touches a connector.
 	sim := engine.New(engine.Options{Graph: proj.Graph, Mode: engine.ModeApply, Flow: o.Flow})
-	limit := apply.DefaultMaxDeprovisions
-	if proj.Config != nil && proj.Config.Guardrails.MaxDeprovisionsPerApply > 0 {
-		limit = proj.Config.Guardrails.MaxDeprovisionsPerApply
-	}
+	limit := guardrailLimit(proj)
 	guard := apply.Check(context.Background(), sim, proj.Graph, events, limit)
 	if guard.Exceeded() && !o.AllowMassDeprovision {
 		return errors.New(guard.Error())

@@ -11,6 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/jml-dev/jml/pkg/apply"
+	"github.com/jml-dev/jml/pkg/catalog"
 	"github.com/jml-dev/jml/pkg/diag"
 	"github.com/jml-dev/jml/pkg/engine"
 	"github.com/jml-dev/jml/pkg/history"
@@ -309,12 +311,17 @@ func planRun(o *ReplayOptions) error {
 	digest, files := plan.Digest(proj.Sources)
 	p := plan.New(digest, files)
 	inputs := &plan.Inputs{Flow: o.Flow, At: o.At, Events: []map[string]any{}}
+	deprov := deprovisions(proj)
+	limit := guardrailLimit(proj)
 	stats, rerr := replayAll(o, engine.ModePlan, proj, spec, func(r replay.Result) error {
 		uuid, typ, pub := triggerInfo(r)
 		if r.Event == nil && len(r.Runs) == 0 {
 			return nil
 		}
 		p.Add(uuid, typ, pub, r.Runs, r.Disabled)
+		if r.Event != nil {
+			p.CountDeprovisions(apply.UserKey(r.Event), r.Runs, deprov, limit)
+		}
 		if r.Event != nil {
 			inputs.Events = append(inputs.Events, r.Event.Raw)
 		} else {
@@ -355,4 +362,32 @@ func planRun(o *ReplayOptions) error {
 		return exitError{ExitChanges}
 	}
 	return nil
+}
+
+// deprovisions returns whether an INSTANCE.ACTION of the project takes
+// access away from a user (the catalogue's deprovision mark).
+func deprovisions(proj *project.Project) func(string) bool {
+	types := map[string]string{}
+	if proj.Config != nil {
+		for _, c := range proj.Config.Connectors {
+			types[c.Name.Value] = c.Type.Value
+		}
+	}
+	return func(name string) bool {
+		inst, action, _ := strings.Cut(name, ".")
+		conn, ok := catalog.Lookup(types[inst])
+		if !ok {
+			return false
+		}
+		a, ok := conn.Action(action)
+		return ok && a.Deprovision
+	}
+}
+
+// guardrailLimit is guardrails.maxDeprovisionsPerApply (default 25).
+func guardrailLimit(proj *project.Project) int {
+	if proj.Config != nil && proj.Config.Guardrails.MaxDeprovisionsPerApply > 0 {
+		return proj.Config.Guardrails.MaxDeprovisionsPerApply
+	}
+	return apply.DefaultMaxDeprovisions
 }

@@ -60,6 +60,43 @@ type Summary struct {
 	Duplicates int `json:"duplicates"`
 	// Skipped counts malformed events skipped under --keep-going.
 	Skipped int `json:"skipped"`
+	// BlastRadius is how many distinct users the plan's runs would
+	// deprovision (deactivate, suspend, disable, clear sessions…), against
+	// the guardrail apply enforces.
+	BlastRadius *BlastRadius `json:"blastRadius,omitempty"`
+}
+
+// BlastRadius counts the users a plan deprovisions.
+type BlastRadius struct {
+	// Users is the number of distinct users (Okta id, else login) with at
+	// least one planned deprovisioning change.
+	Users int `json:"users"`
+	// Limit is guardrails.maxDeprovisionsPerApply.
+	Limit int `json:"maxDeprovisionsPerApply"`
+	// Exceeded is true when Users > Limit: apply would refuse without
+	// --allow-mass-deprovision.
+	Exceeded bool `json:"exceeded"`
+	users    map[string]bool
+}
+
+// CountDeprovisions adds the user of runs that make a deprovisioning change
+// (deprovisions reports whether an INSTANCE.ACTION is one) to the blast
+// radius, whose limit is limit.
+func (p *Plan) CountDeprovisions(user string, runs []*engine.Run, deprovisions func(action string) bool, limit int) {
+	b := p.Summary.BlastRadius
+	if b == nil {
+		b = &BlastRadius{Limit: limit, users: map[string]bool{}}
+		p.Summary.BlastRadius = b
+	}
+	for _, r := range runs {
+		for _, c := range r.Changes {
+			if deprovisions(c.Action) {
+				b.users[user] = true
+			}
+		}
+	}
+	b.Users = len(b.users)
+	b.Exceeded = b.Users > b.Limit
 }
 
 // Inputs are the inputs of a saved plan: the events (raw LogEvents) and

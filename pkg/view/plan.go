@@ -69,7 +69,15 @@ func planSummary(p *plan.Plan) string {
 	if p.Summary.Skipped > 0 {
 		s += fmt.Sprintf("; %s skipped", plural(p.Summary.Skipped, "malformed event"))
 	}
-	return s + "."
+	s += "."
+	if b := p.Summary.BlastRadius; b != nil && b.Users > 0 {
+		s += fmt.Sprintf("\nBlast radius: %s deprovisioned (guardrail maxDeprovisionsPerApply: %d)", plural(b.Users, "user"), b.Limit)
+		if b.Exceeded {
+			s += " — EXCEEDED: apply will refuse these events without --allow-mass-deprovision"
+		}
+		s += "."
+	}
+	return s
 }
 
 func byStatus(m map[engine.Status]int) string {
@@ -99,7 +107,7 @@ func PlanJSON(w io.Writer, p *plan.Plan) error {
 // PlanMarkdown writes a plan for a pull-request comment: a summary table,
 // then one collapsible section per event.
 func PlanMarkdown(w io.Writer, p *plan.Plan) {
-	fmt.Fprintf(w, "### jml plan\n\n%s\n\n", planSummary(p))
+	fmt.Fprintf(w, "### jml plan\n\n%s\n\n", strings.ReplaceAll(planSummary(p), "\n", "\n\n"))
 	fmt.Fprintln(w, "| event | type | flow | status | changes |")
 	fmt.Fprintln(w, "|---|---|---|---|---:|")
 	for _, ev := range p.Events {
