@@ -67,7 +67,7 @@ the command exits 1. See docs/graph.md for what each shape means.`,
 			return graphRun(opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Format, "format", "mermaid", "output format: mermaid, dot or markdown (mermaid in a ```mermaid fence)")
+	cmd.Flags().StringVar(&opts.Format, "format", "mermaid", "output format: mermaid, dot or markdown (the mermaid in a fenced block)")
 	cmd.Flags().BoolVar(&opts.Expand, "expand", false, "draw the cards of called helper flows inside each call")
 	return cmd
 }

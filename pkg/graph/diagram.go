@@ -273,7 +273,7 @@ func (b *builder) card(fc *flowCtx, n *compile.Node, next target, catch *target,
 	card := n.Card
 	nd := &Node{ID: id, Path: n.Path}
 	if card.Name != "" {
-		nd.Lines = append(nd.Lines, card.Name)
+		nd.Lines = append(nd.Lines, wrap(card.Name)...)
 	}
 	switch n.Kind {
 	case ast.CardAction:
@@ -656,4 +656,3 @@ func safeID(s string) string {
 
 // explicit reports whether the card wrote onError itself.
 func explicit(oe ast.OnError) bool { return oe.Range != (diag.Range{}) }
-

@@ -118,7 +118,7 @@ func TestCards(t *testing.T) {
 			mermaid: []string{
 				`  trigger(["f<br>event: user.lifecycle.deactivate<br>event: user.lifecycle.suspend<br>when: user != null #amp;#amp;<br>user.alternateId.endsWith(#quot;@acme.com#quot;)"])`,
 				"  trigger --> c0",
-				"  class trigger trigger",
+				"  class trigger jmlTrigger",
 			},
 			dot: []string{
 				`  trigger [label="f\nevent: user.lifecycle.deactivate\nevent: user.lifecycle.suspend\nwhen: user != null &&\nuser.alternateId.endsWith(\"@acme.com\")", shape=box, style="rounded,filled"`,
@@ -154,9 +154,9 @@ func TestCards(t *testing.T) {
 				"  c1 --> c2_sessions",
 				"  c2_sessions --> done",
 				`  done(("end"))`,
-				"  class c0_profile read",
-				"  class c1 write",
-				"  class c2_sessions deprovision",
+				"  class c0_profile jmlRead",
+				"  class c1 jmlWrite",
+				"  class c2_sessions jmlDeprovision",
 			},
 			dot: []string{
 				`  c0_profile [label="okta.getUser\nid: profile · read", shape=box, style="rounded,filled", fillcolor="#e6f4ea"`,
@@ -171,7 +171,7 @@ func TestCards(t *testing.T) {
   - action: web.request
     with: {method: POST, path: /a}
 `)},
-			mermaid: []string{"  class c0 read", "  class c1 write"},
+			mermaid: []string{"  class c0 jmlRead", "  class c1 jmlWrite"},
 		},
 		{
 			name: "retry and timeout in the label",
@@ -272,7 +272,7 @@ func TestCards(t *testing.T) {
 				"  c0 --> c1",
 				"  c1 --> c3",
 				`  c0 -.->|"on error"| c2`,
-				"  class c2,c3 halt",
+				"  class c2,c3 jmlHalt",
 				"  linkStyle 3 stroke:#c5221f",
 			},
 			dot: []string{"shape=trapezium", "  subgraph cluster_c0_try {", "  subgraph cluster_c0_catch {",
@@ -285,7 +285,7 @@ func TestCards(t *testing.T) {
 			mermaid: []string{
 				`  c0_t[["call: ticket<br>id: t"]]`,
 				"  c0_t --> done",
-				"  class c0_t call",
+				"  class c0_t jmlCall",
 			},
 			dot:      []string{"peripheries=2"},
 			notInMmd: []string{"subgraph"},
@@ -318,7 +318,7 @@ func TestCards(t *testing.T) {
 		{
 			name:    "halt is a red terminal",
 			flows:   []string{flowSrc("f", deactivate, "  - halt: \"Refusing <25> users #now\"\n")},
-			mermaid: []string{`  c0(["halt: Refusing #lt;25#gt; users #35;now"])`, "  classDef halt fill:#c5221f", "  class c0 halt"},
+			mermaid: []string{`  c0(["halt: Refusing #lt;25#gt; users #35;now"])`, "  classDef jmlHalt fill:#c5221f", "  class c0 jmlHalt"},
 			dot:     []string{`  c0 [label="halt: Refusing <25> users #now", shape=octagon, style="filled", fillcolor="#c5221f", color="#a50e0e", fontcolor="#ffffff"];`},
 			notInMmd: []string{
 				"c0 -->", // nothing after a halt
@@ -350,7 +350,7 @@ func TestCards(t *testing.T) {
 				`  c1_b_onerror -.->|"then"| c1_b_halt`,
 				`  c2_c_halt(["halt"])`,
 				`  c2_c -.->|"on error"| c2_c_halt`,
-				"  class c1_b_halt,c2_c_halt halt",
+				"  class c1_b_halt,c2_c_halt jmlHalt",
 			},
 			notInMmd: []string{"c3_d_halt", "c3_d -.->"},
 		},
@@ -458,6 +458,12 @@ func TestWrap(t *testing.T) {
 	if strings.Join(got, " ") != strings.TrimSpace("if "+strings.Repeat("word ", 20)) {
 		t.Errorf("wrap lost words: %q", got)
 	}
+	tpl := wrap("halt: Salesforce freeze failed for the user: ${{ error.message }} and ${{ vars.login }}")
+	for _, l := range tpl {
+		if strings.Count(l, "${{") != strings.Count(l, "}}") {
+			t.Errorf("wrap split a template: %q", tpl)
+		}
+	}
 	if got := wrap(""); len(got) != 1 || got[0] != "" {
 		t.Errorf("wrap(\"\") = %q", got)
 	}
@@ -534,7 +540,7 @@ var (
 	mmdSubRE     = regexp.MustCompile(`^\s*subgraph ([A-Za-z][A-Za-z0-9_]*) \["(.*)"\]$`)
 	mmdEdgeRE    = regexp.MustCompile(`^\s*([A-Za-z][A-Za-z0-9_]*) (-->|-\.->)(?:\|"(.*)"\|)? ([A-Za-z][A-Za-z0-9_]*)$`)
 	mmdEntityRE  = regexp.MustCompile(`#[a-z0-9]+;`)
-	mmdReserved  = map[string]bool{"end": true, "graph": true, "flowchart": true, "subgraph": true, "class": true, "classDef": true, "click": true, "style": true, "linkStyle": true, "direction": true, "default": true}
+	mmdReserved  = map[string]bool{"end": true, "graph": true, "flowchart": true, "subgraph": true, "class": true, "classDef": true, "click": true, "style": true, "linkStyle": true, "direction": true, "default": true, "call": true, "callback": true, "href": true}
 	dotStmtEnds  = regexp.MustCompile(`(;|\{|\})$`)
 	dotNodeRE    = regexp.MustCompile(`^\s*([A-Za-z][A-Za-z0-9_]*) \[label=`)
 	dotEdgeRE    = regexp.MustCompile(`^\s*([A-Za-z][A-Za-z0-9_]*) -> ([A-Za-z][A-Za-z0-9_]*)( \[.*\])?;$`)
@@ -586,7 +592,12 @@ func checkMermaid(t *testing.T, src string) {
 				t.Errorf("node id %q reused or reserved", m[1])
 			}
 			declared[m[1]] = true
-		case strings.HasPrefix(l, "  classDef "), strings.HasPrefix(l, "  class "), strings.HasPrefix(l, "  linkStyle "):
+		case strings.HasPrefix(l, "  classDef "):
+			// A class named like a keyword (call, click) breaks the parse.
+			if name := strings.Fields(l)[1]; mmdReserved[name] {
+				t.Errorf("class name %q is a Mermaid keyword", name)
+			}
+		case strings.HasPrefix(l, "  class "), strings.HasPrefix(l, "  linkStyle "):
 		default:
 			t.Errorf("unexpected mermaid line %q", l)
 		}

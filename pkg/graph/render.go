@@ -20,36 +20,36 @@ type style struct {
 }
 
 var styles = map[Kind]style{
-	KindTrigger:     {class: "trigger", open: "([", close: "])", shape: "box", dotStyle: "rounded,filled"},
-	KindRead:        {class: "read", open: "(", close: ")", shape: "box", dotStyle: "rounded,filled"},
-	KindWrite:       {class: "write", open: "[", close: "]", shape: "box", dotStyle: "filled"},
-	KindDeprovision: {class: "deprovision", open: "[", close: "]", shape: "box", dotStyle: "filled", extra: "penwidth=2"},
-	KindCall:        {class: "call", open: "[[", close: "]]", shape: "box", dotStyle: "filled", extra: "peripheries=2"},
-	KindIf:          {class: "logic", open: "{", close: "}", shape: "diamond", dotStyle: "filled"},
-	KindSwitch:      {class: "logic", open: "{", close: "}", shape: "diamond", dotStyle: "filled"},
-	KindContinueIf:  {class: "logic", open: "{", close: "}", shape: "diamond", dotStyle: "filled"},
-	KindForEach:     {class: "logic", open: "{{", close: "}}", shape: "hexagon", dotStyle: "filled"},
-	KindAssign:      {class: "logic", open: "[/", close: "/]", shape: "parallelogram", dotStyle: "filled"},
-	KindTry:         {class: "logic", open: "[/", close: `\]`, shape: "trapezium", dotStyle: "filled"},
-	KindReturn:      {class: "stop", open: "([", close: "])", shape: "box", dotStyle: "rounded,filled"},
-	KindFiltered:    {class: "stop", open: "([", close: "])", shape: "box", dotStyle: "rounded,filled"},
-	KindEnd:         {class: "stop", open: "((", close: "))", shape: "doublecircle", dotStyle: "filled"},
-	KindHalt:        {class: "halt", open: "([", close: "])", shape: "octagon", dotStyle: "filled"},
-	KindErrorFlow:   {class: "handler", open: "[[", close: "]]", shape: "box", dotStyle: "filled,dashed", extra: "peripheries=2"},
-	KindErrorReturn: {class: "handler", open: "([", close: "])", shape: "box", dotStyle: "rounded,filled,dashed"},
+	KindTrigger:     {class: "jmlTrigger", open: "([", close: "])", shape: "box", dotStyle: "rounded,filled"},
+	KindRead:        {class: "jmlRead", open: "(", close: ")", shape: "box", dotStyle: "rounded,filled"},
+	KindWrite:       {class: "jmlWrite", open: "[", close: "]", shape: "box", dotStyle: "filled"},
+	KindDeprovision: {class: "jmlDeprovision", open: "[", close: "]", shape: "box", dotStyle: "filled", extra: "penwidth=2"},
+	KindCall:        {class: "jmlCall", open: "[[", close: "]]", shape: "box", dotStyle: "filled", extra: "peripheries=2"},
+	KindIf:          {class: "jmlLogic", open: "{", close: "}", shape: "diamond", dotStyle: "filled"},
+	KindSwitch:      {class: "jmlLogic", open: "{", close: "}", shape: "diamond", dotStyle: "filled"},
+	KindContinueIf:  {class: "jmlLogic", open: "{", close: "}", shape: "diamond", dotStyle: "filled"},
+	KindForEach:     {class: "jmlLogic", open: "{{", close: "}}", shape: "hexagon", dotStyle: "filled"},
+	KindAssign:      {class: "jmlLogic", open: "[/", close: "/]", shape: "parallelogram", dotStyle: "filled"},
+	KindTry:         {class: "jmlLogic", open: "[/", close: `\]`, shape: "trapezium", dotStyle: "filled"},
+	KindReturn:      {class: "jmlStop", open: "([", close: "])", shape: "box", dotStyle: "rounded,filled"},
+	KindFiltered:    {class: "jmlStop", open: "([", close: "])", shape: "box", dotStyle: "rounded,filled"},
+	KindEnd:         {class: "jmlStop", open: "((", close: "))", shape: "doublecircle", dotStyle: "filled"},
+	KindHalt:        {class: "jmlHalt", open: "([", close: "])", shape: "octagon", dotStyle: "filled"},
+	KindErrorFlow:   {class: "jmlHandler", open: "[[", close: "]]", shape: "box", dotStyle: "filled,dashed", extra: "peripheries=2"},
+	KindErrorReturn: {class: "jmlHandler", open: "([", close: "])", shape: "box", dotStyle: "rounded,filled,dashed"},
 }
 
 // colours per class: fill, stroke, text.
 var colours = map[string][3]string{
-	"trigger":     {"#e8f0fe", "#1a73e8", "#202124"},
-	"read":        {"#e6f4ea", "#188038", "#202124"},
-	"write":       {"#fef7e0", "#e37400", "#202124"},
-	"deprovision": {"#fce8e6", "#c5221f", "#202124"},
-	"call":        {"#f3e8fd", "#8430ce", "#202124"},
-	"logic":       {"#f1f3f4", "#5f6368", "#202124"},
-	"stop":        {"#e8eaed", "#5f6368", "#202124"},
-	"halt":        {"#c5221f", "#a50e0e", "#ffffff"},
-	"handler":     {"#fce8e6", "#c5221f", "#202124"},
+	"jmlTrigger":     {"#e8f0fe", "#1a73e8", "#202124"},
+	"jmlRead":        {"#e6f4ea", "#188038", "#202124"},
+	"jmlWrite":       {"#fef7e0", "#e37400", "#202124"},
+	"jmlDeprovision": {"#fce8e6", "#c5221f", "#202124"},
+	"jmlCall":        {"#f3e8fd", "#8430ce", "#202124"},
+	"jmlLogic":       {"#f1f3f4", "#5f6368", "#202124"},
+	"jmlStop":        {"#e8eaed", "#5f6368", "#202124"},
+	"jmlHalt":        {"#c5221f", "#a50e0e", "#ffffff"},
+	"jmlHandler":     {"#fce8e6", "#c5221f", "#202124"},
 }
 
 // errorColour draws on-error edges.
@@ -126,10 +126,10 @@ func (d *Diagram) Mermaid(w io.Writer) error {
 	for _, c := range sortedKeys(classes) {
 		col := colours[c]
 		fmt.Fprintf(&b, "  classDef %s fill:%s,stroke:%s,color:%s", c, col[0], col[1], col[2])
-		if c == "deprovision" {
+		if c == "jmlDeprovision" {
 			b.WriteString(",stroke-width:2px")
 		}
-		if c == "handler" {
+		if c == "jmlHandler" {
 			b.WriteString(",stroke-dasharray:4 2")
 		}
 		b.WriteString("\n")
