@@ -149,10 +149,12 @@ var lifecycleStatus = map[string]string{
 // fields); in the email-keyed apps (Slack, Google, Microsoft, Salesforce,
 // Active Directory, GitHub) under its login. A user that already exists is
 // never overwritten. Two exceptions:
-//   - the target of user.lifecycle.create is seeded into Okta as STAGED and
-//     into no other app, now or by a later event, until an event ends its
-//     access (deactivate, suspend, delete): the joiner creates its accounts,
-//     and by the time a leaver runs it has them;
+//   - the target of user.lifecycle.create is seeded into Okta as STAGED; in
+//     the apps whose accounts flows create (a createUser action: Slack) it
+//     is not seeded, now or by a later event, until an event ends its access
+//     (deactivate, suspend, delete) — the joiner creates that account, and
+//     by the time a leaver runs it has it; in the other apps it is seeded,
+//     as Okta provisions them (group push, app assignment);
 //   - every Okta instance, described or not, reflects the lifecycle the
 //     event records: after user.lifecycle.deactivate its target is
 //     DEPROVISIONED, after suspend SUSPENDED, after unsuspend, activate or
@@ -188,7 +190,10 @@ func (w *World) SeedEvent(users []User, eventType, targetUserID string) {
 				o.seedStatus(u, status)
 				continue
 			}
-			if w.isJoiner(u) {
+			// A joiner's account is created by the joiner flow in the apps
+			// jml creates accounts in (a createUser action: Slack); the
+			// others are provisioned by Okta (group push), so it is there.
+			if w.isJoiner(u) && createsAccounts(inst.typ) {
 				continue
 			}
 			inst.m.seed(u)
@@ -221,6 +226,13 @@ func (w *World) SeedEvent(users []User, eventType, targetUserID string) {
 			}
 		}
 	}
+}
+
+// createsAccounts reports whether flows create the accounts of a connector
+// type themselves (its catalogue has createUser).
+func createsAccounts(typ string) bool {
+	_, ok := catalogAction(typ, "createUser")
+	return ok
 }
 
 func (w *World) markJoiner(u User) {

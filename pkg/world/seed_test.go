@@ -74,7 +74,7 @@ func TestSeedEvent(t *testing.T) {
 			wants:  []want{{call: "okta.getUser", in: oktaJane, key: "status", value: "SUSPENDED"}},
 		},
 		{
-			name: "the target of a create is STAGED in Okta and absent elsewhere, also after later events",
+			name: "the target of a create is STAGED in Okta, absent where flows create accounts (Slack), also after later events, and provisioned by Okta elsewhere",
 			events: []event{
 				{users: []User{boss, jane}, typ: "user.lifecycle.create", target: jane.ID},
 				{users: []User{jane}, typ: "user.lifecycle.activate", target: jane.ID},
@@ -82,9 +82,9 @@ func TestSeedEvent(t *testing.T) {
 			wants: []want{
 				{call: "okta.getUser", in: oktaJane, key: "status", value: "ACTIVE"},
 				{call: "slack.lookupUserByEmail", in: slackJane, status: 404},
-				{call: "google.getUser", in: map[string]any{"userKey": jane.Login}, status: 404},
-				{call: "ad.getUser", in: map[string]any{"sAMAccountName": "jane.doe"}, status: 404},
-				{call: "gh.getOrgMembership", in: map[string]any{"org": "acme", "username": "jane.doe"}, status: 404},
+				{call: "google.getUser", in: map[string]any{"userKey": jane.Login}, key: "suspended", value: false},
+				{call: "ad.getUser", in: map[string]any{"sAMAccountName": "jane.doe"}, key: "disabled", value: false},
+				{call: "gh.getOrgMembership", in: map[string]any{"org": "acme", "username": "jane.doe"}, key: "state", value: "active"},
 				{call: "slack.lookupUserByEmail", in: map[string]any{"email": boss.Login}, key: "active", value: true},
 			},
 		},
@@ -106,7 +106,8 @@ func TestSeedEvent(t *testing.T) {
 			events: []event{{users: []User{jane}, typ: "user.lifecycle.create", target: jane.ID}},
 			wants: []want{
 				{call: "okta.getUser", in: oktaJane, key: "status", value: "STAGED"},
-				{call: "ms.getUser", in: map[string]any{"userId": jane.ID}, status: 404},
+				{call: "slack.lookupUserByEmail", in: slackJane, status: 404},
+				{call: "ms.getUser", in: map[string]any{"userId": jane.ID}, key: "accountEnabled", value: true},
 			},
 		},
 		{
