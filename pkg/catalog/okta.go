@@ -28,6 +28,7 @@ func oktaUserOutputs(what string) []Field {
 		out("id", String, "Okta user ID of the "+what+"."),
 		out("status", String, "Lifecycle status: STAGED, PROVISIONED, ACTIVE, RECOVERY, LOCKED_OUT, PASSWORD_EXPIRED, SUSPENDED or DEPROVISIONED."),
 		oktaProfile("Profile attributes of the " + what + "."),
+		out("lastLogin", String, "When the "+what+" last signed in (RFC 3339), or null if never."),
 	}
 }
 

@@ -308,7 +308,7 @@ func oktaNextLink(h http.Header) string {
 
 // oktaUserOut maps an Okta user object to the catalogue's outputs.
 func oktaUserOut(o map[string]any) map[string]any {
-	return map[string]any{"id": o["id"], "status": o["status"], "profile": oktaObject(o["profile"])}
+	return map[string]any{"id": o["id"], "status": o["status"], "profile": oktaObject(o["profile"]), "lastLogin": o["lastLogin"]}
 }
 
 // oktaObject returns v as an object, {} when it is not one.

@@ -155,7 +155,7 @@ const (
 		`"profile":{"name":"vpn-users","description":null},"_links":{"users":{"href":"{{URL}}/api/v1/groups/00g1vpn00001/users"}}}]`
 )
 
-var oktaJaneOut = map[string]any{"id": "00u1jane0001", "status": "ACTIVE", "profile": map[string]any{
+var oktaJaneOut = map[string]any{"id": "00u1jane0001", "status": "ACTIVE", "lastLogin": nil, "profile": map[string]any{
 	"lastName": "Doe", "secondEmail": nil, "mobilePhone": nil, "email": "jane.doe@acme.com", "login": "jane.doe@acme.com", "firstName": "Jane"}}
 
 // osWantErr is the expected failure of an action.
@@ -243,7 +243,7 @@ func TestOktaActions(t *testing.T) {
 					resp: `[{"_links":{"self":{"href":"{{URL}}/api/v1/users/00u1boss0009"}}}]`},
 				{method: "GET", path: "/api/v1/users/00u1boss0009", status: 200, resp: oktaBoss},
 			},
-			want: map[string]any{"id": "00u1boss0009", "status": "ACTIVE", "profile": map[string]any{
+			want: map[string]any{"id": "00u1boss0009", "status": "ACTIVE", "lastLogin": nil, "profile": map[string]any{
 				"login": "boss@acme.com", "email": "boss@acme.com", "firstName": "Big", "lastName": "Boss"}}},
 		{name: "getManager without a manager", action: "getManager", input: map[string]any{"userId": "00u1jane0001"},
 			steps: []osStep{{method: "GET", path: "/api/v1/users/00u1jane0001/linkedObjects/manager", status: 200, resp: `[]`}},
@@ -295,7 +295,7 @@ func TestOktaActions(t *testing.T) {
 			input: map[string]any{"userId": "00u1jane0001", "profile": map[string]any{"title": "Rep", "nickName": "Batman"}},
 			steps: []osStep{{method: "POST", path: "/api/v1/users/00u1jane0001", body: `{"profile":{"title":"Rep","nickName":"Batman"}}`, status: 200,
 				resp: `{"id":"00u1jane0001","status":"ACTIVE","profile":{"login":"jane.doe@acme.com","title":"Rep","nickName":"Batman"}}`}},
-			want: map[string]any{"id": "00u1jane0001", "status": "ACTIVE", "profile": map[string]any{"login": "jane.doe@acme.com", "title": "Rep", "nickName": "Batman"}}},
+			want: map[string]any{"id": "00u1jane0001", "status": "ACTIVE", "lastLogin": nil, "profile": map[string]any{"login": "jane.doe@acme.com", "title": "Rep", "nickName": "Batman"}}},
 		{name: "updateUserProfile without profile", action: "updateUserProfile", input: map[string]any{"userId": "00u1jane0001"},
 			err: &osWantErr{status: 400, code: "invalid_input", message: `"profile"`}},
 		{name: "listUsers follows Link next", action: "listUsers",
@@ -308,7 +308,7 @@ func TestOktaActions(t *testing.T) {
 					header: map[string]string{"Link": `<{{URL}}/api/v1/users?after=00u1jane0001&limit=200>; rel="self"`},
 					resp:   "[" + oktaBoss + "]"},
 			},
-			want: map[string]any{"users": []any{oktaJaneOut, map[string]any{"id": "00u1boss0009", "status": "ACTIVE", "profile": map[string]any{
+			want: map[string]any{"users": []any{oktaJaneOut, map[string]any{"id": "00u1boss0009", "status": "ACTIVE", "lastLogin": nil, "profile": map[string]any{
 				"login": "boss@acme.com", "email": "boss@acme.com", "firstName": "Big", "lastName": "Boss"}}}}},
 		{name: "listUsers stops at the limit", action: "listUsers", input: map[string]any{"filter": `status eq "ACTIVE"`, "limit": 1},
 			steps: []osStep{{method: "GET", path: "/api/v1/users", query: `filter=status+eq+%22ACTIVE%22&limit=1`, status: 200,

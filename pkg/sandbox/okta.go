@@ -151,7 +151,7 @@ func (o *oktaAPI) url(r *http.Request, p string) string {
 func (o *oktaAPI) user(r *http.Request, u map[string]any) map[string]any {
 	id, _ := u["id"].(string)
 	return map[string]any{
-		"id": id, "status": u["status"], "profile": u["profile"],
+		"id": id, "status": u["status"], "profile": u["profile"], "lastLogin": u["lastLogin"],
 		"credentials": map[string]any{"provider": map[string]any{"type": "OKTA", "name": "OKTA"}},
 		"_links":      map[string]any{"self": map[string]any{"href": o.url(r, "/api/v1/users/"+url.PathEscape(id))}},
 	}

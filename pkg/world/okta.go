@@ -15,6 +15,8 @@ type oktaUser struct {
 	// groups holds the ids of the user's groups, sorted.
 	groups   []string
 	sessions int
+	// lastLogin is the last sign-in (RFC 3339), "" if never.
+	lastLogin string
 }
 
 type oktaGroup struct {
@@ -157,8 +159,8 @@ func (m *oktaModel) load(o obj) {
 		m.groups[grp.id] = grp
 	}
 	for _, uo := range o.list("users") {
-		uo.allow("an okta user", "id", "login", "email", "status", "profile", "groups", "sessions")
-		u := &oktaUser{id: uo.str("id"), status: uo.str("status"), profile: uo.object("profile"), sessions: uo.integer("sessions", 1)}
+		uo.allow("an okta user", "id", "login", "email", "status", "profile", "groups", "sessions", "lastLogin")
+		u := &oktaUser{id: uo.str("id"), status: uo.str("status"), profile: uo.object("profile"), sessions: uo.integer("sessions", 1), lastLogin: uo.str("lastLogin")}
 		if u.profile == nil {
 			u.profile = map[string]any{}
 		}
@@ -230,7 +232,11 @@ func (m *oktaModel) group(c *call) (*oktaGroup, error) {
 }
 
 func (u *oktaUser) out() map[string]any {
-	return map[string]any{"id": u.id, "status": u.status, "profile": copyMap(u.profile)}
+	var last any
+	if u.lastLogin != "" {
+		last = u.lastLogin
+	}
+	return map[string]any{"id": u.id, "status": u.status, "profile": copyMap(u.profile), "lastLogin": last}
 }
 
 func (g *oktaGroup) out() map[string]any {
@@ -257,7 +263,7 @@ func (m *oktaModel) do(c *call) (map[string]any, error) {
 		if mgr == nil {
 			return nil, oktaUserNotFound(mid)
 		}
-		return map[string]any{"id": mgr.id, "status": mgr.status, "profile": copyMap(mgr.profile)}, nil
+		return mgr.out(), nil
 	case "listUserGroups":
 		groups := make([]any, 0, len(u.groups))
 		for _, gid := range u.groups {
@@ -399,6 +405,8 @@ func (c oktaCmp) match(u *oktaUser) bool {
 		v = u.id
 	case c.attr == "status":
 		v = u.status
+	case c.attr == "lastLogin":
+		v, present = u.lastLogin, u.lastLogin != ""
 	case strings.HasPrefix(c.attr, "profile."):
 		v, present = u.profile[strings.TrimPrefix(c.attr, "profile.")]
 	default:
@@ -428,7 +436,7 @@ func (c oktaCmp) match(u *oktaUser) bool {
 
 // parseOktaExpr parses the subset of Okta's SCIM-like expressions the world
 // supports: ATTR OP "VALUE" (ops eq, ne, sw, co, gt, ge, lt, le) or ATTR pr,
-// on id, status and profile.NAME, joined by and / or (and binds tighter;
+// on id, status, lastLogin and profile.NAME, joined by and / or (and binds tighter;
 // no parentheses).
 func parseOktaExpr(src string) (oktaExpr, error) {
 	toks, err := oktaTokens(src)
@@ -442,7 +450,7 @@ func parseOktaExpr(src string) (oktaExpr, error) {
 			return nil, fmt.Errorf("incomplete expression %q", src)
 		}
 		attr, op := toks[i].text, strings.ToLower(toks[i+1].text)
-		if toks[i].quoted || !(attr == "id" || attr == "status" || strings.HasPrefix(attr, "profile.")) {
+		if toks[i].quoted || !(attr == "id" || attr == "status" || attr == "lastLogin" || strings.HasPrefix(attr, "profile.")) {
 			return nil, fmt.Errorf("unsupported attribute %q", attr)
 		}
 		cmp := oktaCmp{attr: attr, op: op}
