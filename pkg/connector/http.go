@@ -2,7 +2,6 @@ package connector
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 	"mime"
@@ -53,11 +52,11 @@ func (c *httpClient) Do(ctx context.Context, req effect.Request) (map[string]any
 			query.Del(k)
 			if l, ok := q[k].([]any); ok {
 				for _, e := range l {
-					query.Add(k, httpText(e))
+					query.Add(k, effect.WireText(e))
 				}
 				continue
 			}
-			query.Set(k, httpText(q[k]))
+			query.Set(k, effect.WireText(q[k]))
 		}
 	}
 	headers := map[string]string{}
@@ -68,7 +67,7 @@ func (c *httpClient) Do(ctx context.Context, req effect.Request) (map[string]any
 	h, _ := req.Input["headers"].(map[string]any)
 	names := sortedKeys(h)
 	for _, k := range names {
-		headers[http.CanonicalHeaderKey(k)] = httpText(h[k])
+		headers[http.CanonicalHeaderKey(k)] = effect.WireText(h[k])
 	}
 	if c.in.Sandbox {
 		headers[sandboxHeaders] = strings.Join(names, ",")
@@ -272,20 +271,4 @@ func httpMessage(body any, status int, method, path string) string {
 		return s
 	}
 	return fmt.Sprintf("HTTP %d from %s %s", status, method, path)
-}
-
-// httpText writes a query or header value: a string as is, null as "",
-// anything else as JSON (10, true, {"a":1}) — as pkg/world records it.
-func httpText(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case nil:
-		return ""
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v)
-	}
-	return string(b)
 }

@@ -2,8 +2,6 @@ package connector
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"strings"
 
 	"github.com/jml-dev/jml/pkg/effect"
@@ -18,16 +16,6 @@ func newJira(in *Instance) Client { return &jiraClient{in: in} }
 // records the idempotency key of the createIssue that made the issue, as
 // {"key": KEY}: the sandbox reads it.
 const jiraKeyProperty = "jml.idempotency"
-
-// jiraLabel is the label an issue created with an idempotency key carries,
-// and that a retried or resumed createIssue searches for: "jml-" and the
-// first 16 hex digits of the key's SHA-256 (a label has no spaces and at
-// most 255 bytes; a key may have either). pkg/world's JiraLabel is the same
-// function: the sandbox and the in-process world recognise the label.
-func jiraLabel(key string) string {
-	sum := sha256.Sum256([]byte(key))
-	return "jml-" + hex.EncodeToString(sum[:8])
-}
 
 // Do performs one action.
 func (c *jiraClient) Do(ctx context.Context, req effect.Request) (map[string]any, error) {
@@ -57,7 +45,7 @@ func (c *jiraClient) Do(ctx context.Context, req effect.Request) (map[string]any
 	}
 	body := map[string]any{"fields": fields}
 	if key := req.IdempotencyKey; key != "" {
-		label := jiraLabel(key)
+		label := effect.JiraLabel(key)
 		found, err := c.byLabel(ctx, label)
 		if err != nil || found != nil {
 			return found, err

@@ -11,6 +11,8 @@ package effect
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -202,4 +204,32 @@ func (r *Redactor) RedactBytes(b []byte) []byte {
 		}
 	}
 	return b
+}
+
+// JiraLabel is the label the jira connector puts on an issue it creates
+// with an idempotency key, and searches for (JQL `labels = "…"`) before
+// creating, so that a retried or resumed createIssue finds the issue instead
+// of making a second one: "jml-" and the first 16 hex digits of the key's
+// SHA-256 (a label has no spaces and at most 255 bytes; a key may have
+// either). The world and the sandbox recognise it.
+func JiraLabel(idempotencyKey string) string {
+	sum := sha256.Sum256([]byte(idempotencyKey))
+	return "jml-" + hex.EncodeToString(sum[:8])
+}
+
+// WireText is how a value of an http request's query or headers travels:
+// a string as is, null as "", anything else as JSON (10, true, {"a":1}).
+// The http connector sends it so and the world records it so.
+func WireText(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case nil:
+		return ""
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
 }

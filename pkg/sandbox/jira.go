@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/jml-dev/jml/pkg/effect"
-	"github.com/jml-dev/jml/pkg/world"
 )
 
 // jiraKeyProperty is the issue property that carries the idempotency key
@@ -51,7 +50,7 @@ func jiraRoutes(in *Instance, mux *http.ServeMux) {
 		if ls, ok := rest["labels"].([]any); ok && key != "" {
 			kept := []any{}
 			for _, l := range ls {
-				if l != world.JiraLabel(key) {
+				if l != effect.JiraLabel(key) {
 					kept = append(kept, l)
 				}
 			}

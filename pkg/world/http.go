@@ -1,7 +1,6 @@
 package world
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -119,31 +118,14 @@ func textValues(m map[string]any) map[string]any {
 		if l, ok := v.([]any); ok {
 			vs := make([]any, len(l))
 			for i, e := range l {
-				vs[i] = httpText(e)
+				vs[i] = effect.WireText(e)
 			}
 			out[k] = vs
 			continue
 		}
-		out[k] = httpText(v)
+		out[k] = effect.WireText(v)
 	}
 	return out
-}
-
-// httpText is how the http connector (pkg/connector has its own copy)
-// writes a query or header value: a string as is, null as "", anything
-// else as JSON (10, true, {"a":1}).
-func httpText(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case nil:
-		return ""
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v)
-	}
-	return string(b)
 }
 
 func (r httpResponse) matches(method, path string) bool {

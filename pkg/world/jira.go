@@ -1,8 +1,6 @@
 package world
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"sort"
 	"strconv"
@@ -16,20 +14,6 @@ type jiraIssue struct {
 	labels                                  []string
 	fields                                  map[string]any
 	idempotencyKey                          string
-}
-
-// JiraLabel is the label the real jira connector puts on an issue it
-// creates with an idempotency key, and searches for (JQL `labels = "…"`)
-// before creating, so that a retried or resumed createIssue finds the issue
-// instead of making a second one: "jml-" and the first 16 hex digits of the
-// key's SHA-256 (labels cannot hold the key itself: no spaces, 255 bytes).
-// The in-process world keeps the key itself on the issue (idempotencyKey in
-// its state) rather than the label, and the sandbox strips the label from
-// the issues it creates, so that both paths end in the same state;
-// World.IssueKeys matches it. pkg/connector derives the same label.
-func JiraLabel(idempotencyKey string) string {
-	sum := sha256.Sum256([]byte(idempotencyKey))
-	return "jml-" + hex.EncodeToString(sum[:8])
 }
 
 // jiraModel is a Jira site: issues, numbered per project.

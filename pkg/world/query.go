@@ -3,6 +3,8 @@ package world
 import (
 	"fmt"
 	"sort"
+
+	"github.com/jml-dev/jml/pkg/effect"
 )
 
 // Records returns copies of the records of a ServiceNow instance's table
@@ -66,7 +68,7 @@ func (w *World) Issues(instance, label string) []map[string]any {
 	}
 	var issues []*jiraIssue
 	for _, is := range m.issues {
-		if indexOf(is.labels, label, false) >= 0 || (is.idempotencyKey != "" && JiraLabel(is.idempotencyKey) == label) {
+		if indexOf(is.labels, label, false) >= 0 || (is.idempotencyKey != "" && effect.JiraLabel(is.idempotencyKey) == label) {
 			issues = append(issues, is)
 		}
 	}
