@@ -133,24 +133,11 @@ func applyRun(o *ApplyOptions) error {
 			o.Flow = flow
 		}
 	} else {
-		s, err := event.Open(o.Args, event.Options{KeepGoing: o.KeepGoing, Stdin: io.In, WorkDir: io.WorkDir})
+		evs, err := loadEvents(ro, o.Args, o.KeepGoing)
 		if err != nil {
 			return err
 		}
-		for {
-			ev, err := s.Next()
-			if errors.Is(err, eofErr) {
-				break
-			}
-			if err != nil {
-				s.Close()
-				return err
-			}
-			events = append(events, ev)
-		}
-		st := s.Stats()
-		s.Close()
-		reportSkipped(ro, replay.Stats{Stats: st, SkippedErrors: s.Skipped()})
+		events = evs
 	}
 
 	// The guardrail, before anything else touches a connector.

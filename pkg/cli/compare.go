@@ -37,24 +37,10 @@ func compareRun(o *ReplayOptions) error {
 	// The events are read once: stdin cannot be read twice.
 	var events []*event.Event
 	if len(o.Events) > 0 {
-		s, err := event.Open(o.Events, event.Options{KeepGoing: o.KeepGoing, Stdin: o.IO.In, WorkDir: o.IO.WorkDir})
+		events, err = loadEvents(o, o.Events, o.KeepGoing)
 		if err != nil {
 			return err
 		}
-		for {
-			ev, err := s.Next()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				s.Close()
-				return err
-			}
-			events = append(events, ev)
-		}
-		st := s.Stats()
-		s.Close()
-		reportSkipped(o, replay.Stats{Stats: st, SkippedErrors: s.Skipped()})
 	}
 
 	dir, cleanup, err := checkoutConfigDir(o.Compare, proj)

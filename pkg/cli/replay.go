@@ -3,7 +3,9 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"strings"
@@ -15,6 +17,7 @@ import (
 	"github.com/jml-dev/jml/pkg/catalog"
 	"github.com/jml-dev/jml/pkg/diag"
 	"github.com/jml-dev/jml/pkg/engine"
+	"github.com/jml-dev/jml/pkg/event"
 	"github.com/jml-dev/jml/pkg/history"
 	"github.com/jml-dev/jml/pkg/plan"
 	"github.com/jml-dev/jml/pkg/project"
@@ -390,4 +393,27 @@ func guardrailLimit(proj *project.Project) int {
 		return proj.Config.Guardrails.MaxDeprovisionsPerApply
 	}
 	return apply.DefaultMaxDeprovisions
+}
+
+// loadEvents reads every event of sources into memory (apply and --compare
+// need them twice), reporting the malformed ones --keep-going skipped.
+func loadEvents(o *ReplayOptions, sources []string, keepGoing bool) ([]*event.Event, error) {
+	s, err := event.Open(sources, event.Options{KeepGoing: keepGoing, Stdin: o.IO.In, WorkDir: o.IO.WorkDir})
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	var events []*event.Event
+	for {
+		ev, err := s.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		events = append(events, ev)
+	}
+	reportSkipped(o, replay.Stats{Stats: s.Stats(), SkippedErrors: s.Skipped()})
+	return events, nil
 }
