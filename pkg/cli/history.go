@@ -12,6 +12,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/jml-dev/jml/pkg/catalog"
+	"github.com/jml-dev/jml/pkg/connector"
+	"github.com/jml-dev/jml/pkg/effect"
 	"github.com/jml-dev/jml/pkg/engine"
 	"github.com/jml-dev/jml/pkg/event"
 	"github.com/jml-dev/jml/pkg/history"
@@ -376,9 +378,16 @@ func resumeRun(o *ApplyOptions, ids []string, all bool) error {
 	return applyRun(o)
 }
 
+// refreshOptions make history diff read the live apps (--refresh).
+type refreshOptions struct {
+	on      bool
+	sandbox string
+}
+
 func newHistoryDiffCmd(g *globals, hf *historyFlags) *cobra.Command {
 	o := &ReplayOptions{}
 	var detailed bool
+	var rf refreshOptions
 	cmd := &cobra.Command{
 		Use:   "diff RUN",
 		Short: "Would today's flows act differently on this run's event?",
@@ -388,11 +397,18 @@ and compares what today's flow would do with what the run did: the run's
 status, and every write added, removed or made with other inputs — "would
 today's leaver have caught this?".
 
+With --refresh, the flow's reads (okta.getUser, slack.lookupUserByEmail, …)
+go to the live apps through the real connectors (or --sandbox URL): today's
+accounts decide the branches. Writes are still only planned, never made.
+
 Exits 0 when nothing differs; with --detailed-exitcode, 2 when something does.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.IO, o.Color, o.Config = g.io, g.color, g.config
-			differs, err := historyDiff(o, hf.url, args[0])
+			if rf.sandbox == "" {
+				rf.sandbox = g.io.Getenv("JML_SANDBOX_URL")
+			}
+			differs, err := historyDiff(o, hf.url, args[0], rf)
 			if err != nil {
 				return err
 			}
@@ -404,12 +420,14 @@ Exits 0 when nothing differs; with --detailed-exitcode, 2 when something does.`,
 	}
 	cmd.Flags().StringVar(&o.World, "world", "", "world file (kind: World) for the replay")
 	cmd.Flags().BoolVar(&detailed, "detailed-exitcode", false, "exit 2 when today's flow would act differently")
+	cmd.Flags().BoolVar(&rf.on, "refresh", false, "read the live apps (real connectors, secrets read) instead of the simulated world; writes are only planned")
+	cmd.Flags().StringVar(&rf.sandbox, "sandbox", "", "with --refresh: read from this jml sandbox instead (default $JML_SANDBOX_URL)")
 	return cmd
 }
 
 // historyDiff prints how today's flow would act on a recorded run's event,
 // against what the run did; it reports whether anything differs.
-func historyDiff(o *ReplayOptions, url, id string) (bool, error) {
+func historyDiff(o *ReplayOptions, url, id string, rf refreshOptions) (bool, error) {
 	proj, spec, err := loadForReplay(o)
 	if err != nil {
 		return false, err
@@ -457,7 +475,15 @@ func historyDiff(o *ReplayOptions, url, id string) (bool, error) {
 	// What today's flow would do.
 	var now *engine.Run
 	o.Flow = r.Flow
-	_, err = replayEvents(ctx, proj, spec, []*event.Event{ev}, r.Flow, func(run *engine.Run) {
+	var wrap func(effect.Effector) effect.Effector
+	if rf.on {
+		set, err := connector.New(proj.Config, connector.Options{SandboxURL: rf.sandbox, Getenv: o.IO.Getenv, BaseDir: proj.Root})
+		if err != nil {
+			return false, err
+		}
+		wrap = func(w effect.Effector) effect.Effector { return readsFrom{reads: set, rest: w, proj: proj} }
+	}
+	_, err = replayEvents(ctx, proj, spec, []*event.Event{ev}, r.Flow, wrap, func(run *engine.Run) {
 		if run.Flow == r.Flow && now == nil {
 			now = run
 		}
@@ -530,8 +556,8 @@ func compactJSON(v any) string {
 
 // replayEvents plans events through the flows against the simulated world
 // and hands over each run.
-func replayEvents(ctx context.Context, proj *project.Project, spec *world.Spec, events []*event.Event, flow string, onRun func(*engine.Run)) (replay.Stats, error) {
-	return replay.Run(ctx, replay.Options{Graph: proj.Graph, Events: events, World: spec, Mode: engine.ModePlan, Flow: flow},
+func replayEvents(ctx context.Context, proj *project.Project, spec *world.Spec, events []*event.Event, flow string, wrap func(effect.Effector) effect.Effector, onRun func(*engine.Run)) (replay.Stats, error) {
+	return replay.Run(ctx, replay.Options{Graph: proj.Graph, Events: events, World: spec, Mode: engine.ModePlan, Flow: flow, Wrap: wrap},
 		func(r replay.Result) error {
 			for _, run := range r.Runs {
 				onRun(run)
@@ -562,4 +588,18 @@ func isWrite(proj *project.Project, name string, with map[string]any) bool {
 		return a.EffectFor(strings.ToUpper(method)) == catalog.Write
 	}
 	return true
+}
+
+// readsFrom sends the read actions to the live apps and the rest (the
+// writes, only planned) to the simulated world.
+type readsFrom struct {
+	reads, rest effect.Effector
+	proj        *project.Project
+}
+
+func (r readsFrom) Do(ctx context.Context, req effect.Request) (map[string]any, error) {
+	if !isWrite(r.proj, req.Instance+"."+req.Action, req.Input) {
+		return r.reads.Do(ctx, req)
+	}
+	return r.rest.Do(ctx, req)
 }
