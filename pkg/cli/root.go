@@ -111,6 +111,7 @@ jml looks for jml.yaml in the current directory or any parent (like git);
 		newDryRunCmd(g),
 		newPlanCmd(g),
 		newGraphCmd(g, nil),
+		newInitCmd(g, nil),
 		newTestCmd(g, nil),
 		newApplyCmd(g),
 		newSandboxCmd(g),
@@ -118,6 +119,7 @@ jml looks for jml.yaml in the current directory or any parent (like git);
 		newResumeCmd(g),
 		newSchemaCmd(g, nil),
 		newConnectorsCmd(g, nil),
+		newVerifyCmd(g),
 		newVersionCmd(g),
 	)
 	return root

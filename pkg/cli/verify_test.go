@@ -1,0 +1,177 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestVerifyGolden renders jml verify against the simulated world in every
+// format and compares with testdata/golden/verify-* (-update rewrites
+// them): the flow library's config with the quickstart deactivation
+// (seeded only: every app still active; replayed: every app deprovisioned),
+// and testdata/golden/verify-repo, whose world file holds every state of
+// every connector type.
+func TestVerifyGolden(t *testing.T) {
+	flows, err := filepath.Abs("../../flows/jml.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	event, _ := filepath.Abs("../../examples/quickstart/events/deactivate.ndjson")
+	repo, _ := filepath.Abs("../../testdata/golden/verify-repo")
+	users := []string{"jane.doe@acme.com", "00u1bob00002", "ann@acme.com", "ghost@acme.com"}
+	tests := []struct {
+		name string
+		dir  string
+		args []string
+		code int
+	}{
+		{"verify-seeded.text", "", []string{"--config", flows, "--from", event, "--simulated"}, ExitError},
+		{"verify-seeded.json", "", []string{"--config", flows, "--from", event, "--simulated", "--format", "json"}, ExitError},
+		{"verify-seeded.markdown", "", []string{"--config", flows, "--from", event, "--simulated", "--format", "markdown"}, ExitError},
+		{"verify-replay.text", "", []string{"--config", flows, "--from", event, "--replay"}, ExitOK},
+		{"verify-states.text", repo, append([]string{"--world", "world.yaml"}, users...), ExitError},
+		{"verify-states.json", repo, append([]string{"--world", "world.yaml", "--format", "json"}, users...), ExitError},
+		{"verify-states.markdown", repo, append([]string{"--world", "world.yaml", "--format", "markdown"}, users...), ExitError},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			io, _, out, errOut := Test()
+			if tt.dir != "" {
+				io.WorkDir = tt.dir
+				cwd, _ := os.Getwd()
+				if err := os.Chdir(tt.dir); err != nil {
+					t.Fatal(err)
+				}
+				defer os.Chdir(cwd)
+			}
+			code := Run(io, append(append([]string{"verify"}, tt.args...), "--color", "never"), "test")
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d\n%s%s", code, tt.code, out, errOut)
+			}
+			golden, _ := filepath.Abs(filepath.Join("../../testdata/golden", tt.name+".golden"))
+			if tt.dir != "" {
+				golden = filepath.Join(tt.dir, "..", tt.name+".golden")
+			}
+			got := out.Bytes()
+			if *update {
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("missing golden (run with -update): %v", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("output differs from %s (-update to accept):\n%s", golden, diffLines(string(want), string(got)))
+			}
+		})
+	}
+}
+
+// TestVerifyColor: on a colour terminal an orphaned account is a red ✗.
+func TestVerifyColor(t *testing.T) {
+	flows, _ := filepath.Abs("../../flows/jml.yaml")
+	event, _ := filepath.Abs("../../examples/quickstart/events/deactivate.ndjson")
+	io, _, out, errOut := Test()
+	if code := Run(io, []string{"verify", "--config", flows, "--from", event, "--simulated", "--color", "always"}, "test"); code != ExitError {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	if !strings.Contains(out.String(), "\x1b[1;31m✗ active") {
+		t.Errorf("no red ✗ for an orphaned account:\n%q", out.String())
+	}
+}
+
+// TestVerifyUsage: the command lines verify refuses, with exit 64.
+func TestVerifyUsage(t *testing.T) {
+	flows, _ := filepath.Abs("../../flows/jml.yaml")
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no user", []string{}, "no user to verify"},
+		{"sandbox and simulated", []string{"jane@acme.com", "--sandbox", "http://127.0.0.1:1", "--simulated"}, "give one"},
+		{"replay needs events", []string{"jane@acme.com", "--replay"}, "give --from EVENTS"},
+		{"bad format", []string{"jane@acme.com", "--format", "xml"}, "--format must be one of text, json, markdown"},
+		{"bad parallelism", []string{"jane@acme.com", "--parallelism", "0"}, "--parallelism must be at least 1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			io, _, out, errOut := Test()
+			code := Run(io, append([]string{"verify", "--config", flows}, tt.args...), "test")
+			if code != ExitUsage || !strings.Contains(errOut.String(), tt.want) {
+				t.Errorf("exit %d, stderr %q; want %d and %q\n%s", code, errOut, ExitUsage, tt.want, out)
+			}
+		})
+	}
+	// Events without a deactivation name no one.
+	dir := t.TempDir()
+	create := filepath.Join(dir, "create.json")
+	os.WriteFile(create, []byte(`{"uuid":"u1","eventType":"user.lifecycle.create","published":"2024-01-01T00:00:00Z","target":[{"id":"00u1","type":"User","alternateId":"a@acme.com"}]}`), 0o644)
+	io, _, _, errOut := Test()
+	if code := Run(io, []string{"verify", "--config", flows, "--from", create, "--simulated"}, "test"); code != ExitError || !strings.Contains(errOut.String(), "no user.lifecycle.deactivate event") {
+		t.Errorf("create event: exit %d, stderr %q", code, errOut)
+	}
+}
+
+// TestVerifyLiveSecrets: against the vendors, an instance whose secret is
+// not set is an error in its column, named once, and never stops the
+// others.
+func TestVerifyLiveSecrets(t *testing.T) {
+	repo, _ := filepath.Abs("../../testdata/golden/verify-repo/jml.yaml")
+	io, _, out, errOut := Test()
+	code := Run(io, []string{"verify", "--config", repo, "--color", "never", "jane.doe@acme.com", "bob@acme.com"}, "test")
+	if code != ExitError {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	s := out.String()
+	for _, want := range []string{
+		`! okta (jane.doe@acme.com, bob@acme.com): connector "okta": auth.token: environment variable OKTA_API_TOKEN is not set`,
+		`- ghe (jane.doe@acme.com, bob@acme.com): skipped: no org: in jml.yaml`,
+		"failed reads",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("output lacks %q:\n%s", want, s)
+		}
+	}
+}
+
+// TestVerifyLiveRedacts: against a vendor that echoes the token back in
+// its error, verify prints *** instead — in every format.
+func TestVerifyLiveRedacts(t *testing.T) {
+	const secret = "s3cr3t-okta-token-value"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		fmt.Fprintf(w, `{"errorCode":"E0000011","errorSummary":"Invalid token provided: %s"}`, strings.TrimPrefix(r.Header.Get("Authorization"), "SSWS "))
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	os.Mkdir(filepath.Join(dir, "flows"), 0o755)
+	cfg := filepath.Join(dir, "jml.yaml")
+	os.WriteFile(cfg, []byte("apiVersion: jml/v1\nkind: Config\nflows: flows/\nconnectors:\n  okta: {type: okta, baseURL: '"+srv.URL+"', auth: {type: ssws, token: {env: OKTA_TOKEN}}}\n"), 0o644)
+	for _, format := range []string{"text", "json", "markdown"} {
+		io, _, out, errOut := Test()
+		io.Getenv = func(k string) string {
+			if k == "OKTA_TOKEN" {
+				return secret
+			}
+			return ""
+		}
+		code := Run(io, []string{"verify", "--config", cfg, "--format", format, "jane@acme.com"}, "test")
+		if code != ExitError {
+			t.Fatalf("%s: exit %d\n%s%s", format, code, out, errOut)
+		}
+		if strings.Contains(out.String()+errOut.String(), secret) || !strings.Contains(out.String(), "Invalid token provided: ***") {
+			t.Errorf("%s: the token is not redacted:\n%s%s", format, out, errOut)
+		}
+	}
+}

@@ -1,0 +1,13 @@
+// Package verify proves that a leaver is gone everywhere: for each user it
+// calls the read action of every connector instance that holds accounts
+// (okta.getUser, slack.lookupUserByEmail, google.getUser, …) through an
+// effect.Effector — the real connectors, `jml sandbox` or the simulated
+// world, the same reads for all three — and classifies each answer as
+// active, disabled (suspended, deactivated, frozen…), absent or error. A
+// user deactivated in Okta who is still active in an app holds an orphaned
+// account.
+//
+// verify never writes. It depends on effect, event, ast and source only;
+// it knows nothing about terminals (pkg/view renders a Matrix) or about
+// which effector it is given.
+package verify

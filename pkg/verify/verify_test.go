@@ -1,0 +1,323 @@
+package verify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jml-dev/jml/pkg/effect"
+	"github.com/jml-dev/jml/pkg/event"
+)
+
+func TestClassify(t *testing.T) {
+	notFound := effect.HTTPError(404, "users_not_found")
+	tests := []struct {
+		name string
+		typ  string
+		out  map[string]any
+		err  error
+		want Cell
+	}{
+		{"okta active", "okta", map[string]any{"status": "ACTIVE"}, nil, Cell{State: Active, Detail: "ACTIVE"}},
+		{"okta staged is not deactivated", "okta", map[string]any{"status": "STAGED"}, nil, Cell{State: Active, Detail: "STAGED"}},
+		{"okta locked out is still a user", "okta", map[string]any{"status": "LOCKED_OUT"}, nil, Cell{State: Active, Detail: "LOCKED_OUT"}},
+		{"okta deprovisioned", "okta", map[string]any{"status": "DEPROVISIONED"}, nil, Cell{State: Disabled, Detail: "DEPROVISIONED"}},
+		{"okta suspended", "okta", map[string]any{"status": "SUSPENDED"}, nil, Cell{State: Disabled, Detail: "SUSPENDED"}},
+		{"okta no status", "okta", map[string]any{}, nil, Cell{State: Error, Detail: "okta.getUser answered no status"}},
+		{"okta absent", "okta", nil, effect.HTTPError(404, "Not found"), Cell{State: Absent}},
+		{"slack active", "slack", map[string]any{"active": true}, nil, Cell{State: Active}},
+		{"slack deactivated", "slack", map[string]any{"active": false}, nil, Cell{State: Disabled, Detail: "deactivated"}},
+		{"slack absent", "slack", nil, notFound, Cell{State: Absent}},
+		{"google active", "google", map[string]any{"suspended": false}, nil, Cell{State: Active}},
+		{"google suspended", "google", map[string]any{"suspended": true}, nil, Cell{State: Disabled, Detail: "suspended"}},
+		{"google no field", "google", map[string]any{"primaryEmail": "a@b"}, nil, Cell{State: Error, Detail: "the answer has no boolean suspended"}},
+		{"microsoft enabled", "microsoft", map[string]any{"accountEnabled": true}, nil, Cell{State: Active}},
+		{"microsoft disabled", "microsoft", map[string]any{"accountEnabled": false}, nil, Cell{State: Disabled, Detail: "accountEnabled false"}},
+		{"salesforce active", "salesforce", map[string]any{"isActive": true, "frozen": false}, nil, Cell{State: Active}},
+		{"salesforce frozen", "salesforce", map[string]any{"isActive": true, "frozen": true}, nil, Cell{State: Disabled, Detail: "frozen"}},
+		{"salesforce inactive", "salesforce", map[string]any{"isActive": false, "frozen": false}, nil, Cell{State: Disabled, Detail: "inactive"}},
+		{"salesforce both", "salesforce", map[string]any{"isActive": false, "frozen": true}, nil, Cell{State: Disabled, Detail: "inactive, frozen"}},
+		{"salesforce nothing", "salesforce", map[string]any{"id": "005"}, nil, Cell{State: Error, Detail: "salesforce.getUser answered neither isActive nor frozen"}},
+		{"github member", "github", map[string]any{"state": "active", "role": "admin"}, nil, Cell{State: Active, Detail: "admin"}},
+		{"github pending invitation", "github", map[string]any{"state": "pending", "role": "member"}, nil, Cell{State: Active, Detail: "pending invitation"}},
+		{"github not a member", "github", nil, effect.HTTPError(404, "Not Found"), Cell{State: Absent}},
+		{"ad enabled", "activedirectory", map[string]any{"disabled": false}, nil, Cell{State: Active}},
+		{"ad disabled", "activedirectory", map[string]any{"disabled": true}, nil, Cell{State: Disabled, Detail: "disabled"}},
+		{"ad no such object", "activedirectory", nil, &effect.Error{Status: 404, Code: "not_found", Message: "no such object"}, Cell{State: Absent}},
+		{"server error", "slack", nil, effect.HTTPError(500, "internal_error"), Cell{State: Error, Detail: "internal_error (status 500)"}},
+		{"unauthorized", "google", nil, effect.HTTPError(401, "Invalid Credentials"), Cell{State: Error, Detail: "Invalid Credentials (status 401)"}},
+		{"plain error", "microsoft", nil, errors.New("dial tcp: connection refused"), Cell{State: Error, Detail: "dial tcp: connection refused"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Classify(tt.typ, tt.out, tt.err); got != tt.want {
+				t.Errorf("Classify(%s) = %+v, want %+v", tt.typ, got, tt.want)
+			}
+		})
+	}
+}
+
+// fake answers reads from a table keyed by "instance.action input", and
+// records the requests.
+type fake struct {
+	mu       sync.Mutex
+	answers  map[string]answer
+	requests []effect.Request
+	inFlight atomic.Int32
+	maxIn    atomic.Int32
+}
+
+type answer struct {
+	out  map[string]any
+	err  error
+	errs []error // failures before out, one per try
+}
+
+func key(req effect.Request) string {
+	return fmt.Sprintf("%s.%s %v", req.Instance, req.Action, req.Input)
+}
+
+func (f *fake) Do(ctx context.Context, req effect.Request) (map[string]any, error) {
+	n := f.inFlight.Add(1)
+	defer f.inFlight.Add(-1)
+	for {
+		m := f.maxIn.Load()
+		if n <= m || f.maxIn.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	time.Sleep(time.Millisecond)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.requests = append(f.requests, req)
+	k := key(req)
+	a, ok := f.answers[k]
+	if !ok {
+		return nil, effect.HTTPError(404, "no such user: "+k)
+	}
+	if len(a.errs) > 0 {
+		err := a.errs[0]
+		a.errs = a.errs[1:]
+		f.answers[k] = a
+		return nil, err
+	}
+	return a.out, a.err
+}
+
+var instances = []Instance{
+	{Name: "okta", Type: "okta"},
+	{Name: "slack", Type: "slack"},
+	{Name: "google", Type: "google"},
+	{Name: "ms", Type: "microsoft"},
+	{Name: "sf", Type: "salesforce"},
+	{Name: "gh", Type: "github", Org: "acme"},
+	{Name: "ad", Type: "activedirectory"},
+}
+
+func TestBuild(t *testing.T) {
+	jane := "jane@acme.com"
+	all := func(okta string, slack, suspended, enabled, frozen bool) map[string]answer {
+		return map[string]answer{
+			"okta.getUser map[userId:" + jane + "]":           {out: map[string]any{"id": "00ujane", "status": okta, "profile": map[string]any{"login": jane}}},
+			"okta.getUser map[userId:00ujane]":                {out: map[string]any{"id": "00ujane", "status": okta, "profile": map[string]any{"login": jane}}},
+			"slack.lookupUserByEmail map[email:" + jane + "]": {out: map[string]any{"active": slack}},
+			"google.getUser map[userKey:" + jane + "]":        {out: map[string]any{"suspended": suspended}},
+			"ms.getUser map[userId:" + jane + "]":             {out: map[string]any{"accountEnabled": enabled}},
+			"sf.getUser map[username:" + jane + "]":           {out: map[string]any{"isActive": true, "frozen": frozen}},
+			"gh.getOrgMembership map[org:acme username:jane]": {out: map[string]any{"state": "active", "role": "member"}},
+			"ad.getUser map[sAMAccountName:jane]":             {out: map[string]any{"disabled": frozen}},
+		}
+	}
+	states := func(m *Matrix) [][]string {
+		var out [][]string
+		for _, r := range m.Rows {
+			var row []string
+			if r.Okta != nil {
+				row = append(row, string(r.Okta.State))
+			}
+			for _, c := range r.Cells {
+				s := string(c.State)
+				if c.Orphan {
+					s += "!"
+				}
+				row = append(row, s)
+			}
+			out = append(out, row)
+		}
+		return out
+	}
+	tests := []struct {
+		name      string
+		answers   map[string]answer
+		instances []Instance
+		users     []User
+		want      [][]string
+		orphans   int
+		errors    int
+		leaver    bool
+	}{
+		{
+			name:    "leaver still active everywhere",
+			answers: all("DEPROVISIONED", true, false, true, false),
+			users:   []User{{Login: jane}},
+			want:    [][]string{{"disabled", "active!", "active!", "active!", "active!", "active!", "active!"}},
+			orphans: 6, leaver: true,
+		},
+		{
+			name:    "leaver gone everywhere",
+			answers: all("DEPROVISIONED", false, true, false, true),
+			users:   []User{{Login: jane}},
+			want:    [][]string{{"disabled", "disabled", "disabled", "disabled", "disabled", "active!", "disabled"}},
+			orphans: 1, leaver: true,
+		},
+		{
+			name:    "an active user is no orphan",
+			answers: all("ACTIVE", true, false, true, false),
+			users:   []User{{Login: jane}},
+			want:    [][]string{{"active", "active", "active", "active", "active", "active", "active"}},
+		},
+		{
+			name:    "an Okta id is resolved to the login",
+			answers: all("SUSPENDED", false, true, false, true),
+			users:   []User{{ID: "00ujane"}},
+			want:    [][]string{{"disabled", "disabled", "disabled", "disabled", "disabled", "active!", "disabled"}},
+			orphans: 1, leaver: true,
+		},
+		{
+			name:    "absent from Okta is a leaver; absent elsewhere is gone",
+			answers: map[string]answer{"slack.lookupUserByEmail map[email:" + jane + "]": {out: map[string]any{"active": true}}},
+			users:   []User{{Login: jane}},
+			want:    [][]string{{"absent", "active!", "absent", "absent", "absent", "absent", "absent"}},
+			orphans: 1, leaver: true,
+		},
+		{
+			name:    "an unknown Okta id cannot be looked up elsewhere",
+			answers: map[string]answer{},
+			users:   []User{{ID: "00unobody"}},
+			want:    [][]string{{"absent", "error", "error", "error", "error", "error", "error"}},
+			errors:  6, leaver: true,
+		},
+		{
+			name: "errors are counted, retryable ones retried",
+			answers: func() map[string]answer {
+				a := all("DEPROVISIONED", false, true, false, true)
+				a["slack.lookupUserByEmail map[email:"+jane+"]"] = answer{err: effect.HTTPError(403, "missing_scope")}
+				a["google.getUser map[userKey:"+jane+"]"] = answer{errs: []error{effect.HTTPError(503, "busy")}, out: map[string]any{"suspended": true}}
+				delete(a, "gh.getOrgMembership map[org:acme username:jane]")
+				return a
+			}(),
+			users:  []User{{Login: jane}},
+			want:   [][]string{{"disabled", "error", "disabled", "disabled", "disabled", "absent", "disabled"}},
+			errors: 1, leaver: true,
+		},
+		{
+			name:      "github without org is skipped",
+			answers:   all("DEPROVISIONED", false, true, false, true),
+			instances: []Instance{{Name: "okta", Type: "okta"}, {Name: "gh", Type: "github"}},
+			users:     []User{{Login: jane}},
+			want:      [][]string{{"disabled", "skipped"}},
+			leaver:    true,
+		},
+		{
+			name:      "without Okta, a deactivation event makes the leaver",
+			answers:   all("", true, false, true, false),
+			instances: []Instance{{Name: "slack", Type: "slack"}},
+			users:     []User{{Login: jane, Deactivated: true}},
+			want:      [][]string{{"active!"}},
+			orphans:   1, leaver: true,
+		},
+		{
+			name:      "without Okta, a named user is not a leaver",
+			answers:   all("", true, false, true, false),
+			instances: []Instance{{Name: "slack", Type: "slack"}},
+			users:     []User{{Login: jane}},
+			want:      [][]string{{"active"}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ins := tt.instances
+			if ins == nil {
+				ins = instances
+			}
+			f := &fake{answers: tt.answers}
+			m := Build(context.Background(), Options{Instances: ins, Effector: f, Wait: func(context.Context, time.Duration) error { return nil }}, tt.users)
+			if got := states(m); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("states = %v, want %v", got, tt.want)
+			}
+			if m.Orphans != tt.orphans || m.Errors != tt.errors {
+				t.Errorf("orphans %d errors %d, want %d and %d", m.Orphans, m.Errors, tt.orphans, tt.errors)
+			}
+			if m.Rows[0].Leaver != tt.leaver {
+				t.Errorf("leaver = %v, want %v", m.Rows[0].Leaver, tt.leaver)
+			}
+			for _, r := range f.requests {
+				if want, _ := ReadAction(r.Type); r.Action != want {
+					t.Errorf("called %s on a %s instance: verify only reads", r.Name(), r.Type)
+				}
+			}
+		})
+	}
+}
+
+func TestBuildOrderAndBound(t *testing.T) {
+	answers := map[string]answer{}
+	var users []User
+	for i := range 20 {
+		login := fmt.Sprintf("user%02d@acme.com", i)
+		users = append(users, User{Login: login})
+		answers["okta.getUser map[userId:"+login+"]"] = answer{out: map[string]any{"id": fmt.Sprintf("00u%02d", i), "status": "DEPROVISIONED"}}
+		answers["slack.lookupUserByEmail map[email:"+login+"]"] = answer{out: map[string]any{"active": i%2 == 0}}
+	}
+	f := &fake{answers: answers}
+	m := Build(context.Background(), Options{Instances: instances[:3], Effector: f, Parallelism: 3}, users)
+	for i, r := range m.Rows {
+		if r.User != users[i].Login || r.ID != fmt.Sprintf("00u%02d", i) {
+			t.Errorf("row %d is %s (%s), want %s", i, r.User, r.ID, users[i].Login)
+		}
+	}
+	if m.Orphans != 10 {
+		t.Errorf("orphans = %d, want 10", m.Orphans)
+	}
+	if got := f.maxIn.Load(); got > 3 {
+		t.Errorf("%d reads in flight, want at most 3", got)
+	}
+	if len(m.Apps) != 2 || m.Apps[0].Name != "slack" || m.Apps[1].Name != "google" || m.Okta != "okta" {
+		t.Errorf("columns = %q %+v", m.Okta, m.Apps)
+	}
+}
+
+func TestFromEvents(t *testing.T) {
+	ev := func(typ, id, login string) *event.Event {
+		return &event.Event{EventType: typ, Raw: map[string]any{"target": []any{
+			map[string]any{"type": "AppInstance", "id": "0oa1"},
+			map[string]any{"type": "User", "id": id, "alternateId": login},
+			map[string]any{"type": "User", "id": "00usecond", "alternateId": "second@acme.com"},
+		}}}
+	}
+	got := FromEvents([]*event.Event{
+		ev("user.lifecycle.deactivate", "00ujane", "jane@acme.com"),
+		ev("user.lifecycle.create", "00ujoe", "joe@acme.com"),
+		ev("user.lifecycle.deactivate", "00ujane", "JANE@acme.com"),
+		ev("user.lifecycle.deactivate", "00uann", "ann@acme.com"),
+		{EventType: "user.lifecycle.deactivate", Raw: map[string]any{}},
+	})
+	want := []User{{ID: "00ujane", Login: "jane@acme.com", Deactivated: true}, {ID: "00uann", Login: "ann@acme.com", Deactivated: true}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("FromEvents = %+v, want %+v", got, want)
+	}
+}
+
+func TestParseUser(t *testing.T) {
+	if u := ParseUser(" jane@acme.com "); u != (User{Login: "jane@acme.com"}) {
+		t.Errorf("ParseUser(login) = %+v", u)
+	}
+	if u := ParseUser("00u1abc"); u != (User{ID: "00u1abc"}) {
+		t.Errorf("ParseUser(id) = %+v", u)
+	}
+}
