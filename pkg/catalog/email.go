@@ -8,7 +8,7 @@ func email() Connector {
 		Actions: []Action{
 			{
 				Name:        "send",
-				Description: "Send a plain-text email message.",
+				Description: "Send an email message: plain text, or HTML (with a plain-text alternative) when the body starts with a tag.",
 				Effect:      Write,
 				Idempotent:  false,
 				Inputs: []Field{

@@ -43,7 +43,9 @@ instance of jml.yaml under /INSTANCE/ followed by the vendor's real API path
 (/okta/api/v1/users/{id}/sessions, /slack/scim/v2/Users/{id},
 /itsm/api/now/table/sc_task, …), with the vendors' request and response
 shapes, so that jml apply --sandbox URL runs the real connectors against it.
-Requests need an Authorization header (any value).
+Requests need an Authorization header (any value). Email instances speak
+SMTP, each on a loopback port of its own (printed at start, and answered by
+GET /_smtp/INSTANCE); the messages they accept land in the instance's outbox.
 
 GET /_world returns the whole state as JSON, keyed by instance;
 POST /_world/reset goes back to the seeded state. --world seeds it and
@@ -112,6 +114,18 @@ func sandboxRun(o *SandboxOptions) error {
 		names = append(names, in.Name)
 	}
 	fmt.Fprintf(o.IO.Out, "jml sandbox listening on %s (instances: %s)\n", url, strings.Join(names, ", "))
+	// Email instances speak SMTP, each on a port of its own; jml apply
+	// --sandbox asks GET /_smtp/INSTANCE for it. Started before the ready
+	// file is written, so that a waiting apply finds it.
+	mail, err := srv.StartSMTP(host)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer mail.Close()
+	for _, name := range mail.Names() {
+		fmt.Fprintf(o.IO.Out, "jml sandbox: %s speaks SMTP on %s\n", name, mail.URLs()[name])
+	}
 	if o.ReadyFile != "" {
 		if err := os.WriteFile(o.ReadyFile, []byte(url+"\n"), 0o644); err != nil {
 			ln.Close()

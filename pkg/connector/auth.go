@@ -56,6 +56,16 @@ func (a Basic) Authorize(_ context.Context, r *http.Request) error {
 	return nil
 }
 
+// LDAPBind is an LDAP simple bind (activedirectory): the bind DN (or a
+// user principal name, which Active Directory accepts too) and its
+// password. It authenticates an LDAP connection, never an HTTP request.
+type LDAPBind struct{ BindDN, Password string }
+
+// Authorize refuses: an ldapBind credential is for LDAP connectors only.
+func (LDAPBind) Authorize(context.Context, *http.Request) error {
+	return &effect.Error{Code: "invalid_input", Message: "auth type ldapBind is for LDAP connectors (activedirectory) only"}
+}
+
 // None sends no credentials.
 type None struct{}
 
@@ -279,7 +289,7 @@ func newAuth(n *yaml.Node, inst *Instance, res *resolver) (Authorizer, error) {
 	case "bearer":
 		t, err := get("token")
 		return Bearer{Token: t}, err
-	case "basic":
+	case "basic", "smtp": // smtp: the username and password of SMTP AUTH PLAIN (email)
 		u, err := get("username")
 		if err != nil {
 			return nil, err
@@ -314,6 +324,13 @@ func newAuth(n *yaml.Node, inst *Instance, res *resolver) (Authorizer, error) {
 			sa.Scopes = strings_(s)
 		}
 		return sa, nil
+	case "ldapBind":
+		dn, err := get("bindDN")
+		if err != nil {
+			return nil, err
+		}
+		p, err := get("password")
+		return LDAPBind{BindDN: dn, Password: p}, err
 	case "none", "":
 		return None{}, nil
 	}

@@ -13,8 +13,8 @@ import (
 type factory func(inst *Instance) Client
 
 // factoryFor returns the client constructor of a connector type, or nil.
-// activedirectory (LDAP) and email (SMTP) are not HTTP connectors and come
-// with their own issue.
+// activedirectory speaks LDAP (activedirectory.go), not HTTP; email
+// (SMTP) is not an HTTP connector either and comes with its own client.
 func factoryFor(typ string) factory {
 	switch typ {
 	case "okta":
@@ -35,6 +35,10 @@ func factoryFor(typ string) factory {
 		return newJira
 	case "http":
 		return newHTTP
+	case "email":
+		return newEmail
+	case "activedirectory":
+		return newActiveDirectory
 	}
 	return nil
 }

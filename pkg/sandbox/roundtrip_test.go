@@ -23,11 +23,13 @@ import (
 // or error status and code), and leave the sandbox's world in exactly the
 // state the in-process one is left in.
 
-// instanceOf names the test instance of each HTTP connector type, as
-// ../world/testdata/acme.yaml does.
+// instanceOf names the test instance of each connector type the sandbox
+// serves (over HTTP, and email over SMTP), as ../world/testdata/acme.yaml
+// does.
 var instanceOf = map[string]string{
 	"github": "gh", "google": "google", "http": "hr", "jira": "jira", "microsoft": "ms",
 	"okta": "okta", "salesforce": "sf", "servicenow": "itsm", "slack": "slack",
+	"email": "mail",
 }
 
 // settings are the jml.yaml settings of each test instance.
@@ -68,9 +70,8 @@ var worlds = map[string]func(t *testing.T) *world.World{
 			t.Fatal(ds)
 		}
 		w := world.New(instances(), clock.NewVirtual(epoch))
-		// acme.yaml also describes ad and mail, which are not HTTP types.
+		// acme.yaml also describes ad, which the sandbox does not serve.
 		delete(spec.Instances, "ad")
-		delete(spec.Instances, "mail")
 		if err := w.Apply(spec); err != nil {
 			t.Fatal(err)
 		}
@@ -88,8 +89,14 @@ type pair struct {
 func newPair(t *testing.T, make func(t *testing.T) *world.World) *pair {
 	t.Helper()
 	p := &pair{local: make(t), remote: make(t), clients: map[string]connector.Client{}}
-	srv := httptest.NewServer(sandbox.New(instances(), p.remote, sandbox.Options{}))
+	sb := sandbox.New(instances(), p.remote, sandbox.Options{})
+	srv := httptest.NewServer(sb)
 	t.Cleanup(srv.Close)
+	sm, err := sb.StartSMTP("127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sm.Close() })
 	for _, in := range instances() {
 		u, _ := url.Parse(srv.URL + "/" + in.Name)
 		c, err := connector.NewClient(&connector.Instance{Name: in.Name, Type: in.Type, BaseURL: u,
@@ -171,6 +178,7 @@ var samples = map[string]map[string]any{
 	"salesforce": {"username": "jane.doe@acme.com"},
 	"github":     {"org": "acme", "username": "jane.doe"},
 	"jira":       {"project": "IT", "issueType": "Task", "summary": "Offboard Jane", "description": "Leaver", "fields": map[string]any{"labels": []any{"jml"}}},
+	"email":      {"to": "jane.doe@acme.com", "cc": "boss@acme.com", "subject": "Welcome", "body": "Hello Jane,\nwelcome aboard.", "from": "it@acme.com"},
 	"http":       {"method": "POST", "path": "/api/users", "query": map[string]any{"a": "b"}, "headers": map[string]any{"X-Trace": "1"}, "body": map[string]any{"x": 1}, "expect": []any{200}},
 }
 
@@ -192,8 +200,9 @@ var prepare = map[string]func(t *testing.T, p *pair, in map[string]any){
 	},
 }
 
-// TestEveryActionRoundTrip performs every action of every HTTP connector
-// type through its connector against the sandbox, and in-process.
+// TestEveryActionRoundTrip performs every action of every connector type
+// the sandbox serves through its connector against the sandbox, and
+// in-process.
 func TestEveryActionRoundTrip(t *testing.T) {
 	for _, wname := range []string{"seeded", "described"} {
 		for _, c := range catalog.All() {

@@ -34,6 +34,8 @@ type Server struct {
 	types    map[string]string
 	handlers map[string]http.Handler
 	latency  time.Duration
+	// smtpURLs are the SMTP listeners of email instances (StartSMTP).
+	smtpURLs map[string]string
 }
 
 // New serves w for the given instances. The state at this moment is what
@@ -80,6 +82,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.world = s.seeded.Clone()
 		s.mu.Unlock()
 		writeJSON(w, http.StatusOK, map[string]any{"reset": true})
+		return
+	}
+	if name, ok := strings.CutPrefix(r.URL.Path, "/_smtp/"); ok {
+		s.serveSMTPURL(w, r, name)
 		return
 	}
 	name, rest, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
