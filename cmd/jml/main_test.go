@@ -63,7 +63,11 @@ func TestScripts(t *testing.T) {
 				}
 				data, err := os.ReadFile(ts.MkAbs(args[0]))
 				ts.Check(err)
-				ts.Setenv(args[1], strings.TrimSpace(string(data)))
+				line := strings.TrimSpace(string(data))
+				if strings.HasPrefix(line, "error:") {
+					ts.Fatalf("%s", line)
+				}
+				ts.Setenv(args[1], line)
 			},
 			// http METHOD URL [FILE]: make a request and write the body to
 			// FILE (or stdout of the script's last command is not used).

@@ -67,7 +67,19 @@ does; --latency delays every call. Stops cleanly on Ctrl-C or SIGTERM.`,
 	return cmd
 }
 
-func sandboxRun(o *SandboxOptions) error {
+func sandboxRun(o *SandboxOptions) (err error) {
+	// A script waiting on the ready file must not wait forever for a sandbox
+	// that could not start: the file then says why.
+	ready := false
+	defer func() {
+		if err != nil && !ready && o.ReadyFile != "" {
+			msg := err.Error()
+			if _, ok := err.(exitError); ok {
+				msg = "the sandbox could not start (see its standard error)"
+			}
+			_ = os.WriteFile(o.ReadyFile, []byte("error: "+msg+"\n"), 0o644)
+		}
+	}()
 	host, _, err := net.SplitHostPort(o.Addr)
 	if err != nil {
 		return usageError{fmt.Errorf("--addr %q: %v", o.Addr, err)}
@@ -127,6 +139,7 @@ func sandboxRun(o *SandboxOptions) error {
 		fmt.Fprintf(o.IO.Out, "jml sandbox: %s speaks SMTP on %s\n", name, mail.URLs()[name])
 	}
 	if o.ReadyFile != "" {
+		ready = true
 		if err := os.WriteFile(o.ReadyFile, []byte(url+"\n"), 0o644); err != nil {
 			ln.Close()
 			return err
