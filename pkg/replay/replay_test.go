@@ -112,7 +112,12 @@ func TestScheduleAt(t *testing.T) {
 	if got := fire("2026-01-05T02:01:00Z", ""); len(got) != 0 {
 		t.Errorf("at 02:01: %v", got)
 	}
-	if got := fire("2026-01-05T00:00:00Z", "2026-01-06T00:00:00Z"); len(got) != 1 {
-		t.Errorf("over a day: %v", got)
+	// Monday 2026-01-05: the nightly sweep and the weekly report.
+	if got := fire("2026-01-05T00:00:00Z", "2026-01-06T00:00:00Z"); strings.Join(got, "; ") != "02:00 contractor-expiry-sweep filtered; 07:00 inactive-accounts-report filtered" {
+		t.Errorf("over a Monday: %v", got)
+	}
+	// Tuesday: the sweep only.
+	if got := fire("2026-01-06T00:00:00Z", "2026-01-07T00:00:00Z"); len(got) != 1 || !strings.HasPrefix(got[0], "02:00 contractor-expiry-sweep") {
+		t.Errorf("over a Tuesday: %v", got)
 	}
 }
