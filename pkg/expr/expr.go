@@ -38,6 +38,15 @@ type Env struct {
 	base *cel.Env
 	mu   sync.Mutex
 	envs map[string]*cel.Env
+	// compiled caches Compile by scope and source: a repository repeats
+	// the same expressions (${{ user.id }}, vars.login) across cards and
+	// flows, and the result depends on nothing else.
+	compiled map[string]compiled
+}
+
+type compiled struct {
+	p      *Program
+	issues []Issue
 }
 
 // Globals lists the variables always in scope.
@@ -66,7 +75,7 @@ func NewEnv() (*Env, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Env{base: base, envs: map[string]*cel.Env{}}, nil
+	return &Env{base: base, envs: map[string]*cel.Env{}, compiled: map[string]compiled{}}, nil
 }
 
 func (e *Env) env(s Scope) (*cel.Env, error) {
@@ -125,8 +134,24 @@ type Program struct {
 
 var undeclaredRE = regexp.MustCompile(`undeclared reference to '([^']+)'`)
 
-// Compile parses and checks src in scope s.
+// Compile parses and checks src in scope s. The result is shared: callers
+// must not modify the Program or the issues.
 func (e *Env) Compile(src string, s Scope) (*Program, []Issue) {
+	k := s.key() + "\x00" + src
+	e.mu.Lock()
+	c, ok := e.compiled[k]
+	e.mu.Unlock()
+	if ok {
+		return c.p, c.issues
+	}
+	p, issues := e.compile(src, s)
+	e.mu.Lock()
+	e.compiled[k] = compiled{p, issues}
+	e.mu.Unlock()
+	return p, issues
+}
+
+func (e *Env) compile(src string, s Scope) (*Program, []Issue) {
 	env, err := e.env(s)
 	if err != nil {
 		return nil, []Issue{{Code: "expr-type", Msg: err.Error()}}

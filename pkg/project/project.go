@@ -6,8 +6,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/jml-dev/jml/pkg/ast"
 	"github.com/jml-dev/jml/pkg/compile"
@@ -143,13 +145,23 @@ func Load(opts Options) (*Project, diag.Diagnostics) {
 	if err != nil {
 		ds.Errorf(diag.Range{File: disp(cfgPath)}, "read-error", "cannot read the flows folder %s: %s", disp(flowsPath), unwrap(err))
 	}
-	var files []*source.File
+	var flowPaths []string
 	for _, fp := range paths {
-		if filepath.Clean(fp) == filepath.Clean(cfgPath) {
-			continue // flows: . keeps jml.yaml beside the flows
+		if filepath.Clean(fp) != filepath.Clean(cfgPath) { // flows: . keeps jml.yaml beside the flows
+			flowPaths = append(flowPaths, fp)
 		}
-		f, fds := source.ReadFile(fp, disp(fp))
-		ds.Add(fds...)
+	}
+	// Files are read and parsed on every core; the results are used in
+	// path order.
+	read := make([]*source.File, len(flowPaths))
+	readDs := make([]diag.Diagnostics, len(flowPaths))
+	each(len(flowPaths), func(i int) {
+		read[i], readDs[i] = source.ReadFile(flowPaths[i], disp(flowPaths[i]))
+	})
+	var files []*source.File
+	for i, fp := range flowPaths {
+		f := read[i]
+		ds.Add(readDs[i]...)
 		p.FileCount++
 		if f != nil {
 			p.Files[f.Path] = f
@@ -190,9 +202,15 @@ func Build(cfgFile *source.File, files []*source.File) (*ast.Config, []*ast.Flow
 	var parsed []*source.File
 	for _, f := range files {
 		if f != nil && f.Root != nil {
-			ds.Add(fv.Validate(f)...)
 			parsed = append(parsed, f)
 		}
+	}
+	// Files are validated independently: on every core, the diagnostics
+	// kept in file order.
+	per := make([]diag.Diagnostics, len(parsed))
+	each(len(parsed), func(i int) { per[i] = fv.Validate(parsed[i]) })
+	for _, d := range per {
+		ds.Add(d...)
 	}
 	if ds.HasErrors() {
 		return nil, nil, nil, ds
@@ -249,4 +267,24 @@ func (p *Project) Summary() string {
 		flows, cards = p.Graph.Stats()
 	}
 	return fmt.Sprintf("%d files, %d flows, %d cards checked", p.FileCount, flows, cards)
+}
+
+// each calls f(0) … f(n-1) on GOMAXPROCS goroutines and waits.
+func each(n int, f func(i int)) {
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < min(runtime.GOMAXPROCS(0), n); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				f(i)
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 }

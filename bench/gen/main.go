@@ -1,0 +1,74 @@
+// Command gen writes a benchmark repository: the flow library's jml.yaml
+// and helpers, and N renamed copies of its leaver (SPEC §11: validate of
+// 1,000 flow files). Usage: go run ./bench/gen DIR N
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+func main() {
+	if len(os.Args) != 3 {
+		fmt.Fprintln(os.Stderr, "usage: gen DIR N")
+		os.Exit(64)
+	}
+	dir := os.Args[1]
+	n, err := strconv.Atoi(os.Args[2])
+	if err != nil || n < 1 {
+		fmt.Fprintln(os.Stderr, "gen: N must be a positive number")
+		os.Exit(64)
+	}
+	if err := gen(dir, n); err != nil {
+		fmt.Fprintln(os.Stderr, "gen:", err)
+		os.Exit(1)
+	}
+}
+
+func gen(dir string, n int) error {
+	lib := "flows"
+	cfg, err := os.ReadFile(filepath.Join(lib, "jml.yaml"))
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "flows"), 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "jml.yaml"), []byte(strings.Replace(string(cfg), "flows: .", "flows: flows/", 1)), 0o644); err != nil {
+		return err
+	}
+	entries, err := filepath.Glob(filepath.Join(lib, "*.yaml"))
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if filepath.Base(e) == "jml.yaml" {
+			continue
+		}
+		data, err := os.ReadFile(e)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, "flows", filepath.Base(e)), data, 0o644); err != nil {
+			return err
+		}
+	}
+	leaver, err := os.ReadFile(filepath.Join(lib, "leaver.yaml"))
+	if err != nil {
+		return err
+	}
+	for i := 0; i < n; i++ {
+		// Each copy has expressions of its own (another service-account
+		// domain, another ticket text), so no compile is shared.
+		src := strings.Replace(string(leaver), "name: leaver\n", fmt.Sprintf("name: leaver-%04d\n", i), 1)
+		src = strings.ReplaceAll(src, "svc.acme.com", fmt.Sprintf("svc%04d.acme.com", i))
+		src = strings.ReplaceAll(src, "Deactivated in Okta by", fmt.Sprintf("Deactivated (%04d) in Okta by", i))
+		if err := os.WriteFile(filepath.Join(dir, "flows", fmt.Sprintf("leaver-%04d.yaml", i)), []byte(src), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}

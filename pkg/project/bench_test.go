@@ -1,0 +1,68 @@
+package project
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// writeBenchRepo writes a repository of n flow files: copies of the
+// library's leaver, renamed, beside the library's jml.yaml and helpers.
+func writeBenchRepo(b *testing.B, n int) string {
+	b.Helper()
+	dir := b.TempDir()
+	lib := "../../flows"
+	cfg, err := os.ReadFile(filepath.Join(lib, "jml.yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfgs := strings.Replace(string(cfg), "flows: .", "flows: flows/", 1)
+	if err := os.WriteFile(filepath.Join(dir, "jml.yaml"), []byte(cfgs), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "flows"), 0o755); err != nil {
+		b.Fatal(err)
+	}
+	entries, _ := filepath.Glob(filepath.Join(lib, "*.yaml"))
+	for _, e := range entries {
+		if filepath.Base(e) == "jml.yaml" {
+			continue
+		}
+		data, err := os.ReadFile(e)
+		if err != nil {
+			b.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, "flows", filepath.Base(e)), data, 0o644)
+	}
+	leaver, err := os.ReadFile(filepath.Join(lib, "leaver.yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < n; i++ {
+		// Each copy has expressions of its own (another service-account
+		// domain, another ticket text), so no compile is shared.
+		src := strings.Replace(string(leaver), "name: leaver\n", fmt.Sprintf("name: leaver-%04d\n", i), 1)
+		src = strings.ReplaceAll(src, "svc.acme.com", fmt.Sprintf("svc%04d.acme.com", i))
+		src = strings.ReplaceAll(src, "Deactivated in Okta by", fmt.Sprintf("Deactivated (%04d) in Okta by", i))
+		if err := os.WriteFile(filepath.Join(dir, "flows", fmt.Sprintf("leaver-%04d.yaml", i)), []byte(src), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// BenchmarkValidate1000Flows is jml validate of a repository of 1,000
+// flow files (read, schema, compile, lint). bench/validate.sh compares it
+// with a general JSON-Schema CLI on the same files (SPEC §11).
+func BenchmarkValidate1000Flows(b *testing.B) {
+	dir := writeBenchRepo(b, 1000)
+	for b.Loop() {
+		p, ds := Load(Options{Dir: dir})
+		if ds.HasErrors() || p.Graph == nil || len(p.Graph.Flows) < 1000 {
+			b.Fatalf("the repository does not validate: %v", ds)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*1000), "µs/flow")
+}
