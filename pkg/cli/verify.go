@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -123,7 +122,7 @@ func verifyRun(o *VerifyOptions) error {
 
 	var events []*event.Event
 	if len(o.From) > 0 {
-		events, err = verifyEvents(ro, o.From, o.KeepGoing)
+		events, err = loadEvents(ro, o.From, o.KeepGoing)
 		if err != nil {
 			return err
 		}
@@ -174,28 +173,6 @@ func verifyRun(o *VerifyOptions) error {
 		return exitError{ExitError}
 	}
 	return nil
-}
-
-// verifyEvents decodes every event of the sources.
-func verifyEvents(ro *ReplayOptions, sources []string, keepGoing bool) ([]*event.Event, error) {
-	s, err := event.Open(sources, event.Options{KeepGoing: keepGoing, Stdin: ro.IO.In, WorkDir: ro.IO.WorkDir})
-	if err != nil {
-		return nil, err
-	}
-	defer s.Close()
-	var events []*event.Event
-	for {
-		ev, err := s.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		events = append(events, ev)
-	}
-	reportSkipped(ro, replay.Stats{Stats: s.Stats(), SkippedErrors: s.Skipped()})
-	return events, nil
 }
 
 func joinArgs(args []string) string {
