@@ -168,6 +168,12 @@ func applyRun(o *ApplyOptions) error {
 		}
 	}
 
+	// The real connectors; secrets are read now, and only now.
+	set, err := connector.New(proj.Config, connector.Options{SandboxURL: o.Sandbox, Getenv: io.Getenv, BaseDir: proj.Root})
+	if err != nil {
+		return err
+	}
+
 	// The history: every run and every call is recorded as it happens.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -177,11 +183,6 @@ func applyRun(o *ApplyOptions) error {
 	}
 	defer store.Close()
 
-	// The real connectors; secrets are read now, and only now.
-	set, err := connector.New(proj.Config, connector.Options{SandboxURL: o.Sandbox, Getenv: io.Getenv, BaseDir: proj.Root})
-	if err != nil {
-		return err
-	}
 	out := newRedactor(io.Out, set.Secrets())
 	errOut := newRedactor(io.ErrOut, set.Secrets())
 	prog := &progress{w: errOut, on: io.ErrTTY, total: len(events), start: time.Now()}
