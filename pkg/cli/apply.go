@@ -182,6 +182,12 @@ func applyRun(o *ApplyOptions) error {
 		return err
 	}
 	defer store.Close()
+	// One apply or resume at a time per history.
+	lock, err := store.Acquire(ctx, history.ApplyLock, history.LockOptions{})
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
 
 	out := newRedactor(io.Out, set.Secrets())
 	errOut := newRedactor(io.ErrOut, set.Secrets())

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/jml-dev/jml/pkg/history"
 )
 
 // canary is the Okta API token of the apply tests: it must never appear in
@@ -173,6 +176,20 @@ func TestApplyRefusesBeforeAnyCall(t *testing.T) {
 			want: "apply cancelled"},
 		{name: "guardrail", limit: 2, events: 3, args: []string{"events.ndjson", "--auto-approve"},
 			want: "guardrail maxDeprovisionsPerApply: these events would deprovision 3 distinct users, more than the limit of 2"},
+		{name: "another apply holds the history", limit: 25, events: 1, args: []string{"events.ndjson", "--auto-approve"},
+			prepare: func(t *testing.T, dir string) {
+				s, err := history.Open(context.Background(), "", dir)
+				if err != nil {
+					t.Fatal(err)
+				}
+				// This test process is alive: its lock is not stale.
+				l, err := s.Acquire(context.Background(), history.ApplyLock, history.LockOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { l.Release(); s.Close() })
+			},
+			want: "another jml apply or resume is running on this history"},
 		{name: "stale plan", limit: 25, events: 1, args: []string{"plan.json", "--auto-approve"},
 			prepare: func(t *testing.T, dir string) {
 				if r := runIn(dir, "", false, "plan", "events.ndjson", "-o", "plan.json"); r.code != 0 {

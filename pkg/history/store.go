@@ -167,6 +167,15 @@ var migrations = []string{
 		duration_ns     BIGINT NOT NULL DEFAULT 0,
 		PRIMARY KEY (run_id, seq)
 	)`,
+	// 2: the lock one apply (or resume) holds while it runs.
+	`CREATE TABLE locks (
+		name      TEXT PRIMARY KEY,
+		owner     TEXT NOT NULL,
+		host      TEXT NOT NULL,
+		pid       INTEGER NOT NULL,
+		acquired  TEXT NOT NULL,
+		heartbeat TEXT NOT NULL
+	)`,
 }
 
 func (s *Store) migrate(ctx context.Context) error {
