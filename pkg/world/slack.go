@@ -20,22 +20,27 @@ type slackModel struct {
 	seq, tsSeq int
 	users      map[string]*slackUser
 	byEmail    map[string]string // lower(email) → id
+	byName     map[string]string // lower(userName) → id
 	channels   map[string][]string
 	messages   []slackMessage
 }
 
 func newSlack() *slackModel {
-	return &slackModel{users: map[string]*slackUser{}, byEmail: map[string]string{}, channels: map[string][]string{}}
+	return &slackModel{users: map[string]*slackUser{}, byEmail: map[string]string{}, byName: map[string]string{}, channels: map[string][]string{}}
 }
 
 func (m *slackModel) clone() model {
-	c := &slackModel{seq: m.seq, tsSeq: m.tsSeq, users: make(map[string]*slackUser, len(m.users)), byEmail: make(map[string]string, len(m.byEmail)), channels: make(map[string][]string, len(m.channels))}
+	c := &slackModel{seq: m.seq, tsSeq: m.tsSeq, users: make(map[string]*slackUser, len(m.users)), byEmail: make(map[string]string, len(m.byEmail)),
+		byName: make(map[string]string, len(m.byName)), channels: make(map[string][]string, len(m.channels))}
 	for id, u := range m.users {
 		cp := *u
 		c.users[id] = &cp
 	}
 	for k, v := range m.byEmail {
 		c.byEmail[k] = v
+	}
+	for k, v := range m.byName {
+		c.byName[k] = v
 	}
 	for k, v := range m.channels {
 		c.channels[k] = cloneStrings(v)
@@ -56,6 +61,9 @@ func (m *slackModel) nextID() string {
 func (m *slackModel) add(u *slackUser) {
 	m.users[u.id] = u
 	m.byEmail[lower(u.email)] = u.id
+	if _, taken := m.byName[lower(u.userName)]; !taken {
+		m.byName[lower(u.userName)] = u.id
+	}
 }
 
 func (m *slackModel) byMail(email string) *slackUser {
@@ -117,10 +125,8 @@ func (m *slackModel) do(c *call) (map[string]any, error) {
 		if m.byMail(email) != nil {
 			return nil, conflict("email_taken: a Slack user with the email %s already exists", email)
 		}
-		for _, id := range sortedKeys(m.users) {
-			if strings.EqualFold(m.users[id].userName, c.str("userName")) {
-				return nil, conflict("username_taken: the username %s is taken", c.str("userName"))
-			}
+		if _, taken := m.byName[lower(c.str("userName"))]; taken {
+			return nil, conflict("username_taken: the username %s is taken", c.str("userName"))
 		}
 		u := &slackUser{id: m.nextID(), email: email, userName: c.str("userName"), displayName: c.str("displayName"), active: true}
 		m.add(u)
