@@ -1,6 +1,10 @@
-// Command gen writes a benchmark repository: the flow library's jml.yaml
-// and helpers, and N renamed copies of its leaver (SPEC §11: validate of
-// 1,000 flow files). Usage: go run ./bench/gen DIR N
+// Command gen writes benchmark inputs.
+//
+//	go run ./bench/gen DIR N          a repository: the flow library's jml.yaml
+//	                                  and helpers, and N renamed copies of its
+//	                                  leaver (SPEC §11: validate of 1,000 flows)
+//	go run ./bench/gen -events FILE N N user.lifecycle.deactivate events of
+//	                                  distinct users, NDJSON (the apply bench)
 package main
 
 import (
@@ -12,6 +16,18 @@ import (
 )
 
 func main() {
+	if len(os.Args) == 4 && os.Args[1] == "-events" {
+		n, err := strconv.Atoi(os.Args[3])
+		if err != nil || n < 1 {
+			fmt.Fprintln(os.Stderr, "gen: N must be a positive number")
+			os.Exit(64)
+		}
+		if err := events(os.Args[2], n); err != nil {
+			fmt.Fprintln(os.Stderr, "gen:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if len(os.Args) != 3 {
 		fmt.Fprintln(os.Stderr, "usage: gen DIR N")
 		os.Exit(64)
@@ -71,4 +87,13 @@ func gen(dir string, n int) error {
 		}
 	}
 	return nil
+}
+
+// events writes n deactivations of user0001@acme.com … as NDJSON.
+func events(file string, n int) error {
+	var b strings.Builder
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, `{"uuid":"bench-%06d","published":"2026-11-02T09:00:00.000Z","eventType":"user.lifecycle.deactivate","version":"0","actor":{"id":"00uadmin","type":"User","alternateId":"admin@acme.com"},"outcome":{"result":"SUCCESS"},"target":[{"id":"00ubench%06d","type":"User","alternateId":"user%06d@acme.com","displayName":"User %d"}]}`+"\n", i, i, i, i)
+	}
+	return os.WriteFile(file, []byte(b.String()), 0o644)
 }
