@@ -108,6 +108,9 @@ func AsError(err error) *Error {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return &Error{Code: "timeout", Message: "timed out", Retryable: true}
 	}
+	if errors.Is(err, context.Canceled) {
+		return &Error{Code: "canceled", Message: "canceled"}
+	}
 	return &Error{Code: "error", Message: err.Error()}
 }
 

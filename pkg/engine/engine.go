@@ -5,9 +5,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"math"
+	"reflect"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jml-dev/jml/pkg/ast"
@@ -240,6 +243,12 @@ type exec struct {
 	trigger Trigger
 	key     string
 	base    map[string]any
+	// changes, when set, collects the run's changes instead of
+	// run.Changes: the items of a concurrent forEach each have their own,
+	// merged in item order.
+	changes *[]Change
+	// mu serialises the observer and the merge of concurrent items.
+	mu *sync.Mutex
 }
 
 // frame is one flow invocation: the top flow, a helper call or an error
@@ -493,7 +502,11 @@ func (x *exec) forEach(ctx context.Context, fr *frame, n *compile.Node, ct *Card
 		fr.items[n.As], fr.items[n.As+"_index"] = saved, savedIdx
 	}()
 	// Items run one after another in simulated modes, so that plans and
-	// traces are deterministic; results are in item order either way.
+	// traces are deterministic; in apply, up to `concurrency` at once.
+	// Results are in item order either way.
+	if x.e.opts.Mode == ModeApply && n.Concurrency > 1 && len(items) > 1 {
+		return x.forEachConcurrent(ctx, fr, n, ct, items)
+	}
 	prefix := fr.prefix
 	for i, item := range items {
 		fr.items[n.As], fr.items[n.As+"_index"] = item, int64(i)
@@ -505,6 +518,111 @@ func (x *exec) forEach(ctx context.Context, fr *frame, n *compile.Node, ct *Card
 		}
 	}
 	return outcome{kind: outNext}
+}
+
+// addChange records a write the run made.
+func (x *exec) addChange(ch Change) {
+	if x.changes != nil {
+		*x.changes = append(*x.changes, ch)
+		return
+	}
+	if x.mu != nil {
+		x.mu.Lock()
+		defer x.mu.Unlock()
+	}
+	x.run.Changes = append(x.run.Changes, ch)
+	x.e.opts.Observer.ChangePlanned(x.run, ch)
+}
+
+// forEachConcurrent runs the items of a forEach up to n.Concurrency at a
+// time (apply only). Each item runs on a copy of the frame: it sees the
+// vars as they were when the loop started, and what it assigns is applied
+// after the loop in item order; its trace and its changes are kept in item
+// order. The first item (in order) that does not end normally decides the
+// outcome; items not started by then are not run.
+func (x *exec) forEachConcurrent(ctx context.Context, fr *frame, n *compile.Node, ct *CardTrace, items []any) outcome {
+	if x.mu == nil {
+		x.mu = &sync.Mutex{}
+	}
+	orig := maps.Clone(fr.vars)
+	traces := make([][]*CardTrace, len(items))
+	changes := make([][]Change, len(items))
+	outs := make([]outcome, len(items))
+	forks := make([]*frame, len(items))
+	started := make([]bool, len(items))
+	lctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sem := make(chan struct{}, n.Concurrency)
+	var wg sync.WaitGroup
+	for i, item := range items {
+		select {
+		case sem <- struct{}{}:
+		case <-lctx.Done():
+		}
+		if lctx.Err() != nil {
+			break
+		}
+		started[i] = true
+		f := fr.fork()
+		f.items[n.As], f.items[n.As+"_index"] = item, int64(i)
+		f.prefix = fmt.Sprintf("%s%s#%d/", fr.prefix, n.Path, i)
+		forks[i] = f
+		xi := *x
+		xi.changes = &changes[i]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			outs[i] = xi.list(lctx, f, n.Body, fmt.Sprintf("item %d", i), &traces[i])
+			if outs[i].kind != outNext {
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	result := outcome{kind: outNext}
+	for i := range items {
+		if !started[i] {
+			if result.kind == outNext {
+				// Cancelled from outside before the item started.
+				result = outcome{kind: outFailed, err: &ErrorInfo{Card: cardRef(fr, n), Message: "canceled before item " + fmt.Sprint(i), Code: "canceled"}}
+			}
+			continue
+		}
+		ct.Children = append(ct.Children, traces[i]...)
+		for _, ch := range changes[i] {
+			x.addChange(ch)
+		}
+		for k, v := range forks[i].vars {
+			if old, ok := orig[k]; !ok || !reflect.DeepEqual(old, v) {
+				fr.vars[k] = v
+			}
+		}
+		// An item stopped only because a sibling failed does not decide:
+		// the sibling's own failure does.
+		sibling := ctx.Err() == nil && outs[i].err != nil && outs[i].err.Code == "canceled"
+		if result.kind == outNext && outs[i].kind != outNext && !sibling {
+			result = outs[i]
+		}
+	}
+	if result.kind == outNext {
+		for i := range items {
+			if started[i] && outs[i].kind != outNext {
+				return outs[i]
+			}
+		}
+	}
+	return result
+}
+
+// fork copies a frame for a concurrent forEach item: maps copied, the rest
+// shared (read-only while the loop runs).
+func (fr *frame) fork() *frame {
+	f := *fr
+	f.vars = maps.Clone(fr.vars)
+	f.steps = maps.Clone(fr.steps)
+	f.items = maps.Clone(fr.items)
+	return &f
 }
 
 // action runs an action card: evaluate inputs, call with retries, record.
@@ -542,8 +660,7 @@ func (x *exec) action(ctx context.Context, fr *frame, n *compile.Node, ct *CardT
 	}
 	if write {
 		ch := Change{Card: cardRef(fr, n), Action: n.Card.Action.Value, With: input, Via: append([]string{}, fr.via...), Path: ct.Path}
-		x.run.Changes = append(x.run.Changes, ch)
-		x.e.opts.Observer.ChangePlanned(x.run, ch)
+		x.addChange(ch)
 	}
 	return outcome{kind: outNext}
 }

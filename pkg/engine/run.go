@@ -119,7 +119,10 @@ type Run struct {
 }
 
 // Observer hears what the engine does, as it happens. Calls for one run
-// come from one goroutine, in order.
+// come from one goroutine, in order — except the cards of a concurrent
+// forEach in apply, whose items run on goroutines of their own (their
+// changes are still reported in item order, after the loop): an observer
+// used in apply must be safe for concurrent use.
 type Observer interface {
 	RunStarted(r *Run)
 	CardStarted(r *Run, c *CardTrace)
