@@ -55,6 +55,9 @@ type Instance struct {
 	Settings map[string]string
 	// Sandbox is true when BaseURL points at `jml sandbox`.
 	Sandbox bool
+	// WebAPIAuth, when jml.yaml sets webAPIAuth (slack), authorises the
+	// calls to the vendor's second API (Slack's Web API) instead of Auth.
+	WebAPIAuth Authorizer
 }
 
 // Options configure New.
@@ -153,7 +156,7 @@ func newInstance(c ast.Connector, opts Options, res *resolver) (*Instance, error
 			if d, err := time.ParseDuration(str(p[1])); err == nil {
 				inst.Timeout = d
 			}
-		case "type", "baseURL", "auth", "rateLimit":
+		case "type", "baseURL", "auth", "webAPIAuth", "rateLimit":
 		default:
 			if n := source.Resolve(p[1]); n != nil && n.Kind == yaml.SequenceNode {
 				var vs []string
@@ -191,6 +194,13 @@ func newInstance(c ast.Connector, opts Options, res *resolver) (*Instance, error
 		return nil, err
 	}
 	inst.Auth = auth
+	if n := source.Get(c.Node, "webAPIAuth"); n != nil {
+		web, err := newAuth(n, inst, res)
+		if err != nil {
+			return nil, fmt.Errorf("webAPIAuth: %v", err)
+		}
+		inst.WebAPIAuth = web
+	}
 	return inst, nil
 }
 

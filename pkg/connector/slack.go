@@ -13,9 +13,11 @@ import (
 // slackClient calls Slack's SCIM v2 API (/scim/v2, user provisioning) and
 // its Web API (/api/METHOD, messages and channels).
 //
-// Both go out with the instance's one credential: a user token of an org
+// Both go out with the instance's credential (auth): a user token of an org
 // admin with the admin scope (SCIM) and chat:write, users:read,
-// users:read.email, channels:write and groups:write (Web API). The Web API
+// users:read.email, channels:write and groups:write (Web API) — unless
+// webAPIAuth gives the Web API a credential of its own (a bot token), so
+// that messages come from the bot and the admin token needs only SCIM. The Web API
 // is served by https://slack.com; the SCIM API by https://api.slack.com. The
 // webAPIURL setting overrides the Web API root (default: https://slack.com
 // when baseURL is the default https://api.slack.com, else baseURL, so that
@@ -45,6 +47,11 @@ func newSlack(in *Instance) Client {
 		}
 		web := *in
 		web.BaseURL = u
+		c.web = &web
+	}
+	if in.WebAPIAuth != nil {
+		web := *c.web
+		web.Auth = in.WebAPIAuth
 		c.web = &web
 	}
 	return c
