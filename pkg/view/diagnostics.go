@@ -35,6 +35,9 @@ func DiagnosticsText(w io.Writer, ds diag.Diagnostics, src Sources, st Styles) {
 		num := fmt.Sprintf("%d", d.Range.Start.Line)
 		pad := strings.Repeat(" ", len(num))
 		line = strings.ReplaceAll(line, "\t", " ")
+		if d.Code == "literal-secret" {
+			line = maskFrom(line, d.Range.Start.Column)
+		}
 		fmt.Fprintf(w, " %s %s %s\n", st.Dim.Render(num), st.Dim.Render("|"), line)
 		col := d.Range.Start.Column
 		if col < 1 {
@@ -136,4 +139,18 @@ func ghData(s string) string {
 
 func ghProp(s string) string {
 	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+}
+
+// maskFrom replaces the line from column col (1-based, in runes) on with
+// ***: the snippet of a literal-secret diagnostic must not print the
+// secret it is about (CI logs keep validate's output).
+func maskFrom(line string, col int) string {
+	if col < 1 {
+		return "***"
+	}
+	r := []rune(line)
+	if col-1 >= len(r) {
+		return line
+	}
+	return string(r[:col-1]) + "***"
 }
