@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -143,6 +144,12 @@ func (a *OAuth2) fetch(ctx context.Context) (string, time.Duration, error) {
 func tokenResponse(c *http.Client, req *http.Request) (string, time.Duration, error) {
 	resp, err := c.Do(req)
 	if err != nil {
+		switch ctx := req.Context(); {
+		case errors.Is(ctx.Err(), context.DeadlineExceeded) || isTimeout(err):
+			return "", 0, &effect.Error{Code: "timeout", Message: "token request: no answer in time", Retryable: true}
+		case ctx.Err() != nil:
+			return "", 0, &effect.Error{Code: "canceled", Message: "token request: " + ctx.Err().Error()}
+		}
 		return "", 0, &effect.Error{Code: "connection", Message: "token request: " + unwrapURL(err).Error(), Retryable: true}
 	}
 	defer resp.Body.Close()
