@@ -329,6 +329,11 @@ func (l *Limiter) Wait(ctx context.Context) error {
 	until := l.blockUntil
 	l.mu.Unlock()
 	if d := time.Until(until); d > 0 {
+		// A pause that outlasts the deadline fails at once, as the rate
+		// limiter does, instead of waiting for nothing.
+		if dl, ok := ctx.Deadline(); ok && dl.Before(until) {
+			return fmt.Errorf("the vendor's rate-limit pause (until %s) outlasts the deadline", until.UTC().Format(time.RFC3339))
+		}
 		t := time.NewTimer(d)
 		select {
 		case <-ctx.Done():
