@@ -35,8 +35,9 @@ type Options struct {
 	KeepGoing bool
 	// Stdin is read for the source "-".
 	Stdin io.Reader
-	// WorkDir: paths in Source and in errors are shown relative to it when
-	// they are inside it, and as given otherwise. Paths are opened as given.
+	// WorkDir: relative paths are opened relative to it, and paths in
+	// Source and in errors are shown relative to it when they are inside
+	// it, and as given otherwise. Empty: the process's directory.
 	WorkDir string
 }
 
@@ -99,6 +100,11 @@ func Open(sources []string, opts Options) (*Stream, error) {
 		}
 		if src == "" {
 			return nil, errors.New("event source: empty path")
+		}
+		// A relative path is relative to WorkDir (the process's directory
+		// in the CLI; a test's directory in tests).
+		if !filepath.IsAbs(src) && opts.WorkDir != "" {
+			src = filepath.Join(opts.WorkDir, src)
 		}
 		name := opts.display(src)
 		fi, err := os.Stat(src)

@@ -846,6 +846,23 @@ func TestNoSources(t *testing.T) {
 	}
 }
 
+// A relative source is opened relative to WorkDir, not the process's
+// directory.
+func TestWorkDirResolvesRelativePaths(t *testing.T) {
+	abs, err := filepath.Abs(eventsDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := event.Open([]string{"okta-developer-docs__user.lifecycle.deactivate.ndjson"}, event.Options{WorkDir: abs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := s.Next()
+	if err != nil || e.Source != "okta-developer-docs__user.lifecycle.deactivate.ndjson:1" {
+		t.Fatalf("got %v, %v", e, err)
+	}
+}
+
 func TestWorkDir(t *testing.T) {
 	abs, err := filepath.Abs(eventsDir)
 	if err != nil {
