@@ -48,20 +48,27 @@ func TestReplayGolden(t *testing.T) {
 			}
 			golden := filepath.Join("../../testdata/golden", tt.name+".golden")
 			got := out.Bytes()
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("missing golden (run with -update): %v", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("output differs from %s (-update to accept):\n%s", golden, diffLines(string(want), string(got)))
-			}
+			checkGolden(t, golden, got)
 		})
+	}
+}
+
+// checkGolden compares got with the golden file, or rewrites the file
+// with -update.
+func checkGolden(t *testing.T, golden string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("missing golden (run with -update): %v", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("output differs from %s (-update to accept):\n%s", golden, diffLines(string(want), string(got)))
 	}
 }
 

@@ -45,19 +45,7 @@ func TestTestGolden(t *testing.T) {
 				}
 			}
 			golden := filepath.Join("../../testdata/golden", tt.name+".golden")
-			if *update {
-				if err := os.WriteFile(golden, first, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("missing golden (run with -update): %v", err)
-			}
-			if !bytes.Equal(first, want) {
-				t.Errorf("output differs from %s (-update to accept):\n%s", golden, diffLines(string(want), string(first)))
-			}
+			checkGolden(t, golden, first)
 		})
 	}
 }

@@ -59,19 +59,7 @@ func TestVerifyGolden(t *testing.T) {
 				golden = filepath.Join(tt.dir, "..", tt.name+".golden")
 			}
 			got := out.Bytes()
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("missing golden (run with -update): %v", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("output differs from %s (-update to accept):\n%s", golden, diffLines(string(want), string(got)))
-			}
+			checkGolden(t, golden, got)
 		})
 	}
 }
