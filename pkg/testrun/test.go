@@ -138,16 +138,7 @@ func Load(path, display string, opts LoadOptions) *Loaded {
 		return l
 	}
 	l.Sources[display] = f.Src
-	d := &decoder{f: f, dir: filepath.Dir(path), opts: opts, l: l}
-	t := d.decode()
-	if t != nil {
-		l.Name, l.Line = t.Name, t.Line
-	}
-	l.Diagnostics, _ = l.Diagnostics.Normalize(MaxDiagnostics)
-	if !l.Diagnostics.HasErrors() {
-		l.Test = t
-	}
-	return l
+	return l.decode(f, filepath.Dir(path), opts)
 }
 
 // Decode is Load for a test file already parsed (dir is the directory
@@ -157,6 +148,11 @@ func Decode(f *source.File, dir string, opts LoadOptions) *Loaded {
 	if f.Root == nil {
 		return l
 	}
+	return l.decode(f, dir, opts)
+}
+
+// decode decodes and checks a parsed test file into l.
+func (l *Loaded) decode(f *source.File, dir string, opts LoadOptions) *Loaded {
 	d := &decoder{f: f, dir: dir, opts: opts, l: l}
 	t := d.decode()
 	if t != nil {
