@@ -17,21 +17,20 @@ import (
 // same, so a record-creating call still finds its first record).
 func Converge(s *history.Store, rec *history.Recorder, force bool) Decide {
 	return func(ctx context.Context, ev *event.Event, flow string) (Decision, error) {
-		rec.Event(ev)
-		base := engine.RunID(ev.UUID, flow)
 		last, err := s.Latest(ctx, ev.UUID, flow, string(engine.ModeApply))
 		if err != nil {
 			return Decision{}, fmt.Errorf("reading the history: %v", err)
 		}
-		id, err := s.NewRunID(ctx, base)
+		if last != nil && !force && last.Finished() {
+			return Decision{Done: &Done{Flow: flow, RunID: last.ID, Status: last.Status}}, nil
+		}
+		rec.Event(ev)
+		id, err := s.NewRunID(ctx, engine.RunID(ev.UUID, flow))
 		if err != nil {
 			return Decision{}, fmt.Errorf("reading the history: %v", err)
 		}
 		if last == nil || force {
 			return Decision{RunID: id}, nil
-		}
-		if last.Finished() {
-			return Decision{Done: &Done{Flow: flow, RunID: last.ID, Status: last.Status}}, nil
 		}
 		return resume(ctx, s, rec, last, id)
 	}

@@ -98,8 +98,8 @@ func runIn(dir, stdin string, tty bool, args ...string) runResult {
 		}
 		return ""
 	}
-	// File arguments are relative to the process's directory: make them
-	// absolute.
+	// A plan file (-o, and apply PLANFILE) is relative to the process's
+	// directory: make file arguments absolute.
 	for i, a := range args {
 		if strings.HasSuffix(a, ".ndjson") || strings.HasSuffix(a, ".json") {
 			args[i] = filepath.Join(dir, a)

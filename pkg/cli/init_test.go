@@ -37,8 +37,6 @@ func TestInitScaffold(t *testing.T) {
 	}{
 		{"validate", []string{"validate", "--strict"}, []string{"ok: "}},
 		{"test", []string{"test"}, []string{"ok    tests/leaver.yaml", "ok: 7 tests passed"}},
-		// An absolute path: dry-run opens EVENTS relative to the process's
-		// directory, not IOStreams.WorkDir.
 		{"dry-run", []string{"dry-run", filepath.Join(repo, "events")}, []string{"Dry run: 3 events, 2 runs (2 success).", "  joiner  success", "  leaver  success"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
