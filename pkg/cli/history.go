@@ -568,26 +568,12 @@ func replayEvents(ctx context.Context, proj *project.Project, spec *world.Spec, 
 
 // isWrite reports whether a journaled call (INSTANCE.ACTION) is a write.
 func isWrite(proj *project.Project, name string, with map[string]any) bool {
-	inst, action, _ := strings.Cut(name, ".")
-	if proj.Config == nil {
-		return true
+	a, ok := projectAction(proj, name)
+	if !ok {
+		return true // unknown: treat as a write, never call it for real
 	}
-	for _, c := range proj.Config.Connectors {
-		if c.Name.Value != inst {
-			continue
-		}
-		conn, ok := catalog.Lookup(c.Type.Value)
-		if !ok {
-			return true
-		}
-		a, ok := conn.Action(action)
-		if !ok {
-			return true
-		}
-		method, _ := with["method"].(string)
-		return a.EffectFor(strings.ToUpper(method)) == catalog.Write
-	}
-	return true
+	method, _ := with["method"].(string)
+	return a.EffectFor(strings.ToUpper(method)) == catalog.Write
 }
 
 // readsFrom sends the read actions to the live apps and the rest (the

@@ -370,21 +370,28 @@ func planRun(o *ReplayOptions) error {
 // deprovisions returns whether an INSTANCE.ACTION of the project takes
 // access away from a user (the catalogue's deprovision mark).
 func deprovisions(proj *project.Project) func(string) bool {
-	types := map[string]string{}
-	if proj.Config != nil {
-		for _, c := range proj.Config.Connectors {
-			types[c.Name.Value] = c.Type.Value
-		}
-	}
 	return func(name string) bool {
-		inst, action, _ := strings.Cut(name, ".")
-		conn, ok := catalog.Lookup(types[inst])
-		if !ok {
-			return false
-		}
-		a, ok := conn.Action(action)
+		a, ok := projectAction(proj, name)
 		return ok && a.Deprovision
 	}
+}
+
+// projectAction is the catalogue action of an INSTANCE.ACTION of the
+// project's jml.yaml.
+func projectAction(proj *project.Project, name string) (*catalog.Action, bool) {
+	inst, action, _ := strings.Cut(name, ".")
+	if proj.Config == nil {
+		return nil, false
+	}
+	for _, c := range proj.Config.Connectors {
+		if c.Name.Value == inst {
+			if conn, ok := catalog.Lookup(c.Type.Value); ok {
+				return conn.Action(action)
+			}
+			return nil, false
+		}
+	}
+	return nil, false
 }
 
 // guardrailLimit is guardrails.maxDeprovisionsPerApply (default 25).
