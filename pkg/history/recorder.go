@@ -78,10 +78,11 @@ func (r *Recorder) fail(err error) error {
 
 // redact replaces the secrets in s, raw or JSON-escaped.
 func (r *Recorder) redact(s string) string {
-	if r.redactor == nil {
-		r.redactor = effect.NewRedactor(r.Secrets)
+	rd := r.redactor
+	if rd == nil { // a Recorder not made by NewRecorder
+		rd = effect.NewRedactor(r.Secrets)
 	}
-	return r.redactor.Redact(s)
+	return rd.Redact(s)
 }
 
 func (r *Recorder) json(v any) string {
