@@ -6,7 +6,7 @@
 // helper flow it names. It reports, with positions, every problem a run
 // would otherwise hit: unknown instances, actions and inputs, undefined or
 // not-yet-run steps, call cycles, unknown Okta event types, non-boolean
-// conditions, literal secrets in the config, ...
+// conditions, literal secrets in the config and in flows (FlowSecrets), ...
 //
 // compile depends on diag, source, ast, expr, catalog and eventtypes; it
 // knows nothing of files on disk, the CLI or how graphs are run.

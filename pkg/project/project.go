@@ -206,9 +206,13 @@ func Build(cfgFile *source.File, files []*source.File) (*ast.Config, []*ast.Flow
 		}
 	}
 	// Files are validated independently: on every core, the diagnostics
-	// kept in file order.
+	// kept in file order. A literal secret is found here, beside the
+	// schema, as it is in jml.yaml: before anything else reads the flow.
 	per := make([]diag.Diagnostics, len(parsed))
-	each(len(parsed), func(i int) { per[i] = fv.Validate(parsed[i]) })
+	each(len(parsed), func(i int) {
+		per[i] = fv.Validate(parsed[i])
+		per[i].Add(compile.FlowSecrets(parsed[i])...)
+	})
 	for _, d := range per {
 		ds.Add(d...)
 	}

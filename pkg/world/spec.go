@@ -103,6 +103,7 @@ func decodeNode(f *source.File, validate, root *yaml.Node) (*Spec, diag.Diagnost
 		return nil, ds
 	}
 	ds.Add(v.Validate(&source.File{Path: f.Path, Src: f.Src, Root: validate})...)
+	ds.Add(literalSecrets(f, root)...)
 	if ds.HasErrors() {
 		return nil, ds
 	}
@@ -113,6 +114,20 @@ func decodeNode(f *source.File, validate, root *yaml.Node) (*Spec, diag.Diagnost
 		return nil, ds
 	}
 	return s, ds
+}
+
+// literalSecrets reports the credentials written in a world (check
+// literal-secret). A world is committed with the repository and the
+// simulated apps check no credential, so a real-looking token there is a
+// leak, never a need. Only the shape rules apply: a world's data models the
+// apps' records and answers, whose password or token fields hold made-up
+// values.
+func literalSecrets(f *source.File, root *yaml.Node) diag.Diagnostics {
+	var ds diag.Diagnostics
+	for _, s := range f.FindSecrets(root, source.SecretOptions{}) {
+		ds.Errorf(s.Range, "literal-secret", "%s in a world file: a world is committed with the repository and the simulated apps check no credential; write a made-up value such as test-token", s.What)
+	}
+	return ds
 }
 
 // Decode decodes a world given as plain values (a test file's inline world
