@@ -84,8 +84,12 @@ func (c *compiler) warn(f *Flow, n *Node, rng diag.Range, check, format string, 
 	c.ds.Warnf(rng, check, format, args...)
 }
 
-func isLeaver(f *Flow) bool {
-	if f.Trigger.Kind != ast.TriggerEvent || !f.Enabled {
+func isLeaver(f *Flow) bool { return f.Enabled && onLeaverEvent(f) }
+
+// onLeaverEvent reports whether f is triggered by the leaver event, enabled
+// or not.
+func onLeaverEvent(f *Flow) bool {
+	if f.Trigger.Kind != ast.TriggerEvent {
 		return false
 	}
 	for _, e := range f.Trigger.Events {
@@ -227,39 +231,38 @@ func (c *compiler) lintLeaverOrder(f *Flow) {
 }
 
 // lintLeaverCoverage: the leaver flows together must deprovision every
-// connector instance of jml.yaml that can be deprovisioned.
+// connector instance of jml.yaml that can be deprovisioned, for everyone: a
+// disabled leaver covers no one, and a leaver behind a filter (trigger.when,
+// a top-level continueIf) covers only the users it admits.
 func (c *compiler) lintLeaverCoverage() {
 	if c.cfg == nil {
 		return
 	}
-	var leavers []*Flow
+	var leavers, disabled []*Flow
+	reaches := map[string][]reach{}
 	covered := map[string]bool{}
 	for _, name := range c.g.Names {
 		f := c.g.Flows[name]
-		if !isLeaver(f) {
+		if !onLeaverEvent(f) {
+			continue
+		}
+		if !f.Enabled {
+			disabled = append(disabled, f)
 			continue
 		}
 		leavers = append(leavers, f)
-		var walk func(f *Flow, seen map[string]bool)
-		walk = func(f *Flow, seen map[string]bool) {
-			if seen[f.Name] {
-				return
-			}
-			seen[f.Name] = true
-			for _, n := range f.Nodes {
-				if n.Action != nil && n.Action.Deprovision {
-					covered[n.Instance] = true
-				}
-			}
-			for _, callee := range append(append([]string{}, f.Calls...), f.ErrorFlows...) {
-				if h := c.g.Flows[callee]; h != nil {
-					walk(h, seen)
-				}
+		var guards []*filter
+		if w := f.AST.Trigger.When; w != nil {
+			if txt := filterText(w.Src); txt != "" {
+				guards = []*filter{{flow: f, src: txt, rng: w.Range}}
 			}
 		}
-		walk(f, map[string]bool{})
+		reaches[name] = c.deprovisions(f, guards, map[string]bool{})
+		for _, r := range reaches[name] {
+			covered[r.instance] = true
+		}
 	}
-	if len(leavers) == 0 {
+	if len(leavers) == 0 && len(disabled) == 0 {
 		return
 	}
 	var missing []string
@@ -275,15 +278,197 @@ func (c *compiler) lintLeaverCoverage() {
 			}
 		}
 	}
-	if len(missing) == 0 {
+	sort.Strings(missing)
+	if len(leavers) == 0 {
+		if len(missing) == 0 {
+			return
+		}
+		for _, f := range disabled {
+			rng := f.AST.Trigger.Range
+			if k := source.Key(f.AST.File.Root, "enabled"); k != nil {
+				rng = f.AST.File.Range(k)
+			}
+			c.warn(f, nil, rng, "leaver-coverage",
+				"leaver %q is disabled (enabled: false) and no enabled flow triggered by %s deprovisions anyone: a deactivated user keeps every app account; enable it, or silence with # jml:ignore leaver-coverage",
+				f.Name, leaverEvent)
+		}
 		return
 	}
-	sort.Strings(missing)
-	for _, f := range leavers {
-		c.warn(f, nil, f.AST.Trigger.Range, "leaver-coverage",
-			"leaver coverage: no flow triggered by %s deprovisions %s; a leaver that leaves an account active is a security incident (add the app's deactivate/suspend card, or silence with # jml:ignore leaver-coverage)",
-			leaverEvent, strings.Join(missing, ", "))
+	if len(missing) > 0 {
+		for _, f := range leavers {
+			c.warn(f, nil, f.AST.Trigger.Range, "leaver-coverage",
+				"leaver coverage: no flow triggered by %s deprovisions %s; a leaver that leaves an account active is a security incident (add the app's deactivate/suspend card, or silence with # jml:ignore leaver-coverage)",
+				leaverEvent, strings.Join(missing, ", "))
+		}
 	}
+	c.lintLeaverFilters(leavers, reaches)
+}
+
+// filter is a condition that narrows whom the cards after it run for: a
+// leaver's trigger.when, or a top-level continueIf (of the leaver or of a
+// helper it calls).
+type filter struct {
+	flow *Flow
+	// card is the continueIf card; nil for trigger.when.
+	card *Node
+	// src is the condition as filterText leaves it.
+	src string
+	rng diag.Range
+}
+
+// same reports whether two filters admit the same users: the same card,
+// or two when: conditions (or conditions that read only the event) with
+// the same text.
+func (g *filter) same(h *filter) bool {
+	return g.rng == h.rng || eventOnly(g.src) && eventOnly(h.src) && canon(g.src) == canon(h.src)
+}
+
+// complements reports whether h admits everyone g excludes: h is written
+// as g's negation, and both read only the event.
+func (g *filter) complements(h *filter) bool {
+	return eventOnly(g.src) && eventOnly(h.src) && negates(g.src, h.src)
+}
+
+// reach is a deprovisioning action a leaver reaches, with the filters it
+// runs behind, outermost first.
+type reach struct {
+	instance string
+	guards   []*filter
+}
+
+// deprovisions lists the deprovisioning actions f reaches, in document
+// order, through the helpers and error handlers it calls (each once per
+// chain), each behind guards and the top-level continueIf cards before it.
+// Branches (if, switch, try) are not filters here: they choose how, not
+// whom, to deprovision.
+func (c *compiler) deprovisions(f *Flow, guards []*filter, chain map[string]bool) []reach {
+	if chain[f.Name] {
+		return nil
+	}
+	chain[f.Name] = true
+	defer delete(chain, f.Name)
+	var out []reach
+	for t := f.Entry; t != None; t = f.Nodes[t].Next {
+		end := len(f.Nodes)
+		if next := f.Nodes[t].Next; next != None {
+			end = next
+		}
+		// Nodes are in pre-order: the cards of t are t up to the next
+		// top-level card.
+		for _, n := range f.Nodes[t:end] {
+			if n.Action != nil && n.Action.Deprovision {
+				out = append(out, reach{instance: n.Instance, guards: guards})
+			}
+			if h := c.g.Flows[n.Callee]; n.Kind == ast.CardCall && h != nil {
+				out = append(out, c.deprovisions(h, guards, chain)...)
+			}
+			if h := c.g.Flows[n.ErrorFlow]; n.ErrorFlow != "" && h != nil {
+				out = append(out, c.deprovisions(h, guards, chain)...)
+			}
+		}
+		if n := f.Nodes[t]; n.Kind == ast.CardContinueIf && n.Card != nil && n.Card.Cond != nil {
+			if txt := filterText(n.Card.Cond.Src); txt != "" {
+				guards = append(guards[:len(guards):len(guards)], &filter{flow: f, card: n, src: txt, rng: n.Card.Cond.Range})
+			}
+		}
+	}
+	return out
+}
+
+// lintLeaverFilters: the users a leaver's filter turns away must be
+// deprovisioned by another leaver, in every app the filtered leaver
+// deprovisions for the users it admits. Another leaver covers them when
+// each of its own filters is one the turned-away users passed already, or
+// the written negation of the one that turned them away.
+func (c *compiler) lintLeaverFilters(leavers []*Flow, reaches map[string][]reach) {
+	var all []reach
+	for _, f := range leavers {
+		all = append(all, reaches[f.Name]...)
+	}
+	type gap struct {
+		g       *filter
+		leaver  string
+		missing map[string]bool
+	}
+	var gaps []*gap
+	byRange := map[diag.Range]*gap{}
+	for _, f := range leavers {
+		for _, r := range reaches[f.Name] {
+			for i, g := range r.guards {
+				if coversExcluded(all, r.instance, r.guards[:i], g) {
+					continue
+				}
+				gp := byRange[g.rng]
+				if gp == nil {
+					gp = &gap{g: g, leaver: f.Name, missing: map[string]bool{}}
+					byRange[g.rng] = gp
+					gaps = append(gaps, gp)
+				}
+				gp.missing[r.instance] = true
+			}
+		}
+	}
+	for _, gp := range gaps {
+		var apps []string
+		for inst := range gp.missing {
+			typ := inst
+			if con, ok := c.cfg.Connector(inst); ok {
+				typ = con.Type.Value
+			}
+			apps = append(apps, fmt.Sprintf("%s (%s)", inst, typ))
+		}
+		sort.Strings(apps)
+		g := gp.g
+		excluded := negation(g.src)
+		const advice = "a deactivated user there keeps those accounts; cover them in another leaver (when: the negation, or no when:), or silence with # jml:ignore leaver-coverage"
+		if g.card == nil {
+			if ignores("leaver-coverage", source.Get(g.flow.AST.File.Root, "trigger")) {
+				continue
+			}
+			c.warn(g.flow, nil, g.rng, "leaver-coverage",
+				"leaver %q skips users where %s (its when:), and no other flow triggered by %s deprovisions them from %s; %s",
+				g.flow.Name, excluded, leaverEvent, strings.Join(apps, ", "), advice)
+			continue
+		}
+		who := fmt.Sprintf("leaver %q", g.flow.Name)
+		if g.flow.Name != gp.leaver {
+			who = fmt.Sprintf("flow %q (called by leaver %q)", g.flow.Name, gp.leaver)
+		}
+		c.warn(g.flow, g.card, g.rng, "leaver-coverage",
+			"%s stops at this continueIf for users where %s, and no other flow triggered by %s deprovisions them from %s; %s",
+			who, excluded, leaverEvent, strings.Join(apps, ", "), advice)
+	}
+}
+
+// coversExcluded reports whether some reach of all deprovisions instance
+// for the users that passed the filters before and that g turned away.
+func coversExcluded(all []reach, instance string, before []*filter, g *filter) bool {
+	for _, o := range all {
+		if o.instance != instance {
+			continue
+		}
+		ok := true
+		for _, h := range o.guards {
+			if !h.complements(g) && !passed(h, before) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+// passed reports whether filter h is one of before.
+func passed(h *filter, before []*filter) bool {
+	for _, b := range before {
+		if h.same(b) {
+			return true
+		}
+	}
+	return false
 }
 
 // inputNodes returns the key and value nodes of a helper's input, whose
