@@ -139,11 +139,11 @@ func (r *Recorder) ChangePlanned(run *engine.Run, ch engine.Change) { r.Next.Cha
 func (r *Recorder) RunFinished(run *engine.Run) {
 	errJSON := ""
 	if run.Error != nil {
-		errJSON = r.json(run.Error)
+		errJSON = r.json(errorOf(run.Error))
 	}
 	// The history keeps when the run really happened (a dry-run's trace is
 	// on the virtual clock of the event's time).
-	if err := r.Store.FinishRun(context.Background(), run.ID, string(run.Status), r.Clock.Now(), errJSON, r.json(run)); err != nil {
+	if err := r.Store.FinishRun(context.Background(), run.ID, string(run.Status), r.Clock.Now(), errJSON, r.json(traceOf(run))); err != nil {
 		r.fail(err)
 	}
 	r.mu.Lock()
@@ -204,7 +204,7 @@ func (j *journal) Do(ctx context.Context, req effect.Request) (map[string]any, e
 	out, err := j.inner.Do(ctx, req)
 	c.Duration = time.Since(start)
 	if err != nil {
-		c.Status, c.Error = CallFailed, r.json(errorJSON(effect.AsError(err)))
+		c.Status, c.Error = CallFailed, r.json(callErrorOf(effect.AsError(err)))
 	} else {
 		c.Status, c.Output = CallSuccess, r.json(out)
 		if out == nil {
@@ -217,8 +217,4 @@ func (j *journal) Do(ctx context.Context, req effect.Request) (map[string]any, e
 		r.fail(werr)
 	}
 	return out, err
-}
-
-func errorJSON(e *effect.Error) map[string]any {
-	return map[string]any{"status": e.Status, "code": e.Code, "message": e.Message, "retryable": e.Retryable}
 }

@@ -176,6 +176,10 @@ var migrations = []string{
 		acquired  TEXT NOT NULL,
 		heartbeat TEXT NOT NULL
 	)`,
+	// 3: the RowFormat of each row's JSON (wire.go); the rows written
+	// before are format 1.
+	`ALTER TABLE runs ADD COLUMN row_format INTEGER NOT NULL DEFAULT 1;
+	ALTER TABLE calls ADD COLUMN row_format INTEGER NOT NULL DEFAULT 1`,
 }
 
 func (s *Store) migrate(ctx context.Context) error {
@@ -260,12 +264,17 @@ type RunRow struct {
 	StartedAt   time.Time `json:"startedAt"`
 	EndedAt     time.Time `json:"endedAt"`
 	ResumedFrom string    `json:"resumedFrom"`
-	// Error is the run's error as JSON ("" when none).
+	// Error is the run's error, an ErrorRecord as JSON ("" when none):
+	// see DecodeError.
 	Error string `json:"-"`
-	// EventJSON is the triggering event; Trace the finished run (JSON).
+	// EventJSON is the triggering event (Okta's LogEvent); Trace the
+	// finished run, a TraceRecord as JSON: see DecodeTrace.
 	EventJSON string `json:"-"`
 	Trace     string `json:"-"`
 	Digest    string `json:"-"`
+	// Format is the RowFormat the row's JSON was written in (InsertRun
+	// and FinishRun write RowFormat).
+	Format int `json:"-"`
 }
 
 // Finished reports whether the run ended as a success or filtered run:
@@ -274,32 +283,37 @@ func (r *RunRow) Finished() bool { return r.Status == "success" || r.Status == "
 
 // CallRow is one journal entry: one try of one connector call.
 type CallRow struct {
-	RunID          string        `json:"runId"`
-	Seq            int           `json:"seq"`
-	Card           string        `json:"card"`
-	Action         string        `json:"action"`
-	Attempt        int           `json:"attempt"`
-	IdempotencyKey string        `json:"idempotencyKey"`
-	Input          string        `json:"input"`
-	Status         string        `json:"status"`
-	Output         string        `json:"output,omitempty"`
-	Error          string        `json:"error,omitempty"`
-	ReusedFrom     string        `json:"reusedFrom,omitempty"`
-	StartedAt      time.Time     `json:"startedAt"`
-	Duration       time.Duration `json:"duration"`
+	RunID          string `json:"runId"`
+	Seq            int    `json:"seq"`
+	Card           string `json:"card"`
+	Action         string `json:"action"`
+	Attempt        int    `json:"attempt"`
+	IdempotencyKey string `json:"idempotencyKey"`
+	// Input and Output are the values sent and answered, as JSON; Error
+	// a CallError as JSON (see DecodeError).
+	Input      string        `json:"input"`
+	Status     string        `json:"status"`
+	Output     string        `json:"output,omitempty"`
+	Error      string        `json:"error,omitempty"`
+	ReusedFrom string        `json:"reusedFrom,omitempty"`
+	StartedAt  time.Time     `json:"startedAt"`
+	Duration   time.Duration `json:"duration"`
+	// Format is the RowFormat the row's JSON was written in (BeginCall
+	// writes RowFormat).
+	Format int `json:"-"`
 }
 
 // InsertRun records a run that starts.
 func (s *Store) InsertRun(ctx context.Context, r *RunRow) error {
-	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO runs (id, flow, event_uuid, event_type, user_login, user_id, mode, status, started_at, ended_at, resumed_from, error, event, trace, digest)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		r.ID, r.Flow, r.Event, r.EventType, r.User, r.UserID, r.Mode, r.Status, fmtTime(r.StartedAt), fmtTime(r.EndedAt), r.ResumedFrom, r.Error, r.EventJSON, r.Trace, r.Digest)
+	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO runs (id, flow, event_uuid, event_type, user_login, user_id, mode, status, started_at, ended_at, resumed_from, error, event, trace, digest, row_format)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		r.ID, r.Flow, r.Event, r.EventType, r.User, r.UserID, r.Mode, r.Status, fmtTime(r.StartedAt), fmtTime(r.EndedAt), r.ResumedFrom, r.Error, r.EventJSON, r.Trace, r.Digest, RowFormat)
 	return err
 }
 
 // FinishRun records how a run ended.
 func (s *Store) FinishRun(ctx context.Context, id, status string, ended time.Time, errJSON, trace string) error {
-	res, err := s.db.ExecContext(ctx, s.q(`UPDATE runs SET status = ?, ended_at = ?, error = ?, trace = ? WHERE id = ?`), status, fmtTime(ended), errJSON, trace, id)
+	res, err := s.db.ExecContext(ctx, s.q(`UPDATE runs SET status = ?, ended_at = ?, error = ?, trace = ?, row_format = ? WHERE id = ?`), status, fmtTime(ended), errJSON, trace, RowFormat, id)
 	if err != nil {
 		return err
 	}
@@ -311,9 +325,9 @@ func (s *Store) FinishRun(ctx context.Context, id, status string, ended time.Tim
 
 // BeginCall writes the journal entry of a call about to be made.
 func (s *Store) BeginCall(ctx context.Context, c *CallRow) error {
-	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO calls (run_id, seq, card, action, attempt, idempotency_key, input, status, output, error, reused_from, started_at, duration_ns)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		c.RunID, c.Seq, c.Card, c.Action, c.Attempt, c.IdempotencyKey, c.Input, c.Status, c.Output, c.Error, c.ReusedFrom, fmtTime(c.StartedAt), int64(c.Duration))
+	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO calls (run_id, seq, card, action, attempt, idempotency_key, input, status, output, error, reused_from, started_at, duration_ns, row_format)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		c.RunID, c.Seq, c.Card, c.Action, c.Attempt, c.IdempotencyKey, c.Input, c.Status, c.Output, c.Error, c.ReusedFrom, fmtTime(c.StartedAt), int64(c.Duration), RowFormat)
 	return err
 }
 
@@ -324,12 +338,12 @@ func (s *Store) EndCall(ctx context.Context, c *CallRow) error {
 	return err
 }
 
-const runColumns = `id, flow, event_uuid, event_type, user_login, user_id, mode, status, started_at, ended_at, resumed_from, error, event, trace, digest`
+const runColumns = `id, flow, event_uuid, event_type, user_login, user_id, mode, status, started_at, ended_at, resumed_from, error, event, trace, digest, row_format`
 
 func scanRun(sc interface{ Scan(...any) error }) (*RunRow, error) {
 	var r RunRow
 	var started, ended string
-	if err := sc.Scan(&r.ID, &r.Flow, &r.Event, &r.EventType, &r.User, &r.UserID, &r.Mode, &r.Status, &started, &ended, &r.ResumedFrom, &r.Error, &r.EventJSON, &r.Trace, &r.Digest); err != nil {
+	if err := sc.Scan(&r.ID, &r.Flow, &r.Event, &r.EventType, &r.User, &r.UserID, &r.Mode, &r.Status, &started, &ended, &r.ResumedFrom, &r.Error, &r.EventJSON, &r.Trace, &r.Digest, &r.Format); err != nil {
 		return nil, err
 	}
 	r.StartedAt, r.EndedAt = parseTime(started), parseTime(ended)
@@ -436,7 +450,7 @@ func likePrefix(p string) string {
 
 // Calls returns a run's journal, in order.
 func (s *Store) Calls(ctx context.Context, runID string) ([]*CallRow, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT run_id, seq, card, action, attempt, idempotency_key, input, status, output, error, reused_from, started_at, duration_ns
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT run_id, seq, card, action, attempt, idempotency_key, input, status, output, error, reused_from, started_at, duration_ns, row_format
 		FROM calls WHERE run_id = ? ORDER BY seq`), runID)
 	if err != nil {
 		return nil, err
@@ -447,7 +461,7 @@ func (s *Store) Calls(ctx context.Context, runID string) ([]*CallRow, error) {
 		var c CallRow
 		var started string
 		var dur int64
-		if err := rows.Scan(&c.RunID, &c.Seq, &c.Card, &c.Action, &c.Attempt, &c.IdempotencyKey, &c.Input, &c.Status, &c.Output, &c.Error, &c.ReusedFrom, &started, &dur); err != nil {
+		if err := rows.Scan(&c.RunID, &c.Seq, &c.Card, &c.Action, &c.Attempt, &c.IdempotencyKey, &c.Input, &c.Status, &c.Output, &c.Error, &c.ReusedFrom, &started, &dur, &c.Format); err != nil {
 			return nil, err
 		}
 		c.StartedAt, c.Duration = parseTime(started), time.Duration(dur)
@@ -511,6 +525,9 @@ func (s *Store) Reusable(ctx context.Context, id string) (map[string]Done, error
 			return nil, err
 		}
 		for _, c := range calls {
+			if err := checkFormat(fmt.Sprintf("run %s call %d", id, c.Seq), c.Format); err != nil {
+				return nil, err
+			}
 			if c.Status != CallSuccess && c.Status != CallReused {
 				continue
 			}

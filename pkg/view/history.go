@@ -81,10 +81,12 @@ func HistoryShow(w io.Writer, r *history.RunRow, calls []*history.CallRow, st St
 	if r.ResumedFrom != "" {
 		fmt.Fprintf(w, "  resumes:  %s\n", r.ResumedFrom)
 	}
-	var run engine.Run
-	if r.Trace != "" && json.Unmarshal([]byte(r.Trace), &run) == nil {
+	run, err := r.DecodeTrace()
+	if err != nil {
+		fmt.Fprintf(w, "\n%s %v\n", st.Warning.Render("trace:"), err)
+	} else if run != nil {
 		fmt.Fprintln(w)
-		RunText(w, &run, "", st)
+		RunText(w, run, "", st)
 	} else if r.Status == history.StatusRunning {
 		fmt.Fprintf(w, "\n%s the run never finished (the process stopped, or it is still running): its calls are below; jml resume %s continues it\n", st.Warning.Render("unfinished:"), r.ID)
 	} else if r.Status == history.StatusInterrupted {

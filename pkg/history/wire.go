@@ -1,0 +1,255 @@
+package history
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jml-dev/jml/pkg/effect"
+	"github.com/jml-dev/jml/pkg/engine"
+)
+
+// The history keeps JSON in some columns: runs.trace (the finished run,
+// card by card), runs.error, and calls.error. That JSON has types of its
+// own, below, apart from the engine's: a history written by an older jml
+// must keep reading (jml history show, resume, apply converging), so an
+// engine field renamed must not rename a stored one. Engine values become
+// rows, and rows engine values, only in this file: traceOf and run,
+// errorOf and info, callErrorOf.
+//
+// The other JSON columns hold what jml did not shape: runs.event is the
+// Okta LogEvent as received, calls.input and calls.output the values sent
+// to and answered by the vendor.
+//
+// Each row records the RowFormat it was written in (the row_format column,
+// migration 3; rows older than that column are format 1). Within a format,
+// fields may be added, never renamed or removed, and readers ignore fields
+// they do not know. Anything else is the next RowFormat: this jml refuses
+// to read a row of a format it does not know (ErrRowFormat) rather than
+// misread it.
+
+// RowFormat is the version of the JSON this jml writes in history rows.
+const RowFormat = 1
+
+// ErrRowFormat is returned for a row written in a RowFormat this jml
+// does not know (by a newer jml).
+var ErrRowFormat = errors.New("recorded by a newer jml")
+
+func checkFormat(what string, format int) error {
+	if format > RowFormat {
+		return fmt.Errorf("%s: %w (history row format %d; this jml reads format %d): upgrade jml to read it", what, ErrRowFormat, format, RowFormat)
+	}
+	return nil
+}
+
+// TraceRecord is runs.trace: a finished run as the engine traced it.
+type TraceRecord struct {
+	ID        string `json:"id"`
+	Flow      string `json:"flow"`
+	EventUUID string `json:"eventUuid,omitempty"`
+	EventType string `json:"eventType,omitempty"`
+	// Mode is apply or dry-run (or plan, test).
+	Mode string `json:"mode"`
+	// Status is success, filtered, halted or failed.
+	Status    string         `json:"status"`
+	StartedAt time.Time      `json:"startedAt"`
+	EndedAt   time.Time      `json:"endedAt"`
+	Error     *ErrorRecord   `json:"error"`
+	Cards     []*CardRecord  `json:"cards"`
+	Changes   []ChangeRecord `json:"changes"`
+	// ResumedFrom is the run this one continues.
+	ResumedFrom string `json:"resumedFrom,omitempty"`
+}
+
+// CardRecord is one card of a trace, as it ran or was skipped.
+type CardRecord struct {
+	// Path is the card's full path (helper chain and forEach index
+	// included), the key of its journal entries (calls.card).
+	Path   string `json:"path"`
+	ID     string `json:"id,omitempty"`
+	Name   string `json:"name,omitempty"`
+	Kind   string `json:"kind"`
+	Flow   string `json:"flow"`
+	Action string `json:"action,omitempty"`
+	// Branch names the arm a nested card ran in (then, else, case X,
+	// default, try, catch, item N, call).
+	Branch string `json:"branch,omitempty"`
+	// Status is success, failed, skipped, filtered or halted.
+	Status   string `json:"status"`
+	Write    bool   `json:"write,omitempty"`
+	Attempts int    `json:"attempts,omitempty"`
+	// ReusedFrom is the run whose recorded outputs answered this card.
+	ReusedFrom string         `json:"reusedFrom,omitempty"`
+	Input      map[string]any `json:"input,omitempty"`
+	Output     any            `json:"output,omitempty"`
+	Error      *ErrorRecord   `json:"error,omitempty"`
+	// Message is a halt's message, or why the card was skipped.
+	Message   string    `json:"message,omitempty"`
+	StartedAt time.Time `json:"startedAt"`
+	// Duration is in nanoseconds.
+	Duration int64         `json:"duration"`
+	Children []*CardRecord `json:"children,omitempty"`
+}
+
+// ErrorRecord is runs.error, and the error of a traced card.
+type ErrorRecord struct {
+	Card      string `json:"card"`
+	Action    string `json:"action,omitempty"`
+	Message   string `json:"message"`
+	Status    int    `json:"status"`
+	Code      string `json:"code"`
+	Retryable bool   `json:"retryable"`
+	Attempts  int    `json:"attempts"`
+}
+
+// ChangeRecord is one write the run made.
+type ChangeRecord struct {
+	Card   string         `json:"card"`
+	Action string         `json:"action"`
+	With   map[string]any `json:"with"`
+	Via    []string       `json:"via"`
+	Path   string         `json:"path"`
+}
+
+// CallError is calls.error: how one try of a connector call failed.
+type CallError struct {
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	Retryable bool   `json:"retryable"`
+	// Status is the HTTP status (0 when the call got no response).
+	Status int `json:"status"`
+}
+
+// traceOf makes the runs.trace record of a run.
+func traceOf(r *engine.Run) *TraceRecord {
+	t := &TraceRecord{ID: r.ID, Flow: r.Flow, EventUUID: r.EventUUID, EventType: r.EventType, Mode: string(r.Mode),
+		Status: string(r.Status), StartedAt: r.StartedAt, EndedAt: r.EndedAt, Error: errorOf(r.Error),
+		Cards: cardsOf(r.Cards), ResumedFrom: r.ResumedFrom}
+	if r.Changes != nil {
+		t.Changes = make([]ChangeRecord, 0, len(r.Changes))
+	}
+	for _, c := range r.Changes {
+		t.Changes = append(t.Changes, ChangeRecord{Card: c.Card, Action: c.Action, With: c.With, Via: c.Via, Path: c.Path})
+	}
+	return t
+}
+
+func cardsOf(cs []*engine.CardTrace) []*CardRecord {
+	if cs == nil {
+		return nil
+	}
+	out := make([]*CardRecord, 0, len(cs))
+	for _, c := range cs {
+		if c == nil {
+			out = append(out, nil)
+			continue
+		}
+		out = append(out, &CardRecord{Path: c.Path, ID: c.ID, Name: c.Name, Kind: c.Kind, Flow: c.Flow, Action: c.Action,
+			Branch: c.Branch, Status: string(c.Status), Write: c.Write, Attempts: c.Attempts, ReusedFrom: c.ReusedFrom,
+			Input: c.Input, Output: c.Output, Error: errorOf(c.Error), Message: c.Message, StartedAt: c.StartedAt,
+			Duration: int64(c.Duration), Children: cardsOf(c.Children)})
+	}
+	return out
+}
+
+// run is the engine run a trace record holds.
+func (t *TraceRecord) run() *engine.Run {
+	r := &engine.Run{ID: t.ID, Flow: t.Flow, EventUUID: t.EventUUID, EventType: t.EventType, Mode: engine.Mode(t.Mode),
+		Status: engine.Status(t.Status), StartedAt: t.StartedAt, EndedAt: t.EndedAt, Error: t.Error.info(),
+		Cards: cardsFrom(t.Cards), ResumedFrom: t.ResumedFrom}
+	if t.Changes != nil {
+		r.Changes = make([]engine.Change, 0, len(t.Changes))
+	}
+	for _, c := range t.Changes {
+		r.Changes = append(r.Changes, engine.Change{Card: c.Card, Action: c.Action, With: c.With, Via: c.Via, Path: c.Path})
+	}
+	return r
+}
+
+func cardsFrom(cs []*CardRecord) []*engine.CardTrace {
+	if cs == nil {
+		return nil
+	}
+	out := make([]*engine.CardTrace, 0, len(cs))
+	for _, c := range cs {
+		if c == nil {
+			out = append(out, nil)
+			continue
+		}
+		out = append(out, &engine.CardTrace{Path: c.Path, ID: c.ID, Name: c.Name, Kind: c.Kind, Flow: c.Flow, Action: c.Action,
+			Branch: c.Branch, Status: engine.CardStatus(c.Status), Write: c.Write, Attempts: c.Attempts, ReusedFrom: c.ReusedFrom,
+			Input: c.Input, Output: c.Output, Error: c.Error.info(), Message: c.Message, StartedAt: c.StartedAt,
+			Duration: time.Duration(c.Duration), Children: cardsFrom(c.Children)})
+	}
+	return out
+}
+
+// errorOf makes the record of an engine error (nil for none).
+func errorOf(e *engine.ErrorInfo) *ErrorRecord {
+	if e == nil {
+		return nil
+	}
+	return &ErrorRecord{Card: e.Card, Action: e.Action, Message: e.Message, Status: e.Status, Code: e.Code,
+		Retryable: e.Retryable, Attempts: e.Attempts}
+}
+
+// info is the engine error a record holds (nil for none).
+func (e *ErrorRecord) info() *engine.ErrorInfo {
+	if e == nil {
+		return nil
+	}
+	return &engine.ErrorInfo{Card: e.Card, Action: e.Action, Message: e.Message, Status: e.Status, Code: e.Code,
+		Retryable: e.Retryable, Attempts: e.Attempts}
+}
+
+// callErrorOf makes the calls.error record of a connector error.
+func callErrorOf(e *effect.Error) CallError {
+	return CallError{Code: e.Code, Message: e.Message, Retryable: e.Retryable, Status: e.Status}
+}
+
+// DecodeTrace returns the finished run recorded in runs.trace (nil when
+// the run never finished).
+func (r *RunRow) DecodeTrace() (*engine.Run, error) {
+	if r.Trace == "" {
+		return nil, nil
+	}
+	if err := checkFormat("run "+r.ID, r.Format); err != nil {
+		return nil, err
+	}
+	var t TraceRecord
+	if err := json.Unmarshal([]byte(r.Trace), &t); err != nil {
+		return nil, fmt.Errorf("run %s: the recorded trace is not readable: %v", r.ID, err)
+	}
+	return t.run(), nil
+}
+
+// DecodeError returns the error recorded in runs.error (nil when none).
+func (r *RunRow) DecodeError() (*engine.ErrorInfo, error) {
+	if r.Error == "" {
+		return nil, nil
+	}
+	if err := checkFormat("run "+r.ID, r.Format); err != nil {
+		return nil, err
+	}
+	var e ErrorRecord
+	if err := json.Unmarshal([]byte(r.Error), &e); err != nil {
+		return nil, fmt.Errorf("run %s: the recorded error is not readable: %v", r.ID, err)
+	}
+	return e.info(), nil
+}
+
+// DecodeError returns the error recorded in calls.error (nil when none).
+func (c *CallRow) DecodeError() (*CallError, error) {
+	if c.Error == "" {
+		return nil, nil
+	}
+	if err := checkFormat(fmt.Sprintf("run %s call %d", c.RunID, c.Seq), c.Format); err != nil {
+		return nil, err
+	}
+	var e CallError
+	if err := json.Unmarshal([]byte(c.Error), &e); err != nil {
+		return nil, fmt.Errorf("run %s call %d: the recorded error is not readable: %v", c.RunID, c.Seq, err)
+	}
+	return &e, nil
+}
