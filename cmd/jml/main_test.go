@@ -117,19 +117,31 @@ func TestScripts(t *testing.T) {
 					time.Sleep(10 * time.Millisecond)
 				}
 			},
-			// genevents FILE N: N user.lifecycle.deactivate events (NDJSON)
-			// for user01@acme.com … (ids 00uuser01…), one second apart.
+			// genevents FILE N [TYPE [OKTAID]]: N events (NDJSON, default
+			// user.lifecycle.deactivate) for user01@acme.com … (ids
+			// 00uuser01…, or OKTAID for every one), one second apart.
 			"genevents": func(ts *testscript.TestScript, neg bool, args []string) {
-				if len(args) != 2 {
-					ts.Fatalf("usage: genevents FILE N")
+				if len(args) < 2 || len(args) > 4 {
+					ts.Fatalf("usage: genevents FILE N [TYPE [OKTAID]]")
 				}
 				n, err := strconv.Atoi(args[1])
 				ts.Check(err)
+				typ, id := "user.lifecycle.deactivate", ""
+				if len(args) > 2 {
+					typ = args[2]
+				}
+				if len(args) > 3 {
+					id = args[3]
+				}
 				var b strings.Builder
 				t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 				for i := 1; i <= n; i++ {
-					fmt.Fprintf(&b, `{"uuid":"0b0e0000-0000-4000-8000-%012d","published":%q,"eventType":"user.lifecycle.deactivate","version":"0","severity":"INFO","displayMessage":"Deactivate Okta user","actor":{"id":"00uadmin","type":"User","alternateId":"admin@acme.com","displayName":"Admin"},"outcome":{"result":"SUCCESS"},"target":[{"id":"00uuser%02d","type":"User","alternateId":"user%02d@acme.com","displayName":"User %02d"}]}`+"\n",
-						i, t0.Add(time.Duration(i)*time.Second).Format("2006-01-02T15:04:05.000Z"), i, i, i)
+					uid := id
+					if uid == "" {
+						uid = fmt.Sprintf("00uuser%02d", i)
+					}
+					fmt.Fprintf(&b, `{"uuid":"0b0e0000-0000-4000-8000-%012d","published":%q,"eventType":%q,"version":"0","severity":"INFO","displayMessage":"Okta user lifecycle","actor":{"id":"00uadmin","type":"User","alternateId":"admin@acme.com","displayName":"Admin"},"outcome":{"result":"SUCCESS"},"target":[{"id":%q,"type":"User","alternateId":"user%02d@acme.com","displayName":"User %02d"}]}`+"\n",
+						i, t0.Add(time.Duration(i)*time.Second).Format("2006-01-02T15:04:05.000Z"), typ, uid, i, i)
 				}
 				ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(b.String()), 0o644))
 			},

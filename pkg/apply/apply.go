@@ -1,17 +1,16 @@
-// Package apply carries out a replay for real: it checks the
-// mass-deprovisioning guardrail before any call, then runs the events'
-// flows through the real connectors — runs of different users
-// concurrently, the events of one user in order, the cards of one run in
-// order — and hands each event's runs back as they finish.
+// Package apply carries out a replay for real: it runs the events' flows
+// through the real connectors — runs of different users concurrently, the
+// events of one user in order, the cards of one run in order — then the
+// schedule firings asked for, and hands each trigger's runs back as they
+// finish. The guardrail is checked before, on the plan of the same events
+// (replay.Planner), so that plan's "exceeded" is exactly apply's refusal.
 //
-// apply depends on compile, engine and event; the CLI chooses the
+// apply depends on engine, event and history; the CLI chooses the
 // effector (connectors, or the sandbox through them) and renders.
 package apply
 
 import (
 	"context"
-	"fmt"
-	"sort"
 	"sync"
 	"time"
 
@@ -19,49 +18,6 @@ import (
 	"github.com/jml-dev/jml/pkg/engine"
 	"github.com/jml-dev/jml/pkg/event"
 )
-
-// DefaultMaxDeprovisions is guardrails.maxDeprovisionsPerApply when
-// jml.yaml does not set it.
-const DefaultMaxDeprovisions = 25
-
-// Guard is the outcome of the guardrail check.
-type Guard struct {
-	// Users are the distinct users (Okta id, else login) of the runs whose
-	// flows can reach a deprovisioning action.
-	Users []string
-	Limit int
-}
-
-// Exceeded reports whether the guardrail refuses.
-func (g Guard) Exceeded() bool { return len(g.Users) > g.Limit }
-
-// Error is the refusal message.
-func (g Guard) Error() string {
-	return fmt.Sprintf("guardrail maxDeprovisionsPerApply: these events would deprovision %d distinct users, more than the limit of %d; nothing was called (use --allow-mass-deprovision if this is really intended)", len(g.Users), g.Limit)
-}
-
-// Check counts the distinct users the events would deprovision: it matches
-// each event to flows (triggers and when: filters only, no call made) and
-// keeps the user of each run whose flow can reach a deprovisioning action,
-// through helpers too.
-func Check(ctx context.Context, eng *engine.Engine, g *compile.Graph, events []*event.Event, limit int) Guard {
-	users := map[string]bool{}
-	for _, ev := range events {
-		sel := eng.Select(ev)
-		for _, f := range sel.Flows {
-			if !g.CanDeprovision(f.Name) || !eng.Fires(ctx, f, engine.Trigger{Event: ev}) {
-				continue
-			}
-			users[UserKey(ev)] = true
-		}
-	}
-	out := make([]string, 0, len(users))
-	for u := range users {
-		out = append(out, u)
-	}
-	sort.Strings(out)
-	return Guard{Users: out, Limit: limit}
-}
 
 // UserKey identifies the user an event is about: the first User target's
 // id (else its login), else the event's uuid.
@@ -77,10 +33,12 @@ func UserKey(ev *event.Event) string {
 	return "event:" + ev.UUID
 }
 
-// Result is one event and its runs.
+// Result is one trigger and its runs.
 type Result struct {
-	Index    int
+	Index int
+	// Event is the event, or nil for a schedule firing at At.
 	Event    *event.Event
+	At       time.Time
 	Runs     []*engine.Run
 	Disabled []string
 	// Done are the flows not run again because an earlier apply finished
@@ -108,15 +66,26 @@ type Decision struct {
 	RunID, ResumedFrom string
 }
 
-// Decide chooses, per (event, flow), whether to run, resume or skip.
-type Decide func(ctx context.Context, ev *event.Event, flow string) (Decision, error)
+// Trigger is what Decide is asked about: an event, or a schedule firing
+// (Event nil), with the key its runs are recorded under (the event's uuid,
+// or schedule@INSTANT).
+type Trigger struct {
+	Event *event.Event
+	Key   string
+}
+
+// Decide chooses, per (trigger, flow), whether to run, resume or skip.
+type Decide func(ctx context.Context, t Trigger, flow string) (Decision, error)
 
 // Options configure Run.
 type Options struct {
 	// Parallelism is how many users' runs go at once (at least 1).
 	Parallelism int
-	// Decide, when set, is asked before each flow of each event.
+	// Decide, when set, is asked before each flow of each trigger.
 	Decide Decide
+	// Instants are the schedule firings to run after the events, in
+	// order (apply --at, --window, or a saved plan's).
+	Instants []time.Time
 }
 
 // Run applies the events with at most parallelism runs at a time. Events
@@ -155,33 +124,10 @@ func Run(ctx context.Context, eng *engine.Engine, events []*event.Event, opts Op
 				if !ok {
 					at = time.Now().UTC()
 				}
-				res := Result{Index: i, Event: ev}
+				res := Result{Index: i, Event: ev, At: at}
 				sel := eng.Select(ev)
 				res.Disabled = sel.Disabled
-				for _, f := range sel.Flows {
-					if ctx.Err() != nil {
-						break
-					}
-					t := engine.Trigger{Event: ev, At: at}
-					if opts.Decide != nil {
-						d, err := opts.Decide(ctx, ev, f.Name)
-						if err != nil {
-							res.Err = err
-							break
-						}
-						if d.Skip {
-							continue
-						}
-						if d.Done != nil {
-							res.Done = append(res.Done, *d.Done)
-							continue
-						}
-						t.RunID, t.ResumedFrom = d.RunID, d.ResumedFrom
-					}
-					if r := eng.Run(ctx, f, t); r != nil {
-						res.Runs = append(res.Runs, r)
-					}
-				}
+				runFlows(ctx, eng, opts.Decide, sel.Flows, Trigger{Event: ev, Key: ev.UUID}, engine.Trigger{Event: ev, At: at}, &res)
 				mu.Lock()
 				onResult(res)
 				mu.Unlock()
@@ -189,4 +135,45 @@ func Run(ctx context.Context, eng *engine.Engine, events []*event.Event, opts Op
 		}()
 	}
 	wg.Wait()
+	// Schedule firings: one after another, after the events.
+	for k, at := range opts.Instants {
+		if ctx.Err() != nil {
+			return
+		}
+		sel := eng.ScheduledAt(at)
+		if len(sel.Flows) == 0 && len(sel.Disabled) == 0 {
+			continue
+		}
+		res := Result{Index: len(events) + k, At: at, Disabled: sel.Disabled}
+		runFlows(ctx, eng, opts.Decide, sel.Flows, Trigger{Key: engine.ScheduleKey(at)}, engine.Trigger{At: at}, &res)
+		onResult(res)
+	}
+}
+
+// runFlows runs the flows of one trigger, as Decide says.
+func runFlows(ctx context.Context, eng *engine.Engine, decide Decide, flows []*compile.Flow, dt Trigger, et engine.Trigger, res *Result) {
+	for _, f := range flows {
+		if ctx.Err() != nil {
+			break
+		}
+		t := et
+		if decide != nil {
+			d, err := decide(ctx, dt, f.Name)
+			if err != nil {
+				res.Err = err
+				break
+			}
+			if d.Skip {
+				continue
+			}
+			if d.Done != nil {
+				res.Done = append(res.Done, *d.Done)
+				continue
+			}
+			t.RunID, t.ResumedFrom = d.RunID, d.ResumedFrom
+		}
+		if r := eng.Run(ctx, f, t); r != nil {
+			res.Runs = append(res.Runs, r)
+		}
+	}
 }

@@ -98,43 +98,6 @@ func ev(t *testing.T, typ, login string) *event.Event {
 	return e
 }
 
-func TestGuardrailCountsDistinctDeprovisionedUsers(t *testing.T) {
-	p := load(t)
-	eng := engine.New(engine.Options{Graph: p.Graph, Mode: engine.ModeApply})
-	tests := []struct {
-		name   string
-		events func(t *testing.T) []*event.Event
-		users  []string
-	}{
-		{"one leaver", func(t *testing.T) []*event.Event {
-			return []*event.Event{ev(t, "user.lifecycle.deactivate", "a@acme.com")}
-		}, []string{"id-a@acme.com"}},
-		{"the same user twice counts once", func(t *testing.T) []*event.Event {
-			return []*event.Event{ev(t, "user.lifecycle.deactivate", "a@acme.com"), ev(t, "user.lifecycle.deactivate", "a@acme.com")}
-		}, []string{"id-a@acme.com"}},
-		{"when: filters out contractors", func(t *testing.T) []*event.Event {
-			return []*event.Event{ev(t, "user.lifecycle.deactivate", "a@acme.com"), ev(t, "user.lifecycle.deactivate", "c@contractor.io")}
-		}, []string{"id-a@acme.com"}},
-		{"flows that only notify do not count", func(t *testing.T) []*event.Event {
-			return []*event.Event{ev(t, "user.lifecycle.create", "new@acme.com")}
-		}, []string{}},
-		{"several leavers", func(t *testing.T) []*event.Event {
-			return []*event.Event{ev(t, "user.lifecycle.deactivate", "b@acme.com"), ev(t, "user.lifecycle.deactivate", "a@acme.com")}
-		}, []string{"id-a@acme.com", "id-b@acme.com"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			g := apply.Check(context.Background(), eng, p.Graph, tt.events(t), 1)
-			if fmt.Sprint(g.Users) != fmt.Sprint(tt.users) {
-				t.Fatalf("users %v, want %v", g.Users, tt.users)
-			}
-			if g.Exceeded() != (len(tt.users) > 1) {
-				t.Fatalf("exceeded = %v with %d users over a limit of 1", g.Exceeded(), len(tt.users))
-			}
-		})
-	}
-}
-
 // recorder is an effector that records the calls, and blocks the first
 // call about block until release is closed.
 type recorder struct {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/jml-dev/jml/pkg/engine"
-	"github.com/jml-dev/jml/pkg/event"
 	"github.com/jml-dev/jml/pkg/history"
 )
 
@@ -16,16 +15,18 @@ import (
 // With force, every run starts from scratch (the idempotency keys are the
 // same, so a record-creating call still finds its first record).
 func Converge(s *history.Store, rec *history.Recorder, force bool) Decide {
-	return func(ctx context.Context, ev *event.Event, flow string) (Decision, error) {
-		last, err := s.Latest(ctx, ev.UUID, flow, string(engine.ModeApply))
+	return func(ctx context.Context, t Trigger, flow string) (Decision, error) {
+		last, err := s.Latest(ctx, t.Key, flow, string(engine.ModeApply))
 		if err != nil {
 			return Decision{}, fmt.Errorf("reading the history: %v", err)
 		}
 		if last != nil && !force && last.Finished() {
 			return Decision{Done: &Done{Flow: flow, RunID: last.ID, Status: last.Status}}, nil
 		}
-		rec.Event(ev)
-		id, err := s.NewRunID(ctx, engine.RunID(ev.UUID, flow))
+		if t.Event != nil {
+			rec.Event(t.Event)
+		}
+		id, err := s.NewRunID(ctx, engine.RunID(t.Key, flow))
 		if err != nil {
 			return Decision{}, fmt.Errorf("reading the history: %v", err)
 		}
@@ -56,13 +57,15 @@ func resume(ctx context.Context, s *history.Store, rec *history.Recorder, last *
 // Resume is the Decide of `jml resume`: the runs given (by event uuid and
 // flow) continue from their failed card; every other flow is left alone.
 func Resume(s *history.Store, rec *history.Recorder, runs map[string]*history.RunRow) Decide {
-	return func(ctx context.Context, ev *event.Event, flow string) (Decision, error) {
-		last := runs[ev.UUID+"\x00"+flow]
+	return func(ctx context.Context, t Trigger, flow string) (Decision, error) {
+		last := runs[t.Key+"\x00"+flow]
 		if last == nil {
 			return Decision{Skip: true}, nil
 		}
-		rec.Event(ev)
-		id, err := s.NewRunID(ctx, engine.RunID(ev.UUID, flow))
+		if t.Event != nil {
+			rec.Event(t.Event)
+		}
+		id, err := s.NewRunID(ctx, engine.RunID(t.Key, flow))
 		if err != nil {
 			return Decision{}, fmt.Errorf("reading the history: %v", err)
 		}

@@ -126,18 +126,22 @@ type Action struct {
 	// sessions, …): apply's mass-deprovisioning guardrail counts the users
 	// of runs that can reach one.
 	Deprovision bool `json:"deprovision,omitempty"`
+	// Subject is, on a deprovisioning action, the input that names the
+	// person it takes access from (userId, email, userKey, username…):
+	// the guardrail counts distinct people by it.
+	Subject string `json:"subject,omitempty"`
 }
 
 // deprovisioning lists, per connector type, the actions that take access
-// away from a user.
-var deprovisioning = map[string][]string{
-	"okta":            {"clearUserSessions", "deactivateUser", "suspendUser", "removeUserFromGroup"},
-	"slack":           {"deactivateUser"},
-	"google":          {"suspendUser", "signOutUser", "removeFromGroup", "transferDrive"},
-	"microsoft":       {"disableUser", "revokeSignInSessions", "removeLicenses", "removeFromGroup"},
-	"salesforce":      {"freezeUser", "deactivateUser"},
-	"github":          {"removeOrgMember"},
-	"activedirectory": {"disableAccount", "removeFromGroup"},
+// away from a user, each with its subject: the input naming that user.
+var deprovisioning = map[string]map[string]string{
+	"okta":            {"clearUserSessions": "userId", "deactivateUser": "userId", "suspendUser": "userId", "removeUserFromGroup": "userId"},
+	"slack":           {"deactivateUser": "email"},
+	"google":          {"suspendUser": "userKey", "signOutUser": "userKey", "removeFromGroup": "userKey", "transferDrive": "fromUser"},
+	"microsoft":       {"disableUser": "userId", "revokeSignInSessions": "userId", "removeLicenses": "userId", "removeFromGroup": "userId"},
+	"salesforce":      {"freezeUser": "username", "deactivateUser": "username"},
+	"github":          {"removeOrgMember": "username"},
+	"activedirectory": {"disableAccount": "sAMAccountName", "removeFromGroup": "sAMAccountName"},
 }
 
 // Connector describes one connector type and its actions.
@@ -185,13 +189,11 @@ func build() map[string]*Connector {
 		if c.Actions == nil {
 			c.Actions = []Action{}
 		}
-		deprov := map[string]bool{}
-		for _, name := range deprovisioning[c.Type] {
-			deprov[name] = true
-		}
+		deprov := deprovisioning[c.Type]
 		for i := range c.Actions {
 			a := &c.Actions[i]
-			a.Deprovision = deprov[a.Name]
+			a.Subject = deprov[a.Name]
+			a.Deprovision = a.Subject != ""
 			if a.Inputs == nil {
 				a.Inputs = []Field{}
 			}

@@ -492,15 +492,21 @@ func TestDeprovisionMarks(t *testing.T) {
 			t.Errorf("%s.%s Deprovision = %v, want %v", tt.typ, tt.action, a.Deprovision, tt.want)
 		}
 	}
-	// Every name in the table is a real action.
+	// Every name in the table is a real action, and its subject a
+	// required input of it.
 	for typ, names := range deprovisioning {
 		c, ok := Lookup(typ)
 		if !ok {
 			t.Fatalf("type %s", typ)
 		}
-		for _, n := range names {
-			if _, ok := c.Action(n); !ok {
+		for n, subject := range names {
+			a, ok := c.Action(n)
+			if !ok {
 				t.Errorf("deprovisioning lists %s.%s, which does not exist", typ, n)
+				continue
+			}
+			if f, ok := a.Input(subject); !ok || !f.Required {
+				t.Errorf("%s.%s: subject %q is not a required input", typ, n, subject)
 			}
 		}
 	}

@@ -45,16 +45,20 @@ type ApplyOptions struct {
 	KeepGoing            bool
 	History              string
 	Force                bool
+	At                   string
+	Window               string
 	// resume, when set, continues these runs instead of converging.
 	resume map[string]*history.RunRow
-	// events, when set, are the events (jml resume) instead of Args.
-	events []*event.Event
+	// events and instants, when set, are the triggers (jml resume)
+	// instead of Args.
+	events   []*event.Event
+	instants []time.Time
 }
 
 func newApplyCmd(g *globals) *cobra.Command {
 	o := &ApplyOptions{}
 	cmd := &cobra.Command{
-		Use:   "apply EVENTS... | apply PLANFILE",
+		Use:   "apply EVENTS... | apply PLANFILE | apply --at TIME",
 		Short: "Run the flows for real on recorded events (or a saved plan)",
 		Long: `Apply replays events through the flows with the real connectors: Okta, Slack,
 Google Workspace, Microsoft 365, ServiceNow… are called, with retries, rate
@@ -64,10 +68,15 @@ jml.yaml now, and never printed.
 Given a plan saved by jml plan -o, apply carries out that plan's events and
 refuses a stale plan (jml.yaml or a flow changed since), naming the files.
 
-Before any call, apply counts the distinct users the events would
-deprovision and refuses above guardrails.maxDeprovisionsPerApply (default
-25) unless --allow-mass-deprovision. On a terminal it shows the plan and
-asks for "yes"; without a terminal it needs --auto-approve.
+--at TIME or --window FROM..TO fires the schedule flows due then, as
+plan does; a saved plan fires the instants it was planned with.
+
+Before any call, apply plans the same events against the simulated world,
+exactly as jml plan does, and refuses when that plan's blast radius
+(distinct people deprovisioned) is above guardrails.maxDeprovisionsPerApply
+(default 25), unless --allow-mass-deprovision. On a terminal it shows that
+plan (or the saved one) and asks for "yes"; without a terminal it needs
+--auto-approve.
 
 --sandbox URL (or JML_SANDBOX_URL) points every connector at a jml sandbox
 instead of the vendors: a real apply, real HTTP, no real app touched.
@@ -75,10 +84,13 @@ instead of the vendors: a real apply, real HTTP, no real app touched.
 Exits 1 when any run halted or failed.`,
 		Example: `  jml apply events/deactivate-jane.json
   jml apply plan.json --auto-approve
+  jml apply --at 2026-01-05T02:00:00Z --auto-approve     # fire schedule flows
   jml sandbox & jml apply --sandbox http://127.0.0.1:8787 events/ --auto-approve`,
-		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.IO, o.Color, o.Config, o.Args = g.io, g.color, g.config, args
+			if len(args) == 0 && o.At == "" && o.Window == "" {
+				return usageError{fmt.Errorf("give EVENTS, a saved PLANFILE, or --at / --window for schedule flows")}
+			}
 			if err := checkFormat(o.Format, "text", "json"); err != nil {
 				return err
 			}
@@ -97,6 +109,7 @@ Exits 1 when any run halted or failed.`,
 	cmd.Flags().BoolVar(&o.KeepGoing, "keep-going", false, "skip malformed events instead of stopping")
 	cmd.Flags().StringVar(&o.History, "history", "", "history store URL: sqlite://PATH or postgres://… (default: history: in jml.yaml, else sqlite://.jml/history.db)")
 	cmd.Flags().BoolVar(&o.Force, "force", false, "run every flow from scratch, even those an earlier apply finished")
+	addScheduleFlags(cmd, &o.At, &o.Window)
 	return cmd
 }
 
@@ -119,43 +132,70 @@ func applyRun(o *ApplyOptions) error {
 	if err != nil {
 		return err
 	}
-	// Events: from a saved plan (checked for staleness) or the arguments.
-	events := o.events
-	if events != nil {
-		// jml resume: the recorded events.
-	} else if len(o.Args) == 1 && isPlanFile(o.Args[0]) {
-		evs, flow, err := readPlan(o.Args[0], proj)
+	// Triggers: from a saved plan (checked for staleness), or the
+	// arguments and --at / --window.
+	events, instants := o.events, o.instants
+	var saved *plan.Plan
+	switch {
+	case o.resume != nil:
+		// jml resume: the recorded triggers.
+	case len(o.Args) == 1 && isPlanFile(o.Args[0]):
+		if o.At != "" || o.Window != "" {
+			return usageError{fmt.Errorf("a saved plan fires the schedule instants it was planned with: --at and --window go to jml plan")}
+		}
+		p, evs, err := readPlan(o.Args[0], proj)
 		if err != nil {
 			return err
 		}
-		events = evs
+		saved, events = p, evs
 		if o.Flow == "" {
-			o.Flow = flow
+			o.Flow = p.Inputs.Flow
 		}
-	} else {
-		evs, err := loadEvents(ro, o.Args, o.KeepGoing)
+		at, atEnd, err := parseSchedule(p.Inputs.At, "")
+		if err != nil {
+			return fmt.Errorf("%s: inputs.at: %v", o.Args[0], err)
+		}
+		if instants, err = replay.Minutes(at, atEnd); err != nil {
+			return err
+		}
+	default:
+		at, atEnd, err := parseSchedule(o.At, o.Window)
 		if err != nil {
 			return err
 		}
-		events = evs
+		if instants, err = replay.Minutes(at, atEnd); err != nil {
+			return err
+		}
+		if len(o.Args) > 0 {
+			if events, err = loadEvents(ro, o.Args, o.KeepGoing); err != nil {
+				return err
+			}
+		}
 	}
 
-	// The guardrail, before anything else touches a connector.
-	sim := engine.New(engine.Options{Graph: proj.Graph, Mode: engine.ModeApply, Flow: o.Flow})
-	limit := guardrailLimit(proj)
-	guard := apply.Check(context.Background(), sim, proj.Graph, events, limit)
-	if guard.Exceeded() && !o.AllowMassDeprovision {
-		return errors.New(guard.Error())
+	// The guardrail, before anything else touches a connector: the plan of
+	// these triggers — the saved one, or one made now exactly as jml plan
+	// makes it — and its blast radius.
+	p := saved
+	if p == nil {
+		if p, err = simulate(proj, events, instants, o.Flow); err != nil {
+			return err
+		}
+	}
+	guard := p.Summary.BlastRadius
+	if guard == nil {
+		guard = plan.NewBlastRadius(proj.Graph.MaxDeprovisions())
+	}
+	guard.Limit = proj.Graph.MaxDeprovisions()
+	guard.Exceeded = guard.Users > guard.Limit
+	if guard.Exceeded && !o.AllowMassDeprovision {
+		return errors.New(guard.Message())
 	}
 
 	// Confirmation: show the plan on a terminal and ask; refuse without one.
 	if !o.AutoApprove {
 		if !io.InTTY {
 			return fmt.Errorf("apply makes real changes: standard input is not a terminal, so it cannot ask; review with jml plan and run again with --auto-approve")
-		}
-		p, err := simulate(proj, events, o.Flow)
-		if err != nil {
-			return err
 		}
 		view.PlanText(io.ErrOut, p, io.styles(io.ErrOut, o.Color, io.ErrTTY))
 		if !p.HasChanges() {
@@ -194,14 +234,14 @@ func applyRun(o *ApplyOptions) error {
 	prog := &progress{w: errOut, on: io.ErrTTY, total: len(events), start: time.Now()}
 	digest, _ := plan.Digest(proj.Sources)
 	rec := history.NewRecorder(store, prog, set.Secrets(), digest)
-	eng := engine.New(engine.Options{Graph: proj.Graph, Effector: rec.Effector(set), Clock: clock.Real{}, Observer: rec, Mode: engine.ModeApply, Flow: o.Flow})
+	eng := replay.Engine(replay.Setup{Graph: proj.Graph, Effector: rec.Effector(set), Clock: clock.Real{}, Observer: rec, Mode: engine.ModeApply, Flow: o.Flow})
 
 	decide := apply.Converge(store, rec, o.Force)
 	if o.resume != nil {
 		decide = apply.Resume(store, rec, o.resume)
 	}
-	results := make([]apply.Result, len(events))
-	apply.Run(ctx, eng, events, apply.Options{Parallelism: o.Parallelism, Decide: decide}, func(r apply.Result) {
+	results := make([]apply.Result, len(events)+len(instants))
+	apply.Run(ctx, eng, events, apply.Options{Parallelism: o.Parallelism, Decide: decide, Instants: instants}, func(r apply.Result) {
 		results[r.Index] = r
 		prog.eventDone()
 	})
@@ -210,14 +250,15 @@ func applyRun(o *ApplyOptions) error {
 	t := &view.Trace{Title: "Apply", Events: []view.TraceEvent{}, Summary: view.TraceSummary{ByStatus: map[engine.Status]int{}}}
 	bad := false
 	for _, r := range results {
-		if r.Event == nil {
-			continue
+		if r.Event == nil && len(r.Runs) == 0 && len(r.Done) == 0 && r.Err == nil {
+			continue // a schedule minute that fired nothing
 		}
 		runs := r.Runs
 		if runs == nil {
 			runs = []*engine.Run{}
 		}
-		te := view.TraceEvent{UUID: r.Event.UUID, EventType: r.Event.EventType, Published: r.Event.Published, Runs: runs, Disabled: r.Disabled}
+		uuid, typ, pub := replay.Result{Event: r.Event, At: r.At}.Trigger()
+		te := view.TraceEvent{UUID: uuid, EventType: typ, Published: pub, Runs: runs, Disabled: r.Disabled}
 		for _, d := range r.Done {
 			te.AlreadyDone = append(te.AlreadyDone, view.DoneRun{Flow: d.Flow, RunID: d.RunID, Status: d.Status})
 			t.Summary.AlreadyDone++
@@ -227,7 +268,9 @@ func applyRun(o *ApplyOptions) error {
 			bad = true
 		}
 		t.Events = append(t.Events, te)
-		t.Summary.Events++
+		if r.Event != nil {
+			t.Summary.Events++
+		}
 		for _, run := range r.Runs {
 			t.Summary.Runs++
 			t.Summary.ByStatus[run.Status]++
@@ -257,41 +300,39 @@ func applyRun(o *ApplyOptions) error {
 	return nil
 }
 
-var eofErr = io.EOF
-
 // readPlan loads a saved plan, refuses it when stale, and decodes its events.
-func readPlan(path string, proj *project.Project) ([]*event.Event, string, error) {
+func readPlan(path string, proj *project.Project) (*plan.Plan, []*event.Event, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, "", err
+		return nil, nil, err
 	}
 	var p plan.Plan
 	if err := json.Unmarshal(data, &p); err != nil {
-		return nil, "", fmt.Errorf("%s: not a plan file: %v", path, err)
+		return nil, nil, fmt.Errorf("%s: not a plan file: %v", path, err)
 	}
 	if p.FormatVersion != plan.FormatVersion {
-		return nil, "", fmt.Errorf("%s: plan formatVersion %d, this jml reads %d", path, p.FormatVersion, plan.FormatVersion)
+		return nil, nil, fmt.Errorf("%s: plan formatVersion %d, this jml reads %d", path, p.FormatVersion, plan.FormatVersion)
 	}
 	digest, files := plan.Digest(proj.Sources)
 	if digest != p.Digest {
 		changed := plan.Stale(p.Files, files)
-		return nil, "", fmt.Errorf("stale plan %s: changed since it was made: %s; run jml plan again", path, strings.Join(changed, ", "))
+		return nil, nil, fmt.Errorf("stale plan %s: changed since it was made: %s; run jml plan again", path, strings.Join(changed, ", "))
 	}
 	if p.Inputs == nil {
-		return nil, "", fmt.Errorf("%s: the plan has no inputs (save it with jml plan -o)", path)
+		return nil, nil, fmt.Errorf("%s: the plan has no inputs (save it with jml plan -o)", path)
 	}
 	var nd bytes.Buffer
 	for _, e := range p.Inputs.Events {
 		b, err := json.Marshal(e)
 		if err != nil {
-			return nil, "", err
+			return nil, nil, err
 		}
 		nd.Write(b)
 		nd.WriteByte('\n')
 	}
 	s, err := event.Decode(&nd, path+" (inputs)", event.Options{})
 	if err != nil {
-		return nil, "", err
+		return nil, nil, err
 	}
 	defer s.Close()
 	var evs []*event.Event
@@ -301,26 +342,29 @@ func readPlan(path string, proj *project.Project) ([]*event.Event, string, error
 			break
 		}
 		if err != nil {
-			return nil, "", err
+			return nil, nil, err
 		}
 		evs = append(evs, ev)
 	}
-	return evs, p.Inputs.Flow, nil
+	return &p, evs, nil
 }
 
-// simulate plans the events against the simulated world, for the
+// simulate plans the triggers against the simulated world exactly as jml
+// plan does (without --world): the guardrail's count and the
 // confirmation prompt.
-func simulate(proj *project.Project, events []*event.Event, flow string) (*plan.Plan, error) {
+func simulate(proj *project.Project, events []*event.Event, instants []time.Time, flow string) (*plan.Plan, error) {
 	digest, files := plan.Digest(proj.Sources)
-	p := plan.New(digest, files)
-	_, err := replay.Run(context.Background(), replay.Options{Graph: proj.Graph, Events: events, Mode: engine.ModePlan, Flow: flow},
+	pl := replay.NewPlanner(proj.Graph, digest, files)
+	var at, atEnd *time.Time
+	if len(instants) > 0 {
+		at, atEnd = &instants[0], &instants[len(instants)-1]
+	}
+	stats, err := replay.Run(context.Background(), replay.Options{Graph: proj.Graph, Events: events, Mode: engine.ModePlan, Flow: flow, At: at, AtEnd: atEnd},
 		func(r replay.Result) error {
-			if r.Event != nil {
-				p.Add(r.Event.UUID, r.Event.EventType, r.Event.Published, r.Runs, r.Disabled)
-			}
+			pl.Add(r)
 			return nil
 		})
-	return p, err
+	return pl.Finish(stats), err
 }
 
 // redactor replaces every secret value with *** in what it writes, raw or

@@ -175,7 +175,7 @@ func TestApplyRefusesBeforeAnyCall(t *testing.T) {
 		{name: "terminal, answer is not yes", limit: 25, events: 1, stdin: "y\n", tty: true, args: []string{"events.ndjson"},
 			want: "apply cancelled"},
 		{name: "guardrail", limit: 2, events: 3, args: []string{"events.ndjson", "--auto-approve"},
-			want: "guardrail maxDeprovisionsPerApply: these events would deprovision 3 distinct users, more than the limit of 2"},
+			want: "guardrail maxDeprovisionsPerApply: these events would deprovision 3 distinct people (distinct okta user ids), more than the limit of 2"},
 		{name: "another apply holds the history", limit: 25, events: 1, args: []string{"events.ndjson", "--auto-approve"},
 			prepare: func(t *testing.T, dir string) {
 				s, err := history.Open(context.Background(), "", dir)

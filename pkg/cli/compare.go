@@ -27,12 +27,12 @@ func compareRun(o *ReplayOptions) error {
 	if err != nil {
 		return err
 	}
-	at, atEnd, err := parseAt(o.At)
+	at, atEnd, err := parseSchedule(o.At, o.Window)
 	if err != nil {
 		return err
 	}
 	if len(o.Events) == 0 && at == nil {
-		return usageError{fmt.Errorf("give EVENTS (files, directories or - for stdin) or --at for schedule flows")}
+		return usageError{fmt.Errorf("give EVENTS (files, directories or - for stdin), or --at or --window for schedule flows")}
 	}
 	// The events are read once: stdin cannot be read twice.
 	var events []*event.Event
@@ -57,23 +57,19 @@ func compareRun(o *ReplayOptions) error {
 
 	planWith := func(p *project.Project) (*plan.Plan, error) {
 		digest, files := plan.Digest(p.Sources)
-		out := plan.New(digest, files)
+		pl := replay.NewPlanner(p.Graph, digest, files)
 		flow := o.Flow
 		if flow != "" {
 			if _, ok := p.Graph.Flows[flow]; !ok {
 				flow = "\x00none" // the flow does not exist on this side: no runs
 			}
 		}
-		_, err := replay.Run(context.Background(), replay.Options{Graph: p.Graph, Events: events, World: spec, Mode: engine.ModePlan,
+		stats, err := replay.Run(context.Background(), replay.Options{Graph: p.Graph, Events: events, World: spec, Mode: engine.ModePlan,
 			Flow: flow, At: at, AtEnd: atEnd}, func(r replay.Result) error {
-			uuid, typ, pub := triggerInfo(r)
-			if r.Event == nil && len(r.Runs) == 0 {
-				return nil
-			}
-			out.Add(uuid, typ, pub, r.Runs, r.Disabled)
+			pl.Add(r)
 			return nil
 		})
-		return out, err
+		return pl.Finish(stats), err
 	}
 	base, err := planWith(old)
 	if err != nil {

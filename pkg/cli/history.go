@@ -365,11 +365,23 @@ func resumeRun(o *ApplyOptions, ids []string, all bool) error {
 		if _, ok := proj.Graph.Flows[r.Flow]; !ok {
 			return fmt.Errorf("run %s: flow %q is no longer in the repository", r.ID, r.Flow)
 		}
+		o.resume[r.Event+"\x00"+r.Flow] = r
+		if at, ok := strings.CutPrefix(r.Event, "schedule@"); ok {
+			// A schedule run: its trigger is the instant.
+			t, err := time.Parse(time.RFC3339, at)
+			if err != nil {
+				return fmt.Errorf("run %s: schedule instant %q: %v", r.ID, at, err)
+			}
+			if !seenEv[r.Event] {
+				seenEv[r.Event] = true
+				o.instants = append(o.instants, t.UTC())
+			}
+			continue
+		}
 		ev, err := decodeRecordedEvent(r)
 		if err != nil {
 			return err
 		}
-		o.resume[r.Event+"\x00"+r.Flow] = r
 		if !seenEv[ev.UUID] {
 			seenEv[ev.UUID] = true
 			o.events = append(o.events, ev)
@@ -568,7 +580,7 @@ func replayEvents(ctx context.Context, proj *project.Project, spec *world.Spec, 
 
 // isWrite reports whether a journaled call (INSTANCE.ACTION) is a write.
 func isWrite(proj *project.Project, name string, with map[string]any) bool {
-	a, ok := projectAction(proj, name)
+	a, ok := proj.Graph.Action(name)
 	if !ok {
 		return true // unknown: treat as a write, never call it for real
 	}

@@ -13,8 +13,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/jml-dev/jml/pkg/apply"
-	"github.com/jml-dev/jml/pkg/catalog"
 	"github.com/jml-dev/jml/pkg/diag"
 	"github.com/jml-dev/jml/pkg/engine"
 	"github.com/jml-dev/jml/pkg/event"
@@ -36,6 +34,7 @@ type ReplayOptions struct {
 	World     string
 	Flow      string
 	At        string
+	Window    string
 	Format    string
 	KeepGoing bool
 	// dry-run only: record the runs in this history ("default": the
@@ -50,7 +49,7 @@ type ReplayOptions struct {
 func addReplayFlags(cmd *cobra.Command, o *ReplayOptions) {
 	cmd.Flags().StringVar(&o.World, "world", "", "world file (kind: World) seeding the simulated apps and injecting faults")
 	cmd.Flags().StringVar(&o.Flow, "flow", "", "run only this flow (and the helpers it calls)")
-	cmd.Flags().StringVar(&o.At, "at", "", "fire schedule flows due at this RFC 3339 instant, or every minute of FROM/TO")
+	addScheduleFlags(cmd, &o.At, &o.Window)
 	cmd.Flags().StringVar(&o.Format, "format", "text", "output format: text, json or markdown")
 	cmd.Flags().BoolVar(&o.KeepGoing, "keep-going", false, "skip malformed events (counted) instead of stopping at the first")
 }
@@ -167,35 +166,70 @@ func printDiagnostics(io *IOStreams, color string, ds diag.Diagnostics, proj *pr
 	fmt.Fprintf(io.ErrOut, "%s %s\n", st.Error.Render("failed:"), plural(errs, "error"))
 }
 
-func parseAt(s string) (*time.Time, *time.Time, error) {
+// addScheduleFlags adds --at and --window, the same on dry-run, plan and
+// apply.
+func addScheduleFlags(cmd *cobra.Command, at, window *string) {
+	cmd.Flags().StringVar(at, "at", "", "fire the schedule flows due at this RFC 3339 instant (FROM/TO: every minute of a window)")
+	cmd.Flags().StringVar(window, "window", "", "fire the schedule flows due in every minute of FROM..TO (RFC 3339, at most a week)")
+}
+
+// parseSchedule reads --at (an instant, or FROM/TO) and --window
+// (FROM..TO) into the instant and the end of the window.
+func parseSchedule(at, window string) (*time.Time, *time.Time, error) {
+	if at != "" && window != "" {
+		return nil, nil, usageError{fmt.Errorf("--at and --window: give one")}
+	}
+	flag, s, sep := "--at", at, "/"
+	if window != "" {
+		flag, s, sep = "--window", window, ".."
+	}
 	if s == "" {
 		return nil, nil, nil
 	}
-	from, to, window := strings.Cut(s, "/")
+	from, to, isWindow := strings.Cut(s, sep)
+	if flag == "--window" && !isWindow {
+		return nil, nil, usageError{fmt.Errorf("--window: %q is not FROM..TO (2026-01-05T00:00:00Z..2026-01-06T00:00:00Z)", s)}
+	}
 	a, err := time.Parse(time.RFC3339, from)
 	if err != nil {
-		return nil, nil, usageError{fmt.Errorf("--at: %q is not an RFC 3339 time (2026-01-05T02:00:00Z)", from)}
+		return nil, nil, usageError{fmt.Errorf("%s: %q is not an RFC 3339 time (2026-01-05T02:00:00Z)", flag, from)}
 	}
 	a = a.UTC()
-	if !window {
+	if !isWindow {
 		return &a, nil, nil
 	}
 	b, err := time.Parse(time.RFC3339, to)
 	if err != nil || b.Before(a) {
-		return nil, nil, usageError{fmt.Errorf("--at: %q is not an RFC 3339 time after %s", to, from)}
+		return nil, nil, usageError{fmt.Errorf("%s: %q is not an RFC 3339 time after %s", flag, to, from)}
 	}
 	b = b.UTC()
+	if b.Sub(a) > replay.MaxWindowMinutes*time.Minute {
+		return nil, nil, usageError{fmt.Errorf("%s: the window is longer than a week", flag)}
+	}
 	return &a, &b, nil
+}
+
+// scheduleInput is how a saved plan records the schedule instants: --at's
+// syntax (an instant, or FROM/TO).
+func scheduleInput(at, atEnd *time.Time) string {
+	if at == nil {
+		return ""
+	}
+	s := at.Format(time.RFC3339)
+	if atEnd != nil {
+		s += "/" + atEnd.Format(time.RFC3339)
+	}
+	return s
 }
 
 // replayAll runs the replay with Ctrl-C stopping it between cards.
 func replayAll(o *ReplayOptions, mode engine.Mode, proj *project.Project, spec *world.Spec, onResult func(replay.Result) error) (replay.Stats, error) {
-	at, atEnd, err := parseAt(o.At)
+	at, atEnd, err := parseSchedule(o.At, o.Window)
 	if err != nil {
 		return replay.Stats{}, err
 	}
 	if len(o.Events) == 0 && at == nil {
-		return replay.Stats{}, usageError{fmt.Errorf("give EVENTS (files, directories or - for stdin) or --at for schedule flows")}
+		return replay.Stats{}, usageError{fmt.Errorf("give EVENTS (files, directories or - for stdin), or --at or --window for schedule flows")}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -247,13 +281,6 @@ func reportSkipped(o *ReplayOptions, stats replay.Stats) {
 	}
 }
 
-func triggerInfo(r replay.Result) (uuid, typ, published string) {
-	if r.Event == nil {
-		return "schedule@" + r.At.Format(time.RFC3339), "schedule", r.At.Format(time.RFC3339)
-	}
-	return r.Event.UUID, r.Event.EventType, r.Event.Published
-}
-
 func dryRunRun(o *ReplayOptions) error {
 	proj, spec, err := loadForReplay(o)
 	if err != nil {
@@ -262,7 +289,7 @@ func dryRunRun(o *ReplayOptions) error {
 	t := &view.Trace{Events: []view.TraceEvent{}, Summary: view.TraceSummary{ByStatus: map[engine.Status]int{}}}
 	bad := false
 	stats, rerr := replayAll(o, engine.ModeDryRun, proj, spec, func(r replay.Result) error {
-		uuid, typ, pub := triggerInfo(r)
+		uuid, typ, pub := r.Trigger()
 		runs := r.Runs
 		if runs == nil {
 			runs = []*engine.Run{}
@@ -312,37 +339,26 @@ func planRun(o *ReplayOptions) error {
 		return err
 	}
 	digest, files := plan.Digest(proj.Sources)
-	p := plan.New(digest, files)
-	inputs := &plan.Inputs{Flow: o.Flow, At: o.At, Events: []map[string]any{}}
-	deprov := deprovisions(proj)
-	limit := guardrailLimit(proj)
+	pl := replay.NewPlanner(proj.Graph, digest, files)
+	if o.Out != "" {
+		at, atEnd, err := parseSchedule(o.At, o.Window)
+		if err != nil {
+			return err
+		}
+		pl.KeepInputs(o.Flow, scheduleInput(at, atEnd))
+	}
 	stats, rerr := replayAll(o, engine.ModePlan, proj, spec, func(r replay.Result) error {
-		uuid, typ, pub := triggerInfo(r)
-		if r.Event == nil && len(r.Runs) == 0 {
-			return nil
-		}
-		p.Add(uuid, typ, pub, r.Runs, r.Disabled)
-		if r.Event != nil {
-			p.CountDeprovisions(apply.UserKey(r.Event), r.Runs, deprov, limit)
-		}
-		if r.Event != nil {
-			inputs.Events = append(inputs.Events, r.Event.Raw)
-		} else {
-			p.Summary.Events-- // schedule instants are not events
-		}
+		pl.Add(r)
 		return nil
 	})
 	if rerr != nil {
-		if _, ok := rerr.(usageError); ok {
-			return rerr
-		}
 		return rerr
 	}
-	p.Summary.Duplicates, p.Summary.Skipped = stats.Duplicates, stats.Skipped
+	p := pl.Finish(stats)
 	reportSkipped(o, stats)
 	if o.Out != "" {
 		saved := *p
-		saved.Inputs = inputs
+		saved.Inputs = pl.Inputs()
 		b, err := json.MarshalIndent(&saved, "", "  ")
 		if err != nil {
 			return err
@@ -365,41 +381,6 @@ func planRun(o *ReplayOptions) error {
 		return exitError{ExitChanges}
 	}
 	return nil
-}
-
-// deprovisions returns whether an INSTANCE.ACTION of the project takes
-// access away from a user (the catalogue's deprovision mark).
-func deprovisions(proj *project.Project) func(string) bool {
-	return func(name string) bool {
-		a, ok := projectAction(proj, name)
-		return ok && a.Deprovision
-	}
-}
-
-// projectAction is the catalogue action of an INSTANCE.ACTION of the
-// project's jml.yaml.
-func projectAction(proj *project.Project, name string) (*catalog.Action, bool) {
-	inst, action, _ := strings.Cut(name, ".")
-	if proj.Config == nil {
-		return nil, false
-	}
-	for _, c := range proj.Config.Connectors {
-		if c.Name.Value == inst {
-			if conn, ok := catalog.Lookup(c.Type.Value); ok {
-				return conn.Action(action)
-			}
-			return nil, false
-		}
-	}
-	return nil, false
-}
-
-// guardrailLimit is guardrails.maxDeprovisionsPerApply (default 25).
-func guardrailLimit(proj *project.Project) int {
-	if proj.Config != nil && proj.Config.Guardrails.MaxDeprovisionsPerApply > 0 {
-		return proj.Config.Guardrails.MaxDeprovisionsPerApply
-	}
-	return apply.DefaultMaxDeprovisions
 }
 
 // loadEvents reads every event of sources into memory (apply and --compare

@@ -62,6 +62,7 @@ func Compile(cfg *ast.Config, flows []*ast.Flow) (*Graph, diag.Diagnostics) {
 	}
 	sort.Strings(c.g.Names)
 	c.checkCycles()
+	c.g.markProfileReads()
 	if !c.ds.HasErrors() {
 		c.lint()
 	}
@@ -137,6 +138,8 @@ type flowCtx struct {
 	used map[string]bool
 	// usedIn holds the inputs some expression reads.
 	usedIn map[string]bool
+	// readsProfile: some expression reads the user's Okta profile.
+	readsProfile bool
 }
 
 func (c *compiler) flow(a *ast.Flow) *Flow {
@@ -187,6 +190,8 @@ func (c *compiler) flow(a *ast.Flow) *Flow {
 	}
 	f.Calls = sortedKeys(fc.calls)
 	f.ErrorFlows = sortedKeys(fc.errFlows)
+	f.readsProfile = fc.readsProfile
+	f.WhenReadsProfile = f.Trigger.When != nil && f.Trigger.When.ReadsProfile
 	c.usedInputs[f.Name] = fc.usedIn
 	return f
 }
@@ -264,6 +269,10 @@ func (fc *flowCtx) trigger() {
 				ct.Timezone = loc
 			}
 		}
+	case ast.TriggerHTTP:
+		// Nothing serves API-endpoint flows yet (jml serve is to come): a
+		// flow that can never run must not pass review looking alive.
+		c.ds.Errorf(t.Path.Range, "http-trigger-unserved", "http: triggers are not served yet (there is no jml serve in this release), so flow %q could never run; use an event or schedule trigger", fc.f.Name)
 	}
 	fc.f.Trigger = ct
 }

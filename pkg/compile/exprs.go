@@ -130,6 +130,9 @@ func sortedIDs(m map[string]int) []string {
 // go to chk) and reports them at their position in the YAML scalar.
 func (fc *flowCtx) checkRefs(p *expr.Program, at func(off int) diag.Range, chk refCheck) {
 	c := fc.c
+	if p.ReadsProfile {
+		fc.readsProfile = true
+	}
 	for _, r := range p.Refs {
 		if r.Root == "vars" {
 			fc.used[r.Name] = true

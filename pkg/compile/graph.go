@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"strings"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -72,6 +73,17 @@ type Flow struct {
 	Calls []string
 	// ErrorFlows are the flows named by onError: {flow: …}, sorted.
 	ErrorFlows []string
+	// ReadsProfile is set when a run of the flow may read the event
+	// user's Okta profile beyond the event's own fields (user.profile.X for
+	// X other than login and email), in the flow or in a helper or
+	// error-handler flow it reaches: the engine then reads the profile
+	// once per run (okta.getUser) in every mode.
+	ReadsProfile bool
+	// WhenReadsProfile is set when trigger.when itself reads the profile:
+	// the read comes before the filter, so a run filtered by it is still
+	// recorded (with its read).
+	WhenReadsProfile bool
+	readsProfile     bool
 }
 
 // CanDeprovision reports whether a run of the flow can reach an action
@@ -99,6 +111,95 @@ func (g *Graph) CanDeprovision(name string) bool {
 		return false
 	}
 	return walk(name)
+}
+
+// markProfileReads sets ReadsProfile on every flow whose runs may read
+// the profile, through the helper and error-handler flows they reach.
+func (g *Graph) markProfileReads() {
+	for _, name := range g.Names {
+		seen := map[string]bool{}
+		var walk func(string) bool
+		walk = func(n string) bool {
+			f := g.Flows[n]
+			if f == nil || seen[n] {
+				return false
+			}
+			seen[n] = true
+			if f.readsProfile {
+				return true
+			}
+			for _, c := range append(append([]string{}, f.Calls...), f.ErrorFlows...) {
+				if walk(c) {
+					return true
+				}
+			}
+			return false
+		}
+		g.Flows[name].ReadsProfile = walk(name)
+	}
+}
+
+// DefaultMaxDeprovisions is guardrails.maxDeprovisionsPerApply when
+// jml.yaml does not set it.
+const DefaultMaxDeprovisions = 25
+
+// MaxDeprovisions is the guardrail's limit: guardrails.maxDeprovisionsPerApply,
+// else DefaultMaxDeprovisions.
+func (g *Graph) MaxDeprovisions() int {
+	if g.Config != nil && g.Config.Guardrails.MaxDeprovisionsPerApply > 0 {
+		return g.Config.Guardrails.MaxDeprovisionsPerApply
+	}
+	return DefaultMaxDeprovisions
+}
+
+// Action is the catalogue action of an INSTANCE.ACTION of jml.yaml.
+func (g *Graph) Action(name string) (*catalog.Action, bool) {
+	inst, action, _ := strings.Cut(name, ".")
+	if g.Config == nil {
+		return nil, false
+	}
+	for _, c := range g.Config.Connectors {
+		if c.Name.Value == inst {
+			if conn, ok := catalog.Lookup(c.Type.Value); ok {
+				return conn.Action(action)
+			}
+			return nil, false
+		}
+	}
+	return nil, false
+}
+
+// Subject returns, for an INSTANCE.ACTION that deprovisions, the input
+// naming the person it takes access from (the guardrail's count).
+func (g *Graph) Subject(name string) (string, bool) {
+	a, ok := g.Action(name)
+	if !ok || !a.Deprovision {
+		return "", false
+	}
+	return a.Subject, true
+}
+
+// ProfileInstance is the okta instance the engine reads user profiles
+// from: the one named "okta", else the first okta instance of jml.yaml;
+// "" when there is none (user.profile then holds only login and email,
+// from the event).
+func (g *Graph) ProfileInstance() string {
+	if g.Config == nil {
+		return ""
+	}
+	first := ""
+	for _, c := range g.Config.Connectors {
+		if c.Type.Value != "okta" {
+			continue
+		}
+		if c.Name.Value == "okta" {
+			return "okta"
+		}
+		if first == "" {
+			first = c.Name.Value
+		}
+	}
+	return first
 }
 
 // IsHelper reports whether the flow is a helper (callable by call:).

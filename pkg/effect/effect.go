@@ -51,6 +51,9 @@ type CallInfo struct {
 	// ReusedFrom is set by an effector that answered with the recorded
 	// outputs of an earlier run (a resume) instead of calling: that run's id.
 	ReusedFrom string
+	// Simulated is set by the simulated world: the answer is the world's,
+	// not the real app's.
+	Simulated bool
 }
 
 type callInfoKey struct{}

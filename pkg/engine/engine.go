@@ -37,14 +37,12 @@ type Options struct {
 	// RunID, when set, allocates run ids: given the derived id, it returns
 	// the id to use (the history store makes ids unique across replays).
 	RunID func(derived string) string
-	// Profiles, when set, provides the Okta profile of the event's user
-	// (`user.profile`), as the world or a read knows it.
-	Profiles ProfileSource
-}
-
-// ProfileSource gives a user's Okta profile by Okta user id.
-type ProfileSource interface {
-	UserProfile(ctx context.Context, userID string) (map[string]any, bool)
+	// ProfileFrom is the okta instance the event user's profile is read
+	// from (okta.getUser, through the Effector like any other read), once
+	// per run of a flow that reads user.profile beyond login and email;
+	// "" reads none (user.profile then holds login and email from the
+	// event). Set by the one set-up every mode shares (replay.Engine).
+	ProfileFrom string
 }
 
 // Engine runs flows. It is safe for concurrent use by runs of different
@@ -162,6 +160,10 @@ type Trigger struct {
 	ResumedFrom string
 }
 
+// ScheduleKey is the trigger key of a schedule firing at instant at: what
+// its runs' ids, idempotency keys and history rows are derived from.
+func ScheduleKey(at time.Time) string { return "schedule@" + at.UTC().Format(time.RFC3339) }
+
 // RunID derives a run's id from its trigger and flow, so that a replay
 // gives the same ids.
 func RunID(trigger, flow string) string {
@@ -172,7 +174,7 @@ func RunID(trigger, flow string) string {
 // Run runs flow f for trigger t. A flow whose when: filter is false returns
 // nil: no run.
 func (e *Engine) Run(ctx context.Context, f *compile.Flow, t Trigger) *Run {
-	key := "schedule@" + t.At.UTC().Format(time.RFC3339)
+	key := ScheduleKey(t.At)
 	if t.Event != nil {
 		key = t.Event.UUID
 	}
@@ -184,26 +186,60 @@ func (e *Engine) Run(ctx context.Context, f *compile.Flow, t Trigger) *Run {
 	}
 	if t.Event != nil {
 		r.EventUUID, r.EventType = t.Event.UUID, t.Event.EventType
+	} else {
+		// A schedule run's trigger is its instant: the history finds an
+		// earlier run of the same firing by it (apply converges).
+		r.EventUUID, r.EventType = key, "schedule"
 	}
 	x := &exec{e: e, run: r, trigger: t, key: key}
-	x.base = x.baseScope(ctx, f)
+	x.base = x.baseScope(f)
+	obs := e.opts.Observer
+	started := false
+	start := func() {
+		if !started {
+			started = true
+			obs.RunStarted(r)
+		}
+	}
+	finish := func(status Status, ei *ErrorInfo) *Run {
+		r.Status, r.Error = status, ei
+		r.EndedAt = e.opts.Clock.Now()
+		obs.RunFinished(r)
+		return r
+	}
+	userID := x.profileUser(f)
+	if userID != "" && f.WhenReadsProfile {
+		// The filter needs the profile: the read comes first, so the run
+		// exists (and is recorded with its read) whatever the filter says.
+		start()
+		if ei := x.readProfile(ctx, f, userID); ei != nil {
+			return finish(StatusHalted, ei)
+		}
+		userID = ""
+	}
 	if f.Trigger.When != nil && t.Event != nil {
 		ok, err := evalBool(f.Trigger.When, x.base)
 		if err != nil {
 			// A filter that cannot be evaluated on this event is a failed
 			// run, never a silent skip.
-			e.opts.Observer.RunStarted(r)
-			r.Status = StatusFailed
-			r.Error = &ErrorInfo{Card: "trigger.when", Message: "evaluating trigger.when: " + err.Error(), Code: "expression"}
-			r.EndedAt = e.opts.Clock.Now()
-			e.opts.Observer.RunFinished(r)
-			return r
+			start()
+			return finish(StatusFailed, &ErrorInfo{Card: "trigger.when", Message: "evaluating trigger.when: " + err.Error(), Code: "expression"})
 		}
 		if !ok {
-			return nil
+			if !started {
+				return nil
+			}
+			r.Cards = append(r.Cards, &CardTrace{Path: "trigger.when", Kind: "when", Flow: f.Name, Status: CardFiltered,
+				Message: "trigger.when is false for this user", StartedAt: e.opts.Clock.Now()})
+			return finish(StatusFiltered, nil)
 		}
 	}
-	e.opts.Observer.RunStarted(r)
+	start()
+	if userID != "" {
+		if ei := x.readProfile(ctx, f, userID); ei != nil {
+			return finish(StatusHalted, ei)
+		}
+	}
 	fr := x.newFrame(f, nil, nil, nil, 0)
 	out := x.flowBody(ctx, fr, &r.Cards)
 	switch out.kind {
@@ -221,19 +257,6 @@ func (e *Engine) Run(ctx context.Context, f *compile.Flow, t Trigger) *Run {
 	r.EndedAt = e.opts.Clock.Now()
 	e.opts.Observer.RunFinished(r)
 	return r
-}
-
-// Fires reports whether flow f runs for trigger t: its when: filter (if
-// any) is true. A filter that cannot be evaluated fires (the run will
-// report the failure), so that nothing is silently skipped.
-func (e *Engine) Fires(ctx context.Context, f *compile.Flow, t Trigger) bool {
-	if f.Trigger.When == nil || t.Event == nil {
-		return true
-	}
-	r := &Run{ID: "check", Flow: f.Name, Mode: e.opts.Mode}
-	x := &exec{e: e, run: r, trigger: t}
-	ok, err := evalBool(f.Trigger.When, x.baseScope(ctx, f))
-	return ok || err != nil
 }
 
 // exec is the state of one run.
@@ -642,7 +665,7 @@ func (x *exec) action(ctx context.Context, fr *frame, n *compile.Node, ct *CardT
 	req := effect.Request{Instance: n.Instance, Type: n.ConnectorType, Action: n.Action.Name, Input: input,
 		Timeout: n.Timeout, IdempotencyKey: x.idempotencyKey(fr, n), RunID: x.run.ID, Card: fr.prefix + n.Path}
 	ci := &effect.CallInfo{}
-	out, eerr, attempts := x.callWithRetry(effect.WithCallInfo(ctx, ci), n, req)
+	out, eerr, attempts := x.callWithRetry(effect.WithCallInfo(ctx, ci), n.Retry, req)
 	ct.Attempts = attempts
 	ct.ReusedFrom = ci.ReusedFrom
 	if eerr != nil {
@@ -675,8 +698,7 @@ func (x *exec) idempotencyKey(fr *frame, n *compile.Node) string {
 // callWithRetry makes up to Retry.Attempts tries of a retryable failure,
 // waiting interval × backoff^(try-1) (capped by maxInterval, plus jitter)
 // and at least the vendor's Retry-After.
-func (x *exec) callWithRetry(ctx context.Context, n *compile.Node, req effect.Request) (map[string]any, *effect.Error, int) {
-	pol := n.Retry
+func (x *exec) callWithRetry(ctx context.Context, pol compile.RetryPolicy, req effect.Request) (map[string]any, *effect.Error, int) {
 	attempts := max(pol.Attempts, 1)
 	for try := 1; ; try++ {
 		req.Attempt = try

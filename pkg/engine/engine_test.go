@@ -507,3 +507,63 @@ steps:
 		t.Errorf("observer heard\n%s\nwant\n%s", got, want)
 	}
 }
+
+// TestProfileRead: a flow that reads user.profile beyond login and email
+// reads it once per run, through the effector (okta.getUser, card
+// trigger.profile), in every mode; a flow that does not, reads nothing; a
+// when: that reads it makes the run exist even when it filters; a failed
+// read halts the run.
+func TestProfileRead(t *testing.T) {
+	g := graph(t,
+		"name: dept\ntrigger: {event: user.lifecycle.deactivate}\nsteps:\n  - call: notify\n    with: {text: \"${{ user.profile.department }}\"}\n",
+		"name: notify\ntrigger: {helper: {}}\ninputs: {text: {type: string}}\nsteps:\n  - action: slack.postMessage\n    with: {channel: '#it', text: \"${{ inputs.text }} ${{ user.profile.title }}\"}\n",
+		"name: plain\ntrigger: {event: user.lifecycle.deactivate, when: 'user != null'}\nsteps:\n  - action: slack.deactivateUser\n    with: {email: \"${{ user.profile.email }}\"}\n",
+		"name: sales\ntrigger: {event: user.lifecycle.deactivate, when: 'user.profile.department == \"Sales\"'}\nsteps:\n  - action: slack.deactivateUser\n    with: {email: \"${{ user.alternateId }}\"}\n",
+	)
+	if !g.Flows["dept"].ReadsProfile || g.Flows["plain"].ReadsProfile || !g.Flows["sales"].WhenReadsProfile {
+		t.Fatalf("ReadsProfile: dept %v plain %v sales(when) %v", g.Flows["dept"].ReadsProfile, g.Flows["plain"].ReadsProfile, g.Flows["sales"].WhenReadsProfile)
+	}
+	profile := func(dept string) []result {
+		return []result{{out: map[string]any{"id": "00ujane", "profile": map[string]any{"department": dept, "title": "Rep"}}}}
+	}
+	run := func(flow string, fx *fake) *Run {
+		e := New(Options{Graph: g, Effector: fx, Clock: clock.NewVirtual(t0), Mode: ModeApply, ProfileFrom: "okta"})
+		return e.Run(context.Background(), g.Flows[flow], Trigger{Event: deactivation(), At: t0})
+	}
+
+	fx := &fake{script: map[string][]result{"okta.getUser": profile("Sales")}}
+	r := run("dept", fx)
+	if fx.names() != "okta.getUser slack.postMessage" || r.Status != StatusSuccess {
+		t.Fatalf("dept: calls %q, status %s", fx.names(), r.Status)
+	}
+	if c := r.Cards[0]; c.Path != ProfileCard || c.Action != "okta.getUser" || fx.calls[0].Card != ProfileCard || fx.calls[0].Input["userId"] != "00ujane" {
+		t.Fatalf("dept: first card %+v, call %+v", c, fx.calls[0])
+	}
+	if got := r.Changes[0].With["text"]; got != "Sales Rep" {
+		t.Fatalf("dept: text %q, want the profile read once and seen in the helper too", got)
+	}
+
+	fx = &fake{}
+	if r := run("plain", fx); fx.names() != "slack.deactivateUser" || r.Status != StatusSuccess {
+		t.Fatalf("plain: calls %q, status %s: no profile read wanted", fx.names(), r.Status)
+	}
+
+	fx = &fake{script: map[string][]result{"okta.getUser": profile("Sales")}}
+	if r := run("sales", fx); fx.names() != "okta.getUser slack.deactivateUser" || r.Status != StatusSuccess {
+		t.Fatalf("sales: calls %q, status %s", fx.names(), r.Status)
+	}
+	fx = &fake{script: map[string][]result{"okta.getUser": profile("Engineering")}}
+	r = run("sales", fx)
+	if fx.names() != "okta.getUser" || r == nil || r.Status != StatusFiltered || !FilteredByTrigger(r) {
+		t.Fatalf("sales, not Sales: calls %q, run %+v", fx.names(), r)
+	}
+
+	fx = &fake{script: map[string][]result{"okta.getUser": {{err: &effect.Error{Status: 404, Code: "not_found", Message: "Not found: Resource not found: 00ujane (User)"}}}}}
+	r = run("dept", fx)
+	if r.Status != StatusHalted || r.Error == nil || r.Error.Card != ProfileCard || !strings.Contains(r.Error.Message, "reading user.profile") {
+		t.Fatalf("failed read: %+v %+v", r, r.Error)
+	}
+	if fx.names() != "okta.getUser" {
+		t.Fatalf("failed read: calls %q, want nothing after it", fx.names())
+	}
+}

@@ -2,19 +2,23 @@ package engine
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jml-dev/jml/pkg/ast"
 	"github.com/jml-dev/jml/pkg/compile"
+	"github.com/jml-dev/jml/pkg/effect"
 	"github.com/jml-dev/jml/pkg/expr"
 )
 
 // baseScope builds the variables every expression of a run sees (SPEC §4):
 // event, user, group, app, changed, run.
-func (x *exec) baseScope(ctx context.Context, f *compile.Flow) map[string]any {
+func (x *exec) baseScope(f *compile.Flow) map[string]any {
 	s := map[string]any{
 		"event": nil, "user": nil, "group": nil, "app": nil,
 		"changed": []string{},
@@ -31,13 +35,6 @@ func (x *exec) baseScope(ctx context.Context, f *compile.Flow) map[string]any {
 		if login, ok := u["alternateId"].(string); ok {
 			profile["login"], profile["email"] = login, login
 		}
-		if id, ok := u["id"].(string); ok && x.e.opts.Profiles != nil {
-			if p, ok := x.e.opts.Profiles.UserProfile(ctx, id); ok {
-				for k, v := range p {
-					profile[k] = v
-				}
-			}
-		}
 		user["profile"] = profile
 		s["user"] = user
 	}
@@ -52,6 +49,87 @@ func (x *exec) baseScope(ctx context.Context, f *compile.Flow) map[string]any {
 	}
 	return s
 }
+
+// ProfileCard is the path of the profile read in a run's trace and
+// journal.
+const ProfileCard = "trigger.profile"
+
+// ProfileRetry is the retry policy of the profile read: a read is safe to
+// repeat, and a run should not halt on one 429.
+var ProfileRetry = compile.RetryPolicy{Attempts: 3, Interval: time.Second, Backoff: 2, MaxInterval: 30 * time.Second}
+
+// profileUser returns the Okta id of the user whose profile run of f must
+// read, or "" when it reads none: the flow does not read user.profile
+// beyond login and email, the trigger is not an event about a user with
+// an id, or there is no okta instance.
+func (x *exec) profileUser(f *compile.Flow) string {
+	if !f.ReadsProfile || x.e.opts.ProfileFrom == "" || x.trigger.Event == nil {
+		return ""
+	}
+	u := x.trigger.Event.Target("User")
+	if u == nil {
+		return ""
+	}
+	id, _ := u["id"].(string)
+	return id
+}
+
+// readProfile reads the event user's Okta profile with okta.getUser, as a
+// card of the run (traced, journaled, retried like any read), and puts it
+// at user.profile. In every mode it goes through the effector: the
+// simulated world in dry-run, plan and test (the card says so), Okta in
+// apply. A failed read halts the run: its flow reads the profile, and a
+// guess would decide the wrong thing.
+func (x *exec) readProfile(ctx context.Context, f *compile.Flow, userID string) *ErrorInfo {
+	inst := x.e.opts.ProfileFrom
+	action := inst + ".getUser"
+	input := map[string]any{"userId": userID}
+	ct := &CardTrace{Path: ProfileCard, Name: "user.profile", Kind: "action", Flow: f.Name, Action: action, Input: input,
+		StartedAt: x.e.opts.Clock.Now()}
+	x.run.Cards = append(x.run.Cards, ct)
+	obs := x.e.opts.Observer
+	obs.CardStarted(x.run, ct)
+	sum := sha256.Sum256([]byte(x.key + "\x00" + x.run.Flow + "\x00" + ProfileCard))
+	req := effect.Request{Instance: inst, Type: "okta", Action: "getUser", Input: input,
+		IdempotencyKey: "jml-" + hex.EncodeToString(sum[:16]), RunID: x.run.ID, Card: ProfileCard}
+	ci := &effect.CallInfo{}
+	out, eerr, attempts := x.callWithRetry(effect.WithCallInfo(ctx, ci), ProfileRetry, req)
+	ct.Attempts, ct.ReusedFrom = attempts, ci.ReusedFrom
+	defer func() {
+		ct.Duration = x.e.opts.Clock.Now().Sub(ct.StartedAt)
+		obs.CardFinished(x.run, ct)
+	}()
+	if eerr != nil {
+		ct.Status = CardFailed
+		ct.Error = &ErrorInfo{Card: ProfileCard, Action: action, Message: "reading user.profile: " + eerr.Message, Status: eerr.Status,
+			Code: eerr.Code, Retryable: eerr.Retryable, Attempts: attempts}
+		return ct.Error
+	}
+	ct.Status, ct.Output = CardSuccess, out
+	if ci.Simulated {
+		ct.Message = SimulatedProfile
+		x.run.Simulated = append(x.run.Simulated, SimulatedProfile)
+	}
+	p, _ := out["profile"].(map[string]any)
+	user, _ := x.base["user"].(map[string]any)
+	if user == nil {
+		return nil
+	}
+	profile, _ := user["profile"].(map[string]any)
+	merged := make(map[string]any, len(profile)+len(p))
+	for k, v := range profile {
+		merged[k] = v
+	}
+	for k, v := range p {
+		merged[k] = v
+	}
+	user["profile"] = merged
+	return nil
+}
+
+// SimulatedProfile marks a run whose user.profile came from the simulated
+// world, not from Okta: apply reads Okta, which may hold other values.
+const SimulatedProfile = "user.profile from the simulated world (apply reads it from Okta)"
 
 func copyMap(m map[string]any) map[string]any {
 	out := make(map[string]any, len(m)+1)

@@ -116,6 +116,9 @@ type Run struct {
 	// ResumedFrom is the run this one continues (jml resume, or an apply
 	// converging on an unfinished run).
 	ResumedFrom string `json:"resumedFrom,omitempty"`
+	// Simulated lists what the run took from the simulated world where
+	// apply asks the real app, and may see otherwise (SimulatedProfile).
+	Simulated []string `json:"simulated,omitempty"`
 }
 
 // Observer hears what the engine does, as it happens. Calls for one run
@@ -148,3 +151,13 @@ func (NopObserver) ChangePlanned(*Run, Change) {}
 
 // RunFinished does nothing.
 func (NopObserver) RunFinished(*Run) {}
+
+// FilteredByTrigger reports whether r is a run its trigger's when:
+// stopped (possible only when the filter read the user's profile: the run
+// exists for its read). Such a run did not fire.
+func FilteredByTrigger(r *Run) bool {
+	if r.Status != StatusFiltered || len(r.Cards) == 0 {
+		return false
+	}
+	return r.Cards[len(r.Cards)-1].Path == "trigger.when"
+}

@@ -129,7 +129,12 @@ type Program struct {
 	Src  string
 	Type *cel.Type
 	Refs []Ref
-	prg  cel.Program
+	// ReadsProfile is set when the expression may read the event user's
+	// Okta profile beyond what the event itself carries: user.profile as a
+	// whole or any field of it but login and email, or user as a whole
+	// (handed on, it can be read anywhere).
+	ReadsProfile bool
+	prg          cel.Program
 }
 
 var undeclaredRE = regexp.MustCompile(`undeclared reference to '([^']+)'`)
@@ -169,7 +174,7 @@ func (e *Env) compile(src string, s Scope) (*Program, []Issue) {
 		return nil, []Issue{{Code: "expr-type", Msg: err.Error()}}
 	}
 	p := &Program{Src: src, Type: checked.OutputType(), prg: prg}
-	p.Refs = refs(checked.NativeRep(), src)
+	p.Refs, p.ReadsProfile = refs(checked.NativeRep(), src)
 	return p, nil
 }
 
@@ -263,11 +268,13 @@ func distance(a, b string) int {
 }
 
 // refs walks a checked AST for steps./vars./inputs. selections, as field
-// selects (steps.x.output) or constant-string indexes (steps["x"]).
-func refs(a *ast.AST, src string) []Ref {
+// selects (steps.x.output) or constant-string indexes (steps["x"]), and
+// tells whether it may read the user's profile (see Program.ReadsProfile).
+func refs(a *ast.AST, src string) ([]Ref, bool) {
 	if a == nil {
-		return nil
+		return nil, false
 	}
+	profile := false
 	info := a.SourceInfo()
 	var out []Ref
 	var visit func(e ast.Expr)
@@ -305,6 +312,15 @@ func refs(a *ast.AST, src string) []Ref {
 		return "", nil, 0, false
 	}
 	visit = func(e ast.Expr) {
+		if root, path, _, ok := chain(e); ok && root == "user" {
+			// user.id, user.alternateId, user.profile.login and
+			// user.profile.email come from the event; anything else of the
+			// profile, or the whole user, needs the profile read.
+			if len(path) == 0 || path[0] == "profile" && (len(path) == 1 || path[1] != "login" && path[1] != "email") {
+				profile = true
+			}
+			return
+		}
 		if root, path, id, ok := chain(e); ok && len(path) > 0 && (root == "steps" || root == "vars" || root == "inputs") {
 			off := 0
 			if r, ok := info.GetOffsetRange(id); ok {
@@ -323,6 +339,9 @@ func refs(a *ast.AST, src string) []Ref {
 				visit(c.Target())
 			}
 			for _, a := range c.Args() {
+				if isNullCheck(c, a) {
+					continue // user != null reads no profile
+				}
 				visit(a)
 			}
 		case ast.ListKind:
@@ -352,7 +371,21 @@ func refs(a *ast.AST, src string) []Ref {
 	// Keep only the longest chain per offset (a.b.c also yields a.b via
 	// macros); order by offset.
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Offset < out[j].Offset })
-	return out
+	return out, profile
+}
+
+// isNullCheck reports whether arg is a bare identifier compared with null
+// by call (user != null, null == user).
+func isNullCheck(call ast.CallExpr, arg ast.Expr) bool {
+	if fn := call.FunctionName(); fn != "_==_" && fn != "_!=_" || len(call.Args()) != 2 || arg.Kind() != ast.IdentKind {
+		return false
+	}
+	for _, a := range call.Args() {
+		if a.Kind() == ast.LiteralKind && a.AsLiteral() == types.NullValue {
+			return true
+		}
+	}
+	return false
 }
 
 // Eval evaluates the program with the given variables, returning a plain

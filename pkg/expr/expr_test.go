@@ -328,3 +328,37 @@ func TestGlobals(t *testing.T) {
 		})
 	}
 }
+
+// TestReadsProfile: what makes the engine read the user's Okta profile.
+func TestReadsProfile(t *testing.T) {
+	env, err := NewEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		src  string
+		want bool
+	}{
+		{`user.id`, false},
+		{`user.alternateId.endsWith("@svc.acme.com")`, false},
+		{`user != null && !user.alternateId.endsWith("@x")`, false},
+		{`user.profile.login`, false},
+		{`user.profile["email"]`, false},
+		{`user.profile.department == "Sales"`, true},
+		{`user.profile["department"]`, true},
+		{`has(user.profile.employeeType)`, true},
+		{`user.profile`, true},
+		{`user`, true},
+		{`[user].size() > 0`, true},
+		{`event.target[0].alternateId`, false},
+		{`vars.x == "a"`, false},
+	} {
+		p, iss := env.Compile(tt.src, Scope{})
+		if len(iss) > 0 {
+			t.Fatalf("%s: %v", tt.src, iss)
+		}
+		if p.ReadsProfile != tt.want {
+			t.Errorf("%s: ReadsProfile = %v, want %v", tt.src, p.ReadsProfile, tt.want)
+		}
+	}
+}

@@ -9,7 +9,9 @@ package plan
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/jml-dev/jml/pkg/engine"
 )
@@ -45,6 +47,9 @@ type Run struct {
 	Status  engine.Status     `json:"status"`
 	Changes []engine.Change   `json:"changes"`
 	Error   *engine.ErrorInfo `json:"error"`
+	// Simulated lists what the run took from the simulated world where
+	// apply asks the real app (engine.SimulatedProfile).
+	Simulated []string `json:"simulated,omitempty"`
 }
 
 // Summary counts the plan.
@@ -66,37 +71,102 @@ type Summary struct {
 	BlastRadius *BlastRadius `json:"blastRadius,omitempty"`
 }
 
-// BlastRadius counts the users a plan deprovisions.
+// BlastRadius counts the people a plan deprovisions.
 type BlastRadius struct {
-	// Users is the number of distinct users (Okta id, else login) with at
-	// least one planned deprovisioning change.
+	// Users is the number of distinct people with at least one planned
+	// deprovisioning change (see CountDeprovisions).
 	Users int `json:"users"`
 	// Limit is guardrails.maxDeprovisionsPerApply.
 	Limit int `json:"maxDeprovisionsPerApply"`
 	// Exceeded is true when Users > Limit: apply would refuse without
 	// --allow-mass-deprovision.
 	Exceeded bool `json:"exceeded"`
-	users    map[string]bool
+	// CountedBy says which key gave the count: "okta user id" (the
+	// events' users), or INSTANCE.INPUT of the writes (slack.email).
+	CountedBy string `json:"countedBy,omitempty"`
+	// by holds, per key, the distinct values seen.
+	by map[string]map[string]bool
 }
 
-// CountDeprovisions adds the user of runs that make a deprovisioning change
-// (deprovisions reports whether an INSTANCE.ACTION is one) to the blast
-// radius, whose limit is limit.
-func (p *Plan) CountDeprovisions(user string, runs []*engine.Run, deprovisions func(action string) bool, limit int) {
-	b := p.Summary.BlastRadius
-	if b == nil {
-		b = &BlastRadius{Limit: limit, users: map[string]bool{}}
-		p.Summary.BlastRadius = b
+// eventUserKey is the key of the events' Okta user ids.
+const eventUserKey = "okta user id"
+
+// NewBlastRadius returns an empty count against limit.
+func NewBlastRadius(limit int) *BlastRadius {
+	return &BlastRadius{Limit: limit, by: map[string]map[string]bool{}}
+}
+
+// CountDeprovisions adds an event's runs to the plan's blast radius (made
+// with limit on first use). subject reports, for an INSTANCE.ACTION that
+// deprovisions, the input naming the person. It is the one count of the
+// guardrail: plan shows it, apply refuses by it.
+func (p *Plan) CountDeprovisions(oktaID string, runs []*engine.Run, subject func(action string) (string, bool), limit int) {
+	if p.Summary.BlastRadius == nil {
+		p.Summary.BlastRadius = NewBlastRadius(limit)
+	}
+	p.Summary.BlastRadius.Count(oktaID, runs, subject)
+}
+
+// Count adds the deprovisioning changes of one event's runs. A person is
+// distinct by Okta id and by every account the deprovisioning writes
+// target: the count is the largest number of distinct values along any one
+// key — the event user's Okta id, or one instance's subject input
+// (slack.email, google.userKey…). So one person named two ways (by id in
+// Okta, by email in Slack) counts once, and 60 events that repeat one Okta
+// id but whose writes target 60 emails count 60.
+func (b *BlastRadius) Count(oktaID string, runs []*engine.Run, subject func(action string) (string, bool)) {
+	add := func(key, v string) {
+		if v == "" {
+			return
+		}
+		if strings.Contains(v, "@") {
+			v = strings.ToLower(strings.TrimSpace(v))
+		}
+		if b.by[key] == nil {
+			b.by[key] = map[string]bool{}
+		}
+		b.by[key][v] = true
 	}
 	for _, r := range runs {
 		for _, c := range r.Changes {
-			if deprovisions(c.Action) {
-				b.users[user] = true
+			in, ok := subject(c.Action)
+			if !ok {
+				continue
 			}
+			add(eventUserKey, oktaID)
+			inst, _, _ := strings.Cut(c.Action, ".")
+			v := c.With[in]
+			s, isStr := v.(string)
+			if !isStr && v != nil {
+				s = fmt.Sprint(v)
+			}
+			add(inst+"."+in, s)
 		}
 	}
-	b.Users = len(b.users)
+	b.Users, b.CountedBy = 0, ""
+	keys := make([]string, 0, len(b.by))
+	for k := range b.by {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if n := len(b.by[k]); n > b.Users || n == b.Users && k == eventUserKey {
+			b.Users, b.CountedBy = n, k
+		}
+	}
 	b.Exceeded = b.Users > b.Limit
+}
+
+// Message is the guardrail's refusal (or, under the limit, its count).
+func (b *BlastRadius) Message() string {
+	by := ""
+	if b.CountedBy != "" {
+		by = " (distinct " + b.CountedBy + "s)"
+	}
+	if !b.Exceeded {
+		return fmt.Sprintf("guardrail maxDeprovisionsPerApply: %d distinct people deprovisioned%s, within the limit of %d", b.Users, by, b.Limit)
+	}
+	return fmt.Sprintf("guardrail maxDeprovisionsPerApply: these events would deprovision %d distinct people%s, more than the limit of %d; nothing was called (use --allow-mass-deprovision if this is really intended)", b.Users, by, b.Limit)
 }
 
 // Inputs are the inputs of a saved plan: the events (raw LogEvents) and
@@ -127,7 +197,7 @@ func (p *Plan) Add(uuid, eventType, published string, runs []*engine.Run, disabl
 		if changes == nil {
 			changes = []engine.Change{}
 		}
-		ev.Runs = append(ev.Runs, Run{Flow: r.Flow, Status: r.Status, Changes: changes, Error: r.Error})
+		ev.Runs = append(ev.Runs, Run{Flow: r.Flow, Status: r.Status, Changes: changes, Error: r.Error, Simulated: r.Simulated})
 		p.Summary.Runs++
 		p.Summary.Changes += len(changes)
 		p.Summary.ByStatus[r.Status]++

@@ -73,6 +73,39 @@ type Stats struct {
 	SkippedErrors []*event.DecodeError
 }
 
+// Setup is what one mode gives the engine: its flows, where calls go,
+// its clock and who listens. Everything else is decided by Engine, once
+// for every mode, so that what plan shows is what apply does.
+type Setup struct {
+	Graph    *compile.Graph
+	Mode     engine.Mode
+	Flow     string
+	Effector effect.Effector
+	Clock    clock.Clock
+	Observer engine.Observer
+	RunID    func(derived string) string
+}
+
+// Engine is the one engine set-up of every mode — dry-run, plan, test,
+// plan --compare, history diff, verify --replay, apply and resume: the
+// user's profile is read from the same okta instance through the mode's
+// effector (the simulated world, or Okta), with the same retry, in every
+// one of them.
+func Engine(s Setup) *engine.Engine {
+	return engine.New(engine.Options{Graph: s.Graph, Effector: s.Effector, Clock: s.Clock, Observer: s.Observer,
+		Mode: s.Mode, Flow: s.Flow, RunID: s.RunID, ProfileFrom: s.Graph.ProfileInstance()})
+}
+
+// Trigger names a result's trigger as plans and traces show it: the
+// event's uuid, type and published time, or schedule@INSTANT for a
+// schedule firing.
+func (r Result) Trigger() (uuid, typ, published string) {
+	if r.Event == nil {
+		return engine.ScheduleKey(r.At), "schedule", r.At.Format(time.RFC3339)
+	}
+	return r.Event.UUID, r.Event.EventType, r.Event.Published
+}
+
 // Instances lists the connector instances of a config.
 func Instances(cfg *ast.Config) []world.Instance {
 	if cfg == nil {
@@ -113,8 +146,8 @@ func Run(ctx context.Context, opts Options, onResult func(Result) error) (stats 
 	if opts.Wrap != nil {
 		eff = opts.Wrap(w)
 	}
-	eng := engine.New(engine.Options{Graph: opts.Graph, Effector: eff, Clock: clk, Observer: opts.Observer,
-		Mode: opts.Mode, Flow: opts.Flow, Profiles: profiles{w}, RunID: opts.RunID})
+	eng := Engine(Setup{Graph: opts.Graph, Effector: eff, Clock: clk, Observer: opts.Observer,
+		Mode: opts.Mode, Flow: opts.Flow, RunID: opts.RunID})
 	if len(opts.Sources) > 0 || len(opts.Events) > 0 {
 		var s eventSource = &sliceSource{events: opts.Events}
 		if len(opts.Sources) > 0 {
@@ -165,35 +198,51 @@ func Run(ctx context.Context, opts Options, onResult func(Result) error) (stats 
 		}
 		stats.Stats = s.Stats()
 	}
-	if opts.At != nil {
-		end := *opts.At
-		if opts.AtEnd != nil {
-			end = *opts.AtEnd
+	minutes, err := Minutes(opts.At, opts.AtEnd)
+	if err != nil {
+		return stats, err
+	}
+	for _, at := range minutes {
+		sel := eng.ScheduledAt(at)
+		if len(sel.Flows) == 0 && len(sel.Disabled) == 0 {
+			continue
 		}
-		if end.Sub(*opts.At) > MaxWindowMinutes*time.Minute {
-			return stats, fmt.Errorf("the --at window is longer than %d minutes", MaxWindowMinutes)
+		clk.Set(at)
+		res := Result{At: at, Disabled: sel.Disabled}
+		for _, f := range sel.Flows {
+			if r := eng.Run(ctx, f, engine.Trigger{At: at}); r != nil {
+				res.Runs = append(res.Runs, r)
+			}
 		}
-		for at := opts.At.Truncate(time.Minute); !at.After(end); at = at.Add(time.Minute) {
-			sel := eng.ScheduledAt(at)
-			if len(sel.Flows) == 0 && len(sel.Disabled) == 0 {
-				continue
-			}
-			clk.Set(at)
-			res := Result{At: at, Disabled: sel.Disabled}
-			for _, f := range sel.Flows {
-				if r := eng.Run(ctx, f, engine.Trigger{At: at}); r != nil {
-					res.Runs = append(res.Runs, r)
-				}
-			}
-			if err := onResult(res); err != nil {
-				return stats, err
-			}
-			if err := ctx.Err(); err != nil {
-				return stats, err
-			}
+		if err := onResult(res); err != nil {
+			return stats, err
+		}
+		if err := ctx.Err(); err != nil {
+			return stats, err
 		}
 	}
 	return stats, nil
+}
+
+// Minutes lists the schedule instants of --at (one instant) or a window
+// [at, atEnd]: every minute, at most MaxWindowMinutes of them. Replay
+// and apply fire the schedule flows due at each.
+func Minutes(at, atEnd *time.Time) ([]time.Time, error) {
+	if at == nil {
+		return nil, nil
+	}
+	end := *at
+	if atEnd != nil {
+		end = *atEnd
+	}
+	if end.Sub(*at) > MaxWindowMinutes*time.Minute {
+		return nil, fmt.Errorf("the schedule window is longer than %d minutes (one week)", MaxWindowMinutes)
+	}
+	var out []time.Time
+	for m := at.Truncate(time.Minute); !m.After(end); m = m.Add(time.Minute) {
+		out = append(out, m)
+	}
+	return out, nil
 }
 
 // seed adds the users an event names to the world (SPEC §6).
@@ -213,13 +262,6 @@ func seed(w *world.World, ev *event.Event) {
 		target, _ = t["id"].(string)
 	}
 	w.SeedEvent(users, ev.EventType, target)
-}
-
-// profiles gives the engine a user's Okta profile from the world.
-type profiles struct{ w *world.World }
-
-func (p profiles) UserProfile(ctx context.Context, id string) (map[string]any, bool) {
-	return p.w.UserProfile(id)
 }
 
 var _ effect.Effector = (*world.World)(nil)

@@ -50,6 +50,9 @@ func PlanText(w io.Writer, p *plan.Plan, st Styles) {
 			if r.Error != nil {
 				fmt.Fprintf(w, "    %s %s: %s\n", st.Error.Render("✗"), r.Error.Card, r.Error.Message)
 			}
+			for _, note := range r.Simulated {
+				fmt.Fprintf(w, "    %s %s\n", st.Warning.Render("~ simulated:"), note)
+			}
 		}
 	}
 	fmt.Fprintln(w, planSummary(p))
@@ -71,7 +74,11 @@ func planSummary(p *plan.Plan) string {
 	}
 	s += "."
 	if b := p.Summary.BlastRadius; b != nil && b.Users > 0 {
-		s += fmt.Sprintf("\nBlast radius: %s deprovisioned (guardrail maxDeprovisionsPerApply: %d)", plural(b.Users, "user"), b.Limit)
+		people := "people"
+		if b.Users == 1 {
+			people = "person"
+		}
+		s += fmt.Sprintf("\nBlast radius: %d %s deprovisioned, by distinct %s (guardrail maxDeprovisionsPerApply: %d)", b.Users, people, b.CountedBy, b.Limit)
 		if b.Exceeded {
 			s += " — EXCEEDED: apply will refuse these events without --allow-mass-deprovision"
 		}
@@ -135,6 +142,9 @@ func PlanMarkdown(w io.Writer, p *plan.Plan) {
 			}
 			if r.Error != nil {
 				fmt.Fprintf(w, "\n> ✗ %s: %s\n", r.Error.Card, mdEscape(r.Error.Message))
+			}
+			for _, note := range r.Simulated {
+				fmt.Fprintf(w, "\n> ~ simulated: %s\n", mdEscape(note))
 			}
 			fmt.Fprintln(w)
 		}

@@ -174,7 +174,7 @@ func cards(w io.Writer, cs []*engine.CardTrace, indent string, st Styles) {
 		if c.Error != nil {
 			fmt.Fprintf(w, "%s    %s %s\n", indent, st.Error.Render("err:"), errorText(c.Error))
 		}
-		if c.Message != "" && c.Error == nil && (c.Kind == "halt" || c.Kind == "continueIf" || c.Kind == "try") {
+		if c.Message != "" && c.Error == nil && (c.Kind == "halt" || c.Kind == "continueIf" || c.Kind == "try" || c.Kind == "when" || c.Path == engine.ProfileCard) {
 			fmt.Fprintf(w, "%s    %s\n", indent, st.Dim.Render(c.Message))
 		}
 		cards(w, c.Children, indent+"  ", st)

@@ -181,6 +181,9 @@ func (w *World) Do(ctx context.Context, req effect.Request) (map[string]any, err
 	if err := ctx.Err(); err != nil {
 		return nil, effect.AsError(err)
 	}
+	if ci := effect.CallInfoFrom(ctx); ci != nil {
+		ci.Simulated = true
+	}
 	in := normalizeInput(req.Input)
 	w.mu.Lock()
 	inst, ok := w.instances[req.Instance]
