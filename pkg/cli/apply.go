@@ -302,16 +302,9 @@ func applyRun(o *ApplyOptions) error {
 
 // readPlan loads a saved plan, refuses it when stale, and decodes its events.
 func readPlan(path string, proj *project.Project) (*plan.Plan, []*event.Event, error) {
-	data, err := os.ReadFile(path)
+	p, err := plan.Read(path)
 	if err != nil {
 		return nil, nil, err
-	}
-	var p plan.Plan
-	if err := json.Unmarshal(data, &p); err != nil {
-		return nil, nil, fmt.Errorf("%s: not a plan file: %v", path, err)
-	}
-	if p.FormatVersion != plan.FormatVersion {
-		return nil, nil, fmt.Errorf("%s: plan formatVersion %d, this jml reads %d", path, p.FormatVersion, plan.FormatVersion)
 	}
 	digest, files := plan.Digest(proj.Sources)
 	if digest != p.Digest {
@@ -346,7 +339,7 @@ func readPlan(path string, proj *project.Project) (*plan.Plan, []*event.Event, e
 		}
 		evs = append(evs, ev)
 	}
-	return &p, evs, nil
+	return p, evs, nil
 }
 
 // simulate plans the triggers against the simulated world exactly as jml

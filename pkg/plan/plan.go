@@ -1,6 +1,8 @@
-// Package plan is the plan document of SPEC §7: the change set of a replay
-// per event and flow, with the digest of the repository it was computed
-// from. Its JSON field names are a contract other tools consume; fields
+// Package plan is the plan of SPEC §7: the change set of a replay per
+// event and flow, with the digest of the repository it was computed from.
+// A Plan holds engine values; its JSON document (formatVersion 1, what
+// `jml plan -o` saves and `jml apply` reads) has types of its own in
+// wire.go, whose field names are a contract other tools consume: fields
 // may be added, never renamed.
 //
 // plan depends on engine (for runs and changes) only.
@@ -16,59 +18,61 @@ import (
 	"github.com/jml-dev/jml/pkg/engine"
 )
 
-// FormatVersion is the version of the plan JSON.
+// FormatVersion is the version of the plan JSON (JSONPlan).
 const FormatVersion = 1
 
-// Plan is a saved or printed plan.
+// Plan is a saved or printed plan. It is never encoded as it is: its
+// MarshalJSON and UnmarshalJSON go through the document (wire.go), so a
+// field added here reaches plan JSON only once JSONPlan has it.
 type Plan struct {
-	FormatVersion int    `json:"formatVersion"`
-	Digest        string `json:"digest"`
+	FormatVersion int
+	Digest        string
 	// Files maps each file the digest covers (jml.yaml and every flow, by
 	// path relative to the repository root) to its own sha256, so that a
 	// stale plan can name what changed.
-	Files   map[string]string `json:"files"`
-	Events  []Event           `json:"events"`
-	Summary Summary           `json:"summary"`
+	Files   map[string]string
+	Events  []Event
+	Summary Summary
 	// Inputs are what apply needs to carry the plan out.
-	Inputs *Inputs `json:"inputs,omitempty"`
+	Inputs *Inputs
 }
 
 // Event is one event of the plan and the runs it fired.
 type Event struct {
-	UUID      string `json:"uuid"`
-	EventType string `json:"eventType"`
-	Published string `json:"published"`
-	Runs      []Run  `json:"runs"`
+	UUID      string
+	EventType string
+	Published string
+	Runs      []Run
 }
 
 // Run is one flow's run for an event.
 type Run struct {
-	Flow    string            `json:"flow"`
-	Status  engine.Status     `json:"status"`
-	Changes []engine.Change   `json:"changes"`
-	Error   *engine.ErrorInfo `json:"error"`
+	Flow    string
+	Status  engine.Status
+	Changes []engine.Change
+	Error   *engine.ErrorInfo
 	// Simulated lists what the run took from the simulated world where
 	// apply asks the real app (engine.SimulatedProfile).
-	Simulated []string `json:"simulated,omitempty"`
+	Simulated []string
 }
 
 // Summary counts the plan.
 type Summary struct {
-	Events  int `json:"events"`
-	Runs    int `json:"runs"`
-	Changes int `json:"changes"`
+	Events  int
+	Runs    int
+	Changes int
 	// ByStatus counts runs per status.
-	ByStatus map[engine.Status]int `json:"byStatus"`
+	ByStatus map[engine.Status]int
 	// DisabledFlows lists flows that matched some event but are disabled.
-	DisabledFlows []string `json:"disabledFlows"`
+	DisabledFlows []string
 	// Duplicates counts events dropped because their uuid was seen before.
-	Duplicates int `json:"duplicates"`
+	Duplicates int
 	// Skipped counts malformed events skipped under --keep-going.
-	Skipped int `json:"skipped"`
+	Skipped int
 	// BlastRadius is how many distinct users the plan's runs would
 	// deprovision (deactivate, suspend, disable, clear sessions…), against
-	// the guardrail apply enforces.
-	BlastRadius *BlastRadius `json:"blastRadius,omitempty"`
+	// the guardrail apply enforces. Its JSON is part of the document.
+	BlastRadius *BlastRadius
 }
 
 // BlastRadius counts the people a plan deprovisions.
