@@ -367,7 +367,8 @@ func TestV1FixtureTakesNewRuns(t *testing.T) {
 	s := openV1(t)
 	rec := NewRecorder(s, nil, nil, "sha256:new")
 	run := &engine.Run{ID: "run-new", Flow: "leaver", EventUUID: v1JaneEvent, Mode: engine.ModeApply, Status: engine.StatusSuccess,
-		Cards: []*engine.CardTrace{{Path: "steps[0]", Kind: "action", Status: engine.CardSuccess}}}
+		Cards:     []*engine.CardTrace{{Path: "steps[0]", Kind: "action", Status: engine.CardSuccess}},
+		Simulated: []string{"user.profile from the simulated world"}}
 	rec.RunStarted(run)
 	rec.RunFinished(run)
 	if err := rec.Err(); err != nil {
@@ -378,7 +379,7 @@ func TestV1FixtureTakesNewRuns(t *testing.T) {
 		t.Fatalf("latest %+v, %v", r, err)
 	}
 	got, err := r.DecodeTrace()
-	if err != nil || got.ID != "run-new" || got.Cards[0].Path != "steps[0]" {
+	if err != nil || got.ID != "run-new" || got.Cards[0].Path != "steps[0]" || !reflect.DeepEqual(got.Simulated, run.Simulated) {
 		t.Fatalf("trace %+v, %v", got, err)
 	}
 }

@@ -60,6 +60,9 @@ type TraceRecord struct {
 	Changes   []ChangeRecord `json:"changes"`
 	// ResumedFrom is the run this one continues.
 	ResumedFrom string `json:"resumedFrom,omitempty"`
+	// Simulated lists what the run took from the simulated world where
+	// apply asks the real app (a dry-run's).
+	Simulated []string `json:"simulated,omitempty"`
 }
 
 // CardRecord is one card of a trace, as it ran or was skipped.
@@ -125,7 +128,7 @@ type CallError struct {
 func traceOf(r *engine.Run) *TraceRecord {
 	t := &TraceRecord{ID: r.ID, Flow: r.Flow, EventUUID: r.EventUUID, EventType: r.EventType, Mode: string(r.Mode),
 		Status: string(r.Status), StartedAt: r.StartedAt, EndedAt: r.EndedAt, Error: errorOf(r.Error),
-		Cards: cardsOf(r.Cards), ResumedFrom: r.ResumedFrom}
+		Cards: cardsOf(r.Cards), ResumedFrom: r.ResumedFrom, Simulated: r.Simulated}
 	if r.Changes != nil {
 		t.Changes = make([]ChangeRecord, 0, len(r.Changes))
 	}
@@ -157,7 +160,7 @@ func cardsOf(cs []*engine.CardTrace) []*CardRecord {
 func (t *TraceRecord) run() *engine.Run {
 	r := &engine.Run{ID: t.ID, Flow: t.Flow, EventUUID: t.EventUUID, EventType: t.EventType, Mode: engine.Mode(t.Mode),
 		Status: engine.Status(t.Status), StartedAt: t.StartedAt, EndedAt: t.EndedAt, Error: t.Error.info(),
-		Cards: cardsFrom(t.Cards), ResumedFrom: t.ResumedFrom}
+		Cards: cardsFrom(t.Cards), ResumedFrom: t.ResumedFrom, Simulated: t.Simulated}
 	if t.Changes != nil {
 		r.Changes = make([]engine.Change, 0, len(t.Changes))
 	}
