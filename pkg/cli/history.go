@@ -17,10 +17,10 @@ import (
 	"github.com/jml-dev/jml/pkg/engine"
 	"github.com/jml-dev/jml/pkg/event"
 	"github.com/jml-dev/jml/pkg/history"
+	"github.com/jml-dev/jml/pkg/plan"
 	"github.com/jml-dev/jml/pkg/project"
 	"github.com/jml-dev/jml/pkg/replay"
 	"github.com/jml-dev/jml/pkg/view"
-	"github.com/jml-dev/jml/pkg/world"
 )
 
 // historyFlags are the options every history command shares.
@@ -403,11 +403,16 @@ func newHistoryDiffCmd(g *globals, hf *historyFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "diff RUN",
 		Short: "Would today's flows act differently on this run's event?",
-		Long: `Diff replays a recorded run's event through the flow as it is today (plan
-mode, against the simulated world seeded from the event, or --world FILE)
-and compares what today's flow would do with what the run did: the run's
-status, and every write added, removed or made with other inputs — "would
-today's leaver have caught this?".
+		Long: `Diff replays a recorded run's event (or schedule instant) through the flow
+as it is today, in plan mode, and compares what today's flow would do with
+what the run did — the run's status, and every write added, removed or made
+with other inputs: "would today's leaver have caught this?". It is the same
+behavioural diff, with the same views, as plan --compare.
+
+Today's flow reads what the run read: every call it makes at the same card
+with the same inputs is answered from the run's journal (reads, and the ids
+its writes got). A read the run did not make goes to the simulated world
+(seeded from the event, or --world FILE), and the output says so.
 
 With --refresh, the flow's reads (okta.getUser, slack.lookupUserByEmail, …)
 go to the live apps through the real connectors (or --sandbox URL): today's
@@ -417,6 +422,9 @@ Exits 0 when nothing differs; with --detailed-exitcode, 2 when something does.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.IO, o.Color, o.Config = g.io, g.color, g.config
+			if err := checkFormat(o.Format, "text", "json", "markdown"); err != nil {
+				return err
+			}
 			if rf.sandbox == "" {
 				rf.sandbox = g.io.Getenv("JML_SANDBOX_URL")
 			}
@@ -430,15 +438,20 @@ Exits 0 when nothing differs; with --detailed-exitcode, 2 when something does.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&o.World, "world", "", "world file (kind: World) for the replay")
+	cmd.Flags().StringVar(&o.World, "world", "", "world file (kind: World) for the reads the run did not make")
+	cmd.Flags().StringVar(&o.Format, "format", "text", "output format: text, json or markdown")
 	cmd.Flags().BoolVar(&detailed, "detailed-exitcode", false, "exit 2 when today's flow would act differently")
 	cmd.Flags().BoolVar(&rf.on, "refresh", false, "read the live apps (real connectors, secrets read) instead of the simulated world; writes are only planned")
 	cmd.Flags().StringVar(&rf.sandbox, "sandbox", "", "with --refresh: read from this jml sandbox instead (default $JML_SANDBOX_URL)")
 	return cmd
 }
 
-// historyDiff prints how today's flow would act on a recorded run's event,
-// against what the run did; it reports whether anything differs.
+// historyDiff prints how today's flow would act on a recorded run's
+// trigger, against what the run did, as a behavioural diff of two plans —
+// the same plan.Compare and views as plan --compare. Today's flow reads
+// what the run read (its journal), not the simulated world's guesses; a
+// read the run did not make goes to the world (or, with --refresh, every
+// read goes to the live apps). It reports whether anything differs.
 func historyDiff(o *ReplayOptions, url, id string, rf refreshOptions) (bool, error) {
 	proj, spec, err := loadForReplay(o)
 	if err != nil {
@@ -454,25 +467,40 @@ func historyDiff(o *ReplayOptions, url, id string, rf refreshOptions) (bool, err
 	if err != nil {
 		return false, err
 	}
-	ev, err := decodeRecordedEvent(r)
-	if err != nil {
-		return false, err
-	}
 	if _, ok := proj.Graph.Flows[r.Flow]; !ok {
 		return false, fmt.Errorf("flow %q of run %s is no longer in the repository", r.Flow, r.ID)
 	}
-	// What the run did: its trace, or for an interrupted run, the writes
-	// its journal recorded as done.
-	var did []engine.Change
-	didStatus := r.Status
-	var recorded engine.Run
-	if r.Trace != "" && json.Unmarshal([]byte(r.Trace), &recorded) == nil {
-		did = recorded.Changes
+	// The trigger: the recorded event, or the schedule instant.
+	var events []*event.Event
+	var at *time.Time
+	if inst, ok := strings.CutPrefix(r.Event, "schedule@"); ok {
+		t, err := time.Parse(time.RFC3339, inst)
+		if err != nil {
+			return false, fmt.Errorf("run %s: schedule instant %q: %v", r.ID, inst, err)
+		}
+		at = &t
 	} else {
-		calls, err := s.Calls(ctx, r.ID)
+		ev, err := decodeRecordedEvent(r)
 		if err != nil {
 			return false, err
 		}
+		events = []*event.Event{ev}
+	}
+	calls, err := s.Calls(ctx, r.ID)
+	if err != nil {
+		return false, err
+	}
+
+	// What the run did: its trace, or for an interrupted run, the writes
+	// its journal recorded as done.
+	did := &engine.Run{Flow: r.Flow, Status: engine.Status(r.Status)}
+	recorded, err := r.DecodeTrace()
+	if err != nil {
+		return false, err
+	}
+	if recorded != nil {
+		did.Changes, did.Error = recorded.Changes, recorded.Error
+	} else {
 		for _, c := range calls {
 			if c.Status != history.CallSuccess && c.Status != history.CallReused {
 				continue
@@ -480,14 +508,22 @@ func historyDiff(o *ReplayOptions, url, id string, rf refreshOptions) (bool, err
 			var with map[string]any
 			_ = json.Unmarshal([]byte(c.Input), &with)
 			if isWrite(proj, c.Action, with) {
-				did = append(did, engine.Change{Action: c.Action, With: with, Path: c.Card})
+				did.Changes = append(did.Changes, engine.Change{Card: c.Card, Action: c.Action, With: with, Path: c.Card})
 			}
 		}
 	}
-	// What today's flow would do.
-	var now *engine.Run
-	o.Flow = r.Flow
-	var wrap func(effect.Effector) effect.Effector
+	key, typ, pub := r.Event, r.EventType, ""
+	if len(events) > 0 {
+		pub = events[0].Published
+	} else if at != nil {
+		pub = at.Format(time.RFC3339)
+	}
+	base := plan.New("", nil)
+	base.Add(key, typ, pub, []*engine.Run{did}, nil)
+
+	// What today's flow would do, reading what the run read.
+	write := func(action string, in map[string]any) bool { return isWrite(proj, action, in) }
+	wrap := func(w effect.Effector) effect.Effector { return history.Journaled(calls, write, w) }
 	if rf.on {
 		set, err := connector.New(proj.Config, connector.Options{SandboxURL: rf.sandbox, Getenv: o.IO.Getenv, BaseDir: proj.Root})
 		if err != nil {
@@ -495,87 +531,43 @@ func historyDiff(o *ReplayOptions, url, id string, rf refreshOptions) (bool, err
 		}
 		wrap = func(w effect.Effector) effect.Effector { return readsFrom{reads: set, rest: w, proj: proj} }
 	}
-	_, err = replayEvents(ctx, proj, spec, []*event.Event{ev}, r.Flow, wrap, func(run *engine.Run) {
-		if run.Flow == r.Flow && now == nil {
-			now = run
-		}
+	pl := replay.NewPlanner(proj.Graph, "", nil)
+	stats, err := replay.Run(ctx, replay.Options{Graph: proj.Graph, Events: events, World: spec, Mode: engine.ModePlan,
+		Flow: r.Flow, At: at, Wrap: wrap}, func(res replay.Result) error {
+		pl.Add(res)
+		return nil
 	})
 	if err != nil {
 		return false, err
 	}
-	st := o.IO.styles(o.IO.Out, o.Color, o.IO.OutTTY)
-	w := o.IO.Out
-	fmt.Fprintf(w, "%s %s on event %s %s", st.Bold.Render("run "+r.ID), r.Flow, r.Event, r.EventType)
-	if r.User != "" {
-		fmt.Fprintf(w, " (%s)", r.User)
+	head := pl.Finish(stats)
+	if len(head.Events) == 0 && at != nil {
+		// The schedule no longer fires at that instant: no run today.
+		head.Add(key, typ, pub, nil, nil)
 	}
-	fmt.Fprintln(w)
-	nowStatus := "no run (the trigger or its when: filter no longer matches)"
-	var will []engine.Change
-	if now != nil {
-		nowStatus, will = string(now.Status), now.Changes
-	}
-	differs := false
-	if nowStatus != didStatus {
-		differs = true
-		fmt.Fprintf(w, "  status: %s, today: %s\n", didStatus, nowStatus)
-	} else {
-		fmt.Fprintf(w, "  status: %s, today: the same\n", didStatus)
-	}
-	key := func(c engine.Change) string { return c.Path + "\x00" + c.Action }
-	didBy := map[string]engine.Change{}
-	for _, c := range did {
-		didBy[key(c)] = c
-	}
-	willBy := map[string]bool{}
-	var lines []string
-	for _, c := range will {
-		willBy[key(c)] = true
-		old, ok := didBy[key(c)]
-		switch {
-		case !ok:
-			lines = append(lines, fmt.Sprintf("  %s %s %s  %s", st.OK.Render("+"), st.Code.Render(c.Action), compactJSON(c.With), st.Dim.Render("(today's flow would make this write; the run did not)")))
-		case compactJSON(old.With) != compactJSON(c.With):
-			lines = append(lines, fmt.Sprintf("  %s %s %s  %s\n      was %s", st.Warning.Render("~"), st.Code.Render(c.Action), compactJSON(c.With), st.Dim.Render("(other inputs today)"), compactJSON(old.With)))
+	d := plan.Compare("run "+r.ID, base, "today", head)
+	switch o.Format {
+	case "json":
+		return d.Differs(), view.DiffJSON(o.IO.Out, d)
+	case "markdown":
+		view.DiffMarkdown(o.IO.Out, d)
+	default:
+		st := o.IO.styles(o.IO.Out, o.Color, o.IO.OutTTY)
+		fmt.Fprintf(o.IO.Out, "%s %s on %s %s", st.Bold.Render("run "+r.ID), r.Flow, r.Event, r.EventType)
+		if r.User != "" {
+			fmt.Fprintf(o.IO.Out, " (%s)", r.User)
 		}
-	}
-	for _, c := range did {
-		if !willBy[key(c)] {
-			lines = append(lines, fmt.Sprintf("  %s %s %s  %s", st.Error.Render("-"), st.Code.Render(c.Action), compactJSON(c.With), st.Dim.Render("(the run made this write; today's flow would not)")))
-		}
-	}
-	if len(lines) == 0 {
-		fmt.Fprintf(w, "  writes: the same %s\n", plural(len(did), "write"))
-	} else {
-		differs = true
-		fmt.Fprintln(w, strings.Join(lines, "\n"))
-	}
-	if differs {
-		fmt.Fprintln(w, "Today's flow would act differently.")
-	} else {
-		fmt.Fprintln(w, "Today's flow would act the same.")
-	}
-	return differs, nil
-}
-
-func compactJSON(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v)
-	}
-	return string(b)
-}
-
-// replayEvents plans events through the flows against the simulated world
-// and hands over each run.
-func replayEvents(ctx context.Context, proj *project.Project, spec *world.Spec, events []*event.Event, flow string, wrap func(effect.Effector) effect.Effector, onRun func(*engine.Run)) (replay.Stats, error) {
-	return replay.Run(ctx, replay.Options{Graph: proj.Graph, Events: events, World: spec, Mode: engine.ModePlan, Flow: flow, Wrap: wrap},
-		func(r replay.Result) error {
-			for _, run := range r.Runs {
-				onRun(run)
+		fmt.Fprintln(o.IO.Out)
+		view.DiffText(o.IO.Out, d, st)
+		for _, ev := range head.Events {
+			for _, run := range ev.Runs {
+				for _, note := range run.Simulated {
+					fmt.Fprintf(o.IO.Out, "%s %s\n", st.Warning.Render("~ simulated:"), note)
+				}
 			}
-			return nil
-		})
+		}
+	}
+	return d.Differs(), nil
 }
 
 // isWrite reports whether a journaled call (INSTANCE.ACTION) is a write.
