@@ -151,8 +151,9 @@ func (ss *smtpSession) Reset()        { ss.from, ss.rcpts = "", nil }
 func (ss *smtpSession) Logout() error { return nil }
 
 // Data reads the message, performs email.send with its To, Cc, From,
-// Subject and body, and answers 250 with the world's message id ("OK:
-// queued as <000001.jml@world.invalid>"), which the connector reports.
+// Subject and body and the idempotency key its Message-ID carries, and
+// answers 250 with the world's message id, derived from the key ("OK:
+// queued as <3f0c….jml@world.invalid>"), which the connector reports.
 func (ss *smtpSession) Data(r io.Reader) error {
 	input, key, err := readMessage(r, ss.from)
 	if err != nil {
@@ -172,6 +173,12 @@ func (ss *smtpSession) Data(r io.Reader) error {
 
 // keyID reads back the idempotency key of a Message-ID <KEY@jml>.
 var keyID = regexp.MustCompile(`^<([^<>@\s]+)@jml>$`)
+
+// randomID is the Message-ID the connector makes for a call without an
+// idempotency key (or with one too long to carry): 32 hex digits, random.
+// It is no key: the world's message id derives from a key, and a random one
+// would make the sandbox's answers change from run to run.
+var randomID = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
 // readMessage turns a message into email.send's input, and the
 // idempotency key its Message-ID carries.
@@ -210,7 +217,7 @@ func readMessage(r io.Reader, envelopeFrom string) (map[string]any, string, erro
 	}
 	input["body"] = body
 	key := ""
-	if m := keyID.FindStringSubmatch(strings.TrimSpace(msg.Header.Get("Message-ID"))); m != nil {
+	if m := keyID.FindStringSubmatch(strings.TrimSpace(msg.Header.Get("Message-ID"))); m != nil && !randomID.MatchString(m[1]) {
 		key = m[1]
 	}
 	return input, key, nil

@@ -84,11 +84,37 @@ var worlds = map[string]func(t *testing.T) *world.World{
 type pair struct {
 	local, remote *world.World
 	clients       map[string]connector.Client
+	// renamed maps an id the sandbox's world gave to the one the
+	// in-process world gave for the same call (see wireKey).
+	renamed map[string]string
+}
+
+// wireKey says, for the actions whose ids the world derives from the call's
+// idempotency key (world/ids.go), which key the sandbox's world gets: what
+// the vendor's protocol carries. ServiceNow's correlation_id carries the key
+// unless the flow sets a correlation_id of its own, which the sandbox then
+// takes as the key; Slack's chat.postMessage and Google's Data Transfer API
+// carry nothing the key could be read back from, so the sandbox's world
+// answers as to a call without a key, from its counter. (Jira's issue
+// property, the Message-ID and the Idempotency-Key header carry the key
+// itself.) Where the keys differ, the round trip holds the sandbox to
+// exactly what the in-process world answers the same call with the wire's
+// key, and the two worlds to the same state once those ids are renamed.
+var wireKey = map[string]func(req effect.Request) string{
+	"slack.postMessage":    func(effect.Request) string { return "" },
+	"google.transferDrive": func(effect.Request) string { return "" },
+	"itsm.createRecord": func(req effect.Request) string {
+		fields, _ := req.Input["fields"].(map[string]any)
+		if cid, ok := fields["correlation_id"].(string); ok {
+			return cid
+		}
+		return req.IdempotencyKey
+	},
 }
 
 func newPair(t *testing.T, make func(t *testing.T) *world.World) *pair {
 	t.Helper()
-	p := &pair{local: make(t), remote: make(t), clients: map[string]connector.Client{}}
+	p := &pair{local: make(t), remote: make(t), clients: map[string]connector.Client{}, renamed: map[string]string{}}
 	sb := sandbox.New(instances(), p.remote, sandbox.Options{})
 	srv := httptest.NewServer(sb)
 	t.Cleanup(srv.Close)
@@ -118,6 +144,13 @@ func (p *pair) both(t *testing.T, req effect.Request) (map[string]any, *effect.E
 		req.Attempt = 1
 	}
 	ctx := context.Background()
+	var onWire *world.World
+	wire := req
+	if f, ok := wireKey[req.Name()]; ok {
+		if wire.IdempotencyKey = f(req); wire.IdempotencyKey != req.IdempotencyKey {
+			onWire = p.local.Clone()
+		}
+	}
 	want, werr := p.local.Do(ctx, req)
 	got, gerr := p.clients[req.Instance].Do(ctx, req)
 	we, ge := effect.AsError(werr), effect.AsError(gerr)
@@ -133,10 +166,45 @@ func (p *pair) both(t *testing.T, req effect.Request) (map[string]any, *effect.E
 		}
 		return nil, we
 	}
+	if onWire != nil {
+		plain, err := onWire.Do(ctx, wire)
+		if err != nil {
+			t.Fatalf("%s with the key %q: %v", req.Name(), wire.IdempotencyKey, err)
+		}
+		if !reflect.DeepEqual(jsonOf(plain), jsonOf(got)) {
+			t.Fatalf("%s: via sandbox %s, want what the world answers with the key %q the protocol carries, %s",
+				req.Name(), mustJSON(got), wire.IdempotencyKey, mustJSON(plain))
+		}
+		for k, v := range got {
+			if from, ok := v.(string); ok && want[k] != v {
+				p.renamed[from], _ = want[k].(string)
+			}
+		}
+		got = rename(jsonOf(got), p.renamed).(map[string]any)
+	}
 	if !reflect.DeepEqual(jsonOf(want), jsonOf(got)) {
 		t.Fatalf("%s outputs differ:\nin-process:  %s\nvia sandbox: %s", req.Name(), mustJSON(want), mustJSON(got))
 	}
 	return want, nil
+}
+
+// rename replaces every string of v that renamed maps.
+func rename(v any, renamed map[string]string) any {
+	switch x := v.(type) {
+	case string:
+		if to, ok := renamed[x]; ok {
+			return to
+		}
+	case map[string]any:
+		for k, e := range x {
+			x[k] = rename(e, renamed)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = rename(e, renamed)
+		}
+	}
+	return v
 }
 
 // sameState fails the test unless the two worlds hold the same state.
@@ -144,7 +212,7 @@ func (p *pair) sameState(t *testing.T) {
 	t.Helper()
 	a, b := p.local.State(), p.remote.State()
 	for name := range a {
-		if !reflect.DeepEqual(jsonOf(a[name]), jsonOf(b[name])) {
+		if !reflect.DeepEqual(jsonOf(a[name]), rename(jsonOf(b[name]), p.renamed)) {
 			t.Errorf("state of %s differs:\nin-process:  %s\nvia sandbox: %s", name, mustJSON(a[name]), mustJSON(b[name]))
 		}
 	}
@@ -169,7 +237,7 @@ func mustJSON(v any) string {
 var samples = map[string]map[string]any{
 	"okta": {"userId": "00u1jane0001", "groupId": "00g1vpn00001", "profile": map[string]any{"title": "Rep"}, "oauthTokens": true,
 		"forgetDevices": true, "sendEmail": false, "search": `profile.department eq "Sales"`, "filter": `status eq "ACTIVE"`, "limit": 10},
-	"slack": {"email": "jane.doe@acme.com", "channel": "#it-ops", "text": "hello", "threadTs": "1700000000.000001",
+	"slack": {"email": "jane.doe@acme.com", "channel": "#it-ops", "text": "hello", "threadTs": "1699999999.000001",
 		"userName": "new.hire", "displayName": "New Hire"},
 	"google": {"userKey": "jane.doe@acme.com", "groupKey": "vpn@acme.com", "fromUser": "jane.doe@acme.com", "toUser": "bob@acme.com",
 		"privacyLevels": []any{"SHARED", "PRIVATE"}},

@@ -55,9 +55,11 @@ func serviceNowRoutes(in *Instance, mux *http.ServeMux) {
 		if !ok {
 			return
 		}
-		// The connector puts its idempotency key in correlation_id: the
-		// world keeps the field as sent.
-		out, err := in.Do(r.Context(), "createRecord", map[string]any{"table": r.PathValue("table"), "fields": fields}, "")
+		// The connector puts its idempotency key in correlation_id (unless
+		// the flow sets one): the world keeps the field as sent, and derives
+		// the record's sys_id and number from it as from the key in-process.
+		key, _ := fields["correlation_id"].(string)
+		out, err := in.Do(r.Context(), "createRecord", map[string]any{"table": r.PathValue("table"), "fields": fields}, key)
 		if err != nil {
 			in.Error(w, err)
 			return

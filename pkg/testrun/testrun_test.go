@@ -111,7 +111,7 @@ func TestRunOutcomes(t *testing.T) {
 		{"absent narrowed by with", inlineEvent + "expect: {runs: [{flow: leaver, absent: [{action: slack.postMessage, with: {channel: '#other'}}]}]}", Pass, nil},
 		{"run only", inlineEvent + "expect: {runs: [{flow: leaver, only: true, changes: [{action: slack.postMessage}]}]}", Fail, []string{"change-extra"}},
 		{"status", inlineEvent + "expect: {runs: [{flow: leaver, status: halted}]}", Fail, []string{"run-status"}},
-		{"outputs", inlineEvent + "expect: {runs: [{flow: leaver, outputs: {done: {ts: '1700000000.000001'}}}]}", Pass, nil},
+		{"outputs", inlineEvent + "expect: {runs: [{flow: leaver, outputs: {done: {ts: '1701324017.072163'}}}]}", Pass, nil}, // ts derives from the card's idempotency key
 		{"schedule at", "at: 2026-01-05T02:00:00Z\nexpect: {only: true, runs: [{flow: sweep, changes: [{action: slack.postMessage, with: {text: swept}}]}]}", Pass, nil},
 		{"schedule not due", "at: 2026-01-05T03:00:00Z\nexpect: {runs: [{flow: sweep}]}", Fail, []string{"run-missing"}},
 		{"two events, two runs", `

@@ -17,10 +17,29 @@
 // the world file add latency, timeouts or error statuses to matching calls,
 // on the run's clock, so a virtual clock makes them free.
 //
-// Everything is deterministic: generated ids (ServiceNow sys_id and number,
-// Jira keys, Slack ids and message ts, Google transfer ids…) are counters,
-// maps are iterated in sorted order, and the only time source is the clock
-// passed to New.
+// Everything is deterministic: maps are iterated in sorted order, the only
+// time source is the clock passed to New, and every generated id is a
+// function of what identifies the thing it names (ids.go), never of how
+// many things were made before it:
+//
+//   - what a call creates (ServiceNow sys_id and number, Jira key and id,
+//     Slack message ts, Google transfer id, email Message-ID) derives from
+//     the request's IdempotencyKey, which the interpreter derives from
+//     (event uuid, flow, card path): adding or removing an event never
+//     renumbers another event's run. A taken candidate (a collision, or a
+//     retried non-idempotent create under the same key) gives way to the
+//     key's next candidate, deterministically.
+//   - a user the world invents an id for (seeded from an event, listed in
+//     a world file without an id, created by Slack createUser) gets one
+//     derived from the email, login or username the app keys users by.
+//   - a call without an idempotency key falls back to a per-instance
+//     counter (SCTASK0010001, 1700000000.000001, IT-1…), as do world file
+//     records and issues listed without an id. Over `jml sandbox` only
+//     what the vendor's protocol carries arrives: the sandbox takes the key
+//     from ServiceNow's correlation_id, the Jira issue property, the email
+//     Message-ID and the http Idempotency-Key header; Slack postMessage and
+//     Google transferDrive carry none, so there the sandbox's ids are the
+//     counter's, not the in-process world's.
 //
 // world depends on diag, source, schema, schemas, catalog, effect and clock.
 // It must not depend on compile, the interpreter, cli or project: it knows

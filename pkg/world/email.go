@@ -38,6 +38,28 @@ func addresses(field, list string) error {
 	return nil
 }
 
+// messageID returns the Message-ID of a new message: derived from the
+// idempotency key of the call that sends it, or its place in the outbox
+// without one.
+func (m *emailModel) messageID(key string) string {
+	taken := func(id string) bool {
+		for _, msg := range m.outbox {
+			if msg.id == id {
+				return true
+			}
+		}
+		return false
+	}
+	if key != "" {
+		return newID("email message", key, func(h idHash) string { return "<" + h.hex(16) + ".jml@world.invalid>" }, taken)
+	}
+	for n := len(m.outbox) + 1; ; n++ {
+		if id := fmt.Sprintf("<%06d.jml@world.invalid>", n); !taken(id) {
+			return id
+		}
+	}
+}
+
 func (m *emailModel) do(c *call) (map[string]any, error) {
 	if c.action != "send" {
 		return nil, notImplemented("email", c.action)
@@ -50,7 +72,7 @@ func (m *emailModel) do(c *call) (map[string]any, error) {
 			return nil, err
 		}
 	}
-	msg := emailMessage{id: fmt.Sprintf("<%06d.jml@world.invalid>", len(m.outbox)+1), from: c.str("from"), to: c.str("to"), cc: c.str("cc"),
+	msg := emailMessage{id: m.messageID(c.key()), from: c.str("from"), to: c.str("to"), cc: c.str("cc"),
 		subject: c.str("subject"), body: c.str("body"), date: c.now.UTC().Format("Mon, 02 Jan 2006 15:04:05 -0700")}
 	m.outbox = append(m.outbox, msg)
 	return map[string]any{"messageId": msg.id}, nil

@@ -27,11 +27,13 @@ type googleTransfer struct {
 // googleModel is a Google Workspace domain: users (suspension, sign-outs,
 // Drive ownership as a file count), groups and Drive transfers.
 type googleModel struct {
-	seq, transferSeq int
-	users            map[string]*googleUser // lower(primaryEmail) → user
-	keys             map[string]string      // lower(alias) and id → lower(primaryEmail)
-	groups           map[string]*googleGroup
-	transfers        []googleTransfer
+	// transferSeq is the fallback counter of transfers made without an
+	// idempotency key (see ids.go).
+	transferSeq int
+	users       map[string]*googleUser // lower(primaryEmail) → user
+	keys        map[string]string      // lower(alias) and id → lower(primaryEmail)
+	groups      map[string]*googleGroup
+	transfers   []googleTransfer
 }
 
 func newGoogle() *googleModel {
@@ -39,7 +41,7 @@ func newGoogle() *googleModel {
 }
 
 func (m *googleModel) clone() model {
-	c := &googleModel{seq: m.seq, transferSeq: m.transferSeq, users: make(map[string]*googleUser, len(m.users)), keys: make(map[string]string, len(m.keys)), groups: make(map[string]*googleGroup, len(m.groups))}
+	c := &googleModel{transferSeq: m.transferSeq, users: make(map[string]*googleUser, len(m.users)), keys: make(map[string]string, len(m.keys)), groups: make(map[string]*googleGroup, len(m.groups))}
 	for k, u := range m.users {
 		cp := *u
 		cp.aliases = cloneStrings(u.aliases)
@@ -57,11 +59,34 @@ func (m *googleModel) clone() model {
 	return c
 }
 
-func (m *googleModel) nextID() string {
+// userID returns the id of a new user: "1" and twenty digits derived from
+// the primary email, so that a user has the same id whichever event seeded
+// them.
+func (m *googleModel) userID(email string) string {
+	return newID("google user", lower(email), func(h idHash) string { return "1" + h.chars(20, digits) }, func(id string) bool {
+		_, taken := m.keys[id]
+		return taken
+	})
+}
+
+// transferID returns the id of a new Drive transfer: derived from the
+// idempotency key of the call that makes it, or the next of a counter
+// without one.
+func (m *googleModel) transferID(key string) string {
+	taken := func(id string) bool {
+		for _, t := range m.transfers {
+			if t.id == id {
+				return true
+			}
+		}
+		return false
+	}
+	if key != "" {
+		return newID("google transfer", key, func(h idHash) string { return "AKrEtIZ" + h.chars(12, base62) }, taken)
+	}
 	for {
-		m.seq++
-		id := fmt.Sprintf("1%020d", m.seq)
-		if _, taken := m.keys[id]; !taken {
+		m.transferSeq++
+		if id := fmt.Sprintf("AKrEtIZ%08d", m.transferSeq); !taken(id) {
 			return id
 		}
 	}
@@ -94,7 +119,7 @@ func (m *googleModel) seed(u User) {
 		return
 	}
 	first, last := names(userDisplayName(u), email)
-	m.add(&googleUser{id: m.nextID(), primaryEmail: email, orgUnitPath: "/", givenName: first, familyName: last})
+	m.add(&googleUser{id: m.userID(email), primaryEmail: email, orgUnitPath: "/", givenName: first, familyName: last})
 }
 
 func (m *googleModel) load(o obj) {
@@ -106,7 +131,7 @@ func (m *googleModel) load(o obj) {
 			continue
 		}
 		if u.id == "" {
-			u.id = m.nextID()
+			u.id = m.userID(u.primaryEmail)
 		}
 		if u.orgUnitPath == "" {
 			u.orgUnitPath = "/"
@@ -181,8 +206,7 @@ func (m *googleModel) do(c *call) (map[string]any, error) {
 		if to.suspended {
 			return nil, badRequest("Invalid request: the new owner %s is suspended", to.primaryEmail)
 		}
-		m.transferSeq++
-		t := googleTransfer{id: fmt.Sprintf("AKrEtIZ%08d", m.transferSeq), from: from.primaryEmail, to: to.primaryEmail, files: from.driveFiles}
+		t := googleTransfer{id: m.transferID(c.key()), from: from.primaryEmail, to: to.primaryEmail, files: from.driveFiles}
 		to.driveFiles += from.driveFiles
 		from.driveFiles = 0
 		m.transfers = append(m.transfers, t)

@@ -18,6 +18,8 @@ type jiraIssue struct {
 
 // jiraModel is a Jira site: issues, numbered per project.
 type jiraModel struct {
+	// idSeq and last are the fallback counters of issues made without an
+	// idempotency key and of the issues of a world file (see ids.go).
 	idSeq  int
 	last   map[string]int // project key → last issue number
 	issues map[string]*jiraIssue
@@ -25,6 +27,13 @@ type jiraModel struct {
 
 // jiraFirstID is the id of the first issue of a fresh site.
 const jiraFirstID = 10000
+
+// The bounds of the issue numbers and ids derived from an idempotency key.
+const (
+	jiraFirstNumber = 1000
+	jiraLastNumber  = 999999
+	jiraLastID      = 99999999
+)
 
 func newJira() *jiraModel { return &jiraModel{last: map[string]int{}, issues: map[string]*jiraIssue{}} }
 
@@ -44,9 +53,44 @@ func (m *jiraModel) clone() model {
 
 func (m *jiraModel) seed(User) {}
 
-func (m *jiraModel) nextID() string {
-	m.idSeq++
-	return strconv.Itoa(jiraFirstID + m.idSeq)
+// newID returns the numeric id of a new issue: derived from the idempotency
+// key of the call that creates it, or the next id without one.
+func (m *jiraModel) newID(key string) string {
+	taken := func(id string) bool {
+		for _, is := range m.issues {
+			if is.id == id {
+				return true
+			}
+		}
+		return false
+	}
+	if key != "" {
+		return newID("jira id", key, func(h idHash) string { return strconv.FormatUint(h.number(jiraFirstID+1, jiraLastID+1), 10) }, taken)
+	}
+	for {
+		m.idSeq++
+		if id := strconv.Itoa(jiraFirstID + m.idSeq); !taken(id) {
+			return id
+		}
+	}
+}
+
+// newNumber returns the number of a new issue of project: derived from the
+// idempotency key of the call that creates it, or the project's next
+// number without one.
+func (m *jiraModel) newNumber(project, key string) int {
+	if key != "" {
+		n, _ := strconv.Atoi(newID("jira number", key, func(h idHash) string {
+			return strconv.FormatUint(h.number(jiraFirstNumber, jiraLastNumber+1), 10)
+		}, func(n string) bool { return m.issues[project+"-"+n] != nil }))
+		return n
+	}
+	for {
+		m.last[project]++
+		if n := m.last[project]; m.issues[fmt.Sprintf("%s-%d", project, n)] == nil {
+			return n
+		}
+	}
 }
 
 func (m *jiraModel) load(o obj) {
@@ -61,7 +105,7 @@ func (m *jiraModel) load(o obj) {
 			}
 			continue
 		}
-		is := &jiraIssue{key: key, project: key[:dash], num: n, id: m.nextID(), issueType: io.str("issueType"), summary: io.str("summary"),
+		is := &jiraIssue{key: key, project: key[:dash], num: n, id: m.newID(""), issueType: io.str("issueType"), summary: io.str("summary"),
 			description: io.str("description"), status: io.str("status"), labels: io.strs("labels"), fields: io.object("fields")}
 		if is.issueType == "" {
 			is.issueType = "Task"
@@ -87,9 +131,9 @@ func (m *jiraModel) do(c *call) (map[string]any, error) {
 	if strings.ContainsAny(project, " -/") {
 		return nil, badRequest("project: valid project is required (%q is not a project key)", c.str("project"))
 	}
-	m.last[project]++
 	fields, _ := deepCopy(c.in["fields"]).(map[string]any)
-	is := &jiraIssue{project: project, num: m.last[project], id: m.nextID(), issueType: c.str("issueType"), summary: c.str("summary"),
+	// The key and id derive from the call's idempotency key (see ids.go).
+	is := &jiraIssue{project: project, num: m.newNumber(project, c.key()), id: m.newID(c.key()), issueType: c.str("issueType"), summary: c.str("summary"),
 		description: c.str("description"), status: "To Do", fields: fields, idempotencyKey: c.req.IdempotencyKey}
 	is.key = fmt.Sprintf("%s-%d", project, is.num)
 	if ls, ok := fields["labels"].([]any); ok {

@@ -1,7 +1,6 @@
 package world
 
 import (
-	"fmt"
 	"strings"
 	"time"
 )
@@ -23,7 +22,6 @@ type msGroup struct {
 // microsoftModel is a Microsoft Entra ID tenant: users (sign-in, sessions,
 // licences) and groups.
 type microsoftModel struct {
-	seq    int
 	users  map[string]*msUser
 	byUPN  map[string]string // lower(upn) → id
 	groups map[string]*msGroup
@@ -34,7 +32,7 @@ func newMicrosoft() *microsoftModel {
 }
 
 func (m *microsoftModel) clone() model {
-	c := &microsoftModel{seq: m.seq, users: make(map[string]*msUser, len(m.users)), byUPN: make(map[string]string, len(m.byUPN)), groups: make(map[string]*msGroup, len(m.groups))}
+	c := &microsoftModel{users: make(map[string]*msUser, len(m.users)), byUPN: make(map[string]string, len(m.byUPN)), groups: make(map[string]*msGroup, len(m.groups))}
 	for id, u := range m.users {
 		cp := *u
 		cp.licenses, cp.groups = cloneStrings(u.licenses), cloneStrings(u.groups)
@@ -50,15 +48,14 @@ func (m *microsoftModel) clone() model {
 	return c
 }
 
-// nextID returns a deterministic object id shaped like a GUID.
-func (m *microsoftModel) nextID() string {
-	for {
-		m.seq++
-		id := fmt.Sprintf("00000000-0000-4000-8000-%012d", m.seq)
-		if m.users[id] == nil && m.groups[id] == nil {
-			return id
-		}
-	}
+// userID returns the object id of a new user, a GUID (version 4 in shape)
+// derived from the user principal name, so that a user has the same id
+// whichever event seeded them.
+func (m *microsoftModel) userID(upn string) string {
+	return newID("microsoft user", lower(upn), func(h idHash) string {
+		x := h.hex(32)
+		return x[:8] + "-" + x[8:12] + "-4" + x[13:16] + "-8" + x[17:20] + "-" + x[20:32]
+	}, func(id string) bool { return m.users[id] != nil || m.groups[id] != nil })
 }
 
 func (m *microsoftModel) find(key string) *msUser {
@@ -84,7 +81,7 @@ func (m *microsoftModel) seed(u User) {
 	}
 	id := u.ID
 	if id == "" {
-		id = m.nextID()
+		id = m.userID(email)
 	}
 	m.add(&msUser{id: id, upn: email, mail: email, displayName: userDisplayName(u), enabled: true})
 }
@@ -109,7 +106,7 @@ func (m *microsoftModel) load(o obj) {
 			continue
 		}
 		if u.id == "" {
-			u.id = m.nextID()
+			u.id = m.userID(u.upn)
 		}
 		if u.mail == "" {
 			u.mail = u.upn

@@ -27,6 +27,8 @@ type oktaGroup struct {
 // oktaModel is an Okta org: users with profiles, statuses, sessions and
 // group memberships; groups.
 type oktaModel struct {
+	// seq is the fallback counter of users and groups with nothing to
+	// derive an id from (see ids.go).
 	seq     int
 	users   map[string]*oktaUser
 	byLogin map[string]string // lower(login) → id
@@ -56,11 +58,18 @@ func (m *oktaModel) clone() model {
 	return c
 }
 
-func (m *oktaModel) nextID(prefix string) string {
+// newID returns the id of a new user (prefix 00u) or group (00g): the
+// prefix and seventeen characters derived from its login or name, so that
+// it has the same id whichever event seeded it; from a counter when it has
+// neither.
+func (m *oktaModel) newID(prefix, name string) string {
+	taken := func(id string) bool { return m.users[id] != nil || m.groups[id] != nil }
+	if name != "" {
+		return newID("okta "+prefix, lower(name), func(h idHash) string { return prefix + h.chars(17, base62) }, taken)
+	}
 	for {
 		m.seq++
-		id := fmt.Sprintf("%s%017d", prefix, m.seq)
-		if m.users[id] == nil && m.groups[id] == nil {
+		if id := fmt.Sprintf("%s%017d", prefix, m.seq); !taken(id) {
 			return id
 		}
 	}
@@ -125,7 +134,7 @@ func (m *oktaModel) seedStatus(u User, status string) {
 	}
 	id := u.ID
 	if id == "" {
-		id = m.nextID("00u")
+		id = m.newID("00u", email)
 	}
 	sessions := 1
 	if status != "ACTIVE" {
@@ -139,7 +148,11 @@ func (m *oktaModel) load(o obj) {
 		g.allow("an okta group", "id", "profile", "name", "type")
 		grp := &oktaGroup{id: g.str("id"), typ: g.str("type"), profile: g.object("profile")}
 		if grp.id == "" {
-			grp.id = m.nextID("00g")
+			name := g.str("name")
+			if name == "" {
+				name = strOf(grp.profile, "name")
+			}
+			grp.id = m.newID("00g", name)
 		}
 		if grp.typ == "" {
 			grp.typ = "OKTA_GROUP"
@@ -178,7 +191,7 @@ func (m *oktaModel) load(o obj) {
 			continue
 		}
 		if u.id == "" {
-			u.id = m.nextID("00u")
+			u.id = m.newID("00u", u.login())
 		}
 		if u.status == "" {
 			u.status = "ACTIVE"

@@ -1,7 +1,6 @@
 package world
 
 import (
-	"fmt"
 	"strings"
 )
 
@@ -13,7 +12,6 @@ type sfUser struct {
 // salesforceModel is a Salesforce org: users, their active flag and their
 // login's frozen flag.
 type salesforceModel struct {
-	seq   int
 	users map[string]*sfUser // lower(username) → user
 	ids   map[string]bool
 }
@@ -23,7 +21,7 @@ func newSalesforce() *salesforceModel {
 }
 
 func (m *salesforceModel) clone() model {
-	c := &salesforceModel{seq: m.seq, users: make(map[string]*sfUser, len(m.users)), ids: make(map[string]bool, len(m.ids))}
+	c := &salesforceModel{users: make(map[string]*sfUser, len(m.users)), ids: make(map[string]bool, len(m.ids))}
 	for k, u := range m.users {
 		cp := *u
 		c.users[k] = &cp
@@ -34,15 +32,13 @@ func (m *salesforceModel) clone() model {
 	return c
 }
 
-// nextID returns a 15-character User record id (key prefix 005).
-func (m *salesforceModel) nextID() string {
-	for {
-		m.seq++
-		if id := fmt.Sprintf("005%012d", m.seq); !m.ids[id] {
-			m.ids[id] = true
-			return id
-		}
-	}
+// userID returns a 15-character User record id (key prefix 005) derived
+// from the username, so that a user has the same id whichever event seeded
+// them.
+func (m *salesforceModel) userID(username string) string {
+	id := newID("salesforce user", lower(username), func(h idHash) string { return "005" + h.chars(12, base62) }, func(id string) bool { return m.ids[id] })
+	m.ids[id] = true
+	return id
 }
 
 func (m *salesforceModel) seed(u User) {
@@ -50,7 +46,7 @@ func (m *salesforceModel) seed(u User) {
 	if !strings.Contains(email, "@") || m.users[lower(email)] != nil {
 		return
 	}
-	m.users[lower(email)] = &sfUser{id: m.nextID(), username: email, email: email, isActive: true}
+	m.users[lower(email)] = &sfUser{id: m.userID(email), username: email, email: email, isActive: true}
 }
 
 func (m *salesforceModel) load(o obj) {
@@ -74,7 +70,7 @@ func (m *salesforceModel) load(o obj) {
 	// Ids left out are given after every listed one is known.
 	for _, k := range sortedKeys(m.users) {
 		if m.users[k].id == "" {
-			m.users[k].id = m.nextID()
+			m.users[k].id = m.userID(m.users[k].username)
 		}
 	}
 }

@@ -39,7 +39,7 @@ func TestSeedEvent(t *testing.T) {
 			events: []event{{users: []User{jane}, typ: "user.session.start"}},
 			wants: []want{
 				{call: "okta.getUser", in: oktaJane, key: "status", value: "ACTIVE"},
-				{call: "slack.lookupUserByEmail", in: slackJane, key: "id", value: "U00000001"},
+				{call: "slack.lookupUserByEmail", in: slackJane, key: "id", value: "UAOVM4LQZUZ"},
 				{call: "slack.lookupUserByEmail", in: slackJane, key: "active", value: true},
 				{call: "google.getUser", in: map[string]any{"userKey": jane.Login}, key: "suspended", value: false},
 				{call: "ms.getUser", in: map[string]any{"userId": jane.Login}, key: "id", value: jane.ID},
@@ -155,7 +155,7 @@ func TestSeedEvent(t *testing.T) {
 			},
 			wants: []want{
 				{call: "slack.lookupUserByEmail", in: slackJane, key: "realName", value: "Jane Doe"},
-				{call: "slack.lookupUserByEmail", in: slackJane, key: "id", value: "U00000001"},
+				{call: "slack.lookupUserByEmail", in: slackJane, key: "id", value: "UAOVM4LQZUZ"},
 			},
 		},
 	}

@@ -36,19 +36,27 @@ type snRecord struct {
 // serviceNowModel is a ServiceNow instance: records per table, numbered per
 // prefix.
 type serviceNowModel struct {
+	// seq and numbers are the fallback counters of records made without an
+	// idempotency key (see ids.go).
 	seq     int
 	numbers map[string]int // prefix → last number given
 	records map[string]map[string]*snRecord
+	// taken holds every record number.
+	taken map[string]bool
 }
 
 func newServiceNow() *serviceNowModel {
-	return &serviceNowModel{numbers: map[string]int{}, records: map[string]map[string]*snRecord{}}
+	return &serviceNowModel{numbers: map[string]int{}, records: map[string]map[string]*snRecord{}, taken: map[string]bool{}}
 }
 
 func (m *serviceNowModel) clone() model {
-	c := &serviceNowModel{seq: m.seq, numbers: make(map[string]int, len(m.numbers)), records: make(map[string]map[string]*snRecord, len(m.records))}
+	c := &serviceNowModel{seq: m.seq, numbers: make(map[string]int, len(m.numbers)), records: make(map[string]map[string]*snRecord, len(m.records)),
+		taken: make(map[string]bool, len(m.taken))}
 	for k, v := range m.numbers {
 		c.numbers[k] = v
+	}
+	for k := range m.taken {
+		c.taken[k] = true
 	}
 	for t, recs := range m.records {
 		cr := make(map[string]*snRecord, len(recs))
@@ -64,13 +72,17 @@ func (m *serviceNowModel) clone() model {
 
 func (m *serviceNowModel) seed(User) {}
 
-// nextSysID returns 32 lower-case hex digits derived from a counter.
-func (m *serviceNowModel) nextSysID() string {
+// newSysID returns 32 lower-case hex digits derived from the idempotency
+// key of the call that creates the record, or from a counter without one.
+func (m *serviceNowModel) newSysID(key string) string {
+	taken := func(id string) bool { return m.lookup(id) != nil }
+	if key != "" {
+		return newID("servicenow sys_id", key, func(h idHash) string { return h.hex(32) }, taken)
+	}
 	for {
 		m.seq++
 		sum := sha256.Sum256([]byte("sys_id:" + strconv.Itoa(m.seq)))
-		id := hex.EncodeToString(sum[:16])
-		if m.lookup(id) == nil {
+		if id := hex.EncodeToString(sum[:16]); !taken(id) {
 			return id
 		}
 	}
@@ -92,14 +104,29 @@ func snPrefix(table string) string {
 	return "REC"
 }
 
-func (m *serviceNowModel) nextNumber(table string) string {
+// snLastNumber bounds the numbers: a prefix and seven digits.
+const snLastNumber = 9999999
+
+// newNumber returns the number of a new record of table: the table's prefix
+// and seven digits derived from the idempotency key of the call that
+// creates it, or the prefix's next number without one.
+func (m *serviceNowModel) newNumber(table, key string) string {
 	p := snPrefix(table)
-	n := m.numbers[p] + 1
-	if n < snFirstNumber {
-		n = snFirstNumber
+	if key != "" {
+		return newID("servicenow number "+p, key, func(h idHash) string {
+			return fmt.Sprintf("%s%07d", p, h.number(snFirstNumber, snLastNumber+1))
+		}, func(n string) bool { return m.taken[n] })
 	}
-	m.numbers[p] = n
-	return fmt.Sprintf("%s%07d", p, n)
+	for {
+		n := m.numbers[p] + 1
+		if n < snFirstNumber {
+			n = snFirstNumber
+		}
+		m.numbers[p] = n
+		if num := fmt.Sprintf("%s%07d", p, n); !m.taken[num] {
+			return num
+		}
+	}
 }
 
 // noteNumber keeps later numbers after a seeded one.
@@ -119,6 +146,7 @@ func (m *serviceNowModel) add(r *snRecord) {
 	}
 	r.fields["sys_id"], r.fields["number"] = r.sysID, r.number
 	m.records[r.table][r.sysID] = r
+	m.taken[r.number] = true
 }
 
 func (m *serviceNowModel) load(o obj) {
@@ -146,12 +174,12 @@ func (m *serviceNowModel) load(o obj) {
 			r.fields["correlation_id"] = cid
 		}
 		if r.sysID == "" {
-			r.sysID = m.nextSysID()
+			r.sysID = m.newSysID("")
 		} else if m.lookup(r.sysID) != nil {
 			ro.errf("sys_id", "duplicate", "sys_id %s is listed twice", r.sysID)
 		}
 		if r.number == "" {
-			r.number = m.nextNumber(r.table)
+			r.number = m.newNumber(r.table, "")
 		}
 		m.add(r)
 	}
@@ -172,7 +200,8 @@ func (m *serviceNowModel) do(c *call) (map[string]any, error) {
 		fields, _ := deepCopy(c.in["fields"]).(map[string]any)
 		delete(fields, "sys_id")
 		delete(fields, "number")
-		r := &snRecord{table: table, sysID: m.nextSysID(), number: m.nextNumber(table), fields: fields}
+		// The ids derive from the call's idempotency key (see ids.go).
+		r := &snRecord{table: table, sysID: m.newSysID(c.key()), number: m.newNumber(table, c.key()), fields: fields}
 		if _, set := fields["correlation_id"]; !set && c.req.IdempotencyKey != "" {
 			// The real connector looks records up by it before creating.
 			fields["correlation_id"] = c.req.IdempotencyKey

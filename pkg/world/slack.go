@@ -17,12 +17,14 @@ type slackMessage struct {
 // slackModel is a Slack workspace: users (SCIM), channel memberships and
 // posted messages.
 type slackModel struct {
-	seq, tsSeq int
-	users      map[string]*slackUser
-	byEmail    map[string]string // lower(email) → id
-	byName     map[string]string // lower(userName) → id
-	channels   map[string][]string
-	messages   []slackMessage
+	// tsSeq is the fallback counter of messages posted without an
+	// idempotency key (see ids.go).
+	tsSeq    int
+	users    map[string]*slackUser
+	byEmail  map[string]string // lower(email) → id
+	byName   map[string]string // lower(userName) → id
+	channels map[string][]string
+	messages []slackMessage
 }
 
 func newSlack() *slackModel {
@@ -30,7 +32,7 @@ func newSlack() *slackModel {
 }
 
 func (m *slackModel) clone() model {
-	c := &slackModel{seq: m.seq, tsSeq: m.tsSeq, users: make(map[string]*slackUser, len(m.users)), byEmail: make(map[string]string, len(m.byEmail)),
+	c := &slackModel{tsSeq: m.tsSeq, users: make(map[string]*slackUser, len(m.users)), byEmail: make(map[string]string, len(m.byEmail)),
 		byName: make(map[string]string, len(m.byName)), channels: make(map[string][]string, len(m.channels))}
 	for id, u := range m.users {
 		cp := *u
@@ -49,11 +51,38 @@ func (m *slackModel) clone() model {
 	return c
 }
 
-func (m *slackModel) nextID() string {
+// userID returns the id of a new user: "U" and ten characters derived from
+// the email, so that a user has the same id whichever event seeded or call
+// created them.
+func (m *slackModel) userID(email string) string {
+	return newID("slack user", lower(email), func(h idHash) string { return "U" + h.chars(10, base36) }, func(id string) bool { return m.users[id] != nil })
+}
+
+// slackFirstTS is the ts of the first message posted without an idempotency
+// key; the seconds of a ts derived from one are in [slackFirstTS,
+// slackFirstTS+1e8).
+const slackFirstTS = 1700000000
+
+// newTS returns the ts of a new message: derived from the idempotency key of
+// the call that posts it, or the next of a counter without one.
+func (m *slackModel) newTS(key string) string {
+	taken := func(ts string) bool {
+		for _, msg := range m.messages {
+			if msg.ts == ts {
+				return true
+			}
+		}
+		return false
+	}
+	if key != "" {
+		return newID("slack ts", key, func(h idHash) string {
+			return fmt.Sprintf("%d.%06d", h.number(slackFirstTS, slackFirstTS+1e8), h.number2(0, 1e6))
+		}, taken)
+	}
 	for {
-		m.seq++
-		if id := fmt.Sprintf("U%08d", m.seq); m.users[id] == nil {
-			return id
+		m.tsSeq++
+		if ts := fmt.Sprintf("%d.%06d", slackFirstTS, m.tsSeq); !taken(ts) {
+			return ts
 		}
 	}
 }
@@ -78,7 +107,7 @@ func (m *slackModel) seed(u User) {
 	if !strings.Contains(email, "@") || m.byMail(email) != nil {
 		return
 	}
-	m.add(&slackUser{id: m.nextID(), email: email, userName: localPart(email), displayName: userDisplayName(u), active: true})
+	m.add(&slackUser{id: m.userID(email), email: email, userName: localPart(email), displayName: userDisplayName(u), active: true})
 }
 
 func (m *slackModel) load(o obj) {
@@ -89,7 +118,7 @@ func (m *slackModel) load(o obj) {
 			continue
 		}
 		if u.id == "" {
-			u.id = m.nextID()
+			u.id = m.userID(u.email)
 		}
 		if u.userName == "" {
 			u.userName = localPart(u.email)
@@ -111,10 +140,9 @@ func slackNotFound(email string) error {
 func (m *slackModel) do(c *call) (map[string]any, error) {
 	switch c.action {
 	case "postMessage":
-		// Posting to any channel succeeds; ts is a counter so that plans
-		// are stable.
-		m.tsSeq++
-		msg := slackMessage{channel: c.str("channel"), text: c.str("text"), ts: fmt.Sprintf("1700000000.%06d", m.tsSeq), threadTS: c.str("threadTs")}
+		// Posting to any channel succeeds; ts derives from the call's
+		// idempotency key, so that plans are stable.
+		msg := slackMessage{channel: c.str("channel"), text: c.str("text"), ts: m.newTS(c.key()), threadTS: c.str("threadTs")}
 		m.messages = append(m.messages, msg)
 		return map[string]any{"ts": msg.ts, "channel": msg.channel}, nil
 	case "createUser":
@@ -128,7 +156,7 @@ func (m *slackModel) do(c *call) (map[string]any, error) {
 		if _, taken := m.byName[lower(c.str("userName"))]; taken {
 			return nil, conflict("username_taken: the username %s is taken", c.str("userName"))
 		}
-		u := &slackUser{id: m.nextID(), email: email, userName: c.str("userName"), displayName: c.str("displayName"), active: true}
+		u := &slackUser{id: m.userID(email), email: email, userName: c.str("userName"), displayName: c.str("displayName"), active: true}
 		m.add(u)
 		return map[string]any{"id": u.id}, nil
 	}

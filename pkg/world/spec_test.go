@@ -301,7 +301,7 @@ func TestDescribedWorld(t *testing.T) {
 		{"google.getUser", map[string]any{"userKey": "robert@acme.com"}, "primaryEmail", "bob@acme.com"},
 		{"google.getUser", map[string]any{"userKey": "jane.doe@acme.com"}, "orgUnitPath", "/Sales"},
 		{"ms.getUser", map[string]any{"userId": "bob@acme.com"}, "accountEnabled", false},
-		{"ms.getUser", map[string]any{"userId": "bob@acme.com"}, "id", "00000000-0000-4000-8000-000000000001"},
+		{"ms.getUser", map[string]any{"userId": "bob@acme.com"}, "id", "9cb882e3-74be-4b7a-897a-8494a411ad73"},
 		{"itsm.createRecord", map[string]any{"table": "sc_task", "fields": map[string]any{}}, "number", "SCTASK0010042"},
 		{"itsm.getRecord", map[string]any{"table": "incident", "sysId": "0123456789abcdef0123456789abcdef"}, "number", "INC0010001"},
 		{"sf.getUser", map[string]any{"username": "jane.doe@acme.com"}, "id", "0055g00000AbCdE"},

@@ -71,14 +71,16 @@ func TestStateIsDeterministic(t *testing.T) {
 	w := script(t)
 	st := w.State()
 	recs := st["itsm"].(map[string]any)["records"].([]any)
-	if len(recs) != 3 || recs[0].(map[string]any)["number"] != "INC0010007" || recs[1].(map[string]any)["number"] != "INC0010008" {
-		t.Errorf("records continue after seeded numbers: %v", recs)
+	// The created records and issues are numbered from the calls'
+	// idempotency keys (ids.go), beside the file's.
+	if len(recs) != 3 || recs[0].(map[string]any)["number"] != "INC0010007" || recs[1].(map[string]any)["number"] != "INC8145220" {
+		t.Errorf("records: %v", recs)
 	}
 	issues := st["jira"].(map[string]any)["issues"].([]any)
-	if len(issues) != 2 || issues[1].(map[string]any)["key"] != "IT-42" {
-		t.Errorf("issues continue after seeded keys: %v", issues)
+	if len(issues) != 2 || issues[1].(map[string]any)["key"] != "IT-707645" {
+		t.Errorf("issues: %v", issues)
 	}
-	if got := w.IssueKeys("jira", "a"); len(got) != 1 || got[0] != "IT-42" {
+	if got := w.IssueKeys("jira", "a"); len(got) != 1 || got[0] != "IT-707645" {
 		t.Errorf("IssueKeys: %v", got)
 	}
 	// The snapshot is a copy.

@@ -323,8 +323,9 @@ func TestServiceNowRecords(t *testing.T) {
 		got  any
 		want string
 	}{
+		// Without an idempotency key, a counter; with one, derived from it.
 		{"first number", first["number"], "SCTASK0010001"},
-		{"second number", second["number"], "SCTASK0010002"},
+		{"second number", second["number"], "SCTASK6917746"},
 		{"incident number", inc["number"], "INC0010001"},
 		{"other table number", other["number"], "REC0010001"},
 	} {
@@ -345,7 +346,7 @@ func TestServiceNowRecords(t *testing.T) {
 		t.Errorf("sc_task holds %d records, want 2", n)
 	}
 	got := w.Records("itsm", "sc_task", map[string]string{"correlation_id": "evt-1/leaver/ticket"})
-	if len(got) != 1 || got[0]["number"] != "SCTASK0010002" {
+	if len(got) != 1 || got[0]["number"] != "SCTASK6917746" {
 		t.Errorf("lookup by correlation_id: %v", got)
 	}
 
@@ -364,6 +365,8 @@ func TestServiceNowRecords(t *testing.T) {
 	}
 }
 
+// TestDeterministicIDs covers calls without an idempotency key (do sends
+// none), which fall back to counters; ids_test.go covers keyed calls.
 func TestDeterministicIDs(t *testing.T) {
 	w, _ := seeded(t)
 	tests := []struct {
@@ -391,8 +394,9 @@ func TestDeterministicIDs(t *testing.T) {
 	if _, err := do(w, "slack.createUser", map[string]any{"email": "JANE.DOE@acme.com", "userName": "jd", "displayName": "J"}); err == nil || err.Status != 409 {
 		t.Errorf("createUser of an existing email: %v, want 409", err)
 	}
-	if got := mustDo(t, w, "slack.createUser", map[string]any{"email": "new@acme.com", "userName": "new", "displayName": "New"})["id"]; got != "U00000004" {
-		t.Errorf("createUser id %v, want U00000004 (after three seeded users)", got)
+	// A user's id derives from the email, however many users came before.
+	if got := mustDo(t, w, "slack.createUser", map[string]any{"email": "new@acme.com", "userName": "new", "displayName": "New"})["id"]; got != "UFDHS9FOL3U" {
+		t.Errorf("createUser id %v, want UFDHS9FOL3U", got)
 	}
 }
 
