@@ -541,19 +541,3 @@ func oktaTokens(src string) ([]oktaToken, error) {
 	}
 	return toks, nil
 }
-
-// UserProfile returns a copy of the Okta profile of a user (by id or
-// login) from the first Okta instance, by name, that has the user: what the
-// interpreter shows a flow as user.profile.
-func (w *World) UserProfile(id string) (map[string]any, bool) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	for _, name := range sortedKeys(w.instances) {
-		if o, ok := w.instances[name].m.(*oktaModel); ok {
-			if u := o.find(id); u != nil {
-				return copyMap(u.profile), true
-			}
-		}
-	}
-	return nil, false
-}

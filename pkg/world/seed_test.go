@@ -207,22 +207,3 @@ func TestSeedingKeepsWorldChanges(t *testing.T) {
 		t.Errorf("active %v", got)
 	}
 }
-
-func TestUserProfile(t *testing.T) {
-	w := New([]Instance{{"b-okta", "okta"}, {"a-okta", "okta"}, {"slack", "slack"}}, nil)
-	if _, ok := w.UserProfile(jane.ID); ok {
-		t.Fatal("profile of an unknown user")
-	}
-	w.SeedEvent([]User{jane}, "user.lifecycle.deactivate", jane.ID)
-	mustDo(t, w, "a-okta.updateUserProfile", map[string]any{"userId": jane.ID, "profile": map[string]any{"title": "Rep"}})
-	for _, key := range []string{jane.ID, "JANE.DOE@acme.com"} {
-		p, ok := w.UserProfile(key)
-		if !ok || p["title"] != "Rep" || p["department"] != "Sales" || p["login"] != jane.Login {
-			t.Errorf("UserProfile(%s) = %v %v", key, p, ok)
-		}
-		p["title"] = "changed"
-	}
-	if p, _ := w.UserProfile(jane.ID); p["title"] != "Rep" {
-		t.Errorf("UserProfile aliases the state")
-	}
-}
