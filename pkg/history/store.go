@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -60,7 +61,16 @@ func Open(ctx context.Context, rawURL, baseDir string) (*Store, error) {
 		if !filepath.IsAbs(p) && baseDir != "" {
 			p = filepath.Join(baseDir, p)
 		}
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		// The history holds every run's inputs and outputs (logins,
+		// profiles, tickets): the directory is the owner's alone (0700),
+		// the database file too (0600; SQLite gives its -wal and -shm
+		// files the same mode).
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			return nil, fmt.Errorf("history: %v", err)
+		}
+		if f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+			f.Close()
+		} else if !errors.Is(err, fs.ErrExist) {
 			return nil, fmt.Errorf("history: %v", err)
 		}
 		// WAL lets readers (jml history) work while an apply writes;
