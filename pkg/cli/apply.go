@@ -232,6 +232,11 @@ func applyRun(o *ApplyOptions) error {
 	out := newRedactor(io.Out, set.Secrets())
 	errOut := newRedactor(io.ErrOut, set.Secrets())
 	prog := &progress{w: errOut, on: io.ErrTTY, total: len(events), start: time.Now()}
+	if io.rawErr != nil {
+		// Its \r is jml's own, its text counts: past the terminal-safe
+		// writer, not past the redactor.
+		prog.w = newRedactor(io.rawErr, set.Secrets())
+	}
 	digest, _ := plan.Digest(proj.Sources)
 	rec := history.NewRecorder(store, prog, set.Secrets(), digest)
 	eng := replay.Engine(replay.Setup{Graph: proj.Graph, Effector: rec.Effector(set), Clock: clock.Real{}, Observer: rec, Mode: engine.ModeApply, Flow: o.Flow})

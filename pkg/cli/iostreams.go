@@ -24,6 +24,21 @@ type IOStreams struct {
 	Getenv func(string) string
 	// WorkDir is the working directory.
 	WorkDir string
+	// rawErr is standard error before Run made it terminal-safe: for the
+	// progress line's carriage return, which is jml's own.
+	rawErr io.Writer
+}
+
+// makeSafe wraps Out and ErrOut so that no control character or escape
+// sequence from events, vendors or flow files reaches a terminal raw
+// (view.SafeWriter); colour is read from --color once the flags are.
+func (s *IOStreams) makeSafe(color *string) {
+	if _, ok := s.Out.(*view.SafeWriter); ok {
+		return
+	}
+	s.rawErr = s.ErrOut
+	s.Out = view.NewSafeWriter(s.Out, func() bool { return s.colorEnabled(*color, s.OutTTY) })
+	s.ErrOut = view.NewSafeWriter(s.ErrOut, func() bool { return s.colorEnabled(*color, s.ErrTTY) })
 }
 
 // System returns the process's streams.

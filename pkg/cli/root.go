@@ -30,6 +30,7 @@ func Run(io *IOStreams, args []string, version string) (code int) {
 		}
 	}()
 	g := &globals{io: io, version: resolveVersion(version)}
+	io.makeSafe(&g.color)
 	root := newRoot(g)
 	root.SetArgs(args)
 	root.SetIn(io.In)
