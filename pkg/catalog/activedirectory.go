@@ -18,6 +18,7 @@ func activeDirectory() Connector {
 	groupDN := reqIn("groupDN", String, "Distinguished name of the group, e.g. CN=VPN Users,OU=Groups,DC=example,DC=com.")
 	return Connector{
 		Type:        "activedirectory",
+		Vendor:      "Active Directory",
 		Description: "Microsoft Active Directory over LDAP: user accounts, group membership and OUs.",
 		Auth:        []string{"ldapBind"},
 		Actions: []Action{

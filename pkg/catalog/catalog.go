@@ -111,6 +111,21 @@ type Action struct {
 	// Idempotent is true when repeating the action with the same inputs
 	// leaves the target in the same state, so it is safe to retry.
 	Idempotent bool `json:"idempotent"`
+	// Dedupe is, on a write that is not idempotent, how jml keeps a retry,
+	// a resume or a replay from making it twice: what it derives from the
+	// call's idempotency key and how a lookup or the vendor uses it. Empty
+	// when there is no such mechanism; then the write may repeat on retry
+	// (MayRepeat) and Repeat says what a repeat does.
+	Dedupe string `json:"dedupe,omitempty"`
+	// Repeat says what the vendor does when the write is made again with
+	// the same inputs (a timeout after the write, then a retry): on a
+	// write that may repeat, what the second call makes; on an idempotent
+	// one, a repeat's answer when it is not a plain success.
+	Repeat string `json:"repeat,omitempty"`
+	// OnRetry is the verdict of the idempotency audit, from the fields
+	// above (Verdict): "idempotent", "deduplicated" or "may repeat on
+	// retry". It is set when the catalogue is built, for JSON readers.
+	OnRetry string `json:"onRetry"`
 	// Inputs are the fields a flow may pass, in documentation order.
 	Inputs []Field `json:"inputs"`
 	// Outputs are the fields the action returns, in documentation order.
@@ -153,6 +168,10 @@ type Connector struct {
 	// Auth lists the auth types accepted for this connector in jml.yaml:
 	// ssws, bearer, basic, oauth2, serviceAccount, ldapBind, smtp, none.
 	Auth []string `json:"auth"`
+	// Vendor is the name messages give the system behind the connector
+	// ("Slack asked to wait 24h0m0s"); empty for the generic http type,
+	// whose instances name their API.
+	Vendor string `json:"vendor,omitempty"`
 	// DefaultBaseURL is the vendor's API base URL when it is the same for
 	// every customer; empty when each tenant has its own host.
 	DefaultBaseURL string `json:"defaultBaseURL,omitempty"`
@@ -194,6 +213,7 @@ func build() map[string]*Connector {
 			a := &c.Actions[i]
 			a.Subject = deprov[a.Name]
 			a.Deprovision = a.Subject != ""
+			a.OnRetry = a.Verdict()
 			if a.Inputs == nil {
 				a.Inputs = []Field{}
 			}
@@ -271,6 +291,48 @@ func (a *Action) Input(name string) (*Field, bool) {
 // refers into a.
 func (a *Action) Output(name string) (*Field, bool) {
 	return findField(a.Outputs, name)
+}
+
+// MayRepeat reports whether a retry of the action may make it twice: it
+// is a write (for http.request, with some method) that is neither
+// idempotent nor deduplicated by jml's idempotency key. The
+// retry-non-idempotent lint warns for exactly these.
+func (a *Action) MayRepeat() bool {
+	return !a.Idempotent && a.Dedupe == "" && (a.Effect == Write || len(a.ReadMethods) > 0)
+}
+
+// The verdicts of the idempotency audit (Action.Verdict).
+const (
+	// VerdictIdempotent is an action that is safe to repeat: a read, or a
+	// write that leaves the target as the first call left it.
+	VerdictIdempotent = "idempotent"
+	// VerdictDeduplicated is a write that is not idempotent but that jml
+	// makes once per idempotency key (Action.Dedupe).
+	VerdictDeduplicated = "deduplicated"
+	// VerdictMayRepeat is a write that a retry may make twice.
+	VerdictMayRepeat = "may repeat on retry"
+)
+
+// Verdict is the action's verdict of the idempotency audit.
+func (a *Action) Verdict() string {
+	switch {
+	case a.Idempotent:
+		return VerdictIdempotent
+	case a.Dedupe != "":
+		return VerdictDeduplicated
+	case a.MayRepeat():
+		return VerdictMayRepeat
+	}
+	return VerdictIdempotent // a read
+}
+
+// Vendor returns the name messages give the system behind connectors of
+// type typ (Connector.Vendor), or "" for an unknown type or for http.
+func Vendor(typ string) string {
+	if c, ok := catalogue[typ]; ok {
+		return c.Vendor
+	}
+	return ""
 }
 
 // EffectFor returns the action's effect when its `method` input is method.

@@ -38,7 +38,7 @@ var contract = []spec{
 	{"slack", "lookupUserByEmail", r, true, "email", "id email active"},
 	{"slack", "deactivateUser", w, true, "email", ""},
 	{"slack", "reactivateUser", w, true, "email", ""},
-	{"slack", "postMessage", w, true, "channel text", "ts"},
+	{"slack", "postMessage", w, false, "channel text", "ts"},
 	{"slack", "createUser", w, false, "email userName displayName", "id"},
 	{"slack", "inviteToChannel", w, true, "channel email", ""},
 
@@ -509,5 +509,74 @@ func TestDeprovisionMarks(t *testing.T) {
 				t.Errorf("%s.%s: subject %q is not a required input", typ, n, subject)
 			}
 		}
+	}
+}
+
+// repeatVerdicts is the idempotency audit of every action that is not
+// idempotent: deduplicated by jml's idempotency key, or may repeat on
+// retry. A new non-idempotent action must be added here, on purpose.
+var repeatVerdicts = map[string]string{
+	"servicenow.createRecord": "dedupe",
+	"jira.createIssue":        "dedupe",
+	"slack.postMessage":       "may repeat",
+	"slack.createUser":        "may repeat",
+	"http.request":            "may repeat",
+	"email.send":              "may repeat",
+}
+
+func TestIdempotencyVerdicts(t *testing.T) {
+	seen := map[string]bool{}
+	for _, c := range All() {
+		for i := range c.Actions {
+			a := &c.Actions[i]
+			id := c.Type + "." + a.Name
+			write := a.Effect == Write || len(a.ReadMethods) > 0
+			if a.OnRetry != a.Verdict() {
+				t.Errorf("%s: OnRetry = %q, Verdict() = %q", id, a.OnRetry, a.Verdict())
+			}
+			switch {
+			case !write:
+				if a.Dedupe != "" || a.Repeat != "" || a.MayRepeat() {
+					t.Errorf("%s: a read with a dedupe or repeat verdict", id)
+				}
+			case a.Idempotent:
+				if a.Dedupe != "" || a.MayRepeat() {
+					t.Errorf("%s: idempotent, yet Dedupe = %q, MayRepeat = %v", id, a.Dedupe, a.MayRepeat())
+				}
+			default:
+				seen[id] = true
+				want := repeatVerdicts[id]
+				switch {
+				case a.Dedupe != "" && a.Repeat != "":
+					t.Errorf("%s: both deduplicated and may repeat", id)
+				case a.Dedupe != "":
+					if want != "dedupe" || a.MayRepeat() {
+						t.Errorf("%s: deduplicated (%s), audit says %q", id, a.Dedupe, want)
+					}
+				case a.Repeat != "":
+					if want != "may repeat" || !a.MayRepeat() {
+						t.Errorf("%s: may repeat on retry, audit says %q", id, want)
+					}
+				default:
+					t.Errorf("%s: a write that is not idempotent needs a Dedupe mechanism or a Repeat (may repeat on retry)", id)
+				}
+			}
+		}
+	}
+	for id := range repeatVerdicts {
+		if !seen[id] {
+			t.Errorf("%s: in the audit but not a non-idempotent write of the catalogue", id)
+		}
+	}
+}
+
+func TestVendor(t *testing.T) {
+	for _, typ := range Types() {
+		if got := Vendor(typ); (got == "") != (typ == "http") {
+			t.Errorf("Vendor(%q) = %q", typ, got)
+		}
+	}
+	if Vendor("nope") != "" {
+		t.Error("Vendor of an unknown type is not empty")
 	}
 }

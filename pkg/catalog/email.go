@@ -3,6 +3,7 @@ package catalog
 func email() Connector {
 	return Connector{
 		Type:        "email",
+		Vendor:      "the SMTP server",
 		Description: "Email over SMTP (with STARTTLS or implicit TLS).",
 		Auth:        []string{"smtp", "none"},
 		Actions: []Action{
@@ -11,6 +12,9 @@ func email() Connector {
 				Description: "Send an email message: plain text, or HTML (with a plain-text alternative) when the body starts with a tag.",
 				Effect:      Write,
 				Idempotent:  false,
+				// SMTP has no deduplication: a server that took the message
+				// delivers it again.
+				Repeat: "a second delivery; both copies carry Message-ID <KEY@jml> from the idempotency key, so mail clients that fold duplicates show one",
 				Inputs: []Field{
 					reqIn("to", String, "Recipient address; separate several addresses with commas."),
 					reqIn("subject", String, "Subject line."),

@@ -7,6 +7,7 @@ func github() Connector {
 	username := reqIn("username", String, "GitHub username (login) of the user.")
 	return Connector{
 		Type:           "github",
+		Vendor:         "GitHub",
 		Description:    "GitHub REST API: organization membership.",
 		Auth:           []string{"bearer"},
 		DefaultBaseURL: "https://api.github.com",

@@ -9,6 +9,7 @@ const googleUserKeyDesc = "Primary email address, alias email address, or unique
 func google() Connector {
 	return Connector{
 		Type:           "google",
+		Vendor:         "Google",
 		Description:    "Google Workspace Admin SDK: Directory API users and groups, Data Transfer API.",
 		Auth:           []string{"serviceAccount", "oauth2"},
 		DefaultBaseURL: "https://admin.googleapis.com",
@@ -62,6 +63,7 @@ func google() Connector {
 				Description: "Transfer ownership of the user's Google Drive files to another user.",
 				Effect:      Write,
 				Idempotent:  true,
+				Repeat:      "a second transfer request, which finds no file of fromUser left to move",
 				Inputs: []Field{
 					reqIn("fromUser", String, "Current owner: primary email or unique user ID."),
 					reqIn("toUser", String, "New owner: primary email or unique user ID."),

@@ -11,6 +11,10 @@ func httpConnector() Connector {
 				Description: "Send an HTTP request; a read for GET and HEAD, a write otherwise.",
 				Effect:      Write,
 				Idempotent:  false,
+				// Idempotency-Key (draft-ietf-httpapi-idempotency-key-header)
+				// deduplicates only where the API implements it, which jml
+				// cannot know: a write may repeat.
+				Repeat:      "a second request, unless the API honours the Idempotency-Key header jml sends on writes (the idempotency key)",
 				ReadMethods: []string{"GET", "HEAD"},
 				Inputs: []Field{
 					reqIn("method", String, "HTTP method: GET, HEAD, POST, PUT, PATCH or DELETE."),

@@ -3,6 +3,7 @@ package catalog
 func jira() Connector {
 	return Connector{
 		Type:        "jira",
+		Vendor:      "Jira",
 		Description: "Jira Cloud platform REST API v3: issues.",
 		Auth:        []string{"basic", "bearer", "oauth2"},
 		Actions: []Action{
@@ -11,6 +12,7 @@ func jira() Connector {
 				Description: "Create a Jira issue.",
 				Effect:      Write,
 				Idempotent:  false,
+				Dedupe:      "a jml-… label and a jml.idempotency issue property from the idempotency key; a JQL search for the label before the POST returns the issue an earlier try made",
 				Inputs: []Field{
 					reqIn("project", String, "Project key or ID, e.g. IT."),
 					reqIn("issueType", String, "Issue type name, e.g. Task or Bug."),

@@ -9,6 +9,7 @@ func graphUserID() Field {
 func microsoft() Connector {
 	return Connector{
 		Type:           "microsoft",
+		Vendor:         "Microsoft Graph",
 		Description:    "Microsoft Graph v1.0: Entra ID users, licenses and group memberships.",
 		Auth:           []string{"oauth2", "bearer"},
 		DefaultBaseURL: "https://graph.microsoft.com",

@@ -35,6 +35,7 @@ func oktaUserOutputs(what string) []Field {
 func okta() Connector {
 	return Connector{
 		Type:        "okta",
+		Vendor:      "Okta",
 		Description: "Okta Management API: users, group memberships, sessions and user lifecycle.",
 		Auth:        []string{"ssws", "oauth2", "bearer"},
 		Actions: []Action{
@@ -140,6 +141,7 @@ func okta() Connector {
 				Description: "Suspend an active user; group and app assignments are kept.",
 				Effect:      Write,
 				Idempotent:  true,
+				Repeat:      "Okta answers 400 (the user is no longer ACTIVE): nothing changes, but the retry fails",
 				Inputs:      []Field{oktaUserID()},
 				Call:        Call{Protocol: "http", Method: "POST", Path: "/api/v1/users/{userId}/lifecycle/suspend", Docs: oktaUsersDocs},
 			},
@@ -148,6 +150,7 @@ func okta() Connector {
 				Description: "Return a suspended user to ACTIVE.",
 				Effect:      Write,
 				Idempotent:  true,
+				Repeat:      "Okta answers 400 (the user is no longer SUSPENDED): nothing changes, but the retry fails",
 				Inputs:      []Field{oktaUserID()},
 				Call: Call{Protocol: "http", Method: "POST", Path: "/api/v1/users/{userId}/lifecycle/unsuspend",
 					Docs: oktaLifecycleDocs + "unsuspenduser"},

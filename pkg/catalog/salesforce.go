@@ -36,6 +36,7 @@ func salesforceUserLoginLookup() LookupCall {
 func salesforce() Connector {
 	return Connector{
 		Type:        "salesforce",
+		Vendor:      "Salesforce",
 		Description: "Salesforce REST API: user lookup, freeze and deactivation.",
 		Auth:        []string{"oauth2", "bearer"},
 		Actions: []Action{

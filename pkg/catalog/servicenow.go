@@ -7,6 +7,7 @@ func serviceNow() Connector {
 	sysID := reqIn("sysId", String, "sys_id of the record.")
 	return Connector{
 		Type:        "servicenow",
+		Vendor:      "ServiceNow",
 		Description: "ServiceNow Table API: read, create and update records in any table.",
 		Auth:        []string{"basic", "oauth2", "bearer"},
 		Actions: []Action{
@@ -28,6 +29,7 @@ func serviceNow() Connector {
 				Description: "Insert a record into a table, e.g. open an incident or task.",
 				Effect:      Write,
 				Idempotent:  false,
+				Dedupe:      "correlation_id = the idempotency key; a GET by correlation_id before the POST returns the record an earlier try made (unless fields sets correlation_id)",
 				Inputs: []Field{
 					table,
 					reqIn("fields", Object, "Field values of the new record, e.g. {short_description: ..., assignment_group: ...}."),

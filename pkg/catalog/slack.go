@@ -20,6 +20,7 @@ func slackSCIMLookup() LookupCall {
 func slack() Connector {
 	return Connector{
 		Type:           "slack",
+		Vendor:         "Slack",
 		Description:    "Slack: SCIM v2 user provisioning plus Web API messaging and channel membership.",
 		Auth:           []string{"bearer", "oauth2"},
 		DefaultBaseURL: "https://api.slack.com",
@@ -62,7 +63,13 @@ func slack() Connector {
 				Name:        "postMessage",
 				Description: "Post a message to a channel, private group or DM (chat.postMessage).",
 				Effect:      Write,
-				Idempotent:  true,
+				Idempotent:  false,
+				// chat.postMessage documents no client key to deduplicate on
+				// (client_msg_id is not among its arguments), and looking the
+				// message up first would need conversations.history, its
+				// history scopes and a channel id, under Slack's tightest rate
+				// limit: a timeout after the post, then a retry, posts twice.
+				Repeat: "a second, identical message (chat.postMessage has no key Slack deduplicates on)",
 				Inputs: []Field{
 					reqIn("channel", String, "Channel ID or name, e.g. C1234567890 or #it-ops."),
 					reqIn("text", String, "Message text (mrkdwn)."),
@@ -79,6 +86,7 @@ func slack() Connector {
 				Description: "Provision a new Slack user (SCIM POST).",
 				Effect:      Write,
 				Idempotent:  false,
+				Repeat:      "no second account: Slack answers 409 (email or username taken), so the retry fails although the first try worked",
 				Inputs: []Field{
 					slackEmail("Primary email address of the new user."),
 					reqIn("userName", String, "Slack username (handle) of the new user."),

@@ -123,15 +123,16 @@ func (c *compiler) lintFlow(f *Flow) {
 		if n.Kind != ast.CardAction || n.Action == nil {
 			continue
 		}
-		// Retries of a write that is not idempotent.
-		if n.Retry.Attempts > 1 && !n.Action.Idempotent && n.Action.Effect != catalog.Read {
+		// Retries of a write that may repeat: neither idempotent nor
+		// deduplicated by jml's idempotency key (the catalogue's verdict).
+		if n.Retry.Attempts > 1 && n.Action.MayRepeat() && literalEffect(n) != catalog.Read {
 			rng := n.Range
 			if n.Card != nil && n.Card.Retry != nil {
 				rng = n.Card.Retry.Range
 			}
 			c.warn(f, n, rng, "retry-non-idempotent",
-				"%s is a write that is not idempotent: a retry after a timeout may make it twice; keep attempts: 1, or where the vendor deduplicates (ServiceNow, Jira and http look jml's idempotency key up first) silence with # jml:ignore retry-non-idempotent",
-				n.Card.Action.Value)
+				"%s is a write that is not idempotent and jml cannot deduplicate it; a retry after a timeout repeats it: %s; keep attempts: 1, or silence with # jml:ignore retry-non-idempotent where that repeat is acceptable",
+				n.Card.Action.Value, n.Action.Repeat)
 		}
 		// A notification that can fail the leaver.
 		if leaver && notifyActions[n.ConnectorType+"."+n.Action.Name] && n.OnError != ast.OnErrorContinue && !insideTry(f, n) {
@@ -153,6 +154,21 @@ func (c *compiler) lintFlow(f *Flow) {
 
 // insideTry reports whether n is inside the try: block of a try card
 // (a failure there is caught, not a halt).
+// literalEffect is the card's effect as far as it is known before the
+// run: for http.request, a literal `method:` decides (GET and HEAD read);
+// an expression, like any other action, gives the catalogue's effect.
+func literalEffect(n *Node) catalog.Effect {
+	a := n.Action
+	if len(a.ReadMethods) > 0 && n.With != nil {
+		if v, ok := n.With.Get("method"); ok && v != nil && v.Parts == nil {
+			if s, ok := v.Scalar.(string); ok {
+				return a.EffectFor(strings.ToUpper(s))
+			}
+		}
+	}
+	return a.Effect
+}
+
 func insideTry(f *Flow, n *Node) bool {
 	for cur := n; cur.Parent != None; {
 		p := f.Nodes[cur.Parent]

@@ -121,15 +121,18 @@ steps:
 			want: []string{"mover-unfiltered@mover.yaml:4"},
 		},
 		{
-			name: "retries on a write that is not idempotent; idempotent ones are fine",
+			name: "retries on a write that may repeat; idempotent and deduplicated ones are fine",
 			flows: map[string]string{"ticket": flowHead + `name: ticket
 trigger: {event: user.lifecycle.create}
 steps:
-  - action: itsm.createRecord
-    with: {table: sc_task, fields: {}}
+  - action: slack.postMessage
+    with: {channel: "#it", text: hi}
     retry: {attempts: 3, interval: 1s}
   - action: okta.suspendUser
     with: {userId: "${{ user.id }}"}
+    retry: {attempts: 3, interval: 1s}
+  - action: itsm.createRecord
+    with: {table: sc_task, fields: {}}
     retry: {attempts: 3, interval: 1s}
 `},
 			want: []string{"retry-non-idempotent@ticket.yaml:8"},
@@ -164,8 +167,9 @@ steps:
     with: {userId: "${{ user.id }}"}
   - action: slack.postMessage  # jml:ignore notify-no-continue
     with: {channel: "#it", text: done}
-  - action: itsm.createRecord
-    with: {table: sc_task, fields: {}}
+  - action: slack.postMessage
+    with: {channel: "#it", text: again}
+    onError: continue
     # jml:ignore retry-non-idempotent, unreachable-card
     retry: {attempts: 3, interval: 1s}
 `},

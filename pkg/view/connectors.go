@@ -10,7 +10,9 @@ import (
 )
 
 // ConnectorsText writes the catalogue of the given connectors: per action
-// its effect, idempotency, vendor call, inputs and outputs.
+// its effect, idempotency verdict (idempotent, deduplicated — and how — or
+// may repeat on retry — and what a repeat makes), vendor call, inputs and
+// outputs.
 func ConnectorsText(w io.Writer, cons []*catalog.Connector, st Styles) {
 	for i, c := range cons {
 		if i > 0 {
@@ -22,8 +24,11 @@ func ConnectorsText(w io.Writer, cons []*catalog.Connector, st Styles) {
 		}
 		for _, a := range c.Actions {
 			idem := "idempotent"
-			if !a.Idempotent {
-				idem = "not idempotent"
+			switch a.Verdict() {
+			case catalog.VerdictDeduplicated:
+				idem = "not idempotent, deduplicated"
+			case catalog.VerdictMayRepeat:
+				idem = "not idempotent, may repeat on retry"
 			}
 			eff := string(a.Effect)
 			if len(a.ReadMethods) > 0 {
@@ -31,6 +36,12 @@ func ConnectorsText(w io.Writer, cons []*catalog.Connector, st Styles) {
 			}
 			fmt.Fprintf(w, "\n  %s  %s\n", st.Code.Render(c.Type+"."+a.Name), st.Dim.Render("("+eff+", "+idem+")"))
 			fmt.Fprintf(w, "    %s\n", a.Description)
+			if a.Dedupe != "" {
+				fmt.Fprintf(w, "    %s %s\n", st.Dim.Render("dedupe: "), a.Dedupe)
+			}
+			if a.Repeat != "" {
+				fmt.Fprintf(w, "    %s %s\n", st.Dim.Render("repeat: "), a.Repeat)
+			}
 			call := strings.TrimSpace(a.Call.Method + " " + a.Call.Path)
 			if call == "" {
 				call = a.Call.Protocol
