@@ -320,7 +320,26 @@ func newLimiter(node *yaml.Node, typ string, sandbox bool) *Limiter {
 	return l
 }
 
-// Wait blocks until a request may go out.
+// PauseError is Limiter.Wait's answer when the vendor's pause outlasts
+// what this try may wait: its deadline (the card's or the instance's
+// timeout), or DefaultTimeout without one.
+type PauseError struct {
+	// Until is when the vendor's pause ends; Wait is how long that is.
+	Until time.Time
+	Wait  time.Duration
+}
+
+func (e *PauseError) Error() string {
+	return fmt.Sprintf("the vendor's rate-limit pause (until %s, %s away) outlasts this try's timeout",
+		e.Until.UTC().Format(time.RFC3339), e.Wait.Round(time.Second))
+}
+
+// Wait blocks until a request may go out. A vendor's pause is waited for
+// only within this try's deadline: a longer one fails at once with a
+// *PauseError, which Call turns into a retryable rate_limited error whose
+// RetryAfter is the pause, so that the engine's one retry rule decides
+// whether to wait for it (up to the card's retry.maxInterval) or to fail
+// the card naming the wait.
 func (l *Limiter) Wait(ctx context.Context) error {
 	if l == nil {
 		return nil
@@ -329,10 +348,15 @@ func (l *Limiter) Wait(ctx context.Context) error {
 	until := l.blockUntil
 	l.mu.Unlock()
 	if d := time.Until(until); d > 0 {
-		// A pause that outlasts the deadline fails at once, as the rate
-		// limiter does, instead of waiting for nothing.
-		if dl, ok := ctx.Deadline(); ok && dl.Before(until) {
-			return fmt.Errorf("the vendor's rate-limit pause (until %s) outlasts the deadline", until.UTC().Format(time.RFC3339))
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		limit := DefaultTimeout
+		if dl, ok := ctx.Deadline(); ok {
+			limit = time.Until(dl)
+		}
+		if d >= limit {
+			return &PauseError{Until: until, Wait: d}
 		}
 		t := time.NewTimer(d)
 		select {
@@ -346,6 +370,15 @@ func (l *Limiter) Wait(ctx context.Context) error {
 		return l.lim.Wait(ctx)
 	}
 	return nil
+}
+
+// effectError is the pause as the failure of a try of instance: a
+// retryable rate_limited error with the pause as RetryAfter (no status:
+// no request went out).
+func (e *PauseError) effectError(instance string) *effect.Error {
+	return &effect.Error{Code: "rate_limited", Retryable: true, RetryAfter: e.Wait,
+		Message: fmt.Sprintf("rate limited: the vendor paused every call of instance %q until %s (X-Rate-Limit-Reset), %s away: longer than this try's timeout",
+			instance, e.Until.UTC().Format(time.RFC3339), e.Wait.Round(time.Second))}
 }
 
 // observe reads the vendor's rate-limit headers: Okta's
@@ -433,6 +466,9 @@ func (in *Instance) Call(ctx context.Context, method, path string, query url.Val
 	if err := in.Limiter.Wait(ctx); err != nil {
 		if errors.Is(ctx.Err(), context.Canceled) {
 			return nil, &effect.Error{Code: "canceled", Message: err.Error()}
+		}
+		if pe := (*PauseError)(nil); errors.As(err, &pe) {
+			return nil, pe.effectError(in.Name)
 		}
 		// The deadline (the card's or instance's timeout) came, or would
 		// come, before the rate limit lets the call go: a timeout, which

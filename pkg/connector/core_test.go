@@ -365,13 +365,24 @@ func TestLimiterOktaPause(t *testing.T) {
 			if !errors.Is(err, context.Canceled) {
 				t.Errorf("Wait: %v", err)
 			}
-			// A call under a deadline shorter than the pause times out,
-			// retryable, without reaching the vendor.
-			dctx, dcancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
-			defer dcancel()
-			_, err = in.Call(dctx, "GET", "/x", nil, nil, nil)
-			if e := effect.AsError(err); e == nil || e.Code != "timeout" || !e.Retryable {
-				t.Errorf("call during the pause: %#v, want a retryable timeout", e)
+			// A call under a deadline shorter than the pause fails at
+			// once, without reaching the vendor: rate limited, retryable,
+			// with the pause as Retry-After, for the engine's retry rule to
+			// bound (it waits up to the card's retry.maxInterval).
+			for _, timeout := range []time.Duration{20 * time.Millisecond, 0} {
+				dctx, dcancel := t.Context(), context.CancelFunc(func() {})
+				if timeout > 0 {
+					dctx, dcancel = context.WithTimeout(dctx, timeout)
+				}
+				_, err = in.Call(dctx, "GET", "/x", nil, nil, nil)
+				dcancel()
+				e := effect.AsError(err)
+				if e == nil || e.Code != "rate_limited" || !e.Retryable || e.RetryAfter < 59*time.Minute || e.RetryAfter > time.Hour {
+					t.Fatalf("call during the pause (timeout %s): %#v, want a retryable rate_limited error with RetryAfter ~1h", timeout, e)
+				}
+				if !strings.Contains(e.Message, `instance "i"`) || !strings.Contains(e.Message, "X-Rate-Limit-Reset") {
+					t.Errorf("message %q", e.Message)
+				}
 			}
 			if n := hits.Load(); n != 1 {
 				t.Errorf("%d requests, want 1", n)

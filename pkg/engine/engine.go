@@ -695,9 +695,15 @@ func (x *exec) idempotencyKey(fr *frame, n *compile.Node) string {
 	return "jml-" + hex.EncodeToString(sum[:16])
 }
 
+// DefaultMaxRetryAfter bounds the wait a vendor asks for (Retry-After) on
+// a card whose retry sets no maxInterval.
+const DefaultMaxRetryAfter = time.Minute
+
 // callWithRetry makes up to Retry.Attempts tries of a retryable failure,
 // waiting interval × backoff^(try-1) (capped by maxInterval, plus jitter)
-// and at least the vendor's Retry-After.
+// and at least the vendor's Retry-After — but never more than maxInterval
+// (DefaultMaxRetryAfter when unset), nor past the context's deadline: a
+// vendor that asks for longer fails the card at once (retryWait).
 func (x *exec) callWithRetry(ctx context.Context, pol compile.RetryPolicy, req effect.Request) (map[string]any, *effect.Error, int) {
 	attempts := max(pol.Attempts, 1)
 	for try := 1; ; try++ {
@@ -710,14 +716,71 @@ func (x *exec) callWithRetry(ctx context.Context, pol compile.RetryPolicy, req e
 		if !ee.Retryable || try >= attempts || ctx.Err() != nil {
 			return nil, ee, try
 		}
-		wait := backoff(pol, try, req.IdempotencyKey)
-		if ee.RetryAfter > wait {
-			wait = ee.RetryAfter
+		wait, tooLong := retryWait(ctx, pol, try, req, ee)
+		if tooLong != nil {
+			return nil, tooLong, try
 		}
 		if err := x.e.opts.Clock.Sleep(ctx, wait); err != nil {
 			return nil, &effect.Error{Code: "canceled", Message: "canceled while waiting to retry: " + ee.Message, Status: ee.Status}, try
 		}
 	}
+}
+
+// retryWait is the wait before the next try after the retryable failure
+// ee: the backoff, or the vendor's longer Retry-After. A Retry-After above
+// the card's maxInterval (DefaultMaxRetryAfter when unset), or a wait that
+// ends past ctx's deadline (the apply's, when it has one), is not waited
+// for: the attempt fails, still retryable, with the vendor's wait in the
+// message, so that a later resume can try again.
+func retryWait(ctx context.Context, pol compile.RetryPolicy, try int, req effect.Request, ee *effect.Error) (time.Duration, *effect.Error) {
+	wait := backoff(pol, try, req.IdempotencyKey)
+	if ee.RetryAfter > wait {
+		limit, what := pol.MaxInterval, "retry.maxInterval"
+		if limit <= 0 {
+			limit, what = DefaultMaxRetryAfter, "retry.maxInterval (default)"
+		}
+		if ee.RetryAfter > limit {
+			return 0, waitTooLong(req, ee, fmt.Sprintf("more than %s %s", what, limit))
+		}
+		wait = ee.RetryAfter
+	}
+	// ctx's deadline is wall-clock time, like the context itself.
+	if dl, ok := ctx.Deadline(); ok {
+		if left := time.Until(dl); wait >= left {
+			if ee.RetryAfter == wait {
+				return 0, waitTooLong(req, ee, "past the deadline, "+roundWait(left)+" away")
+			}
+			// jml's own backoff outlasts the deadline.
+			return 0, &effect.Error{Status: ee.Status, Code: ee.Code, Retryable: true, RetryAfter: ee.RetryAfter,
+				Message: fmt.Sprintf("%s (not retried: the next try, in %s, would start past the deadline, %s away)", ee.Message, roundWait(wait), roundWait(left))}
+		}
+	}
+	return wait, nil
+}
+
+// roundWait prints a wait to the second (a Retry-After date leaves a
+// fraction).
+func roundWait(d time.Duration) string {
+	if d >= time.Second {
+		d = d.Round(time.Second)
+	}
+	return d.String()
+}
+
+// waitTooLong is the error of an attempt whose vendor asked to wait longer
+// than jml waits: retryable, with the vendor's status and code, naming the
+// vendor and its wait.
+func waitTooLong(req effect.Request, ee *effect.Error, why string) *effect.Error {
+	vendor := catalog.Vendor(req.Type)
+	if vendor == "" {
+		vendor = "instance " + req.Instance
+	}
+	prefix := "rate limited"
+	if ee.Code != "rate_limited" {
+		prefix = ee.Message
+	}
+	return &effect.Error{Status: ee.Status, Code: ee.Code, Retryable: true, RetryAfter: ee.RetryAfter,
+		Message: fmt.Sprintf("%s: %s asked to wait %s, %s", prefix, vendor, roundWait(ee.RetryAfter), why)}
 }
 
 // backoff is the wait after try number `try` (1-based). Jitter is derived

@@ -197,7 +197,7 @@ func TestRetryBackoffAndRetryAfter(t *testing.T) {
 		status   Status
 	}{
 		{"two 503 then success: waits 5s then 8s (capped)", []result{{err: effect.HTTPError(503, "down")}, {err: effect.HTTPError(503, "down")}}, 3, 13 * time.Second, StatusSuccess},
-		{"429 with Retry-After 30s wins over the backoff", []result{{err: &effect.Error{Status: 429, Code: "rate_limited", Message: "slow down", Retryable: true, RetryAfter: 30 * time.Second}}}, 2, 30 * time.Second, StatusSuccess},
+		{"429 with Retry-After 8s wins over the backoff", []result{{err: &effect.Error{Status: 429, Code: "rate_limited", Message: "slow down", Retryable: true, RetryAfter: 8 * time.Second}}}, 2, 8 * time.Second, StatusSuccess},
 		{"404 is not retried", []result{{err: effect.HTTPError(404, "no such user")}}, 1, 0, StatusHalted},
 		{"three 500s exhaust the attempts", []result{{err: effect.HTTPError(500, "x")}, {err: effect.HTTPError(500, "x")}, {err: effect.HTTPError(500, "x")}}, 3, 13 * time.Second, StatusHalted},
 	}
