@@ -83,6 +83,9 @@ func TestScripts(t *testing.T) {
 				}
 				req, err := http.NewRequest(args[0], args[1], body)
 				ts.Check(err)
+				if args[0] == http.MethodPost {
+					req.Header.Set("Content-Type", "application/json")
+				}
 				resp, err := http.DefaultClient.Do(req)
 				ts.Check(err)
 				defer resp.Body.Close()

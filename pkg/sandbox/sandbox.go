@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
+	"net"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -20,10 +23,15 @@ import (
 // MaxBody bounds a request body the sandbox reads.
 const MaxBody = 1 << 20
 
+// MaxWorldOutput is the default bound of GET /_world's answer.
+const MaxWorldOutput = 16 << 20
+
 // Options configure a Server.
 type Options struct {
 	// Latency delays every vendor call (not /_world).
 	Latency time.Duration
+	// MaxWorldOutput bounds GET /_world (default MaxWorldOutput).
+	MaxWorldOutput int
 }
 
 // Server is the sandbox HTTP handler.
@@ -34,6 +42,7 @@ type Server struct {
 	types    map[string]string
 	handlers map[string]http.Handler
 	latency  time.Duration
+	maxWorld int
 	// smtpURLs are the SMTP listeners of email instances (StartSMTP).
 	smtpURLs map[string]string
 }
@@ -41,7 +50,11 @@ type Server struct {
 // New serves w for the given instances. The state at this moment is what
 // POST /_world/reset returns to.
 func New(instances []world.Instance, w *world.World, opts Options) *Server {
-	s := &Server{world: w, seeded: w.Clone(), types: map[string]string{}, handlers: map[string]http.Handler{}, latency: opts.Latency}
+	s := &Server{world: w, seeded: w.Clone(), types: map[string]string{}, handlers: map[string]http.Handler{}, latency: opts.Latency,
+		maxWorld: opts.MaxWorldOutput}
+	if s.maxWorld <= 0 {
+		s.maxWorld = MaxWorldOutput
+	}
 	for _, in := range instances {
 		s.types[in.Name] = in.Type
 		mux := http.NewServeMux()
@@ -62,13 +75,28 @@ func (s *Server) World() *world.World {
 
 // ServeHTTP routes /_world, /_world/reset and /INSTANCE/….
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if status, msg := refuse(r); status != 0 {
+		writeJSON(w, status, map[string]any{"message": msg})
+		return
+	}
 	switch r.URL.Path {
 	case "/_world":
 		if r.Method != http.MethodGet {
 			http.Error(w, "use GET", http.StatusMethodNotAllowed)
 			return
 		}
-		writeJSON(w, http.StatusOK, s.World().State())
+		b, err := json.MarshalIndent(s.World().State(), "", "  ")
+		if err != nil {
+			writeJSON(w, http.StatusInternalServerError, map[string]any{"message": err.Error()})
+			return
+		}
+		if len(b) > s.maxWorld {
+			writeJSON(w, http.StatusInsufficientStorage, map[string]any{"message": fmt.Sprintf("the world's state is %d bytes, more than the %d /_world answers", len(b), s.maxWorld)})
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(append(b, '\n'))
 		return
 	case "/_world/faults":
 		s.addFaults(w, r)
@@ -118,6 +146,53 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	r2.Body = http.MaxBytesReader(w, r.Body, MaxBody)
 	h.ServeHTTP(w, r2)
+}
+
+// refuse keeps the sandbox a loopback-only tool in every sense: it has no
+// real authentication and its control endpoints change what an apply
+// sees, so a web page must not reach it. A request is refused unless its
+// Host is a loopback name with the port the sandbox listens on (no DNS
+// rebinding), its Origin, when a browser sends one, is such a loopback
+// origin too, and a POST to a control endpoint says Content-Type
+// application/json (a cross-site form cannot).
+func refuse(r *http.Request) (int, string) {
+	port := ""
+	if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		_, port, _ = net.SplitHostPort(a.String())
+	}
+	if !loopbackHost(r.Host, port) {
+		return http.StatusMisdirectedRequest, fmt.Sprintf("Host %q: the sandbox answers only loopback names (127.0.0.1, localhost, [::1]) with its own port", r.Host)
+	}
+	if o := r.Header.Get("Origin"); o != "" {
+		u, err := url.Parse(o)
+		if err != nil || u.Scheme != "http" || !loopbackHost(u.Host, port) {
+			return http.StatusForbidden, fmt.Sprintf("Origin %q: the sandbox answers no web page but its own loopback origin", o)
+		}
+	}
+	if r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/_world/") {
+		mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if err != nil || mt != "application/json" {
+			return http.StatusUnsupportedMediaType, "control endpoints take Content-Type: application/json"
+		}
+	}
+	return 0, ""
+}
+
+// loopbackHost reports whether hostport names a loopback host and, when
+// port is known, that port.
+func loopbackHost(hostport, port string) bool {
+	h, p, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return false
+	}
+	if port != "" && p != port {
+		return false
+	}
+	if h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
 }
 
 // addFaults serves POST /_world/faults: a JSON body {"faults": [...]} in

@@ -31,6 +31,9 @@ func do(t *testing.T, method, url, auth, body string) (int, string) {
 	if auth != "" {
 		req.Header.Set("Authorization", auth)
 	}
+	if method == http.MethodPost {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -92,5 +95,69 @@ func TestResetReturnsToTheSeededState(t *testing.T) {
 	}
 	if got := state(); got != "ACTIVE" {
 		t.Fatalf("after reset: %s", got)
+	}
+}
+
+// TestLoopbackOnly: the sandbox has no real authentication, so it answers
+// only requests a local tool makes — not a web page (DNS rebinding, a
+// foreign Origin, a cross-site form) — and bounds what it reads and writes.
+func TestLoopbackOnly(t *testing.T) {
+	srv := serve(t)
+	_, port, _ := strings.Cut(strings.TrimPrefix(srv.URL, "http://"), ":")
+	tests := []struct {
+		name, method, path, host, origin, ctype, body string
+		status                                        int
+		contains                                      string
+	}{
+		{"rebinding: a foreign Host", "GET", "/_world", "evil.example:" + port, "", "", "", 421, "only loopback names"},
+		{"another port", "GET", "/_world", "127.0.0.1:1", "", "", "", 421, "own port"},
+		{"localhost with its port", "GET", "/_world", "localhost:" + port, "", "", "", 200, `"okta"`},
+		{"[::1] with its port", "GET", "/_world", "[::1]:" + port, "", "", "", 200, `"okta"`},
+		{"a foreign Origin", "GET", "/_world", "", "https://evil.example", "", "", 403, "Origin"},
+		{"a foreign Origin on a vendor route", "GET", "/okta/api/v1/users/00u1jane0001", "", "http://evil.example:" + port, "", "", 403, "Origin"},
+		{"its own Origin", "GET", "/_world", "", "http://127.0.0.1:" + port, "", "", 200, `"okta"`},
+		{"a form post to the faults", "POST", "/_world/faults", "", "", "application/x-www-form-urlencoded", `{"faults": []}`, 415, "application/json"},
+		{"a text post to reset", "POST", "/_world/reset", "", "", "text/plain", "", 415, "application/json"},
+		{"JSON to reset", "POST", "/_world/reset", "", "", "application/json; charset=utf-8", "", 200, "reset"},
+		{"a body over 1 MiB", "POST", "/_world/faults", "", "", "application/json", `{"faults": [` + strings.Repeat(" ", sandbox.MaxBody) + `]}`, 400, "too large"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := http.NewRequest(tt.method, srv.URL+tt.path, strings.NewReader(tt.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.host != "" {
+				req.Host = tt.host
+			}
+			if tt.origin != "" {
+				req.Header.Set("Origin", tt.origin)
+			}
+			if tt.ctype != "" {
+				req.Header.Set("Content-Type", tt.ctype)
+			}
+			req.Header.Set("Authorization", "SSWS x")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != tt.status || !strings.Contains(string(b), tt.contains) {
+				t.Fatalf("%d %s, want %d containing %q", resp.StatusCode, b, tt.status, tt.contains)
+			}
+		})
+	}
+}
+
+// TestWorldOutputBounded: GET /_world answers at most MaxWorldOutput bytes.
+func TestWorldOutputBounded(t *testing.T) {
+	w := world.New(instances(), clock.NewVirtual(epoch))
+	w.SeedEvent([]world.User{jane}, "user.session.start", "")
+	srv := httptest.NewServer(sandbox.New(instances(), w, sandbox.Options{MaxWorldOutput: 64}))
+	defer srv.Close()
+	status, body := do(t, "GET", srv.URL+"/_world", "", "")
+	if status != http.StatusInsufficientStorage || !strings.Contains(body, "more than the 64") {
+		t.Fatalf("%d %s", status, body)
 	}
 }
