@@ -362,3 +362,24 @@ func TestReadsProfile(t *testing.T) {
 		}
 	}
 }
+
+// TestEvalExtensionLists: lists an extension builds (lists.range gives a
+// Go []int) come back as plain []any, as forEach needs.
+func TestEvalExtensionLists(t *testing.T) {
+	env, err := NewEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, iss := env.Compile("lists.range(3)", Scope{})
+	if len(iss) > 0 {
+		t.Fatal(iss)
+	}
+	v, err := p.Eval(map[string]any{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, ok := v.([]any)
+	if !ok || len(l) != 3 {
+		t.Fatalf("lists.range(3) = %#v, want a []any of 3", v)
+	}
+}

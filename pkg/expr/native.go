@@ -1,6 +1,8 @@
 package expr
 
 import (
+	"reflect"
+
 	"cel.dev/cel-go/common/types/ref"
 	"google.golang.org/protobuf/types/known/structpb"
 )
@@ -46,6 +48,27 @@ func toNative(v any) any {
 		return x.AsInterface()
 	case structpb.NullValue:
 		return nil
+	case []byte:
+		return x
+	}
+	// Any other Go list or map an extension hands back (lists.range gives
+	// []int): the plain forms every consumer expects.
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Slice, reflect.Array:
+		l := make([]any, rv.Len())
+		for i := range l {
+			l[i] = toNative(rv.Index(i).Interface())
+		}
+		return l
+	case reflect.Map:
+		m := make(map[string]any, rv.Len())
+		it := rv.MapRange()
+		for it.Next() {
+			ks, _ := toNative(it.Key().Interface()).(string)
+			m[ks] = toNative(it.Value().Interface())
+		}
+		return m
 	}
 	return v
 }
