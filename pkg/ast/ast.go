@@ -228,7 +228,10 @@ type Connector struct {
 	Name    String
 	Type    String
 	BaseURL String
-	Node    *yaml.Node
+	// AllowInsecure is allowInsecure: true — credentials may go over
+	// plain http:// (a test server on loopback).
+	AllowInsecure bool
+	Node          *yaml.Node
 }
 
 // Config is the kind: Config document (jml.yaml).

@@ -297,7 +297,9 @@ func DecodeConfig(f *source.File) *Config {
 			Name:    d.str(p[0]),
 			Type:    d.str(source.Get(v, "type")),
 			BaseURL: d.str(source.Get(v, "baseURL")),
-			Node:    v,
+			// Only the literal true: a string "true" is a schema error.
+			AllowInsecure: d.boolean(source.Get(v, "allowInsecure"), false),
+			Node:          v,
 		})
 	}
 	return c

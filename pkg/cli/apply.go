@@ -229,16 +229,21 @@ func applyRun(o *ApplyOptions) error {
 	}
 	defer lock.Release()
 
-	out := newRedactor(io.Out, set.Secrets())
-	errOut := newRedactor(io.ErrOut, set.Secrets())
+	// One registry of secrets for everything apply writes: the values
+	// read from jml.yaml, and each credential the connectors make from
+	// them (a header as sent, a token, an assertion) the moment it exists.
+	secrets := set.Redactor()
+	out := newRedactor(io.Out, secrets)
+	errOut := newRedactor(io.ErrOut, secrets)
 	prog := &progress{w: errOut, on: io.ErrTTY, total: len(events), start: time.Now()}
 	if io.rawErr != nil {
 		// Its \r is jml's own, its text counts: past the terminal-safe
 		// writer, not past the redactor.
-		prog.w = newRedactor(io.rawErr, set.Secrets())
+		prog.w = newRedactor(io.rawErr, secrets)
 	}
 	digest, _ := plan.Digest(proj.Sources)
-	rec := history.NewRecorder(store, prog, set.Secrets(), digest)
+	rec := history.NewRecorder(store, prog, nil, digest)
+	rec.Redactor = secrets
 	eng := replay.Engine(replay.Setup{Graph: proj.Graph, Effector: rec.Effector(set), Clock: clock.Real{}, Observer: rec, Mode: engine.ModeApply, Flow: o.Flow})
 
 	decide := apply.Converge(store, rec, o.Force)
@@ -365,17 +370,18 @@ func simulate(proj *project.Project, events []*event.Event, instants []time.Time
 	return pl.Finish(stats), err
 }
 
-// redactor replaces every secret value with *** in what it writes, raw or
-// JSON-escaped. A secret split across two writes is not seen: the
-// renderers write whole lines.
+// redactor replaces every secret of r with *** in what it writes, in the
+// forms effect.Redactor knows, including those added after it was made.
+// A secret split across two writes is not seen: the renderers write whole
+// lines.
 type redactor struct {
 	mu sync.Mutex
 	w  io.Writer
 	r  *effect.Redactor
 }
 
-func newRedactor(w io.Writer, secrets []string) *redactor {
-	return &redactor{w: w, r: effect.NewRedactor(secrets)}
+func newRedactor(w io.Writer, r *effect.Redactor) *redactor {
+	return &redactor{w: w, r: r}
 }
 
 func (r *redactor) Write(p []byte) (int, error) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -524,12 +525,15 @@ func historyDiff(o *ReplayOptions, url, id string, rf refreshOptions) (bool, err
 	// What today's flow would do, reading what the run read.
 	write := func(action string, in map[string]any) bool { return isWrite(proj, action, in) }
 	wrap := func(w effect.Effector) effect.Effector { return history.Journaled(calls, write, w) }
+	var out io.Writer = o.IO.Out
 	if rf.on {
 		set, err := connector.New(proj.Config, connector.Options{SandboxURL: rf.sandbox, Getenv: o.IO.Getenv, BaseDir: proj.Root})
 		if err != nil {
 			return false, err
 		}
 		wrap = func(w effect.Effector) effect.Effector { return readsFrom{reads: set, rest: w, proj: proj} }
+		// The live apps' answers may echo a credential: redact as apply does.
+		out = newRedactor(o.IO.Out, set.Redactor())
 	}
 	pl := replay.NewPlanner(proj.Graph, "", nil)
 	stats, err := replay.Run(ctx, replay.Options{Graph: proj.Graph, Events: events, World: spec, Mode: engine.ModePlan,
@@ -548,21 +552,21 @@ func historyDiff(o *ReplayOptions, url, id string, rf refreshOptions) (bool, err
 	d := plan.Compare("run "+r.ID, base, "today", head)
 	switch o.Format {
 	case "json":
-		return d.Differs(), view.DiffJSON(o.IO.Out, d)
+		return d.Differs(), view.DiffJSON(out, d)
 	case "markdown":
-		view.DiffMarkdown(o.IO.Out, d)
+		view.DiffMarkdown(out, d)
 	default:
 		st := o.IO.styles(o.IO.Out, o.Color, o.IO.OutTTY)
-		fmt.Fprintf(o.IO.Out, "%s %s on %s %s", st.Bold.Render("run "+r.ID), r.Flow, r.Event, r.EventType)
+		fmt.Fprintf(out, "%s %s on %s %s", st.Bold.Render("run "+r.ID), r.Flow, r.Event, r.EventType)
 		if r.User != "" {
-			fmt.Fprintf(o.IO.Out, " (%s)", r.User)
+			fmt.Fprintf(out, " (%s)", r.User)
 		}
-		fmt.Fprintln(o.IO.Out)
-		view.DiffText(o.IO.Out, d, st)
+		fmt.Fprintln(out)
+		view.DiffText(out, d, st)
 		for _, ev := range head.Events {
 			for _, run := range ev.Runs {
 				for _, note := range run.Simulated {
-					fmt.Fprintf(o.IO.Out, "%s %s\n", st.Warning.Render("~ simulated:"), note)
+					fmt.Fprintf(out, "%s %s\n", st.Warning.Render("~ simulated:"), note)
 				}
 			}
 		}

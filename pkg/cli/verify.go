@@ -140,7 +140,7 @@ func verifyRun(o *VerifyOptions) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	opts := verify.Options{Instances: instances, Parallelism: o.Parallelism}
-	var secrets []string
+	var secrets *effect.Redactor
 	if o.Simulated {
 		w, err := simulatedWorld(ctx, proj, spec, events, o.Replay)
 		if err != nil {
@@ -215,22 +215,22 @@ func simulatedWorld(ctx context.Context, proj *project.Project, spec *world.Spec
 // liveReaders builds the real connector of each instance verify reads, one
 // at a time, so that an instance that cannot be built (a secret not set, a
 // type with no real connector) is an error in its column rather than the
-// end of the verification. It returns the secrets read, for redaction.
-func liveReaders(proj *project.Project, instances []verify.Instance, sandbox string, getenv func(string) string) (effect.Effector, []string) {
+// end of the verification. It returns the one registry of the secrets read
+// and the credentials made from them, for redaction.
+func liveReaders(proj *project.Project, instances []verify.Instance, sandbox string, getenv func(string) string) (effect.Effector, *effect.Redactor) {
 	r := &readers{clients: map[string]effect.Effector{}, broken: map[string]error{}}
-	var secrets []string
+	secrets := &effect.Redactor{}
 	for _, in := range instances {
 		c, ok := proj.Config.Connector(in.Name)
 		if !ok {
 			continue
 		}
-		set, err := connector.New(&ast.Config{Connectors: []ast.Connector{*c}}, connector.Options{SandboxURL: sandbox, Getenv: getenv, BaseDir: proj.Root})
+		set, err := connector.New(&ast.Config{Connectors: []ast.Connector{*c}}, connector.Options{SandboxURL: sandbox, Getenv: getenv, BaseDir: proj.Root, Redactor: secrets})
 		if err != nil {
 			r.broken[in.Name] = err
 			continue
 		}
 		r.clients[in.Name] = set
-		secrets = append(secrets, set.Secrets()...)
 	}
 	return r, secrets
 }

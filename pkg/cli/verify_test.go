@@ -144,7 +144,7 @@ func TestVerifyLiveRedacts(t *testing.T) {
 	dir := t.TempDir()
 	os.Mkdir(filepath.Join(dir, "flows"), 0o755)
 	cfg := filepath.Join(dir, "jml.yaml")
-	os.WriteFile(cfg, []byte("apiVersion: jml/v1\nkind: Config\nflows: flows/\nconnectors:\n  okta: {type: okta, baseURL: '"+srv.URL+"', auth: {type: ssws, token: {env: OKTA_TOKEN}}}\n"), 0o644)
+	os.WriteFile(cfg, []byte("apiVersion: jml/v1\nkind: Config\nflows: flows/\nconnectors:\n  okta: {type: okta, baseURL: '"+srv.URL+"', allowInsecure: true, auth: {type: ssws, token: {env: OKTA_TOKEN}}}\n"), 0o644)
 	for _, format := range []string{"text", "json", "markdown"} {
 		io, _, out, errOut := Test()
 		io.Getenv = func(k string) string {

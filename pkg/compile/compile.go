@@ -117,6 +117,7 @@ func (c *compiler) checkConfig() {
 				}
 			}
 		}
+		c.checkInsecure(con)
 		_ = secretKeys
 	}
 }

@@ -30,31 +30,69 @@ type Authorizer interface {
 	Authorize(ctx context.Context, req *http.Request) error
 }
 
+// registrar is an Authorizer whose credentials, in the forms they are
+// sent in, are secrets beside the values read from jml.yaml: newAuth hands
+// it the run's Redactor before any request, and an Authorizer that makes
+// credentials at run time (a token, a signed assertion) adds each to it the
+// moment it exists — before it is sent, so that an answer echoing it is
+// redacted.
+type registrar interface {
+	register(r *effect.Redactor)
+}
+
 // SSWS is Okta's API token auth: Authorization: SSWS TOKEN.
 type SSWS struct{ Token string }
 
+func (a SSWS) header() string { return "SSWS " + a.Token }
+
 // Authorize sets the header.
 func (a SSWS) Authorize(_ context.Context, r *http.Request) error {
-	r.Header.Set("Authorization", "SSWS "+a.Token)
+	r.Header.Set("Authorization", a.header())
 	return nil
 }
+
+func (a SSWS) register(r *effect.Redactor) { r.Add(a.Token, a.header()) }
 
 // Bearer is Authorization: Bearer TOKEN.
 type Bearer struct{ Token string }
 
+func (a Bearer) header() string { return "Bearer " + a.Token }
+
 // Authorize sets the header.
 func (a Bearer) Authorize(_ context.Context, r *http.Request) error {
-	r.Header.Set("Authorization", "Bearer "+a.Token)
+	r.Header.Set("Authorization", a.header())
 	return nil
 }
+
+func (a Bearer) register(r *effect.Redactor) { r.Add(a.Token, a.header()) }
 
 // Basic is HTTP basic auth.
 type Basic struct{ Username, Password string }
 
 // Authorize sets the header.
 func (a Basic) Authorize(_ context.Context, r *http.Request) error {
-	r.SetBasicAuth(a.Username, a.Password)
+	r.Header.Set("Authorization", basicHeader(a.Username, a.Password))
 	return nil
+}
+
+// register adds the password, user:password and the header as sent
+// (base64 of user:password: the password's own base64 is not in it).
+func (a Basic) register(r *effect.Redactor) {
+	registerBasic(r, a.Username, a.Password)
+}
+
+// basicHeader is the Authorization value of HTTP basic auth, exactly as
+// http.Request.SetBasicAuth writes it.
+func basicHeader(user, pass string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pass))
+}
+
+func registerBasic(r *effect.Redactor, user, pass string) {
+	if pass == "" {
+		return
+	}
+	h := basicHeader(user, pass)
+	r.Add(pass, user+":"+pass, strings.TrimPrefix(h, "Basic "), h)
 }
 
 // LDAPBind is an LDAP simple bind (activedirectory): the bind DN (or a
@@ -113,6 +151,15 @@ type OAuth2 struct {
 	Scopes                           []string
 	HTTP                             *http.Client
 	src                              tokenSource
+	// red is the run's Redactor: each access token fetched is added.
+	red *effect.Redactor
+}
+
+// register adds the client authentication of the token request as sent
+// and keeps r for the tokens to come.
+func (a *OAuth2) register(r *effect.Redactor) {
+	a.red = r
+	registerBasic(r, url.QueryEscape(a.ClientID), url.QueryEscape(a.ClientSecret))
 }
 
 // Authorize sets a bearer token, fetching or refreshing it when needed.
@@ -136,12 +183,14 @@ func (a *OAuth2) fetch(ctx context.Context) (string, time.Duration, error) {
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
-	req.SetBasicAuth(url.QueryEscape(a.ClientID), url.QueryEscape(a.ClientSecret))
-	return tokenResponse(a.HTTP, req)
+	// RFC 6749 §2.3.1: id and secret form-encoded, then HTTP basic.
+	req.Header.Set("Authorization", basicHeader(url.QueryEscape(a.ClientID), url.QueryEscape(a.ClientSecret)))
+	return tokenResponse(a.HTTP, req, a.red)
 }
 
 // tokenResponse posts a token request and reads {access_token, expires_in}.
-func tokenResponse(c *http.Client, req *http.Request) (string, time.Duration, error) {
+// The tokens of the answer are added to red before anything uses them.
+func tokenResponse(c *http.Client, req *http.Request, red *effect.Redactor) (string, time.Duration, error) {
 	resp, err := c.Do(req)
 	if err != nil {
 		switch ctx := req.Context(); {
@@ -162,12 +211,15 @@ func tokenResponse(c *http.Client, req *http.Request) (string, time.Duration, er
 		return "", 0, e
 	}
 	var t struct {
-		AccessToken string `json:"access_token"`
-		ExpiresIn   int64  `json:"expires_in"`
+		AccessToken  string `json:"access_token"`
+		RefreshToken string `json:"refresh_token"`
+		IDToken      string `json:"id_token"`
+		ExpiresIn    int64  `json:"expires_in"`
 	}
 	if err := json.Unmarshal(body, &t); err != nil || t.AccessToken == "" {
 		return "", 0, &effect.Error{Code: "unauthorized", Message: "token response without access_token"}
 	}
+	red.Add(t.AccessToken, "Bearer "+t.AccessToken, t.RefreshToken, t.IDToken)
 	return t.AccessToken, time.Duration(t.ExpiresIn) * time.Second, nil
 }
 
@@ -181,6 +233,28 @@ type ServiceAccount struct {
 	Scopes      []string
 	HTTP        *http.Client
 	src         tokenSource
+	// pem is the private key as the key file holds it; red is the run's
+	// Redactor, to which each signed assertion and token is added.
+	pem string
+	red *effect.Redactor
+}
+
+// register adds the private key — its PEM, its base64 body whole and
+// line by line — and keeps r for the assertions and tokens to come.
+func (a *ServiceAccount) register(r *effect.Redactor) {
+	a.red = r
+	if a.pem == "" {
+		return
+	}
+	r.Add(a.pem, strings.TrimSpace(a.pem))
+	var body []string
+	for _, l := range strings.Split(a.pem, "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "-----") {
+			body = append(body, l)
+		}
+	}
+	r.Add(body...)
+	r.Add(strings.Join(body, ""))
 }
 
 // googleScopes are what the google connector needs by default.
@@ -222,7 +296,7 @@ func ParseServiceAccount(data []byte) (*ServiceAccount, error) {
 	if k.TokenURI == "" {
 		k.TokenURI = "https://oauth2.googleapis.com/token"
 	}
-	return &ServiceAccount{ClientEmail: k.ClientEmail, PrivateKey: key, TokenURL: k.TokenURI}, nil
+	return &ServiceAccount{ClientEmail: k.ClientEmail, PrivateKey: key, TokenURL: k.TokenURI, pem: k.PrivateKey}, nil
 }
 
 // Authorize sets a bearer token from a signed assertion.
@@ -265,13 +339,15 @@ func (a *ServiceAccount) fetch(ctx context.Context) (string, time.Duration, erro
 	if err != nil {
 		return "", 0, &effect.Error{Code: "unauthorized", Message: "signing the service-account assertion: " + err.Error()}
 	}
+	// The assertion is a credential for its hour: a secret before it is sent.
+	a.red.Add(jwt)
 	form := url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:jwt-bearer"}, "assertion": {jwt}}
 	req, err := http.NewRequestWithContext(ctx, "POST", a.TokenURL, strings.NewReader(form.Encode()))
 	if err != nil {
 		return "", 0, &effect.Error{Code: "unauthorized", Message: err.Error()}
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return tokenResponse(a.HTTP, req)
+	return tokenResponse(a.HTTP, req, a.red)
 }
 
 func strings_(n *yaml.Node) []string {
@@ -282,8 +358,21 @@ func strings_(n *yaml.Node) []string {
 	return out
 }
 
-// newAuth builds the Authorizer of an instance from its auth: node.
+// newAuth builds the Authorizer of an instance from its auth: node and
+// registers its credentials, as they will be sent, with the resolver's
+// Redactor.
 func newAuth(n *yaml.Node, inst *Instance, res *resolver) (Authorizer, error) {
+	a, err := buildAuth(n, inst, res)
+	if err != nil {
+		return nil, err
+	}
+	if rg, ok := a.(registrar); ok {
+		rg.register(res.red)
+	}
+	return a, nil
+}
+
+func buildAuth(n *yaml.Node, inst *Instance, res *resolver) (Authorizer, error) {
 	if n == nil {
 		return None{}, nil
 	}

@@ -101,7 +101,7 @@ func TestStaticAuthHeaders(t *testing.T) {
 			if c.auth != "" {
 				auth = "\n    auth: " + c.auth
 			}
-			cfg := loadConfig(t, "connectors:\n  api:\n    type: http\n    baseURL: "+rec.srv.URL+"/base"+auth+"\n")
+			cfg := loadConfig(t, "connectors:\n  api:\n    type: http\n    allowInsecure: true\n    baseURL: "+rec.srv.URL+"/base"+auth+"\n")
 			s, err := New(cfg, Options{Getenv: env(vars)})
 			if err != nil {
 				t.Fatal(err)
@@ -206,6 +206,7 @@ func TestOAuth2ClientCredentialsThroughNew(t *testing.T) {
   hr:
     type: http
     baseURL: `+ts.srv.URL+`/api
+    allowInsecure: true
     auth:
       type: oauth2
       tokenURL: `+ts.srv.URL+`/oauth/token
@@ -513,6 +514,7 @@ func TestServiceAccount(t *testing.T) {
   gws:
     type: google
     baseURL: `+srv.URL+`
+    allowInsecure: true
     auth:
       type: serviceAccount
       credentials: {file: sa.json}

@@ -58,6 +58,10 @@ type Instance struct {
 	// WebAPIAuth, when jml.yaml sets webAPIAuth (slack), authorises the
 	// calls to the vendor's second API (Slack's Web API) instead of Auth.
 	WebAPIAuth Authorizer
+	// Configured is the API root of jml.yaml (or the vendor's default):
+	// BaseURL but under --sandbox. The http connector holds absolute URLs
+	// to its scheme, host and port in every mode (nil: BaseURL).
+	Configured *url.URL
 }
 
 // Options configure New.
@@ -71,13 +75,19 @@ type Options struct {
 	Getenv func(string) string
 	// BaseDir resolves relative {file:} references (the directory of jml.yaml).
 	BaseDir string
+	// Redactor is the run's one registry of secrets (default: a new one):
+	// the values read for the set, and every credential made from them
+	// as it comes into being (auth.go). Outputs and the history redact
+	// with it.
+	Redactor *effect.Redactor
 }
 
 // Set is the clients of every instance of a config; it implements
 // effect.Effector.
 type Set struct {
-	clients map[string]Client
-	secrets []string
+	clients  map[string]Client
+	secrets  []string
+	redactor *effect.Redactor
 }
 
 // Do dispatches a request to its instance's client.
@@ -89,9 +99,14 @@ func (s *Set) Do(ctx context.Context, req effect.Request) (map[string]any, error
 	return c.Do(ctx, req)
 }
 
-// Secrets returns the secret values resolved for this set, longest first,
-// so that output can be redacted.
+// Secrets returns the secret values resolved from jml.yaml's references
+// for this set, longest first. Redact output with Redactor, which holds
+// these and the credentials made from them at run time too.
 func (s *Set) Secrets() []string { return append([]string{}, s.secrets...) }
+
+// Redactor returns the set's registry of secrets (Options.Redactor when
+// given): it grows as the connectors fetch tokens and sign assertions.
+func (s *Set) Redactor() *effect.Redactor { return s.redactor }
 
 // New builds the clients of every connector instance of cfg, resolving
 // their secrets. It fails, naming the instance and the reference (never a
@@ -109,11 +124,18 @@ func New(cfg *ast.Config, opts Options) (*Set, error) {
 			TLSHandshakeTimeout: 10 * time.Second,
 		}}
 	}
-	s := &Set{clients: map[string]Client{}}
+	opts.HTTP = pinRedirects(opts.HTTP)
+	if opts.Redactor == nil {
+		opts.Redactor = &effect.Redactor{}
+	}
+	s := &Set{clients: map[string]Client{}, redactor: opts.Redactor}
 	if cfg == nil {
 		return s, nil
 	}
-	res := &resolver{getenv: opts.Getenv, baseDir: opts.BaseDir}
+	if err := checkSandboxURL(opts.SandboxURL); err != nil {
+		return nil, err
+	}
+	res := &resolver{getenv: opts.Getenv, baseDir: opts.BaseDir, red: opts.Redactor}
 	var errs []string
 	for _, c := range cfg.Connectors {
 		inst, err := newInstance(c, opts, res)
@@ -170,11 +192,15 @@ func newInstance(c ast.Connector, opts Options, res *resolver) (*Instance, error
 		}
 	}
 	base := c.BaseURL.Value
+	if base == "" {
+		base = defaultBaseURL(inst.Type)
+	}
+	if u, err := url.Parse(base); err == nil && base != "" {
+		inst.Configured = u
+	}
 	if opts.SandboxURL != "" {
 		base = strings.TrimRight(opts.SandboxURL, "/") + "/" + inst.Name
 		inst.Sandbox = true
-	} else if base == "" {
-		base = defaultBaseURL(inst.Type)
 	}
 	if base == "" {
 		return nil, fmt.Errorf("no baseURL: connectors of type %s need one in jml.yaml", inst.Type)
@@ -201,6 +227,9 @@ func newInstance(c ast.Connector, opts Options, res *resolver) (*Instance, error
 		}
 		inst.WebAPIAuth = web
 	}
+	if err := checkInsecure(inst); err != nil {
+		return nil, err
+	}
 	return inst, nil
 }
 
@@ -220,10 +249,12 @@ func defaultBaseURL(typ string) string {
 	return ""
 }
 
-// resolver reads {env:}/{file:} secret references and remembers the values.
+// resolver reads {env:}/{file:} secret references and remembers the
+// values, adding each to red the moment it is read.
 type resolver struct {
 	getenv  func(string) string
 	baseDir string
+	red     *effect.Redactor
 	mu      sync.Mutex
 	seen    map[string]bool
 }
@@ -264,6 +295,7 @@ func (r *resolver) secret(n *yaml.Node, what string) (string, error) {
 	}
 	r.seen[v] = true
 	r.mu.Unlock()
+	r.red.Add(v)
 	return v, nil
 }
 

@@ -33,22 +33,27 @@ func TestNewResolvesSecrets(t *testing.T) {
 	cfg := loadConfig(t, `connectors:
   okta:
     type: http
+    allowInsecure: true
     baseURL: `+rec.srv.URL+`/okta
     auth: {type: ssws, token: {env: OKTA_TOKEN}}
   itsm:
     type: http
+    allowInsecure: true
     baseURL: `+rec.srv.URL+`/itsm
     auth: {type: basic, username: {env: SN_USER}, password: {file: secrets/sn-password}}
   crlf:
     type: http
+    allowInsecure: true
     baseURL: `+rec.srv.URL+`/crlf
     auth: {type: bearer, token: {file: secrets/crlf}}
   abs:
     type: http
+    allowInsecure: true
     baseURL: `+rec.srv.URL+`/abs
     auth: {type: bearer, token: {file: `+abs+`}}
   short:
     type: http
+    allowInsecure: true
     baseURL: `+rec.srv.URL+`/short
     auth: {type: bearer, token: {env: SHORT}}
 `)

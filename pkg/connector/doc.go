@@ -9,8 +9,12 @@
 //
 // A Set of clients built from jml.yaml is an effect.Effector: apply hands
 // it to the engine. Secrets are resolved from {env:}/{file:} references
-// only when a Set is built, and the Set knows them so that output can be
-// redacted.
+// only when a Set is built, into the Set's one effect.Redactor, which also
+// receives every credential made from them (a header as sent, a fetched
+// token, a signed assertion) before it is sent: output and history redact
+// with it. Credentials go only to an instance's own origin, over TLS unless
+// jml.yaml says allowInsecure: true; redirects stay within the origin
+// (auth_transport.go).
 //
 // connector depends on ast, source, catalog and effect.
 package connector

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"mime"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -110,10 +111,12 @@ func invalid(format string, args ...any) *effect.Error {
 }
 
 // target resolves the path input: a path (with an optional query string)
-// relative to the base URL, or an absolute URL whose host is the base
-// URL's or listed in the instance's allowedHosts — never another, so that
-// a flow's data cannot send the instance's credentials anywhere. In
-// sandbox mode an absolute URL goes to the sandbox instance too.
+// relative to the base URL, or an absolute URL with the base URL's scheme
+// whose host and port are the base URL's or an allowedHosts entry's —
+// never another, so that a flow's data cannot send the instance's
+// credentials anywhere else, nor over another scheme or port. In sandbox
+// mode an absolute URL is checked against jml.yaml's baseURL the same way
+// and goes to the sandbox instance.
 func (c *httpClient) target(p string) (*Instance, string, url.Values, error) {
 	abs := strings.HasPrefix(strings.ToLower(p), "http://") || strings.HasPrefix(strings.ToLower(p), "https://")
 	if !abs {
@@ -130,8 +133,8 @@ func (c *httpClient) target(p string) (*Instance, string, url.Values, error) {
 	if !abs {
 		return c.in, path, query, nil
 	}
-	if !c.allowed(u) {
-		return nil, "", nil, invalid("host %q is neither the base URL's host (%s) nor in allowedHosts", u.Host, c.in.BaseURL.Host)
+	if err := c.allowed(u); err != nil {
+		return nil, "", nil, err
 	}
 	if c.in.Sandbox {
 		return c.in, path, query, nil
@@ -167,27 +170,49 @@ func isHex(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
 }
 
-// allowed reports whether u's host is the base URL's or one of
-// allowedHosts: an entry with a port matches that port only, one without
-// any port, and *.example.com any subdomain of example.com.
-func (c *httpClient) allowed(u *url.URL) bool {
-	entries := []string{c.in.BaseURL.Host}
-	for _, h := range strings.Split(c.in.Settings["allowedHosts"], ",") {
-		if h = strings.TrimSpace(h); h != "" {
-			entries = append(entries, h)
+// origin is what absolute URLs are held to: jml.yaml's baseURL.
+func (c *httpClient) origin() *url.URL {
+	if c.in.Configured != nil {
+		return c.in.Configured
+	}
+	return c.in.BaseURL
+}
+
+// allowed refuses an absolute URL unless it has the base URL's scheme and
+// its host and port are the base URL's or an allowedHosts entry's: an
+// entry with a port matches that port only, one without the base URL's
+// port, and *.example.com any subdomain of example.com.
+func (c *httpClient) allowed(u *url.URL) error {
+	base := c.origin()
+	if !strings.EqualFold(u.Scheme, base.Scheme) {
+		return invalid("%s: an absolute URL keeps the base URL's scheme (%s), so that credentials never go over another", redactURL(*u), base.Scheme)
+	}
+	host, port := strings.ToLower(u.Hostname()), portOf(u)
+	if host == strings.ToLower(base.Hostname()) && port == portOf(base) {
+		return nil
+	}
+	hostListed := host == strings.ToLower(base.Hostname())
+	for _, e := range strings.Split(c.in.Settings["allowedHosts"], ",") {
+		e = strings.ToLower(strings.TrimSpace(e))
+		if e == "" {
+			continue
+		}
+		name, eport := e, portOf(base)
+		if h, p, err := net.SplitHostPort(e); err == nil {
+			name, eport = h, p
+		}
+		name = strings.Trim(name, "[]")
+		if name == host || strings.HasPrefix(name, "*.") && strings.HasSuffix(host, name[1:]) {
+			if eport == port {
+				return nil
+			}
+			hostListed = true
 		}
 	}
-	host, name := strings.ToLower(u.Host), strings.ToLower(u.Hostname())
-	for _, e := range entries {
-		e = strings.ToLower(e)
-		switch {
-		case e == host || e == name:
-			return true
-		case strings.HasPrefix(e, "*.") && strings.HasSuffix(name, e[1:]):
-			return true
-		}
+	if hostListed {
+		return invalid("host %q: port %s is neither the base URL's (%s) nor an allowedHosts entry's (name it as HOST:PORT)", u.Host, port, portOf(base))
 	}
-	return false
+	return invalid("host %q is neither the base URL's host (%s) nor in allowedHosts", u.Host, base.Host)
 }
 
 // headers returns the response headers by canonical name, several values

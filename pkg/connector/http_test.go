@@ -266,8 +266,10 @@ func TestHTTPClient(t *testing.T) {
 			err: &effect.Error{Status: 400, Code: "invalid_input"}, msg: "FETCH"},
 		{name: "missing path", req: req(map[string]any{"method": "GET"}),
 			err: &effect.Error{Status: 400, Code: "invalid_input"}, msg: "path"},
-		{name: "absolute URL to another host is refused", req: req(map[string]any{"method": "GET", "path": "https://evil.example.com/steal"}),
+		{name: "absolute URL to another host is refused", req: req(map[string]any{"method": "GET", "path": "http://evil.example.com/steal"}),
 			err: &effect.Error{Status: 400, Code: "invalid_input"}, msg: `"evil.example.com"`},
+		{name: "absolute URL with another scheme is refused", req: req(map[string]any{"method": "GET", "path": "https://evil.example.com/steal"}),
+			err: &effect.Error{Status: 400, Code: "invalid_input"}, msg: "keeps the base URL's scheme (http)"},
 		{name: "absolute URL to a host not allowed by its port", req: req(map[string]any{"method": "GET", "path": "http://127.0.0.1:1/x"}),
 			err: &effect.Error{Status: 400, Code: "invalid_input"}, msg: "127.0.0.1:1"},
 		{name: "anything but an http(s) URL is a path on the base URL", req: req(map[string]any{"method": "GET", "path": "//evil.example.com/users:search"}),
@@ -287,12 +289,16 @@ func TestHTTPClientAbsoluteURL(t *testing.T) {
 	if err != nil || rvJSON(out["body"]).(map[string]any)["ok"] != true {
 		t.Fatalf("%v %v", out, err)
 	}
-	// Another port of 127.0.0.1: allowed by allowedHosts without a port.
+	// Another port of 127.0.0.1: allowed only by an allowedHosts entry
+	// naming that port (an entry without one means the base URL's port).
 	in := map[string]any{"method": "GET", "path": other.srv.URL + "/base/x/y", "query": map[string]any{"q": "1"}}
-	if _, err := f.client(t, "http", nil).Do(ctx, effect.Request{Action: "request", Input: in}); err == nil {
-		t.Fatal("another port of the base host is allowed without allowedHosts")
+	for _, hosts := range []string{"", "127.0.0.1", "api.example.com, *.0.0.1"} {
+		if _, err := f.client(t, "http", map[string]string{"allowedHosts": hosts}).Do(ctx, effect.Request{Action: "request", Input: in}); err == nil {
+			t.Fatalf("allowedHosts %q: another port of the base host is allowed", hosts)
+		}
 	}
-	out, err = f.client(t, "http", map[string]string{"allowedHosts": "api.example.com, 127.0.0.1"}).Do(ctx, effect.Request{Action: "request", Input: in})
+	otherHost := strings.TrimPrefix(other.srv.URL, "http://")
+	out, err = f.client(t, "http", map[string]string{"allowedHosts": "api.example.com, " + otherHost}).Do(ctx, effect.Request{Action: "request", Input: in})
 	if err != nil || rvJSON(out["body"]).(map[string]any)["ok"] != float64(2) {
 		t.Fatalf("%v %v", out, err)
 	}

@@ -59,6 +59,8 @@ func NewClient(inst *Instance) (Client, error) {
 	if inst.HTTP == nil {
 		inst.HTTP = http.DefaultClient
 	}
+	// Redirects stay within the origin, as for New's instances.
+	inst.HTTP = pinRedirects(inst.HTTP)
 	if inst.Timeout == 0 {
 		inst.Timeout = DefaultTimeout
 	}

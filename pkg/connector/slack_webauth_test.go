@@ -43,7 +43,7 @@ func TestSlackWebAPIAuth(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg := loadConfig(t, fmt.Sprintf("connectors:\n  slack:\n    type: slack\n    baseURL: %s\n    auth: {type: bearer, token: {env: ADMIN}}\n    rateLimit: {requestsPerSecond: 1000, burst: 10}\n    %s\n", srv.URL, tt.extra))
+			cfg := loadConfig(t, fmt.Sprintf("connectors:\n  slack:\n    type: slack\n    baseURL: %s\n    allowInsecure: true\n    auth: {type: bearer, token: {env: ADMIN}}\n    rateLimit: {requestsPerSecond: 1000, burst: 10}\n    %s\n", srv.URL, tt.extra))
 			set, err := New(cfg, Options{Getenv: env(vars), HTTP: srv.Client()})
 			if err != nil {
 				t.Fatal(err)

@@ -12,12 +12,16 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -151,47 +155,116 @@ func Timeout(d time.Duration) *Error {
 }
 
 // Redactor replaces secret values by *** in text — in their raw form and
-// in the forms JSON encoding gives them (escaped quotes, backslashes,
-// control characters, and <, >, & as \u003c…), so that a secret inside a
-// JSON document is found too.
+// in the forms they travel in: JSON-escaped (quotes, backslashes, control
+// characters, and <, >, & as \u003c…), base64 (standard and URL, padded
+// or not: a Basic header, a JWT part), and URL-escaped (a form or query
+// value) — so that a secret inside a JSON document, an echoed header or a
+// reflected token request is found too.
+//
+// A Redactor grows: a credential that comes into being during a run (an
+// OAuth access token, a signed JWT assertion, an Authorization header as
+// sent) is added the moment it exists, and every writer holding the
+// Redactor redacts it from then on. One Redactor per run, shared by the
+// connectors that add to it and the outputs and history that consult it.
+// It is safe for concurrent use; the zero value redacts nothing and may
+// be added to.
 type Redactor struct {
-	forms []string
+	mu    sync.Mutex // serialises Add
+	seen  map[string]bool
+	known map[string]bool // the forms
+	// forms is the current list, longest first; Redact reads it without
+	// locking, Add replaces it whole.
+	forms atomic.Pointer[[]string]
 }
 
-// NewRedactor returns a redactor of the secrets (values shorter than 4
-// bytes are ignored: they would redact ordinary text).
+// MinSecretLen is the shortest value a Redactor redacts: shorter ones
+// would redact ordinary text.
+const MinSecretLen = 4
+
+// NewRedactor returns a redactor of the secrets.
 func NewRedactor(secrets []string) *Redactor {
-	seen := map[string]bool{}
 	r := &Redactor{}
-	add := func(s string) {
-		if len(s) >= 4 && !seen[s] {
-			seen[s] = true
-			r.forms = append(r.forms, s)
-		}
-	}
-	for _, s := range secrets {
-		add(s)
-		var b strings.Builder
-		enc := json.NewEncoder(&b)
-		_ = enc.Encode(s) // HTML-escaped, as json.Marshal writes
-		add(strings.TrimSuffix(strings.TrimSuffix(strings.TrimPrefix(b.String(), `"`), "\n"), `"`))
-		b.Reset()
-		enc = json.NewEncoder(&b)
-		enc.SetEscapeHTML(false)
-		_ = enc.Encode(s)
-		add(strings.TrimSuffix(strings.TrimSuffix(strings.TrimPrefix(b.String(), `"`), "\n"), `"`))
-	}
-	// Longest first, so that a secret containing another is replaced whole.
-	sort.Slice(r.forms, func(i, j int) bool { return len(r.forms[i]) > len(r.forms[j]) })
+	r.Add(secrets...)
 	return r
 }
 
+// Add registers secrets (values shorter than MinSecretLen are ignored)
+// with their encoded forms. Adding a value already known is cheap.
+func (r *Redactor) Add(secrets ...string) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.seen == nil {
+		r.seen, r.known = map[string]bool{}, map[string]bool{}
+	}
+	var forms []string
+	if cur := r.forms.Load(); cur != nil {
+		forms = append(forms, (*cur)...)
+	}
+	n := len(forms)
+	for _, s := range secrets {
+		if len(s) < MinSecretLen || r.seen[s] {
+			continue
+		}
+		r.seen[s] = true
+		for _, f := range encodings(s) {
+			if len(f) >= MinSecretLen && !r.known[f] {
+				r.known[f] = true
+				forms = append(forms, f)
+			}
+		}
+	}
+	if len(forms) == n {
+		return
+	}
+	// Longest first, so that a secret containing another is replaced whole.
+	sort.SliceStable(forms, func(i, j int) bool { return len(forms[i]) > len(forms[j]) })
+	r.forms.Store(&forms)
+}
+
+// encodings returns s and the forms it travels in.
+func encodings(s string) []string {
+	out := []string{s}
+	for _, v := range []string{s, url.QueryEscape(s), url.PathEscape(s)} {
+		out = append(out, v, jsonEscaped(v, true), jsonEscaped(v, false))
+	}
+	b := []byte(s)
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
+		e := enc.EncodeToString(b)
+		out = append(out, e, url.QueryEscape(e))
+	}
+	return out
+}
+
+// jsonEscaped is s as it stands inside a JSON string, with or without
+// HTML escaping (json.Marshal escapes <, >, &; an encoder may not).
+func jsonEscaped(s string, html bool) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(html)
+	_ = enc.Encode(s)
+	return strings.TrimSuffix(strings.TrimSuffix(strings.TrimPrefix(b.String(), `"`), "\n"), `"`)
+}
+
+func (r *Redactor) current() []string {
+	if r == nil {
+		return nil
+	}
+	if f := r.forms.Load(); f != nil {
+		return *f
+	}
+	return nil
+}
+
+// Len returns how many forms the redactor replaces (for tests and
+// diagnostics; never the values).
+func (r *Redactor) Len() int { return len(r.current()) }
+
 // Redact returns s with every secret replaced.
 func (r *Redactor) Redact(s string) string {
-	if r == nil {
-		return s
-	}
-	for _, f := range r.forms {
+	for _, f := range r.current() {
 		if strings.Contains(s, f) {
 			s = strings.ReplaceAll(s, f, "***")
 		}
@@ -201,10 +274,7 @@ func (r *Redactor) Redact(s string) string {
 
 // RedactBytes is Redact for bytes.
 func (r *Redactor) RedactBytes(b []byte) []byte {
-	if r == nil {
-		return b
-	}
-	for _, f := range r.forms {
+	for _, f := range r.current() {
 		if bytes.Contains(b, []byte(f)) {
 			b = bytes.ReplaceAll(b, []byte(f), []byte("***"))
 		}

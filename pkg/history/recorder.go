@@ -24,6 +24,10 @@ type Recorder struct {
 	Next engine.Observer
 	// Secrets are replaced by *** in everything written.
 	Secrets []string
+	// Redactor, when set before the first run, redacts instead of
+	// Secrets: the apply's one registry of secrets, which grows as the
+	// connectors fetch tokens and sign assertions.
+	Redactor *effect.Redactor
 	// Digest is the digest of the flows and config the runs use.
 	Digest string
 	Clock  clock.Clock
@@ -79,7 +83,9 @@ func (r *Recorder) fail(err error) error {
 // redact replaces the secrets in s, raw or JSON-escaped.
 func (r *Recorder) redact(s string) string {
 	rd := r.redactor
-	if rd == nil { // a Recorder not made by NewRecorder
+	if r.Redactor != nil {
+		rd = r.Redactor
+	} else if rd == nil { // a Recorder not made by NewRecorder
 		rd = effect.NewRedactor(r.Secrets)
 	}
 	return rd.Redact(s)
