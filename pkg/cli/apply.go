@@ -222,12 +222,16 @@ func applyRun(o *ApplyOptions) error {
 		return err
 	}
 	defer store.Close()
-	// One apply or resume at a time per history.
+	// One apply or resume at a time per history. A lock lost on the way
+	// (its heartbeat could not renew it) cancels ctx: the runs stop
+	// before their next card, and the journal refuses the next call.
 	lock, err := store.Acquire(ctx, history.ApplyLock, history.LockOptions{})
 	if err != nil {
 		return err
 	}
 	defer lock.Release()
+	ctx, stopLock := lock.Context(ctx)
+	defer stopLock()
 
 	// One registry of secrets for everything apply writes: the values
 	// read from jml.yaml, and each credential the connectors make from
@@ -297,6 +301,9 @@ func applyRun(o *ApplyOptions) error {
 		st := io.styles(io.Out, o.Color, io.OutTTY)
 		view.TraceText(out, t, st)
 		view.ApplySummary(out, t, st)
+	}
+	if err := lock.Err(); err != nil {
+		return fmt.Errorf("%v: this apply stopped before its next call; the runs above are unfinished: the same apply again, or jml resume --all, continues them once the lock is free", err)
 	}
 	if ctx.Err() != nil {
 		return fmt.Errorf("interrupted: the runs above stopped between cards; jml resume --all (or the same apply again) continues them")

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
@@ -40,8 +41,17 @@ func parseTime(s string) time.Time {
 type Store struct {
 	db       *sql.DB
 	postgres bool
+	// path is the SQLite file; schema the PostgreSQL schema the store's
+	// tables are in (each schema is a history of its own).
+	path   string
+	schema string
 	// Where names the store for messages, without credentials.
 	Where string
+
+	mu sync.Mutex
+	// holder is the lock this store holds, if any: its writes are fenced
+	// by it (write).
+	holder *Lock
 }
 
 // Open opens (creating it if needed) the store at rawURL and applies the
@@ -73,11 +83,14 @@ func Open(ctx context.Context, rawURL, baseDir string) (*Store, error) {
 		} else if !errors.Is(err, fs.ErrExist) {
 			return nil, fmt.Errorf("history: %v", err)
 		}
-		// WAL lets readers (jml history) work while an apply writes;
-		// busy_timeout makes concurrent writers wait instead of failing;
-		// _txlock=immediate takes the write lock at BEGIN, so two
-		// transactions never deadlock upgrading a read lock.
-		dsn := "file:" + p + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(30000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+		// busy_timeout makes concurrent writers wait instead of failing,
+		// and comes first: switching a new file to WAL takes its lock
+		// too, and two processes opening it at once must wait for each
+		// other. WAL lets readers (jml history) work while an apply
+		// writes; _txlock=immediate takes the write lock at BEGIN, so two
+		// transactions never deadlock upgrading a read lock (and two
+		// processes migrating a new file run one after the other).
+		dsn := "file:" + p + "?_pragma=busy_timeout(30000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 		db, err := sql.Open("sqlite", dsn)
 		if err != nil {
 			return nil, fmt.Errorf("history %s: %v", p, err)
@@ -85,7 +98,7 @@ func Open(ctx context.Context, rawURL, baseDir string) (*Store, error) {
 		// One connection: SQLite has one writer anyway, and this keeps
 		// every write in order without SQLITE_BUSY.
 		db.SetMaxOpenConns(1)
-		s = &Store{db: db, Where: p}
+		s = &Store{db: db, path: p, Where: p}
 	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
 		db, err := sql.Open("pgx", rawURL)
 		if err != nil {
@@ -93,6 +106,12 @@ func Open(ctx context.Context, rawURL, baseDir string) (*Store, error) {
 		}
 		db.SetMaxOpenConns(8)
 		s = &Store{db: db, postgres: true, Where: redactURL(rawURL)}
+		// The schema names the advisory locks: taken before the tables
+		// exist, they cannot live in them.
+		if err := db.QueryRowContext(ctx, `SELECT COALESCE(current_schema(), '')`).Scan(&s.schema); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("history %s: %v", s.Where, err)
+		}
 	default:
 		return nil, fmt.Errorf("history URL %q: use sqlite://PATH or postgres://…", redactURL(rawURL))
 	}
@@ -116,8 +135,15 @@ func redactURL(raw string) string {
 	return u.String()
 }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// Close releases the lock the store holds, if any, and closes the
+// database.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	l := s.holder
+	s.mu.Unlock()
+	l.Release()
+	return s.db.Close()
+}
 
 // q rewrites ? placeholders as $1, $2… for PostgreSQL.
 func (s *Store) q(query string) string {
@@ -192,30 +218,36 @@ var migrations = []string{
 	ALTER TABLE calls ADD COLUMN row_format INTEGER NOT NULL DEFAULT 1`,
 }
 
+// migrate applies the pending migrations, with the bootstrap of
+// schema_migrations, in one transaction that holds the store's migration
+// lock: on PostgreSQL a transaction-level advisory lock (the tables it
+// would lock may not exist yet), on SQLite the write lock BEGIN IMMEDIATE
+// takes. Processes opening a new store at once run it one after the other;
+// the later ones find nothing to do.
 func (s *Store) migrate(ctx context.Context) error {
-	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
 		return err
+	}
+	defer tx.Rollback()
+	if s.postgres {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, advisoryKey(s.schema, "\x00migrate")); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
+		return err
+	}
+	var applied sql.NullInt64
+	if err := tx.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&applied); err != nil {
+		return err
+	}
+	if int(applied.Int64) >= len(migrations) {
+		return nil // nothing to write: the transaction is rolled back
 	}
 	for i, m := range migrations {
 		v := i + 1
-		tx, err := s.db.BeginTx(ctx, nil)
-		if err != nil {
-			return err
-		}
-		if s.postgres {
-			// Two processes migrating at once: the second waits here.
-			if _, err := tx.ExecContext(ctx, `LOCK TABLE schema_migrations IN EXCLUSIVE MODE`); err != nil {
-				tx.Rollback()
-				return err
-			}
-		}
-		var n int
-		if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), v).Scan(&n); err != nil {
-			tx.Rollback()
-			return err
-		}
-		if n > 0 {
-			tx.Rollback()
+		if v <= int(applied.Int64) {
 			continue
 		}
 		for _, stmt := range strings.Split(m, ";") {
@@ -223,19 +255,14 @@ func (s *Store) migrate(ctx context.Context) error {
 				continue
 			}
 			if _, err := tx.ExecContext(ctx, stmt); err != nil {
-				tx.Rollback()
 				return fmt.Errorf("migration %d: %v", v, err)
 			}
 		}
 		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`), v, fmtTime(time.Now())); err != nil {
-			tx.Rollback()
-			return err
-		}
-		if err := tx.Commit(); err != nil {
 			return err
 		}
 	}
-	return nil
+	return tx.Commit()
 }
 
 // Version returns the schema version applied.
@@ -313,17 +340,46 @@ type CallRow struct {
 	Format int `json:"-"`
 }
 
+// write makes one of the writes of an apply: when the store holds a lock,
+// only while the lock is still this store's (Lock.fence, in the same
+// transaction), so a holder that lost its lock writes nothing more — and,
+// the journal being written first, calls nothing more.
+func (s *Store) write(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	s.mu.Lock()
+	l := s.holder
+	s.mu.Unlock()
+	if l == nil {
+		return s.db.ExecContext(ctx, s.q(query), args...)
+	}
+	if err := l.Err(); err != nil {
+		return nil, err
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	if err := l.fence(ctx, tx); err != nil {
+		return nil, err
+	}
+	res, err := tx.ExecContext(ctx, s.q(query), args...)
+	if err != nil {
+		return nil, err
+	}
+	return res, tx.Commit()
+}
+
 // InsertRun records a run that starts.
 func (s *Store) InsertRun(ctx context.Context, r *RunRow) error {
-	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO runs (id, flow, event_uuid, event_type, user_login, user_id, mode, status, started_at, ended_at, resumed_from, error, event, trace, digest, row_format)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+	_, err := s.write(ctx, `INSERT INTO runs (id, flow, event_uuid, event_type, user_login, user_id, mode, status, started_at, ended_at, resumed_from, error, event, trace, digest, row_format)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.Flow, r.Event, r.EventType, r.User, r.UserID, r.Mode, r.Status, fmtTime(r.StartedAt), fmtTime(r.EndedAt), r.ResumedFrom, r.Error, r.EventJSON, r.Trace, r.Digest, RowFormat)
 	return err
 }
 
 // FinishRun records how a run ended.
 func (s *Store) FinishRun(ctx context.Context, id, status string, ended time.Time, errJSON, trace string) error {
-	res, err := s.db.ExecContext(ctx, s.q(`UPDATE runs SET status = ?, ended_at = ?, error = ?, trace = ?, row_format = ? WHERE id = ?`), status, fmtTime(ended), errJSON, trace, RowFormat, id)
+	res, err := s.write(ctx, `UPDATE runs SET status = ?, ended_at = ?, error = ?, trace = ?, row_format = ? WHERE id = ?`, status, fmtTime(ended), errJSON, trace, RowFormat, id)
 	if err != nil {
 		return err
 	}
@@ -335,15 +391,15 @@ func (s *Store) FinishRun(ctx context.Context, id, status string, ended time.Tim
 
 // BeginCall writes the journal entry of a call about to be made.
 func (s *Store) BeginCall(ctx context.Context, c *CallRow) error {
-	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO calls (run_id, seq, card, action, attempt, idempotency_key, input, status, output, error, reused_from, started_at, duration_ns, row_format)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+	_, err := s.write(ctx, `INSERT INTO calls (run_id, seq, card, action, attempt, idempotency_key, input, status, output, error, reused_from, started_at, duration_ns, row_format)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.RunID, c.Seq, c.Card, c.Action, c.Attempt, c.IdempotencyKey, c.Input, c.Status, c.Output, c.Error, c.ReusedFrom, fmtTime(c.StartedAt), int64(c.Duration), RowFormat)
 	return err
 }
 
 // EndCall records a call's outcome.
 func (s *Store) EndCall(ctx context.Context, c *CallRow) error {
-	_, err := s.db.ExecContext(ctx, s.q(`UPDATE calls SET status = ?, output = ?, error = ?, duration_ns = ? WHERE run_id = ? AND seq = ?`),
+	_, err := s.write(ctx, `UPDATE calls SET status = ?, output = ?, error = ?, duration_ns = ? WHERE run_id = ? AND seq = ?`,
 		c.Status, c.Output, c.Error, int64(c.Duration), c.RunID, c.Seq)
 	return err
 }
@@ -558,7 +614,7 @@ func (s *Store) Reusable(ctx context.Context, id string) (map[string]Done, error
 // MarkInterrupted records that a run left "running" by a process that
 // died is being taken over by a resume.
 func (s *Store) MarkInterrupted(ctx context.Context, id string) error {
-	_, err := s.db.ExecContext(ctx, s.q(`UPDATE runs SET status = ? WHERE id = ? AND status = ?`), StatusInterrupted, id, StatusRunning)
+	_, err := s.write(ctx, `UPDATE runs SET status = ? WHERE id = ? AND status = ?`, StatusInterrupted, id, StatusRunning)
 	return err
 }
 

@@ -36,6 +36,19 @@ func backends(t *testing.T) map[string]func(t *testing.T) *Store {
 
 func postgresStore(t *testing.T) *Store {
 	t.Helper()
+	s, err := Open(context.Background(), postgresURL(t), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// postgresURL returns the URL of a new, empty schema of its own on the
+// test server (skipping the test without one): every store opened on it
+// is the same history.
+func postgresURL(t *testing.T) string {
+	t.Helper()
 	base := os.Getenv("JML_TEST_POSTGRES_URL")
 	if base == "" {
 		t.Skip("JML_TEST_POSTGRES_URL is not set (.ci/run sets it)")
@@ -62,12 +75,7 @@ func postgresStore(t *testing.T) *Store {
 	if strings.Contains(base, "?") {
 		sep = "&"
 	}
-	s, err := Open(context.Background(), base+sep+"search_path="+schema, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
+	return base + sep + "search_path=" + schema
 }
 
 // forEachBackend runs the test on every back end.
