@@ -62,6 +62,19 @@ func Resume(s *history.Store, rec *history.Recorder, runs map[string]*history.Ru
 		if last == nil {
 			return Decision{Skip: true}, nil
 		}
+		// The runs were chosen before the lock was taken: read the chain's
+		// newest run again, under the lock, so that a run another apply
+		// finished meanwhile is not resumed from a stale record.
+		latest, err := s.Latest(ctx, t.Key, flow, string(engine.ModeApply))
+		if err != nil {
+			return Decision{}, fmt.Errorf("reading the history: %v", err)
+		}
+		if latest != nil && latest.ID != last.ID {
+			if latest.Finished() {
+				return Decision{Done: &Done{Flow: flow, RunID: latest.ID, Status: latest.Status}}, nil
+			}
+			last = latest
+		}
 		if t.Event != nil {
 			rec.Event(t.Event)
 		}
