@@ -449,7 +449,7 @@ func (r *Response) JSON() (any, error) {
 	if err := dec.Decode(&v); err != nil {
 		return nil, &effect.Error{Status: r.Status, Code: "bad_response", Message: "the response is not JSON: " + err.Error()}
 	}
-	return normalize(v), nil
+	return effect.Numbers(v), nil
 }
 
 // Object decodes the body as a JSON object ({} when empty).
@@ -466,27 +466,6 @@ func (r *Response) Object() (map[string]any, error) {
 		return nil, &effect.Error{Status: r.Status, Code: "bad_response", Message: "the response is not a JSON object"}
 	}
 	return m, nil
-}
-
-// normalize turns json.Number into int64 or float64.
-func normalize(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i
-		}
-		f, _ := x.Float64()
-		return f
-	case map[string]any:
-		for k, e := range x {
-			x[k] = normalize(e)
-		}
-	case []any:
-		for i, e := range x {
-			x[i] = normalize(e)
-		}
-	}
-	return v
 }
 
 // Call makes one HTTP call: path is joined to the base URL (its segments

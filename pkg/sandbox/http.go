@@ -105,7 +105,7 @@ func requestBody(contentType string, data []byte) any {
 		dec := json.NewDecoder(bytes.NewReader(data))
 		dec.UseNumber()
 		if dec.Decode(&v) == nil && !dec.More() {
-			return numbers(v)
+			return effect.Numbers(v)
 		}
 	}
 	return string(data)

@@ -221,7 +221,7 @@ func (s *Server) addFaults(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	spec, ds := world.Decode(numbers(body).(map[string]any), diag.Range{})
+	spec, ds := world.Decode(effect.Numbers(body).(map[string]any), diag.Range{})
 	if ds.HasErrors() {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"message": ds.Err().Error()})
 		return
@@ -314,27 +314,7 @@ func (in *Instance) ReadJSON(w http.ResponseWriter, r *http.Request) (map[string
 		in.Error(w, &effect.Error{Status: 400, Code: "invalid_input", Message: "the request body is not a JSON object: " + err.Error()})
 		return nil, false
 	}
-	return numbers(m).(map[string]any), true
-}
-
-func numbers(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i
-		}
-		f, _ := x.Float64()
-		return f
-	case map[string]any:
-		for k, e := range x {
-			x[k] = numbers(e)
-		}
-	case []any:
-		for i, e := range x {
-			x[i] = numbers(e)
-		}
-	}
-	return v
+	return effect.Numbers(m).(map[string]any), true
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/jml-dev/jml/pkg/effect"
 )
 
 // normalize deep-copies v into plain JSON-like values: map[string]any,
@@ -29,11 +31,7 @@ func normalize(v any) any {
 	case float32:
 		return float64(x)
 	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i
-		}
-		f, _ := x.Float64()
-		return f
+		return effect.Number(x)
 	case map[string]any:
 		m := make(map[string]any, len(x))
 		for k, e := range x {
