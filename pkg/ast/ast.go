@@ -231,6 +231,10 @@ type Connector struct {
 	// AllowInsecure is allowInsecure: true — credentials may go over
 	// plain http:// (a test server on loopback).
 	AllowInsecure bool
+	// AccountIDFrom is accountIdFrom: the Okta profile attribute, written
+	// user.profile.NAME, that holds the user's account id in this app
+	// (a GitHub username, a sAMAccountName); jml verify reads it.
+	AccountIDFrom String
 	Node          *yaml.Node
 }
 

@@ -299,6 +299,7 @@ func DecodeConfig(f *source.File) *Config {
 			BaseURL: d.str(source.Get(v, "baseURL")),
 			// Only the literal true: a string "true" is a schema error.
 			AllowInsecure: d.boolean(source.Get(v, "allowInsecure"), false),
+			AccountIDFrom: d.str(source.Get(v, "accountIdFrom")),
 			Node:          v,
 		})
 	}

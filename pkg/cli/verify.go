@@ -56,7 +56,15 @@ accountEnabled false, frozen…), absent or error.
 
 A user that Okta has DEPROVISIONED or SUSPENDED, or does not have at all,
 is a leaver; a leaver still active in an app holds an orphaned account,
-marked ✗. Exits 1 when there is an orphaned account or a read failed.
+marked ✗.
+
+Slack, Google, Microsoft and Salesforce accounts are looked up by the Okta
+login. A GitHub username or a sAMAccountName cannot be derived from it: the
+instance names the Okta profile attribute that holds it, e.g.
+accountIdFrom: user.profile.githubUsername, and verify takes it from the
+user's Okta profile (the okta.getUser it makes anyway). Without it — or for
+a user whose profile lacks the attribute — the cell says "not checked"
+(never a ✓) and a line below the table says why.
 
 USER is a login (an email address) or an Okta user id. --from EVENTS takes
 the users of the user.lifecycle.deactivate events in EVENTS (each event's
@@ -66,7 +74,13 @@ Verify only reads. Against the vendors it uses the real connectors and the
 secrets of jml.yaml (never printed); --sandbox URL (or JML_SANDBOX_URL)
 reads a jml sandbox; --simulated reads the simulated world seeded from the
 --from events (and --world FILE), and --replay first runs the flows on those
-events there, as dry-run does: would they leave an orphaned account?`,
+events there, as dry-run does: would they leave an orphaned account?
+
+Exit status:
+  0   every account checked, no orphaned account
+  1   an orphaned account, or a read failed (a failed Okta read included)
+  3   no orphaned account and no failed read, but accounts not checked
+  64  usage error`,
 		Example: `  jml verify jane.doe@acme.com
   jml verify --from events/deactivate-jane.json --format markdown
   jml verify --from events/ --sandbox http://127.0.0.1:8787
@@ -169,8 +183,14 @@ func verifyRun(o *VerifyOptions) error {
 	default:
 		view.VerifyText(out, m, io.styles(io.Out, o.Color, io.OutTTY))
 	}
-	if m.Orphans > 0 || m.Errors > 0 {
+	switch {
+	case m.Orphans > 0 || m.Errors > 0:
 		return exitError{ExitError}
+	case m.NotChecked > 0:
+		// Not a clean run: an account verify did not ask about may be
+		// an orphan. Apart from 1, so that a sweep can tell a proven
+		// problem from a gap in what it could prove.
+		return exitError{ExitNotChecked}
 	}
 	return nil
 }

@@ -122,8 +122,9 @@ func TestVerifyLiveSecrets(t *testing.T) {
 	s := out.String()
 	for _, want := range []string{
 		`! okta (jane.doe@acme.com, bob@acme.com): connector "okta": auth.token: environment variable OKTA_API_TOKEN is not set`,
-		`- ghe (jane.doe@acme.com, bob@acme.com): skipped: no org: in jml.yaml`,
-		"failed reads",
+		`? ghe (jane.doe@acme.com, bob@acme.com): not checked: no org: in jml.yaml`,
+		`? gh (jane.doe@acme.com, bob@acme.com): not checked: okta could not be read: no user.profile.githubUsername to look the account up by`,
+		"10 failed reads, 6 not checked,",
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("output lacks %q:\n%s", want, s)
@@ -160,5 +161,49 @@ func TestVerifyLiveRedacts(t *testing.T) {
 		if strings.Contains(out.String()+errOut.String(), secret) || !strings.Contains(out.String(), "Invalid token provided: ***") {
 			t.Errorf("%s: the token is not redacted:\n%s%s", format, out, errOut)
 		}
+	}
+}
+
+// TestVerifyNotChecked: a github instance without accountIdFrom is a
+// yellow "? not checked", never a green ✓, and the run exits 3; with
+// accountIdFrom the GitHub username comes from the Okta profile.
+func TestVerifyNotChecked(t *testing.T) {
+	dir := t.TempDir()
+	os.Mkdir(filepath.Join(dir, "flows"), 0o755)
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	world := write("world.yaml", "apiVersion: jml/v1\nkind: World\nokta:\n  users:\n    - {id: 00u1jane0001, login: jane.doe@acme.com, status: DEPROVISIONED, profile: {githubUsername: jd-octo}}\ngithub:\n  members:\n    - {org: acme, username: jd-octo}\n")
+	head := "apiVersion: jml/v1\nkind: Config\nflows: flows/\nconnectors:\n  okta: {type: okta, baseURL: 'https://acme.okta.com', auth: {type: ssws, token: {env: T}}}\n"
+	guess := write("guess.yaml", head+"  github: {type: github, org: acme, auth: {type: bearer, token: {env: T}}}\n")
+	keyed := write("jml.yaml", head+"  github: {type: github, org: acme, accountIdFrom: user.profile.githubUsername, auth: {type: bearer, token: {env: T}}}\n")
+	tests := []struct {
+		name, config string
+		code         int
+		want         []string
+	}{
+		{"without accountIdFrom", guess, ExitNotChecked, []string{"\x1b[1;33m? not checked", "no orphaned account, \x1b[1;33m1 not checked"}},
+		{"with accountIdFrom", keyed, ExitError, []string{"\x1b[1;31m✗ active"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			io, _, out, errOut := Test()
+			code := Run(io, []string{"verify", "--config", tt.config, "--world", world, "--color", "always", "jane.doe@acme.com"}, "test")
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d\n%s%s", code, tt.code, out, errOut)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("output lacks %q:\n%q", w, out.String())
+				}
+			}
+			if strings.Contains(out.String(), "✓") {
+				t.Errorf("a ✓ in:\n%s", out)
+			}
+		})
 	}
 }

@@ -118,6 +118,7 @@ func (c *compiler) checkConfig() {
 			}
 		}
 		c.checkInsecure(con)
+		c.checkAccountIDFrom(con)
 		_ = secretKeys
 	}
 }

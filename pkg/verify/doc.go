@@ -5,7 +5,10 @@
 // world, the same reads for all three — and classifies each answer as
 // active, disabled (suspended, deactivated, frozen…), absent or error. A
 // user deactivated in Okta who is still active in an app holds an orphaned
-// account.
+// account. An account verify cannot name for sure — a GitHub username or a
+// sAMAccountName without the instance's accountIdFrom, taken from the
+// user's Okta profile — is not checked, never guessed: a wrong guess
+// answers 404, which would read as gone.
 //
 // verify never writes. It depends on effect, event, ast and source only;
 // it knows nothing about terminals (pkg/view renders a Matrix) or about

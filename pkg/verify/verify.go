@@ -25,9 +25,12 @@ const (
 	Absent State = "absent"
 	// Error is a read that failed otherwise; Cell.Detail is the message.
 	Error State = "error"
-	// Skipped is an app verify could not ask (a GitHub instance without
-	// org:); Cell.Detail says why.
-	Skipped State = "skipped"
+	// NotChecked is an account verify did not ask about, and so never
+	// shows as gone: which account is the user's is not known (a github
+	// or activedirectory instance without accountIdFrom, a user whose Okta
+	// profile lacks the attribute) or the app cannot be asked (a github
+	// instance without org:). Cell.Detail says why.
+	NotChecked State = "notChecked"
 )
 
 // Cell is one user in one app.
@@ -35,7 +38,7 @@ type Cell struct {
 	State State `json:"state"`
 	// Detail says which kind of disabled (DEPROVISIONED, suspended,
 	// accountEnabled false, frozen…), the Okta status of an active Okta
-	// user, the error message, or why the app was skipped.
+	// user, the error message, or why the account was not checked.
 	Detail string `json:"detail,omitempty"`
 	// Orphan marks an account still active for a user deactivated in Okta.
 	Orphan bool `json:"orphan,omitempty"`
@@ -49,26 +52,57 @@ type Instance struct {
 	Type string
 	// Org is the github instance's org: setting.
 	Org string
+	// AccountIDFrom is the instance's accountIdFrom: the Okta profile
+	// attribute holding the user's account id in the app, written
+	// user.profile.NAME; "" when not set.
+	AccountIDFrom string
 }
 
-// readAction is the action that reads a user's account, per connector
-// type; types without one (servicenow, jira, http, email) hold no accounts.
-var readAction = map[string]string{
-	"okta":            "getUser",
-	"slack":           "lookupUserByEmail",
-	"google":          "getUser",
-	"microsoft":       "getUser",
-	"salesforce":      "getUser",
-	"github":          "getOrgMembership",
-	"activedirectory": "getUser",
+// accountRead is how verify asks a connector type about a user's account.
+type accountRead struct {
+	// action is the read.
+	action string
+	// key is the read's input that names the account.
+	key string
+	// byLogin is set when the account is keyed by the Okta login (the
+	// email-keyed apps; Okta itself). The other keys cannot be derived
+	// from the login — a GitHub username is the person's own choice, a
+	// sAMAccountName is often jdoe for jane.doe@ — so without accountIdFrom
+	// such an account is not checked rather than guessed: a wrong guess
+	// answers 404, which would read as a green "absent".
+	byLogin bool
+	// attr is the profile attribute a message suggests for accountIdFrom.
+	attr string
+	// what names the key in a message.
+	what string
+}
+
+// reads are the account reads per connector type; types without one
+// (servicenow, jira, http, email) hold no accounts.
+var reads = map[string]accountRead{
+	"okta":            {action: "getUser", key: "userId", byLogin: true},
+	"slack":           {action: "lookupUserByEmail", key: "email", byLogin: true},
+	"google":          {action: "getUser", key: "userKey", byLogin: true},
+	"microsoft":       {action: "getUser", key: "userId", byLogin: true},
+	"salesforce":      {action: "getUser", key: "username", byLogin: true},
+	"github":          {action: "getOrgMembership", key: "username", attr: "githubUsername", what: "a GitHub username"},
+	"activedirectory": {action: "getUser", key: "sAMAccountName", attr: "samAccountName", what: "a sAMAccountName"},
 }
 
 // ReadAction returns the action verify calls on a connector type, and
 // whether the type holds accounts at all.
 func ReadAction(typ string) (string, bool) {
-	a, ok := readAction[typ]
-	return a, ok
+	r, ok := reads[typ]
+	return r.action, ok
 }
+
+// KeyedByLogin reports whether verify finds a connector type's account by
+// the user's Okta login without accountIdFrom (slack, google, microsoft,
+// salesforce); github and activedirectory need accountIdFrom.
+func KeyedByLogin(typ string) bool { return reads[typ].byLogin }
+
+// profilePrefix starts every accountIdFrom.
+const profilePrefix = "user.profile."
 
 // Instances returns the instances of cfg that hold accounts, in jml.yaml
 // order.
@@ -78,12 +112,15 @@ func Instances(cfg *ast.Config) []Instance {
 	}
 	var out []Instance
 	for _, c := range cfg.Connectors {
-		if _, ok := readAction[c.Type.Value]; !ok {
+		if _, ok := reads[c.Type.Value]; !ok {
 			continue
 		}
 		in := Instance{Name: c.Name.Value, Type: c.Type.Value}
 		if n := source.Resolve(source.Get(c.Node, "org")); n != nil {
 			in.Org = strings.TrimSpace(n.Value)
+		}
+		if c.Type.Value != "okta" {
+			in.AccountIDFrom = strings.TrimSpace(c.AccountIDFrom.Value)
 		}
 		out = append(out, in)
 	}
@@ -139,6 +176,8 @@ type Matrix struct {
 	Orphans int
 	// Errors counts the reads that failed (Okta's included).
 	Errors int
+	// NotChecked counts the cells verify did not ask about.
+	NotChecked int
 }
 
 // Options configure Build.
@@ -199,8 +238,11 @@ func Build(ctx context.Context, opts Options, users []User) *Matrix {
 			if c.Orphan {
 				m.Orphans++
 			}
-			if c.State == Error {
+			switch c.State {
+			case Error:
 				m.Errors++
+			case NotChecked:
+				m.NotChecked++
 			}
 		}
 	}
@@ -218,6 +260,10 @@ func (r *reader) row(ctx context.Context, okta *Instance, apps []Instance, u Use
 		row.User = u.ID
 	}
 	login := u.Login
+	// The user's Okta profile, whence accountIdFrom reads; noProfile says
+	// why there is none.
+	var profile map[string]any
+	noProfile := "jml.yaml has no okta instance"
 	if okta != nil {
 		key := u.ID
 		if key == "" {
@@ -226,7 +272,17 @@ func (r *reader) row(ctx context.Context, okta *Instance, apps []Instance, u Use
 		out, err := r.read(ctx, *okta, map[string]any{"userId": key})
 		c := Classify(okta.Type, out, err)
 		row.Okta = &c
+		switch c.State {
+		case Absent:
+			noProfile = "the user is not in " + okta.Name
+		case Error:
+			noProfile = okta.Name + " could not be read"
+		}
 		if err == nil {
+			profile, _ = out["profile"].(map[string]any)
+			if profile == nil {
+				noProfile = okta.Name + " answered no profile"
+			}
 			if id, _ := out["id"].(string); id != "" {
 				row.ID = id
 			}
@@ -244,7 +300,7 @@ func (r *reader) row(ctx context.Context, okta *Instance, apps []Instance, u Use
 	}
 	var wg sync.WaitGroup
 	for i, in := range apps {
-		input, skip := inputFor(in, login, u.ID)
+		input, skip := inputFor(in, login, u.ID, profile, noProfile)
 		if skip != nil {
 			row.Cells[i] = *skip
 			continue
@@ -279,50 +335,54 @@ func profileLogin(out map[string]any) string {
 	return l
 }
 
-// localPart is the part of an email before the @.
-func localPart(login string) string {
-	if i := strings.LastIndex(login, "@"); i >= 0 {
-		return login[:i]
+// inputFor builds the read's input for a user: the account id from the
+// Okta profile attribute accountIdFrom names, else the login for the apps
+// keyed by it. It returns a cell instead when the app cannot be asked:
+// not checked when which account is the user's is not known, an error
+// when the user has no login.
+func inputFor(in Instance, login, id string, profile map[string]any, noProfile string) (map[string]any, *Cell) {
+	rd, ok := reads[in.Type]
+	if !ok {
+		return nil, &Cell{State: NotChecked, Detail: "connector type " + in.Type + " has no account read"}
 	}
-	return login
-}
-
-// inputFor builds the read's input for a user: the login for the
-// email-keyed apps, its local part as the GitHub username and the
-// sAMAccountName. It returns a cell instead when the app cannot be asked.
-func inputFor(in Instance, login, id string) (map[string]any, *Cell) {
-	if login == "" {
+	if in.Type == "github" && in.Org == "" {
+		return nil, &Cell{State: NotChecked, Detail: "no org: in jml.yaml for this github instance"}
+	}
+	var key string
+	switch {
+	case in.AccountIDFrom != "":
+		attr, ok := strings.CutPrefix(in.AccountIDFrom, profilePrefix)
+		if !ok || attr == "" {
+			return nil, &Cell{State: NotChecked, Detail: fmt.Sprintf("accountIdFrom %q is not user.profile.NAME", in.AccountIDFrom)}
+		}
+		if profile == nil {
+			return nil, &Cell{State: NotChecked, Detail: fmt.Sprintf("%s: no %s to look the account up by", noProfile, in.AccountIDFrom)}
+		}
+		v, _ := profile[attr].(string)
+		if key = strings.TrimSpace(v); key == "" {
+			return nil, &Cell{State: NotChecked, Detail: fmt.Sprintf("the user's Okta profile has no %s", in.AccountIDFrom)}
+		}
+	case !rd.byLogin:
+		return nil, &Cell{State: NotChecked, Detail: fmt.Sprintf("no accountIdFrom: set accountIdFrom: %s%s on the instance (%s cannot be derived from the login)", profilePrefix, rd.attr, rd.what)}
+	case login == "":
 		why := "no login to look the user up by"
 		if id != "" {
 			why = fmt.Sprintf("no login to look the user up by: Okta did not return user %s", id)
 		}
 		return nil, &Cell{State: Error, Detail: why}
+	default:
+		key = login
 	}
-	switch in.Type {
-	case "slack":
-		return map[string]any{"email": login}, nil
-	case "google":
-		return map[string]any{"userKey": login}, nil
-	case "microsoft":
-		return map[string]any{"userId": login}, nil
-	case "salesforce":
-		return map[string]any{"username": login}, nil
-	case "okta":
-		return map[string]any{"userId": login}, nil
-	case "github":
-		if in.Org == "" {
-			return nil, &Cell{State: Skipped, Detail: "no org: in jml.yaml for this github instance"}
-		}
-		return map[string]any{"org": in.Org, "username": localPart(login)}, nil
-	case "activedirectory":
-		return map[string]any{"sAMAccountName": localPart(login)}, nil
+	input := map[string]any{rd.key: key}
+	if in.Type == "github" {
+		input["org"] = in.Org
 	}
-	return nil, &Cell{State: Skipped, Detail: "connector type " + in.Type + " has no account read"}
+	return input, nil
 }
 
 // read performs one read, retrying retryable failures.
 func (r *reader) read(ctx context.Context, in Instance, input map[string]any) (map[string]any, error) {
-	req := effect.Request{Instance: in.Name, Type: in.Type, Action: readAction[in.Type], Input: input, Card: "verify"}
+	req := effect.Request{Instance: in.Name, Type: in.Type, Action: reads[in.Type].action, Input: input, Card: "verify"}
 	for attempt := 1; ; attempt++ {
 		req.Attempt = attempt
 		select {

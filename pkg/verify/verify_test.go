@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jml-dev/jml/pkg/catalog"
 	"github.com/jml-dev/jml/pkg/effect"
 	"github.com/jml-dev/jml/pkg/event"
 )
@@ -115,22 +116,26 @@ var instances = []Instance{
 	{Name: "google", Type: "google"},
 	{Name: "ms", Type: "microsoft"},
 	{Name: "sf", Type: "salesforce"},
-	{Name: "gh", Type: "github", Org: "acme"},
-	{Name: "ad", Type: "activedirectory"},
+	{Name: "gh", Type: "github", Org: "acme", AccountIDFrom: "user.profile.githubUsername"},
+	{Name: "ad", Type: "activedirectory", AccountIDFrom: "user.profile.samAccountName"},
 }
 
 func TestBuild(t *testing.T) {
 	jane := "jane@acme.com"
+	profile := map[string]any{"login": jane, "githubUsername": "jd-octo", "samAccountName": "jdoe"}
 	all := func(okta string, slack, suspended, enabled, frozen bool) map[string]answer {
 		return map[string]answer{
-			"okta.getUser map[userId:" + jane + "]":           {out: map[string]any{"id": "00ujane", "status": okta, "profile": map[string]any{"login": jane}}},
-			"okta.getUser map[userId:00ujane]":                {out: map[string]any{"id": "00ujane", "status": okta, "profile": map[string]any{"login": jane}}},
-			"slack.lookupUserByEmail map[email:" + jane + "]": {out: map[string]any{"active": slack}},
-			"google.getUser map[userKey:" + jane + "]":        {out: map[string]any{"suspended": suspended}},
-			"ms.getUser map[userId:" + jane + "]":             {out: map[string]any{"accountEnabled": enabled}},
-			"sf.getUser map[username:" + jane + "]":           {out: map[string]any{"isActive": true, "frozen": frozen}},
-			"gh.getOrgMembership map[org:acme username:jane]": {out: map[string]any{"state": "active", "role": "member"}},
-			"ad.getUser map[sAMAccountName:jane]":             {out: map[string]any{"disabled": frozen}},
+			"okta.getUser map[userId:" + jane + "]":              {out: map[string]any{"id": "00ujane", "status": okta, "profile": profile}},
+			"okta.getUser map[userId:00ujane]":                   {out: map[string]any{"id": "00ujane", "status": okta, "profile": profile}},
+			"slack.lookupUserByEmail map[email:" + jane + "]":    {out: map[string]any{"active": slack}},
+			"google.getUser map[userKey:" + jane + "]":           {out: map[string]any{"suspended": suspended}},
+			"ms.getUser map[userId:" + jane + "]":                {out: map[string]any{"accountEnabled": enabled}},
+			"sf.getUser map[username:" + jane + "]":              {out: map[string]any{"isActive": true, "frozen": frozen}},
+			"gh.getOrgMembership map[org:acme username:jd-octo]": {out: map[string]any{"state": "active", "role": "member"}},
+			"ad.getUser map[sAMAccountName:jdoe]":                {out: map[string]any{"disabled": frozen}},
+			// What a guess from the login would find: verify never asks.
+			"gh.getOrgMembership map[org:acme username:jane]": {err: effect.HTTPError(404, "Not Found")},
+			"ad.getUser map[sAMAccountName:jane]":             {err: effect.HTTPError(404, "no such object")},
 		}
 	}
 	states := func(m *Matrix) [][]string {
@@ -144,6 +149,9 @@ func TestBuild(t *testing.T) {
 				s := string(c.State)
 				if c.Orphan {
 					s += "!"
+				}
+				if c.State == NotChecked {
+					s += " (" + c.Detail + ")"
 				}
 				row = append(row, s)
 			}
@@ -159,6 +167,7 @@ func TestBuild(t *testing.T) {
 		want      [][]string
 		orphans   int
 		errors    int
+		unchecked int
 		leaver    bool
 	}{
 		{
@@ -192,15 +201,19 @@ func TestBuild(t *testing.T) {
 			name:    "absent from Okta is a leaver; absent elsewhere is gone",
 			answers: map[string]answer{"slack.lookupUserByEmail map[email:" + jane + "]": {out: map[string]any{"active": true}}},
 			users:   []User{{Login: jane}},
-			want:    [][]string{{"absent", "active!", "absent", "absent", "absent", "absent", "absent"}},
-			orphans: 1, leaver: true,
+			want: [][]string{{"absent", "active!", "absent", "absent", "absent",
+				"notChecked (the user is not in okta: no user.profile.githubUsername to look the account up by)",
+				"notChecked (the user is not in okta: no user.profile.samAccountName to look the account up by)"}},
+			orphans: 1, unchecked: 2, leaver: true,
 		},
 		{
 			name:    "an unknown Okta id cannot be looked up elsewhere",
 			answers: map[string]answer{},
 			users:   []User{{ID: "00unobody"}},
-			want:    [][]string{{"absent", "error", "error", "error", "error", "error", "error"}},
-			errors:  6, leaver: true,
+			want: [][]string{{"absent", "error", "error", "error", "error",
+				"notChecked (the user is not in okta: no user.profile.githubUsername to look the account up by)",
+				"notChecked (the user is not in okta: no user.profile.samAccountName to look the account up by)"}},
+			errors: 4, unchecked: 2, leaver: true,
 		},
 		{
 			name: "errors are counted, retryable ones retried",
@@ -208,7 +221,7 @@ func TestBuild(t *testing.T) {
 				a := all("DEPROVISIONED", false, true, false, true)
 				a["slack.lookupUserByEmail map[email:"+jane+"]"] = answer{err: effect.HTTPError(403, "missing_scope")}
 				a["google.getUser map[userKey:"+jane+"]"] = answer{errs: []error{effect.HTTPError(503, "busy")}, out: map[string]any{"suspended": true}}
-				delete(a, "gh.getOrgMembership map[org:acme username:jane]")
+				delete(a, "gh.getOrgMembership map[org:acme username:jd-octo]")
 				return a
 			}(),
 			users:  []User{{Login: jane}},
@@ -216,12 +229,65 @@ func TestBuild(t *testing.T) {
 			errors: 1, leaver: true,
 		},
 		{
-			name:      "github without org is skipped",
+			name:      "github without org is not checked",
 			answers:   all("DEPROVISIONED", false, true, false, true),
-			instances: []Instance{{Name: "okta", Type: "okta"}, {Name: "gh", Type: "github"}},
+			instances: []Instance{{Name: "okta", Type: "okta"}, {Name: "gh", Type: "github", AccountIDFrom: "user.profile.githubUsername"}},
 			users:     []User{{Login: jane}},
-			want:      [][]string{{"disabled", "skipped"}},
-			leaver:    true,
+			want:      [][]string{{"disabled", "notChecked (no org: in jml.yaml for this github instance)"}},
+			unchecked: 1, leaver: true,
+		},
+		{
+			name:      "without accountIdFrom, github and activedirectory are not checked, never guessed absent",
+			answers:   all("DEPROVISIONED", false, true, false, true),
+			instances: []Instance{{Name: "okta", Type: "okta"}, {Name: "gh", Type: "github", Org: "acme"}, {Name: "ad", Type: "activedirectory"}, {Name: "slack", Type: "slack"}},
+			users:     []User{{Login: jane}},
+			want: [][]string{{"disabled",
+				"notChecked (no accountIdFrom: set accountIdFrom: user.profile.githubUsername on the instance (a GitHub username cannot be derived from the login))",
+				"notChecked (no accountIdFrom: set accountIdFrom: user.profile.samAccountName on the instance (a sAMAccountName cannot be derived from the login))",
+				"disabled"}},
+			unchecked: 2, leaver: true,
+		},
+		{
+			name: "a profile without the attribute is not checked",
+			answers: func() map[string]answer {
+				a := all("DEPROVISIONED", false, true, false, true)
+				a["okta.getUser map[userId:"+jane+"]"] = answer{out: map[string]any{"id": "00ujane", "status": "DEPROVISIONED", "profile": map[string]any{"login": jane, "githubUsername": " "}}}
+				return a
+			}(),
+			users: []User{{Login: jane}},
+			want: [][]string{{"disabled", "disabled", "disabled", "disabled", "disabled",
+				"notChecked (the user's Okta profile has no user.profile.githubUsername)",
+				"notChecked (the user's Okta profile has no user.profile.samAccountName)"}},
+			unchecked: 2, leaver: true,
+		},
+		{
+			name: "an Okta that cannot be read leaves accountIdFrom apps not checked",
+			answers: func() map[string]answer {
+				a := all("DEPROVISIONED", false, true, false, true)
+				a["okta.getUser map[userId:"+jane+"]"] = answer{err: effect.HTTPError(403, "forbidden")}
+				return a
+			}(),
+			users: []User{{Login: jane, Deactivated: true}},
+			want: [][]string{{"error", "disabled", "disabled", "disabled", "disabled",
+				"notChecked (okta could not be read: no user.profile.githubUsername to look the account up by)",
+				"notChecked (okta could not be read: no user.profile.samAccountName to look the account up by)"}},
+			errors: 1, unchecked: 2, leaver: true,
+		},
+		{
+			name:      "accountIdFrom replaces the login of an email-keyed app",
+			answers:   map[string]answer{"okta.getUser map[userId:" + jane + "]": {out: map[string]any{"status": "SUSPENDED", "profile": map[string]any{"login": jane, "sfUser": "jane@acme.com.prod"}}}, "sf.getUser map[username:jane@acme.com.prod]": {out: map[string]any{"isActive": true}}},
+			instances: []Instance{{Name: "okta", Type: "okta"}, {Name: "sf", Type: "salesforce", AccountIDFrom: "user.profile.sfUser"}},
+			users:     []User{{Login: jane}},
+			want:      [][]string{{"disabled", "active!"}},
+			orphans:   1, leaver: true,
+		},
+		{
+			name:      "without an Okta instance there is no profile to read",
+			answers:   all("", true, false, true, false),
+			instances: []Instance{{Name: "gh", Type: "github", Org: "acme", AccountIDFrom: "user.profile.githubUsername"}},
+			users:     []User{{Login: jane, Deactivated: true}},
+			want:      [][]string{{"notChecked (jml.yaml has no okta instance: no user.profile.githubUsername to look the account up by)"}},
+			unchecked: 1, leaver: true,
 		},
 		{
 			name:      "without Okta, a deactivation event makes the leaver",
@@ -250,8 +316,8 @@ func TestBuild(t *testing.T) {
 			if got := states(m); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("states = %v, want %v", got, tt.want)
 			}
-			if m.Orphans != tt.orphans || m.Errors != tt.errors {
-				t.Errorf("orphans %d errors %d, want %d and %d", m.Orphans, m.Errors, tt.orphans, tt.errors)
+			if m.Orphans != tt.orphans || m.Errors != tt.errors || m.NotChecked != tt.unchecked {
+				t.Errorf("orphans %d errors %d not checked %d, want %d, %d and %d", m.Orphans, m.Errors, m.NotChecked, tt.orphans, tt.errors, tt.unchecked)
 			}
 			if m.Rows[0].Leaver != tt.leaver {
 				t.Errorf("leaver = %v, want %v", m.Rows[0].Leaver, tt.leaver)
@@ -260,8 +326,46 @@ func TestBuild(t *testing.T) {
 				if want, _ := ReadAction(r.Type); r.Action != want {
 					t.Errorf("called %s on a %s instance: verify only reads", r.Name(), r.Type)
 				}
+				if k := key(r); k == "gh.getOrgMembership map[org:acme username:jane]" || k == "ad.getUser map[sAMAccountName:jane]" {
+					t.Errorf("asked %s: a guess from the login", k)
+				}
 			}
 		})
+	}
+}
+
+// TestAccountTypes: the apps verify reads are the catalogue's types with a
+// deprovision action, okta aside (the types jml validate accepts
+// accountIdFrom on), and each read is in the catalogue with its key input.
+func TestAccountTypes(t *testing.T) {
+	for _, con := range catalog.All() {
+		deprovisions := false
+		for _, a := range con.Actions {
+			deprovisions = deprovisions || a.Deprovision
+		}
+		rd, reads := reads[con.Type]
+		if con.Type != "okta" && reads != deprovisions {
+			t.Errorf("%s: verify reads it %v, the catalogue deprovisions it %v", con.Type, reads, deprovisions)
+		}
+		if !reads {
+			continue
+		}
+		a, ok := con.Action(rd.action)
+		if !ok {
+			t.Errorf("%s.%s is not in the catalogue", con.Type, rd.action)
+			continue
+		}
+		if _, ok := a.Input(rd.key); !ok {
+			t.Errorf("%s.%s takes no input %s", con.Type, rd.action, rd.key)
+		}
+		if !rd.byLogin && (rd.attr == "" || rd.what == "") {
+			t.Errorf("%s: a key not by login needs the attribute and words a message suggests", con.Type)
+		}
+	}
+	for typ, want := range map[string]bool{"slack": true, "google": true, "microsoft": true, "salesforce": true, "github": false, "activedirectory": false} {
+		if KeyedByLogin(typ) != want {
+			t.Errorf("KeyedByLogin(%s) = %v", typ, !want)
+		}
 	}
 }
 

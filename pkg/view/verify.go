@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
@@ -27,20 +28,23 @@ func verifyCell(c verify.Cell, okta bool) string {
 		return "active"
 	case verify.Disabled:
 		return c.Detail
+	case verify.NotChecked:
+		return "not checked"
 	}
 	return string(c.State)
 }
 
 // verifyMark is the mark before a cell: ✗ an orphaned account, ✓ an
-// account gone for a leaver, ! a failed read, - a skipped app.
+// account gone for a leaver, ! a failed read, ? an account not checked
+// (never a ✓: verify did not ask).
 func verifyMark(c verify.Cell, leaver bool) string {
 	switch {
 	case c.Orphan:
 		return "✗"
 	case c.State == verify.Error:
 		return "!"
-	case c.State == verify.Skipped:
-		return "-"
+	case c.State == verify.NotChecked:
+		return "?"
 	case leaver && (c.State == verify.Disabled || c.State == verify.Absent):
 		return "✓"
 	}
@@ -78,11 +82,8 @@ func VerifyText(w io.Writer, m *verify.Matrix, st Styles) {
 			case "✗":
 				style = st.Error
 				text = mark + " " + text
-			case "!":
+			case "!", "?":
 				style = st.Warning
-				text = mark + " " + text
-			case "-":
-				style = st.Dim
 				text = mark + " " + text
 			case "✓":
 				style = st.OK
@@ -126,11 +127,7 @@ func VerifyText(w io.Writer, m *verify.Matrix, st Styles) {
 	}
 	var notes []string
 	for _, n := range verifyNotes(m) {
-		mark := st.Warning.Render("!")
-		if n.skipped {
-			mark = st.Dim.Render("-")
-		}
-		notes = append(notes, fmt.Sprintf("%s %s (%s): %s", mark, n.app, strings.Join(n.users, ", "), n.detail))
+		notes = append(notes, fmt.Sprintf("%s %s (%s): %s", st.Warning.Render(n.mark()), n.app, strings.Join(n.users, ", "), n.detail))
 	}
 	for _, block := range [][]string{orphans, notes} {
 		if len(block) > 0 {
@@ -164,28 +161,36 @@ func leaverWhy(m *verify.Matrix, r verify.Row) string {
 	return "was deactivated (" + m.Okta + " could not be read)"
 }
 
-// verifyNote is a failed read or a skipped app, with every user it
-// happened to: an instance that cannot be reached fails for all of them
+// verifyNote is a failed read or an account not checked, with every user
+// it happened to: an instance that cannot be reached fails for all of them
 // with the same message, said once.
 type verifyNote struct {
 	app, detail string
-	skipped     bool
+	notChecked  bool
 	users       []string
+}
+
+// mark is the note's mark: ! a failed read, ? not checked.
+func (n *verifyNote) mark() string {
+	if n.notChecked {
+		return "?"
+	}
+	return "!"
 }
 
 func verifyNotes(m *verify.Matrix) []*verifyNote {
 	var notes []*verifyNote
 	index := map[[3]string]*verifyNote{}
 	add := func(app string, c verify.Cell, user string) {
-		if c.State != verify.Error && c.State != verify.Skipped {
+		if c.State != verify.Error && c.State != verify.NotChecked {
 			return
 		}
 		k := [3]string{app, string(c.State), c.Detail}
 		n := index[k]
 		if n == nil {
-			n = &verifyNote{app: app, detail: c.Detail, skipped: c.State == verify.Skipped}
-			if n.skipped {
-				n.detail = "skipped: " + c.Detail
+			n = &verifyNote{app: app, detail: c.Detail, notChecked: c.State == verify.NotChecked}
+			if n.notChecked {
+				n.detail = "not checked: " + c.Detail
 			}
 			index[k] = n
 			notes = append(notes, n)
@@ -201,32 +206,45 @@ func verifyNotes(m *verify.Matrix) []*verifyNote {
 		}
 	}
 	// Failed reads first: they are what needs fixing.
-	sort.SliceStable(notes, func(i, j int) bool { return !notes[i].skipped && notes[j].skipped })
+	sort.SliceStable(notes, func(i, j int) bool { return !notes[i].notChecked && notes[j].notChecked })
 	return notes
 }
 
+// verifySummary is the one line that says how it went: the orphaned
+// accounts, the failed reads and the accounts not checked, each counted;
+// "no orphaned account" is green only when every account was checked.
 func verifySummary(m *verify.Matrix, st Styles) string {
 	s := fmt.Sprintf("Verify: %s, %s: ", plural(len(m.Rows), "user"), plural(len(m.Apps), "app"))
+	notChecked := ""
+	if m.NotChecked > 0 {
+		notChecked = st.Warning.Render(fmt.Sprintf("%d not checked", m.NotChecked))
+	}
+	var parts []string
 	switch {
 	case m.Orphans > 0:
-		s += st.Error.Render(plural(m.Orphans, "orphaned account"))
+		parts = append(parts, st.Error.Render(plural(m.Orphans, "orphaned account")))
 		if m.Errors > 0 {
-			s += ", " + st.Warning.Render(plural(m.Errors, "failed read"))
+			parts = append(parts, st.Warning.Render(plural(m.Errors, "failed read")))
 		}
+		parts = append(parts, notChecked)
 	case m.Errors > 0:
-		s += st.Warning.Render(plural(m.Errors, "failed read")) + ", no orphaned account among the others"
+		parts = append(parts, st.Warning.Render(plural(m.Errors, "failed read")), notChecked, "no orphaned account among the others")
+	case m.NotChecked > 0:
+		parts = append(parts, "no orphaned account", notChecked)
 	default:
-		s += st.OK.Render("no orphaned account")
+		parts = append(parts, st.OK.Render("no orphaned account"))
 	}
-	return s + "."
+	parts = slices.DeleteFunc(parts, func(p string) bool { return p == "" })
+	return s + strings.Join(parts, ", ") + "."
 }
 
 // verifyJSON is the JSON document of a verification.
 type verifyJSON struct {
-	Apps    []string       `json:"apps"`
-	Users   []verifyUserJS `json:"users"`
-	Orphans int            `json:"orphans"`
-	Errors  int            `json:"errors"`
+	Apps       []string       `json:"apps"`
+	Users      []verifyUserJS `json:"users"`
+	Orphans    int            `json:"orphans"`
+	Errors     int            `json:"errors"`
+	NotChecked int            `json:"notChecked"`
 }
 
 type verifyUserJS struct {
@@ -238,9 +256,10 @@ type verifyUserJS struct {
 }
 
 // VerifyJSON writes the matrix as {apps, users: [{user, id, okta, leaver,
-// apps: {INSTANCE: {state, detail, orphan}}}], orphans, errors}.
+// apps: {INSTANCE: {state, detail, orphan}}}], orphans, errors,
+// notChecked}.
 func VerifyJSON(w io.Writer, m *verify.Matrix) error {
-	doc := verifyJSON{Apps: []string{}, Users: []verifyUserJS{}, Orphans: m.Orphans, Errors: m.Errors}
+	doc := verifyJSON{Apps: []string{}, Users: []verifyUserJS{}, Orphans: m.Orphans, Errors: m.Errors, NotChecked: m.NotChecked}
 	for _, a := range m.Apps {
 		doc.Apps = append(doc.Apps, a.Name)
 	}
@@ -257,7 +276,8 @@ func VerifyJSON(w io.Writer, m *verify.Matrix) error {
 }
 
 // VerifyMarkdown writes the matrix as a table for a ticket or a pull
-// request, orphaned accounts in bold with ✗, then the failed reads.
+// request, orphaned accounts in bold with ✗, then the failed reads and the
+// accounts not checked.
 func VerifyMarkdown(w io.Writer, m *verify.Matrix) {
 	fmt.Fprintf(w, "### jml verify\n\n%s\n\n", verifySummary(m, Styles{}))
 	fmt.Fprint(w, "| user |")
@@ -300,15 +320,11 @@ func VerifyMarkdown(w io.Writer, m *verify.Matrix) {
 	}
 	var notes []string
 	for _, n := range verifyNotes(m) {
-		mark := "! "
-		if n.skipped {
-			mark = ""
-		}
 		users := make([]string, len(n.users))
 		for i, u := range n.users {
 			users[i] = "`" + mdEscape(u) + "`"
 		}
-		notes = append(notes, fmt.Sprintf("- %s%s (%s): %s", mark, n.app, strings.Join(users, ", "), mdEscape(n.detail)))
+		notes = append(notes, fmt.Sprintf("- %s %s (%s): %s", n.mark(), n.app, strings.Join(users, ", "), mdEscape(n.detail)))
 	}
 	if len(notes) > 0 {
 		fmt.Fprintf(w, "\n%s\n", strings.Join(notes, "\n"))
