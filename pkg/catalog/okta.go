@@ -116,8 +116,8 @@ func okta() Connector {
 				Idempotent:  true,
 				Inputs: []Field{
 					oktaUserID(),
-					optIn("oauthTokens", Boolean, "Also revoke OpenID Connect and OAuth refresh and access tokens issued to the user."),
-					optIn("forgetDevices", Boolean, "Also forget the user's remembered devices and factors."),
+					optIn("oauthTokens", Boolean, "Also revoke OpenID Connect and OAuth refresh and access tokens issued to the user (default false; always sent)."),
+					optIn("forgetDevices", Boolean, "Also forget the user's remembered devices and factors (default true, as on Identity Engine orgs; always sent, so Classic orgs behave the same)."),
 				},
 				Call: Call{Protocol: "http", Method: "DELETE",
 					Path: "/api/v1/users/{userId}/sessions?oauthTokens={oauthTokens}&forgetDevices={forgetDevices}",

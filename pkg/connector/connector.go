@@ -512,7 +512,10 @@ func (in *Instance) Call(ctx context.Context, method, path string, query url.Val
 		if err != nil {
 			return nil, &effect.Error{Code: "invalid_input", Message: "cannot encode the request body: " + err.Error()}
 		}
-		rdr, contentType = bytes.NewReader(data), "application/json"
+		// JSON is UTF-8; saying so is what Slack's Web API asks of a
+		// JSON body (without it, a warning: missing_charset), and every
+		// other vendor accepts it.
+		rdr, contentType = bytes.NewReader(data), "application/json; charset=utf-8"
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), rdr)
 	if err != nil {

@@ -79,7 +79,7 @@ func gmsFake(t *testing.T, calls []gmsExchange) (*httptest.Server, func() int) {
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("call %d: body %s, want %s", n, data, x.body)
 			}
-			if ct := r.Header.Get("Content-Type"); ct != "application/json" {
+			if ct := r.Header.Get("Content-Type"); ct != "application/json; charset=utf-8" {
 				t.Errorf("call %d: Content-Type %q", n, ct)
 			}
 		}

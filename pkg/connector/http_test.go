@@ -226,7 +226,7 @@ func TestHTTPClient(t *testing.T) {
 			req: req(map[string]any{"method": "post", "path": "api/users", "query": map[string]any{"a": "b", "n": 10, "l": []any{"x", "y"}},
 				"headers": map[string]any{"x-trace": "1"}, "body": map[string]any{"x": 1}, "expect": []any{201}}),
 			calls: []rvCall{{method: "POST", path: "/api/users", query: url.Values{"a": {"b"}, "n": {"10"}, "l": {"x", "y"}},
-				header: map[string]string{"X-Trace": "1", "Idempotency-Key": "jml-k1", "Content-Type": "application/json", "Jml-Headers": ""},
+				header: map[string]string{"X-Trace": "1", "Idempotency-Key": "jml-k1", "Content-Type": "application/json; charset=utf-8", "Jml-Headers": ""},
 				body:   map[string]any{"x": 1}, status: 201, resp: map[string]any{"id": "u1"}, respHeader: map[string]string{"Location": "/api/users/u1"}}},
 			want: map[string]any{"status": 201, "body": map[string]any{"id": "u1"},
 				"headers": map[string]any{"Location": "/api/users/u1", "Content-Type": "application/json", "Content-Length": "11"}}},

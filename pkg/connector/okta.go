@@ -48,7 +48,13 @@ func (c *oktaClient) Do(ctx context.Context, req effect.Request) (map[string]any
 	case "getUser":
 		return c.getUser(ctx, userPath)
 	case "getManager":
-		return c.getManager(ctx, user, userPath)
+		// The linked-objects endpoint takes a user ID only (a login there
+		// is "not found").
+		id, err := c.userID(ctx, user)
+		if err != nil {
+			return nil, err
+		}
+		return c.getManager(ctx, user, "/api/v1/users/"+Seg(id))
 	case "listUserGroups":
 		items, err := c.pages(ctx, userPath+"/groups", nil, 0)
 		if err != nil {
@@ -82,11 +88,17 @@ func (c *oktaClient) Do(ctx context.Context, req effect.Request) (map[string]any
 		if err != nil {
 			return nil, err
 		}
+		// Both flags are always sent: Okta's own default for
+		// forgetDevices differs between Classic and Identity Engine orgs,
+		// and what a leaver revokes must not depend on the org. The
+		// catalogue's defaults: oauthTokens false, forgetDevices true.
 		q := url.Values{}
 		for _, k := range []string{"oauthTokens", "forgetDevices"} {
-			if b, ok := Bool(in, k); ok {
-				q.Set(k, strconv.FormatBool(b))
+			b, ok := Bool(in, k)
+			if !ok {
+				b = k == "forgetDevices"
 			}
+			q.Set(k, strconv.FormatBool(b))
 		}
 		_, err = c.in.Call(ctx, http.MethodDelete, "/api/v1/users/"+Seg(id)+"/sessions", q, nil, nil)
 		return oktaDone(err)

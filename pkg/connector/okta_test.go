@@ -93,7 +93,7 @@ func (f *osFake) serve(w http.ResponseWriter, r *http.Request) {
 		if !reflect.DeepEqual(got, exp) {
 			f.t.Errorf("request %d: body %s, want %s", i, data, s.body)
 		}
-		if ct := r.Header.Get("Content-Type"); ct != "application/json" {
+		if ct := r.Header.Get("Content-Type"); ct != "application/json; charset=utf-8" {
 			f.t.Errorf("request %d: Content-Type %q", i, ct)
 		}
 	}
@@ -245,6 +245,15 @@ func TestOktaActions(t *testing.T) {
 			},
 			want: map[string]any{"id": "00u1boss0009", "status": "ACTIVE", "lastLogin": nil, "profile": map[string]any{
 				"login": "boss@acme.com", "email": "boss@acme.com", "firstName": "Big", "lastName": "Boss"}}},
+		{name: "getManager by login resolves the id first", action: "getManager", input: map[string]any{"userId": "jane.doe@acme.com"},
+			steps: []osStep{
+				{method: "GET", path: "/api/v1/users/jane.doe@acme.com", status: 200, resp: oktaJane},
+				{method: "GET", path: "/api/v1/users/00u1jane0001/linkedObjects/manager", status: 200,
+					resp: `[{"_links":{"self":{"href":"{{URL}}/api/v1/users/00u1boss0009"}}}]`},
+				{method: "GET", path: "/api/v1/users/00u1boss0009", status: 200, resp: oktaBoss},
+			},
+			want: map[string]any{"id": "00u1boss0009", "status": "ACTIVE", "lastLogin": nil, "profile": map[string]any{
+				"login": "boss@acme.com", "email": "boss@acme.com", "firstName": "Big", "lastName": "Boss"}}},
 		{name: "getManager without a manager", action: "getManager", input: map[string]any{"userId": "00u1jane0001"},
 			steps: []osStep{{method: "GET", path: "/api/v1/users/00u1jane0001/linkedObjects/manager", status: 200, resp: `[]`}},
 			err:   &osWantErr{status: 404, code: "not_found", message: "has no manager"}},
@@ -275,8 +284,8 @@ func TestOktaActions(t *testing.T) {
 			input: map[string]any{"userId": "00u1jane0001", "oauthTokens": true, "forgetDevices": false},
 			steps: []osStep{{method: "DELETE", path: "/api/v1/users/00u1jane0001/sessions", query: "oauthTokens=true&forgetDevices=false", status: 204}},
 			want:  map[string]any{}},
-		{name: "clearUserSessions with vendor defaults", action: "clearUserSessions", input: map[string]any{"userId": "00u1jane0001"},
-			steps: []osStep{{method: "DELETE", path: "/api/v1/users/00u1jane0001/sessions", status: 204}},
+		{name: "clearUserSessions sends both flags, with the catalogue's defaults", action: "clearUserSessions", input: map[string]any{"userId": "00u1jane0001"},
+			steps: []osStep{{method: "DELETE", path: "/api/v1/users/00u1jane0001/sessions", query: "oauthTokens=false&forgetDevices=true", status: 204}},
 			want:  map[string]any{}},
 		{name: "deactivateUser", action: "deactivateUser", input: map[string]any{"userId": "00u1jane0001", "sendEmail": false},
 			steps: []osStep{{method: "POST", path: "/api/v1/users/00u1jane0001/lifecycle/deactivate", query: "sendEmail=false", status: 200, resp: `{}`}},
