@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -100,13 +99,12 @@ func (c *compiler) checkConfig() {
 		return
 	}
 	f := c.cfg.File
+	if h := c.cfg.History; !h.IsZero() && source.URLPassword(h.Value) {
+		c.ds.Errorf(h.Range, "literal-secret", "history holds a password, and jml.yaml is committed: give PostgreSQL the password through PGPASSWORD or ~/.pgpass")
+	}
 	for _, con := range c.cfg.Connectors {
-		if !con.BaseURL.IsZero() {
-			if u, err := url.Parse(con.BaseURL.Value); err == nil && u.User != nil {
-				if _, hasPass := u.User.Password(); hasPass {
-					c.ds.Errorf(con.BaseURL.Range, "literal-secret", "connector %q: baseURL holds a password; put credentials under auth: as {env: NAME} or {file: PATH}", con.Name.Value)
-				}
-			}
+		if !con.BaseURL.IsZero() && source.URLPassword(con.BaseURL.Value) {
+			c.ds.Errorf(con.BaseURL.Range, "literal-secret", "connector %q: baseURL holds a password; put credentials under auth: as {env: NAME} or {file: PATH}", con.Name.Value)
 		}
 		// Secret-looking keys outside auth (headers: {Authorization: …}).
 		if h := source.Get(con.Node, "headers"); h != nil {

@@ -3,6 +3,7 @@ package diag
 import (
 	"fmt"
 	"sort"
+	"strings"
 )
 
 // Severity says how bad a diagnostic is.
@@ -118,14 +119,14 @@ type ErrorList Diagnostics
 
 // Error joins the diagnostics one a line.
 func (e ErrorList) Error() string {
-	s := ""
+	var b strings.Builder
 	for i, d := range e {
 		if i > 0 {
-			s += "\n"
+			b.WriteByte('\n')
 		}
-		s += d.Error()
+		b.WriteString(d.Error())
 	}
-	return s
+	return b.String()
 }
 
 func less(a, b Diagnostic) bool {

@@ -40,6 +40,8 @@ func FuzzDecode(f *testing.F) {
 		`{"uuid":"1","eventType":"t","n":1e999}`,
 		"\xEF\xBB\xBF[\r\n]",
 		`"just a string" 12 true null`,
+		`{"uuid":"1","eventType":"t","a":{"k":1,"k":2}}` + "\n" + `[{"uuid":"2","eventType":"t","\u0061":1,"a":2}]`,
+		`{"uuid":"1","eventType":"t","k:":"x:y","e":{}}`,
 	} {
 		f.Add([]byte(seed))
 	}

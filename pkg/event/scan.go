@@ -63,6 +63,13 @@ type value struct {
 	top       bool
 	first     bool // the source's first top-level value
 	mode      mode // modeLines or modeDoc: how it was read
+	// members counts the object members written in the value (the colons
+	// outside strings). Fewer keys in the decoded objects than that means
+	// a duplicate key, which encoding/json silently drops.
+	members int
+	// raw is the value's bytes, valid until the scanner's next call: only
+	// read to point at a duplicate key.
+	raw []byte
 }
 
 type scanner struct {
@@ -87,6 +94,7 @@ type scanner struct {
 	buf             []byte
 	kind            frameKind
 	depth           int
+	members         int // colons outside strings in the value being cut
 	inStr, esc      bool
 	strNL           bool // a raw newline inside a string: the value's extent is unsure
 	fLine, fCol     int
@@ -312,7 +320,7 @@ func (s *scanner) startFrame(top bool) {
 		s.topCount++
 		s.fFirst = s.topCount == 1
 	}
-	s.depth, s.inStr, s.esc, s.strNL = 0, false, false, false
+	s.depth, s.members, s.inStr, s.esc, s.strNL = 0, 0, false, false, false
 	switch s.chunk[0] {
 	case '{', '[':
 		s.kind = kindContainer
@@ -384,6 +392,8 @@ func (s *scanner) scanFrame() (bool, error) {
 				s.take(i + 1)
 				return true, nil
 			}
+		case ':':
+			s.members++
 		case '\n':
 			if s.mode == modeLines {
 				s.take(i)
@@ -396,7 +406,7 @@ func (s *scanner) scanFrame() (bool, error) {
 }
 
 // special marks the bytes scanFrame must look at.
-var special = [256]bool{'"': true, '\\': true, '{': true, '}': true, '[': true, ']': true, '\n': true}
+var special = [256]bool{'"': true, '\\': true, '{': true, '}': true, '[': true, ']': true, '\n': true, ':': true}
 
 // isBareByte reports whether b can continue a number or literal.
 func isBareByte(b byte) bool {
@@ -463,7 +473,7 @@ func (s *scanner) finishFrame() (value, error) {
 	if m == modeAuto {
 		m = modeDoc // a first array's elements, before the array ends
 	}
-	return value{v: v, line: s.fLine, col: s.fCol, top: s.fTop, first: s.fFirst, mode: m}, nil
+	return value{v: v, line: s.fLine, col: s.fCol, top: s.fTop, first: s.fFirst, mode: m, members: s.members, raw: data}, nil
 }
 
 // posIn converts a byte index into the value being cut into a position.

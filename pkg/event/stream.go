@@ -362,9 +362,15 @@ func (s *Stream) expand(v value) []item {
 	fail := func(format string, args ...any) []item {
 		return []item{{err: &DecodeError{File: s.curName, Line: v.line, Column: col, Msg: fmt.Sprintf(format, args...)}}}
 	}
-	x, err := convertNumbers(v.v)
+	keys := 0
+	x, err := convertNumbers(v.v, &keys)
 	if err != nil {
 		return fail("%s", err)
+	}
+	if keys != v.members {
+		// Rare: only now is the value read again, to say where.
+		line, col, msg := duplicateKey(v)
+		return []item{{err: &DecodeError{File: s.curName, Line: line, Column: col, Msg: msg}}}
 	}
 	obj, ok := x.(map[string]any)
 	if !ok {
@@ -461,8 +467,9 @@ func requiredString(m map[string]any, key string) (string, string) {
 }
 
 // convertNumbers replaces, in place, every json.Number with an int64 when
-// it is written as an integer that fits, else a float64.
-func convertNumbers(v any) (any, error) {
+// it is written as an integer that fits, else a float64. It adds the
+// number of keys of every object to *keys.
+func convertNumbers(v any, keys *int) (any, error) {
 	switch x := v.(type) {
 	case json.Number:
 		if i, err := strconv.ParseInt(string(x), 10, 64); err == nil {
@@ -478,8 +485,9 @@ func convertNumbers(v any) (any, error) {
 		}
 		return f, nil
 	case map[string]any:
+		*keys += len(x)
 		for k, e := range x {
-			c, err := convertNumbers(e)
+			c, err := convertNumbers(e, keys)
 			if err != nil {
 				return nil, err
 			}
@@ -489,7 +497,7 @@ func convertNumbers(v any) (any, error) {
 		}
 	case []any:
 		for i, e := range x {
-			c, err := convertNumbers(e)
+			c, err := convertNumbers(e, keys)
 			if err != nil {
 				return nil, err
 			}

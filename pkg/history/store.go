@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -16,6 +15,8 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
 	_ "modernc.org/sqlite"             // the "sqlite" database/sql driver
+
+	"github.com/jml-dev/jml/pkg/source"
 )
 
 // DefaultURL is the history store when jml.yaml names none.
@@ -122,18 +123,9 @@ func Open(ctx context.Context, rawURL, baseDir string) (*Store, error) {
 	return s, nil
 }
 
-// redactURL hides the password of a database URL.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		return raw
-	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.User(u.User.Username())
-		return strings.Replace(u.String(), "@", ":***@", 1)
-	}
-	return u.String()
-}
+// redactURL hides the passwords of a database URL, in its userinfo and in
+// its query (?password=, ?sslpassword=), even when it does not parse.
+func redactURL(raw string) string { return source.RedactURL(raw) }
 
 // Close releases the lock the store holds, if any, and closes the
 // database.

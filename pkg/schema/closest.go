@@ -1,10 +1,18 @@
 package schema
 
+import "unicode/utf8"
+
 // Closest returns the candidate nearest to s by edit distance, when it is
 // close enough to be a likely typo.
 func Closest(s string, candidates []string) (string, bool) {
 	best, bestD := "", -1
+	n := utf8.RuneCountInString(s)
 	for _, c := range candidates {
+		// The distance is at least the difference in length, and no
+		// more than 3 is close: a long name is not measured whole.
+		if m := utf8.RuneCountInString(c); n-m > 3 || m-n > 3 {
+			continue
+		}
 		d := Distance(s, c)
 		if bestD < 0 || d < bestD {
 			best, bestD = c, d

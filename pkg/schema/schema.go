@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
 	"gopkg.in/yaml.v3"
@@ -163,7 +164,7 @@ func (m *mapper) what(loc string) string {
 		parent := lastSeg(strings.TrimSuffix(loc, "/"+seg))
 		return fmt.Sprintf("item %s of %s", seg, parent)
 	}
-	return strconv.Quote(strings.ReplaceAll(strings.ReplaceAll(seg, "~1", "/"), "~0", "~"))
+	return strconv.Quote(short(strings.ReplaceAll(strings.ReplaceAll(seg, "~1", "/"), "~0", "~")))
 }
 
 func (m *mapper) rangeOf(loc string, preferKey bool) (diag.Range, *yaml.Node) {
@@ -257,6 +258,20 @@ func (m *mapper) visit(e *jsonschema.ValidationError) {
 	}
 }
 
+// short cuts a name from the input for a message: a 600 KB key is named
+// by its start.
+func short(s string) string {
+	const max = 80
+	if len(s) <= max {
+		return s
+	}
+	i := max
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + "…"
+}
+
 func article(s string) string {
 	if s == "" {
 		return s
@@ -304,10 +319,24 @@ func (m *mapper) unknownKeys(e *jsonschema.ValidationError, frag string) {
 			cardKind = req
 		}
 	}
+	// One error names every unknown key of a mapping: find their nodes
+	// in one pass over it, not one lookup each (10,000 unknown keys).
+	parent, _ := source.NodeAt(m.f.Root, loc)
+	keys := map[string]*yaml.Node{}
+	for _, p := range source.Pairs(parent) {
+		if _, ok := keys[p[0].Value]; !ok {
+			keys[p[0].Value] = p[0]
+		}
+	}
 	for _, q := range quotedRE.FindAllStringSubmatch(e.Message, -1) {
 		name := q[1]
-		keyLoc := loc + "/" + strings.ReplaceAll(strings.ReplaceAll(name, "~", "~0"), "/", "~1")
-		r, _ := m.rangeOf(keyLoc, true)
+		var r diag.Range
+		if k, ok := keys[name]; ok {
+			r = m.f.Range(k)
+		} else {
+			r, _ = m.rangeOf(loc+"/"+strings.ReplaceAll(strings.ReplaceAll(name, "~", "~0"), "/", "~1"), true)
+		}
+		name = short(name)
 		if cardKind != "" {
 			if m.kindNoise == nil {
 				m.kindNoise = map[int]string{}
@@ -318,7 +347,7 @@ func (m *mapper) unknownKeys(e *jsonschema.ValidationError, frag string) {
 		}
 		d := diag.Diagnostic{Severity: diag.Error, Code: "unknown-key", Range: r,
 			Message: fmt.Sprintf("unknown key %q in %s", name, m.what(loc))}
-		if s, ok := Closest(name, props); ok {
+		if s, ok := Closest(q[1], props); ok {
 			d.Message += fmt.Sprintf("; did you mean %q?", s)
 		}
 		m.ds.Add(d)

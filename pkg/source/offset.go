@@ -34,7 +34,7 @@ func (f *File) PosIn(n *yaml.Node, off int) diag.Range {
 		if lineIdx != 0 {
 			return r
 		}
-		src := Line(f.Src, n.Line)
+		src := f.line(n.Line)
 		startCol := n.Column
 		if n.Style == yaml.DoubleQuotedStyle || n.Style == yaml.SingleQuotedStyle {
 			startCol++
@@ -54,7 +54,7 @@ func (f *File) PosIn(n *yaml.Node, off int) diag.Range {
 		// Content lines follow the header line one for one; find the
 		// indentation from the first content line.
 		srcLineNo := n.Line + 1 + lineIdx
-		src := Line(f.Src, srcLineNo)
+		src := f.line(srcLineNo)
 		i := strings.Index(src, valLine)
 		if valLine == "" || i < 0 || strings.TrimSpace(src[:i]) != "" {
 			return r

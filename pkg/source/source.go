@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -34,6 +35,28 @@ type File struct {
 	Src []byte
 	// Root is the top-level mapping node; nil when the file did not parse.
 	Root *yaml.Node
+
+	// lines indexes Src's lines when first needed (PosIn, snippets of
+	// syntax errors); nil in a File not made by Parse.
+	lines *lazyLines
+}
+
+type lazyLines struct {
+	once sync.Once
+	l    *diag.Lines
+}
+
+// line returns line n (1-based) of the file without its line end, or "".
+// Lines are found through an index built once per file: mapping many
+// positions stays linear in the file's size.
+func (f *File) line(n int) string {
+	if f.lines == nil {
+		b, _ := diag.NewLines(f.Src).Line(n)
+		return string(b)
+	}
+	f.lines.once.Do(func() { f.lines.l = diag.NewLines(f.Src) })
+	b, _ := f.lines.l.Line(n)
+	return string(b)
 }
 
 // Range returns the diagnostic range of a node of this file.
@@ -99,14 +122,21 @@ var parserProblems = map[string]bool{
 // Parse parses data as one YAML mapping document.
 func Parse(path string, data []byte) (*File, diag.Diagnostics) {
 	var ds diag.Diagnostics
-	f := &File{Path: path, Src: data}
+	f := &File{Path: path, Src: data, lines: &lazyLines{}}
 	if len(data) > MaxFileSize {
 		ds.Errorf(f.At(1, 1), "file-too-large", "file is larger than the %d KiB limit for flow, config, test and world files", MaxFileSize>>10)
 		return f, ds
 	}
-	if !utf8.Valid(data) {
-		line, col := invalidUTF8Pos(data)
-		ds.Errorf(f.At(line, col), "invalid-utf8", "file is not valid UTF-8")
+	if off, r, bad := badChar(data); bad {
+		line, col := posOf(data, off)
+		switch {
+		case r == utf8.RuneError:
+			ds.Errorf(f.At(line, col), "invalid-utf8", "file is not valid UTF-8")
+		case r == 0:
+			ds.Errorf(f.At(line, col), "yaml-syntax", "invalid YAML: a NUL byte (U+0000) is not allowed")
+		default:
+			ds.Errorf(f.At(line, col), "yaml-syntax", "invalid YAML: control character U+%04X is not allowed", r)
+		}
 		return f, ds
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -150,6 +180,15 @@ func (f *File) syntaxError(err error) diag.Diagnostic {
 		msg = te.Errors[0]
 	}
 	msg = strings.TrimPrefix(msg, "yaml: ")
+	if strings.Contains(msg, "exceeded max depth") {
+		// yaml.v3's own bound (10,000 levels) is far past MaxDepth: the
+		// same problem, told the same way.
+		code, msg := "too-deep", tooDeepMsg
+		if m := lineRE.FindStringSubmatch(strings.TrimSpace(err.Error())); m != nil {
+			line, _ = strconv.Atoi(m[1])
+		}
+		return diag.Diagnostic{Severity: diag.Error, Code: code, Message: msg, Range: f.At(line, firstColumn(f.line(line)))}
+	}
 	if m := lineRE.FindStringSubmatch(strings.TrimSpace(err.Error())); m != nil {
 		line, _ = strconv.Atoi(m[1])
 		msg = m[2]
@@ -160,12 +199,11 @@ func (f *File) syntaxError(err error) diag.Diagnostic {
 			line++
 		}
 	}
-	return diag.Diagnostic{Severity: diag.Error, Code: "yaml-syntax", Message: "invalid YAML: " + msg, Range: f.At(line, firstColumn(f.Src, line))}
+	return diag.Diagnostic{Severity: diag.Error, Code: "yaml-syntax", Message: "invalid YAML: " + msg, Range: f.At(line, firstColumn(f.line(line)))}
 }
 
-// firstColumn returns the column of the first non-blank character of a line.
-func firstColumn(src []byte, line int) int {
-	l := Line(src, line)
+// firstColumn returns the column of the first non-blank character of l.
+func firstColumn(l string) int {
 	for i, r := range l {
 		if r != ' ' && r != '\t' {
 			return utf8.RuneCountInString(l[:i]) + 1
@@ -174,7 +212,8 @@ func firstColumn(src []byte, line int) int {
 	return 1
 }
 
-// Line returns line n (1-based) of src without its newline, or "".
+// Line returns line n (1-based) of src without its newline, or "". It scans
+// src from the top: to look up many lines, index them once (diag.Lines).
 func Line(src []byte, n int) string {
 	if n < 1 {
 		return ""
@@ -192,22 +231,41 @@ func Line(src []byte, n int) string {
 	return strings.TrimSuffix(string(src), "\r")
 }
 
-func invalidUTF8Pos(data []byte) (line, col int) {
-	line, col = 1, 1
-	for len(data) > 0 {
-		r, size := utf8.DecodeRune(data)
-		if r == utf8.RuneError && size <= 1 {
-			return line, col
+// badChar finds the first character YAML does not allow: invalid UTF-8
+// (r is utf8.RuneError) or a control character (YAML's printable set is
+// tab, line feed, carriage return, U+0020–U+007E, U+0085, U+00A0–U+D7FF,
+// U+E000–U+FFFD and U+10000 up). yaml.v3 rejects them too, but without a
+// position.
+func badChar(data []byte) (off int, r rune, bad bool) {
+	for i := 0; i < len(data); {
+		c := data[i]
+		if c < utf8.RuneSelf {
+			if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f {
+				return i, rune(c), true
+			}
+			i++
+			continue
 		}
-		if r == '\n' {
-			line++
-			col = 1
-		} else {
-			col++
+		r, size := utf8.DecodeRune(data[i:])
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			return i, utf8.RuneError, true
+		case r >= 0x80 && r <= 0x9f && r != 0x85, r == 0xfffe, r == 0xffff:
+			return i, r, true
 		}
-		data = data[size:]
+		i += size
 	}
-	return line, col
+	return 0, 0, false
+}
+
+// posOf returns the line and column (in characters) of byte offset off.
+func posOf(data []byte, off int) (line, col int) {
+	data = data[:off]
+	line = 1 + bytes.Count(data, []byte{'\n'})
+	if i := bytes.LastIndexByte(data, '\n'); i >= 0 {
+		data = data[i+1:]
+	}
+	return line, utf8.RuneCount(data) + 1
 }
 
 // checkTree reports duplicate keys and bounds alias expansion.
@@ -238,9 +296,23 @@ func (f *File) checkTree(root *yaml.Node) diag.Diagnostics {
 	walk(root)
 	if n, bomb := expansionBomb(root); bomb {
 		ds.Errorf(f.Range(n), "alias-limit", "aliases expand to more than %d nodes (an alias bomb?); refusing to expand", MaxExpansion)
+		return ds
+	}
+	// Depth, with aliases followed: bounded now that their expansion is.
+	// Cards first: nested cards are nested YAML too, and their own
+	// message says what to do.
+	if n := cardTooDeep(root); n != nil {
+		ds.Errorf(f.Range(n), "too-deep", "cards nest more than %d deep here (a card inside a card inside a card…); no flow needs that many: move the inner cards to a helper flow and call it", MaxCardDepth)
+		return ds
+	}
+	if n := tooDeep(root); n != nil {
+		ds.Errorf(f.Range(n), "too-deep", "%s", tooDeepMsg)
 	}
 	return ds
 }
+
+// tooDeepMsg is the message of a document nested past MaxDepth.
+var tooDeepMsg = fmt.Sprintf("mappings and lists nest more than %d levels deep here; no flow, config, test or world file needs that many", MaxDepth)
 
 // expansionBomb counts the nodes of the tree with aliases followed and
 // reports the alias where the budget ran out. Sizes of anchored subtrees are
@@ -375,22 +447,60 @@ func Pairs(n *yaml.Node) [][2]*yaml.Node {
 
 // Get returns the value node for key in a mapping, or nil.
 func Get(n *yaml.Node, key string) *yaml.Node {
-	for _, p := range Pairs(n) {
-		if p[0].Value == key {
-			return Resolve(p[1])
-		}
+	if _, v := lookup(n, key); v != nil {
+		return Resolve(v)
 	}
 	return nil
 }
 
 // Key returns the key node for key in a mapping, or nil.
 func Key(n *yaml.Node, key string) *yaml.Node {
-	for _, p := range Pairs(n) {
-		if p[0].Value == key {
-			return p[0]
+	k, _ := lookup(n, key)
+	return k
+}
+
+// lookup finds key in a mapping as Pairs orders it (explicit keys first,
+// then merged ones in order) without building the pairs: a lookup per key
+// of a large mapping stays linear, and allocates nothing.
+func lookup(n *yaml.Node, key string) (k, v *yaml.Node) {
+	n = Resolve(n)
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil, nil
+	}
+	merges := false
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Tag == "!!merge" {
+			merges = true
+			continue
+		}
+		if n.Content[i].Value == key {
+			return n.Content[i], n.Content[i+1]
 		}
 	}
-	return nil
+	if !merges {
+		return nil, nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Tag != "!!merge" {
+			continue
+		}
+		src := Resolve(n.Content[i+1])
+		if src == nil {
+			continue
+		}
+		if src.Kind == yaml.SequenceNode {
+			for _, m := range src.Content {
+				if k, v := lookup(m, key); k != nil {
+					return k, v
+				}
+			}
+			continue
+		}
+		if k, v := lookup(src, key); k != nil {
+			return k, v
+		}
+	}
+	return nil, nil
 }
 
 // Value converts a node tree to plain values as encoding/json would decode
@@ -460,20 +570,20 @@ func NodeAt(root *yaml.Node, pointer string) (value, key *yaml.Node) {
 	if pointer == "" || pointer == "/" {
 		return n, nil
 	}
-	for _, tok := range strings.Split(strings.TrimPrefix(pointer, "/"), "/") {
-		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+	rest := strings.TrimPrefix(pointer, "/")
+	for more := true; more; {
+		var tok string
+		tok, rest, more = strings.Cut(rest, "/")
+		if strings.IndexByte(tok, '~') >= 0 {
+			tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+		}
 		switch n.Kind {
 		case yaml.MappingNode:
-			found := false
-			for _, p := range Pairs(n) {
-				if p[0].Value == tok {
-					key, n, found = p[0], Resolve(p[1]), true
-					break
-				}
-			}
-			if !found {
+			k, v := lookup(n, tok)
+			if k == nil {
 				return n, key
 			}
+			key, n = k, Resolve(v)
 		case yaml.SequenceNode:
 			i, err := strconv.Atoi(tok)
 			if err != nil || i < 0 || i >= len(n.Content) {

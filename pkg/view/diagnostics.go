@@ -14,8 +14,12 @@ import (
 type Sources func(path string) []byte
 
 // DiagnosticsText writes diagnostics as `path:line:col: severity: message
-// [code]` followed by the source line and a caret.
+// [code]` followed by the source line and a caret. A line longer than
+// SnippetWidth characters is cut to a window around the column.
 func DiagnosticsText(w io.Writer, ds diag.Diagnostics, src Sources, st Styles) {
+	// Each file's lines are indexed once, at its first snippet: many
+	// diagnostics in a long file stay linear in its size.
+	index := map[string]*diag.Lines{}
 	for _, d := range ds {
 		sev := st.Error.Render("error")
 		if d.Severity == diag.Warning {
@@ -28,23 +32,23 @@ func DiagnosticsText(w io.Writer, ds diag.Diagnostics, src Sources, st Styles) {
 		if src == nil || d.Range.Start.Line == 0 {
 			continue
 		}
-		line, ok := lineOf(src(d.Range.File), d.Range.Start.Line)
+		lines, seen := index[d.Range.File]
+		if !seen {
+			if b := src(d.Range.File); b != nil {
+				lines = diag.NewLines(b)
+			}
+			index[d.Range.File] = lines
+		}
+		raw, ok := lines.Line(d.Range.Start.Line)
 		if !ok {
 			continue
 		}
+		line, col := snippet(raw, d.Range.Start.Column, d.Code == "literal-secret")
 		num := fmt.Sprintf("%d", d.Range.Start.Line)
 		pad := strings.Repeat(" ", len(num))
-		line = strings.ReplaceAll(line, "\t", " ")
-		if d.Code == "literal-secret" {
-			line = maskFrom(line, d.Range.Start.Column)
-		}
 		fmt.Fprintf(w, " %s %s %s\n", st.Dim.Render(num), st.Dim.Render("|"), line)
-		col := d.Range.Start.Column
 		if col < 1 {
 			continue
-		}
-		if n := utf8.RuneCountInString(line); col > n+1 {
-			col = n + 1
 		}
 		caret := "^"
 		if d.Severity == diag.Warning {
@@ -56,22 +60,44 @@ func DiagnosticsText(w io.Writer, ds diag.Diagnostics, src Sources, st Styles) {
 	}
 }
 
-func lineOf(src []byte, n int) (string, bool) {
-	if src == nil {
-		return "", false
+// SnippetWidth is the most characters of a source line that a snippet
+// shows: a longer line (a minified document, a 600 KB string) is cut to a
+// window around the column, with … where it was cut.
+const SnippetWidth = 160
+
+// snippet returns the text shown for source line raw, and the column of
+// the caret in that text (0: no caret). col is the diagnostic's 1-based
+// column in characters; mask hides the line from col on (the snippet of a
+// literal secret). A tab shows as one space, so that the caret lines up.
+func snippet(raw []byte, col int, mask bool) (string, int) {
+	n := utf8.RuneCount(raw)
+	if col > n+1 {
+		col = n + 1
 	}
-	for i := 1; i < n; i++ {
-		j := strings.IndexByte(string(src), '\n')
-		if j < 0 {
-			return "", false
+	start, end := 0, len(raw)
+	prefix, suffix := "", ""
+	if n > SnippetWidth {
+		// Only the window is copied. The column sits a third of the way
+		// in: what leads up to the problem, and what follows it.
+		skip := 0
+		if col > 0 {
+			skip = min(max(0, col-1-SnippetWidth/3), n-SnippetWidth)
 		}
-		src = src[j+1:]
+		if skip > 0 {
+			start = diag.ByteIndex(raw, skip+1)
+			prefix = "…"
+			col = col - skip + 1 // the … takes one column
+		}
+		if e := diag.ByteIndex(raw[start:], SnippetWidth+1); e >= 0 && start+e < len(raw) {
+			end = start + e
+			suffix = "…"
+		}
 	}
-	s := string(src)
-	if j := strings.IndexByte(s, '\n'); j >= 0 {
-		s = s[:j]
+	text := prefix + strings.ReplaceAll(string(raw[start:end]), "\t", " ") + suffix
+	if mask {
+		text = maskFrom(text, col)
 	}
-	return strings.TrimRight(s, "\r"), true
+	return text, max(col, 0)
 }
 
 // JSONDiagnostic is the stable JSON form of a diagnostic.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -51,6 +52,9 @@ var testSources = map[string]string{
 		"crlf: x\r\n" +
 		"a\n" + "b\n" + "c\n" + "d\n" +
 		"  - halt: line twelve\n",
+	// Line 1 is 600,000 characters, with é every 1,000 (so that byte and
+	// character offsets differ); line 2 is a tab and then 200.
+	"flows/long.yaml": strings.Repeat(strings.Repeat("x", 999)+"é", 600) + "\n\t" + strings.Repeat("y", 200) + "\n",
 }
 
 func sources(path string) []byte {
@@ -59,6 +63,10 @@ func sources(path string) []byte {
 		return nil
 	}
 	return []byte(s)
+}
+
+func longRange(line, col int) diag.Range {
+	return diag.Range{File: "flows/long.yaml", Start: diag.Pos{Line: line, Column: col}}
 }
 
 func rng(line, col int) diag.Range {
@@ -140,6 +148,36 @@ func TestDiagnosticsText(t *testing.T) {
 			src: sources,
 		},
 		{name: "none", ds: nil, src: sources},
+		{
+			name: "long line cut around the column",
+			ds:   diag.Diagnostics{{Severity: diag.Error, Code: "x", Message: "m", Range: longRange(1, 300_000)}},
+			src:  sources,
+		},
+		{
+			name: "long line, column near the start",
+			ds:   diag.Diagnostics{{Severity: diag.Error, Code: "x", Message: "m", Range: longRange(1, 10)}},
+			src:  sources,
+		},
+		{
+			name: "long line, column at the end",
+			ds:   diag.Diagnostics{{Severity: diag.Error, Code: "x", Message: "m", Range: longRange(1, 600_001)}},
+			src:  sources,
+		},
+		{
+			name: "long line without a column",
+			ds:   diag.Diagnostics{{Severity: diag.Error, Code: "x", Message: "m", Range: diag.Range{File: "flows/long.yaml", Start: diag.Pos{Line: 1}}}},
+			src:  sources,
+		},
+		{
+			name: "long line with a tab, column past the end",
+			ds:   diag.Diagnostics{{Severity: diag.Error, Code: "x", Message: "m", Range: longRange(2, 500)}},
+			src:  sources,
+		},
+		{
+			name: "long line, literal secret masked",
+			ds:   diag.Diagnostics{{Severity: diag.Error, Code: "literal-secret", Message: "m", Range: longRange(1, 300_000)}},
+			src:  sources,
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -173,7 +211,11 @@ func checkCaret(t *testing.T, out string) {
 		if pos > len(text)+1 {
 			t.Errorf("caret at %d is past the end of %q", pos, string(text))
 		}
-		if pos <= len(text) && pos != atoi(m[2]) {
+		if len(text) > SnippetWidth+2 {
+			t.Errorf("snippet of %d characters, want at most %d and the … marks", len(text), SnippetWidth)
+		}
+		// A snippet cut at its start (…) shows the column further left.
+		if pos <= len(text) && pos != atoi(m[2]) && (len(text) == 0 || text[0] != '…') {
 			t.Errorf("caret at column %d, header says %s", pos, m[2])
 		}
 	}
@@ -323,4 +365,66 @@ func TestDiagnosticsGitHub(t *testing.T) {
 			t.Errorf("two diagnostics took %d lines:\n%s", n, b.String())
 		}
 	})
+}
+
+// TestDiagnosticsTextLinear: snippets of many diagnostics at the end of a
+// file of 200,000 lines, and of a 600 KB line, cost memory linear in the
+// file (an index of its lines, built once) and never a copy of a line
+// longer than the snippet: copying the rest of the file for each line
+// before a diagnostic took 95 s on such a file.
+func TestDiagnosticsTextLinear(t *testing.T) {
+	lines := strings.Repeat("#\n", 200_000) + "bogus: 1\n"
+	long := "description: \"" + strings.Repeat("x", 600_000) + "\", bogus: 1\n"
+	cases := []struct {
+		name string
+		src  string
+		ds   diag.Diagnostics
+		want string
+	}{
+		{
+			name: "200 diagnostics after 200,000 lines",
+			src:  lines,
+			ds: func() diag.Diagnostics {
+				var ds diag.Diagnostics
+				for i := 0; i < 200; i++ {
+					ds.Errorf(diag.Range{File: "f.yaml", Start: diag.Pos{Line: 200_001, Column: 1}}, "unknown-key", "unknown key %d", i)
+				}
+				return ds
+			}(),
+			want: " 200001 | bogus: 1\n        | ^\n",
+		},
+		{
+			name: "200 diagnostics in a 600 KB line",
+			src:  long,
+			ds: func() diag.Diagnostics {
+				var ds diag.Diagnostics
+				for i := 0; i < 200; i++ {
+					ds.Errorf(diag.Range{File: "f.yaml", Start: diag.Pos{Line: 1, Column: 600_017}}, "unknown-key", "unknown key %d", i)
+				}
+				return ds
+			}(),
+			want: "xx\", bogus: 1\n",
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			src := []byte(tc.src)
+			var b bytes.Buffer
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			DiagnosticsText(&b, tc.ds, func(string) []byte { return src }, Styles{})
+			runtime.ReadMemStats(&after)
+			if !strings.Contains(b.String(), tc.want) {
+				t.Errorf("output does not contain %q:\n%.2000s", tc.want, b.String())
+			}
+			if n := b.Len(); n > 200*(2*SnippetWidth+200) {
+				t.Errorf("output is %d bytes for 200 diagnostics", n)
+			}
+			// The line index (4 bytes a line) and the output, with room
+			// to spare; not a copy of the file per diagnostic.
+			if alloc, limit := after.TotalAlloc-before.TotalAlloc, uint64(4*len(src)+2<<20); alloc > limit {
+				t.Errorf("allocated %d bytes for %d bytes of source, want at most %d", alloc, len(src), limit)
+			}
+		})
+	}
 }
