@@ -6,7 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/jml-dev/jml/pkg/catalog"
-	"github.com/jml-dev/jml/pkg/schema"
+	"github.com/jml-dev/jml/pkg/diag"
 	"github.com/jml-dev/jml/pkg/view"
 )
 
@@ -57,7 +57,7 @@ func connectorsRun(opts *ConnectorsOptions) error {
 		c, ok := catalog.Lookup(opts.Type)
 		if !ok {
 			msg := fmt.Sprintf("no connector type %q", opts.Type)
-			if s, ok := schema.Closest(opts.Type, catalog.Types()); ok {
+			if s, ok := diag.Closest(opts.Type, catalog.Types()); ok {
 				msg += fmt.Sprintf("; did you mean %q?", s)
 			}
 			return usageError{fmt.Errorf("%s (types: %v)", msg, catalog.Types())}

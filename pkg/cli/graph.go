@@ -6,9 +6,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/jml-dev/jml/pkg/diag"
 	"github.com/jml-dev/jml/pkg/graph"
 	"github.com/jml-dev/jml/pkg/project"
-	"github.com/jml-dev/jml/pkg/schema"
 )
 
 // GraphOptions are the inputs of `jml graph`.
@@ -85,7 +85,7 @@ func graphRun(opts *GraphOptions) error {
 	}
 	if _, ok := proj.Graph.Flows[opts.Flow]; !ok {
 		msg := fmt.Sprintf("no flow %q", opts.Flow)
-		if s, ok := schema.Closest(opts.Flow, names); ok {
+		if s, ok := diag.Closest(opts.Flow, names); ok {
 			msg += fmt.Sprintf("; did you mean %q?", s)
 		}
 		return usageError{fmt.Errorf("%s (flows: %s)", msg, strings.Join(names, ", "))}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
-	"gopkg.in/yaml.v3"
 
 	"github.com/jml-dev/jml/pkg/ast"
 	"github.com/jml-dev/jml/pkg/catalog"
@@ -482,7 +481,7 @@ func (c *compiler) undefinedFlow(name ast.String) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	if s, ok := closest(name.Value, names); ok {
+	if s, ok := diag.Closest(name.Value, names); ok {
 		d.Message += fmt.Sprintf("; did you mean %q?", s)
 	}
 	c.ds.Add(d)
@@ -515,7 +514,7 @@ func (fc *flowCtx) action(n *Node, sc scope, chk refCheck) {
 			d.Message = fmt.Sprintf("connector instance %q is not defined: no jml.yaml was found", inst)
 		} else {
 			d.Message = fmt.Sprintf("connector instance %q is not defined in %s", inst, c.cfg.File.Path)
-			if s, ok := closest(inst, c.instances()); ok {
+			if s, ok := diag.Closest(inst, c.instances()); ok {
 				d.Message += fmt.Sprintf("; did you mean %q?", s)
 			}
 		}
@@ -532,7 +531,7 @@ func (fc *flowCtx) action(n *Node, sc scope, chk refCheck) {
 	if !ok {
 		d := diag.Diagnostic{Severity: diag.Error, Code: "unknown-action", Range: card.Action.Range,
 			Message: fmt.Sprintf("connector type %q has no action %q", con.Type.Value, act)}
-		if s, ok := closest(act, cat.ActionNames()); ok {
+		if s, ok := diag.Closest(act, cat.ActionNames()); ok {
 			d.Message += fmt.Sprintf("; did you mean %q?", inst+"."+s)
 		}
 		d.Detail = "see `jml connectors " + con.Type.Value + "`"
@@ -573,7 +572,7 @@ func (fc *flowCtx) checkInputs(n *Node, with *ast.Value, fields []param, what st
 			if p == nil {
 				d := diag.Diagnostic{Severity: diag.Error, Code: "unknown-input", Range: e.Key.Range,
 					Message: fmt.Sprintf("%s has no input %q", what, e.Key.Value)}
-				if s, ok := closest(e.Key.Value, names); ok {
+				if s, ok := diag.Closest(e.Key.Value, names); ok {
 					d.Message += fmt.Sprintf("; did you mean %q?", s)
 				} else if len(names) > 0 {
 					d.Message += fmt.Sprintf(" (inputs: %s)", strings.Join(names, ", "))
@@ -691,7 +690,7 @@ func (fc *flowCtx) checkReturn(n *Node) {
 				for _, o := range fc.ast.Outputs {
 					names = append(names, o.Name.Value)
 				}
-				if s, ok := closest(e.Key.Value, names); ok {
+				if s, ok := diag.Closest(e.Key.Value, names); ok {
 					d.Message += fmt.Sprintf("; did you mean %q?", s)
 				}
 				c.ds.Add(d)
@@ -810,59 +809,3 @@ func contains(l []string, s string) bool {
 	}
 	return false
 }
-
-// closest returns the candidate nearest to s, when it is a likely typo.
-func closest(s string, cands []string) (string, bool) {
-	best, bestD := "", 1<<30
-	for _, c := range cands {
-		if d := distance(strings.ToLower(s), strings.ToLower(c)); d < bestD {
-			best, bestD = c, d
-		}
-	}
-	limit := max(1, min(3, (len(s)+1)/3))
-	if best != "" && bestD <= limit {
-		return best, true
-	}
-	// A name with words left out (clearSessions for clearUserSessions).
-	for _, c := range cands {
-		if len(s) >= 4 && subsequence(strings.ToLower(s), strings.ToLower(c)) {
-			return c, true
-		}
-	}
-	return "", false
-}
-
-// subsequence reports whether every rune of s appears in t, in order.
-func subsequence(s, t string) bool {
-	i := 0
-	rs := []rune(s)
-	for _, r := range t {
-		if i < len(rs) && rs[i] == r {
-			i++
-		}
-	}
-	return i == len(rs)
-}
-
-func distance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur := make([]int, len(rb)+1)
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(rb)]
-}
-
-var _ = yaml.ScalarNode

@@ -299,9 +299,9 @@ func TestClosest(t *testing.T) {
 	}
 	cands := []string{"slack", "clearUserSessions", "email", "okta"}
 	for _, tt := range tests {
-		got, ok := closest(tt.in, cands)
+		got, ok := diag.Closest(tt.in, cands)
 		if got != tt.want || ok != tt.ok {
-			t.Errorf("closest(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
+			t.Errorf("diag.Closest(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
 		}
 	}
 }

@@ -26,7 +26,7 @@ func (fc *flowCtx) refChecker(n *Node, ran []string) refCheck {
 		if !ok {
 			d := diag.Diagnostic{Severity: diag.Error, Code: "undefined-step", Range: rng,
 				Message: fmt.Sprintf("no step with id %q in flow %q", r.Name, fc.f.Name)}
-			if s, ok := closest(r.Name, sortedIDs(fc.ids)); ok {
+			if s, ok := diag.Closest(r.Name, sortedIDs(fc.ids)); ok {
 				d.Message += fmt.Sprintf("; did you mean %q?", s)
 			}
 			c.ds.Add(d)
@@ -73,7 +73,7 @@ func (fc *flowCtx) refChecker(n *Node, ran []string) refCheck {
 				msg := fmt.Sprintf("action %s has no output %q", tn.Card.Action.Value, field)
 				if len(names) == 0 {
 					msg = fmt.Sprintf("action %s has no outputs, so steps.%s.output.%s is never set", tn.Card.Action.Value, r.Name, field)
-				} else if s, ok := closest(field, names); ok {
+				} else if s, ok := diag.Closest(field, names); ok {
 					msg += fmt.Sprintf("; did you mean %q?", s)
 				} else {
 					msg += fmt.Sprintf(" (outputs: %s)", strings.Join(names, ", "))
@@ -88,7 +88,7 @@ func (fc *flowCtx) refChecker(n *Node, ran []string) refCheck {
 						names = append(names, o.Name.Value)
 					}
 					msg := fmt.Sprintf("helper flow %q declares no output %q", tn.Callee, field)
-					if s, ok := closest(field, names); ok {
+					if s, ok := diag.Closest(field, names); ok {
 						msg += fmt.Sprintf("; did you mean %q?", s)
 					}
 					c.ds.Errorf(rng, "unknown-output", "%s", msg)
@@ -152,7 +152,7 @@ func (fc *flowCtx) checkRefs(p *expr.Program, at func(off int) diag.Range, chk r
 			if !fc.vars[r.Name] {
 				d := diag.Diagnostic{Severity: diag.Error, Code: "undefined-var", Range: rng,
 					Message: fmt.Sprintf("vars.%s is not declared under vars: nor set by any assign: card", r.Name)}
-				if s, ok := closest(r.Name, sortedKeys(fc.vars)); ok {
+				if s, ok := diag.Closest(r.Name, sortedKeys(fc.vars)); ok {
 					d.Message += fmt.Sprintf("; did you mean %q?", s)
 				}
 				c.ds.Add(d)
@@ -168,7 +168,7 @@ func (fc *flowCtx) checkRefs(p *expr.Program, at func(off int) diag.Range, chk r
 				for _, in := range fc.ast.Inputs {
 					names = append(names, in.Name.Value)
 				}
-				if s, ok := closest(r.Name, names); ok {
+				if s, ok := diag.Closest(r.Name, names); ok {
 					d.Message += fmt.Sprintf("; did you mean %q?", s)
 				}
 				c.ds.Add(d)

@@ -12,6 +12,8 @@ import (
 	"cel.dev/cel-go/common/ast"
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/ext"
+
+	"github.com/jml-dev/jml/pkg/diag"
 )
 
 // CostLimit bounds the work one evaluation may do (SPEC §10), so that a
@@ -198,7 +200,7 @@ func issues(src string, iss *cel.Issues, code string) []Issue {
 		if m := undeclaredRE.FindStringSubmatch(msg); m != nil {
 			c = "undefined-variable"
 			msg = fmt.Sprintf("undefined variable %q", m[1])
-			if cand, ok := closest(m[1], Globals()); ok {
+			if cand, ok := diag.Closest(m[1], Globals()); ok {
 				msg += fmt.Sprintf("; did you mean %q?", cand)
 			}
 		}
@@ -234,37 +236,6 @@ func offsetOf(src string, line, col int) int {
 func decodeRune(s string) (rune, int) {
 	// Not len(string(r)): an invalid byte decodes to U+FFFD, 3 bytes long.
 	return utf8.DecodeRuneInString(s)
-}
-
-func closest(s string, cands []string) (string, bool) {
-	best, bestD := "", 1<<30
-	for _, c := range cands {
-		if d := distance(s, c); d < bestD {
-			best, bestD = c, d
-		}
-	}
-	return best, bestD <= 2 && bestD < len(s)
-}
-
-func distance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur := make([]int, len(rb)+1)
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(rb)]
 }
 
 // refs walks a checked AST for steps./vars./inputs. selections, as field

@@ -81,10 +81,20 @@ func (v *Validator) Validate(f *source.File) diag.Diagnostics {
 	m.visit(ve)
 	// A card with two kind keys also breaks each kind's key list; the
 	// card-kind error says all there is to say.
+	// And one mistake is one diagnostic: an unknown key that two schema
+	// branches reject (the card's own key list, the steps' item) is
+	// reported once, by the first, which names what the card takes.
 	out := m.ds[:0]
+	seen := map[diag.Range]bool{}
 	for i, d := range m.ds {
 		if m.kindNoise[i] != "" && m.multiKind[m.kindNoise[i]] {
 			continue
+		}
+		if d.Code == "unknown-key" {
+			if seen[d.Range] {
+				continue
+			}
+			seen[d.Range] = true
 		}
 		out = append(out, d)
 	}
@@ -342,12 +352,16 @@ func (m *mapper) unknownKeys(e *jsonschema.ValidationError, frag string) {
 				m.kindNoise = map[int]string{}
 			}
 			m.kindNoise[len(m.ds)] = loc
-			m.ds.Errorf(r, "unknown-key", "key %q is not allowed on %s card (it takes %s)", name, article(cardKind), strings.Join(props, ", "))
+			msg := fmt.Sprintf("key %q is not allowed on %s card (it takes %s)", name, article(cardKind), strings.Join(props, ", "))
+			if s, ok := diag.Closest(q[1], props); ok {
+				msg += fmt.Sprintf("; did you mean %q?", s)
+			}
+			m.ds.Add(diag.Diagnostic{Severity: diag.Error, Code: "unknown-key", Range: r, Message: msg})
 			continue
 		}
 		d := diag.Diagnostic{Severity: diag.Error, Code: "unknown-key", Range: r,
 			Message: fmt.Sprintf("unknown key %q in %s", name, m.what(loc))}
-		if s, ok := Closest(q[1], props); ok {
+		if s, ok := diag.Closest(q[1], props); ok {
 			d.Message += fmt.Sprintf("; did you mean %q?", s)
 		}
 		m.ds.Add(d)

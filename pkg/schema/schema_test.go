@@ -80,6 +80,8 @@ func TestValidateMapsToYAMLPositions(t *testing.T) {
 			"f.yaml:7:18: error: \"concurrency\" must be an integer, not a string [wrong-type]"},
 		{"empty then", "apiVersion: jml/v1\nkind: Flow\nname: a\ntrigger: {helper: {}}\nsteps:\n  - if: true\n    then: []\n",
 			"f.yaml:7:11: error: \"then\" must not be empty [invalid-value]"},
+		{"a misspelt card key: one diagnostic, with the suggestion", "apiVersion: jml/v1\nkind: Flow\nname: a\ntrigger: {helper: {}}\nsteps:\n  - action: slack.postMessage\n    retries: {attempts: 2}\n",
+			"f.yaml:7:5: error: unknown key \"retries\" in item 0 of steps; did you mean \"retry\"? [unknown-key]"},
 		{"when without event", "apiVersion: jml/v1\nkind: Flow\nname: a\ntrigger: {helper: {}, when: x}\nsteps: [{halt: x}]\n",
 			"f.yaml:4:10: error: \"trigger\": key \"when\" needs \"event\" beside it [missing-key]"},
 	}
@@ -96,6 +98,9 @@ func TestValidateMapsToYAMLPositions(t *testing.T) {
 			}
 			if !strings.Contains(strings.Join(lines, "\n"), tt.want) {
 				t.Errorf("got\n%s\nwant a line\n%s", strings.Join(lines, "\n"), tt.want)
+			}
+			if n := strings.Count(strings.Join(lines, "\n"), "unknown-key"); n > 1 {
+				t.Errorf("%d unknown-key diagnostics for one mistake:\n%s", n, strings.Join(lines, "\n"))
 			}
 		})
 	}

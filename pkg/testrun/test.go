@@ -468,7 +468,7 @@ func (d *decoder) checkFlow(n *yaml.Node, run bool) {
 	f, ok := g.Flows[n.Value]
 	if !ok {
 		msg := fmt.Sprintf("no flow named %q in the repository", n.Value)
-		if s, ok := schema.Closest(n.Value, g.Names); ok {
+		if s, ok := diag.Closest(n.Value, g.Names); ok {
 			msg += fmt.Sprintf("; did you mean %q?", s)
 		}
 		d.errorf(n, "unknown-flow", "%s", msg)
@@ -502,7 +502,7 @@ func (d *decoder) checkAction(n *yaml.Node) {
 		}
 		sort.Strings(known)
 		msg := fmt.Sprintf("connector instance %q is not defined in jml.yaml", inst)
-		if s, ok := schema.Closest(inst, known); ok {
+		if s, ok := diag.Closest(inst, known); ok {
 			msg += fmt.Sprintf("; did you mean %q?", s)
 		}
 		d.errorf(n, "unknown-instance", "%s", msg)
@@ -515,7 +515,7 @@ func (d *decoder) checkAction(n *yaml.Node) {
 	a, ok := cat.Action(act)
 	if !ok {
 		msg := fmt.Sprintf("connector type %q has no action %q", c.Type.Value, act)
-		if s, ok := schema.Closest(act, cat.ActionNames()); ok {
+		if s, ok := diag.Closest(act, cat.ActionNames()); ok {
 			msg += fmt.Sprintf("; did you mean %q?", inst+"."+s)
 		}
 		d.errorf(n, "unknown-action", "%s", msg)

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/jml-dev/jml/pkg/diag"
-	"github.com/jml-dev/jml/pkg/schema"
 )
 
 // instanceKeys are the keys a world file may give an instance of each type.
@@ -80,7 +79,7 @@ func (w *World) apply(s *Spec) diag.Diagnostics {
 
 func unknownInstance(name string, known []string) string {
 	msg := fmt.Sprintf("the world describes instance %q, which jml.yaml does not define", name)
-	if s, ok := schema.Closest(name, known); ok {
+	if s, ok := diag.Closest(name, known); ok {
 		return msg + fmt.Sprintf("; did you mean %q?", s)
 	}
 	if len(known) > 0 {
@@ -119,7 +118,7 @@ func (w *World) checkFault(r *reader, f Fault, i int, known []string) bool {
 	if _, ok := catalogAction(inst.typ, action); !ok {
 		msg := fmt.Sprintf("fault on %s: a %s connector has no action %q", f.Action, inst.typ, action)
 		if c := connectors()[inst.typ]; c != nil {
-			if s, ok := schema.Closest(action, c.ActionNames()); ok {
+			if s, ok := diag.Closest(action, c.ActionNames()); ok {
 				msg += fmt.Sprintf("; did you mean %q?", s)
 			}
 		}

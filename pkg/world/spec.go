@@ -288,7 +288,7 @@ func (o obj) allow(what string, allowed ...string) {
 			continue
 		}
 		msg := fmt.Sprintf("unknown key %q in %s", k, what)
-		if s, ok := schema.Closest(k, allowed); ok {
+		if s, ok := diag.Closest(k, allowed); ok {
 			msg += fmt.Sprintf("; did you mean %q?", s)
 		} else if len(allowed) > 0 {
 			msg += "; it takes " + strings.Join(allowed, ", ")

@@ -1,0 +1,97 @@
+package diag
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// Closest returns the candidate a mistyped name most likely meant — the
+// one did-you-mean of every check (unknown keys, actions, steps, vars,
+// inputs, instances, CEL functions): nearest by case-insensitive edit
+// distance within SuggestLimit; else a candidate the name inflects
+// (retries for retry); else the first candidate the name is a
+// subsequence of when it has at least 4 letters (clearSessions for
+// clearUserSessions). Event types, dotted and a thousand of them, have a
+// search of their own in eventtypes that keeps this limit per segment.
+func Closest(s string, candidates []string) (string, bool) {
+	ls := strings.ToLower(s)
+	n := utf8.RuneCountInString(s)
+	limit := SuggestLimit(n)
+	best, bestD := "", -1
+	for _, c := range candidates {
+		// The distance is at least the difference in length: a name much
+		// longer or shorter is not measured.
+		if m := utf8.RuneCountInString(c); n-m > limit || m-n > limit {
+			continue
+		}
+		if d := Distance(ls, strings.ToLower(c)); bestD < 0 || d < bestD {
+			best, bestD = c, d
+		}
+	}
+	if bestD >= 0 && bestD <= limit {
+		return best, true
+	}
+	// Another inflection of the same word: the name starts with all of a
+	// candidate but its last letter (retries for retry, inputs for input).
+	for _, c := range candidates {
+		lc := strings.ToLower(c)
+		stem := lc[:len(lc)-len(lastRune(lc))]
+		if utf8.RuneCountInString(stem) >= 4 && strings.HasPrefix(ls, stem) {
+			return c, true
+		}
+	}
+	if n >= 4 {
+		for _, c := range candidates {
+			if subsequence(ls, strings.ToLower(c)) {
+				return c, true
+			}
+		}
+	}
+	return "", false
+}
+
+// SuggestLimit is the largest edit distance a suggestion may be from a
+// name of n runes: a third of it, at least 1, at most 3.
+func SuggestLimit(n int) int { return max(1, min(3, (n+1)/3)) }
+
+func lastRune(s string) string {
+	if s == "" {
+		return ""
+	}
+	_, size := utf8.DecodeLastRuneInString(s)
+	return s[len(s)-size:]
+}
+
+// subsequence reports whether every rune of s appears in t, in order.
+func subsequence(s, t string) bool {
+	rs := []rune(s)
+	i := 0
+	for _, r := range t {
+		if i < len(rs) && rs[i] == r {
+			i++
+		}
+	}
+	return i == len(rs)
+}
+
+// Distance is the Levenshtein distance between a and b, in runes.
+func Distance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
