@@ -36,7 +36,14 @@ type historyFlags struct {
 func openHistoryFor(ctx context.Context, g *globals, url string) (*history.Store, error) {
 	base := g.io.WorkDir
 	if url == "" {
-		proj, _ := project.Load(project.Options{Config: g.config, Dir: g.io.WorkDir, WorkDir: g.io.WorkDir})
+		proj, ds := project.Load(project.Options{Config: g.config, Dir: g.io.WorkDir, WorkDir: g.io.WorkDir})
+		for _, d := range ds {
+			if d.Code == "no-config" {
+				// Outside a repository there is no history to read, and
+				// none is created here.
+				return nil, fmt.Errorf("%s; or give --history URL", d.Message)
+			}
+		}
 		if proj != nil {
 			if proj.Root != "" {
 				base = proj.Root

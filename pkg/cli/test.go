@@ -57,7 +57,10 @@ fails or cannot run. The file format is in docs/testing.md.`,
 				return err
 			}
 			if opts.Parallel < 1 {
-				return usageError{fmt.Errorf("--parallel must be at least 1, not %d", opts.Parallel)}
+				return usageError{fmt.Errorf("--parallelism must be at least 1, not %d", opts.Parallel)}
+			}
+			if cmd.Flags().Changed("parallel") {
+				fmt.Fprintln(g.io.ErrOut, "warning: --parallel is now --parallelism, as on apply, resume and verify")
 			}
 			if runF != nil {
 				return runF(opts)
@@ -67,7 +70,11 @@ fails or cannot run. The file format is in docs/testing.md.`,
 	}
 	cmd.Flags().StringVar(&opts.Format, "format", "text", "output format: text or junit")
 	cmd.Flags().StringVar(&opts.Run, "run", "", "run only the tests whose name or file path matches this regular expression")
-	cmd.Flags().IntVar(&opts.Parallel, "parallel", runtime.GOMAXPROCS(0), "how many tests run at once")
+	cmd.Flags().IntVar(&opts.Parallel, "parallelism", runtime.GOMAXPROCS(0), "how many tests run at once")
+	// --parallel was this flag's first name; apply, resume and verify say
+	// --parallelism, so one name it is.
+	cmd.Flags().IntVar(&opts.Parallel, "parallel", runtime.GOMAXPROCS(0), "")
+	_ = cmd.Flags().MarkHidden("parallel")
 	return cmd
 }
 

@@ -28,7 +28,7 @@ func TestTestGolden(t *testing.T) {
 			for _, parallel := range []string{"1", "4"} {
 				io, _, out, errOut := Test()
 				io.WorkDir = repo
-				code := Run(io, append(tt.args, "--color", "never", "--parallel", parallel), "test")
+				code := Run(io, append(tt.args, "--color", "never", "--parallelism", parallel), "test")
 				if code != ExitError {
 					t.Fatalf("exit %d, want %d\n%s%s", code, ExitError, out, errOut)
 				}
