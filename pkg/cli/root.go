@@ -4,9 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/jml-dev/jml/pkg/diag"
 )
 
 // globals are the flags every command takes.
@@ -55,6 +59,25 @@ func Run(io *IOStreams, args []string, version string) (code int) {
 
 // usageError is a bad command line.
 type usageError struct{ error }
+
+// flagSuggestion adds a did-you-mean to an unknown flag (--formt).
+func flagSuggestion(c *cobra.Command, err error) error {
+	name, ok := strings.CutPrefix(err.Error(), "unknown flag: --")
+	if !ok {
+		return err
+	}
+	var names []string
+	c.Flags().VisitAll(func(f *pflag.Flag) {
+		if !f.Hidden {
+			names = append(names, f.Name)
+		}
+	})
+	sort.Strings(names)
+	if s, ok := diag.Closest(name, names); ok {
+		return fmt.Errorf("%w; did you mean --%s?", err, s)
+	}
+	return err
+}
 
 func isCobraUsage(err error) bool {
 	s := err.Error()
@@ -106,7 +129,7 @@ jml looks for jml.yaml in the current directory or any parent (like git);
 		}
 		return usageError{fmt.Errorf("--color must be auto, always or never, not %q", g.color)}
 	}
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{flagSuggestion(c, err)} })
 	root.AddCommand(
 		newValidateCmd(g, nil),
 		newDryRunCmd(g),
