@@ -333,6 +333,10 @@ func resumeRun(o *ApplyOptions, ids []string, all bool) error {
 		}
 		if len(runs) == 0 {
 			s.Close()
+			if o.Format == "json" {
+				// The same document as a resume that ran: no events.
+				return view.TraceJSON(o.IO.Out, &view.Trace{Title: "Apply", Events: []view.TraceEvent{}, Summary: view.TraceSummary{ByStatus: map[engine.Status]int{}}})
+			}
 			fmt.Fprintln(o.IO.Out, "Nothing to resume: every recorded apply run finished.")
 			return nil
 		}

@@ -45,7 +45,8 @@ directory beside jml.yaml. Each test runs against the repository whose
 jml.yaml is nearest to it (or --config).
 
 Tests run in parallel; results print in file order, the same on every run.
---format junit writes JUnit XML for CI dashboards. Exits 1 when any test
+--format junit writes JUnit XML for CI dashboards, --format json one JSON
+document (tests with their problems at file:line:column, and a summary). Exits 1 when any test
 fails or cannot run. The file format is in docs/testing.md.`,
 		Example: `  jml test
   jml test tests/leaver.yaml
@@ -53,7 +54,7 @@ fails or cannot run. The file format is in docs/testing.md.`,
   jml test --format junit > report.xml`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.IO, opts.Color, opts.Config, opts.Paths = g.io, g.color, g.config, args
-			if err := checkFormat(opts.Format, "text", "junit"); err != nil {
+			if err := checkFormat(opts.Format, "text", "json", "junit"); err != nil {
 				return err
 			}
 			if opts.Parallel < 1 {
@@ -68,7 +69,7 @@ fails or cannot run. The file format is in docs/testing.md.`,
 			return testRun(opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Format, "format", "text", "output format: text or junit")
+	cmd.Flags().StringVar(&opts.Format, "format", "text", "output format: text, json or junit")
 	cmd.Flags().StringVar(&opts.Run, "run", "", "run only the tests whose name or file path matches this regular expression")
 	cmd.Flags().IntVar(&opts.Parallel, "parallelism", runtime.GOMAXPROCS(0), "how many tests run at once")
 	// --parallel was this flag's first name; apply, resume and verify say
@@ -174,17 +175,22 @@ func testRun(opts *TestOptions) error {
 			return
 		}
 		sum.Add(r)
-		if opts.Format == "junit" {
+		if opts.Format != "text" {
 			results = append(results, r)
 			return
 		}
 		testrun.WriteText(io.Out, r, st)
 	})
-	if opts.Format == "junit" {
+	switch opts.Format {
+	case "junit":
 		if err := testrun.WriteJUnit(io.Out, results); err != nil {
 			return err
 		}
-	} else {
+	case "json":
+		if err := testrun.WriteJSON(io.Out, results); err != nil {
+			return err
+		}
+	default:
 		testrun.WriteSummary(io.Out, sum, st)
 	}
 	if !sum.OK() {
