@@ -49,6 +49,7 @@ func (w *World) apply(s *Spec) diag.Diagnostics {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	clear(w.seeded) // instances described now are seeded no more
 	r := &reader{spec: s}
 	known := sortedKeys(w.instances)
 	for _, name := range sortedKeys(s.Instances) {
@@ -164,7 +165,7 @@ func (w *World) SeedEvent(users []User, eventType, targetUserID string) {
 	isTarget := func(u User) bool {
 		return targetUserID == "" || u.ID == targetUserID || (u.Login != "" && strings.EqualFold(u.Login, targetUserID))
 	}
-	names := sortedKeys(w.instances)
+	names := w.names
 	for _, u := range users {
 		if u.ID == "" && u.Login == "" {
 			continue
@@ -176,6 +177,19 @@ func (w *World) SeedEvent(users []User, eventType, targetUserID string) {
 		if endsAccess[eventType] && isTarget(u) {
 			w.unmarkJoiner(u)
 		}
+		// Seeding a user every instance holds changes nothing: no model
+		// ever removes a user, and each one's seed returns at once when it
+		// finds them (Okta by id, the others by email, which only Okta
+		// lets a call change). So a user whose pass below reached every
+		// instance (not a joiner: those skip the apps flows create them
+		// in) and whom Okta holds by id is remembered and not seeded again.
+		key := seedKey{u.ID, u.Login}
+		remember := !w.noSeedMemo && u.ID != "" && len(u.Profile) == 0
+		if _, done := w.seeded[key]; done && remember {
+			continue
+		}
+		joinerKnown, isJoiner := false, false
+		held := true // by every okta instance, by id
 		for _, name := range names {
 			inst := w.instances[name]
 			if inst.described || inst.m == nil {
@@ -187,15 +201,24 @@ func (w *World) SeedEvent(users []User, eventType, targetUserID string) {
 					status = "STAGED"
 				}
 				o.seedStatus(u, status)
+				held = held && o.users[u.ID] != nil
 				continue
 			}
 			// A joiner's account is created by the joiner flow in the apps
 			// jml creates accounts in (a createUser action: Slack); the
 			// others are provisioned by Okta (group push), so it is there.
-			if w.isJoiner(u) && createsAccounts(inst.typ) {
-				continue
+			if inst.createsAccounts {
+				if !joinerKnown {
+					joinerKnown, isJoiner = true, w.isJoiner(u)
+				}
+				if isJoiner {
+					continue
+				}
 			}
 			inst.m.seed(u)
+		}
+		if remember && held && !isJoiner {
+			w.seeded[key] = struct{}{}
 		}
 	}
 	status, ok := lifecycleStatus[eventType]
@@ -262,6 +285,9 @@ func (w *World) unmarkJoiner(u User) {
 }
 
 func (w *World) isJoiner(u User) bool {
+	if len(w.joiners) == 0 {
+		return false
+	}
 	return (u.ID != "" && w.joiners["id:"+u.ID]) || w.joiners["login:"+lower(userEmail(u))]
 }
 

@@ -2,7 +2,10 @@ package world
 
 import (
 	"fmt"
+	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // oktaStatuses are the user lifecycle statuses.
@@ -32,15 +35,24 @@ type oktaModel struct {
 	seq     int
 	users   map[string]*oktaUser
 	byLogin map[string]string // lower(login) → id
+	// byShort indexes the users by the short name of their login (the part
+	// before the @), case-folded: find's last resort. Without it, seeding
+	// each new user whose login is not an email scanned (and sorted) every
+	// user — quadratic in the users of an event log.
+	byShort map[string][]string // foldKey(localPart(login)) → ids
 	groups  map[string]*oktaGroup
 }
 
 func newOkta() *oktaModel {
-	return &oktaModel{users: map[string]*oktaUser{}, byLogin: map[string]string{}, groups: map[string]*oktaGroup{}}
+	return &oktaModel{users: map[string]*oktaUser{}, byLogin: map[string]string{}, byShort: map[string][]string{}, groups: map[string]*oktaGroup{}}
 }
 
 func (m *oktaModel) clone() model {
-	c := &oktaModel{seq: m.seq, users: make(map[string]*oktaUser, len(m.users)), byLogin: make(map[string]string, len(m.byLogin)), groups: make(map[string]*oktaGroup, len(m.groups))}
+	c := &oktaModel{seq: m.seq, users: make(map[string]*oktaUser, len(m.users)), byLogin: make(map[string]string, len(m.byLogin)),
+		byShort: make(map[string][]string, len(m.byShort)), groups: make(map[string]*oktaGroup, len(m.groups))}
+	for k, ids := range m.byShort {
+		c.byShort[k] = slices.Clone(ids)
+	}
 	for id, u := range m.users {
 		cp := *u
 		cp.profile = copyMap(u.profile)
@@ -90,23 +102,66 @@ func (m *oktaModel) find(key string) *oktaUser {
 	if strings.Contains(key, "@") || key == "" {
 		return nil
 	}
-	var match *oktaUser
-	for _, id := range sortedKeys(m.users) {
-		if u := m.users[id]; strings.EqualFold(localPart(u.login()), key) {
-			if match != nil {
-				return nil
-			}
-			match = u
-		}
+	// The one user whose login's short name is key, ignoring case.
+	if ids := m.byShort[foldKey(key)]; len(ids) == 1 {
+		return m.users[ids[0]]
 	}
-	return match
+	return nil
 }
 
 func (m *oktaModel) add(u *oktaUser) {
+	if old := m.users[u.id]; old != nil {
+		m.unindexShort(old)
+	}
 	m.users[u.id] = u
 	if l := u.login(); l != "" {
 		m.byLogin[lower(l)] = u.id
 	}
+	m.indexShort(u)
+}
+
+// indexShort and unindexShort keep byShort in step with a user's login.
+func (m *oktaModel) indexShort(u *oktaUser) {
+	k := foldKey(localPart(u.login()))
+	if !slices.Contains(m.byShort[k], u.id) {
+		m.byShort[k] = append(m.byShort[k], u.id)
+	}
+}
+
+func (m *oktaModel) unindexShort(u *oktaUser) {
+	k := foldKey(localPart(u.login()))
+	ids := slices.DeleteFunc(m.byShort[k], func(id string) bool { return id == u.id })
+	if len(ids) == 0 {
+		delete(m.byShort, k)
+	} else {
+		m.byShort[k] = ids
+	}
+}
+
+// foldKey maps s to a key that two strings share exactly when
+// strings.EqualFold says they are equal: each character becomes the
+// smallest of its case-folding orbit (k, K and the Kelvin sign all become
+// K).
+func foldKey(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return strings.ToUpper(s)
+	}
+	var b strings.Builder
+	for _, r := range s {
+		lo := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			lo = min(lo, f)
+		}
+		b.WriteRune(lo)
+	}
+	return b.String()
 }
 
 func (m *oktaModel) setStatus(u *oktaUser, status string) {
@@ -327,9 +382,11 @@ func (m *oktaModel) do(c *call) (map[string]any, error) {
 			delete(m.byLogin, lower(u.login()))
 			m.byLogin[lower(l)] = u.id
 		}
+		m.unindexShort(u)
 		for k, v := range upd {
 			u.profile[k] = deepCopy(v)
 		}
+		m.indexShort(u)
 		return u.out(), nil
 	}
 	return nil, notImplemented("okta", c.action)

@@ -50,12 +50,25 @@ type World struct {
 	mu        sync.Mutex
 	clk       clock.Clock
 	instances map[string]*instance
-	faults    []*faultState
+	// names are the instances' names, sorted: seeding walks them for every
+	// event.
+	names  []string
+	faults []*faultState
 	// joiners holds the ids and lower-cased logins of the users named by a
 	// user.lifecycle.create event: they are never seeded into apps other
 	// than Okta, since the joiner flow creates them there.
 	joiners map[string]bool
+	// seeded remembers the users every instance already holds, so that an
+	// event naming them again (most events name someone seen before) costs
+	// one lookup rather than one per instance. See SeedEvent.
+	seeded map[seedKey]struct{}
+	// noSeedMemo turns seeded off, for the test that it changes nothing.
+	noSeedMemo bool
 }
+
+// seedKey is what seeding reads of a user (SeedEvent leaves out users with
+// a Profile from its memory).
+type seedKey struct{ id, login string }
 
 type instance struct {
 	name, typ string
@@ -63,6 +76,9 @@ type instance struct {
 	// then a closed world and never seeded from events.
 	described bool
 	m         model
+	// createsAccounts: flows create this app's accounts (see
+	// createsAccounts), so a joiner is not seeded into it.
+	createsAccounts bool
 }
 
 // model is the state of one instance of one connector type.
@@ -145,10 +161,11 @@ func New(instances []Instance, clk clock.Clock) *World {
 	if clk == nil {
 		clk = clock.NewVirtual(defaultStart)
 	}
-	w := &World{clk: clk, instances: map[string]*instance{}, joiners: map[string]bool{}}
+	w := &World{clk: clk, instances: map[string]*instance{}, joiners: map[string]bool{}, seeded: map[seedKey]struct{}{}}
 	for _, in := range instances {
-		w.instances[in.Name] = &instance{name: in.Name, typ: in.Type, m: newModel(in.Type)}
+		w.instances[in.Name] = &instance{name: in.Name, typ: in.Type, m: newModel(in.Type), createsAccounts: createsAccounts(in.Type)}
 	}
+	w.names = sortedKeys(w.instances)
 	return w
 }
 
@@ -341,7 +358,8 @@ func conflict(format string, args ...any) *effect.Error {
 func (w *World) Clone() *World {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	c := &World{clk: w.clk, instances: make(map[string]*instance, len(w.instances)), joiners: make(map[string]bool, len(w.joiners))}
+	c := &World{clk: w.clk, instances: make(map[string]*instance, len(w.instances)), names: w.names, joiners: make(map[string]bool, len(w.joiners)),
+		seeded: map[seedKey]struct{}{}}
 	for name, in := range w.instances {
 		cp := *in
 		if in.m != nil {
