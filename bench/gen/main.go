@@ -5,6 +5,9 @@
 //	                                  leaver (SPEC §11: validate of 1,000 flows)
 //	go run ./bench/gen -events FILE N N user.lifecycle.deactivate events of
 //	                                  distinct users, NDJSON (the apply bench)
+//	go run ./bench/gen -tenant FILE N N events of a tenant's System Log:
+//	                                  sign-ins, MFA, policy, 0.6% lifecycle
+//	                                  (the replay bench; see bench/tenant)
 package main
 
 import (
@@ -13,9 +16,30 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/jml-dev/jml/bench/tenant"
 )
 
 func main() {
+	if len(os.Args) == 4 && os.Args[1] == "-tenant" {
+		n, err := strconv.Atoi(os.Args[3])
+		if err != nil || n < 1 {
+			fmt.Fprintln(os.Stderr, "gen: N must be a positive number")
+			os.Exit(64)
+		}
+		f, err := os.Create(os.Args[2])
+		if err == nil {
+			err = tenant.Write(f, tenant.Options{Events: n, Duplicates: 10})
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "gen:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if len(os.Args) == 4 && os.Args[1] == "-events" {
 		n, err := strconv.Atoi(os.Args[3])
 		if err != nil || n < 1 {

@@ -90,6 +90,24 @@ func (e *Engine) Select(ev *event.Event) Selection {
 	return s
 }
 
+// Takes reports whether an event of type eventType can make any flow of
+// g run: whether some enabled event flow's trigger lists the type, exactly
+// or by glob, ignoring its when: filter (which needs the whole event).
+// Replay decodes in full only the events it takes (SPEC §11); the others
+// still seed the world, count, and list the disabled flows they match
+// (Select needs only their type). It ignores Options.Flow on purpose: an
+// event no enabled flow takes is one no --flow can run, so a saved plan's
+// partly decoded events stay safe to apply with any flow.
+func Takes(g *compile.Graph, eventType string) bool {
+	for _, name := range g.Names {
+		f := g.Flows[name]
+		if f.Enabled && f.Trigger.Kind == ast.TriggerEvent && matches(f.Trigger.Events, eventType) {
+			return true
+		}
+	}
+	return false
+}
+
 func matches(patterns []string, typ string) bool {
 	for _, p := range patterns {
 		if p == typ {

@@ -21,6 +21,13 @@
 // are kept in [Event.Raw]; JSON numbers are int64 when written as integers
 // and float64 otherwise.
 //
+// With [Options.Want] (a replay passes the event types its flows take),
+// an event of a type Want turns down is skimmed rather than decoded: one
+// pass over its bytes checks them as strictly as the full decode (the
+// same errors at the same positions) and keeps its uuid, eventType,
+// published and the users it names ([Event.Partial]); whenever the skim
+// is not sure, the event is decoded in full (skim.go).
+//
 // Input is streamed: memory stays flat in the number of events, but for
 // the set of uuids seen and the current event (or hook delivery). Bad
 // input is a [*DecodeError] with file, line and column; nothing panics on

@@ -24,6 +24,13 @@ type Event struct {
 	// or only value) or "events/hook.json (event 2)" (the second event of a
 	// hook delivery).
 	Source string
+	// Partial marks an event Options.Want turned down, which was not
+	// decoded in full: Raw holds only its uuid, eventType and published
+	// (when a string), its actor and the elements of its target of type
+	// "User", each with only the string fields among id, type, alternateId
+	// and displayName — what a replay reads of an event no flow takes
+	// (Users, Target("User"), seeding the world).
+	Partial bool
 }
 
 // PublishedTime parses Published as RFC 3339 (with or without fractional
@@ -108,16 +115,17 @@ func (e *Event) Users() []map[string]any {
 		return nil
 	}
 	var users []map[string]any
-	seen := map[string]bool{}
 	add := func(m map[string]any) {
 		if m == nil || m["type"] != "User" {
 			return
 		}
 		if id, ok := m["id"].(string); ok {
-			if seen[id] {
-				return
+			// An event names a handful of users: a scan beats a map.
+			for _, u := range users {
+				if uid, ok := u["id"].(string); ok && uid == id {
+					return
+				}
 			}
-			seen[id] = true
 		}
 		users = append(users, m)
 	}

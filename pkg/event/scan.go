@@ -3,6 +3,7 @@ package event
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -70,6 +71,9 @@ type value struct {
 	// raw is the value's bytes, valid until the scanner's next call: only
 	// read to point at a duplicate key.
 	raw []byte
+	// sk, when set, is the skim of a LogEvent the scanner's want turned
+	// down; v is then nil.
+	sk *skimmed
 }
 
 type scanner struct {
@@ -99,6 +103,10 @@ type scanner struct {
 	strNL           bool // a raw newline inside a string: the value's extent is unsure
 	fLine, fCol     int
 	fTop, fFirst    bool
+
+	// skim, when set, skims the LogEvents Options.Want turns down instead
+	// of decoding them.
+	skim *skimState
 }
 
 func newScanner(r io.Reader, name string, m mode) *scanner {
@@ -183,19 +191,36 @@ func (s *scanner) advance(n int) {
 // movePos returns the line and column after b, starting at line and col
 // (the characters already on that line).
 func movePos(b []byte, line, col int) (int, int) {
-	if k := bytes.LastIndexByte(b, '\n'); k >= 0 {
-		line += bytes.Count(b[:k+1], newline)
+	if n := bytes.Count(b, newline); n > 0 {
+		line += n
 		col = 0
-		b = b[k+1:]
+		b = b[bytes.LastIndexByte(b, '\n')+1:]
 	}
-	// Count the bytes that start a character rather than decode runes:
-	// a chunk of a long line may end inside a character.
-	for _, c := range b {
-		if c&0xC0 != 0x80 {
-			col++
+	return line, col + charStarts(b)
+}
+
+// charStarts counts the bytes of b that start a character, eight at a
+// time while they are ASCII. Counting them rather than decoding runes
+// keeps a chunk of a long line that ends inside a character right.
+func charStarts(b []byte) int {
+	n := 0
+	for ; len(b) >= 8; b = b[8:] {
+		if binary.LittleEndian.Uint64(b)&0x8080808080808080 == 0 {
+			n += 8
+			continue
+		}
+		for _, c := range b[:8] {
+			if c&0xC0 != 0x80 {
+				n++
+			}
 		}
 	}
-	return line, col
+	for _, c := range b {
+		if c&0xC0 != 0x80 {
+			n++
+		}
+	}
+	return n
 }
 
 var newline = []byte{'\n'}
@@ -462,16 +487,21 @@ func (s *scanner) finishFrame() (value, error) {
 		// The bad bytes cannot be structural, so the value's extent is sure.
 		return value{}, s.fail(line, col, true, "invalid UTF-8")
 	}
+	m := s.mode
+	if m == modeAuto {
+		m = modeDoc // a first array's elements, before the array ends
+	}
+	if s.skim != nil && len(data) > 0 && data[0] == '{' {
+		if k, ok := s.skim.skim(data); ok {
+			return value{sk: &k, line: s.fLine, col: s.fCol, top: s.fTop, first: s.fFirst, mode: m}, nil
+		}
+	}
 	v, idx, msg, err := parseJSON(data)
 	if err != nil {
 		line, col := s.posIn(idx)
 		// A cleanly cut value is skipped alone; one with a broken string
 		// may have swallowed what follows, so the source is given up.
 		return value{}, s.fail(line, col, !s.strNL, "%s", msg)
-	}
-	m := s.mode
-	if m == modeAuto {
-		m = modeDoc // a first array's elements, before the array ends
 	}
 	return value{v: v, line: s.fLine, col: s.fCol, top: s.fTop, first: s.fFirst, mode: m, members: s.members, raw: data}, nil
 }

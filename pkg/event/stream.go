@@ -39,6 +39,14 @@ type Options struct {
 	// Source and in errors are shown relative to it when they are inside
 	// it, and as given otherwise. Empty: the process's directory.
 	WorkDir string
+	// Want, when set, is asked about each LogEvent's eventType before the
+	// event is decoded. An event it turns down is skimmed instead: its
+	// bytes are checked as strictly as a full decode checks them (bad
+	// input is the same error, at the same place), but only what a replay
+	// reads of an event no flow takes is kept (see Event.Partial). Hook
+	// deliveries, and events the skim is not sure of, are decoded in full.
+	// A replay passes the event types its flows can take (SPEC §11).
+	Want func(eventType string) bool
 }
 
 // Stats counts what a Stream has read so far.
@@ -46,6 +54,9 @@ type Stats struct {
 	Read       int // distinct events returned
 	Duplicates int // events dropped because their uuid was seen before
 	Skipped    int // bad lines or events skipped (with Options.KeepGoing)
+	// Partial counts the events of Read returned partial: Options.Want
+	// turned them down and they were not decoded in full.
+	Partial int
 }
 
 // Stream reads events from one or more sources, in order. It is not safe
@@ -60,7 +71,8 @@ type Stream struct {
 	seen    map[string]struct{}
 	stats   Stats
 	skipped []*DecodeError
-	err     error // sticky: io.EOF, the first error, or errClosed
+	err     error      // sticky: io.EOF, the first error, or errClosed
+	skim    *skimState // with Options.Want, shared by the sources
 }
 
 type input struct {
@@ -257,6 +269,9 @@ func (s *Stream) Next() (*Event, error) {
 			}
 			s.seen[it.ev.UUID] = struct{}{}
 			s.stats.Read++
+			if it.ev.Partial {
+				s.stats.Partial++
+			}
 			return it.ev, nil
 		}
 		if s.cur == nil {
@@ -315,6 +330,12 @@ func (s *Stream) openNext() error {
 		r = f
 	}
 	s.cur = newScanner(r, in.name, in.mode)
+	if s.opts.Want != nil {
+		if s.skim == nil {
+			s.skim = newSkimState(s.opts.Want)
+		}
+		s.cur.skim = s.skim
+	}
 	s.curName = in.name
 	return nil
 }
@@ -351,7 +372,7 @@ func (s *Stream) expand(v value) []item {
 	// A .json file's first value (usually its only one) is the file
 	// itself; so is a multi-line document's on standard input. Everything
 	// else is named by its line.
-	src := fmt.Sprintf("%s:%d", s.curName, v.line)
+	src := s.curName + ":" + strconv.Itoa(v.line)
 	if v.top && v.first && (v.mode == modeDoc || strings.EqualFold(filepath.Ext(s.curName), ".json")) {
 		src = s.curName
 	}
@@ -361,6 +382,9 @@ func (s *Stream) expand(v value) []item {
 	}
 	fail := func(format string, args ...any) []item {
 		return []item{{err: &DecodeError{File: s.curName, Line: v.line, Column: col, Msg: fmt.Sprintf(format, args...)}}}
+	}
+	if v.sk != nil {
+		return []item{{ev: v.sk.event(src)}}
 	}
 	keys := 0
 	x, err := convertNumbers(v.v, &keys)

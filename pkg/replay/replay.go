@@ -1,6 +1,7 @@
 // Package replay drives a replay of recorded Okta events through a compiled
-// repository: it streams events from their sources, seeds the simulated
-// world from each event as it comes (SPEC §6), fires the matching flows in
+// repository: it streams events from their sources (decoding in full only
+// those some enabled flow takes: SPEC §11), seeds the simulated world from
+// each event as it comes (SPEC §6), fires the matching flows in
 // name order, fires schedule flows for --at instants, and hands each
 // event's runs to a callback — so dry-run, plan and test share one loop and
 // memory stays flat in the number of events.
@@ -53,6 +54,12 @@ type Options struct {
 	RunID func(derived string) string
 	// OnEvent hears each event before its flows run.
 	OnEvent func(*event.Event)
+	// DecodeAll decodes every event in full. Without it, events of a type
+	// no enabled flow takes (engine.Takes) are only skimmed
+	// (event.Options.Want): they still seed the world, count, and list the
+	// disabled flows they match, but their Raw is partial (docs/replay.md,
+	// "Events no flow takes").
+	DecodeAll bool
 }
 
 // Result is one trigger and the runs it fired.
@@ -151,7 +158,11 @@ func Run(ctx context.Context, opts Options, onResult func(Result) error) (stats 
 	if len(opts.Sources) > 0 || len(opts.Events) > 0 {
 		var s eventSource = &sliceSource{events: opts.Events}
 		if len(opts.Sources) > 0 {
-			st, err := event.Open(opts.Sources, event.Options{KeepGoing: opts.KeepGoing, Stdin: opts.Stdin, WorkDir: opts.WorkDir})
+			eo := event.Options{KeepGoing: opts.KeepGoing, Stdin: opts.Stdin, WorkDir: opts.WorkDir}
+			if !opts.DecodeAll {
+				eo.Want = takes(opts.Graph)
+			}
+			st, err := event.Open(opts.Sources, eo)
 			if err != nil {
 				return stats, err
 			}
@@ -243,6 +254,22 @@ func Minutes(at, atEnd *time.Time) ([]time.Time, error) {
 		out = append(out, m)
 	}
 	return out, nil
+}
+
+// takes is engine.Takes for g, remembered per event type: a log holds a
+// few hundred types at most, and the answer is asked for every event.
+func takes(g *compile.Graph) func(string) bool {
+	known := map[string]bool{}
+	return func(typ string) bool {
+		t, ok := known[typ]
+		if !ok {
+			t = engine.Takes(g, typ)
+			if len(known) < 10_000 { // not unbounded on a log of made-up types
+				known[typ] = t
+			}
+		}
+		return t
+	}
 }
 
 // seed adds the users an event names to the world (SPEC §6).
