@@ -1,13 +1,14 @@
 package cli
 
 import (
+	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -281,12 +282,16 @@ func reportSkipped(o *ReplayOptions, stats replay.Stats) {
 	}
 }
 
+// dryRunRun replays the events and renders each one's trace as its runs
+// finish: only the counts of the summary are kept (SPEC §11).
 func dryRunRun(o *ReplayOptions) error {
 	proj, spec, err := loadForReplay(o)
 	if err != nil {
 		return err
 	}
-	t := &view.Trace{Events: []view.TraceEvent{}, Summary: view.TraceSummary{ByStatus: map[engine.Status]int{}}}
+	out := view.NewTraceRenderer(o.Format, o.IO.Out, "", o.IO.styles(o.IO.Out, o.Color, o.IO.OutTTY))
+	defer out.Close()
+	sum := view.TraceSummary{ByStatus: map[engine.Status]int{}}
 	bad := false
 	stats, rerr := replayAll(o, engine.ModeDryRun, proj, spec, func(r replay.Result) error {
 		uuid, typ, pub := r.Trigger()
@@ -294,35 +299,28 @@ func dryRunRun(o *ReplayOptions) error {
 		if runs == nil {
 			runs = []*engine.Run{}
 		}
-		t.Events = append(t.Events, view.TraceEvent{UUID: uuid, EventType: typ, Published: pub, Runs: runs, Disabled: r.Disabled})
 		if r.Event != nil {
-			t.Summary.Events++
+			sum.Events++
 		}
 		for _, run := range r.Runs {
-			t.Summary.Runs++
-			t.Summary.ByStatus[run.Status]++
+			sum.Runs++
+			sum.ByStatus[run.Status]++
 			if run.Status == engine.StatusHalted || run.Status == engine.StatusFailed {
 				bad = true
 			}
 		}
-		return nil
+		return out.Event(view.TraceEvent{UUID: uuid, EventType: typ, Published: pub, Runs: runs, Disabled: r.Disabled})
 	})
-	t.Summary.Duplicates, t.Summary.Skipped = stats.Duplicates, stats.Skipped
+	sum.Duplicates, sum.Skipped = stats.Duplicates, stats.Skipped
 	reportSkipped(o, stats)
 	if rerr != nil {
 		if _, ok := rerr.(usageError); ok {
 			return rerr
 		}
 	}
-	switch o.Format {
-	case "json":
-		if err := view.TraceJSON(o.IO.Out, t); err != nil {
-			return err
-		}
-	case "markdown":
-		view.TraceMarkdown(o.IO.Out, t)
-	default:
-		view.TraceText(o.IO.Out, t, o.IO.styles(o.IO.Out, o.Color, o.IO.OutTTY))
+	// After an error too: the summary of what was replayed.
+	if err := out.End(sum); err != nil && rerr == nil {
+		return err
 	}
 	if rerr != nil {
 		return rerr
@@ -333,54 +331,113 @@ func dryRunRun(o *ReplayOptions) error {
 	return nil
 }
 
+// planRun replays the events and hands each one's runs to the renderer
+// of --format, and to the -o file, as they finish: the plan is never held
+// whole (SPEC §11), only its summary.
 func planRun(o *ReplayOptions) error {
 	proj, spec, err := loadForReplay(o)
 	if err != nil {
 		return err
 	}
 	digest, files := plan.Digest(proj.Sources)
-	pl := replay.NewPlanner(proj.Graph, digest, files)
+	var sinks []plan.Sink
 	if o.Out != "" {
 		at, atEnd, err := parseSchedule(o.At, o.Window)
 		if err != nil {
 			return err
 		}
-		pl.KeepInputs(o.Flow, scheduleInput(at, atEnd))
-	}
-	stats, rerr := replayAll(o, engine.ModePlan, proj, spec, func(r replay.Result) error {
-		pl.Add(r)
-		return nil
-	})
-	if rerr != nil {
-		return rerr
-	}
-	p := pl.Finish(stats)
-	reportSkipped(o, stats)
-	if o.Out != "" {
-		saved := *p
-		saved.Inputs = pl.Inputs()
-		b, err := json.MarshalIndent(&saved, "", "  ")
+		f, err := createPlanFile(o.Out, o.Flow, scheduleInput(at, atEnd))
 		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(o.Out, append(b, '\n'), 0o644); err != nil {
-			return fmt.Errorf("saving the plan: %w", err)
-		}
+		defer f.abort()
+		sinks = append(sinks, f)
 	}
-	switch o.Format {
-	case "json":
-		if err := view.PlanJSON(o.IO.Out, p); err != nil {
-			return err
-		}
-	case "markdown":
-		view.PlanMarkdown(o.IO.Out, p)
-	default:
-		view.PlanText(o.IO.Out, p, o.IO.styles(o.IO.Out, o.Color, o.IO.OutTTY))
+	out := view.NewPlanRenderer(o.Format, o.IO.Out, o.IO.styles(o.IO.Out, o.Color, o.IO.OutTTY))
+	defer out.Close()
+	pl := replay.NewStreamingPlanner(proj.Graph, digest, files, append(sinks, out)...)
+	stats, rerr := replayAll(o, engine.ModePlan, proj, spec, pl.Add)
+	if rerr != nil {
+		return rerr
+	}
+	reportSkipped(o, stats)
+	p, err := pl.End(stats)
+	if err != nil {
+		return err
 	}
 	if o.DetailedExitcode && p.HasChanges() {
 		return exitError{ExitChanges}
 	}
 	return nil
+}
+
+// planFile is the -o file, written as the plan is made (plan.Writer) into
+// a temporary file beside it that replaces it only once the plan is whole:
+// a plan that fails half-way leaves no half plan, and the previous file
+// as it was.
+type planFile struct {
+	*plan.Writer
+	path string
+	tmp  *os.File
+	buf  *bufio.Writer
+	done bool
+}
+
+func createPlanFile(path, flow, at string) (*planFile, error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return nil, fmt.Errorf("saving the plan: %w", err)
+	}
+	f := &planFile{path: path, tmp: tmp, buf: bufio.NewWriterSize(tmp, 64<<10)}
+	f.Writer = plan.NewWriter(f.buf)
+	f.Writer.KeepInputs(flow, at, "")
+	return f, nil
+}
+
+func (f *planFile) wrap(err error) error {
+	if err != nil {
+		return fmt.Errorf("saving the plan: %w", err)
+	}
+	return nil
+}
+
+func (f *planFile) Begin(digest string, files map[string]string) error {
+	return f.wrap(f.Writer.Begin(digest, files))
+}
+
+func (f *planFile) Event(ev plan.Event) error { return f.wrap(f.Writer.Event(ev)) }
+
+func (f *planFile) Input(raw map[string]any) error { return f.wrap(f.Writer.Input(raw)) }
+
+// End writes the summary and the inputs, and puts the file in place.
+func (f *planFile) End(s plan.Summary) error {
+	if err := f.Writer.End(s); err != nil {
+		return f.wrap(err)
+	}
+	if err := f.buf.Flush(); err != nil {
+		return f.wrap(err)
+	}
+	if err := f.tmp.Chmod(0o644); err != nil {
+		return f.wrap(err)
+	}
+	if err := f.tmp.Close(); err != nil {
+		return f.wrap(err)
+	}
+	if err := os.Rename(f.tmp.Name(), f.path); err != nil {
+		return f.wrap(err)
+	}
+	f.done = true
+	return nil
+}
+
+// abort removes the temporary file of a plan that did not end, and the
+// spooled inputs.
+func (f *planFile) abort() {
+	f.Writer.Close()
+	if !f.done {
+		f.tmp.Close()
+		os.Remove(f.tmp.Name())
+	}
 }
 
 // loadEvents reads every event of sources into memory (apply and --compare

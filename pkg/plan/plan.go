@@ -186,13 +186,18 @@ func New(digest string, files map[string]string) *Plan {
 	if files == nil {
 		files = map[string]string{}
 	}
-	return &Plan{FormatVersion: FormatVersion, Digest: digest, Files: files, Events: []Event{},
-		Summary: Summary{ByStatus: map[engine.Status]int{}, DisabledFlows: []string{}}}
+	return &Plan{FormatVersion: FormatVersion, Digest: digest, Files: files, Events: []Event{}, Summary: NewSummary()}
 }
 
-// Add records an event's runs (runs ordered by flow name) and the disabled
-// flows it matched.
-func (p *Plan) Add(uuid, eventType, published string, runs []*engine.Run, disabled []string) {
+// NewSummary returns empty counts: an empty (not nil) map and list, so
+// that the document shows {} and [].
+func NewSummary() Summary {
+	return Summary{ByStatus: map[engine.Status]int{}, DisabledFlows: []string{}}
+}
+
+// NewEvent makes an event of the plan from one trigger's runs, ordered by
+// flow name.
+func NewEvent(uuid, eventType, published string, runs []*engine.Run) Event {
 	ev := Event{UUID: uuid, EventType: eventType, Published: published, Runs: []Run{}}
 	sorted := append([]*engine.Run{}, runs...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Flow < sorted[j].Flow })
@@ -202,18 +207,42 @@ func (p *Plan) Add(uuid, eventType, published string, runs []*engine.Run, disabl
 			changes = []engine.Change{}
 		}
 		ev.Runs = append(ev.Runs, Run{Flow: r.Flow, Status: r.Status, Changes: changes, Error: r.Error, Simulated: r.Simulated})
-		p.Summary.Runs++
-		p.Summary.Changes += len(changes)
-		p.Summary.ByStatus[r.Status]++
 	}
-	p.Events = append(p.Events, ev)
-	p.Summary.Events++
+	return ev
+}
+
+// Count adds an event's runs, changes and statuses, and the disabled
+// flows it matched, to the summary. It does not count the event itself
+// (summary.events counts events read, and a schedule instant is not one).
+// A summary is aggregates only: a streamed plan keeps it, not its events.
+func (s *Summary) Count(ev Event, disabled []string) {
+	if s.ByStatus == nil {
+		s.ByStatus = map[engine.Status]int{}
+	}
+	for _, r := range ev.Runs {
+		s.Runs++
+		s.Changes += len(r.Changes)
+		s.ByStatus[r.Status]++
+	}
+	added := false
 	for _, d := range disabled {
-		if !contains(p.Summary.DisabledFlows, d) {
-			p.Summary.DisabledFlows = append(p.Summary.DisabledFlows, d)
+		if !contains(s.DisabledFlows, d) {
+			s.DisabledFlows = append(s.DisabledFlows, d)
+			added = true
 		}
 	}
-	sort.Strings(p.Summary.DisabledFlows)
+	if added {
+		sort.Strings(s.DisabledFlows)
+	}
+}
+
+// Add records an event's runs (runs ordered by flow name) and the disabled
+// flows it matched.
+func (p *Plan) Add(uuid, eventType, published string, runs []*engine.Run, disabled []string) {
+	ev := NewEvent(uuid, eventType, published, runs)
+	p.Summary.Count(ev, disabled)
+	p.Summary.Events++
+	p.Events = append(p.Events, ev)
 }
 
 func contains(l []string, s string) bool {

@@ -100,43 +100,54 @@ type JSONSummary struct {
 }
 
 // toJSON is the one place a Plan (and the engine values it holds) becomes
-// the plan document.
+// the plan document; the streaming Writer uses its parts (eventJSON,
+// summaryJSON), one event at a time.
 func toJSON(p *Plan) *JSONPlan {
-	d := &JSONPlan{FormatVersion: FormatVersion, Digest: p.Digest, Files: p.Files, Inputs: p.Inputs,
-		Summary: JSONSummary{Events: p.Summary.Events, Runs: p.Summary.Runs, Changes: p.Summary.Changes,
-			DisabledFlows: p.Summary.DisabledFlows, Duplicates: p.Summary.Duplicates, Skipped: p.Summary.Skipped,
-			BlastRadius: p.Summary.BlastRadius}}
+	d := &JSONPlan{FormatVersion: FormatVersion, Digest: p.Digest, Files: p.Files, Inputs: p.Inputs, Summary: summaryJSON(p.Summary)}
 	if p.Events != nil {
 		d.Events = make([]JSONEvent, 0, len(p.Events))
 	}
 	for _, ev := range p.Events {
-		je := JSONEvent{UUID: ev.UUID, EventType: ev.EventType, Published: ev.Published}
-		if ev.Runs != nil {
-			je.Runs = make([]JSONRun, 0, len(ev.Runs))
-		}
-		for _, r := range ev.Runs {
-			jr := JSONRun{Flow: r.Flow, Status: string(r.Status), Simulated: r.Simulated}
-			if r.Changes != nil {
-				jr.Changes = make([]JSONChange, 0, len(r.Changes))
-			}
-			for _, c := range r.Changes {
-				jr.Changes = append(jr.Changes, JSONChange{Card: c.Card, Action: c.Action, With: c.With, Via: c.Via, Path: c.Path})
-			}
-			if e := r.Error; e != nil {
-				jr.Error = &JSONError{Card: e.Card, Action: e.Action, Message: e.Message, Status: e.Status, Code: e.Code,
-					Retryable: e.Retryable, Attempts: e.Attempts}
-			}
-			je.Runs = append(je.Runs, jr)
-		}
-		d.Events = append(d.Events, je)
-	}
-	if p.Summary.ByStatus != nil {
-		d.Summary.ByStatus = make(map[string]int, len(p.Summary.ByStatus))
-		for s, n := range p.Summary.ByStatus {
-			d.Summary.ByStatus[string(s)] = n
-		}
+		d.Events = append(d.Events, eventJSON(ev))
 	}
 	return d
+}
+
+// eventJSON is one event of the document.
+func eventJSON(ev Event) JSONEvent {
+	je := JSONEvent{UUID: ev.UUID, EventType: ev.EventType, Published: ev.Published}
+	if ev.Runs != nil {
+		je.Runs = make([]JSONRun, 0, len(ev.Runs))
+	}
+	for _, r := range ev.Runs {
+		jr := JSONRun{Flow: r.Flow, Status: string(r.Status), Simulated: r.Simulated}
+		if r.Changes != nil {
+			jr.Changes = make([]JSONChange, 0, len(r.Changes))
+		}
+		for _, c := range r.Changes {
+			jr.Changes = append(jr.Changes, JSONChange{Card: c.Card, Action: c.Action, With: c.With, Via: c.Via, Path: c.Path})
+		}
+		if e := r.Error; e != nil {
+			jr.Error = &JSONError{Card: e.Card, Action: e.Action, Message: e.Message, Status: e.Status, Code: e.Code,
+				Retryable: e.Retryable, Attempts: e.Attempts}
+		}
+		je.Runs = append(je.Runs, jr)
+	}
+	return je
+}
+
+// summaryJSON is the document's summary.
+func summaryJSON(s Summary) JSONSummary {
+	js := JSONSummary{Events: s.Events, Runs: s.Runs, Changes: s.Changes,
+		DisabledFlows: s.DisabledFlows, Duplicates: s.Duplicates, Skipped: s.Skipped,
+		BlastRadius: s.BlastRadius}
+	if s.ByStatus != nil {
+		js.ByStatus = make(map[string]int, len(s.ByStatus))
+		for st, n := range s.ByStatus {
+			js.ByStatus[string(st)] = n
+		}
+	}
+	return js
 }
 
 // fromJSON is the one place the plan document becomes a Plan.

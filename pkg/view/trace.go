@@ -1,6 +1,7 @@
 package view
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/jml-dev/jml/pkg/engine"
+	"github.com/jml-dev/jml/pkg/plan"
 )
 
 // TraceEvent is one event of a dry-run and the runs it fired.
@@ -51,12 +53,96 @@ type Trace struct {
 	Summary TraceSummary `json:"summary"`
 }
 
-// TraceJSON writes a dry-run as JSON.
-func TraceJSON(w io.Writer, t *Trace) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(t)
+// TraceRenderer renders a dry-run (or an apply) as it happens: Event
+// writes, or spools, each trigger as its runs finish, End writes the
+// counts, so that a trace of any size is never held whole. Close removes
+// what it spooled; call it once the trace has ended or failed.
+type TraceRenderer interface {
+	Event(ev TraceEvent) error
+	End(s TraceSummary) error
+	io.Closer
 }
+
+// NewTraceRenderer returns the renderer of a --format: text (like Flow
+// History), json (the events array, then the summary) or markdown (a
+// pull-request comment). title names the summary ("Dry run" when empty).
+func NewTraceRenderer(format string, w io.Writer, title string, st Styles) TraceRenderer {
+	if title == "" {
+		title = "Dry run"
+	}
+	switch format {
+	case "json":
+		return &traceJSON{w: &errWriter{w: w}}
+	case "markdown":
+		r := &traceMarkdown{w: &errWriter{w: w}, title: title}
+		r.rowsW, r.detailsW = &errWriter{w: &r.rows}, &errWriter{w: &r.details}
+		return r
+	}
+	return &traceText{w: &errWriter{w: w}, title: title, st: st}
+}
+
+// Stream hands a whole trace to a renderer (apply, whose events finish in
+// any order, renders them once all are in).
+func (t *Trace) Stream(r TraceRenderer) error {
+	defer r.Close()
+	for _, ev := range t.Events {
+		if err := r.Event(ev); err != nil {
+			return err
+		}
+	}
+	return r.End(t.Summary)
+}
+
+// TraceJSON writes a whole trace as JSON.
+func TraceJSON(w io.Writer, t *Trace) error {
+	return t.Stream(NewTraceRenderer("json", w, t.Title, Styles{}))
+}
+
+// traceJSON writes {"events": [...], "summary": {...}} as json.Encoder
+// with a two-space indent would the whole Trace, one event at a time.
+type traceJSON struct {
+	w   *errWriter
+	n   int
+	buf bytes.Buffer
+}
+
+func (r *traceJSON) Event(ev TraceEvent) error {
+	r.buf.Reset()
+	if r.n == 0 {
+		r.buf.WriteString("{\n  \"events\": [")
+	} else {
+		r.buf.WriteByte(',')
+	}
+	r.buf.WriteString("\n    ")
+	b, err := json.MarshalIndent(ev, "    ", "  ")
+	if err != nil {
+		return err
+	}
+	r.buf.Write(b)
+	r.n++
+	r.w.Write(r.buf.Bytes())
+	return r.w.err
+}
+
+func (r *traceJSON) End(s TraceSummary) error {
+	r.buf.Reset()
+	if r.n == 0 {
+		r.buf.WriteString("{\n  \"events\": []")
+	} else {
+		r.buf.WriteString("\n  ]")
+	}
+	r.buf.WriteString(",\n  \"summary\": ")
+	b, err := json.MarshalIndent(s, "  ", "  ")
+	if err != nil {
+		return err
+	}
+	r.buf.Write(b)
+	r.buf.WriteString("\n}\n")
+	r.w.Write(r.buf.Bytes())
+	return r.w.err
+}
+
+func (r *traceJSON) Close() error { return nil }
 
 func cardMark(st Styles, s engine.CardStatus) string {
 	switch s {
@@ -70,33 +156,51 @@ func cardMark(st Styles, s engine.CardStatus) string {
 	return st.Error.Render("✗")
 }
 
-// TraceText writes a dry-run like Flow History: per event, per run, each
-// card with its status, duration, inputs, outputs or error.
+// TraceText writes a whole trace as the text renderer does.
 func TraceText(w io.Writer, t *Trace, st Styles) {
-	for _, ev := range t.Events {
-		if len(ev.Runs) == 0 && len(ev.Disabled) == 0 && len(ev.AlreadyDone) == 0 && ev.Error == "" {
-			continue
-		}
-		fmt.Fprintf(w, "%s %s %s\n", st.Bold.Render("event "+ev.UUID), ev.EventType, st.Dim.Render(ev.Published))
-		for _, d := range ev.Disabled {
-			fmt.Fprintf(w, "  %s  %s\n", st.Bold.Render(d), st.Dim.Render("skipped: the flow is disabled"))
-		}
-		for _, d := range ev.AlreadyDone {
-			done := d.Status
-			if done == "success" {
-				done = "succeeded"
-			}
-			fmt.Fprintf(w, "  %s  %s\n", st.Bold.Render(d.Flow), st.Dim.Render(fmt.Sprintf("skipped: already %s in run %s (--force runs it again)", done, d.RunID)))
-		}
-		if ev.Error != "" {
-			fmt.Fprintf(w, "  %s %s\n", st.Error.Render("error:"), ev.Error)
-		}
-		for _, r := range ev.Runs {
-			RunText(w, r, "  ", st)
-		}
-	}
-	fmt.Fprintln(w, traceSummary(t))
+	t.Stream(NewTraceRenderer("text", w, t.Title, st))
 }
+
+// traceText writes a dry-run like Flow History: per event, per run, each
+// card with its status, duration, inputs, outputs or error; then the
+// summary line.
+type traceText struct {
+	w     *errWriter
+	title string
+	st    Styles
+}
+
+func (r *traceText) Event(ev TraceEvent) error {
+	if len(ev.Runs) == 0 && len(ev.Disabled) == 0 && len(ev.AlreadyDone) == 0 && ev.Error == "" {
+		return nil
+	}
+	w, st := r.w, r.st
+	fmt.Fprintf(w, "%s %s %s\n", st.Bold.Render("event "+ev.UUID), ev.EventType, st.Dim.Render(ev.Published))
+	for _, d := range ev.Disabled {
+		fmt.Fprintf(w, "  %s  %s\n", st.Bold.Render(d), st.Dim.Render("skipped: the flow is disabled"))
+	}
+	for _, d := range ev.AlreadyDone {
+		done := d.Status
+		if done == "success" {
+			done = "succeeded"
+		}
+		fmt.Fprintf(w, "  %s  %s\n", st.Bold.Render(d.Flow), st.Dim.Render(fmt.Sprintf("skipped: already %s in run %s (--force runs it again)", done, d.RunID)))
+	}
+	if ev.Error != "" {
+		fmt.Fprintf(w, "  %s %s\n", st.Error.Render("error:"), ev.Error)
+	}
+	for _, run := range ev.Runs {
+		RunText(w, run, "  ", st)
+	}
+	return w.err
+}
+
+func (r *traceText) End(s TraceSummary) error {
+	fmt.Fprintln(r.w, traceSummary(r.title, s))
+	return r.w.err
+}
+
+func (r *traceText) Close() error { return nil }
 
 // RunText writes one run: a header line (flow, status, id, duration),
 // then every card with its status, inputs, outputs or error.
@@ -112,23 +216,19 @@ func RunText(w io.Writer, r *engine.Run, indent string, st Styles) {
 	}
 }
 
-func traceSummary(t *Trace) string {
-	title := t.Title
-	if title == "" {
-		title = "Dry run"
-	}
-	s := fmt.Sprintf("%s: %s, %s", title, plural(t.Summary.Events, "event"), plural(t.Summary.Runs, "run"))
-	if parts := byStatus(t.Summary.ByStatus); parts != "" {
+func traceSummary(title string, sum TraceSummary) string {
+	s := fmt.Sprintf("%s: %s, %s", title, plural(sum.Events, "event"), plural(sum.Runs, "run"))
+	if parts := byStatus(sum.ByStatus); parts != "" {
 		s += " (" + parts + ")"
 	}
-	if t.Summary.AlreadyDone > 0 {
-		s += fmt.Sprintf("; %s already done", plural(t.Summary.AlreadyDone, "run"))
+	if sum.AlreadyDone > 0 {
+		s += fmt.Sprintf("; %s already done", plural(sum.AlreadyDone, "run"))
 	}
-	if t.Summary.Duplicates > 0 {
-		s += fmt.Sprintf("; %s dropped", plural(t.Summary.Duplicates, "duplicate event"))
+	if sum.Duplicates > 0 {
+		s += fmt.Sprintf("; %s dropped", plural(sum.Duplicates, "duplicate event"))
 	}
-	if t.Summary.Skipped > 0 {
-		s += fmt.Sprintf("; %s skipped", plural(t.Summary.Skipped, "malformed event"))
+	if sum.Skipped > 0 {
+		s += fmt.Sprintf("; %s skipped", plural(sum.Skipped, "malformed event"))
 	}
 	return s + "."
 }
@@ -192,33 +292,56 @@ func errorText(e *engine.ErrorInfo) string {
 	return s
 }
 
-// TraceMarkdown writes a dry-run for a pull-request comment.
-func TraceMarkdown(w io.Writer, t *Trace) {
-	fmt.Fprintf(w, "### jml %s\n\n%s\n\n", strings.ToLower(strings.ReplaceAll(firstNonEmpty(t.Title, "Dry run"), " ", "-")), traceSummary(t))
-	fmt.Fprintln(w, "| event | type | flow | status |")
-	fmt.Fprintln(w, "|---|---|---|---|")
-	for _, ev := range t.Events {
-		for _, r := range ev.Runs {
-			fmt.Fprintf(w, "| `%s` | %s | %s | %s |\n", mdEscape(ev.UUID), ev.EventType, r.Flow, r.Status)
-		}
-	}
-	for _, ev := range t.Events {
-		for _, r := range ev.Runs {
-			fmt.Fprintf(w, "\n<details><summary><code>%s</code> %s — %s: %s</summary>\n\n```\n", mdEscape(ev.UUID), ev.EventType, r.Flow, r.Status)
-			cards(w, r.Cards, "", Styles{})
-			if r.Error != nil && r.Status != engine.StatusSuccess {
-				fmt.Fprintf(w, "%s: %s: %s\n", r.Status, r.Error.Card, r.Error.Message)
-			}
-			fmt.Fprintln(w, "```\n</details>")
-		}
-	}
+// traceMarkdown writes a dry-run for a pull-request comment: the summary
+// first (as planMarkdown, and for the same reason), a table of every run,
+// then one collapsible section per run. The rows and the sections wait in
+// spools until the summary is known.
+type traceMarkdown struct {
+	w               *errWriter
+	title           string
+	rows, details   plan.Spool
+	rowsW, detailsW *errWriter
 }
 
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
+func (r *traceMarkdown) Event(ev TraceEvent) error {
+	for _, run := range ev.Runs {
+		fmt.Fprintf(r.rowsW, "| `%s` | %s | %s | %s |\n", mdEscape(ev.UUID), ev.EventType, run.Flow, run.Status)
 	}
-	return b
+	w := r.detailsW
+	for _, run := range ev.Runs {
+		fmt.Fprintf(w, "\n<details><summary><code>%s</code> %s — %s: %s</summary>\n\n```\n", mdEscape(ev.UUID), ev.EventType, run.Flow, run.Status)
+		cards(w, run.Cards, "", Styles{})
+		if run.Error != nil && run.Status != engine.StatusSuccess {
+			fmt.Fprintf(w, "%s: %s: %s\n", run.Status, run.Error.Card, run.Error.Message)
+		}
+		fmt.Fprintln(w, "```\n</details>")
+	}
+	if r.rowsW.err != nil {
+		return r.rowsW.err
+	}
+	return w.err
+}
+
+func (r *traceMarkdown) End(s TraceSummary) error {
+	w := r.w
+	fmt.Fprintf(w, "### jml %s\n\n%s\n\n", strings.ToLower(strings.ReplaceAll(r.title, " ", "-")), traceSummary(r.title, s))
+	fmt.Fprintln(w, "| event | type | flow | status |")
+	fmt.Fprintln(w, "|---|---|---|---|")
+	if w.err != nil {
+		return w.err
+	}
+	if err := r.rows.CopyTo(w); err != nil {
+		return err
+	}
+	return r.details.CopyTo(w)
+}
+
+func (r *traceMarkdown) Close() error {
+	err := r.rows.Close()
+	if derr := r.details.Close(); err == nil {
+		err = derr
+	}
+	return err
 }
 
 // ApplySummary writes, after an apply's trace, a table of runs per flow by
