@@ -9,13 +9,13 @@ import (
 // continueIf) by their text: sound for what it accepts (a condition and its
 // written negation together admit everyone), silent on anything cleverer.
 
-// conjuncts splits a CEL condition at its top-level && (outside brackets
-// and string literals).
-func conjuncts(src string) []string {
-	var out []string
-	depth, start := 0, 0
+// scan walks src from index from, outside string literals, calling at
+// with each byte's index and the bracket depth before it; at returns false
+// to stop. It is the one bracket-and-quote walk of this file.
+func scan(src string, from int, at func(i, depth int) bool) {
+	depth := 0
 	var quote byte
-	for i := 0; i < len(src); i++ {
+	for i := from; i < len(src); i++ {
 		ch := src[i]
 		switch {
 		case quote != 0:
@@ -24,18 +24,39 @@ func conjuncts(src string) []string {
 			} else if ch == quote {
 				quote = 0
 			}
+			continue
 		case ch == '"' || ch == '\'':
 			quote = ch
-		case ch == '(' || ch == '[' || ch == '{':
+			continue
+		}
+		if !at(i, depth) {
+			return
+		}
+		switch ch {
+		case '(', '[', '{':
 			depth++
-		case ch == ')' || ch == ']' || ch == '}':
+		case ')', ']', '}':
 			depth--
-		case depth == 0 && ch == '&' && i+1 < len(src) && src[i+1] == '&':
-			out = append(out, strings.TrimSpace(src[start:i]))
-			start = i + 2
-			i++
 		}
 	}
+}
+
+// conjuncts splits a CEL condition at its top-level && (outside brackets
+// and string literals).
+func conjuncts(src string) []string {
+	var out []string
+	start, skip := 0, false
+	scan(src, 0, func(i, depth int) bool {
+		if skip {
+			skip = false
+			return true
+		}
+		if depth == 0 && src[i] == '&' && i+1 < len(src) && src[i+1] == '&' {
+			out = append(out, strings.TrimSpace(src[start:i]))
+			start, skip = i+2, true
+		}
+		return true
+	})
 	return append(out, strings.TrimSpace(src[start:]))
 }
 
@@ -99,29 +120,15 @@ func wrapped(s string) bool {
 // closing returns the index of the bracket that closes the one at open,
 // or -1.
 func closing(s string, open int) int {
-	depth := 0
-	var quote byte
-	for i := open; i < len(s); i++ {
-		ch := s[i]
-		switch {
-		case quote != 0:
-			if ch == '\\' {
-				i++
-			} else if ch == quote {
-				quote = 0
-			}
-		case ch == '"' || ch == '\'':
-			quote = ch
-		case ch == '(' || ch == '[' || ch == '{':
-			depth++
-		case ch == ')' || ch == ']' || ch == '}':
-			depth--
-			if depth == 0 {
-				return i
-			}
+	found := -1
+	scan(s, open, func(i, depth int) bool {
+		if depth == 1 && (s[i] == ')' || s[i] == ']' || s[i] == '}') {
+			found = i
+			return false
 		}
-	}
-	return -1
+		return true
+	})
+	return found
 }
 
 // primary reports whether s (trimmed) binds tighter than a leading `!`: a
