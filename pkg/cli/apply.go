@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"strings"
@@ -139,11 +140,11 @@ func applyRun(o *ApplyOptions) error {
 	switch {
 	case o.resume != nil:
 		// jml resume: the recorded triggers.
-	case len(o.Args) == 1 && isPlanFile(o.Args[0]):
+	case len(o.Args) == 1 && isPlanFile(io.Path(o.Args[0])):
 		if o.At != "" || o.Window != "" {
 			return usageError{fmt.Errorf("a saved plan fires the schedule instants it was planned with: --at and --window go to jml plan")}
 		}
-		p, evs, err := readPlan(o.Args[0], proj)
+		p, evs, err := readPlan(io, o.Args[0], proj)
 		if err != nil {
 			return err
 		}
@@ -217,7 +218,7 @@ func applyRun(o *ApplyOptions) error {
 	// The history: every run and every call is recorded as it happens.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	store, err := openHistory(ctx, o.History, proj)
+	store, err := openHistory(ctx, io, o.History, proj)
 	if err != nil {
 		return err
 	}
@@ -317,11 +318,20 @@ func applyRun(o *ApplyOptions) error {
 	return nil
 }
 
-// readPlan loads a saved plan, refuses it when stale, and decodes its events.
-func readPlan(path string, proj *project.Project) (*plan.Plan, []*event.Event, error) {
-	p, err := plan.Read(path)
+// readPlan loads a saved plan (arg as the user gave it, named so in
+// messages), refuses it when stale, and decodes its events.
+func readPlan(ios *IOStreams, arg string, proj *project.Project) (*plan.Plan, []*event.Event, error) {
+	path := project.Display(ios.WorkDir, ios.Path(arg))
+	data, err := os.ReadFile(ios.Path(arg))
 	if err != nil {
-		return nil, nil, err
+		if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, nil, fmt.Errorf("%s: %v", path, err)
+	}
+	p, err := plan.Decode(data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %v", path, err)
 	}
 	digest, files := plan.Digest(proj.Sources)
 	if digest != p.Digest {
@@ -438,10 +448,15 @@ func (p *progress) finish() {
 }
 
 // openHistory opens the history store: --history, else history: in
-// jml.yaml, else the default SQLite file beside jml.yaml.
-func openHistory(ctx context.Context, flag string, proj *project.Project) (*history.Store, error) {
-	u := flag
-	if u == "" && proj.Config != nil {
+// jml.yaml, else the default SQLite file beside jml.yaml. A relative
+// sqlite path is the working directory's when given by --history, the
+// repository's when written in jml.yaml.
+func openHistory(ctx context.Context, io *IOStreams, flag string, proj *project.Project) (*history.Store, error) {
+	if flag != "" {
+		return history.Open(ctx, flag, io.WorkDir)
+	}
+	u := ""
+	if proj.Config != nil {
 		u = proj.Config.History.Value
 	}
 	return history.Open(ctx, u, proj.Root)

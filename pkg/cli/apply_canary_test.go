@@ -79,6 +79,7 @@ func newEchoVendor(t *testing.T) *echoVendor {
 // history database's bytes, `jml history --format json`, `jml history show
 // --format json` or a plan file.
 func TestApplyCredentialCanaries(t *testing.T) {
+	t.Parallel()
 	v := newEchoVendor(t)
 	dir := t.TempDir()
 

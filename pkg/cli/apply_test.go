@@ -110,6 +110,7 @@ func runIn(dir, stdin string, tty bool, args ...string) runResult {
 }
 
 func TestApplyRedactsSecrets(t *testing.T) {
+	t.Parallel()
 	// The second token has characters JSON escapes (<, >, &): it must be
 	// found in JSON output too.
 	for _, token := range []string{"00canaryTOKENdoNotPrint42", "00canary<&>TOKEN42"} {
@@ -160,6 +161,7 @@ func testRedaction(t *testing.T) {
 // TestApplyRefusesBeforeAnyCall: every refusal happens before a single
 // request reaches a vendor.
 func TestApplyRefusesBeforeAnyCall(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		limit   int
@@ -226,6 +228,7 @@ func TestApplyRefusesBeforeAnyCall(t *testing.T) {
 // TestApplyGoesAhead: the same inputs go ahead when allowed, so the refusals
 // above are real.
 func TestApplyGoesAhead(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		events int

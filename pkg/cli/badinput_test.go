@@ -16,6 +16,7 @@ import (
 // (800 nested cards in the JSON Schema step, a line lookup that copied the
 // rest of the file per line) and allocated far beyond these bounds.
 func TestBadInputBounded(t *testing.T) {
+	// Not parallel: it measures the process's allocations.
 	const header = "apiVersion: jml/v1\nkind: Flow\nname: bad\ntrigger: {event: user.lifecycle.deactivate}\n"
 	nested := func(n int) string {
 		return header + "steps: " + strings.Repeat("[{catch: [{halt: c}], try: ", n) + "[{halt: x}]" + strings.Repeat("}]", n) + "\n"

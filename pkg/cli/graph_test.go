@@ -10,6 +10,7 @@ import (
 // forEach, try/catch, if, call and onError {flow}) as Mermaid and dot and
 // compares them with testdata/golden/graph-* (-update rewrites them).
 func TestGraphGolden(t *testing.T) {
+	t.Parallel()
 	cfg, err := filepath.Abs("../../flows/jml.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -43,6 +44,7 @@ func TestGraphGolden(t *testing.T) {
 // TestGraphErrors: a missing or misspelt FLOW is a usage error that names
 // the flows; a bad --format too.
 func TestGraphErrors(t *testing.T) {
+	t.Parallel()
 	cfg, _ := filepath.Abs("../../flows/jml.yaml")
 	tests := []struct {
 		name string

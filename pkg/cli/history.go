@@ -309,7 +309,7 @@ func resumeRun(o *ApplyOptions, ids []string, all bool) error {
 		return err
 	}
 	ctx := context.Background()
-	s, err := openHistory(ctx, o.History, proj)
+	s, err := openHistory(ctx, o.IO, o.History, proj)
 	if err != nil {
 		return err
 	}
@@ -470,7 +470,7 @@ func historyDiff(o *ReplayOptions, url, id string, rf refreshOptions) (bool, err
 		return false, err
 	}
 	ctx := context.Background()
-	s, err := openHistory(ctx, url, proj)
+	s, err := openHistory(ctx, o.IO, url, proj)
 	if err != nil {
 		return false, err
 	}

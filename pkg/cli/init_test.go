@@ -19,6 +19,7 @@ func initRunIn(t *testing.T, dir string, args ...string) (code int, out, errOut 
 // TestInitScaffold: the scaffold validates without a warning, its tests
 // pass and its recorded events replay.
 func TestInitScaffold(t *testing.T) {
+	t.Parallel()
 	wd := t.TempDir()
 	code, out, errOut := initRunIn(t, wd, "init", "repo")
 	if code != ExitOK || errOut != "" {
@@ -59,6 +60,7 @@ func TestInitScaffold(t *testing.T) {
 // TestInitRefuses: existing files are named and nothing is written; with
 // --force they are replaced and other files are left alone.
 func TestInitRefuses(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	mine := filepath.Join(dir, "notes.txt")
 	if err := os.WriteFile(mine, []byte("mine"), 0o644); err != nil {
@@ -95,6 +97,7 @@ func TestInitRefuses(t *testing.T) {
 
 // TestInitArgs: DIR must be a directory; one DIR at most.
 func TestInitArgs(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "file"), nil, 0o644); err != nil {
 		t.Fatal(err)
@@ -111,6 +114,7 @@ func TestInitArgs(t *testing.T) {
 // that init writes, validates lint-clean, its tests pass and its events
 // replay (.ci/run does the same with the built binary).
 func TestInitEnterpriseExample(t *testing.T) {
+	t.Parallel()
 	repo, err := filepath.Abs("../../examples/enterprise")
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/mattn/go-isatty"
@@ -39,6 +40,16 @@ func (s *IOStreams) makeSafe(color *string) {
 	s.rawErr = s.ErrOut
 	s.Out = view.NewSafeWriter(s.Out, func() bool { return s.colorEnabled(*color, s.OutTTY) })
 	s.ErrOut = view.NewSafeWriter(s.ErrOut, func() bool { return s.colorEnabled(*color, s.ErrTTY) })
+}
+
+// Path resolves a path the user gave (a flag or an argument) against
+// WorkDir, so that a command run in-process reads the same files as the
+// same command run from a shell in WorkDir. "" and "-" stay as they are.
+func (s *IOStreams) Path(p string) string {
+	if p == "" || p == "-" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(s.WorkDir, p)
 }
 
 // System returns the process's streams.

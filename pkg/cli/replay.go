@@ -134,10 +134,11 @@ func loadForReplay(o *ReplayOptions) (*project.Project, *world.Spec, error) {
 	proj, ds := project.Load(lo)
 	var spec *world.Spec
 	if o.World != "" && !ds.HasErrors() {
-		display := project.Display(io.WorkDir, o.World)
-		s, wds := world.LoadFile(o.World, display)
+		path := io.Path(o.World)
+		display := project.Display(io.WorkDir, path)
+		s, wds := world.LoadFile(path, display)
 		ds.Add(wds...)
-		if b, err := os.ReadFile(o.World); err == nil {
+		if b, err := os.ReadFile(path); err == nil {
 			proj.Files[display] = &source.File{Path: display, Src: b} // for snippets
 		}
 		spec = s
@@ -242,7 +243,7 @@ func replayAll(o *ReplayOptions, mode engine.Mode, proj *project.Project, spec *
 		if flag == "default" {
 			flag = ""
 		}
-		store, err := openHistory(ctx, flag, proj)
+		store, err := openHistory(ctx, o.IO, flag, proj)
 		if err != nil {
 			return replay.Stats{}, err
 		}
@@ -346,7 +347,7 @@ func planRun(o *ReplayOptions) error {
 		if err != nil {
 			return err
 		}
-		f, err := createPlanFile(o.Out, o.Flow, scheduleInput(at, atEnd))
+		f, err := createPlanFile(o.IO.Path(o.Out), o.Flow, scheduleInput(at, atEnd))
 		if err != nil {
 			return err
 		}

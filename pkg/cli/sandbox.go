@@ -68,6 +68,7 @@ does; --latency delays every call. Stops cleanly on Ctrl-C or SIGTERM.`,
 }
 
 func sandboxRun(o *SandboxOptions) (err error) {
+	o.ReadyFile = o.IO.Path(o.ReadyFile)
 	// A script waiting on the ready file must not wait forever for a sandbox
 	// that could not start: the file then says why.
 	ready := false

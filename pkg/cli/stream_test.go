@@ -70,6 +70,7 @@ func (f *feeder) Read(p []byte) (int, error) {
 // as it finishes, not once every event is in (SPEC §11: memory flat in the
 // number of events).
 func TestOutputStreams(t *testing.T) {
+	t.Parallel()
 	const n = 40
 	dir, lines := streamRepo(t, n)
 	tests := []struct {
@@ -89,12 +90,7 @@ func TestOutputStreams(t *testing.T) {
 			ios.WorkDir = dir
 			f := &feeder{lines: lines, out: out, written: tt.written}
 			ios.In = f
-			cwd, _ := os.Getwd()
-			if err := os.Chdir(dir); err != nil {
-				t.Fatal(err)
-			}
 			code := Run(ios, append(tt.args, "--color", "never"), "test")
-			os.Chdir(cwd)
 			if code != ExitOK {
 				t.Fatalf("exit %d\n%s", code, errOut)
 			}
@@ -117,6 +113,7 @@ func TestOutputStreams(t *testing.T) {
 // file; one that succeeds saves the same document --format json prints,
 // with the inputs.
 func TestPlanFileWholeOrNothing(t *testing.T) {
+	t.Parallel()
 	dir, lines := streamRepo(t, 3)
 	events := filepath.Join(dir, "events.ndjson")
 	bad := filepath.Join(dir, "bad.ndjson")

@@ -89,12 +89,7 @@ func testRun(opts *TestOptions) error {
 		}
 		filter = re
 	}
-	abs := func(p string) string {
-		if filepath.IsAbs(p) {
-			return p
-		}
-		return filepath.Join(io.WorkDir, p)
-	}
+	abs := io.Path
 	paths := make([]string, 0, len(opts.Paths))
 	for _, p := range opts.Paths {
 		paths = append(paths, abs(p))

@@ -11,6 +11,7 @@ import (
 // with testdata/golden/test-*.golden (-update rewrites them). One test
 // per parallelism: the output must not depend on it.
 func TestTestGolden(t *testing.T) {
+	t.Parallel()
 	repo, err := filepath.Abs("../../testdata/golden/test-repo")
 	if err != nil {
 		t.Fatal(err)
@@ -51,6 +52,7 @@ func TestTestGolden(t *testing.T) {
 
 // TestTestQuickstart: the quickstart example's tests pass.
 func TestTestQuickstart(t *testing.T) {
+	t.Parallel()
 	quick, err := filepath.Abs("../../examples/quickstart")
 	if err != nil {
 		t.Fatal(err)

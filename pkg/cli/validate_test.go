@@ -82,6 +82,7 @@ func checkOf(t *testing.T, path string) string {
 }
 
 func TestValidateGolden(t *testing.T) {
+	t.Parallel()
 	cases, _ := filepath.Glob(filepath.Join(validateData, "err", "*.yaml"))
 	if len(cases) < 25 {
 		t.Fatalf("only %d err cases", len(cases))
@@ -118,6 +119,7 @@ func TestValidateGolden(t *testing.T) {
 // TestValidateOK puts every ok/ file into one repository (they may call
 // each other) and expects a clean validate.
 func TestValidateOK(t *testing.T) {
+	t.Parallel()
 	cases, _ := filepath.Glob(filepath.Join(validateData, "ok", "*.yaml"))
 	if len(cases) == 0 {
 		t.Fatal("no ok cases")
@@ -133,6 +135,7 @@ func TestValidateOK(t *testing.T) {
 
 // TestValidateRepoFlows keeps the flow library and every example clean.
 func TestValidateRepoFlows(t *testing.T) {
+	t.Parallel()
 	dirs := []string{"../../flows"}
 	examples, _ := filepath.Glob("../../examples/*/jml.yaml")
 	for _, e := range examples {
@@ -153,6 +156,7 @@ func TestValidateRepoFlows(t *testing.T) {
 // scripts in step: every documented id is exercised by a failing example,
 // and every id the examples produce is documented.
 func TestChecksDocumented(t *testing.T) {
+	t.Parallel()
 	doc, err := os.ReadFile("../../docs/checks.md")
 	if err != nil {
 		t.Fatal(err)

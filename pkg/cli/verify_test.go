@@ -17,6 +17,7 @@ import (
 // and testdata/golden/verify-repo, whose world file holds every state of
 // every connector type.
 func TestVerifyGolden(t *testing.T) {
+	t.Parallel()
 	flows, err := filepath.Abs("../../flows/jml.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -43,11 +44,6 @@ func TestVerifyGolden(t *testing.T) {
 			io, _, out, errOut := Test()
 			if tt.dir != "" {
 				io.WorkDir = tt.dir
-				cwd, _ := os.Getwd()
-				if err := os.Chdir(tt.dir); err != nil {
-					t.Fatal(err)
-				}
-				defer os.Chdir(cwd)
 			}
 			code := Run(io, append(append([]string{"verify"}, tt.args...), "--color", "never"), "test")
 			if code != tt.code {
@@ -65,6 +61,7 @@ func TestVerifyGolden(t *testing.T) {
 
 // TestVerifyColor: on a colour terminal an orphaned account is a red ✗.
 func TestVerifyColor(t *testing.T) {
+	t.Parallel()
 	flows, _ := filepath.Abs("../../flows/jml.yaml")
 	event, _ := filepath.Abs("../../examples/quickstart/events/deactivate.ndjson")
 	io, _, out, errOut := Test()
@@ -78,6 +75,7 @@ func TestVerifyColor(t *testing.T) {
 
 // TestVerifyUsage: the command lines verify refuses, with exit 64.
 func TestVerifyUsage(t *testing.T) {
+	t.Parallel()
 	flows, _ := filepath.Abs("../../flows/jml.yaml")
 	tests := []struct {
 		name string
@@ -113,6 +111,7 @@ func TestVerifyUsage(t *testing.T) {
 // not set is an error in its column, named once, and never stops the
 // others.
 func TestVerifyLiveSecrets(t *testing.T) {
+	t.Parallel()
 	repo, _ := filepath.Abs("../../testdata/golden/verify-repo/jml.yaml")
 	io, _, out, errOut := Test()
 	code := Run(io, []string{"verify", "--config", repo, "--color", "never", "jane.doe@acme.com", "bob@acme.com"}, "test")
@@ -135,6 +134,7 @@ func TestVerifyLiveSecrets(t *testing.T) {
 // TestVerifyLiveRedacts: against a vendor that echoes the token back in
 // its error, verify prints *** instead — in every format.
 func TestVerifyLiveRedacts(t *testing.T) {
+	t.Parallel()
 	const secret = "s3cr3t-okta-token-value"
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -168,6 +168,7 @@ func TestVerifyLiveRedacts(t *testing.T) {
 // yellow "? not checked", never a green ✓, and the run exits 3; with
 // accountIdFrom the GitHub username comes from the Okta profile.
 func TestVerifyNotChecked(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	os.Mkdir(filepath.Join(dir, "flows"), 0o755)
 	write := func(name, body string) string {
