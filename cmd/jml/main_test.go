@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -95,30 +94,6 @@ func TestScripts(t *testing.T) {
 					ts.Fatalf("%s %s: %s %s", args[0], args[1], resp.Status, data)
 				}
 				ts.Check(os.WriteFile(ts.MkAbs(args[2]), data, 0o644))
-			},
-			// waitfor URL REGEXP N: block until GET URL answers a body with
-			// at least N matches of REGEXP (the sandbox's /_world reaching a
-			// state while an apply runs in the background). It polls: the
-			// script's own deadline bounds it.
-			"waitfor": func(ts *testscript.TestScript, neg bool, args []string) {
-				if len(args) != 3 {
-					ts.Fatalf("usage: waitfor URL REGEXP N")
-				}
-				re, err := regexp.Compile(args[1])
-				ts.Check(err)
-				n, err := strconv.Atoi(args[2])
-				ts.Check(err)
-				for {
-					resp, err := http.Get(args[0])
-					ts.Check(err)
-					data, err := io.ReadAll(resp.Body)
-					resp.Body.Close()
-					ts.Check(err)
-					if len(re.FindAll(data, -1)) >= n {
-						return
-					}
-					time.Sleep(10 * time.Millisecond)
-				}
 			},
 			// genevents FILE N [TYPE [OKTAID]]: N events (NDJSON, default
 			// user.lifecycle.deactivate) for user01@acme.com … (ids

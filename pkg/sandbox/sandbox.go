@@ -45,6 +45,11 @@ type Server struct {
 	maxWorld int
 	// smtpURLs are the SMTP listeners of email instances (StartSMTP).
 	smtpURLs map[string]string
+	// performed counts the actions the served world performed
+	// ("slack.deactivateUser"), since the start or the last reset; changed
+	// is closed and replaced whenever a count grows (GET /_world/performed).
+	performed map[string]int
+	changed   chan struct{}
 }
 
 // New serves w for the given instances. The state at this moment is what
@@ -55,6 +60,7 @@ func New(instances []world.Instance, w *world.World, opts Options) *Server {
 	if s.maxWorld <= 0 {
 		s.maxWorld = MaxWorldOutput
 	}
+	s.watch(w)
 	for _, in := range instances {
 		s.types[in.Name] = in.Type
 		mux := http.NewServeMux()
@@ -64,6 +70,61 @@ func New(instances []world.Instance, w *world.World, opts Options) *Server {
 		s.handlers[in.Name] = mux
 	}
 	return s
+}
+
+// watch counts what w performs, from zero.
+func (s *Server) watch(w *world.World) {
+	s.mu.Lock()
+	s.performed, s.changed = map[string]int{}, make(chan struct{})
+	s.mu.Unlock()
+	w.OnPerformed(func(instance, action string) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.performed[instance+"."+action]++
+		close(s.changed)
+		s.changed = make(chan struct{})
+	})
+}
+
+// waitPerformed serves GET /_world/performed?action=INSTANCE.ACTION&count=N:
+// it answers {"action": …, "performed": n} once the world has performed
+// the action at least N times since the start or the last reset (an
+// effect in the state, whatever late answer a fault adds), or at once
+// without count. A test waits on it instead of polling /_world; the
+// request's own deadline bounds the wait.
+func (s *Server) waitPerformed(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		http.Error(w, "use GET", http.StatusMethodNotAllowed)
+		return
+	}
+	action := r.URL.Query().Get("action")
+	want := 0
+	if c := r.URL.Query().Get("count"); c != "" {
+		n, err := strconv.Atoi(c)
+		if err != nil || n < 0 {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"message": fmt.Sprintf("count %q: want a number of calls, 0 or more", c)})
+			return
+		}
+		want = n
+	}
+	if !strings.Contains(action, ".") {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"message": fmt.Sprintf("action %q: want INSTANCE.ACTION, as a fault names it (slack.deactivateUser)", action)})
+		return
+	}
+	for {
+		s.mu.Lock()
+		n, changed := s.performed[action], s.changed
+		s.mu.Unlock()
+		if n >= want {
+			writeJSON(w, http.StatusOK, map[string]any{"action": action, "performed": n})
+			return
+		}
+		select {
+		case <-changed:
+		case <-r.Context().Done():
+			return
+		}
+	}
 }
 
 // World returns the world currently served.
@@ -106,10 +167,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "use POST", http.StatusMethodNotAllowed)
 			return
 		}
+		fresh := s.seeded.Clone()
+		s.watch(fresh)
 		s.mu.Lock()
-		s.world = s.seeded.Clone()
+		s.world = fresh
 		s.mu.Unlock()
 		writeJSON(w, http.StatusOK, map[string]any{"reset": true})
+		return
+	case "/_world/performed":
+		s.waitPerformed(w, r)
 		return
 	}
 	if name, ok := strings.CutPrefix(r.URL.Path, "/_smtp/"); ok {

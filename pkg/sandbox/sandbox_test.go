@@ -1,6 +1,7 @@
 package sandbox_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -159,5 +160,48 @@ func TestWorldOutputBounded(t *testing.T) {
 	status, body := do(t, "GET", srv.URL+"/_world", "", "")
 	if status != http.StatusInsufficientStorage || !strings.Contains(body, "more than the 64") {
 		t.Fatalf("%d %s", status, body)
+	}
+}
+
+// TestWaitPerformed: GET /_world/performed answers once the world has
+// performed an action N times — its effect in the state even when a fault
+// holds the answer back — and a reset counts from zero again.
+func TestWaitPerformed(t *testing.T) {
+	srv := serve(t)
+	path := "/_world/performed?action=okta.suspendUser&count=1"
+	if status, body := do(t, "GET", srv.URL+"/_world/performed?action=okta.suspendUser", "", ""); status != 200 || !strings.Contains(body, `"performed": 0`) {
+		t.Fatalf("without count: %d %s", status, body)
+	}
+	// The suspension's answer hangs until the test ends; the wait must
+	// still return, since the effect is done.
+	if status, body := do(t, "POST", srv.URL+"/_world/faults", "", `{"faults": [{"action": "okta.suspendUser", "latency": "1h", "after": true, "times": 1}]}`); status != 200 {
+		t.Fatalf("fault: %d %s", status, body)
+	}
+	go func() {
+		req, _ := http.NewRequest("POST", srv.URL+"/okta/api/v1/users/00u1jane0001/lifecycle/suspend", nil)
+		req.Header.Set("Authorization", "SSWS x")
+		ctx, cancel := context.WithCancel(context.Background())
+		t.Cleanup(cancel)
+		if resp, err := http.DefaultClient.Do(req.WithContext(ctx)); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	status, body := do(t, "GET", srv.URL+path, "", "")
+	if status != 200 || !strings.Contains(body, `"performed": 1`) {
+		t.Fatalf("wait: %d %s", status, body)
+	}
+	if _, state := do(t, "GET", srv.URL+"/_world", "", ""); !strings.Contains(state, `"SUSPENDED"`) {
+		t.Fatalf("the wait returned before the effect:\n%s", state)
+	}
+	if status, _ := do(t, "POST", srv.URL+"/_world/reset", "", ""); status != 200 {
+		t.Fatal(status)
+	}
+	if _, body := do(t, "GET", srv.URL+"/_world/performed?action=okta.suspendUser", "", ""); !strings.Contains(body, `"performed": 0`) {
+		t.Fatalf("after reset: %s", body)
+	}
+	for _, bad := range []string{"?action=suspendUser", "?action=okta.suspendUser&count=x"} {
+		if status, _ := do(t, "GET", srv.URL+"/_world/performed"+bad, "", ""); status != 400 {
+			t.Errorf("%s: %d, want 400", bad, status)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -92,7 +93,10 @@ func (f *fake) Do(ctx context.Context, req effect.Request) (map[string]any, erro
 			break
 		}
 	}
-	time.Sleep(time.Millisecond)
+	// Let the other readers run, so that too many in flight would show.
+	for range 10 {
+		runtime.Gosched()
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.requests = append(f.requests, req)

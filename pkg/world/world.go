@@ -64,6 +64,20 @@ type World struct {
 	seeded map[seedKey]struct{}
 	// noSeedMemo turns seeded off, for the test that it changes nothing.
 	noSeedMemo bool
+	// performed, when set, is told of every action performed (see
+	// OnPerformed).
+	performed func(instance, action string)
+}
+
+// OnPerformed has fn told of every action the world performs, once its
+// effect is in the state and before any late answer a fault adds. fn is
+// called with the world locked: it must not call the world. jml sandbox
+// uses it to let a test wait for a vendor to have done something without
+// polling.
+func (w *World) OnPerformed(fn func(instance, action string)) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.performed = fn
 }
 
 // seedKey is what seeding reads of a user (SeedEvent leaves out users with
@@ -237,6 +251,9 @@ func (w *World) Do(ctx context.Context, req effect.Request) (map[string]any, err
 	out, err := inst.m.do(c)
 	if err != nil {
 		return nil, err
+	}
+	if w.performed != nil {
+		w.performed(req.Instance, req.Action)
 	}
 	if out == nil {
 		out = map[string]any{}
