@@ -29,7 +29,8 @@
 // is not sure, the event is decoded in full (skim.go).
 //
 // Input is streamed: memory stays flat in the number of events, but for
-// the set of uuids seen and the current event (or hook delivery). Bad
+// the set of uuids seen (about 16 bytes a canonical uuid: uuidset.go) and
+// the current event (or hook delivery). Bad
 // input is a [*DecodeError] with file, line and column; nothing panics on
 // any input. With [Options.KeepGoing] bad events are skipped and counted
 // instead.

@@ -68,7 +68,7 @@ type Stream struct {
 	curName string
 	closer  io.Closer // the open file, if any
 	queue   []item    // what the last value held: one event, or a hook delivery's
-	seen    map[string]struct{}
+	seen    uuidSet   // the uuids returned, to drop duplicates
 	stats   Stats
 	skipped []*DecodeError
 	err     error      // sticky: io.EOF, the first error, or errClosed
@@ -157,7 +157,7 @@ func Decode(r io.Reader, name string, opts Options) (*Stream, error) {
 }
 
 func newStream(opts Options) *Stream {
-	return &Stream{opts: opts, seen: map[string]struct{}{}}
+	return &Stream{opts: opts}
 }
 
 // modeFor chooses the scanner mode from a file name.
@@ -263,11 +263,10 @@ func (s *Stream) Next() (*Event, error) {
 				}
 				continue
 			}
-			if _, dup := s.seen[it.ev.UUID]; dup {
+			if s.seen.add(it.ev.UUID) {
 				s.stats.Duplicates++
 				continue
 			}
-			s.seen[it.ev.UUID] = struct{}{}
 			s.stats.Read++
 			if it.ev.Partial {
 				s.stats.Partial++
