@@ -188,6 +188,16 @@ func (w *World) SeedEvent(users []User, eventType, targetUserID string) {
 		if _, done := w.seeded[key]; done && remember {
 			continue
 		}
+		if w.lazy() {
+			// The roster takes the user; each instance takes it from
+			// there when something could see it (roster.go).
+			isJoiner := w.isJoiner(u)
+			w.enroll(u, joiner, isJoiner)
+			if remember && !isJoiner {
+				w.seeded[key] = struct{}{}
+			}
+			continue
+		}
 		joinerKnown, isJoiner := false, false
 		held := true // by every okta instance, by id
 		for _, name := range names {
@@ -243,6 +253,7 @@ func (w *World) SeedEvent(users []User, eventType, targetUserID string) {
 			continue
 		}
 		for _, t := range targets {
+			w.pull(w.instances[name], t)
 			if ou := o.find(t); ou != nil {
 				o.setStatus(ou, status)
 			}

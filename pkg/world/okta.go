@@ -327,6 +327,7 @@ func (m *oktaModel) do(c *call) (map[string]any, error) {
 		if mid == "" {
 			return nil, notFound("Not found: user %s has no manager", u.id)
 		}
+		c.need(mid)
 		mgr := m.find(mid)
 		if mgr == nil {
 			return nil, oktaUserNotFound(mid)
@@ -374,6 +375,10 @@ func (m *oktaModel) do(c *call) (map[string]any, error) {
 		m.setStatus(u, "ACTIVE")
 		return map[string]any{}, nil
 	case "updateUserProfile":
+		// A new login takes the user out from under the old one (and its
+		// short name), where a user waiting in the roster may be kept out
+		// by it: that user comes in first.
+		c.need(u.login())
 		upd, _ := c.in["profile"].(map[string]any)
 		if l, ok := upd["login"].(string); ok && !strings.EqualFold(l, u.login()) {
 			if other, taken := m.byLogin[lower(l)]; taken && other != u.id {

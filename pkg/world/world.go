@@ -67,6 +67,11 @@ type World struct {
 	// performed, when set, is told of every action performed (see
 	// OnPerformed).
 	performed func(instance, action string)
+	// roster holds the users events seeded that instances have not taken
+	// yet (roster.go); eager turns it off (every seed done at once), for
+	// the tests that it changes nothing.
+	roster roster
+	eager  bool
 }
 
 // OnPerformed has fn told of every action the world performs, once its
@@ -86,6 +91,9 @@ type seedKey struct{ id, login string }
 
 type instance struct {
 	name, typ string
+	// idx is the instance's index in World.names: its bit in a roster
+	// entry's taken.
+	idx int
 	// described is set when a world file describes the instance: it is
 	// then a closed world and never seeded from events.
 	described bool
@@ -117,6 +125,18 @@ type call struct {
 	// open reports whether the instance is an open (event-seeded) world,
 	// where groups come into being on first reference.
 	open bool
+	// pull has the instance take the users the world's roster holds
+	// under a key before the model looks it up, for a lookup of a key the
+	// input does not hold (see roster.go). Nil in tests of a bare model.
+	pull func(key string)
+}
+
+// need is called by a model before it looks up a key its input does not
+// hold.
+func (c *call) need(key string) {
+	if c.pull != nil {
+		c.pull(key)
+	}
 }
 
 // str returns a string input ("" when absent).
@@ -180,7 +200,20 @@ func New(instances []Instance, clk clock.Clock) *World {
 		w.instances[in.Name] = &instance{name: in.Name, typ: in.Type, m: newModel(in.Type), createsAccounts: createsAccounts(in.Type)}
 	}
 	w.names = sortedKeys(w.instances)
+	for i, name := range w.names {
+		w.instances[name].idx = i
+	}
 	return w
+}
+
+// SeedEagerly makes SeedEvent seed every open instance at once, as before
+// the roster (roster.go): the same answers, with more memory. For the
+// tests that compare the two; users already waiting are taken first.
+func (w *World) SeedEagerly() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.pullEveryone()
+	w.eager = true
 }
 
 // Instances returns the world's instances, sorted by name.
@@ -248,6 +281,10 @@ func (w *World) Do(ctx context.Context, req effect.Request) (map[string]any, err
 		return nil, &effect.Error{Code: "unknown_instance", Message: fmt.Sprintf("the world has no connector instance %q", req.Instance)}
 	}
 	c := &call{action: req.Action, in: in, req: req, now: w.clk.Now(), open: !inst.described}
+	if w.lazy() {
+		w.pullCall(inst, req.Action, in)
+		c.pull = func(key string) { w.pull(inst, key) }
+	}
 	out, err := inst.m.do(c)
 	if err != nil {
 		return nil, err
@@ -375,8 +412,9 @@ func conflict(format string, args ...any) *effect.Error {
 func (w *World) Clone() *World {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.pullEveryone() // the copy starts with every user in place
 	c := &World{clk: w.clk, instances: make(map[string]*instance, len(w.instances)), names: w.names, joiners: make(map[string]bool, len(w.joiners)),
-		seeded: map[seedKey]struct{}{}}
+		seeded: map[seedKey]struct{}{}, eager: w.eager, noSeedMemo: w.noSeedMemo}
 	for name, in := range w.instances {
 		cp := *in
 		if in.m != nil {
@@ -401,6 +439,7 @@ func (w *World) Clone() *World {
 func (w *World) State() map[string]any {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.pullEveryone()
 	out := make(map[string]any, len(w.instances))
 	for name, in := range w.instances {
 		st := map[string]any{}
