@@ -13,7 +13,9 @@
 // A World is an effect.Effector. It is seeded from a world file (Load,
 // Apply: the instances the file describes are closed worlds holding exactly
 // what it lists) and, for every other instance, from the events as they are
-// processed (SeedEvent: every user an event names exists there). Faults from
+// processed (SeedEvent: every user an event names exists there — written
+// once to a roster and taken into each instance when something could see
+// it, roster.go, with the answers of seeding every instance at once). Faults from
 // the world file add latency, timeouts or error statuses to matching calls,
 // on the run's clock, so a virtual clock makes them free.
 //
