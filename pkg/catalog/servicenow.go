@@ -22,7 +22,7 @@ func serviceNow() Connector {
 					out("number", String, "Record number, e.g. INC0010001 (task tables)."),
 					out("fields", Object, "All field values of the record, keyed by field name."),
 				},
-				Call: Call{Protocol: "http", Method: "GET", Path: "/api/now/table/{table}/{sysId}", Docs: serviceNowTableDocs},
+				Call: Call{Protocol: "http", Method: "GET", Path: "/api/now/table/{table}/{sysId}?sysparm_exclude_reference_link=true", Docs: serviceNowTableDocs},
 			},
 			{
 				Name:        "createRecord",

@@ -11,7 +11,7 @@ func slackEmail(desc string) Field { return reqIn("email", String, desc) }
 func slackSCIMLookup() LookupCall {
 	return LookupCall{
 		Method: "GET",
-		Path:   `/scim/v2/Users?filter=email eq "{email}"`,
+		Path:   `/scim/v2/Users?filter=email eq "{email}"&startIndex=1&count=1`,
 		Yields: []string{"id"},
 		Docs:   slackSCIMDocs,
 	}
