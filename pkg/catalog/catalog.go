@@ -145,6 +145,12 @@ type Action struct {
 	// person it takes access from (userId, email, userKey, username…):
 	// the guardrail counts distinct people by it.
 	Subject string `json:"subject,omitempty"`
+	// Verified is the vendor's published API description the contract
+	// test checks this action's calls, and the sandbox's answers, against;
+	// nil when there is none (Unverified says why).
+	Verified *Description `json:"verified,omitempty"`
+	// Unverified says why no vendor description checks this action.
+	Unverified string `json:"unverified,omitempty"`
 }
 
 // deprovisioning lists, per connector type, the actions that take access
@@ -214,6 +220,7 @@ func build() map[string]*Connector {
 			a.Subject = deprov[a.Name]
 			a.Deprovision = a.Subject != ""
 			a.OnRetry = a.Verdict()
+			a.Verified, a.Unverified = contractOf(c.Type, a.Name)
 			if a.Inputs == nil {
 				a.Inputs = []Field{}
 			}
@@ -399,6 +406,10 @@ func copyAction(a Action) Action {
 	cp.Inputs = copyFields(a.Inputs)
 	cp.Outputs = copyFields(a.Outputs)
 	cp.ReadMethods = copyStrings(a.ReadMethods)
+	if a.Verified != nil {
+		d := *a.Verified
+		cp.Verified = &d
+	}
 	if a.Call.Lookups != nil {
 		cp.Call.Lookups = make([]LookupCall, len(a.Call.Lookups))
 		for i, l := range a.Call.Lookups {

@@ -1,0 +1,427 @@
+package contract_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jml-dev/jml/pkg/catalog"
+	"github.com/jml-dev/jml/pkg/clock"
+	"github.com/jml-dev/jml/pkg/connector"
+	"github.com/jml-dev/jml/pkg/effect"
+	"github.com/jml-dev/jml/pkg/sandbox"
+	"github.com/jml-dev/jml/pkg/world"
+)
+
+// exchange is one HTTP request a connector sent, as the vendor would see
+// it (the sandbox's /INSTANCE prefix taken off), and the sandbox's answer.
+type exchange struct {
+	Method, Path string
+	Query        url.Values
+	Header       http.Header
+	Body         []byte
+	Status       int
+	RespHeader   http.Header
+	RespBody     []byte
+}
+
+// recorder sits between the connectors and the sandbox and keeps every
+// exchange.
+type recorder struct {
+	next http.Handler
+	mu   sync.Mutex
+	log  []*exchange
+}
+
+func (rec *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	rr := httptest.NewRecorder()
+	rec.next.ServeHTTP(rr, r)
+	_, rest, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	ex := &exchange{Method: r.Method, Path: "/" + rest, Query: r.URL.Query(), Header: r.Header.Clone(), Body: body,
+		Status: rr.Code, RespHeader: rr.Header().Clone(), RespBody: rr.Body.Bytes()}
+	rec.mu.Lock()
+	rec.log = append(rec.log, ex)
+	rec.mu.Unlock()
+	for k, vs := range rr.Header() {
+		w.Header()[k] = vs
+	}
+	w.WriteHeader(rr.Code)
+	_, _ = w.Write(rr.Body.Bytes())
+}
+
+func (rec *recorder) take() []*exchange {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	l := rec.log
+	rec.log = nil
+	return l
+}
+
+// instanceOf names the test instance of each connector type the sandbox
+// serves over HTTP.
+var instanceOf = map[string]string{
+	"github": "gh", "google": "google", "http": "hr", "jira": "jira", "microsoft": "ms",
+	"okta": "okta", "salesforce": "sf", "servicenow": "itsm", "slack": "slack",
+}
+
+var (
+	jane = world.User{ID: "00u1jane0001", Login: "jane.doe@acme.com", DisplayName: "Jane Doe",
+		Profile: map[string]any{"department": "Sales", "managerId": "00u1boss0009"}}
+	boss = world.User{ID: "00u1boss0009", Login: "boss@acme.com", DisplayName: "Big Boss"}
+	bob  = world.User{ID: "00u1bob00002", Login: "bob@acme.com", DisplayName: "Bob Smith"}
+)
+
+// e3 is a licence SKU id: Graph's skuId is an Edm.Guid.
+const e3 = "05e9a617-0261-4cee-bb44-138d3ef5d965"
+
+// samples are representative inputs, per type and input name.
+var samples = map[string]map[string]any{
+	"okta": {"userId": "00u1jane0001", "groupId": "00g1vpn00001", "profile": map[string]any{"title": "Rep"}, "oauthTokens": true,
+		"forgetDevices": true, "sendEmail": false, "search": `profile.department eq "Sales"`, "filter": `status eq "ACTIVE"`, "limit": 10},
+	"slack": {"email": "jane.doe@acme.com", "channel": "C0123456789", "text": "hello", "threadTs": "1699999999.000001",
+		"userName": "new.hire", "displayName": "New Hire"},
+	"google": {"userKey": "jane.doe@acme.com", "groupKey": "vpn@acme.com", "fromUser": "jane.doe@acme.com", "toUser": "bob@acme.com",
+		"privacyLevels": []any{"SHARED", "PRIVATE"}},
+	"microsoft":  {"userId": "jane.doe@acme.com", "skuIds": []any{e3}, "skuId": e3, "groupId": "grp-vpn", "disabledPlans": []any{}},
+	"servicenow": {"table": "sc_task", "sysId": "set by prepare", "fields": map[string]any{"short_description": "Offboard Jane"}},
+	"salesforce": {"username": "jane.doe@acme.com"},
+	"github":     {"org": "acme", "username": "jane.doe"},
+	"jira":       {"project": "IT", "issueType": "Task", "summary": "Offboard Jane", "description": "Leaver", "fields": map[string]any{"labels": []any{"jml"}}},
+	"http":       {"method": "POST", "path": "/api/users", "query": map[string]any{"a": "b"}, "headers": map[string]any{"X-Trace": "1"}, "body": map[string]any{"x": 1}, "expect": []any{200}},
+}
+
+// prepare sets up what an action needs beyond the seeded users.
+var prepare = map[string]func(t *testing.T, h *harness, in map[string]any){
+	"okta.unsuspendUser": func(t *testing.T, h *harness, in map[string]any) {
+		h.world.SeedEvent([]world.User{jane}, "user.lifecycle.suspend", jane.ID)
+	},
+	"slack.createUser": func(t *testing.T, h *harness, in map[string]any) { in["email"] = "new.hire@acme.com" },
+	"microsoft.removeLicenses": func(t *testing.T, h *harness, in map[string]any) {
+		h.do(t, "microsoft", "assignLicense", map[string]any{"userId": "jane.doe@acme.com", "skuId": e3})
+	},
+	"servicenow.getRecord":    func(t *testing.T, h *harness, in map[string]any) { in["sysId"] = h.record(t) },
+	"servicenow.updateRecord": func(t *testing.T, h *harness, in map[string]any) { in["sysId"] = h.record(t) },
+}
+
+// harness is a sandbox behind a recorder, with a client per instance.
+type harness struct {
+	world   *world.World
+	rec     *recorder
+	clients map[string]connector.Client
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	var ins []world.Instance
+	for _, typ := range catalog.Types() {
+		if name, ok := instanceOf[typ]; ok {
+			ins = append(ins, world.Instance{Name: name, Type: typ})
+		}
+	}
+	w := world.New(ins, clock.NewVirtual(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)))
+	w.SeedEvent([]world.User{jane, boss, bob}, "user.session.start", "")
+	h := &harness{world: w, rec: &recorder{next: sandbox.New(ins, w, sandbox.Options{})}, clients: map[string]connector.Client{}}
+	srv := httptest.NewServer(h.rec)
+	t.Cleanup(srv.Close)
+	for _, in := range ins {
+		u, _ := url.Parse(srv.URL + "/" + in.Name)
+		settings := map[string]string{}
+		if in.Type == "http" {
+			settings["allowedHosts"] = "127.0.0.1:1"
+		}
+		c, err := connector.NewClient(&connector.Instance{Name: in.Name, Type: in.Type, BaseURL: u,
+			Auth: connector.Bearer{Token: "jml-sandbox"}, HTTP: srv.Client(), Timeout: 10 * time.Second,
+			Settings: settings, Sandbox: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.clients[in.Type] = c
+	}
+	return h
+}
+
+func (h *harness) do(t *testing.T, typ, action string, in map[string]any) map[string]any {
+	t.Helper()
+	out, err := h.clients[typ].Do(context.Background(), effect.Request{Instance: instanceOf[typ], Action: action, Input: in,
+		IdempotencyKey: "evt-1/leaver/" + action, Attempt: 1})
+	if err != nil {
+		t.Fatalf("%s.%s: %v", typ, action, err)
+	}
+	return out
+}
+
+func (h *harness) record(t *testing.T) any {
+	out := h.do(t, "servicenow", "createRecord", map[string]any{"table": "sc_task", "fields": map[string]any{}})
+	return out["sys_id"]
+}
+
+// checker checks an exchange against a description: it returns the
+// description's operation and what in the exchange disagrees with it.
+type checker interface {
+	check(ex *exchange) (op string, problems []string)
+}
+
+// specDir is where the trimmed descriptions are: JML_VENDOR_SPECS, or the
+// steering repo's shared/reference/vendor-specs beside the repository.
+func specDir(t *testing.T) string {
+	if d := os.Getenv("JML_VENDOR_SPECS"); d != "" {
+		return d
+	}
+	dir, _ := os.Getwd()
+	for ; dir != filepath.Dir(dir); dir = filepath.Dir(dir) {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return filepath.Join(dir, "..", "shared", "reference", "vendor-specs")
+		}
+	}
+	return ""
+}
+
+var (
+	loadMu  sync.Mutex
+	loaded  = map[string]checker{}
+	loadErr = map[string]error{}
+)
+
+func load(dir string, d *catalog.Description) (checker, error) {
+	loadMu.Lock()
+	defer loadMu.Unlock()
+	if c, ok := loaded[d.ID]; ok || loadErr[d.ID] != nil {
+		return c, loadErr[d.ID]
+	}
+	var c checker
+	var err error
+	switch d.Format {
+	case "openapi":
+		c, err = loadOpenAPI(filepath.Join(dir, d.ID+".json"))
+	case "csdl":
+		c, err = loadCSDL(filepath.Join(dir, d.ID+".xml"))
+	default:
+		err = os.ErrInvalid
+	}
+	loaded[d.ID], loadErr[d.ID] = c, err
+	return c, err
+}
+
+// extraReads are the actions that make reads their catalogue Call does
+// not list, because it has no place for them: Call.Lookups are reads made
+// on every call, and these are made only in some cases. Keyed by action
+// name within its type (the harness runs one type per action).
+var extraReads = map[string]string{
+	// microsoft: a userId given as a userPrincipalName is resolved to an
+	// object id (GET /v1.0/users/{userId}?$select=id) for member
+	// references; removeFromGroup, answered 404, reads the group (and
+	// the user) to tell "not a member" from "no such group or user".
+	"addToGroup": "a userPrincipalName resolved to an object id; on 404, reads of the group and user",
+	// google.removeFromGroup, answered 404, reads the user likewise;
+	// servicenow.createRecord and jira.createIssue first look for the
+	// record or issue an earlier try made with the same idempotency key
+	// (their Dedupe).
+	"removeFromGroup": "a userPrincipalName resolved to an object id; on 404, reads of the group and user",
+	"createRecord":    "the Dedupe look-up of a record with the idempotency key as correlation_id",
+	"createIssue":     "the Dedupe search for an issue carrying the idempotency key",
+}
+
+// knownFailures are mismatches the test finds and that are not fixed yet,
+// by action and a substring of the problem, with the reason.
+var knownFailures = map[string]map[string]string{}
+
+// TestContract performs every action of every connector type the sandbox
+// serves, through its real connector, and checks each request and each
+// answer against the vendor's description of the operation, and the
+// requests against the catalogue's documented Call and Lookups.
+func TestContract(t *testing.T) {
+	dir := specDir(t)
+	_, statErr := os.Stat(dir)
+	for _, c := range catalog.All() {
+		if _, ok := instanceOf[c.Type]; !ok {
+			continue
+		}
+		for _, a := range c.Actions {
+			name := c.Type + "." + a.Name
+			t.Run(name, func(t *testing.T) {
+				if (a.Verified == nil) == (a.Unverified == "") {
+					t.Fatalf("the catalogue must say what %s is verified against, or why it is not (catalog/contract.go)", name)
+				}
+				h := newHarness(t)
+				in := map[string]any{}
+				for _, f := range a.Inputs {
+					if v, ok := samples[c.Type][f.Name]; ok {
+						in[f.Name] = v
+					}
+				}
+				if f := prepare[name]; f != nil {
+					f(t, h, in)
+				}
+				h.rec.take()
+				h.do(t, c.Type, a.Name, in)
+				log := h.rec.take()
+				checkDocumented(t, a, log)
+				if a.Verified == nil {
+					t.Logf("unverified: %s", a.Unverified)
+					return
+				}
+				if statErr != nil {
+					t.Skipf("vendor descriptions not found (%v): run go run ./testdata/vendor-specs/trim -out DIR and set JML_VENDOR_SPECS=DIR", statErr)
+				}
+				chk, err := load(dir, a.Verified)
+				if err != nil {
+					t.Fatalf("description %s: %v", a.Verified.ID, err)
+				}
+				for _, ex := range log {
+					if auth := ex.Header.Get("Authorization"); !strings.HasPrefix(auth, "Bearer ") && !strings.HasPrefix(auth, "SSWS ") {
+						t.Errorf("%s %s: Authorization %q", ex.Method, ex.Path, auth)
+					}
+					op, problems := chk.check(ex)
+					for _, p := range problems {
+						if why := known(name, p); why != "" {
+							t.Logf("known failure: %s %s: %s (%s)", ex.Method, ex.Path, p, why)
+							continue
+						}
+						t.Errorf("%s %s (%s %s): %s", ex.Method, ex.Path, a.Verified.ID, op, p)
+					}
+				}
+			})
+		}
+	}
+}
+
+func known(action, problem string) string {
+	for sub, why := range knownFailures[action] {
+		if strings.Contains(problem, sub) {
+			return why
+		}
+	}
+	return ""
+}
+
+// checkDocumented holds the requests to the catalogue: its Lookups, in
+// order, then its Call, method and path template.
+func checkDocumented(t *testing.T, a catalog.Action, log []*exchange) {
+	t.Helper()
+	type doc struct{ method, path string }
+	var want []doc
+	for _, l := range a.Call.Lookups {
+		want = append(want, doc{l.Method, l.Path})
+	}
+	want = append(want, doc{a.Call.Method, a.Call.Path})
+	if a.Call.Method == "{method}" { // http.request
+		return
+	}
+	var got []string
+	for _, ex := range log {
+		got = append(got, ex.Method+" "+ex.Path+queryString(ex.Query))
+	}
+	if why := extraReads[a.Name]; why != "" && len(log) > len(want) {
+		// The documented requests, in order, among the sent ones.
+		i := 0
+		for _, ex := range log {
+			if i < len(want) && ex.Method == want[i].method && matches(want[i].path, ex) {
+				i++
+			}
+		}
+		if i < len(want) {
+			t.Errorf("the connector sent %q; the catalogue documents %v", got, want)
+		}
+		t.Logf("reads the catalogue's Call does not list (%s): %q", why, got)
+		return
+	}
+	if len(log) != len(want) {
+		t.Errorf("the connector sent %d requests %q; the catalogue documents %d (lookups, then the call)", len(log), got, len(want))
+		return
+	}
+	for i, w := range want {
+		if ex := log[i]; ex.Method != w.method || !matches(w.path, ex) {
+			t.Errorf("request %d: the connector sent %s; the catalogue documents %s %s", i+1, got[i], w.method, w.path)
+		}
+	}
+}
+
+var placeholder = regexp.MustCompile(`\{[^}]*\}`)
+
+// matches reports whether the exchange's path and query fit a documented
+// path template: a placeholder stands for one path segment or a part of a
+// query value; a query parameter the template names may be left out (its
+// input was not given), one it does not name may not be sent.
+func matches(template string, ex *exchange) bool {
+	p, q, _ := strings.Cut(template, "?")
+	if !pattern(p, "[^/]+").MatchString(ex.Path) {
+		return false
+	}
+	tq := map[string]string{}
+	for _, kv := range strings.Split(q, "&") {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			tq[k] = v
+		}
+	}
+	for k, vs := range ex.Query {
+		v, ok := tq[k]
+		if !ok || len(vs) != 1 || !pattern(v, ".*").MatchString(vs[0]) {
+			return false
+		}
+	}
+	return true
+}
+
+func pattern(template, hole string) *regexp.Regexp {
+	parts := placeholder.Split(template, -1)
+	for i := range parts {
+		parts[i] = regexp.QuoteMeta(parts[i])
+	}
+	return regexp.MustCompile("^" + strings.Join(parts, hole) + "$")
+}
+
+// TestCheckersCatch holds the checkers to finding what is wrong: a test
+// that passes everything would verify nothing.
+func TestCheckersCatch(t *testing.T) {
+	dir := specDir(t)
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("vendor descriptions not found (%v)", err)
+	}
+	json := http.Header{"Content-Type": {"application/json"}}
+	cases := []struct {
+		name string
+		desc *catalog.Description
+		ex   exchange
+		want string
+	}{
+		{"okta unknown path", &catalog.Description{ID: "okta-management", Format: "openapi"},
+			exchange{Method: "POST", Path: "/api/v1/users/00u1/lifecycle/freeze", Status: 200}, "no operation"},
+		{"okta bad query type", &catalog.Description{ID: "okta-management", Format: "openapi"},
+			exchange{Method: "GET", Path: "/api/v1/users", Query: url.Values{"limit": {"ten"}}, Status: 200, RespHeader: json, RespBody: []byte(`[]`)}, "limit"},
+		{"okta bad answer", &catalog.Description{ID: "okta-management", Format: "openapi"},
+			exchange{Method: "GET", Path: "/api/v1/users/00u1", Status: 200, RespHeader: json, RespBody: []byte(`{"id": 7}`)}, "sandbox response"},
+		{"slack missing channel", &catalog.Description{ID: "slack-web", Format: "openapi"},
+			exchange{Method: "POST", Path: "/api/chat.postMessage", Header: json, Body: []byte(`{"text":"hi"}`), Status: 200, RespHeader: json, RespBody: []byte(`{"ok":true,"channel":"C1","ts":"1.2","message":{}}`)}, "channel"},
+		{"graph unknown property", &catalog.Description{ID: "graph-v1.0", Format: "csdl"},
+			exchange{Method: "PATCH", Path: "/v1.0/users/u1", Header: json, Body: []byte(`{"enabled":false}`), Status: 204}, "no property of user"},
+		{"graph bad licence id", &catalog.Description{ID: "graph-v1.0", Format: "csdl"},
+			exchange{Method: "POST", Path: "/v1.0/users/u1/assignLicense", Header: json, Body: []byte(`{"addLicenses":[],"removeLicenses":["sku-e3"]}`), Status: 200, RespBody: []byte(`{"id":"u1"}`)}, "GUID"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := load(dir, tc.desc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.ex.Header == nil {
+				tc.ex.Header = http.Header{}
+			}
+			_, problems := c.check(&tc.ex)
+			if !strings.Contains(strings.Join(problems, "\n"), tc.want) {
+				t.Errorf("problems %q, want one about %q", problems, tc.want)
+			}
+		})
+	}
+}
