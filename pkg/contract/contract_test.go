@@ -425,3 +425,24 @@ func TestCheckersCatch(t *testing.T) {
 		})
 	}
 }
+
+// TestDocsListEveryAction holds docs/connectors.md's table to the
+// catalogue: every action's row says what `jml connectors` says.
+func TestDocsListEveryAction(t *testing.T) {
+	b, err := os.ReadFile("../../docs/connectors.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	for _, c := range catalog.All() {
+		for _, a := range c.Actions {
+			checked := "unverified: " + a.Unverified
+			if a.Verified != nil {
+				checked = "verified against " + a.Verified.Title
+			}
+			if row := "| " + c.Type + "." + a.Name + " | " + checked + " |"; !strings.Contains(doc, row) {
+				t.Errorf("docs/connectors.md lacks the row %s", row)
+			}
+		}
+	}
+}

@@ -49,6 +49,12 @@ func ConnectorsText(w io.Writer, cons []*catalog.Connector, st Styles) {
 				call = a.Call.Protocol + " " + call
 			}
 			fmt.Fprintf(w, "    %s %s\n", st.Dim.Render("call:   "), call)
+			// What the contract test (pkg/contract) holds the call to.
+			if a.Verified != nil {
+				fmt.Fprintf(w, "    %s %s\n", st.Dim.Render("checked:"), "verified against "+a.Verified.Title)
+			} else {
+				fmt.Fprintf(w, "    %s %s\n", st.Dim.Render("checked:"), "unverified: "+a.Unverified)
+			}
 			fmt.Fprintf(w, "    %s %s\n", st.Dim.Render("inputs: "), fieldList(a.Inputs, true))
 			fmt.Fprintf(w, "    %s %s\n", st.Dim.Render("outputs:"), fieldList(a.Outputs, false))
 		}
