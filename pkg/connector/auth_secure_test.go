@@ -33,6 +33,8 @@ func TestCredentialsAsSentAreSecrets(t *testing.T) {
 		{name: "basic with a literal username", auth: `{type: basic, username: svc, password: {env: PASS}}`, leaked: []string{"canary-pass:w0rd/é", "svc:canary-pass:w0rd/é"}},
 		{name: "oauth2", auth: `{type: oauth2, tokenURL: TOKENURL, clientID: {env: CID}, clientSecret: {env: CSECRET}}`,
 			leaked: []string{"canary-client-secret+&=", "canary-access-token", "canary-refresh-token"}},
+		{name: "oauth2 private_key_jwt", auth: `{type: oauth2, tokenURL: TOKENURL, clientID: 0oa-canary, privateKey: {file: key.pem}, keyID: k1}`,
+			leaked: []string{"canary-access-token", "canary-refresh-token"}},
 		{name: "serviceAccount", auth: `{type: serviceAccount, credentials: {file: sa.json}, subject: admin@acme.com}`,
 			leaked: []string{"canary-access-token"}},
 	}
@@ -62,6 +64,9 @@ func TestCredentialsAsSentAreSecrets(t *testing.T) {
 				if a := r.PostForm.Get("assertion"); a != "" {
 					registered("the assertion", a)
 				}
+				if a := r.PostForm.Get("client_assertion"); a != "" {
+					registered("the client assertion", a)
+				}
 				w.Header().Set("Content-Type", "application/json")
 				w.Write([]byte(`{"access_token":"canary-access-token","refresh_token":"canary-refresh-token","expires_in":3600}`))
 			})
@@ -85,6 +90,9 @@ func TestCredentialsAsSentAreSecrets(t *testing.T) {
 				data, _ := os.ReadFile(p)
 				json.Unmarshal(data, &k)
 				pemText = k.PrivateKey
+			}
+			if c.name == "oauth2 private_key_jwt" {
+				pemText = strings.TrimSpace(writePEMKey(t, dir, "key.pem", "rsa")) // {file:} drops the final newline
 			}
 			auth := strings.ReplaceAll(c.auth, "TOKENURL", srv.URL+"/token")
 			cfg := loadConfig(t, "connectors:\n  api:\n    type: http\n    allowInsecure: true\n    baseURL: "+srv.URL+"\n    auth: "+auth+"\n")

@@ -246,61 +246,53 @@ func TestOAuth2ClientCredentialsThroughNew(t *testing.T) {
 	}
 }
 
-// clock is a settable time source.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
+// TestOAuth2TokenRefresh: x/oauth2 reuses a token until a minute before
+// it expires (earlyExpiry), then fetches a new one; a token without a
+// usable expires_in counts as an hour's. Time passes by moving the cached
+// token's expiry, not by sleeping.
 func TestOAuth2TokenRefresh(t *testing.T) {
 	cases := []struct {
 		name      string
 		expiresIn int
-		// steps advance the clock, then authorize; want is the token.
+		// steps set the cached token's remaining life (0: leave it),
+		// then authorize; want is the token sent.
 		steps []struct {
-			advance time.Duration
-			want    string
+			left time.Duration
+			want string
 		}
 	}{
-		{name: "an hour: refreshed a minute early", expiresIn: 3600, steps: []struct {
-			advance time.Duration
-			want    string
-		}{{0, "token-1"}, {58 * time.Minute, "token-1"}, {59*time.Minute - 58*time.Minute - time.Second, "token-1"}, {time.Second, "token-2"}, {time.Minute, "token-2"}}},
-		{name: "ten seconds: refreshed at half-life", expiresIn: 10, steps: []struct {
-			advance time.Duration
-			want    string
-		}{{0, "token-1"}, {4 * time.Second, "token-1"}, {time.Second, "token-2"}, {4 * time.Second, "token-2"}, {time.Second, "token-3"}}},
+		{name: "an hour: reused, refreshed a minute early", expiresIn: 3600, steps: []struct {
+			left time.Duration
+			want string
+		}{{0, "token-1"}, {0, "token-1"}, {2 * time.Minute, "token-1"}, {61 * time.Second, "token-1"}, {59 * time.Second, "token-2"}, {0, "token-2"}}},
+		{name: "thirty seconds: inside the early window, fetched each time", expiresIn: 30, steps: []struct {
+			left time.Duration
+			want string
+		}{{0, "token-1"}, {0, "token-2"}, {0, "token-3"}}},
 		{name: "no expires_in: an hour", expiresIn: 0, steps: []struct {
-			advance time.Duration
-			want    string
-		}{{0, "token-1"}, {58 * time.Minute, "token-1"}, {time.Minute, "token-2"}}},
+			left time.Duration
+			want string
+		}{{0, "token-1"}, {0, "token-1"}, {30 * time.Second, "token-2"}}},
 		{name: "negative expires_in: an hour", expiresIn: -5, steps: []struct {
-			advance time.Duration
-			want    string
-		}{{0, "token-1"}, {59 * time.Minute, "token-2"}}},
+			left time.Duration
+			want string
+		}{{0, "token-1"}, {0, "token-1"}}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			ts := newTokenServer(t)
 			ts.expires = c.expiresIn
-			clk := &clock{t: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)}
 			a := &OAuth2{TokenURL: ts.srv.URL + "/oauth/token", ClientID: "id", ClientSecret: "secret", HTTP: ts.srv.Client()}
-			a.src.now = clk.now
 			for i, st := range c.steps {
-				clk.add(st.advance)
+				if st.left != 0 {
+					a.cache.tok.Expiry = time.Now().Add(st.left)
+				}
 				req := httptest.NewRequest("GET", "https://api.example.com/x", nil)
 				if err := a.Authorize(t.Context(), req); err != nil {
 					t.Fatalf("step %d: %v", i, err)
 				}
 				if got := req.Header.Get("Authorization"); got != "Bearer "+st.want {
-					t.Fatalf("step %d (+%s): Authorization %q, want Bearer %s", i, st.advance, got, st.want)
+					t.Fatalf("step %d (%s left): Authorization %q, want Bearer %s", i, st.left, got, st.want)
 				}
 			}
 			_, forms, _, _ := ts.snapshot()
@@ -497,6 +489,7 @@ func TestServiceAccount(t *testing.T) {
 				mu.Lock()
 				assertions = append(assertions, r.PostForm.Get("assertion"))
 				mu.Unlock()
+				w.Header().Set("Content-Type", "application/json") // as Google's token endpoint answers
 				w.Write([]byte(`{"access_token":"ya29.google-token","expires_in":3599,"token_type":"Bearer"}`))
 			})
 			mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

@@ -132,6 +132,8 @@ func checkInsecure(inst *Instance) error {
 			tokenURL = x.TokenURL
 		case *ServiceAccount:
 			tokenURL = x.TokenURL
+		case *PrivateKeyJWT:
+			tokenURL = x.TokenURL
 		}
 		if plain(tokenURL) {
 			return refuse("the token URL", tokenURL)

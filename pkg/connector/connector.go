@@ -62,6 +62,10 @@ type Instance struct {
 	// BaseURL but under --sandbox. The http connector holds absolute URLs
 	// to its scheme, host and port in every mode (nil: BaseURL).
 	Configured *url.URL
+	// Scopes are the OAuth scopes the flows' actions need of this
+	// instance (Options.Scopes): what an okta oauth2 auth without scopes:
+	// requests.
+	Scopes []string
 }
 
 // Options configure New.
@@ -80,6 +84,10 @@ type Options struct {
 	// as it comes into being (auth.go). Outputs and the history redact
 	// with it.
 	Redactor *effect.Redactor
+	// Scopes are, by instance name, the OAuth scopes the flows' actions
+	// need (catalog.ScopesFor of the actions the flows use): an okta
+	// instance's oauth2 auth requests them when it lists no scopes:.
+	Scopes map[string][]string
 }
 
 // Set is the clients of every instance of a config; it implements
@@ -167,7 +175,7 @@ func str(n *yaml.Node) string {
 
 func newInstance(c ast.Connector, opts Options, res *resolver) (*Instance, error) {
 	inst := &Instance{Name: c.Name.Value, Type: c.Type.Value, HTTP: opts.HTTP, Timeout: DefaultTimeout,
-		Headers: map[string]string{}, Settings: map[string]string{}}
+		Headers: map[string]string{}, Settings: map[string]string{}, Scopes: opts.Scopes[c.Name.Value]}
 	for _, p := range source.Pairs(c.Node) {
 		switch k := p[0].Value; k {
 		case "headers":
@@ -212,7 +220,7 @@ func newInstance(c ast.Connector, opts Options, res *resolver) (*Instance, error
 	inst.BaseURL = u
 	inst.Limiter = newLimiter(c.Node, inst.Type, inst.Sandbox)
 	if inst.Sandbox {
-		inst.Auth = Bearer{Token: "jml-sandbox"}
+		inst.Auth = sandboxAuth(source.Get(c.Node, "auth"), inst)
 		return inst, nil
 	}
 	auth, err := newAuth(source.Get(c.Node, "auth"), inst, res)

@@ -17,6 +17,7 @@ const oktaMaxPage = 200
 // apply.
 func oktaRoutes(in *Instance, mux *http.ServeMux) {
 	o := &oktaAPI{in: in}
+	mux.HandleFunc("POST /oauth2/v1/token", o.token)
 	mux.HandleFunc("GET /api/v1/users", o.listUsers)
 	mux.HandleFunc("GET /api/v1/users/{id}", func(w http.ResponseWriter, r *http.Request) {
 		out, ok := o.do(w, r, "getUser", map[string]any{"userId": r.PathValue("id")})
@@ -108,7 +109,10 @@ func oktaRoutes(in *Instance, mux *http.ServeMux) {
 }
 
 // oktaAPI holds the helpers of the Okta routes.
-type oktaAPI struct{ in *Instance }
+type oktaAPI struct {
+	in     *Instance
+	tokens oktaTokens
+}
 
 // do runs an action, writing the error in Okta's shape when it fails.
 func (o *oktaAPI) do(w http.ResponseWriter, r *http.Request, action string, input map[string]any) (map[string]any, bool) {

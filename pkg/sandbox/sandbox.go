@@ -189,7 +189,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	typ := s.types[name]
-	if !strings.HasSuffix(rest, "oauth2/token") && strings.TrimSpace(r.Header.Get("Authorization")) == "" {
+	if !strings.HasSuffix(rest, "oauth2/token") && rest != "oauth2/v1/token" && strings.TrimSpace(r.Header.Get("Authorization")) == "" {
 		writeError(w, typ, &effect.Error{Status: 401, Code: "unauthorized", Message: "missing Authorization header"})
 		return
 	}
