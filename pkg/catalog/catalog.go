@@ -151,6 +151,107 @@ type Action struct {
 	Verified *Description `json:"verified,omitempty"`
 	// Unverified says why no vendor description checks this action.
 	Unverified string `json:"unverified,omitempty"`
+	// Scopes are the OAuth scopes the vendor requires of the token for
+	// the action's calls, lookups included (Google, Okta: requested by
+	// jml, see ScopesFor), or, for microsoft, the Graph application
+	// permissions (least privileged) the app registration needs: Graph
+	// takes them from the registration, never from the token request.
+	Scopes []string `json:"scopes,omitempty"`
+}
+
+// actionScopes lists, per connector type, each action's OAuth scopes or
+// permissions, from the vendors' references: Google's "Authorization
+// scopes" of each Directory / Data Transfer method, Okta's OAuth 2.0
+// scopes of its Management API, Microsoft Graph's "Permissions" table of
+// each method (application, least privileged).
+var actionScopes = map[string]map[string][]string{
+	"google": {
+		"getUser":         {googleScope + "admin.directory.user.readonly"},
+		"suspendUser":     {googleScope + "admin.directory.user"},
+		"unsuspendUser":   {googleScope + "admin.directory.user"},
+		"signOutUser":     {googleScope + "admin.directory.user.security"},
+		"transferDrive":   {googleScope + "admin.datatransfer", googleScope + "admin.directory.user.readonly"},
+		"addToGroup":      {googleScope + "admin.directory.group.member"},
+		"removeFromGroup": {googleScope + "admin.directory.group.member"},
+	},
+	"okta": {
+		"getUser":             {"okta.users.read"},
+		"getManager":          {"okta.users.read"},
+		"listUserGroups":      {"okta.users.read"},
+		"listUsers":           {"okta.users.read"},
+		"addUserToGroup":      {"okta.groups.manage"},
+		"removeUserFromGroup": {"okta.groups.manage"},
+		"clearUserSessions":   {"okta.users.manage"},
+		"deactivateUser":      {"okta.users.manage"},
+		"suspendUser":         {"okta.users.manage"},
+		"unsuspendUser":       {"okta.users.manage"},
+		"updateUserProfile":   {"okta.users.manage"},
+	},
+	"microsoft": {
+		"getUser":              {"User.Read.All"},
+		"disableUser":          {"User.EnableDisableAccount.All", "User.Read.All"},
+		"revokeSignInSessions": {"User.RevokeSessions.All"},
+		"assignLicense":        {"LicenseAssignment.ReadWrite.All"},
+		"removeLicenses":       {"LicenseAssignment.ReadWrite.All", "User.Read.All"},
+		"addToGroup":           {"GroupMember.ReadWrite.All"},
+		"removeFromGroup":      {"GroupMember.ReadWrite.All"},
+	},
+}
+
+// googleScope is the prefix of Google's OAuth scopes.
+const googleScope = "https://www.googleapis.com/auth/"
+
+// RequestsScopes reports whether jml asks the token endpoint for the
+// catalogue's scopes of a connector type (google, okta); microsoft's are
+// permissions of the app registration, reported only.
+func RequestsScopes(typ string) bool { return typ == "google" || typ == "okta" }
+
+// Covers reports whether a granted scope gives what need asks: the same
+// scope, or the vendor's broader one — Google's X for X.readonly, Okta's
+// okta.R.manage for okta.R.read, Graph's R.ReadWrite.All for R.Read.All.
+func Covers(granted, need string) bool {
+	switch {
+	case granted == need:
+		return true
+	case strings.HasSuffix(need, ".readonly"):
+		return granted == strings.TrimSuffix(need, ".readonly")
+	case strings.HasPrefix(need, "okta.") && strings.HasSuffix(need, ".read"):
+		return granted == strings.TrimSuffix(need, ".read")+".manage"
+	case strings.HasSuffix(need, ".Read.All"):
+		return granted == strings.TrimSuffix(need, ".Read.All")+".ReadWrite.All"
+	}
+	return false
+}
+
+// ScopesFor returns the scopes a connector type's actions need together,
+// sorted, without one another covers.
+func ScopesFor(typ string, actions []string) []string {
+	c, ok := catalogue[typ]
+	if !ok {
+		return nil
+	}
+	set := map[string]bool{}
+	for _, name := range actions {
+		if a, ok := c.Action(name); ok {
+			for _, s := range a.Scopes {
+				set[s] = true
+			}
+		}
+	}
+	var out []string
+	for s := range set {
+		covered := false
+		for g := range set {
+			if g != s && Covers(g, s) {
+				covered = true
+			}
+		}
+		if !covered {
+			out = append(out, s)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // deprovisioning lists, per connector type, the actions that take access
@@ -219,6 +320,7 @@ func build() map[string]*Connector {
 			a := &c.Actions[i]
 			a.Subject = deprov[a.Name]
 			a.Deprovision = a.Subject != ""
+			a.Scopes = actionScopes[c.Type][a.Name]
 			a.OnRetry = a.Verdict()
 			a.Verified, a.Unverified = contractOf(c.Type, a.Name)
 			if a.Inputs == nil {
@@ -410,6 +512,7 @@ func copyAction(a Action) Action {
 		d := *a.Verified
 		cp.Verified = &d
 	}
+	cp.Scopes = copyStrings(a.Scopes)
 	if a.Call.Lookups != nil {
 		cp.Call.Lookups = make([]LookupCall, len(a.Call.Lookups))
 		for i, l := range a.Call.Lookups {

@@ -580,3 +580,58 @@ func TestVendor(t *testing.T) {
 		t.Error("Vendor of an unknown type is not empty")
 	}
 }
+
+// TestScopes: every action of the OAuth vendors names the scopes (or, for
+// microsoft, the Graph permissions) it needs; the scope table names no
+// action the catalogue lacks; ScopesFor leaves out a scope another covers.
+func TestScopes(t *testing.T) {
+	for typ, m := range actionScopes {
+		c, ok := Lookup(typ)
+		if !ok {
+			t.Fatalf("scopes for unknown type %s", typ)
+		}
+		for name := range m {
+			if _, ok := c.Action(name); !ok {
+				t.Errorf("scopes for unknown action %s.%s", typ, name)
+			}
+		}
+		for _, a := range c.Actions {
+			if len(a.Scopes) == 0 {
+				t.Errorf("%s.%s has no scopes", typ, a.Name)
+			}
+		}
+	}
+	const g = "https://www.googleapis.com/auth/"
+	cases := []struct {
+		typ     string
+		actions []string
+		want    []string
+	}{
+		{"google", []string{"getUser"}, []string{g + "admin.directory.user.readonly"}},
+		{"google", []string{"getUser", "suspendUser", "signOutUser"}, []string{g + "admin.directory.user", g + "admin.directory.user.security"}},
+		{"okta", []string{"getUser", "addUserToGroup"}, []string{"okta.groups.manage", "okta.users.read"}},
+		{"okta", []string{"getUser", "deactivateUser", "nope"}, []string{"okta.users.manage"}},
+		{"microsoft", []string{"getUser", "removeLicenses"}, []string{"LicenseAssignment.ReadWrite.All", "User.Read.All"}},
+		{"slack", []string{"deactivateUser"}, nil},
+	}
+	for _, c := range cases {
+		if got := ScopesFor(c.typ, c.actions); strings.Join(got, " ") != strings.Join(c.want, " ") {
+			t.Errorf("ScopesFor(%s, %v) = %v, want %v", c.typ, c.actions, got, c.want)
+		}
+	}
+	for _, c := range []struct {
+		granted, need string
+		want          bool
+	}{
+		{g + "admin.directory.user", g + "admin.directory.user.readonly", true},
+		{g + "admin.directory.user", g + "admin.directory.user.security", false},
+		{"okta.users.manage", "okta.users.read", true},
+		{"okta.users.read", "okta.users.manage", false},
+		{"okta.groups.manage", "okta.users.read", false},
+		{"User.ReadWrite.All", "User.Read.All", true},
+	} {
+		if got := Covers(c.granted, c.need); got != c.want {
+			t.Errorf("Covers(%s, %s) = %v", c.granted, c.need, got)
+		}
+	}
+}

@@ -210,7 +210,7 @@ func applyRun(o *ApplyOptions) error {
 	}
 
 	// The real connectors; secrets are read now, and only now.
-	set, err := connector.New(proj.Config, connector.Options{SandboxURL: o.Sandbox, Getenv: io.Getenv, BaseDir: proj.Root})
+	set, err := connector.New(proj.Config, connector.Options{SandboxURL: o.Sandbox, Getenv: io.Getenv, BaseDir: proj.Root, Scopes: proj.Graph.Scopes()})
 	if err != nil {
 		return err
 	}

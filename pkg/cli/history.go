@@ -538,7 +538,7 @@ func historyDiff(o *ReplayOptions, url, id string, rf refreshOptions) (bool, err
 	wrap := func(w effect.Effector) effect.Effector { return history.Journaled(calls, write, w) }
 	var out io.Writer = o.IO.Out
 	if rf.on {
-		set, err := connector.New(proj.Config, connector.Options{SandboxURL: rf.sandbox, Getenv: o.IO.Getenv, BaseDir: proj.Root})
+		set, err := connector.New(proj.Config, connector.Options{SandboxURL: rf.sandbox, Getenv: o.IO.Getenv, BaseDir: proj.Root, Scopes: proj.Graph.Scopes()})
 		if err != nil {
 			return false, err
 		}

@@ -245,7 +245,7 @@ func liveReaders(proj *project.Project, instances []verify.Instance, sandbox str
 		if !ok {
 			continue
 		}
-		set, err := connector.New(&ast.Config{Connectors: []ast.Connector{*c}}, connector.Options{SandboxURL: sandbox, Getenv: getenv, BaseDir: proj.Root, Redactor: secrets})
+		set, err := connector.New(&ast.Config{Connectors: []ast.Connector{*c}}, connector.Options{SandboxURL: sandbox, Getenv: getenv, BaseDir: proj.Root, Redactor: secrets, Scopes: proj.Graph.Scopes()})
 		if err != nil {
 			r.broken[in.Name] = err
 			continue

@@ -61,6 +61,7 @@ func Compile(cfg *ast.Config, flows []*ast.Flow) (*Graph, diag.Diagnostics) {
 	sort.Strings(c.g.Names)
 	c.checkCycles()
 	c.g.markProfileReads()
+	c.checkScopes()
 	if !c.ds.HasErrors() {
 		c.lint()
 	}

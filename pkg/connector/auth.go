@@ -445,7 +445,9 @@ func (a *ServiceAccount) register(r *effect.Redactor) {
 	registerKey(r, a.pem)
 }
 
-// googleScopes are what the google connector needs by default.
+// googleScopes are what a google instance requests when jml.yaml lists no
+// scopes and no flow action names any (the flows' actions' scopes
+// otherwise: Options.Scopes).
 var googleScopes = []string{
 	"https://www.googleapis.com/auth/admin.directory.user",
 	"https://www.googleapis.com/auth/admin.directory.group.member",
@@ -602,6 +604,7 @@ func buildAuth(n *yaml.Node, inst *Instance, res *resolver) (Authorizer, error) 
 			return nil, fmt.Errorf("auth.credentials: %v", err)
 		}
 		sa.Subject, sa.HTTP = str(source.Get(n, "subject")), inst.HTTP
+		sa.Scopes = inst.Scopes // what the flows' actions need (catalog.ScopesFor)
 		if s := source.Get(n, "scopes"); s != nil {
 			sa.Scopes = strings_(s)
 		}

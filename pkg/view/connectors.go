@@ -11,7 +11,8 @@ import (
 
 // ConnectorsText writes the catalogue of the given connectors: per action
 // its effect, idempotency verdict (idempotent, deduplicated — and how — or
-// may repeat on retry — and what a repeat makes), vendor call, inputs and
+// may repeat on retry — and what a repeat makes), vendor call, OAuth
+// scopes (or, for microsoft, Graph application permissions), inputs and
 // outputs.
 func ConnectorsText(w io.Writer, cons []*catalog.Connector, st Styles) {
 	for i, c := range cons {
@@ -54,6 +55,13 @@ func ConnectorsText(w io.Writer, cons []*catalog.Connector, st Styles) {
 				fmt.Fprintf(w, "    %s %s\n", st.Dim.Render("checked:"), "verified against "+a.Verified.Title)
 			} else {
 				fmt.Fprintf(w, "    %s %s\n", st.Dim.Render("checked:"), "unverified: "+a.Unverified)
+			}
+			if len(a.Scopes) > 0 {
+				label := "scopes: "
+				if !catalog.RequestsScopes(c.Type) {
+					label = "permits:" // Graph application permissions of the app registration
+				}
+				fmt.Fprintf(w, "    %s %s\n", st.Dim.Render(label), strings.Join(a.Scopes, ", "))
 			}
 			fmt.Fprintf(w, "    %s %s\n", st.Dim.Render("inputs: "), fieldList(a.Inputs, true))
 			fmt.Fprintf(w, "    %s %s\n", st.Dim.Render("outputs:"), fieldList(a.Outputs, false))
