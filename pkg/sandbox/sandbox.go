@@ -210,6 +210,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			r2.URL.RawPath = "/" + rrest
 		}
 	}
+	if typ == "okta" {
+		// Okta sends its rate-limit headers on every answer; the sandbox
+		// has no limit of its own (its 429s are faults), so Remaining
+		// stays high until a fault's 429 sets it to 0.
+		oktaRateHeaders(w, oktaRateLimit-1, time.Now().Add(time.Minute))
+	}
 	r2.Body = http.MaxBytesReader(w, r.Body, MaxBody)
 	h.ServeHTTP(w, r2)
 }
@@ -400,7 +406,17 @@ func writeError(w http.ResponseWriter, typ string, e *effect.Error) {
 			status = http.StatusGatewayTimeout
 		}
 	}
-	if e.RetryAfter > 0 {
+	switch {
+	case typ == "okta" && status == http.StatusTooManyRequests:
+		// Okta says when to come back with X-Rate-Limit-Reset (UTC epoch
+		// seconds) and Remaining 0, never Retry-After ("Rate limits",
+		// developer.okta.com/docs/reference/rl-best-practices).
+		wait := e.RetryAfter
+		if wait <= 0 {
+			wait = time.Second
+		}
+		oktaRateHeaders(w, 0, time.Now().Add(wait))
+	case e.RetryAfter > 0:
 		w.Header().Set("Retry-After", strconv.Itoa(int((e.RetryAfter+time.Second-1)/time.Second)))
 	}
 	var body any
@@ -409,8 +425,13 @@ func writeError(w http.ResponseWriter, typ string, e *effect.Error) {
 		body = map[string]any{"errorCode": oktaCode(status), "errorSummary": e.Message, "errorLink": oktaCode(status), "errorId": "sandbox", "errorCauses": []any{}}
 	case "slack":
 		body = map[string]any{"schemas": []any{"urn:ietf:params:scim:api:messages:2.0:Error"}, "detail": e.Message, "status": strconv.Itoa(status)}
-	case "google", "microsoft":
+	case "google":
 		body = map[string]any{"error": map[string]any{"code": status, "message": e.Message}}
+	case "microsoft":
+		// Graph's error.code is a string ("Request_ResourceNotFound"), not
+		// the status (learn.microsoft.com/graph/errors).
+		body = map[string]any{"error": map[string]any{"code": graphCode(status), "message": e.Message,
+			"innerError": map[string]any{"request-id": "sandbox", "client-request-id": "sandbox"}}}
 	case "servicenow":
 		body = map[string]any{"error": map[string]any{"message": e.Message, "detail": e.Code}, "status": "failure"}
 	case "salesforce":
@@ -437,4 +458,48 @@ func oktaCode(status int) string {
 		return "E0000047"
 	}
 	return "E0000009"
+}
+
+// oktaRateLimit is the X-Rate-Limit-Limit the sandbox's okta instances
+// announce (Okta's per-minute limit of /api/v1/users endpoints varies by
+// plan; 600 is a common one).
+const oktaRateLimit = 600
+
+// oktaRateHeaders sets Okta's X-Rate-Limit-Limit, -Remaining and -Reset
+// (the UTC epoch second the window resets, rounded up).
+func oktaRateHeaders(w http.ResponseWriter, remaining int, reset time.Time) {
+	h := w.Header()
+	h.Set("X-Rate-Limit-Limit", strconv.Itoa(oktaRateLimit))
+	h.Set("X-Rate-Limit-Remaining", strconv.Itoa(remaining))
+	sec := reset.Unix()
+	if reset.After(time.Unix(sec, 0)) {
+		sec++
+	}
+	h.Set("X-Rate-Limit-Reset", strconv.FormatInt(sec, 10))
+}
+
+// graphCode is the error.code Microsoft Graph sends for a status.
+func graphCode(status int) string {
+	switch status {
+	case 400:
+		return "Request_BadRequest"
+	case 401:
+		return "InvalidAuthenticationToken"
+	case 403:
+		return "Authorization_RequestDenied"
+	case 404:
+		return "Request_ResourceNotFound"
+	case 409:
+		return "Request_MultipleObjectsWithSameKeyValue"
+	case 429:
+		return "TooManyRequests"
+	case 503:
+		return "serviceNotAvailable"
+	case 504:
+		return "timeout"
+	}
+	if status >= 500 {
+		return "generalException"
+	}
+	return "Request_BadRequest"
 }
