@@ -179,8 +179,8 @@ var actionScopes = map[string]map[string][]string{
 		"getManager":          {"okta.users.read"},
 		"listUserGroups":      {"okta.users.read"},
 		"listUsers":           {"okta.users.read"},
-		"addUserToGroup":      {"okta.groups.manage"},
-		"removeUserFromGroup": {"okta.groups.manage"},
+		"addUserToGroup":      {"okta.groups.manage", "okta.users.read"}, // a login is resolved first
+		"removeUserFromGroup": {"okta.groups.manage", "okta.users.read"},
 		"clearUserSessions":   {"okta.users.manage"},
 		"deactivateUser":      {"okta.users.manage"},
 		"suspendUser":         {"okta.users.manage"},

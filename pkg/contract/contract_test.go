@@ -253,6 +253,27 @@ var extraReads = map[string]string{
 	"removeFromGroup": "a userPrincipalName resolved to an object id; on 404, reads of the group and user",
 	"createRecord":    "the Dedupe look-up of a record with the idempotency key as correlation_id",
 	"createIssue":     "the Dedupe search for an issue carrying the idempotency key",
+	// okta: a userId given as a login is resolved to the user's id first
+	// (GET /api/v1/users/{login}), as Okta's group and linked-object
+	// operations take ids.
+	"addUserToGroup":      "a login resolved to an id",
+	"removeUserFromGroup": "a login resolved to an id",
+	"getManager":          "a login resolved to an id",
+}
+
+// variant is another input of an action, run besides the samples: a
+// different path through the connector (a login the connector resolves
+// first) makes different calls, each checked the same way.
+type variant struct {
+	label string
+	in    map[string]any
+}
+
+// variants are the inputs run besides the samples, by action.
+var variants = map[string][]variant{
+	"okta.addUserToGroup":      {{"/by-login", map[string]any{"userId": "jane.doe@acme.com"}}},
+	"okta.removeUserFromGroup": {{"/by-login", map[string]any{"userId": "jane.doe@acme.com"}}},
+	"okta.getManager":          {{"/by-login", map[string]any{"userId": "jane.doe@acme.com"}}},
 }
 
 // knownFailures are mismatches the test finds and that are not fixed yet,
@@ -270,52 +291,94 @@ func TestContract(t *testing.T) {
 		}
 		for _, a := range c.Actions {
 			name := c.Type + "." + a.Name
-			t.Run(name, func(t *testing.T) {
-				if (a.Verified == nil) == (a.Unverified == "") {
-					t.Fatalf("the catalogue must say what %s is verified against, or why it is not (catalog/contract.go)", name)
-				}
-				h := newHarness(t)
-				in := map[string]any{}
-				for _, f := range a.Inputs {
-					if v, ok := samples[c.Type][f.Name]; ok {
-						in[f.Name] = v
+			for _, v := range append([]variant{{}}, variants[name]...) {
+				t.Run(name+v.label, func(t *testing.T) {
+					if (a.Verified == nil) == (a.Unverified == "") {
+						t.Fatalf("the catalogue must say what %s is verified against, or why it is not (catalog/contract.go)", name)
 					}
-				}
-				if f := prepare[name]; f != nil {
-					f(t, h, in)
-				}
-				h.rec.take()
-				h.do(t, c.Type, a.Name, in)
-				log := h.rec.take()
-				checkDocumented(t, a, log)
-				if a.Verified == nil {
-					t.Logf("unverified: %s", a.Unverified)
-					return
-				}
-				path, err := specFile(a.Verified)
-				if err != nil {
-					t.Skipf("vendor description not here: %v", err)
-				}
-				chk, err := load(path, a.Verified)
-				if err != nil {
-					t.Fatalf("description %s: %v", a.Verified.ID, err)
-				}
-				for _, ex := range log {
-					if auth := ex.Header.Get("Authorization"); !strings.HasPrefix(auth, "Bearer ") && !strings.HasPrefix(auth, "SSWS ") {
-						t.Errorf("%s %s: Authorization %q", ex.Method, ex.Path, auth)
-					}
-					op, problems := chk.check(ex)
-					for _, p := range problems {
-						if why := known(name, p); why != "" {
-							t.Logf("known failure: %s %s: %s (%s)", ex.Method, ex.Path, p, why)
-							continue
+					h := newHarness(t)
+					in := map[string]any{}
+					for _, f := range a.Inputs {
+						if v, ok := samples[c.Type][f.Name]; ok {
+							in[f.Name] = v
 						}
-						t.Errorf("%s %s (%s %s): %s", ex.Method, ex.Path, a.Verified.ID, op, p)
 					}
-				}
-			})
+					for k, val := range v.in {
+						in[k] = val
+					}
+					if f := prepare[name]; f != nil {
+						f(t, h, in)
+					}
+					h.rec.take()
+					h.do(t, c.Type, a.Name, in)
+					log := h.rec.take()
+					checkDocumented(t, a, log)
+					if a.Verified == nil {
+						t.Logf("unverified: %s", a.Unverified)
+						return
+					}
+					path, err := specFile(a.Verified)
+					if err != nil {
+						t.Skipf("vendor description not here: %v", err)
+					}
+					chk, err := load(path, a.Verified)
+					if err != nil {
+						t.Fatalf("description %s: %v", a.Verified.ID, err)
+					}
+					for _, ex := range log {
+						if auth := ex.Header.Get("Authorization"); !strings.HasPrefix(auth, "Bearer ") && !strings.HasPrefix(auth, "SSWS ") {
+							t.Errorf("%s %s: Authorization %q", ex.Method, ex.Path, auth)
+						}
+						if sc, ok := chk.(scoper); ok && catalog.RequestsScopes(c.Type) {
+							checkScopes(t, c.Type, a, ex, sc.scopes(ex))
+						}
+						op, problems := chk.check(ex)
+						for _, p := range problems {
+							if why := known(name, p); why != "" {
+								t.Logf("known failure: %s %s: %s (%s)", ex.Method, ex.Path, p, why)
+								continue
+							}
+							t.Errorf("%s %s (%s %s): %s", ex.Method, ex.Path, a.Verified.ID, op, p)
+						}
+					}
+				})
+			}
 		}
 	}
+}
+
+// scoper is a checker whose description says which OAuth 2.0 scopes an
+// operation needs.
+type scoper interface {
+	scopes(ex *exchange) [][]string
+}
+
+// checkScopes holds the catalogue's scopes of an action (what jml asks the
+// token endpoint for) to the description: for every call the action makes,
+// lookups included, some alternative of the operation's OAuth 2.0
+// requirements must be covered by them.
+func checkScopes(t *testing.T, typ string, a catalog.Action, ex *exchange, alts [][]string) {
+	t.Helper()
+	if len(alts) == 0 {
+		return
+	}
+	granted := catalog.ScopesFor(typ, []string{a.Name})
+	for _, need := range alts {
+		ok := true
+		for _, n := range need {
+			covered := false
+			for _, g := range granted {
+				if catalog.Covers(g, n) {
+					covered = true
+				}
+			}
+			ok = ok && covered
+		}
+		if ok {
+			return
+		}
+	}
+	t.Errorf("%s %s: the catalogue's scopes of %s.%s, %v, do not cover the description's %v", ex.Method, ex.Path, typ, a.Name, granted, alts)
 }
 
 func known(action, problem string) string {

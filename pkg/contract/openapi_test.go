@@ -101,6 +101,34 @@ func (o *openAPI) check(ex *exchange) (string, []string) {
 	return op, problems
 }
 
+// scopes returns, for each alternative security requirement of the
+// exchange's operation, the OAuth 2.0 scopes it asks for (nil when the
+// operation names no OAuth 2.0 requirement).
+func (o *openAPI) scopes(ex *exchange) [][]string {
+	req, err := http.NewRequest(ex.Method, host+ex.Path+queryString(ex.Query), nil)
+	if err != nil {
+		return nil
+	}
+	route, _, err := o.router.FindRoute(req)
+	if err != nil {
+		return nil
+	}
+	sec := route.Operation.Security
+	if sec == nil {
+		sec = &o.doc.Security
+	}
+	var alts [][]string
+	for _, reqmt := range *sec {
+		for name, scopes := range reqmt {
+			ref := o.doc.Components.SecuritySchemes[name]
+			if ref != nil && ref.Value != nil && ref.Value.Type == "oauth2" {
+				alts = append(alts, scopes)
+			}
+		}
+	}
+	return alts
+}
+
 func queryString(q url.Values) string {
 	if len(q) == 0 {
 		return ""
