@@ -155,7 +155,7 @@ func googleRoutes(in *Instance, mux *http.ServeMux) {
 // googleUser finds a user of the instance's state by primary email, alias
 // or id, as the Directory API does.
 func googleUser(in *Instance, key string) map[string]any {
-	st, _ := in.World().State()[in.Name].(map[string]any)
+	st := in.World().InstanceState(in.Name)
 	users, _ := st["users"].([]any)
 	key = strings.ToLower(strings.TrimSpace(key))
 	for _, u := range users {
@@ -194,7 +194,7 @@ func googleIsMember(in *Instance, group, key string) bool {
 		return false
 	}
 	email, _ := u["primaryEmail"].(string)
-	st, _ := in.World().State()[in.Name].(map[string]any)
+	st := in.World().InstanceState(in.Name)
 	groups, _ := st["groups"].([]any)
 	for _, g := range groups {
 		m, _ := g.(map[string]any)

@@ -119,7 +119,7 @@ func microsoftRoutes(in *Instance, mux *http.ServeMux) {
 	})
 	mux.HandleFunc("GET /v1.0/groups/{groupId}", func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("groupId")
-		st, _ := in.World().State()[in.Name].(map[string]any)
+		st := in.World().InstanceState(in.Name)
 		groups, _ := st["groups"].([]any)
 		for _, g := range groups {
 			if m, _ := g.(map[string]any); m["id"] == id {
@@ -178,7 +178,7 @@ func msNotFound(id string) *effect.Error {
 // msUser finds a user of the instance's state by object id or
 // userPrincipalName.
 func msUser(in *Instance, key string) map[string]any {
-	st, _ := in.World().State()[in.Name].(map[string]any)
+	st := in.World().InstanceState(in.Name)
 	users, _ := st["users"].([]any)
 	key = strings.TrimSpace(key)
 	for _, u := range users {

@@ -154,7 +154,7 @@ func sfLoginID(userID string) string {
 }
 
 func sfUsers(in *Instance) []any {
-	st, _ := in.World().State()[in.Name].(map[string]any)
+	st := in.World().InstanceState(in.Name)
 	users, _ := st["users"].([]any)
 	return users
 }

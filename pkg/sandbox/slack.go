@@ -53,7 +53,7 @@ type slackAPI struct{ in *Instance }
 
 // users returns the instance's users from the world's state.
 func (s *slackAPI) users() []map[string]any {
-	st, _ := s.in.World().State()[s.in.Name].(map[string]any)
+	st := s.in.World().InstanceState(s.in.Name)
 	list, _ := st["users"].([]any)
 	out := make([]map[string]any, 0, len(list))
 	for _, u := range list {

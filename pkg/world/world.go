@@ -103,6 +103,17 @@ type instance struct {
 	createsAccounts bool
 }
 
+// state is the instance's entry in World.State (the world's lock held).
+func (in *instance) state() map[string]any {
+	st := map[string]any{}
+	if in.m != nil {
+		st = in.m.state()
+	}
+	st["type"] = in.typ
+	st["described"] = in.described
+	return st
+}
+
 // model is the state of one instance of one connector type.
 type model interface {
 	// do performs an action whose input has been checked against the
@@ -442,13 +453,22 @@ func (w *World) State() map[string]any {
 	w.pullEveryone()
 	out := make(map[string]any, len(w.instances))
 	for name, in := range w.instances {
-		st := map[string]any{}
-		if in.m != nil {
-			st = in.m.state()
-		}
-		st["type"] = in.typ
-		st["described"] = in.described
-		out[name] = st
+		out[name] = in.state()
 	}
 	return out
+}
+
+// InstanceState is State's entry for one instance, or nil when the world
+// has no such instance: what a sandbox route reads to answer one call,
+// without snapshotting every other instance (a snapshot is linear in the
+// world, so a whole State per call made an apply of N events quadratic
+// in the sandbox).
+func (w *World) InstanceState(name string) map[string]any {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	in, ok := w.instances[name]
+	if !ok {
+		return nil
+	}
+	return in.state()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -680,5 +681,24 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	if n := len(w.Records("itsm", "incident", nil)); n != 400 {
 		t.Errorf("%d records, want 400", n)
+	}
+}
+
+// TestInstanceState: one instance's state is exactly its entry in State,
+// after writes; an instance the world does not have has none.
+func TestInstanceState(t *testing.T) {
+	w, _ := seeded(t)
+	mustDo(t, w, "google.suspendUser", map[string]any{"userKey": samples["google"]["userKey"]})
+	all := w.State()
+	if len(all) == 0 {
+		t.Fatal("the seeded world has no instances")
+	}
+	for name, want := range all {
+		if got := w.InstanceState(name); !reflect.DeepEqual(got, want) {
+			t.Errorf("InstanceState(%q) = %v\nwant State()[%q] = %v", name, got, name, want)
+		}
+	}
+	if got := w.InstanceState("nowhere"); got != nil {
+		t.Errorf("InstanceState of an unknown instance = %v, want nil", got)
 	}
 }
