@@ -53,6 +53,8 @@ type Store struct {
 	// holder is the lock this store holds, if any: its writes are fenced
 	// by it (write).
 	holder *Lock
+	// batch group-commits the writes (write).
+	batch writeBatch
 }
 
 // Open opens (creating it if needed) the store at rawURL and applies the
@@ -332,33 +334,154 @@ type CallRow struct {
 	Format int `json:"-"`
 }
 
-// write makes one of the writes of an apply: when the store holds a lock,
-// only while the lock is still this store's (Lock.fence, in the same
-// transaction), so a holder that lost its lock writes nothing more — and,
-// the journal being written first, calls nothing more.
+// write makes one of the writes of an apply, and returns once it is
+// committed: when the store holds a lock, only while the lock is still
+// this store's (Lock.fence, in the same transaction), so a holder that
+// lost its lock writes nothing more — and, the journal being written
+// first, calls nothing more.
+//
+// Writes are group-committed: the writes that arrive while a transaction
+// commits wait, and go together in the next one (one fence, one commit).
+// Each caller still returns only once its own write is committed, so the
+// journal's rule holds unchanged: a call's entry is stored before the call
+// is made, its outcome before the run goes on. A batch whose transaction
+// fails is written again one write per transaction, so that one bad write
+// (a duplicate run id, a broken foreign key) fails alone.
 func (s *Store) write(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	w := &pendingWrite{query: s.q(query), args: args, wake: make(chan struct{})}
+	s.batch.Lock()
+	s.batch.queue = append(s.batch.queue, w)
+	if s.batch.queued != nil {
+		s.batch.queued(len(s.batch.queue))
+	}
+	if s.batch.leading {
+		s.batch.Unlock()
+		<-w.wake
+		if !w.lead {
+			return w.res, w.err
+		}
+		s.batch.Lock()
+	}
+	s.batch.leading = true
+	// This writer leads: it commits every write queued so far, its own
+	// among them, and hands the lead to the first writer that arrived
+	// meanwhile.
+	group := s.batch.queue
+	s.batch.queue = nil
+	s.batch.Unlock()
+	s.commit(group)
+	s.batch.Lock()
+	if len(s.batch.queue) > 0 {
+		next := s.batch.queue[0]
+		next.lead = true
+		close(next.wake)
+	} else {
+		s.batch.leading = false
+	}
+	s.batch.Unlock()
+	return w.res, w.err
+}
+
+// pendingWrite is one write waiting for its group's commit.
+type pendingWrite struct {
+	query string
+	args  []any
+	res   sql.Result
+	err   error
+	// wake is closed when the write is committed (or failed), or when
+	// its writer is to lead the next group (lead set).
+	wake chan struct{}
+	lead bool
+}
+
+// writeBatch is the queue of writes waiting for the next commit.
+type writeBatch struct {
+	sync.Mutex
+	queue   []*pendingWrite
+	leading bool
+	// commits counts the transactions committed (tests).
+	commits int
+	// Tests only: queued, when set, is called (under the lock: it must
+	// not block) with the queue's length when a write joins it;
+	// beforeCommit with each group's size before its transaction commits
+	// (a crash point between groups).
+	queued       func(n int)
+	beforeCommit func(n int)
+}
+
+// commit writes a group in one transaction and wakes its writers (but a
+// writer woken to lead, which is not waiting). It runs without the
+// writers' contexts: once queued, a write is made or fails, like the
+// journal entry of a call that has happened.
+func (s *Store) commit(group []*pendingWrite) {
+	err := s.commitTx(group)
+	for _, w := range group {
+		if err == nil {
+			break
+		}
+		w.res = nil
+		if len(group) > 1 && !errors.Is(err, ErrLockLost) {
+			w.err = s.commitTx([]*pendingWrite{w})
+		} else {
+			w.err = err
+		}
+	}
+	for _, w := range group {
+		if !w.lead {
+			select {
+			case <-w.wake:
+			default:
+				close(w.wake)
+			}
+		}
+	}
+}
+
+// commitTx makes the writes of group in one transaction, fenced by the
+// lock the store holds; each write's result is set on success.
+func (s *Store) commitTx(group []*pendingWrite) error {
+	ctx := context.Background()
 	s.mu.Lock()
 	l := s.holder
 	s.mu.Unlock()
-	if l == nil {
-		return s.db.ExecContext(ctx, s.q(query), args...)
-	}
-	if err := l.Err(); err != nil {
-		return nil, err
+	if l != nil {
+		if err := l.Err(); err != nil {
+			return err
+		}
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer tx.Rollback()
-	if err := l.fence(ctx, tx); err != nil {
-		return nil, err
+	if l != nil {
+		if err := l.fence(ctx, tx); err != nil {
+			return err
+		}
 	}
-	res, err := tx.ExecContext(ctx, s.q(query), args...)
-	if err != nil {
-		return nil, err
+	for _, w := range group {
+		res, err := tx.ExecContext(ctx, w.query, w.args...)
+		if err != nil {
+			return err
+		}
+		w.res = res
 	}
-	return res, tx.Commit()
+	s.batch.Lock()
+	hook := s.batch.beforeCommit
+	s.batch.Unlock()
+	if hook != nil {
+		hook(len(group))
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	s.batch.Lock()
+	s.batch.commits++
+	s.batch.Unlock()
+	return nil
 }
 
 // InsertRun records a run that starts.
