@@ -255,53 +255,30 @@ func applyRun(o *ApplyOptions) error {
 	if o.resume != nil {
 		decide = apply.Resume(store, rec, o.resume)
 	}
-	results := make([]apply.Result, len(events)+len(instants))
+	// The output is written in input order as the events finish — while
+	// later runs are still going, so that rendering a large apply does not
+	// add to its wall time — except on a terminal showing the progress
+	// line, where it waits for the end rather than break into the line.
+	st := io.styles(io.Out, o.Color, io.OutTTY)
+	res := &applyOutput{r: view.NewTraceRenderer(o.Format, out, "Apply", st), stream: !prog.on,
+		results: make([]apply.Result, len(events)+len(instants)), filled: make([]bool, len(events)+len(instants)),
+		t: &view.Trace{Title: "Apply", Events: []view.TraceEvent{}, Summary: view.TraceSummary{ByStatus: map[engine.Status]int{}}}}
+	defer res.r.Close()
 	apply.Run(ctx, eng, events, apply.Options{Parallelism: o.Parallelism, Decide: decide, Instants: instants}, func(r apply.Result) {
-		results[r.Index] = r
+		res.add(r)
 		prog.eventDone()
 	})
 	prog.finish()
-
-	t := &view.Trace{Title: "Apply", Events: []view.TraceEvent{}, Summary: view.TraceSummary{ByStatus: map[engine.Status]int{}}}
-	bad := false
-	for _, r := range results {
-		if r.Event == nil && len(r.Runs) == 0 && len(r.Done) == 0 && r.Err == nil {
-			continue // a schedule minute that fired nothing
-		}
-		runs := r.Runs
-		if runs == nil {
-			runs = []*engine.Run{}
-		}
-		uuid, typ, pub := replay.Result{Event: r.Event, At: r.At}.Trigger()
-		te := view.TraceEvent{UUID: uuid, EventType: typ, Published: pub, Runs: runs, Disabled: r.Disabled}
-		for _, d := range r.Done {
-			te.AlreadyDone = append(te.AlreadyDone, view.DoneRun{Flow: d.Flow, RunID: d.RunID, Status: d.Status})
-			t.Summary.AlreadyDone++
-		}
-		if r.Err != nil {
-			te.Error = r.Err.Error()
-			bad = true
-		}
-		t.Events = append(t.Events, te)
-		if r.Event != nil {
-			t.Summary.Events++
-		}
-		for _, run := range r.Runs {
-			t.Summary.Runs++
-			t.Summary.ByStatus[run.Status]++
-			if run.Status == engine.StatusHalted || run.Status == engine.StatusFailed {
-				bad = true
-			}
-		}
+	res.flush(true)
+	if err := res.r.End(res.t.Summary); err != nil && res.err == nil {
+		res.err = err
 	}
 	if o.Format == "json" {
-		if err := view.TraceJSON(out, t); err != nil {
-			return err
+		if res.err != nil {
+			return res.err
 		}
 	} else {
-		st := io.styles(io.Out, o.Color, io.OutTTY)
-		view.TraceText(out, t, st)
-		view.ApplySummary(out, t, st)
+		view.ApplySummary(out, res.t, st)
 	}
 	if err := lock.Err(); err != nil {
 		return fmt.Errorf("%v: this apply stopped before its next call; the runs above are unfinished: the same apply again, or jml resume --all, continues them once the lock is free", err)
@@ -312,10 +289,80 @@ func applyRun(o *ApplyOptions) error {
 	if err := rec.Err(); err != nil {
 		return err
 	}
-	if bad {
+	if res.bad {
 		return exitError{ExitError}
 	}
 	return nil
+}
+
+// applyOutput renders an apply's results in input order, whatever order
+// they finish in: each as soon as every earlier one is in (stream), or all
+// at the end (flush).
+type applyOutput struct {
+	r       view.TraceRenderer
+	t       *view.Trace
+	stream  bool
+	results []apply.Result
+	filled  []bool
+	next    int
+	// bad is set when a run halted or failed, or an event could not be
+	// decided; err is the renderer's first error.
+	bad bool
+	err error
+}
+
+// add takes one result (apply.Run calls onResult one at a time).
+func (a *applyOutput) add(r apply.Result) {
+	a.results[r.Index], a.filled[r.Index] = r, true
+	if a.stream {
+		a.flush(false)
+	}
+}
+
+// flush renders the results in order up to the first missing one, or,
+// with all, every one (a schedule minute that fired nothing has none).
+func (a *applyOutput) flush(all bool) {
+	for ; a.next < len(a.results) && (all || a.filled[a.next]); a.next++ {
+		if a.filled[a.next] {
+			a.emit(a.results[a.next])
+			a.results[a.next] = apply.Result{}
+		}
+	}
+}
+
+func (a *applyOutput) emit(r apply.Result) {
+	if r.Event == nil && len(r.Runs) == 0 && len(r.Done) == 0 && r.Err == nil {
+		return // a schedule minute that fired nothing
+	}
+	t := a.t
+	runs := r.Runs
+	if runs == nil {
+		runs = []*engine.Run{}
+	}
+	uuid, typ, pub := replay.Result{Event: r.Event, At: r.At}.Trigger()
+	te := view.TraceEvent{UUID: uuid, EventType: typ, Published: pub, Runs: runs, Disabled: r.Disabled}
+	for _, d := range r.Done {
+		te.AlreadyDone = append(te.AlreadyDone, view.DoneRun{Flow: d.Flow, RunID: d.RunID, Status: d.Status})
+		t.Summary.AlreadyDone++
+	}
+	if r.Err != nil {
+		te.Error = r.Err.Error()
+		a.bad = true
+	}
+	t.Events = append(t.Events, te)
+	if r.Event != nil {
+		t.Summary.Events++
+	}
+	for _, run := range r.Runs {
+		t.Summary.Runs++
+		t.Summary.ByStatus[run.Status]++
+		if run.Status == engine.StatusHalted || run.Status == engine.StatusFailed {
+			a.bad = true
+		}
+	}
+	if err := a.r.Event(te); err != nil && a.err == nil {
+		a.err = err
+	}
 }
 
 // readPlan loads a saved plan (arg as the user gave it, named so in
