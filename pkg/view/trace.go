@@ -81,8 +81,8 @@ func NewTraceRenderer(format string, w io.Writer, title string, st Styles) Trace
 	return &traceText{w: &errWriter{w: w}, title: title, st: st}
 }
 
-// Stream hands a whole trace to a renderer (apply, whose events finish in
-// any order, renders them once all are in).
+// Stream hands a whole trace to a renderer (a trace built beforehand;
+// apply streams its events to the renderer itself, in input order).
 func (t *Trace) Stream(r TraceRenderer) error {
 	defer r.Close()
 	for _, ev := range t.Events {
