@@ -470,5 +470,6 @@ func (w *World) InstanceState(name string) map[string]any {
 	if !ok {
 		return nil
 	}
+	w.pullAll(in) // its every user, as State
 	return in.state()
 }
