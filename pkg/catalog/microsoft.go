@@ -49,21 +49,29 @@ func microsoft() Connector {
 					Docs: graphDocs + "user-revokesigninsessions"},
 			},
 			{
-				Name:        "removeLicenses",
-				Description: "Remove directly assigned licenses from the user; all of them when skuIds is omitted.",
-				Effect:      Write,
-				Idempotent:  true,
+				Name: "removeLicenses",
+				Description: "Remove directly assigned licenses from the user; all of them when skuIds is omitted. " +
+					"Licenses the user inherits from a group stay (Graph refuses to remove them from the user) and are reported.",
+				Effect:     Write,
+				Idempotent: true,
 				Inputs: []Field{
 					graphUserID(),
-					optIn("skuIds", List, "SKU IDs (GUIDs) of the licenses to remove; default all assigned licenses."),
+					optIn("skuIds", List, "SKU IDs (GUIDs) of the licenses to remove; default all directly assigned licenses."),
+				},
+				Outputs: []Field{
+					out("removed", List, "SKU IDs of the directly assigned licenses removed, sorted."),
+					out("inherited", List, "Licenses (of those asked for) the user keeps through group-based licensing, one per SKU and group: "+
+						"remove the user from the group, or the license from the group, to take them away.",
+						out("skuId", String, "SKU ID of the inherited license."),
+						out("groupId", String, "Object ID of the group that assigns it (licenseAssignmentState.assignedByGroup).")),
 				},
 				Call: Call{
 					Protocol: "http", Method: "POST", Path: "/v1.0/users/{userId}/assignLicense", Docs: graphDocs + "user-assignlicense",
 					Lookups: []LookupCall{{
 						Method: "GET",
-						Path:   "/v1.0/users/{userId}/licenseDetails",
+						Path:   "/v1.0/users/{userId}?$select=licenseAssignmentStates",
 						Yields: []string{"skuIds"},
-						Docs:   graphDocs + "user-list-licensedetails",
+						Docs:   graphDocs + "resources/licenseassignmentstate",
 					}},
 				},
 			},

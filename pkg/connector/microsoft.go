@@ -3,6 +3,7 @@ package connector
 import (
 	"context"
 	"net/url"
+	"sort"
 	"strings"
 
 	"github.com/jml-dev/jml/pkg/effect"
@@ -120,48 +121,94 @@ func msStrings(in map[string]any, key string) ([]any, error) {
 	return l, nil
 }
 
-// removeLicenses removes the given SKUs that are assigned (all assigned
-// ones when none are given): Graph rejects removing a license the user
-// does not hold, and the action is idempotent.
+// removeLicenses removes the given SKUs (all when none are given) that
+// are assigned to the user directly, and reports those the user holds
+// through a group. Graph refuses to remove a licence the user does not
+// hold, and one inherited from a group ("User license is inherited from a
+// group membership and it cannot be removed directly from the user."), so
+// the user's licenseAssignmentStates are read first: an assignment whose
+// assignedByGroup is null is direct, any other names the group. A SKU
+// held both ways loses its direct assignment and is reported as
+// inherited. The action is idempotent.
 func (c *microsoftClient) removeLicenses(ctx context.Context, userID string, in map[string]any) (map[string]any, error) {
-	_, given := in["skuIds"]
 	want, err := msStrings(in, "skuIds")
 	if err != nil {
 		return nil, err
 	}
-	user := "/v1.0/users/" + Seg(userID)
-	resp, err := c.in.Call(ctx, "GET", user+"/licenseDetails", nil, nil, nil)
+	all := in["skuIds"] == nil
+	u, err := c.getUser(ctx, userID, "licenseAssignmentStates")
 	if err != nil {
 		return nil, err
 	}
-	list, err := resp.Object()
-	if err != nil {
-		return nil, err
-	}
-	details, _ := list["value"].([]any)
-	assigned := map[string]bool{}
-	var all []any
-	for _, d := range details {
-		m, _ := d.(map[string]any)
-		if sku := strings.ToLower(String(m, "skuId")); sku != "" && !assigned[sku] {
-			assigned[sku] = true
-			all = append(all, String(m, "skuId"))
+	wanted := func(sku string) bool {
+		if all {
+			return true
 		}
+		for _, w := range want {
+			if strings.EqualFold(w.(string), sku) {
+				return true
+			}
+		}
+		return false
 	}
-	remove := []any{}
-	if !given || in["skuIds"] == nil {
-		remove = append(remove, all...)
+	states, _ := u["licenseAssignmentStates"].([]any)
+	direct := map[string]string{} // lower(skuId) → skuId as given, or as Graph spells it
+	type inheritance struct{ sku, group string }
+	seen := map[inheritance]bool{}
+	var inherited []inheritance
+	for _, s := range states {
+		m, _ := s.(map[string]any)
+		sku := String(m, "skuId")
+		if sku == "" || !wanted(sku) {
+			continue
+		}
+		if group := String(m, "assignedByGroup"); group != "" {
+			if k := (inheritance{strings.ToLower(sku), group}); !seen[k] {
+				seen[k] = true
+				inherited = append(inherited, inheritance{sku, group})
+			}
+			continue
+		}
+		direct[strings.ToLower(sku)] = sku
+	}
+	remove := []string{}
+	if all {
+		for _, sku := range direct {
+			remove = append(remove, sku)
+		}
 	} else {
-		for _, s := range want {
-			if assigned[strings.ToLower(s.(string))] {
-				remove = append(remove, s)
+		// The flow's spelling, once per SKU.
+		for _, w := range want {
+			k := strings.ToLower(w.(string))
+			if _, ok := direct[k]; ok {
+				remove = append(remove, w.(string))
+				delete(direct, k)
 			}
 		}
 	}
+	sort.Strings(remove)
+	body := make([]any, len(remove))
+	for i, s := range remove {
+		body[i] = s
+	}
 	// Always sent, even empty, so that the call is made (and fails) as the
 	// action's one write.
-	body := map[string]any{"addLicenses": []any{}, "removeLicenses": remove}
-	return c.empty(c.in.Call(ctx, "POST", user+"/assignLicense", nil, body, nil))
+	req := map[string]any{"addLicenses": []any{}, "removeLicenses": body}
+	if _, err := c.in.Call(ctx, "POST", "/v1.0/users/"+Seg(userID)+"/assignLicense", nil, req, nil); err != nil {
+		return nil, err
+	}
+	sort.Slice(inherited, func(i, j int) bool {
+		a, b := inherited[i], inherited[j]
+		if la, lb := strings.ToLower(a.sku), strings.ToLower(b.sku); la != lb {
+			return la < lb
+		}
+		return a.group < b.group
+	})
+	inh := make([]any, len(inherited))
+	for i, x := range inherited {
+		inh[i] = map[string]any{"skuId": x.sku, "groupId": x.group}
+	}
+	return map[string]any{"removed": body, "inherited": inh}, nil
 }
 
 // addToGroup adds a member reference; Graph's 400 "One or more added

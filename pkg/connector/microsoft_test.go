@@ -3,6 +3,7 @@ package connector_test
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,9 +21,21 @@ const (
 	msRefBody = `{"@odata.id":"https://graph.microsoft.com/v1.0/directoryObjects/87d349ed-44d7-43e1-9a83-5f2406dee5bd"}`
 	msE3      = "6fd2c87f-b296-42f0-b197-1e91e994b900"
 	msEMS     = "efccb6f7-5641-4e0e-bd10-b4976e1bf68e"
-	msDetails = `{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#users('jane.doe%40acme.com')/licenseDetails","value":[
-		{"id":"a1","skuId":"6fd2c87f-b296-42f0-b197-1e91e994b900","skuPartNumber":"ENTERPRISEPACK","servicePlans":[]},
-		{"id":"a2","skuId":"efccb6f7-5641-4e0e-bd10-b4976e1bf68e","skuPartNumber":"EMS","servicePlans":[]}]}`
+	msM365    = "1e8b4c2a-3f4d-4e5a-9b6c-7d8e9f0a1b2c"
+	msSales   = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+	// msStates are two direct assignments, one listed twice (as Graph
+	// may, once per assignment source).
+	msStates = `{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#users(licenseAssignmentStates)/$entity","licenseAssignmentStates":[
+		{"assignedByGroup":null,"disabledPlans":[],"state":"Active","error":"None","skuId":"efccb6f7-5641-4e0e-bd10-b4976e1bf68e"},
+		{"assignedByGroup":null,"disabledPlans":[],"state":"Active","error":"None","skuId":"6fd2c87f-b296-42f0-b197-1e91e994b900"},
+		{"assignedByGroup":null,"disabledPlans":[],"state":"Active","error":"None","skuId":"6fd2c87f-b296-42f0-b197-1e91e994b900"}]}`
+	// msInheritedStates: E3 direct and through M365; EMS through M365
+	// and Sales only.
+	msInheritedStates = `{"licenseAssignmentStates":[
+		{"assignedByGroup":"1e8b4c2a-3f4d-4e5a-9b6c-7d8e9f0a1b2c","disabledPlans":[],"state":"Active","error":"None","skuId":"efccb6f7-5641-4e0e-bd10-b4976e1bf68e"},
+		{"assignedByGroup":"0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d","disabledPlans":[],"state":"Error","error":"CountViolation","skuId":"efccb6f7-5641-4e0e-bd10-b4976e1bf68e"},
+		{"assignedByGroup":"1e8b4c2a-3f4d-4e5a-9b6c-7d8e9f0a1b2c","disabledPlans":[],"state":"Active","error":"None","skuId":"6fd2c87f-b296-42f0-b197-1e91e994b900"},
+		{"assignedByGroup":null,"disabledPlans":[],"state":"Active","error":"None","skuId":"6fd2c87f-b296-42f0-b197-1e91e994b900"}]}`
 	msUserResp = `{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#users/$entity","id":"87d349ed-44d7-43e1-9a83-5f2406dee5bd","displayName":"Jane Doe"}`
 )
 
@@ -35,6 +48,7 @@ var msNotFound = msErr("Request_ResourceNotFound", "Resource 'x' does not exist 
 func TestMicrosoftClient(t *testing.T) {
 	sel := func(f string) url.Values { return url.Values{"$select": {f}} }
 	allFields := sel("id,userPrincipalName,accountEnabled,displayName,mail")
+	lasSel := sel("licenseAssignmentStates")
 	jane := map[string]any{"userId": "jane.doe@acme.com"}
 	with := func(in map[string]any, extra map[string]any) map[string]any {
 		out := map[string]any{}
@@ -90,26 +104,57 @@ func TestMicrosoftClient(t *testing.T) {
 			err: &effect.Error{Status: 400, Code: "invalid_input"}, errMsg: "skuId"},
 		{name: "removeLicenses all", action: "removeLicenses", input: jane,
 			calls: []gmsExchange{
-				{method: "GET", path: msJaneUser + "/licenseDetails", resp: msDetails},
+				{method: "GET", path: msJaneUser, query: lasSel, resp: msStates},
 				{method: "POST", path: msJaneUser + "/assignLicense", body: `{"addLicenses":[],"removeLicenses":["` + msE3 + `","` + msEMS + `"]}`, resp: msUserResp},
 			},
-			want: map[string]any{}},
+			want: map[string]any{"removed": []any{msE3, msEMS}, "inherited": []any{}}},
 		{name: "removeLicenses held ones only", action: "removeLicenses",
 			input: with(jane, map[string]any{"skuIds": []any{"c7df2760-2c81-4ef7-b578-5b5392b571df", msEMS}}),
 			calls: []gmsExchange{
-				{method: "GET", path: msJaneUser + "/licenseDetails", resp: msDetails},
+				{method: "GET", path: msJaneUser, query: lasSel, resp: msStates},
 				{method: "POST", path: msJaneUser + "/assignLicense", body: `{"addLicenses":[],"removeLicenses":["` + msEMS + `"]}`, resp: msUserResp},
 			},
-			want: map[string]any{}},
+			want: map[string]any{"removed": []any{msEMS}, "inherited": []any{}}},
 		{name: "removeLicenses none held", action: "removeLicenses", input: jane,
 			calls: []gmsExchange{
-				{method: "GET", path: msJaneUser + "/licenseDetails", resp: `{"value":[]}`},
+				{method: "GET", path: msJaneUser, query: lasSel, resp: `{"licenseAssignmentStates":[]}`},
 				{method: "POST", path: msJaneUser + "/assignLicense", body: `{"addLicenses":[],"removeLicenses":[]}`, resp: msUserResp},
 			},
-			want: map[string]any{}},
+			want: map[string]any{"removed": []any{}, "inherited": []any{}}},
+		// Graph answers assignLicense 400 "User license is inherited from
+		// a group membership and it cannot be removed directly from the
+		// user." for an inherited SKU: only direct ones are sent.
+		// Sorted by SKU, then group id.
+		{name: "removeLicenses leaves inherited ones", action: "removeLicenses", input: jane,
+			calls: []gmsExchange{
+				{method: "GET", path: msJaneUser, query: lasSel, resp: msInheritedStates},
+				{method: "POST", path: msJaneUser + "/assignLicense", body: `{"addLicenses":[],"removeLicenses":["` + msE3 + `"]}`, resp: msUserResp},
+			},
+			want: map[string]any{"removed": []any{msE3}, "inherited": []any{
+				map[string]any{"skuId": msE3, "groupId": msM365},
+				map[string]any{"skuId": msEMS, "groupId": msSales},
+				map[string]any{"skuId": msEMS, "groupId": msM365},
+			}}},
+		{name: "removeLicenses only inherited asked for", action: "removeLicenses",
+			input: with(jane, map[string]any{"skuIds": []any{strings.ToUpper(msEMS)}}),
+			calls: []gmsExchange{
+				{method: "GET", path: msJaneUser, query: lasSel, resp: msInheritedStates},
+				{method: "POST", path: msJaneUser + "/assignLicense", body: `{"addLicenses":[],"removeLicenses":[]}`, resp: msUserResp},
+			},
+			want: map[string]any{"removed": []any{}, "inherited": []any{
+				map[string]any{"skuId": msEMS, "groupId": msSales},
+				map[string]any{"skuId": msEMS, "groupId": msM365},
+			}}},
 		{name: "removeLicenses unknown user", action: "removeLicenses", input: jane,
-			calls: []gmsExchange{{method: "GET", path: msJaneUser + "/licenseDetails", status: 404, resp: msNotFound}},
+			calls: []gmsExchange{{method: "GET", path: msJaneUser, query: lasSel, status: 404, resp: msNotFound}},
 			err:   &effect.Error{Status: 404, Code: "not_found"}},
+		{name: "removeLicenses refused", action: "removeLicenses", input: jane,
+			calls: []gmsExchange{
+				{method: "GET", path: msJaneUser, query: lasSel, resp: msStates},
+				{method: "POST", path: msJaneUser + "/assignLicense", body: `{"addLicenses":[],"removeLicenses":["` + msE3 + `","` + msEMS + `"]}`,
+					status: 400, resp: msErr("Request_BadRequest", "User license is inherited from a group membership and it cannot be removed directly from the user.")},
+			},
+			err: &effect.Error{Status: 400, Code: "invalid_input"}, errMsg: "inherited from a group membership"},
 		{name: "addToGroup by userPrincipalName", action: "addToGroup", input: with(jane, group),
 			calls: []gmsExchange{
 				{method: "GET", path: msJaneUser, query: sel("id"), resp: msIDJSON},

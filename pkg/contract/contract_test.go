@@ -19,6 +19,7 @@ import (
 	"github.com/jml-dev/jml/pkg/catalog"
 	"github.com/jml-dev/jml/pkg/clock"
 	"github.com/jml-dev/jml/pkg/connector"
+	"github.com/jml-dev/jml/pkg/diag"
 	"github.com/jml-dev/jml/pkg/effect"
 	"github.com/jml-dev/jml/pkg/sandbox"
 	"github.com/jml-dev/jml/pkg/world"
@@ -87,6 +88,13 @@ var (
 // e3 is a licence SKU id: Graph's skuId is an Edm.Guid.
 const e3 = "05e9a617-0261-4cee-bb44-138d3ef5d965"
 
+// ems is another SKU id, and m365 a group assigning licences (group-based
+// licensing).
+const (
+	ems  = "efccb6f7-5641-4e0e-bd10-b4976e1bf68e"
+	m365 = "1e8b4c2a-3f4d-4e5a-9b6c-7d8e9f0a1b2c"
+)
+
 // samples are representative inputs, per type and input name.
 var samples = map[string]map[string]any{
 	"okta": {"userId": "00u1jane0001", "groupId": "00g1vpn00001", "profile": map[string]any{"title": "Rep"}, "oauthTokens": true,
@@ -109,8 +117,20 @@ var prepare = map[string]func(t *testing.T, h *harness, in map[string]any){
 		h.world.SeedEvent([]world.User{jane}, "user.lifecycle.suspend", jane.ID)
 	},
 	"slack.createUser": func(t *testing.T, h *harness, in map[string]any) { in["email"] = "new.hire@acme.com" },
+	// Jane holds E3 directly and through a group, EMS through the group
+	// only: the licenseAssignmentStates read answers both kinds.
 	"microsoft.removeLicenses": func(t *testing.T, h *harness, in map[string]any) {
-		h.do(t, "microsoft", "assignLicense", map[string]any{"userId": "jane.doe@acme.com", "skuId": e3})
+		spec, ds := world.Decode(map[string]any{"ms": map[string]any{
+			"users":  []any{map[string]any{"userPrincipalName": "jane.doe@acme.com", "licenses": []any{e3}, "groups": []any{m365}}},
+			"groups": []any{map[string]any{"id": m365, "licenses": []any{e3, ems}}},
+		}}, diag.Range{})
+		if len(ds) > 0 {
+			t.Fatal(ds)
+		}
+		if err := h.world.Apply(spec); err != nil {
+			t.Fatal(err)
+		}
+		in["skuIds"] = []any{e3, ems}
 	},
 	"servicenow.getRecord":    func(t *testing.T, h *harness, in map[string]any) { in["sysId"] = h.record(t) },
 	"servicenow.updateRecord": func(t *testing.T, h *harness, in map[string]any) { in["sysId"] = h.record(t) },
@@ -486,6 +506,11 @@ func TestCheckersCatch(t *testing.T) {
 			exchange{Method: "POST", Path: "/api/chat.postMessage", Header: json, Body: []byte(`{"text":"hi"}`), Status: 200, RespHeader: json, RespBody: []byte(`{"ok":true,"channel":"C1","ts":"1.2","message":{}}`)}, "channel"},
 		{"graph unknown property", &catalog.Description{ID: "graph-v1.0", Format: "csdl"},
 			exchange{Method: "PATCH", Path: "/v1.0/users/u1", Header: json, Body: []byte(`{"enabled":false}`), Status: 204}, "no property of user"},
+		{"graph unknown $select", &catalog.Description{ID: "graph-v1.0", Format: "csdl"},
+			exchange{Method: "GET", Path: "/v1.0/users/u1", Query: url.Values{"$select": {"licenceAssignmentStates"}}, Status: 200, RespBody: []byte(`{}`)}, "no property of user"},
+		{"graph licence state not a GUID", &catalog.Description{ID: "graph-v1.0", Format: "csdl"},
+			exchange{Method: "GET", Path: "/v1.0/users/u1", Query: url.Values{"$select": {"licenseAssignmentStates"}}, Status: 200,
+				RespBody: []byte(`{"licenseAssignmentStates":[{"skuId":"sku-e3","assignedByGroup":null}]}`)}, "GUID"},
 		{"graph bad licence id", &catalog.Description{ID: "graph-v1.0", Format: "csdl"},
 			exchange{Method: "POST", Path: "/v1.0/users/u1/assignLicense", Header: json, Body: []byte(`{"addLicenses":[],"removeLicenses":["sku-e3"]}`), Status: 200, RespBody: []byte(`{"id":"u1"}`)}, "GUID"},
 	}

@@ -22,6 +22,11 @@ func microsoftRoutes(in *Instance, mux *http.ServeMux) {
 		if sel := r.URL.Query().Get("$select"); sel != "" {
 			picked := map[string]any{}
 			for _, f := range strings.Split(sel, ",") {
+				// licenseAssignmentStates, returned only on $select, is no
+				// output of getUser: it is read from the state.
+				if strings.TrimSpace(f) == "licenseAssignmentStates" {
+					picked["licenseAssignmentStates"] = msAssignments(in, msUser(in, r.PathValue("userId")))
+				}
 				if v, ok := out[strings.TrimSpace(f)]; ok {
 					picked[strings.TrimSpace(f)] = v
 				}
@@ -86,6 +91,11 @@ func microsoftRoutes(in *Instance, mux *http.ServeMux) {
 		if u := msUser(in, key); u != nil {
 			held, _ := u["licenses"].([]any)
 			for _, s := range remove {
+				if !msHas(held, s) && msInherits(in, u, s) {
+					in.Error(w, &effect.Error{Status: 400, Code: "invalid_input",
+						Message: "User license is inherited from a group membership and it cannot be removed directly from the user."})
+					return
+				}
 				if !msHas(held, s) {
 					in.Error(w, &effect.Error{Status: 400, Code: "invalid_input", Message: fmt.Sprintf("User does not have a corresponding license %v.", s)})
 					return
@@ -215,6 +225,50 @@ func msIsMember(in *Instance, group, key string) bool {
 	groups, _ := u["groups"].([]any)
 	for _, g := range groups {
 		if g == strings.TrimSpace(group) {
+			return true
+		}
+	}
+	return false
+}
+
+// msAssignments are a user's licenseAssignmentStates: one per directly
+// assigned SKU (assignedByGroup null), one per SKU and group assigning it.
+func msAssignments(in *Instance, u map[string]any) []any {
+	out := []any{}
+	state := func(sku, group any) map[string]any {
+		return map[string]any{"skuId": sku, "assignedByGroup": group, "disabledPlans": []any{}, "state": "Active", "error": nil}
+	}
+	direct, _ := u["licenses"].([]any)
+	for _, sku := range direct {
+		out = append(out, state(sku, nil))
+	}
+	for _, g := range msGroupsOf(in, u) {
+		lic, _ := g["licenses"].([]any)
+		for _, sku := range lic {
+			out = append(out, state(sku, g["id"]))
+		}
+	}
+	return out
+}
+
+// msGroupsOf returns the state of the groups a user is a member of.
+func msGroupsOf(in *Instance, u map[string]any) []map[string]any {
+	st, _ := in.World().State()[in.Name].(map[string]any)
+	groups, _ := st["groups"].([]any)
+	member, _ := u["groups"].([]any)
+	var out []map[string]any
+	for _, g := range groups {
+		if m, _ := g.(map[string]any); msHas(member, m["id"]) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// msInherits reports whether a user holds a SKU through a group.
+func msInherits(in *Instance, u map[string]any, sku any) bool {
+	for _, g := range msGroupsOf(in, u) {
+		if lic, _ := g["licenses"].([]any); msHas(lic, sku) {
 			return true
 		}
 	}

@@ -1,8 +1,13 @@
 package sandbox_test
 
 import (
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
+	"github.com/jml-dev/jml/pkg/sandbox"
 	"github.com/jml-dev/jml/pkg/world"
 )
 
@@ -44,6 +49,15 @@ func TestMicrosoftRoundTripEdges(t *testing.T) {
 			{"removeFromGroup", map[string]any{"userId": "00u1jane0001", "groupId": "grp-vpn"}, 0},
 			{"addToGroup", map[string]any{"userId": "bob@acme.com", "groupId": "grp-vpn"}, 0},
 		}},
+		{name: "inherited licenses", world: "described", steps: []gmsStep{
+			// acme.yaml: jane holds sku-e3 directly and through
+			// grp-m365, sku-ems through grp-m365 only.
+			{"removeLicenses", jane(map[string]any{"skuIds": []any{"SKU-EMS"}}), 0},
+			{"removeLicenses", jane(map[string]any{"skuIds": []any{"sku-e3", "sku-ems"}}), 0},
+			{"removeLicenses", jane(nil), 0},
+			{"removeFromGroup", jane(map[string]any{"groupId": "grp-m365"}), 0},
+			{"removeLicenses", jane(nil), 0},
+		}},
 		{name: "licenses", world: "described", steps: []gmsStep{
 			{"assignLicense", jane(map[string]any{"skuId": "sku-e5", "disabledPlans": []any{"plan-1"}}), 0},
 			{"assignLicense", jane(map[string]any{"skuId": "SKU-E5"}), 0},
@@ -65,4 +79,48 @@ func TestMicrosoftRoundTripEdges(t *testing.T) {
 			{"revokeSignInSessions", map[string]any{"userId": "bob@acme.com"}, 0},
 		}},
 	})
+}
+
+// TestMicrosoftLicenseAssignmentStates holds the sandbox to Graph on
+// group-based licensing: licenseAssignmentStates on $select, one per
+// direct SKU (assignedByGroup null) and per SKU and group; assignLicense
+// refuses to remove an inherited licence with Graph's message.
+func TestMicrosoftLicenseAssignmentStates(t *testing.T) {
+	ts := httptest.NewServer(sandbox.New(instances(), worlds["described"](t), sandbox.Options{}))
+	t.Cleanup(ts.Close)
+	srv := ts.URL
+	status, body := do(t, "GET", srv+"/ms/v1.0/users/jane.doe@acme.com?$select=licenseAssignmentStates", "Bearer x", "")
+	var got struct {
+		States []map[string]any `json:"licenseAssignmentStates"`
+	}
+	if err := json.Unmarshal([]byte(body), &got); status != 200 || err != nil {
+		t.Fatalf("%d %s %v", status, body, err)
+	}
+	var seen []string
+	for _, s := range got.States {
+		seen = append(seen, fmt.Sprintf("%v/%v/%v", s["skuId"], s["assignedByGroup"], s["state"]))
+	}
+	if want := "[sku-e3/<nil>/Active sku-e3/grp-m365/Active sku-ems/grp-m365/Active]"; fmt.Sprint(seen) != want {
+		t.Errorf("licenseAssignmentStates %v, want %s", seen, want)
+	}
+	if _, ok := got.States[0]["assignedByGroup"]; !ok {
+		t.Errorf("a direct assignment must carry assignedByGroup: null: %s", body)
+	}
+	for _, tc := range []struct {
+		sku, msg string
+	}{
+		{"sku-ems", "User license is inherited from a group membership and it cannot be removed directly from the user."},
+		{"sku-visio", "User does not have a corresponding license"},
+	} {
+		status, body = do(t, "POST", srv+"/ms/v1.0/users/jane.doe@acme.com/assignLicense", "Bearer x",
+			`{"addLicenses":[],"removeLicenses":["`+tc.sku+`"]}`)
+		if status != 400 || !strings.Contains(body, tc.msg) {
+			t.Errorf("removing %s: %d %s, want 400 %q", tc.sku, status, body, tc.msg)
+		}
+	}
+	// Held both ways, the direct assignment goes.
+	if status, body = do(t, "POST", srv+"/ms/v1.0/users/jane.doe@acme.com/assignLicense", "Bearer x",
+		`{"addLicenses":[],"removeLicenses":["sku-e3"]}`); status != 200 {
+		t.Errorf("removing the direct sku-e3: %d %s", status, body)
+	}
 }

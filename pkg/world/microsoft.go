@@ -1,6 +1,7 @@
 package world
 
 import (
+	"sort"
 	"strings"
 	"time"
 )
@@ -17,6 +18,12 @@ type msUser struct {
 
 type msGroup struct {
 	id, displayName string
+	// licenses are the SKUs the group assigns to its members
+	// (group-based licensing): a member holds them through the group, and
+	// Graph refuses to remove them from the user (assignLicense answers
+	// 400 "User license is inherited from a group membership and it
+	// cannot be removed directly from the user.").
+	licenses []string
 }
 
 // microsoftModel is a Microsoft Entra ID tenant: users (sign-in, sessions,
@@ -43,6 +50,7 @@ func (m *microsoftModel) clone() model {
 	}
 	for id, g := range m.groups {
 		cp := *g
+		cp.licenses = cloneStrings(g.licenses)
 		c.groups[id] = &cp
 	}
 	return c
@@ -88,10 +96,13 @@ func (m *microsoftModel) seed(u User) {
 
 func (m *microsoftModel) load(o obj) {
 	for _, g := range o.list("groups") {
-		g.allow("a microsoft group", "id", "displayName")
+		g.allow("a microsoft group", "id", "displayName", "licenses")
 		grp := &msGroup{id: g.reqStr("id"), displayName: g.str("displayName")}
 		if grp.id == "" {
 			continue
+		}
+		for _, sku := range g.strs("licenses") {
+			grp.licenses, _ = addSorted(grp.licenses, sku, true)
 		}
 		if grp.displayName == "" {
 			grp.displayName = grp.id
@@ -164,19 +175,7 @@ func (m *microsoftModel) do(c *call) (map[string]any, error) {
 		u.revokedAt = c.now.UTC().Format(time.RFC3339)
 		return map[string]any{}, nil
 	case "removeLicenses":
-		skus, given := c.in["skuIds"].([]any)
-		if !given {
-			u.licenses = nil
-			return map[string]any{}, nil
-		}
-		for _, s := range skus {
-			sku, ok := s.(string)
-			if !ok {
-				return nil, badRequest("skuIds must be a list of SKU ids (GUIDs)")
-			}
-			u.licenses, _ = removeFrom(u.licenses, sku, true)
-		}
-		return map[string]any{}, nil
+		return m.removeLicenses(u, c)
 	case "assignLicense":
 		u.licenses, _ = addSorted(u.licenses, c.str("skuId"), true)
 		return map[string]any{}, nil
@@ -195,6 +194,61 @@ func (m *microsoftModel) do(c *call) (map[string]any, error) {
 	return nil, notImplemented("microsoft", c.action)
 }
 
+// removeLicenses removes the given SKUs (all when none are given) that
+// are assigned to the user directly, and reports those the user holds
+// through a group, which stay: Graph refuses to remove them.
+func (m *microsoftModel) removeLicenses(u *msUser, c *call) (map[string]any, error) {
+	var want []string
+	skus, given := c.in["skuIds"].([]any)
+	for _, s := range skus {
+		sku, ok := s.(string)
+		if !ok {
+			return nil, badRequest("skuIds must be a list of SKU ids (GUIDs)")
+		}
+		want = append(want, sku)
+	}
+	if !given {
+		want = cloneStrings(u.licenses)
+	}
+	removed := []string{}
+	for _, sku := range want {
+		var ok bool
+		if u.licenses, ok = removeFrom(u.licenses, sku, true); ok {
+			removed, _ = addSorted(removed, sku, true)
+		}
+	}
+	var inherited []msInherited
+	for _, gid := range u.groups {
+		g := m.groups[gid]
+		if g == nil {
+			continue
+		}
+		for _, sku := range g.licenses {
+			if !given || indexOf(want, sku, true) >= 0 {
+				inherited = append(inherited, msInherited{sku: sku, group: gid})
+			}
+		}
+	}
+	// Sorted as the connector sorts them (the round-trip test holds the
+	// two to the same output).
+	sort.Slice(inherited, func(i, j int) bool {
+		a, b := inherited[i], inherited[j]
+		if lower(a.sku) != lower(b.sku) {
+			return lower(a.sku) < lower(b.sku)
+		}
+		return a.group < b.group
+	})
+	inh := make([]any, 0, len(inherited))
+	for _, x := range inherited {
+		inh = append(inh, map[string]any{"skuId": x.sku, "groupId": x.group})
+	}
+	return map[string]any{"removed": strList(removed), "inherited": inh}, nil
+}
+
+// msInherited is a licence a user holds through a group (a
+// licenseAssignmentState whose assignedByGroup is the group's id).
+type msInherited struct{ sku, group string }
+
 func (m *microsoftModel) state() map[string]any {
 	users := make([]any, 0, len(m.users))
 	for _, id := range sortedKeys(m.users) {
@@ -209,6 +263,9 @@ func (m *microsoftModel) state() map[string]any {
 	for _, id := range sortedKeys(m.groups) {
 		g := m.groups[id]
 		groups = append(groups, map[string]any{"id": g.id, "displayName": g.displayName})
+		if len(g.licenses) > 0 {
+			groups[len(groups)-1].(map[string]any)["licenses"] = strList(g.licenses)
+		}
 	}
 	return map[string]any{"users": users, "groups": groups}
 }

@@ -611,6 +611,33 @@ func TestOtherModels(t *testing.T) {
 				t.Errorf("%v", u)
 			}
 		}},
+		{"microsoft inherited licences", nil, func(t *testing.T, _ *World) {
+			// testdata/acme.yaml: jane holds sku-e3 directly and through
+			// grp-m365, and sku-ems through grp-m365 only.
+			w, _ := described(t)
+			inh := func(sku string) map[string]any { return map[string]any{"skuId": sku, "groupId": "grp-m365"} }
+			out := mustDo(t, w, "ms.removeLicenses", map[string]any{"userId": "jane.doe@acme.com", "skuIds": []any{"SKU-EMS", "sku-visio"}})
+			if want := map[string]any{"removed": []any{}, "inherited": []any{inh("sku-ems")}}; !reflect.DeepEqual(out, want) {
+				t.Errorf("removing an inherited SKU: %v, want %v", out, want)
+			}
+			out = mustDo(t, w, "ms.removeLicenses", map[string]any{"userId": "jane.doe@acme.com"})
+			if want := map[string]any{"removed": []any{"sku-e3"}, "inherited": []any{inh("sku-e3"), inh("sku-ems")}}; !reflect.DeepEqual(out, want) {
+				t.Errorf("removing all: %v, want %v", out, want)
+			}
+			st := w.State()["ms"].(map[string]any)
+			if u := st["users"].([]any)[0].(map[string]any); u["id"] != "00u1jane0001" || len(u["licenses"].([]any)) != 0 {
+				t.Errorf("jane keeps direct licences: %v", u)
+			}
+			if g := st["groups"].([]any)[0].(map[string]any); g["id"] != "grp-m365" || fmt.Sprint(g["licenses"]) != "[sku-e3 sku-ems]" {
+				t.Errorf("the group's licences: %v", g)
+			}
+			// Out of the group, nothing is inherited any more.
+			mustDo(t, w, "ms.removeFromGroup", map[string]any{"userId": "jane.doe@acme.com", "groupId": "grp-m365"})
+			out = mustDo(t, w, "ms.removeLicenses", map[string]any{"userId": "jane.doe@acme.com"})
+			if want := map[string]any{"removed": []any{}, "inherited": []any{}}; !reflect.DeepEqual(out, want) {
+				t.Errorf("after leaving the group: %v, want %v", out, want)
+			}
+		}},
 		{"active directory move and groups", []string{"ad.addToGroup", "ad.moveToOU", "ad.disableAccount"}, func(t *testing.T, w *World) {
 			out := mustDo(t, w, "ad.getUser", map[string]any{"sAMAccountName": "JANE.DOE"})
 			if out["dn"] != "CN=Jane Doe,OU=Leavers,DC=acme,DC=com" || out["disabled"] != true || out["userAccountControl"] != int64(514) ||
