@@ -633,6 +633,18 @@ func vendorMessage(body []byte, fallback string) string {
 			return s
 		}
 	}
+	// Slack SCIM: {"Errors": {"description", "code"}} (Slack's SDKs parse
+	// it so: java-slack-sdk SCIM2ApiErrorResponse, python-slack-sdk
+	// SCIMApiError), an object or, defensively, a list of them.
+	errs := m["Errors"]
+	if l, ok := errs.([]any); ok && len(l) > 0 {
+		errs = l[0]
+	}
+	if e, ok := errs.(map[string]any); ok {
+		if s, ok := e["description"].(string); ok && s != "" {
+			return s
+		}
+	}
 	if e, ok := m["error"].(map[string]any); ok { // Google, Graph, ServiceNow
 		for _, k := range []string{"message", "detail"} {
 			if s, ok := e[k].(string); ok && s != "" {

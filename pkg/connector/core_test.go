@@ -490,6 +490,8 @@ func TestVendorMessage(t *testing.T) {
 	cases := []struct{ vendor, body, want string }{
 		{"okta", `{"errorCode":"E0000007","errorSummary":"Not found: Resource not found: 00u1 (User)","errorLink":"E0000007","errorId":"oae1","errorCauses":[]}`, "Not found: Resource not found: 00u1 (User)"},
 		{"scim", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"detail":"User not found","status":"404"}`, "User not found"},
+		{"slack scim", `{"Errors":{"description":"no_such_user","code":404}}`, "no_such_user"},
+		{"slack scim list", `{"Errors":[{"description":"no_such_user","code":404}]}`, "no_such_user"},
 		{"google", `{"error":{"code":404,"message":"Resource Not Found: userKey","errors":[{"message":"Resource Not Found: userKey","domain":"global","reason":"notFound"}]}}`, "Resource Not Found: userKey"},
 		{"graph", `{"error":{"code":"Request_ResourceNotFound","message":"Resource 'x' does not exist.","innerError":{"date":"2025-01-01T00:00:00"}}}`, "Resource 'x' does not exist."},
 		{"servicenow", `{"error":{"message":"No Record found","detail":"Record doesn't exist or ACL restricts the record retrieval"},"status":"failure"}`, "No Record found"},

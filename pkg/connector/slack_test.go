@@ -75,9 +75,24 @@ func TestSlackActions(t *testing.T) {
 			steps: []osStep{
 				{method: "GET", path: "/scim/v2/Users", query: slackJaneFilter, status: 200, resp: slackSCIMJane},
 				{method: "DELETE", path: "/scim/v2/Users/W012A3CDE", status: 429, header: map[string]string{"Retry-After": "3"},
-					resp: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"detail":"Too many requests","status":"429"}`},
+					resp: `{"Errors":{"description":"Too many requests","code":429}}`},
 			},
 			err: &osWantErr{status: 429, code: "rate_limited", retryable: true, retryAfter: 3 * time.Second, message: "Too many requests"}},
+		{name: "deactivateUser SCIM 404", action: "deactivateUser", input: map[string]any{"email": "jane.doe@acme.com"},
+			steps: []osStep{
+				{method: "GET", path: "/scim/v2/Users", query: slackJaneFilter, status: 200, resp: slackSCIMJane},
+				{method: "DELETE", path: "/scim/v2/Users/W012A3CDE", status: 404, resp: `{"Errors":{"description":"user_not_found","code":404}}`},
+			},
+			err: &osWantErr{status: 404, code: "not_found", message: "user_not_found"}},
+		// Slack's Java SDK falls back to RFC 7644's detail: read it too.
+		{name: "reactivateUser SCIM RFC 7644 error", action: "reactivateUser", input: map[string]any{"email": "jane.doe@acme.com"},
+			steps: []osStep{
+				{method: "GET", path: "/scim/v2/Users", query: slackJaneFilter, status: 200, resp: slackSCIMJane},
+				{method: "PATCH", path: "/scim/v2/Users/W012A3CDE", status: 400,
+					body: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"active","value":true}]}`,
+					resp: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"detail":"invalid_patch","status":"400"}`},
+			},
+			err: &osWantErr{status: 400, code: "invalid_input", message: "invalid_patch"}},
 		{name: "reactivateUser", action: "reactivateUser", input: map[string]any{"email": "jane.doe@acme.com"},
 			steps: []osStep{
 				{method: "GET", path: "/scim/v2/Users", query: slackJaneFilter, status: 200, resp: slackSCIMJane},
@@ -95,7 +110,7 @@ func TestSlackActions(t *testing.T) {
 			steps: []osStep{{method: "POST", path: "/scim/v2/Users", status: 409,
 				body: `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"jane","displayName":"Jane",` +
 					`"emails":[{"value":"jane.doe@acme.com","primary":true}]}`,
-				resp: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"detail":"email_taken","status":"409"}`}},
+				resp: `{"Errors":{"description":"email_taken","code":409}}`}},
 			err: &osWantErr{status: 409, code: "conflict", message: "email_taken"}},
 		{name: "postMessage", action: "postMessage", input: map[string]any{"channel": "C1234567890", "text": "hello"},
 			steps: []osStep{{method: "POST", path: "/api/chat.postMessage", body: `{"channel":"C1234567890","text":"hello"}`, status: 200,

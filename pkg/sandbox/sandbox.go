@@ -416,6 +416,8 @@ func writeError(w http.ResponseWriter, typ string, e *effect.Error) {
 			wait = time.Second
 		}
 		oktaRateHeaders(w, 0, time.Now().Add(wait))
+	case typ == "slack" && status == http.StatusTooManyRequests:
+		slackRetryAfter(w, e)
 	case e.RetryAfter > 0:
 		w.Header().Set("Retry-After", strconv.Itoa(int((e.RetryAfter+time.Second-1)/time.Second)))
 	}
@@ -424,7 +426,11 @@ func writeError(w http.ResponseWriter, typ string, e *effect.Error) {
 	case "okta":
 		body = map[string]any{"errorCode": oktaCode(status), "errorSummary": e.Message, "errorLink": oktaCode(status), "errorId": "sandbox", "errorCauses": []any{}}
 	case "slack":
-		body = map[string]any{"schemas": []any{"urn:ietf:params:scim:api:messages:2.0:Error"}, "detail": e.Message, "status": strconv.Itoa(status)}
+		// Slack's SCIM API answers {"Errors": {"description", "code"}}, not
+		// RFC 7644's schemas/detail/status: what Slack's own SDKs parse
+		// (java-slack-sdk SCIM2ApiErrorResponse.Errors{description, code};
+		// python-slack-sdk SCIMApiError reads body["Errors"]).
+		body = map[string]any{"Errors": map[string]any{"description": e.Message, "code": status}}
 	case "google":
 		body = map[string]any{"error": map[string]any{"code": status, "message": e.Message}}
 	case "microsoft":

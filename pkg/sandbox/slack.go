@@ -395,7 +395,9 @@ func (s *slackAPI) webError(w http.ResponseWriter, e *effect.Error, notFound str
 	default:
 		code, httpStatus = "request_failed", status
 	}
-	if e.RetryAfter > 0 {
+	if httpStatus == http.StatusTooManyRequests {
+		slackRetryAfter(w, e)
+	} else if e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int((e.RetryAfter+time.Second-1)/time.Second)))
 	}
 	s.in.JSON(w, httpStatus, map[string]any{"ok": false, "error": code,
@@ -420,4 +422,13 @@ func slackCodeFits(code string, status int) bool {
 func slackText(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// slackRetryAfter sets Retry-After on a 429, which Slack always sends with
+// one, in seconds (docs.slack.dev/reference/scim-api/rate-limits: "parse
+// the Retry-After header and retry your request after that time"; the Web
+// API's rate limits likewise): the fault's retryAfter rounded up, or 1.
+func slackRetryAfter(w http.ResponseWriter, e *effect.Error) {
+	secs := int((e.RetryAfter + time.Second - 1) / time.Second)
+	w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
 }

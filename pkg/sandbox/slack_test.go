@@ -1,6 +1,7 @@
 package sandbox_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -8,7 +9,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/jml-dev/jml/pkg/connector"
 	"github.com/jml-dev/jml/pkg/effect"
 	"github.com/jml-dev/jml/pkg/sandbox"
 	"github.com/jml-dev/jml/pkg/world"
@@ -147,13 +150,13 @@ func TestSlackSandboxShapes(t *testing.T) {
 		{"SCIM list", "GET", "/scim/v2/Users?startIndex=2&count=1", "", "", 200,
 			func(m map[string]any) bool { return m["totalResults"] == 2.0 && len(m["Resources"].([]any)) == 1 }},
 		{"SCIM bad filter", "GET", "/scim/v2/Users?filter=" + url.QueryEscape(`title co "x"`), "", "", 400,
-			func(m map[string]any) bool { return m["status"] == "400" && m["detail"] != "" }},
+			func(m map[string]any) bool { return slackSCIMError(m, 400, "invalid_filter") }},
 		{"SCIM unknown id", "DELETE", "/scim/v2/Users/UNOPE", "", "", 404,
-			func(m map[string]any) bool { return m["status"] == "404" }},
+			func(m map[string]any) bool { return slackSCIMError(m, 404, "user_not_found") }},
 		{"SCIM get", "GET", "/scim/v2/Users/U01BOB", "", "", 200,
 			func(m map[string]any) bool { return m["active"] == false && m["userName"] == "bob" }},
 		{"SCIM patch without active", "PATCH", "/scim/v2/Users/U01BOB", "application/json", `{"title":"x"}`, 400,
-			func(m map[string]any) bool { return m["status"] == "400" }},
+			func(m map[string]any) bool { return slackSCIMError(m, 400, "invalid_patch") }},
 		{"SCIM legacy patch", "PATCH", "/scim/v2/Users/U01BOB", "application/json", `{"active":true}`, 200,
 			func(m map[string]any) bool { return m["active"] == true }},
 	}
@@ -165,5 +168,48 @@ func TestSlackSandboxShapes(t *testing.T) {
 				t.Fatalf("%s %s: %d %s", tc.method, tc.path, status, b)
 			}
 		})
+	}
+}
+
+// slackSCIMError reports whether a body is Slack's SCIM error,
+// {"Errors": {"description", "code"}} and nothing else.
+func slackSCIMError(m map[string]any, code int, description string) bool {
+	e, _ := m["Errors"].(map[string]any)
+	d, _ := e["description"].(string)
+	return len(m) == 1 && len(e) == 2 && e["code"] == float64(code) && strings.Contains(d, description)
+}
+
+// TestSlackSCIMRateLimit: Slack answers a SCIM rate limit 429 with
+// Retry-After (docs.slack.dev/reference/scim-api/rate-limits), also when
+// the fault gives none; the connector reads it and Slack's description.
+func TestSlackSCIMRateLimit(t *testing.T) {
+	w := worlds["described"](t)
+	w.AddFaults(world.Fault{Action: "slack.deactivateUser", Status: 429, Times: 2})
+	srv := httptest.NewServer(sandbox.New(instances(), w, sandbox.Options{}))
+	t.Cleanup(srv.Close)
+	req, _ := http.NewRequest("DELETE", srv.URL+"/slack/scim/v2/Users/U01JANE", nil)
+	req.Header.Set("Authorization", "Bearer x")
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") != "1" || !slackSCIMError(m, 429, "") {
+		t.Errorf("got %d Retry-After %q %v, want 429, Retry-After 1 and Slack's SCIM error", resp.StatusCode, resp.Header.Get("Retry-After"), m)
+	}
+	u, _ := url.Parse(srv.URL + "/slack")
+	c, err := connector.NewClient(&connector.Instance{Name: "slack", Type: "slack", BaseURL: u, Auth: connector.Bearer{Token: "x"},
+		HTTP: srv.Client(), Timeout: 10 * time.Second, Sandbox: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Do(context.Background(), effect.Request{Instance: "slack", Action: "deactivateUser", Input: map[string]any{"email": "jane.doe@acme.com"}, Attempt: 1})
+	e := effect.AsError(err)
+	if e == nil || e.Status != 429 || !e.Retryable || e.RetryAfter != time.Second || e.Message != "rate limit exceeded (injected fault)" {
+		t.Errorf("connector: %#v, want a retryable 429 after 1s with Slack's description", e)
 	}
 }
