@@ -210,6 +210,16 @@ func (c *slackClient) call(ctx context.Context, method string, query url.Values,
 	}
 	r, err := c.web.Call(ctx, verb, "/api/"+method, query, b, nil)
 	if err != nil {
+		// A rate limit comes as HTTP 429 with {"ok": false, "error":
+		// "ratelimited"}: the same message as an ok:false, and the
+		// status, retryability and Retry-After of the HTTP error.
+		if e := effect.AsError(err); e != nil && r != nil {
+			if o := slackBody(r); o["ok"] == false {
+				code, msg := slackMessage(o)
+				e.Message = method + ": " + msg
+				return nil, code, e
+			}
+		}
 		code := ""
 		if r != nil {
 			code, _ = slackBody(r)["error"].(string)
@@ -223,11 +233,20 @@ func (c *slackClient) call(ctx context.Context, method string, query url.Values,
 	if ok, _ := o["ok"].(bool); ok {
 		return o, "", nil
 	}
-	code, _ := o["error"].(string)
+	code, msg := slackMessage(o)
+	e := effect.HTTPError(slackStatus(code), method+": "+msg)
+	e.RetryAfter = retryAfter(r.Header)
+	return nil, code, e
+}
+
+// slackMessage is the error code of an ok:false answer and the message
+// shown for it: the code, and Slack's first response_metadata message.
+func slackMessage(o map[string]any) (code, msg string) {
+	code, _ = o["error"].(string)
 	if code == "" {
 		code = "unknown_error"
 	}
-	msg := code
+	msg = code
 	if md, ok := o["response_metadata"].(map[string]any); ok {
 		if ms, ok := md["messages"].([]any); ok && len(ms) > 0 {
 			if s, ok := ms[0].(string); ok && s != "" {
@@ -239,9 +258,7 @@ func (c *slackClient) call(ctx context.Context, method string, query url.Values,
 			}
 		}
 	}
-	e := effect.HTTPError(slackStatus(code), method+": "+msg)
-	e.RetryAfter = retryAfter(r.Header)
-	return nil, code, e
+	return code, msg
 }
 
 // slackBody decodes an error answer's body, {} when it is not an object.

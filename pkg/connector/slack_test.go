@@ -124,6 +124,13 @@ func TestSlackActions(t *testing.T) {
 			steps: []osStep{{method: "POST", path: "/api/chat.postMessage", body: `{"channel":"#nope","text":"hi"}`, status: 200,
 				resp: `{"ok":false,"error":"channel_not_found"}`}},
 			err: &osWantErr{status: 404, code: "not_found", message: "channel_not_found"}},
+		// A 429 reads like an ok:false: Slack's code and its message.
+		{name: "postMessage 429 with metadata", action: "postMessage", input: map[string]any{"channel": "C1", "text": "hi"},
+			steps: []osStep{{method: "POST", path: "/api/chat.postMessage", body: `{"channel":"C1","text":"hi"}`, status: 429,
+				header: map[string]string{"Retry-After": "5"},
+				resp:   `{"ok":false,"error":"ratelimited","response_metadata":{"messages":["[ERROR] too many messages to C1"]}}`}},
+			err: &osWantErr{status: 429, code: "rate_limited", retryable: true, retryAfter: 5 * time.Second,
+				message: "chat.postMessage: ratelimited: too many messages to C1"}},
 		{name: "postMessage ok:false with metadata", action: "postMessage", input: map[string]any{"channel": "C1", "text": "hi"},
 			steps: []osStep{{method: "POST", path: "/api/chat.postMessage", body: `{"channel":"C1","text":"hi"}`, status: 200,
 				resp: `{"ok":false,"error":"invalid_arguments","response_metadata":{"messages":["[ERROR] missing required field: channel"]}}`}},
