@@ -298,7 +298,20 @@ var variants = map[string][]variant{
 
 // knownFailures are mismatches the test finds and that are not fixed yet,
 // by action and a substring of the problem, with the reason.
-var knownFailures = map[string]map[string]string{}
+var knownFailures = map[string]map[string]string{
+	"slack.postMessage":       slackRateLimited,
+	"slack.lookupUserByEmail": slackRateLimited,
+	"slack.inviteToChannel":   slackRateLimited,
+}
+
+// slackRateLimited: Slack answers a rate limit HTTP 429 {"ok": false,
+// "error": "ratelimited"} with Retry-After (docs.slack.dev/apis/web-api/
+// rate-limits; the code Slack's SDKs raise, e.g. slack-ruby-client's
+// Errors::Ratelimited), which slack-api-specs 1.7.0's per-method error
+// enums do not list.
+var slackRateLimited = map[string]string{
+	"sandbox response 429: response body doesn't match schema": "Slack's description lists no ratelimited error code",
+}
 
 // TestContract performs every action of every connector type the sandbox
 // serves, through its real connector, and checks each request and each
@@ -511,6 +524,8 @@ func TestCheckersCatch(t *testing.T) {
 		{"graph licence state not a GUID", &catalog.Description{ID: "graph-v1.0", Format: "csdl"},
 			exchange{Method: "GET", Path: "/v1.0/users/u1", Query: url.Values{"$select": {"licenseAssignmentStates"}}, Status: 200,
 				RespBody: []byte(`{"licenseAssignmentStates":[{"skuId":"sku-e3","assignedByGroup":null}]}`)}, "GUID"},
+		{"graph error code a number", &catalog.Description{ID: "graph-v1.0", Format: "csdl"},
+			exchange{Method: "GET", Path: "/v1.0/users/u1", Status: 404, RespBody: []byte(`{"error":{"code":404,"message":"gone"}}`)}, "error.code"},
 		{"graph bad licence id", &catalog.Description{ID: "graph-v1.0", Format: "csdl"},
 			exchange{Method: "POST", Path: "/v1.0/users/u1/assignLicense", Header: json, Body: []byte(`{"addLicenses":[],"removeLicenses":["sku-e3"]}`), Status: 200, RespBody: []byte(`{"id":"u1"}`)}, "GUID"},
 	}

@@ -268,6 +268,9 @@ func (c *csdl) check(ex *exchange) (string, []string) {
 		}
 	}
 	if ex.Status >= 400 {
+		for _, e := range graphError(ans) {
+			bad("sandbox response %d: %s", ex.Status, e)
+		}
 		return op, problems
 	}
 	typ := r.typ
@@ -378,5 +381,57 @@ func (c *csdl) value(typ string, v any, at string) []string {
 			out = append(out, fmt.Sprintf("%s.%s is no property of %s", at, k, typ))
 		}
 	}
+	return out
+}
+
+// declares is true for every status: Graph answers any error with its
+// one error resource (learn.microsoft.com/graph/errors), which CSDL does not
+// describe per operation.
+func (c *csdl) declares(*exchange, int) bool { return true }
+
+// graphError checks an error answer against Graph's error resource
+// (learn.microsoft.com/graph/errors): {"error": {code, message,
+// innerError?, details?, target?}}, code and message strings. CSDL does not
+// describe error bodies.
+func graphError(ans any) []string {
+	m, ok := ans.(map[string]any)
+	if !ok {
+		return []string{"an error answer without a JSON object body"}
+	}
+	var out []string
+	for k := range m {
+		if k != "error" {
+			out = append(out, fmt.Sprintf("%s beside error in an error answer", k))
+		}
+	}
+	e, ok := m["error"].(map[string]any)
+	if !ok {
+		return append(out, "error is not an object")
+	}
+	for _, k := range []string{"code", "message"} {
+		if s, ok := e[k].(string); !ok || s == "" {
+			out = append(out, fmt.Sprintf("error.%s is not a non-empty string (%T)", k, e[k]))
+		}
+	}
+	for k, v := range e {
+		switch k {
+		case "code", "message":
+		case "target":
+			if _, ok := v.(string); !ok {
+				out = append(out, "error.target is not a string")
+			}
+		case "details":
+			if _, ok := v.([]any); !ok {
+				out = append(out, "error.details is not a list")
+			}
+		case "innerError", "innererror":
+			if _, ok := v.(map[string]any); !ok {
+				out = append(out, "error."+k+" is not an object")
+			}
+		default:
+			out = append(out, "error."+k+" is no property of Graph's error")
+		}
+	}
+	sort.Strings(out)
 	return out
 }

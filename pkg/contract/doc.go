@@ -5,7 +5,10 @@
 // description (method, path template, path and query parameters, headers,
 // body), each answer of the sandbox against the same operation's response,
 // and the sequence of calls against the catalogue's documented Call and
-// Lookups.
+// Lookups. Each verified action is also run with the world failing its
+// call (404, 400, 429): the error answer is checked against the
+// description's response for that status, and the connector's error
+// against effect.HTTPError's rule (errors_test.go).
 //
 // The descriptions are trimmed by ../../testdata/vendor-specs/trim and
 // read from JML_VENDOR_SPECS, or from shared/reference/vendor-specs beside

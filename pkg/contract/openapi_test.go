@@ -101,6 +101,21 @@ func (o *openAPI) check(ex *exchange) (string, []string) {
 	return op, problems
 }
 
+// declares reports whether the exchange's operation describes an answer
+// with the status, by its code, its class (4XX) or default.
+func (o *openAPI) declares(ex *exchange, status int) bool {
+	req, err := http.NewRequest(ex.Method, host+ex.Path+queryString(ex.Query), nil)
+	if err != nil {
+		return false
+	}
+	route, _, err := o.router.FindRoute(req)
+	if err != nil || route.Operation.Responses == nil {
+		return false
+	}
+	r := route.Operation.Responses
+	return r.Status(status) != nil || r.Value(fmt.Sprintf("%dXX", status/100)) != nil || r.Default() != nil
+}
+
 // scopes returns, for each alternative security requirement of the
 // exchange's operation, the OAuth 2.0 scopes it asks for (nil when the
 // operation names no OAuth 2.0 requirement).
