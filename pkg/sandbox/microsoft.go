@@ -253,7 +253,7 @@ func msAssignments(in *Instance, u map[string]any) []any {
 
 // msGroupsOf returns the state of the groups a user is a member of.
 func msGroupsOf(in *Instance, u map[string]any) []map[string]any {
-	st, _ := in.World().State()[in.Name].(map[string]any)
+	st := in.World().InstanceState(in.Name)
 	groups, _ := st["groups"].([]any)
 	member, _ := u["groups"].([]any)
 	var out []map[string]any
