@@ -40,6 +40,8 @@ func activeDirectory() Connector {
 			},
 			{
 				Name:        "disableAccount",
+				Deprovision: true,
+				Subject:     "sAMAccountName",
 				Description: "Disable the account by setting ACCOUNTDISABLE in userAccountControl.",
 				Effect:      Write,
 				Idempotent:  true,
@@ -64,6 +66,8 @@ func activeDirectory() Connector {
 			},
 			{
 				Name:        "removeFromGroup",
+				Deprovision: true,
+				Subject:     "sAMAccountName",
 				Description: "Remove the user from a group's member attribute (no-op if not a member).",
 				Effect:      Write,
 				Idempotent:  true,

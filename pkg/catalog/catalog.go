@@ -139,7 +139,9 @@ type Action struct {
 	// Deprovision marks actions that take access away from a user
 	// (deactivate, suspend, disable, freeze, remove from an org, clear
 	// sessions, …): apply's mass-deprovisioning guardrail counts the users
-	// of runs that can reach one.
+	// of runs that can reach one, the leaver lints check that leavers
+	// reach them, and jml verify reads the accounts of the types that
+	// have one. Declared, with Subject, in the vendor's catalogue file.
 	Deprovision bool `json:"deprovision,omitempty"`
 	// Subject is, on a deprovisioning action, the input that names the
 	// person it takes access from (userId, email, userKey, username…):
@@ -254,18 +256,6 @@ func ScopesFor(typ string, actions []string) []string {
 	return out
 }
 
-// deprovisioning lists, per connector type, the actions that take access
-// away from a user, each with its subject: the input naming that user.
-var deprovisioning = map[string]map[string]string{
-	"okta":            {"clearUserSessions": "userId", "deactivateUser": "userId", "suspendUser": "userId", "removeUserFromGroup": "userId"},
-	"slack":           {"deactivateUser": "email"},
-	"google":          {"suspendUser": "userKey", "signOutUser": "userKey", "removeFromGroup": "userKey", "transferDrive": "fromUser"},
-	"microsoft":       {"disableUser": "userId", "revokeSignInSessions": "userId", "removeLicenses": "userId", "removeFromGroup": "userId"},
-	"salesforce":      {"freezeUser": "username", "deactivateUser": "username"},
-	"github":          {"removeOrgMember": "username"},
-	"activedirectory": {"disableAccount": "sAMAccountName", "removeFromGroup": "sAMAccountName"},
-}
-
 // Connector describes one connector type and its actions.
 type Connector struct {
 	// Type is the connector type name used in jml.yaml and flows.
@@ -315,11 +305,8 @@ func build() map[string]*Connector {
 		if c.Actions == nil {
 			c.Actions = []Action{}
 		}
-		deprov := deprovisioning[c.Type]
 		for i := range c.Actions {
 			a := &c.Actions[i]
-			a.Subject = deprov[a.Name]
-			a.Deprovision = a.Subject != ""
 			a.Scopes = actionScopes[c.Type][a.Name]
 			a.OnRetry = a.Verdict()
 			a.Verified, a.Unverified = contractOf(c.Type, a.Name)

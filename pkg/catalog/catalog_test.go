@@ -492,21 +492,16 @@ func TestDeprovisionMarks(t *testing.T) {
 			t.Errorf("%s.%s Deprovision = %v, want %v", tt.typ, tt.action, a.Deprovision, tt.want)
 		}
 	}
-	// Every name in the table is a real action, and its subject a
-	// required input of it.
-	for typ, names := range deprovisioning {
-		c, ok := Lookup(typ)
-		if !ok {
-			t.Fatalf("type %s", typ)
-		}
-		for n, subject := range names {
-			a, ok := c.Action(n)
-			if !ok {
-				t.Errorf("deprovisioning lists %s.%s, which does not exist", typ, n)
+	// A deprovisioning action names its subject, a required input of it;
+	// no other action has one.
+	for _, c := range All() {
+		for _, a := range c.Actions {
+			if a.Deprovision != (a.Subject != "") {
+				t.Errorf("%s.%s: Deprovision %v but Subject %q: a deprovisioning action names its subject, no other does", c.Type, a.Name, a.Deprovision, a.Subject)
 				continue
 			}
-			if f, ok := a.Input(subject); !ok || !f.Required {
-				t.Errorf("%s.%s: subject %q is not a required input", typ, n, subject)
+			if f, ok := a.Input(a.Subject); a.Deprovision && (!ok || !f.Required) {
+				t.Errorf("%s.%s: subject %q is not a required input", c.Type, a.Name, a.Subject)
 			}
 		}
 	}

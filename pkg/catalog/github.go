@@ -27,6 +27,8 @@ func github() Connector {
 			},
 			{
 				Name:        "removeOrgMember",
+				Deprovision: true,
+				Subject:     "username",
 				Description: "Remove the user from the organization and all its teams.",
 				Effect:      Write,
 				Idempotent:  true,

@@ -36,6 +36,8 @@ func google() Connector {
 			},
 			{
 				Name:        "suspendUser",
+				Deprovision: true,
+				Subject:     "userKey",
 				Description: "Suspend the user (users.update with suspended=true).",
 				Effect:      Write,
 				Idempotent:  true,
@@ -52,6 +54,8 @@ func google() Connector {
 			},
 			{
 				Name:        "signOutUser",
+				Deprovision: true,
+				Subject:     "userKey",
 				Description: "Sign the user out of all web and device sessions and reset sign-in cookies.",
 				Effect:      Write,
 				Idempotent:  true,
@@ -60,6 +64,8 @@ func google() Connector {
 			},
 			{
 				Name:        "transferDrive",
+				Deprovision: true,
+				Subject:     "fromUser",
 				Description: "Transfer ownership of the user's Google Drive files to another user.",
 				Effect:      Write,
 				Idempotent:  true,
@@ -96,6 +102,8 @@ func google() Connector {
 			},
 			{
 				Name:        "removeFromGroup",
+				Deprovision: true,
+				Subject:     "userKey",
 				Description: "Remove the user from a Google group (no-op if not a member).",
 				Effect:      Write,
 				Idempotent:  true,

@@ -33,6 +33,8 @@ func microsoft() Connector {
 			},
 			{
 				Name:        "disableUser",
+				Deprovision: true,
+				Subject:     "userId",
 				Description: "Block sign-in by setting accountEnabled to false.",
 				Effect:      Write,
 				Idempotent:  true,
@@ -41,6 +43,8 @@ func microsoft() Connector {
 			},
 			{
 				Name:        "revokeSignInSessions",
+				Deprovision: true,
+				Subject:     "userId",
 				Description: "Invalidate the user's refresh tokens and session cookies.",
 				Effect:      Write,
 				Idempotent:  true,
@@ -49,7 +53,9 @@ func microsoft() Connector {
 					Docs: graphDocs + "user-revokesigninsessions"},
 			},
 			{
-				Name: "removeLicenses",
+				Name:        "removeLicenses",
+				Deprovision: true,
+				Subject:     "userId",
 				Description: "Remove directly assigned licenses from the user; all of them when skuIds is omitted. " +
 					"Licenses the user inherits from a group stay (Graph refuses to remove them from the user) and are reported.",
 				Effect:     Write,
@@ -100,6 +106,8 @@ func microsoft() Connector {
 			},
 			{
 				Name:        "removeFromGroup",
+				Deprovision: true,
+				Subject:     "userId",
 				Description: "Remove the user from a group (no-op if not a member).",
 				Effect:      Write,
 				Idempotent:  true,

@@ -100,6 +100,8 @@ func okta() Connector {
 			},
 			{
 				Name:        "removeUserFromGroup",
+				Deprovision: true,
+				Subject:     "userId",
 				Description: "Remove the user from an Okta group (no-op if not a member).",
 				Effect:      Write,
 				Idempotent:  true,
@@ -111,6 +113,8 @@ func okta() Connector {
 			},
 			{
 				Name:        "clearUserSessions",
+				Deprovision: true,
+				Subject:     "userId",
 				Description: "Revoke all of the user's Okta sessions, optionally with OAuth tokens and remembered devices.",
 				Effect:      Write,
 				Idempotent:  true,
@@ -125,6 +129,8 @@ func okta() Connector {
 			},
 			{
 				Name:        "deactivateUser",
+				Deprovision: true,
+				Subject:     "userId",
 				Description: "Deactivate (deprovision) the user; destructive, unassigns all apps.",
 				Effect:      Write,
 				Idempotent:  true,
@@ -138,6 +144,8 @@ func okta() Connector {
 			},
 			{
 				Name:        "suspendUser",
+				Deprovision: true,
+				Subject:     "userId",
 				Description: "Suspend an active user; group and app assignments are kept.",
 				Effect:      Write,
 				Idempotent:  true,

@@ -60,6 +60,8 @@ func salesforce() Connector {
 			},
 			{
 				Name:        "freezeUser",
+				Deprovision: true,
+				Subject:     "username",
 				Description: "Freeze the user's login (UserLogin.IsFrozen=true); the user stays active and licensed.",
 				Effect:      Write,
 				Idempotent:  true,
@@ -84,6 +86,8 @@ func salesforce() Connector {
 			},
 			{
 				Name:        "deactivateUser",
+				Deprovision: true,
+				Subject:     "username",
 				Description: "Deactivate the user (User.IsActive=false), freeing the license.",
 				Effect:      Write,
 				Idempotent:  true,

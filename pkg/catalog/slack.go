@@ -43,6 +43,8 @@ func slack() Connector {
 			},
 			{
 				Name:        "deactivateUser",
+				Deprovision: true,
+				Subject:     "email",
 				Description: "Deactivate the Slack account with this email (SCIM DELETE, reversible).",
 				Effect:      Write,
 				Idempotent:  true,
