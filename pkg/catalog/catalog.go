@@ -158,50 +158,12 @@ type Action struct {
 	// jml, see ScopesFor), or, for microsoft, the Graph application
 	// permissions (least privileged) the app registration needs: Graph
 	// takes them from the registration, never from the token request.
+	// From the vendors' references: Google's "Authorization scopes" of
+	// each Directory / Data Transfer method, Okta's OAuth 2.0 scopes of
+	// its Management API, Microsoft Graph's "Permissions" table of each
+	// method (application, least privileged).
 	Scopes []string `json:"scopes,omitempty"`
 }
-
-// actionScopes lists, per connector type, each action's OAuth scopes or
-// permissions, from the vendors' references: Google's "Authorization
-// scopes" of each Directory / Data Transfer method, Okta's OAuth 2.0
-// scopes of its Management API, Microsoft Graph's "Permissions" table of
-// each method (application, least privileged).
-var actionScopes = map[string]map[string][]string{
-	"google": {
-		"getUser":         {googleScope + "admin.directory.user.readonly"},
-		"suspendUser":     {googleScope + "admin.directory.user"},
-		"unsuspendUser":   {googleScope + "admin.directory.user"},
-		"signOutUser":     {googleScope + "admin.directory.user.security"},
-		"transferDrive":   {googleScope + "admin.datatransfer", googleScope + "admin.directory.user.readonly"},
-		"addToGroup":      {googleScope + "admin.directory.group.member"},
-		"removeFromGroup": {googleScope + "admin.directory.group.member"},
-	},
-	"okta": {
-		"getUser":             {"okta.users.read"},
-		"getManager":          {"okta.users.read"},
-		"listUserGroups":      {"okta.users.read"},
-		"listUsers":           {"okta.users.read"},
-		"addUserToGroup":      {"okta.groups.manage", "okta.users.read"}, // a login is resolved first
-		"removeUserFromGroup": {"okta.groups.manage", "okta.users.read"},
-		"clearUserSessions":   {"okta.users.manage"},
-		"deactivateUser":      {"okta.users.manage"},
-		"suspendUser":         {"okta.users.manage"},
-		"unsuspendUser":       {"okta.users.manage"},
-		"updateUserProfile":   {"okta.users.manage"},
-	},
-	"microsoft": {
-		"getUser":              {"User.Read.All"},
-		"disableUser":          {"User.EnableDisableAccount.All", "User.Read.All"},
-		"revokeSignInSessions": {"User.RevokeSessions.All"},
-		"assignLicense":        {"LicenseAssignment.ReadWrite.All"},
-		"removeLicenses":       {"LicenseAssignment.ReadWrite.All", "User.Read.All"},
-		"addToGroup":           {"GroupMember.ReadWrite.All"},
-		"removeFromGroup":      {"GroupMember.ReadWrite.All"},
-	},
-}
-
-// googleScope is the prefix of Google's OAuth scopes.
-const googleScope = "https://www.googleapis.com/auth/"
 
 // RequestsScopes reports whether jml asks the token endpoint for the
 // catalogue's scopes of a connector type (google, okta); microsoft's are
@@ -307,7 +269,6 @@ func build() map[string]*Connector {
 		}
 		for i := range c.Actions {
 			a := &c.Actions[i]
-			a.Scopes = actionScopes[c.Type][a.Name]
 			a.OnRetry = a.Verdict()
 			a.Verified, a.Unverified = contractOf(c.Type, a.Name)
 			if a.Inputs == nil {

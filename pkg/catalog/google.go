@@ -2,6 +2,9 @@ package catalog
 
 const googleDirectoryDocs = "https://developers.google.com/admin-sdk/directory/reference/rest/v1/"
 
+// googleScope is the prefix of Google's OAuth scopes.
+const googleScope = "https://www.googleapis.com/auth/"
+
 func googleUserKey(desc string) Field { return reqIn("userKey", String, desc) }
 
 const googleUserKeyDesc = "Primary email address, alias email address, or unique user ID."
@@ -16,6 +19,7 @@ func google() Connector {
 		Actions: []Action{
 			{
 				Name:        "getUser",
+				Scopes:      []string{googleScope + "admin.directory.user.readonly"},
 				Description: "Fetch a Google Workspace user.",
 				Effect:      Read,
 				Idempotent:  true,
@@ -36,6 +40,7 @@ func google() Connector {
 			},
 			{
 				Name:        "suspendUser",
+				Scopes:      []string{googleScope + "admin.directory.user"},
 				Deprovision: true,
 				Subject:     "userKey",
 				Description: "Suspend the user (users.update with suspended=true).",
@@ -46,6 +51,7 @@ func google() Connector {
 			},
 			{
 				Name:        "unsuspendUser",
+				Scopes:      []string{googleScope + "admin.directory.user"},
 				Description: "Lift the user's suspension (users.update with suspended=false).",
 				Effect:      Write,
 				Idempotent:  true,
@@ -54,6 +60,7 @@ func google() Connector {
 			},
 			{
 				Name:        "signOutUser",
+				Scopes:      []string{googleScope + "admin.directory.user.security"},
 				Deprovision: true,
 				Subject:     "userKey",
 				Description: "Sign the user out of all web and device sessions and reset sign-in cookies.",
@@ -64,6 +71,7 @@ func google() Connector {
 			},
 			{
 				Name:        "transferDrive",
+				Scopes:      []string{googleScope + "admin.datatransfer", googleScope + "admin.directory.user.readonly"},
 				Deprovision: true,
 				Subject:     "fromUser",
 				Description: "Transfer ownership of the user's Google Drive files to another user.",
@@ -91,6 +99,7 @@ func google() Connector {
 			},
 			{
 				Name:        "addToGroup",
+				Scopes:      []string{googleScope + "admin.directory.group.member"},
 				Description: "Add the user to a Google group (no-op if already a member).",
 				Effect:      Write,
 				Idempotent:  true,
@@ -102,6 +111,7 @@ func google() Connector {
 			},
 			{
 				Name:        "removeFromGroup",
+				Scopes:      []string{googleScope + "admin.directory.group.member"},
 				Deprovision: true,
 				Subject:     "userKey",
 				Description: "Remove the user from a Google group (no-op if not a member).",

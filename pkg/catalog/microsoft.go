@@ -16,6 +16,7 @@ func microsoft() Connector {
 		Actions: []Action{
 			{
 				Name:        "getUser",
+				Scopes:      []string{"User.Read.All"},
 				Description: "Fetch a Microsoft Entra ID user.",
 				Effect:      Read,
 				Idempotent:  true,
@@ -33,6 +34,7 @@ func microsoft() Connector {
 			},
 			{
 				Name:        "disableUser",
+				Scopes:      []string{"User.EnableDisableAccount.All", "User.Read.All"},
 				Deprovision: true,
 				Subject:     "userId",
 				Description: "Block sign-in by setting accountEnabled to false.",
@@ -43,6 +45,7 @@ func microsoft() Connector {
 			},
 			{
 				Name:        "revokeSignInSessions",
+				Scopes:      []string{"User.RevokeSessions.All"},
 				Deprovision: true,
 				Subject:     "userId",
 				Description: "Invalidate the user's refresh tokens and session cookies.",
@@ -54,6 +57,7 @@ func microsoft() Connector {
 			},
 			{
 				Name:        "removeLicenses",
+				Scopes:      []string{"LicenseAssignment.ReadWrite.All", "User.Read.All"},
 				Deprovision: true,
 				Subject:     "userId",
 				Description: "Remove directly assigned licenses from the user; all of them when skuIds is omitted. " +
@@ -83,6 +87,7 @@ func microsoft() Connector {
 			},
 			{
 				Name:        "assignLicense",
+				Scopes:      []string{"LicenseAssignment.ReadWrite.All"},
 				Description: "Assign a license (SKU) to the user.",
 				Effect:      Write,
 				Idempotent:  true,
@@ -95,6 +100,7 @@ func microsoft() Connector {
 			},
 			{
 				Name:        "addToGroup",
+				Scopes:      []string{"GroupMember.ReadWrite.All"},
 				Description: "Add the user to a security or Microsoft 365 group (no-op if already a member).",
 				Effect:      Write,
 				Idempotent:  true,
@@ -106,6 +112,7 @@ func microsoft() Connector {
 			},
 			{
 				Name:        "removeFromGroup",
+				Scopes:      []string{"GroupMember.ReadWrite.All"},
 				Deprovision: true,
 				Subject:     "userId",
 				Description: "Remove the user from a group (no-op if not a member).",

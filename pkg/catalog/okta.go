@@ -41,6 +41,7 @@ func okta() Connector {
 		Actions: []Action{
 			{
 				Name:        "getUser",
+				Scopes:      []string{"okta.users.read"},
 				Description: "Fetch an Okta user by ID or login.",
 				Effect:      Read,
 				Idempotent:  true,
@@ -50,6 +51,7 @@ func okta() Connector {
 			},
 			{
 				Name:        "getManager",
+				Scopes:      []string{"okta.users.read"},
 				Description: "Fetch the user's manager through the `manager` linked-object relationship.",
 				Effect:      Read,
 				Idempotent:  true,
@@ -70,6 +72,7 @@ func okta() Connector {
 			},
 			{
 				Name:        "listUserGroups",
+				Scopes:      []string{"okta.users.read"},
 				Description: "List the groups the user is a member of.",
 				Effect:      Read,
 				Idempotent:  true,
@@ -89,6 +92,7 @@ func okta() Connector {
 			},
 			{
 				Name:        "addUserToGroup",
+				Scopes:      []string{"okta.groups.manage", "okta.users.read"}, // a login is resolved first
 				Description: "Add the user to an Okta group (no-op if already a member).",
 				Effect:      Write,
 				Idempotent:  true,
@@ -100,6 +104,7 @@ func okta() Connector {
 			},
 			{
 				Name:        "removeUserFromGroup",
+				Scopes:      []string{"okta.groups.manage", "okta.users.read"}, // a login is resolved first
 				Deprovision: true,
 				Subject:     "userId",
 				Description: "Remove the user from an Okta group (no-op if not a member).",
@@ -113,6 +118,7 @@ func okta() Connector {
 			},
 			{
 				Name:        "clearUserSessions",
+				Scopes:      []string{"okta.users.manage"},
 				Deprovision: true,
 				Subject:     "userId",
 				Description: "Revoke all of the user's Okta sessions, optionally with OAuth tokens and remembered devices.",
@@ -129,6 +135,7 @@ func okta() Connector {
 			},
 			{
 				Name:        "deactivateUser",
+				Scopes:      []string{"okta.users.manage"},
 				Deprovision: true,
 				Subject:     "userId",
 				Description: "Deactivate (deprovision) the user; destructive, unassigns all apps.",
@@ -144,6 +151,7 @@ func okta() Connector {
 			},
 			{
 				Name:        "suspendUser",
+				Scopes:      []string{"okta.users.manage"},
 				Deprovision: true,
 				Subject:     "userId",
 				Description: "Suspend an active user; group and app assignments are kept.",
@@ -155,6 +163,7 @@ func okta() Connector {
 			},
 			{
 				Name:        "unsuspendUser",
+				Scopes:      []string{"okta.users.manage"},
 				Description: "Return a suspended user to ACTIVE.",
 				Effect:      Write,
 				Idempotent:  true,
@@ -165,6 +174,7 @@ func okta() Connector {
 			},
 			{
 				Name:        "updateUserProfile",
+				Scopes:      []string{"okta.users.manage"},
 				Description: "Partially update the user's profile; attributes not given keep their value.",
 				Effect:      Write,
 				Idempotent:  true,
@@ -177,6 +187,7 @@ func okta() Connector {
 			},
 			{
 				Name:        "listUsers",
+				Scopes:      []string{"okta.users.read"},
 				Description: "List users, optionally narrowed by a search or filter expression.",
 				Effect:      Read,
 				Idempotent:  true,
