@@ -166,9 +166,11 @@ type Action struct {
 }
 
 // RequestsScopes reports whether jml asks the token endpoint for the
-// catalogue's scopes of a connector type (google, okta); microsoft's are
-// permissions of the app registration, reported only.
-func RequestsScopes(typ string) bool { return typ == "google" || typ == "okta" }
+// catalogue's scopes of a connector type (Connector.RequestsScopes).
+func RequestsScopes(typ string) bool {
+	c, ok := catalogue[typ]
+	return ok && c.RequestsScopes
+}
 
 // Covers reports whether a granted scope gives what need asks: the same
 // scope, or the vendor's broader one — Google's X for X.readonly, Okta's
@@ -234,6 +236,15 @@ type Connector struct {
 	// DefaultBaseURL is the vendor's API base URL when it is the same for
 	// every customer; empty when each tenant has its own host.
 	DefaultBaseURL string `json:"defaultBaseURL,omitempty"`
+	// DefaultRate is the client-side rate limit, in requests per second
+	// (the burst as many, at least 1), of a real instance whose jml.yaml
+	// sets no rateLimit: below the vendor's documented default tier. 0 is
+	// no limit. Against the sandbox it is off (SPEC §6).
+	DefaultRate float64 `json:"defaultRate,omitempty"`
+	// RequestsScopes is set when jml asks the token endpoint for the
+	// scopes of the actions the flows use (Google, Okta); Microsoft's
+	// Scopes are permissions of the app registration, reported only.
+	RequestsScopes bool `json:"requestsScopes,omitempty"`
 	// Actions are the connector's actions, sorted by name.
 	Actions []Action `json:"actions"`
 }
@@ -390,6 +401,24 @@ func Vendor(typ string) string {
 		return c.Vendor
 	}
 	return ""
+}
+
+// DefaultBaseURL returns the API base URL of connectors of type typ when
+// jml.yaml gives none (Connector.DefaultBaseURL), or "".
+func DefaultBaseURL(typ string) string {
+	if c, ok := catalogue[typ]; ok {
+		return c.DefaultBaseURL
+	}
+	return ""
+}
+
+// DefaultRate returns the default client-side rate limit of connectors of
+// type typ in requests per second (Connector.DefaultRate), 0 for none.
+func DefaultRate(typ string) float64 {
+	if c, ok := catalogue[typ]; ok {
+		return c.DefaultRate
+	}
+	return 0
 }
 
 // EffectFor returns the action's effect when its `method` input is method.

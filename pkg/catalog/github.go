@@ -10,6 +10,7 @@ func github() Connector {
 		Vendor:         "GitHub",
 		Description:    "GitHub REST API: organization membership.",
 		Auth:           []string{"bearer"},
+		DefaultRate:    5,
 		DefaultBaseURL: "https://api.github.com",
 		Actions: []Action{
 			{

@@ -15,6 +15,8 @@ func google() Connector {
 		Vendor:         "Google",
 		Description:    "Google Workspace Admin SDK: Directory API users and groups, Data Transfer API.",
 		Auth:           []string{"serviceAccount", "oauth2"},
+		DefaultRate:    10,
+		RequestsScopes: true,
 		DefaultBaseURL: "https://admin.googleapis.com",
 		Actions: []Action{
 			{

@@ -6,6 +6,7 @@ func jira() Connector {
 		Vendor:      "Jira",
 		Description: "Jira Cloud platform REST API v3: issues.",
 		Auth:        []string{"basic", "bearer", "oauth2"},
+		DefaultRate: 5,
 		Actions: []Action{
 			{
 				Name:        "createIssue",

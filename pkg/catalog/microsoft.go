@@ -12,6 +12,7 @@ func microsoft() Connector {
 		Vendor:         "Microsoft Graph",
 		Description:    "Microsoft Graph v1.0: Entra ID users, licenses and group memberships.",
 		Auth:           []string{"oauth2", "bearer"},
+		DefaultRate:    10,
 		DefaultBaseURL: "https://graph.microsoft.com",
 		Actions: []Action{
 			{

@@ -34,10 +34,12 @@ func oktaUserOutputs(what string) []Field {
 
 func okta() Connector {
 	return Connector{
-		Type:        "okta",
-		Vendor:      "Okta",
-		Description: "Okta Management API: users, group memberships, sessions and user lifecycle.",
-		Auth:        []string{"ssws", "oauth2", "bearer"},
+		Type:           "okta",
+		Vendor:         "Okta",
+		Description:    "Okta Management API: users, group memberships, sessions and user lifecycle.",
+		Auth:           []string{"ssws", "oauth2", "bearer"},
+		DefaultRate:    10,
+		RequestsScopes: true,
 		Actions: []Action{
 			{
 				Name:        "getUser",

@@ -39,6 +39,7 @@ func salesforce() Connector {
 		Vendor:      "Salesforce",
 		Description: "Salesforce REST API: user lookup, freeze and deactivation.",
 		Auth:        []string{"oauth2", "bearer"},
+		DefaultRate: 10,
 		Actions: []Action{
 			{
 				Name:        "getUser",

@@ -10,6 +10,7 @@ func serviceNow() Connector {
 		Vendor:      "ServiceNow",
 		Description: "ServiceNow Table API: read, create and update records in any table.",
 		Auth:        []string{"basic", "oauth2", "bearer"},
+		DefaultRate: 10,
 		Actions: []Action{
 			{
 				Name:        "getRecord",

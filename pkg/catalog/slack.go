@@ -23,6 +23,7 @@ func slack() Connector {
 		Vendor:         "Slack",
 		Description:    "Slack: SCIM v2 user provisioning plus Web API messaging and channel membership.",
 		Auth:           []string{"bearer", "oauth2"},
+		DefaultRate:    1,
 		DefaultBaseURL: "https://api.slack.com",
 		Actions: []Action{
 			{

@@ -22,6 +22,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/jml-dev/jml/pkg/ast"
+	"github.com/jml-dev/jml/pkg/catalog"
 	"github.com/jml-dev/jml/pkg/effect"
 	"github.com/jml-dev/jml/pkg/source"
 )
@@ -201,7 +202,7 @@ func newInstance(c ast.Connector, opts Options, res *resolver) (*Instance, error
 	}
 	base := c.BaseURL.Value
 	if base == "" {
-		base = defaultBaseURL(inst.Type)
+		base = catalog.DefaultBaseURL(inst.Type)
 	}
 	if u, err := url.Parse(base); err == nil && base != "" {
 		inst.Configured = u
@@ -239,22 +240,6 @@ func newInstance(c ast.Connector, opts Options, res *resolver) (*Instance, error
 		return nil, err
 	}
 	return inst, nil
-}
-
-// defaultBaseURL is the vendor's API root for types where it is the same
-// for every customer.
-func defaultBaseURL(typ string) string {
-	switch typ {
-	case "slack":
-		return "https://api.slack.com"
-	case "google":
-		return "https://admin.googleapis.com"
-	case "microsoft":
-		return "https://graph.microsoft.com"
-	case "github":
-		return "https://api.github.com"
-	}
-	return ""
 }
 
 // resolver reads {env:}/{file:} secret references and remembers the
@@ -336,13 +321,6 @@ type Limiter struct {
 	blockUntil time.Time
 }
 
-// defaultRates are requests per second per vendor when jml.yaml sets no
-// rateLimit: below each vendor's documented default tier.
-var defaultRates = map[string]float64{
-	"okta": 10, "slack": 1, "google": 10, "microsoft": 10, "servicenow": 10,
-	"salesforce": 10, "github": 5, "jira": 5,
-}
-
 func newLimiter(node *yaml.Node, typ string, sandbox bool) *Limiter {
 	l := &Limiter{}
 	if rl := source.Get(node, "rateLimit"); rl != nil {
@@ -354,7 +332,7 @@ func newLimiter(node *yaml.Node, typ string, sandbox bool) *Limiter {
 		return l
 	}
 	// Against the sandbox the per-vendor defaults are off (SPEC §6).
-	if rps, ok := defaultRates[typ]; ok && !sandbox {
+	if rps := catalog.DefaultRate(typ); rps > 0 && !sandbox {
 		l.lim = rate.NewLimiter(rate.Limit(rps), max(int(rps), 1))
 	}
 	return l
