@@ -21,6 +21,8 @@ func activeDirectory() Connector {
 		Vendor:      "Active Directory",
 		Description: "Microsoft Active Directory over LDAP: user accounts, group membership and OUs.",
 		Auth:        []string{"ldapBind"},
+		Account: &Account{Read: "getUser", Key: "sAMAccountName", IDAttribute: "samAccountName", KeyWords: "a sAMAccountName",
+			Signals: []Signal{boolSignal("disabled", false, "disabled")}},
 		Actions: []Action{
 			{
 				Name:        "getUser",

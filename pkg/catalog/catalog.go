@@ -245,6 +245,9 @@ type Connector struct {
 	// scopes of the actions the flows use (Google, Okta); Microsoft's
 	// Scopes are permissions of the app registration, reported only.
 	RequestsScopes bool `json:"requestsScopes,omitempty"`
+	// Account is how jml verify reads an account of this type and what
+	// "active" means for it; nil for types that hold no accounts.
+	Account *Account `json:"account,omitempty"`
 	// Actions are the connector's actions, sorted by name.
 	Actions []Action `json:"actions"`
 }
@@ -473,6 +476,10 @@ func findField(fields []Field, name string) (*Field, bool) {
 func copyConnector(c *Connector) Connector {
 	cp := *c
 	cp.Auth = copyStrings(c.Auth)
+	if c.Account != nil {
+		a := copyAccount(*c.Account)
+		cp.Account = &a
+	}
 	cp.Actions = make([]Action, len(c.Actions))
 	for i, a := range c.Actions {
 		cp.Actions[i] = copyAction(a)

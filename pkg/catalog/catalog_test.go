@@ -634,3 +634,71 @@ func TestScopes(t *testing.T) {
 		}
 	}
 }
+
+// TestTypeFacts fails when a connector type lacks a fact another package
+// needs of it, or declares one that does not fit its actions: a type that
+// deprovisions people holds accounts, so jml verify must be able to read
+// one (Account); the read is a read action of the type, keyed by one of its
+// inputs, its signals outputs of it of the right type; a key not derived
+// from the login says which profile attribute to use; a type whose actions
+// have scopes says whether jml requests them; an HTTP vendor has a default
+// rate limit.
+func TestTypeFacts(t *testing.T) {
+	for _, c := range All() {
+		deprovisions, scoped, http := false, false, false
+		for _, a := range c.Actions {
+			deprovisions = deprovisions || a.Deprovision
+			scoped = scoped || len(a.Scopes) > 0
+			http = http || a.Call.Protocol == "http"
+		}
+		if c.RequestsScopes && !scoped {
+			t.Errorf("%s requests scopes but no action has any", c.Type)
+		}
+		if http && c.Type != "http" && c.DefaultRate <= 0 {
+			t.Errorf("%s: an HTTP vendor without a default rate limit (DefaultRate)", c.Type)
+		}
+		acc := c.Account
+		if deprovisions && acc == nil {
+			t.Errorf("%s has deprovisioning actions but no account read (Account): jml verify could not check its leavers", c.Type)
+		}
+		if acc == nil {
+			continue
+		}
+		read, ok := c.Action(acc.Read)
+		if !ok || read.Effect != Read {
+			t.Errorf("%s: account read %q is not a read action of the type", c.Type, acc.Read)
+			continue
+		}
+		for _, in := range append([]string{acc.Key}, acc.Settings...) {
+			if f, ok := read.Input(in); !ok || !f.Required {
+				t.Errorf("%s.%s: account input %q is not a required input", c.Type, acc.Read, in)
+			}
+		}
+		if !acc.ByLogin && (acc.IDAttribute == "" || acc.KeyWords == "") {
+			t.Errorf("%s: a key not by login needs the profile attribute and words a message suggests", c.Type)
+		}
+		if len(acc.Signals) == 0 {
+			t.Errorf("%s: the account read has no signals: what active means is not said", c.Type)
+		}
+		for _, sg := range acc.Signals {
+			f, ok := read.Output(sg.Field)
+			want := String
+			if sg.ActiveWhen != nil {
+				want = Boolean
+			}
+			if !ok || f.Type != want {
+				t.Errorf("%s.%s: signal %s is not a %s output", c.Type, acc.Read, sg.Field, want)
+			}
+			if want == String && len(acc.Signals) > 1 {
+				t.Errorf("%s: a string signal decides alone", c.Type)
+			}
+			for _, d := range sg.Active {
+				for _, p := range Placeholders(d) {
+					if _, ok := read.Output(p); !ok {
+						t.Errorf("%s.%s: signal %s says {%s}, not an output", c.Type, acc.Read, sg.Field, p)
+					}
+				}
+			}
+		}
+	}
+}

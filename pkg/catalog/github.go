@@ -12,6 +12,10 @@ func github() Connector {
 		Auth:           []string{"bearer"},
 		DefaultRate:    5,
 		DefaultBaseURL: "https://api.github.com",
+		Account: &Account{Read: "getOrgMembership", Key: "username", IDAttribute: "githubUsername", KeyWords: "a GitHub username",
+			Settings: []string{"org"},
+			// A pending invitation is still a way in: the person can accept it.
+			Signals: []Signal{{Field: "state", Active: map[string]string{"active": "{role}", "pending": "pending invitation"}}}},
 		Actions: []Action{
 			{
 				Name:        "getOrgMembership",

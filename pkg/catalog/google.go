@@ -18,6 +18,8 @@ func google() Connector {
 		DefaultRate:    10,
 		RequestsScopes: true,
 		DefaultBaseURL: "https://admin.googleapis.com",
+		Account: &Account{Read: "getUser", Key: "userKey", ByLogin: true,
+			Signals: []Signal{boolSignal("suspended", false, "suspended")}},
 		Actions: []Action{
 			{
 				Name:        "getUser",

@@ -14,6 +14,8 @@ func microsoft() Connector {
 		Auth:           []string{"oauth2", "bearer"},
 		DefaultRate:    10,
 		DefaultBaseURL: "https://graph.microsoft.com",
+		Account: &Account{Read: "getUser", Key: "userId", ByLogin: true,
+			Signals: []Signal{boolSignal("accountEnabled", true, "accountEnabled false")}},
 		Actions: []Action{
 			{
 				Name:        "getUser",

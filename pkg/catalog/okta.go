@@ -40,6 +40,12 @@ func okta() Connector {
 		Auth:           []string{"ssws", "oauth2", "bearer"},
 		DefaultRate:    10,
 		RequestsScopes: true,
+		Account: &Account{Read: "getUser", Key: "userId", ByLogin: true,
+			// Okta's lifecycle: STAGED, PROVISIONED, ACTIVE, RECOVERY,
+			// PASSWORD_EXPIRED and LOCKED_OUT users still exist as people
+			// who can (or soon can) sign in; only DEPROVISIONED and
+			// SUSPENDED end access.
+			Signals: []Signal{{Field: "status", DisabledValues: []string{"DEPROVISIONED", "SUSPENDED"}}}},
 		Actions: []Action{
 			{
 				Name:        "getUser",

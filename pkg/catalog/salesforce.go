@@ -40,6 +40,9 @@ func salesforce() Connector {
 		Description: "Salesforce REST API: user lookup, freeze and deactivation.",
 		Auth:        []string{"oauth2", "bearer"},
 		DefaultRate: 10,
+		Account: &Account{Read: "getUser", Key: "username", ByLogin: true,
+			// Frozen blocks login while IsActive stays true; either ends access.
+			Signals: []Signal{boolSignal("isActive", true, "inactive"), boolSignal("frozen", false, "frozen")}},
 		Actions: []Action{
 			{
 				Name:        "getUser",

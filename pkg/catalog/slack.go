@@ -25,6 +25,8 @@ func slack() Connector {
 		Auth:           []string{"bearer", "oauth2"},
 		DefaultRate:    1,
 		DefaultBaseURL: "https://api.slack.com",
+		Account: &Account{Read: "lookupUserByEmail", Key: "email", ByLogin: true,
+			Signals: []Signal{boolSignal("active", true, "deactivated")}},
 		Actions: []Action{
 			{
 				Name:        "lookupUserByEmail",

@@ -20,10 +20,10 @@ var (
 
 // checkAccountIDFrom reports (check account-id-from) an accountIdFrom that
 // jml verify could not use: not written user.profile.NAME, or on an
-// instance of a type that holds no accounts a leaver removes — the apps
-// jml verify reads are exactly the types but okta whose catalogue has a
-// deprovision action (pkg/verify's tests hold the two lists equal) — or on
-// Okta, where the attribute is read from.
+// instance of a type that holds no accounts jml verify reads (the
+// catalogue's Account of the type; its test holds the types with a
+// deprovision action to having one), or on Okta, where the attribute is
+// read from.
 func (c *compiler) checkAccountIDFrom(con ast.Connector) {
 	from := con.AccountIDFrom
 	if from.IsZero() {
@@ -56,18 +56,12 @@ func (c *compiler) checkAccountIDFrom(con ast.Connector) {
 }
 
 // accountTypes are the connector types accountIdFrom applies to: those
-// with a deprovision action in the catalogue but okta, sorted.
+// whose accounts jml verify reads (catalog.Account) but okta, sorted.
 func accountTypes() []string {
 	var out []string
 	for _, con := range catalog.All() {
-		if con.Type == "okta" {
-			continue
-		}
-		for _, a := range con.Actions {
-			if a.Deprovision {
-				out = append(out, con.Type)
-				break
-			}
+		if con.Type != "okta" && con.Account != nil {
+			out = append(out, con.Type)
 		}
 	}
 	sort.Strings(out)

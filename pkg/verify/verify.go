@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jml-dev/jml/pkg/ast"
+	"github.com/jml-dev/jml/pkg/catalog"
 	"github.com/jml-dev/jml/pkg/effect"
 	"github.com/jml-dev/jml/pkg/source"
 )
@@ -50,56 +51,29 @@ type Instance struct {
 	Name string
 	// Type is the connector type.
 	Type string
-	// Org is the github instance's org: setting.
-	Org string
+	// Settings are the instance's jml.yaml settings its account read
+	// takes as inputs (catalog.Account.Settings: a github org).
+	Settings map[string]string
 	// AccountIDFrom is the instance's accountIdFrom: the Okta profile
 	// attribute holding the user's account id in the app, written
 	// user.profile.NAME; "" when not set.
 	AccountIDFrom string
 }
 
-// accountRead is how verify asks a connector type about a user's account.
-type accountRead struct {
-	// action is the read.
-	action string
-	// key is the read's input that names the account.
-	key string
-	// byLogin is set when the account is keyed by the Okta login (the
-	// email-keyed apps; Okta itself). The other keys cannot be derived
-	// from the login — a GitHub username is the person's own choice, a
-	// sAMAccountName is often jdoe for jane.doe@ — so without accountIdFrom
-	// such an account is not checked rather than guessed: a wrong guess
-	// answers 404, which would read as a green "absent".
-	byLogin bool
-	// attr is the profile attribute a message suggests for accountIdFrom.
-	attr string
-	// what names the key in a message.
-	what string
-}
-
-// reads are the account reads per connector type; types without one
-// (servicenow, jira, http, email) hold no accounts.
-var reads = map[string]accountRead{
-	"okta":            {action: "getUser", key: "userId", byLogin: true},
-	"slack":           {action: "lookupUserByEmail", key: "email", byLogin: true},
-	"google":          {action: "getUser", key: "userKey", byLogin: true},
-	"microsoft":       {action: "getUser", key: "userId", byLogin: true},
-	"salesforce":      {action: "getUser", key: "username", byLogin: true},
-	"github":          {action: "getOrgMembership", key: "username", attr: "githubUsername", what: "a GitHub username"},
-	"activedirectory": {action: "getUser", key: "sAMAccountName", attr: "samAccountName", what: "a sAMAccountName"},
-}
-
 // ReadAction returns the action verify calls on a connector type, and
-// whether the type holds accounts at all.
+// whether the type holds accounts at all (catalog.Account).
 func ReadAction(typ string) (string, bool) {
-	r, ok := reads[typ]
-	return r.action, ok
+	acc, ok := catalog.AccountOf(typ)
+	return acc.Read, ok
 }
 
 // KeyedByLogin reports whether verify finds a connector type's account by
 // the user's Okta login without accountIdFrom (slack, google, microsoft,
 // salesforce); github and activedirectory need accountIdFrom.
-func KeyedByLogin(typ string) bool { return reads[typ].byLogin }
+func KeyedByLogin(typ string) bool {
+	acc, _ := catalog.AccountOf(typ)
+	return acc.ByLogin
+}
 
 // profilePrefix starts every accountIdFrom.
 const profilePrefix = "user.profile."
@@ -112,12 +86,18 @@ func Instances(cfg *ast.Config) []Instance {
 	}
 	var out []Instance
 	for _, c := range cfg.Connectors {
-		if _, ok := reads[c.Type.Value]; !ok {
+		acc, ok := catalog.AccountOf(c.Type.Value)
+		if !ok {
 			continue
 		}
 		in := Instance{Name: c.Name.Value, Type: c.Type.Value}
-		if n := source.Resolve(source.Get(c.Node, "org")); n != nil {
-			in.Org = strings.TrimSpace(n.Value)
+		for _, name := range acc.Settings {
+			if n := source.Resolve(source.Get(c.Node, name)); n != nil {
+				if in.Settings == nil {
+					in.Settings = map[string]string{}
+				}
+				in.Settings[name] = strings.TrimSpace(n.Value)
+			}
 		}
 		if c.Type.Value != "okta" {
 			in.AccountIDFrom = strings.TrimSpace(c.AccountIDFrom.Value)
@@ -341,12 +321,14 @@ func profileLogin(out map[string]any) string {
 // not checked when which account is the user's is not known, an error
 // when the user has no login.
 func inputFor(in Instance, login, id string, profile map[string]any, noProfile string) (map[string]any, *Cell) {
-	rd, ok := reads[in.Type]
+	rd, ok := catalog.AccountOf(in.Type)
 	if !ok {
 		return nil, &Cell{State: NotChecked, Detail: "connector type " + in.Type + " has no account read"}
 	}
-	if in.Type == "github" && in.Org == "" {
-		return nil, &Cell{State: NotChecked, Detail: "no org: in jml.yaml for this github instance"}
+	for _, name := range rd.Settings {
+		if in.Settings[name] == "" {
+			return nil, &Cell{State: NotChecked, Detail: fmt.Sprintf("no %s: in jml.yaml for this %s instance", name, in.Type)}
+		}
 	}
 	var key string
 	switch {
@@ -362,8 +344,8 @@ func inputFor(in Instance, login, id string, profile map[string]any, noProfile s
 		if key = strings.TrimSpace(v); key == "" {
 			return nil, &Cell{State: NotChecked, Detail: fmt.Sprintf("the user's Okta profile has no %s", in.AccountIDFrom)}
 		}
-	case !rd.byLogin:
-		return nil, &Cell{State: NotChecked, Detail: fmt.Sprintf("no accountIdFrom: set accountIdFrom: %s%s on the instance (%s cannot be derived from the login)", profilePrefix, rd.attr, rd.what)}
+	case !rd.ByLogin:
+		return nil, &Cell{State: NotChecked, Detail: fmt.Sprintf("no accountIdFrom: set accountIdFrom: %s%s on the instance (%s cannot be derived from the login)", profilePrefix, rd.IDAttribute, rd.KeyWords)}
 	case login == "":
 		why := "no login to look the user up by"
 		if id != "" {
@@ -373,16 +355,16 @@ func inputFor(in Instance, login, id string, profile map[string]any, noProfile s
 	default:
 		key = login
 	}
-	input := map[string]any{rd.key: key}
-	if in.Type == "github" {
-		input["org"] = in.Org
+	input := map[string]any{rd.Key: key}
+	for _, name := range rd.Settings {
+		input[name] = in.Settings[name]
 	}
 	return input, nil
 }
 
 // read performs one read, retrying retryable failures.
 func (r *reader) read(ctx context.Context, in Instance, input map[string]any) (map[string]any, error) {
-	req := effect.Request{Instance: in.Name, Type: in.Type, Action: reads[in.Type].action, Input: input, Card: "verify"}
+	req := effect.Request{Instance: in.Name, Type: in.Type, Action: readAction(in.Type), Input: input, Card: "verify"}
 	for attempt := 1; ; attempt++ {
 		req.Attempt = attempt
 		select {
@@ -431,71 +413,66 @@ func Classify(typ string, out map[string]any, err error) Cell {
 		}
 		return Cell{State: Error, Detail: e.Error()}
 	}
-	switch typ {
-	case "okta":
-		// Okta's lifecycle: STAGED, PROVISIONED, ACTIVE, RECOVERY,
-		// PASSWORD_EXPIRED and LOCKED_OUT users still exist as people who
-		// can (or soon can) sign in; only DEPROVISIONED and SUSPENDED end
-		// access.
-		s, _ := out["status"].(string)
-		switch s {
-		case "DEPROVISIONED", "SUSPENDED":
-			return Cell{State: Disabled, Detail: s}
-		case "":
-			return Cell{State: Error, Detail: "okta.getUser answered no status"}
-		}
-		return Cell{State: Active, Detail: s}
-	case "slack":
-		return boolCell(out, "active", true, "deactivated")
-	case "google":
-		return boolCell(out, "suspended", false, "suspended")
-	case "microsoft":
-		return boolCell(out, "accountEnabled", true, "accountEnabled false")
-	case "activedirectory":
-		return boolCell(out, "disabled", false, "disabled")
-	case "salesforce":
-		// Frozen blocks login while IsActive stays true; either ends access.
-		active, ok1 := out["isActive"].(bool)
-		frozen, ok2 := out["frozen"].(bool)
-		if !ok1 && !ok2 {
-			return Cell{State: Error, Detail: "salesforce.getUser answered neither isActive nor frozen"}
-		}
-		var why []string
-		if ok1 && !active {
-			why = append(why, "inactive")
-		}
-		if ok2 && frozen {
-			why = append(why, "frozen")
-		}
-		if len(why) > 0 {
-			return Cell{State: Disabled, Detail: strings.Join(why, ", ")}
-		}
-		return Cell{State: Active}
-	case "github":
-		// A pending invitation is still a way in: the person can accept it.
-		s, _ := out["state"].(string)
-		switch s {
-		case "active":
-			return Cell{State: Active, Detail: str(out["role"])}
-		case "pending":
-			return Cell{State: Active, Detail: "pending invitation"}
-		}
-		return Cell{State: Error, Detail: fmt.Sprintf("github.getOrgMembership answered state %q", s)}
+	acc, ok := catalog.AccountOf(typ)
+	if !ok {
+		return Cell{State: Error, Detail: "connector type " + typ + " has no account read"}
 	}
-	return Cell{State: Error, Detail: "connector type " + typ + " has no account read"}
+	var why, fields []string
+	answered := false
+	for _, sg := range acc.Signals {
+		if sg.ActiveWhen == nil {
+			return stringCell(typ+"."+acc.Read, sg, out)
+		}
+		fields = append(fields, sg.Field)
+		v, ok := out[sg.Field].(bool)
+		if !ok {
+			continue
+		}
+		answered = true
+		if v != *sg.ActiveWhen {
+			why = append(why, sg.Disabled)
+		}
+	}
+	switch {
+	case !answered && len(fields) == 1:
+		return Cell{State: Error, Detail: fmt.Sprintf("the answer has no boolean %s", fields[0])}
+	case !answered:
+		return Cell{State: Error, Detail: fmt.Sprintf("%s.%s answered neither %s", typ, acc.Read, strings.Join(fields, " nor "))}
+	case len(why) > 0:
+		return Cell{State: Disabled, Detail: strings.Join(why, ", ")}
+	}
+	return Cell{State: Active}
 }
 
-// boolCell classifies an answer by one boolean output: activeWhen is the
-// value of an active account; the other value is disabled, said as why.
-func boolCell(out map[string]any, field string, activeWhen bool, why string) Cell {
-	v, ok := out[field].(bool)
+// stringCell classifies an answer by a string output (catalog.Signal):
+// a disabled value, else an active one; read names the read in messages.
+func stringCell(read string, sg catalog.Signal, out map[string]any) Cell {
+	s, _ := out[sg.Field].(string)
+	for _, d := range sg.DisabledValues {
+		if s == d {
+			return Cell{State: Disabled, Detail: s}
+		}
+	}
+	if sg.Active == nil {
+		if s == "" {
+			return Cell{State: Error, Detail: fmt.Sprintf("%s answered no %s", read, sg.Field)}
+		}
+		return Cell{State: Active, Detail: s}
+	}
+	detail, ok := sg.Active[s]
 	if !ok {
-		return Cell{State: Error, Detail: fmt.Sprintf("the answer has no boolean %s", field)}
+		return Cell{State: Error, Detail: fmt.Sprintf("%s answered %s %q", read, sg.Field, s)}
 	}
-	if v == activeWhen {
-		return Cell{State: Active}
+	for _, name := range catalog.Placeholders(detail) {
+		detail = strings.ReplaceAll(detail, "{"+name+"}", str(out[name]))
 	}
-	return Cell{State: Disabled, Detail: why}
+	return Cell{State: Active, Detail: detail}
+}
+
+// readAction is the account read of a connector type.
+func readAction(typ string) string {
+	r, _ := ReadAction(typ)
+	return r
 }
 
 func str(v any) string {
