@@ -147,6 +147,10 @@ type Action struct {
 	// person it takes access from (userId, email, userKey, username…):
 	// the guardrail counts distinct people by it.
 	Subject string `json:"subject,omitempty"`
+	// EndsSessions marks a deprovisioning action that revokes the user's
+	// sessions rather than disabling an account: the leaver-order lint
+	// wants Okta's first, and does not count them as disabling.
+	EndsSessions bool `json:"endsSessions,omitempty"`
 	// Verified is the vendor's published API description the contract
 	// test checks this action's calls, and the sandbox's answers, against;
 	// nil when there is none (Unverified says why).

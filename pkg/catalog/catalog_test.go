@@ -500,6 +500,9 @@ func TestDeprovisionMarks(t *testing.T) {
 				t.Errorf("%s.%s: Deprovision %v but Subject %q: a deprovisioning action names its subject, no other does", c.Type, a.Name, a.Deprovision, a.Subject)
 				continue
 			}
+			if a.EndsSessions && !a.Deprovision {
+				t.Errorf("%s.%s ends sessions but does not deprovision", c.Type, a.Name)
+			}
 			if f, ok := a.Input(a.Subject); a.Deprovision && (!ok || !f.Required) {
 				t.Errorf("%s.%s: subject %q is not a required input", c.Type, a.Name, a.Subject)
 			}

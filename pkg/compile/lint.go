@@ -22,9 +22,6 @@ import (
 // leaverEvent is the event a leaver flow is triggered by.
 const leaverEvent = "user.lifecycle.deactivate"
 
-// sessionActions revoke sessions rather than disable accounts.
-var sessionActions = map[string]bool{"clearUserSessions": true, "signOutUser": true, "revokeSignInSessions": true}
-
 // notifyActions are notifications: they must not fail a leaver.
 var notifyActions = map[string]bool{"slack.postMessage": true, "email.send": true}
 
@@ -226,7 +223,7 @@ func (c *compiler) lintLeaverOrder(f *Flow) {
 	steps := c.actions(f, map[string]bool{})
 	first := -1
 	for i, s := range steps {
-		if s.node.ConnectorType == "okta" && sessionActions[s.node.Action.Name] {
+		if s.node.ConnectorType == "okta" && s.node.Action.EndsSessions {
 			first = i
 			break
 		}
@@ -236,7 +233,7 @@ func (c *compiler) lintLeaverOrder(f *Flow) {
 	}
 	for _, s := range steps[:first] {
 		a := s.node.Action
-		if !a.Deprovision || sessionActions[a.Name] || strings.HasPrefix(a.Name, "remove") {
+		if !a.Deprovision || a.EndsSessions || strings.HasPrefix(a.Name, "remove") {
 			continue
 		}
 		sess := steps[first].node.Card.Action.Value
