@@ -151,6 +151,10 @@ type Action struct {
 	// sessions rather than disabling an account: the leaver-order lint
 	// wants Okta's first, and does not count them as disabling.
 	EndsSessions bool `json:"endsSessions,omitempty"`
+	// Notifies marks a notification (a message, an email): in a leaver
+	// it must not halt the run when it fails (the notify-no-continue
+	// lint).
+	Notifies bool `json:"notifies,omitempty"`
 	// Verified is the vendor's published API description the contract
 	// test checks this action's calls, and the sandbox's answers, against;
 	// nil when there is none (Unverified says why).

@@ -9,6 +9,7 @@ func email() Connector {
 		Actions: []Action{
 			{
 				Name:        "send",
+				Notifies:    true,
 				Description: "Send an email message: plain text, or HTML (with a plain-text alternative) when the body starts with a tag.",
 				Effect:      Write,
 				Idempotent:  false,

@@ -66,6 +66,7 @@ func slack() Connector {
 			},
 			{
 				Name:        "postMessage",
+				Notifies:    true,
 				Description: "Post a message to a channel, private group or DM (chat.postMessage).",
 				Effect:      Write,
 				Idempotent:  false,

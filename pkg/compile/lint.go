@@ -22,9 +22,6 @@ import (
 // leaverEvent is the event a leaver flow is triggered by.
 const leaverEvent = "user.lifecycle.deactivate"
 
-// notifyActions are notifications: they must not fail a leaver.
-var notifyActions = map[string]bool{"slack.postMessage": true, "email.send": true}
-
 var ignoreRE = regexp.MustCompile(`jml:ignore\s+([a-z0-9, -]+)`)
 
 // ignores reports whether any comment of the nodes (and their direct
@@ -132,7 +129,7 @@ func (c *compiler) lintFlow(f *Flow) {
 				n.Card.Action.Value, n.Action.Repeat)
 		}
 		// A notification that can fail the leaver.
-		if leaver && notifyActions[n.ConnectorType+"."+n.Action.Name] && n.OnError != ast.OnErrorContinue && !insideTry(f, n) {
+		if leaver && n.Action.Notifies && n.OnError != ast.OnErrorContinue && !insideTry(f, n) {
 			c.warn(f, n, n.Range, "notify-no-continue",
 				"%s in a leaver without onError: continue: if the notification fails, the leaver halts and later deprovisioning is skipped", n.Card.Action.Value)
 		}
