@@ -256,6 +256,9 @@ type Connector struct {
 	// Account is how jml verify reads an account of this type and what
 	// "active" means for it; nil for types that hold no accounts.
 	Account *Account `json:"account,omitempty"`
+	// Error is how the vendor writes an error answer's body (ErrorBody);
+	// nil for {"message": …}.
+	Error *ErrorShape `json:"error,omitempty"`
 	// Actions are the connector's actions, sorted by name.
 	Actions []Action `json:"actions"`
 }
@@ -487,6 +490,14 @@ func copyConnector(c *Connector) Connector {
 	if c.Account != nil {
 		a := copyAccount(*c.Account)
 		cp.Account = &a
+	}
+	if c.Error != nil {
+		e := *c.Error
+		e.Codes = make(map[string]string, len(c.Error.Codes))
+		for k, v := range c.Error.Codes {
+			e.Codes[k] = v
+		}
+		cp.Error = &e
 	}
 	cp.Actions = make([]Action, len(c.Actions))
 	for i, a := range c.Actions {

@@ -705,3 +705,34 @@ func TestTypeFacts(t *testing.T) {
 		}
 	}
 }
+
+// TestErrorBody: each vendor's error body is valid JSON and its
+// placeholders are filled, the vendor's code chosen by status.
+func TestErrorBody(t *testing.T) {
+	for _, c := range All() {
+		if c.Error != nil && !json.Valid([]byte(c.Error.Body)) {
+			t.Errorf("%s: error body is not JSON: %s", c.Type, c.Error.Body)
+		}
+	}
+	for _, tt := range []struct {
+		typ    string
+		status int
+		want   string
+	}{
+		{"okta", 404, `{"errorCauses":[],"errorCode":"E0000007","errorId":"sandbox","errorLink":"E0000007","errorSummary":"gone"}`},
+		{"okta", 500, `{"errorCauses":[],"errorCode":"E0000009","errorId":"sandbox","errorLink":"E0000009","errorSummary":"gone"}`},
+		{"microsoft", 502, `{"error":{"code":"generalException","innerError":{"client-request-id":"sandbox","request-id":"sandbox"},"message":"gone"}}`},
+		{"microsoft", 418, `{"error":{"code":"Request_BadRequest","innerError":{"client-request-id":"sandbox","request-id":"sandbox"},"message":"gone"}}`},
+		{"google", 404, `{"error":{"code":404,"message":"gone"}}`},
+		{"slack", 404, `{"Errors":{"code":404,"description":"gone"}}`},
+		{"salesforce", 404, `[{"errorCode":"NOT_FOUND","message":"gone"}]`},
+		{"servicenow", 404, `{"error":{"detail":"not_found","message":"gone"},"status":"failure"}`},
+		{"jira", 404, `{"errorMessages":["gone"],"errors":{}}`},
+		{"github", 404, `{"message":"gone"}`},
+	} {
+		b, _ := json.Marshal(ErrorBody(tt.typ, tt.status, "not_found", "gone"))
+		if string(b) != tt.want {
+			t.Errorf("ErrorBody(%s, %d) = %s, want %s", tt.typ, tt.status, b, tt.want)
+		}
+	}
+}

@@ -20,6 +20,7 @@ func google() Connector {
 		DefaultBaseURL: "https://admin.googleapis.com",
 		Account: &Account{Read: "getUser", Key: "userKey", ByLogin: true,
 			Signals: []Signal{boolSignal("suspended", false, "suspended")}},
+		Error: &ErrorShape{Body: `{"error": {"code": "{status}", "message": "{message}"}}`},
 		Actions: []Action{
 			{
 				Name:        "getUser",

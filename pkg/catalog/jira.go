@@ -7,6 +7,7 @@ func jira() Connector {
 		Description: "Jira Cloud platform REST API v3: issues.",
 		Auth:        []string{"basic", "bearer", "oauth2"},
 		DefaultRate: 5,
+		Error:       &ErrorShape{Body: `{"errorMessages": ["{message}"], "errors": {}}`},
 		Actions: []Action{
 			{
 				Name:        "createIssue",

@@ -16,6 +16,14 @@ func microsoft() Connector {
 		DefaultBaseURL: "https://graph.microsoft.com",
 		Account: &Account{Read: "getUser", Key: "userId", ByLogin: true,
 			Signals: []Signal{boolSignal("accountEnabled", true, "accountEnabled false")}},
+		Error: &ErrorShape{
+			// Graph's error.code is a string ("Request_ResourceNotFound"),
+			// not the status (learn.microsoft.com/graph/errors).
+			Body: `{"error": {"code": "{code}", "message": "{message}", "innerError": {"request-id": "sandbox", "client-request-id": "sandbox"}}}`,
+			Codes: map[string]string{"400": "Request_BadRequest", "401": "InvalidAuthenticationToken", "403": "Authorization_RequestDenied",
+				"404": "Request_ResourceNotFound", "409": "Request_MultipleObjectsWithSameKeyValue", "429": "TooManyRequests",
+				"503": "serviceNotAvailable", "504": "timeout", "5xx": "generalException", "*": "Request_BadRequest"},
+		},
 		Actions: []Action{
 			{
 				Name:        "getUser",

@@ -46,6 +46,10 @@ func okta() Connector {
 			// who can (or soon can) sign in; only DEPROVISIONED and
 			// SUSPENDED end access.
 			Signals: []Signal{{Field: "status", DisabledValues: []string{"DEPROVISIONED", "SUSPENDED"}}}},
+		Error: &ErrorShape{
+			Body:  `{"errorCode": "{code}", "errorSummary": "{message}", "errorLink": "{code}", "errorId": "sandbox", "errorCauses": []}`,
+			Codes: map[string]string{"400": "E0000001", "401": "E0000011", "403": "E0000006", "404": "E0000007", "429": "E0000047", "*": "E0000009"},
+		},
 		Actions: []Action{
 			{
 				Name:        "getUser",

@@ -43,6 +43,7 @@ func salesforce() Connector {
 		Account: &Account{Read: "getUser", Key: "username", ByLogin: true,
 			// Frozen blocks login while IsActive stays true; either ends access.
 			Signals: []Signal{boolSignal("isActive", true, "inactive"), boolSignal("frozen", false, "frozen")}},
+		Error: &ErrorShape{Body: `[{"message": "{message}", "errorCode": "{JMLCODE}"}]`},
 		Actions: []Action{
 			{
 				Name:        "getUser",

@@ -11,6 +11,7 @@ func serviceNow() Connector {
 		Description: "ServiceNow Table API: read, create and update records in any table.",
 		Auth:        []string{"basic", "oauth2", "bearer"},
 		DefaultRate: 10,
+		Error:       &ErrorShape{Body: `{"error": {"message": "{message}", "detail": "{jmlCode}"}, "status": "failure"}`},
 		Actions: []Action{
 			{
 				Name:        "getRecord",

@@ -27,6 +27,13 @@ func slack() Connector {
 		DefaultBaseURL: "https://api.slack.com",
 		Account: &Account{Read: "lookupUserByEmail", Key: "email", ByLogin: true,
 			Signals: []Signal{boolSignal("active", true, "deactivated")}},
+		Error: &ErrorShape{
+			// Slack's SCIM API answers {"Errors": {"description", "code"}}, not
+			// RFC 7644's schemas/detail/status: what Slack's own SDKs parse
+			// (java-slack-sdk SCIM2ApiErrorResponse.Errors{description, code};
+			// python-slack-sdk SCIMApiError reads body["Errors"]).
+			Body: `{"Errors": {"description": "{message}", "code": "{status}"}}`,
+		},
 		Actions: []Action{
 			{
 				Name:        "lookupUserByEmail",

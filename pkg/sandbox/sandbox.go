@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jml-dev/jml/pkg/catalog"
 	"github.com/jml-dev/jml/pkg/diag"
 	"github.com/jml-dev/jml/pkg/effect"
 	"github.com/jml-dev/jml/pkg/world"
@@ -421,49 +422,9 @@ func writeError(w http.ResponseWriter, typ string, e *effect.Error) {
 	case e.RetryAfter > 0:
 		w.Header().Set("Retry-After", strconv.Itoa(int((e.RetryAfter+time.Second-1)/time.Second)))
 	}
-	var body any
-	switch typ {
-	case "okta":
-		body = map[string]any{"errorCode": oktaCode(status), "errorSummary": e.Message, "errorLink": oktaCode(status), "errorId": "sandbox", "errorCauses": []any{}}
-	case "slack":
-		// Slack's SCIM API answers {"Errors": {"description", "code"}}, not
-		// RFC 7644's schemas/detail/status: what Slack's own SDKs parse
-		// (java-slack-sdk SCIM2ApiErrorResponse.Errors{description, code};
-		// python-slack-sdk SCIMApiError reads body["Errors"]).
-		body = map[string]any{"Errors": map[string]any{"description": e.Message, "code": status}}
-	case "google":
-		body = map[string]any{"error": map[string]any{"code": status, "message": e.Message}}
-	case "microsoft":
-		// Graph's error.code is a string ("Request_ResourceNotFound"), not
-		// the status (learn.microsoft.com/graph/errors).
-		body = map[string]any{"error": map[string]any{"code": graphCode(status), "message": e.Message,
-			"innerError": map[string]any{"request-id": "sandbox", "client-request-id": "sandbox"}}}
-	case "servicenow":
-		body = map[string]any{"error": map[string]any{"message": e.Message, "detail": e.Code}, "status": "failure"}
-	case "salesforce":
-		body = []any{map[string]any{"message": e.Message, "errorCode": strings.ToUpper(e.Code)}}
-	case "jira":
-		body = map[string]any{"errorMessages": []any{e.Message}, "errors": map[string]any{}}
-	default:
-		body = map[string]any{"message": e.Message}
-	}
+	// The vendor's error body is a fact of its catalogue file.
+	body := catalog.ErrorBody(typ, status, e.Code, e.Message)
 	writeJSON(w, status, body)
-}
-
-func oktaCode(status int) string {
-	switch status {
-	case 400:
-		return "E0000001"
-	case 401:
-		return "E0000011"
-	case 403:
-		return "E0000006"
-	case 404:
-		return "E0000007"
-	case 429:
-		return "E0000047"
-	}
-	return "E0000009"
 }
 
 // oktaRateLimit is the X-Rate-Limit-Limit the sandbox's okta instances
@@ -482,30 +443,4 @@ func oktaRateHeaders(w http.ResponseWriter, remaining int, reset time.Time) {
 		sec++
 	}
 	h.Set("X-Rate-Limit-Reset", strconv.FormatInt(sec, 10))
-}
-
-// graphCode is the error.code Microsoft Graph sends for a status.
-func graphCode(status int) string {
-	switch status {
-	case 400:
-		return "Request_BadRequest"
-	case 401:
-		return "InvalidAuthenticationToken"
-	case 403:
-		return "Authorization_RequestDenied"
-	case 404:
-		return "Request_ResourceNotFound"
-	case 409:
-		return "Request_MultipleObjectsWithSameKeyValue"
-	case 429:
-		return "TooManyRequests"
-	case 503:
-		return "serviceNotAvailable"
-	case 504:
-		return "timeout"
-	}
-	if status >= 500 {
-		return "generalException"
-	}
-	return "Request_BadRequest"
 }
