@@ -2,6 +2,8 @@ package catalog
 
 import (
 	"encoding/json"
+	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -733,6 +735,80 @@ func TestErrorBody(t *testing.T) {
 		b, _ := json.Marshal(ErrorBody(tt.typ, tt.status, "not_found", "gone"))
 		if string(b) != tt.want {
 			t.Errorf("ErrorBody(%s, %d) = %s, want %s", tt.typ, tt.status, b, tt.want)
+		}
+	}
+}
+
+// typeRow is a connector type's row of docs/connectors.md's table of
+// per-type facts.
+func typeRow(c *Connector) string {
+	base := "per instance"
+	if c.DefaultBaseURL != "" {
+		base = c.DefaultBaseURL
+	}
+	rate := "none"
+	if c.DefaultRate > 0 {
+		rate = fmt.Sprintf("%g/s", c.DefaultRate)
+	}
+	scopes := "—"
+	for _, a := range c.Actions {
+		if len(a.Scopes) > 0 {
+			scopes = "app registration's permissions"
+			if c.RequestsScopes {
+				scopes = "requested per instance"
+			}
+		}
+	}
+	account, active := "none", "—"
+	if a := c.Account; a != nil {
+		account = fmt.Sprintf("`%s` by `%s`", a.Read, a.Key)
+		if a.ByLogin {
+			account += " (the login)"
+		} else {
+			account += " (accountIdFrom: user.profile." + a.IDAttribute + ")"
+		}
+		for _, s := range a.Settings {
+			account += ", `" + s + "` from jml.yaml"
+		}
+		var parts []string
+		for _, s := range a.Signals {
+			switch {
+			case s.ActiveWhen != nil:
+				parts = append(parts, fmt.Sprintf("`%s` %v", s.Field, *s.ActiveWhen))
+			case s.Active != nil:
+				vals := make([]string, 0, len(s.Active))
+				for v := range s.Active {
+					vals = append(vals, v)
+				}
+				sort.Strings(vals)
+				parts = append(parts, fmt.Sprintf("`%s` %s", s.Field, strings.Join(vals, " or ")))
+			default:
+				parts = append(parts, fmt.Sprintf("`%s` not %s", s.Field, strings.Join(s.DisabledValues, " or ")))
+			}
+		}
+		active = strings.Join(parts, " and ")
+	}
+	body := genericError.Body
+	if c.Error != nil {
+		body = c.Error.Body
+	}
+	return fmt.Sprintf("| %s | %s | %s | %s | %s | %s | `%s` |", c.Type, base, rate, scopes, account, active, body)
+}
+
+// TestDocsListTypeFacts holds docs/connectors.md's table of per-type
+// facts to the catalogue (JML_PRINT_ROWS=1 prints the rows).
+func TestDocsListTypeFacts(t *testing.T) {
+	b, err := os.ReadFile("../../docs/connectors.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range All() {
+		row := typeRow(c)
+		if os.Getenv("JML_PRINT_ROWS") != "" {
+			fmt.Println(row)
+		}
+		if !strings.Contains(string(b), row+"\n") {
+			t.Errorf("docs/connectors.md lacks the row %s", row)
 		}
 	}
 }
