@@ -23,6 +23,7 @@ func activeDirectory() Connector {
 		Auth:        []string{"ldapBind"},
 		Account: &Account{Read: "getUser", Key: "sAMAccountName", IDAttribute: "samAccountName", KeyWords: "a sAMAccountName",
 			Signals: []Signal{boolSignal("disabled", false, "disabled")}},
+		Unverified: "LDAP: there is no published API description to check against",
 		Actions: []Action{
 			{
 				Name:        "getUser",

@@ -259,6 +259,12 @@ type Connector struct {
 	// Error is how the vendor writes an error answer's body (ErrorBody);
 	// nil for {"message": …}.
 	Error *ErrorShape `json:"error,omitempty"`
+	// Verified is the vendor's published API description the contract
+	// test checks the type's actions against, or Unverified says why there
+	// is none; an action's own Verified or Unverified overrides them.
+	// JSON readers find the outcome on each action.
+	Verified   *Description `json:"-"`
+	Unverified string       `json:"-"`
 	// Actions are the connector's actions, sorted by name.
 	Actions []Action `json:"actions"`
 }
@@ -295,7 +301,7 @@ func build() map[string]*Connector {
 		for i := range c.Actions {
 			a := &c.Actions[i]
 			a.OnRetry = a.Verdict()
-			a.Verified, a.Unverified = contractOf(c.Type, a.Name)
+			a.Verified, a.Unverified = contractOf(&c, a)
 			if a.Inputs == nil {
 				a.Inputs = []Field{}
 			}
@@ -490,6 +496,10 @@ func copyConnector(c *Connector) Connector {
 	if c.Account != nil {
 		a := copyAccount(*c.Account)
 		cp.Account = &a
+	}
+	if c.Verified != nil {
+		d := *c.Verified
+		cp.Verified = &d
 	}
 	if c.Error != nil {
 		e := *c.Error

@@ -656,6 +656,9 @@ func TestTypeFacts(t *testing.T) {
 			scoped = scoped || len(a.Scopes) > 0
 			http = http || a.Call.Protocol == "http"
 		}
+		if c.Verified == nil && c.Unverified == "" {
+			t.Errorf("%s: the type names no API description to verify its actions against, nor why it has none", c.Type)
+		}
 		if c.RequestsScopes && !scoped {
 			t.Errorf("%s requests scopes but no action has any", c.Type)
 		}

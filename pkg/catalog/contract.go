@@ -14,52 +14,19 @@ type Description struct {
 	Format string `json:"format"`
 }
 
-// The descriptions actions are verified against.
-var (
-	oktaManagement = &Description{ID: "okta-management", Format: "openapi",
-		Title: "Okta Admin Management API 2026.06.3 (OpenAPI 3.0.3, okta/okta-management-openapi-spec)"}
-	slackWeb = &Description{ID: "slack-web", Format: "openapi",
-		Title: "Slack Web API 1.7.0 (OpenAPI 2, slackapi/slack-api-specs)"}
-	graphV1 = &Description{ID: "graph-v1.0", Format: "csdl",
-		Title: "Microsoft Graph v1.0 $metadata (CSDL, microsoftgraph/msgraph-metadata)"}
-)
-
-// contracts says, per connector type, what each action is verified
-// against: a Description, or (a string) why it is not. The key "" is the
-// type's default.
-var contracts = map[string]map[string]any{
-	"okta":      {"": oktaManagement},
-	"microsoft": {"": graphV1},
-	"slack": {
-		"": slackWeb,
-		// Slack publishes no machine-readable description of SCIM.
-		"createUser":     "Slack publishes no machine-readable description of its SCIM API",
-		"deactivateUser": "Slack publishes no machine-readable description of its SCIM API",
-		"reactivateUser": "Slack publishes no machine-readable description of its SCIM API",
-	},
-	"google":          {"": "Google's Admin SDK discovery documents (admin:directory_v1, admin:datatransfer_v1) are not yet in the contract test"},
-	"github":          {"": "GitHub's REST API description (github/rest-api-description) is not yet in the contract test: too large to bring in whole here"},
-	"jira":            {"": "Atlassian publishes its Jira Cloud OpenAPI description on its site only, not in a repository the contract test can take it from"},
-	"servicenow":      {"": "ServiceNow publishes no machine-readable description of its Table API"},
-	"salesforce":      {"": "Salesforce publishes no machine-readable description of its REST API's sObject and query resources"},
-	"http":            {"": "the generic http connector calls whatever API the user names"},
-	"activedirectory": {"": "LDAP: there is no published API description to check against"},
-	"email":           {"": "SMTP: there is no published API description to check against"},
-}
-
-// contractOf returns what the action of the type is verified against.
-func contractOf(typ, action string) (*Description, string) {
-	m := contracts[typ]
-	v, ok := m[action]
-	if !ok {
-		v = m[""]
+// contractOf returns what an action is verified against: its own
+// Verified or Unverified, else its type's, else that nothing is recorded.
+func contractOf(c *Connector, a *Action) (*Description, string) {
+	d, why := a.Verified, a.Unverified
+	if d == nil && why == "" {
+		d, why = c.Verified, c.Unverified
 	}
-	switch x := v.(type) {
-	case *Description:
-		d := *x
-		return &d, ""
-	case string:
-		return nil, x
+	if d != nil {
+		cp := *d
+		return &cp, ""
 	}
-	return nil, "no contract is recorded for this action"
+	if why == "" {
+		why = "no contract is recorded for this action"
+	}
+	return nil, why
 }

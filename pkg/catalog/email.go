@@ -6,6 +6,7 @@ func email() Connector {
 		Vendor:      "the SMTP server",
 		Description: "Email over SMTP (with STARTTLS or implicit TLS).",
 		Auth:        []string{"smtp", "none"},
+		Unverified:  "SMTP: there is no published API description to check against",
 		Actions: []Action{
 			{
 				Name:        "send",

@@ -16,6 +16,7 @@ func github() Connector {
 			Settings: []string{"org"},
 			// A pending invitation is still a way in: the person can accept it.
 			Signals: []Signal{{Field: "state", Active: map[string]string{"active": "{role}", "pending": "pending invitation"}}}},
+		Unverified: "GitHub's REST API description (github/rest-api-description) is not yet in the contract test: too large to bring in whole here",
 		Actions: []Action{
 			{
 				Name:        "getOrgMembership",

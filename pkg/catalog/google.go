@@ -20,7 +20,8 @@ func google() Connector {
 		DefaultBaseURL: "https://admin.googleapis.com",
 		Account: &Account{Read: "getUser", Key: "userKey", ByLogin: true,
 			Signals: []Signal{boolSignal("suspended", false, "suspended")}},
-		Error: &ErrorShape{Body: `{"error": {"code": "{status}", "message": "{message}"}}`},
+		Error:      &ErrorShape{Body: `{"error": {"code": "{status}", "message": "{message}"}}`},
+		Unverified: "Google's Admin SDK discovery documents (admin:directory_v1, admin:datatransfer_v1) are not yet in the contract test",
 		Actions: []Action{
 			{
 				Name:        "getUser",

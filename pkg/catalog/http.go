@@ -5,6 +5,7 @@ func httpConnector() Connector {
 		Type:        "http",
 		Description: "Generic HTTP requests to any API reachable from the connection's base URL.",
 		Auth:        []string{"none", "basic", "bearer", "oauth2", "ssws"},
+		Unverified:  "the generic http connector calls whatever API the user names",
 		Actions: []Action{
 			{
 				Name:        "request",

@@ -8,6 +8,7 @@ func jira() Connector {
 		Auth:        []string{"basic", "bearer", "oauth2"},
 		DefaultRate: 5,
 		Error:       &ErrorShape{Body: `{"errorMessages": ["{message}"], "errors": {}}`},
+		Unverified:  "Atlassian publishes its Jira Cloud OpenAPI description on its site only, not in a repository the contract test can take it from",
 		Actions: []Action{
 			{
 				Name:        "createIssue",

@@ -1,5 +1,9 @@
 package catalog
 
+// graphV1 is the description the microsoft actions are verified against.
+var graphV1 = &Description{ID: "graph-v1.0", Format: "csdl",
+	Title: "Microsoft Graph v1.0 $metadata (CSDL, microsoftgraph/msgraph-metadata)"}
+
 const graphDocs = "https://learn.microsoft.com/en-us/graph/api/"
 
 func graphUserID() Field {
@@ -24,6 +28,7 @@ func microsoft() Connector {
 				"404": "Request_ResourceNotFound", "409": "Request_MultipleObjectsWithSameKeyValue", "429": "TooManyRequests",
 				"503": "serviceNotAvailable", "504": "timeout", "5xx": "generalException", "*": "Request_BadRequest"},
 		},
+		Verified: graphV1,
 		Actions: []Action{
 			{
 				Name:        "getUser",

@@ -1,5 +1,9 @@
 package catalog
 
+// oktaManagement is the description the okta actions are verified against.
+var oktaManagement = &Description{ID: "okta-management", Format: "openapi",
+	Title: "Okta Admin Management API 2026.06.3 (OpenAPI 3.0.3, okta/okta-management-openapi-spec)"}
+
 const (
 	oktaUsersDocs     = "https://developer.okta.com/docs/reference/api/users/"
 	oktaGroupsDocs    = "https://developer.okta.com/docs/reference/api/groups/"
@@ -50,6 +54,7 @@ func okta() Connector {
 			Body:  `{"errorCode": "{code}", "errorSummary": "{message}", "errorLink": "{code}", "errorId": "sandbox", "errorCauses": []}`,
 			Codes: map[string]string{"400": "E0000001", "401": "E0000011", "403": "E0000006", "404": "E0000007", "429": "E0000047", "*": "E0000009"},
 		},
+		Verified: oktaManagement,
 		Actions: []Action{
 			{
 				Name:        "getUser",

@@ -43,7 +43,8 @@ func salesforce() Connector {
 		Account: &Account{Read: "getUser", Key: "username", ByLogin: true,
 			// Frozen blocks login while IsActive stays true; either ends access.
 			Signals: []Signal{boolSignal("isActive", true, "inactive"), boolSignal("frozen", false, "frozen")}},
-		Error: &ErrorShape{Body: `[{"message": "{message}", "errorCode": "{JMLCODE}"}]`},
+		Error:      &ErrorShape{Body: `[{"message": "{message}", "errorCode": "{JMLCODE}"}]`},
+		Unverified: "Salesforce publishes no machine-readable description of its REST API's sObject and query resources",
 		Actions: []Action{
 			{
 				Name:        "getUser",

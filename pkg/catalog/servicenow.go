@@ -12,6 +12,7 @@ func serviceNow() Connector {
 		Auth:        []string{"basic", "oauth2", "bearer"},
 		DefaultRate: 10,
 		Error:       &ErrorShape{Body: `{"error": {"message": "{message}", "detail": "{jmlCode}"}, "status": "failure"}`},
+		Unverified:  "ServiceNow publishes no machine-readable description of its Table API",
 		Actions: []Action{
 			{
 				Name:        "getRecord",

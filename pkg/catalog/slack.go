@@ -1,5 +1,12 @@
 package catalog
 
+// slackWeb is the description the Web API actions are verified against.
+var slackWeb = &Description{ID: "slack-web", Format: "openapi",
+	Title: "Slack Web API 1.7.0 (OpenAPI 2, slackapi/slack-api-specs)"}
+
+// slackSCIMUnverified is why the SCIM actions are not verified.
+const slackSCIMUnverified = "Slack publishes no machine-readable description of its SCIM API"
+
 const (
 	slackSCIMDocs = "https://docs.slack.dev/reference/scim-api/scim-api-2"
 	slackMethods  = "https://docs.slack.dev/reference/methods/"
@@ -34,6 +41,7 @@ func slack() Connector {
 			// python-slack-sdk SCIMApiError reads body["Errors"]).
 			Body: `{"Errors": {"description": "{message}", "code": "{status}"}}`,
 		},
+		Verified: slackWeb,
 		Actions: []Action{
 			{
 				Name:        "lookupUserByEmail",
@@ -53,6 +61,7 @@ func slack() Connector {
 			},
 			{
 				Name:        "deactivateUser",
+				Unverified:  slackSCIMUnverified,
 				Deprovision: true,
 				Subject:     "email",
 				Description: "Deactivate the Slack account with this email (SCIM DELETE, reversible).",
@@ -64,6 +73,7 @@ func slack() Connector {
 			},
 			{
 				Name:        "reactivateUser",
+				Unverified:  slackSCIMUnverified,
 				Description: "Reactivate a deactivated Slack account (SCIM PATCH active=true).",
 				Effect:      Write,
 				Idempotent:  true,
@@ -96,6 +106,7 @@ func slack() Connector {
 			},
 			{
 				Name:        "createUser",
+				Unverified:  slackSCIMUnverified,
 				Description: "Provision a new Slack user (SCIM POST).",
 				Effect:      Write,
 				Idempotent:  false,
