@@ -151,6 +151,11 @@ type Action struct {
 	// sessions rather than disabling an account: the leaver-order lint
 	// wants Okta's first, and does not count them as disabling.
 	EndsSessions bool `json:"endsSessions,omitempty"`
+	// RemovesGrant marks a deprovisioning action that takes one grant away
+	// (a group membership, a licence, an organisation membership) and
+	// leaves the account itself as it is: lint's leaver-order rule does
+	// not ask for it to come after the Okta sessions are revoked.
+	RemovesGrant bool `json:"removesGrant,omitempty"`
 	// Notifies marks a notification (a message, an email): in a leaver
 	// it must not halt the run when it fails (the notify-no-continue
 	// lint).

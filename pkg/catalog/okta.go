@@ -120,13 +120,14 @@ func okta() Connector {
 				Call: Call{Protocol: "http", Method: "PUT", Path: "/api/v1/groups/{groupId}/users/{userId}", Docs: oktaGroupsDocs},
 			},
 			{
-				Name:        "removeUserFromGroup",
-				Scopes:      []string{"okta.groups.manage", "okta.users.read"}, // a login is resolved first
-				Deprovision: true,
-				Subject:     "userId",
-				Description: "Remove the user from an Okta group (no-op if not a member).",
-				Effect:      Write,
-				Idempotent:  true,
+				Name:         "removeUserFromGroup",
+				Scopes:       []string{"okta.groups.manage", "okta.users.read"}, // a login is resolved first
+				Deprovision:  true,
+				RemovesGrant: true,
+				Subject:      "userId",
+				Description:  "Remove the user from an Okta group (no-op if not a member).",
+				Effect:       Write,
+				Idempotent:   true,
 				Inputs: []Field{
 					oktaUserID(),
 					reqIn("groupId", String, "Okta group ID (OKTA_GROUP type)."),

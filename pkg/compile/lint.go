@@ -230,7 +230,7 @@ func (c *compiler) lintLeaverOrder(f *Flow) {
 	}
 	for _, s := range steps[:first] {
 		a := s.node.Action
-		if !a.Deprovision || a.EndsSessions || strings.HasPrefix(a.Name, "remove") {
+		if !a.Deprovision || a.EndsSessions || a.RemovesGrant {
 			continue
 		}
 		sess := steps[first].node.Card.Action.Value
