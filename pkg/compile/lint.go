@@ -264,7 +264,7 @@ func (c *compiler) lintLeaverCoverage() {
 		var guards []*filter
 		if w := f.AST.Trigger.When; w != nil {
 			if txt := filterText(w.Src); txt != "" {
-				guards = []*filter{{flow: f, src: txt, rng: w.Range}}
+				guards = []*filter{newFilter(f, nil, txt, w.Range)}
 			}
 		}
 		reaches[name] = c.deprovisions(f, guards, map[string]bool{})
@@ -324,19 +324,32 @@ type filter struct {
 	// src is the condition as filterText leaves it.
 	src string
 	rng diag.Range
+	// eventOnly, canon and negCanon are eventOnly(src), canon(src) and
+	// canon(negation(src)), worked out once: the coverage check compares
+	// every leaver's filters with every other's, and a repository of
+	// 1,000 leavers made that a regexp and two text rewrites a pair
+	// (40 s of a validate).
+	eventOnly       bool
+	canon, negCanon string
+}
+
+func newFilter(f *Flow, card *Node, src string, rng diag.Range) *filter {
+	return &filter{flow: f, card: card, src: src, rng: rng,
+		eventOnly: eventOnly(src), canon: canon(src), negCanon: canon(negation(src))}
 }
 
 // same reports whether two filters admit the same users: the same card,
 // or two when: conditions (or conditions that read only the event) with
 // the same text.
 func (g *filter) same(h *filter) bool {
-	return g.rng == h.rng || eventOnly(g.src) && eventOnly(h.src) && canon(g.src) == canon(h.src)
+	return g.rng == h.rng || g.eventOnly && h.eventOnly && g.canon == h.canon
 }
 
 // complements reports whether h admits everyone g excludes: h is written
 // as g's negation, and both read only the event.
 func (g *filter) complements(h *filter) bool {
-	return eventOnly(g.src) && eventOnly(h.src) && negates(g.src, h.src)
+	// negates(g.src, h.src), its two rewrites done once per filter.
+	return g.eventOnly && h.eventOnly && g.src != "" && h.src != "" && (g.negCanon == h.canon || h.negCanon == g.canon)
 }
 
 // reach is a deprovisioning action a leaver reaches, with the filters it
@@ -378,7 +391,7 @@ func (c *compiler) deprovisions(f *Flow, guards []*filter, chain map[string]bool
 		}
 		if n := f.Nodes[t]; n.Kind == ast.CardContinueIf && n.Card != nil && n.Card.Cond != nil {
 			if txt := filterText(n.Card.Cond.Src); txt != "" {
-				guards = append(guards[:len(guards):len(guards)], &filter{flow: f, card: n, src: txt, rng: n.Card.Cond.Range})
+				guards = append(guards[:len(guards):len(guards)], newFilter(f, n, txt, n.Card.Cond.Range))
 			}
 		}
 	}
@@ -395,6 +408,7 @@ func (c *compiler) lintLeaverFilters(leavers []*Flow, reaches map[string][]reach
 	for _, f := range leavers {
 		all = append(all, reaches[f.Name]...)
 	}
+	idx := newCoverIndex(all)
 	type gap struct {
 		g       *filter
 		leaver  string
@@ -405,7 +419,7 @@ func (c *compiler) lintLeaverFilters(leavers []*Flow, reaches map[string][]reach
 	for _, f := range leavers {
 		for _, r := range reaches[f.Name] {
 			for i, g := range r.guards {
-				if coversExcluded(all, r.instance, r.guards[:i], g) {
+				if idx.coversExcluded(r.instance, r.guards[:i], g) {
 					continue
 				}
 				gp := byRange[g.rng]
@@ -450,21 +464,79 @@ func (c *compiler) lintLeaverFilters(leavers []*Flow, reaches map[string][]reach
 	}
 }
 
-// coversExcluded reports whether some reach of all deprovisions instance
-// for the users that passed the filters before and that g turned away.
-func coversExcluded(all []reach, instance string, before []*filter, g *filter) bool {
+// coverIndex finds the reaches that may cover a turned-away user without
+// comparing every leaver's reaches with every other's: a reach covers
+// only when its first guard (if any) complements the turning filter or is
+// one the user passed already, so reaches are indexed by instance and by
+// their first guard's range, text and negated text.
+type coverIndex map[string]*instanceReaches
+
+type instanceReaches struct {
+	// open: some reach of the instance has no guard, so it covers everyone.
+	open       bool
+	all        []reach
+	byRange    map[diag.Range][]int
+	byCanon    map[string][]int // event-only first guards, by canon
+	byNegCanon map[string][]int // event-only first guards, by canon of their negation
+}
+
+func newCoverIndex(all []reach) coverIndex {
+	idx := coverIndex{}
 	for _, o := range all {
-		if o.instance != instance {
+		ir := idx[o.instance]
+		if ir == nil {
+			ir = &instanceReaches{byRange: map[diag.Range][]int{}, byCanon: map[string][]int{}, byNegCanon: map[string][]int{}}
+			idx[o.instance] = ir
+		}
+		if len(o.guards) == 0 {
+			ir.open = true
 			continue
 		}
-		ok := true
-		for _, h := range o.guards {
-			if !h.complements(g) && !passed(h, before) {
-				ok = false
-				break
+		i := len(ir.all)
+		ir.all = append(ir.all, o)
+		h := o.guards[0]
+		ir.byRange[h.rng] = append(ir.byRange[h.rng], i)
+		if h.eventOnly && h.src != "" {
+			ir.byCanon[h.canon] = append(ir.byCanon[h.canon], i)
+			ir.byNegCanon[h.negCanon] = append(ir.byNegCanon[h.negCanon], i)
+		}
+	}
+	return idx
+}
+
+// coversExcluded reports whether some reach deprovisions instance for the
+// users that passed the filters before and that g turned away.
+func (idx coverIndex) coversExcluded(instance string, before []*filter, g *filter) bool {
+	ir := idx[instance]
+	if ir == nil {
+		return false
+	}
+	if ir.open {
+		return true
+	}
+	covers := func(cands []int) bool {
+		for _, i := range cands {
+			ok := true
+			for _, h := range ir.all[i].guards {
+				if !h.complements(g) && !passed(h, before) {
+					ok = false
+					break
+				}
+			}
+			if ok {
+				return true
 			}
 		}
-		if ok {
+		return false
+	}
+	if g.eventOnly && g.src != "" && (covers(ir.byNegCanon[g.canon]) || covers(ir.byCanon[g.negCanon])) {
+		return true
+	}
+	for _, b := range before {
+		if covers(ir.byRange[b.rng]) {
+			return true
+		}
+		if b.eventOnly && covers(ir.byCanon[b.canon]) {
 			return true
 		}
 	}
