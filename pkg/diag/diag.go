@@ -26,6 +26,19 @@ func (s Severity) String() string {
 // MarshalText renders the severity for JSON.
 func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
+// UnmarshalText reads what MarshalText wrote.
+func (s *Severity) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "error":
+		*s = Error
+	case "warning":
+		*s = Warning
+	default:
+		return fmt.Errorf("unknown severity %q", b)
+	}
+	return nil
+}
+
 // Pos is a position in a source file. Line and Column are 1-based; a zero
 // Line means "the whole file".
 type Pos struct {

@@ -2,6 +2,8 @@ package schema
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -30,6 +32,20 @@ var (
 	mu    sync.Mutex
 	cache = map[string]*Validator{}
 )
+
+var digest = sync.OnceValue(func() string {
+	h := sha256.New()
+	for _, name := range schemas.Names() {
+		data, _ := schemas.Read(name)
+		fmt.Fprintf(h, "%s %d\n", name, len(data))
+		h.Write(data)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+})
+
+// Digest is a sha256 of every embedded schema: what a cached answer that
+// depends on the schemas is keyed by.
+func Digest() string { return digest() }
 
 // For returns the validator of the named schema ("flow", "config"),
 // compiling it once.
