@@ -46,6 +46,20 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// perm MODE PATH: PATH's permission bits are MODE (octal), as
+			// for the files jml keeps under .jml.
+			"perm": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 2 {
+					ts.Fatalf("usage: perm MODE PATH")
+				}
+				want, err := strconv.ParseUint(args[0], 8, 32)
+				ts.Check(err)
+				st, err := os.Stat(ts.MkAbs(args[1]))
+				ts.Check(err)
+				if got := st.Mode().Perm(); (uint64(got) == want) == neg {
+					ts.Fatalf("%s: mode %#o, want %s%#o", args[1], got, map[bool]string{true: "not ", false: ""}[neg], want)
+				}
+			},
 			// mkfifo NAME: a named pipe, so that a script can wait for a
 			// background jml sandbox to be ready without polling a clock.
 			"mkfifo": func(ts *testscript.TestScript, neg bool, args []string) {

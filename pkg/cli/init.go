@@ -37,7 +37,7 @@ made if missing):
   .github/workflows/jml.yml    GitHub Actions: validate, test, and the pull
                                request's behaviour diff (plan --compare) as a comment
   .gitlab-ci.yml               the same for GitLab merge requests
-  .gitignore                   .jml/ (the local Flow History)
+  .gitignore                   .jml/ (the local Flow History, the validate cache)
   README.md
 
 Every YAML file starts with a yaml-language-server modeline pointing at the

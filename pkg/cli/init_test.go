@@ -120,7 +120,7 @@ func TestInitEnterpriseExample(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, args := range [][]string{
-		{"validate", "--strict"},
+		{"validate", "--strict", "--no-cache"}, // no cache written into the source tree
 		{"test"},
 		{"dry-run", filepath.Join(repo, "events")},
 	} {

@@ -2,6 +2,9 @@ package cli
 
 import (
 	"fmt"
+	"os"
+	"runtime/debug"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -21,6 +24,10 @@ type ValidateOptions struct {
 	Paths  []string
 	Format string
 	Strict bool
+	// NoCache ignores and leaves alone the cache of .jml/cache/validate.
+	NoCache bool
+	// Build identifies this jml binary in cache keys.
+	Build string
 }
 
 func newValidateCmd(g *globals, runF func(*ValidateOptions) error) *cobra.Command {
@@ -36,13 +43,20 @@ Each PATH is a repository directory, or a file or folder inside one; the
 whole repository that holds it is checked. Without PATH, the repository of
 the current directory (or --config) is checked.
 
-Warnings print but do not fail the command unless --strict.`,
+Warnings print but do not fail the command unless --strict.
+
+Answers are cached in .jml/cache/validate of the repository, keyed by the
+sha256 of what each depends on (jml's build, the schemas, the bytes of the
+files): a file that did not change is not checked again, and a repository
+in which nothing changed is answered from one entry. The cache never changes
+an answer; --no-cache neither reads nor writes it.`,
 		Example: `  jml validate
   jml validate examples/quickstart flows
   jml validate --format json | jq '.[] | .code'
   jml validate --format github    # in a GitHub Actions step`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.IO, opts.Color, opts.Config, opts.Paths = g.io, g.color, g.config, args
+			opts.Build = buildID(g.version)
 			if err := checkFormat(opts.Format, "text", "json", "github"); err != nil {
 				return err
 			}
@@ -54,6 +68,7 @@ Warnings print but do not fail the command unless --strict.`,
 	}
 	cmd.Flags().StringVar(&opts.Format, "format", "text", "output format: text, json or github")
 	cmd.Flags().BoolVar(&opts.Strict, "strict", false, "exit 1 on warnings too")
+	cmd.Flags().BoolVar(&opts.NoCache, "no-cache", false, "check every file again: neither read nor write .jml/cache/validate")
 	return cmd
 }
 
@@ -68,7 +83,7 @@ func validateRun(opts *ValidateOptions) error {
 	seen := map[string]bool{}
 	totalFiles, totalFlows, totalCards := 0, 0, 0
 	for _, p := range paths {
-		lo := project.Options{Dir: p, WorkDir: io.WorkDir}
+		lo := project.Options{Dir: p, WorkDir: io.WorkDir, Cache: !opts.NoCache, Build: opts.Build}
 		if p == "" {
 			lo.Config = opts.Config
 		}
@@ -89,11 +104,9 @@ func validateRun(opts *ValidateOptions) error {
 			files[path] = f.Src
 		}
 		totalFiles += proj.FileCount
-		if proj.Graph != nil {
-			fl, c := proj.Graph.Stats()
-			totalFlows += fl
-			totalCards += c
-		}
+		fl, c := proj.Stats()
+		totalFlows += fl
+		totalCards += c
 	}
 	shown, dropped := all.Normalize(MaxDiagnostics)
 	errs, warns := all.Count()
@@ -126,6 +139,25 @@ func validateRun(opts *ValidateOptions) error {
 		return exitError{ExitError}
 	}
 	return nil
+}
+
+// buildID identifies this jml binary for the validate cache: its version,
+// its build information (module versions, VCS revision and whether the tree
+// was modified) and the size and modification time of the executable, so
+// that a rebuilt development binary does not take answers of the last one.
+func buildID(version string) string {
+	var b strings.Builder
+	b.WriteString(version)
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		b.WriteString("\n")
+		b.WriteString(bi.String())
+	}
+	if exe, err := os.Executable(); err == nil {
+		if st, err := os.Stat(exe); err == nil {
+			fmt.Fprintf(&b, "\n%d %d", st.Size(), st.ModTime().UnixNano())
+		}
+	}
+	return b.String()
 }
 
 func plural(n int, word string) string {

@@ -144,7 +144,8 @@ func TestValidateRepoFlows(t *testing.T) {
 	for _, d := range dirs {
 		t.Run(filepath.Base(d), func(t *testing.T) {
 			abs, _ := filepath.Abs(d)
-			out, code := runValidate(t, abs)
+			// --no-cache: a test does not write into the source tree.
+			out, code := runValidate(t, abs, "--no-cache")
 			if code != ExitOK {
 				t.Errorf("exit %d:\n%s", code, out)
 			}
@@ -193,6 +194,47 @@ func TestChecksDocumented(t *testing.T) {
 					t.Errorf("%s reports %q, which docs/checks.md does not list", g, id)
 				}
 			}
+		}
+	}
+}
+
+// TestValidateCacheSameOutput: validate prints the same bytes and exits
+// with the same code without the cache, cold (writing it) and warm
+// (reading it), in every format, for a clean repository and for one with
+// errors of every kind (every flow err case side by side) and warnings.
+func TestValidateCacheSameOutput(t *testing.T) {
+	clean := t.TempDir()
+	copyDir(t, filepath.Join(validateData, "base"), clean)
+	copyDir(t, filepath.Join(validateData, "ok"), filepath.Join(clean, "flows"))
+	broken := t.TempDir()
+	copyDir(t, filepath.Join(validateData, "base"), broken)
+	cases, _ := filepath.Glob(filepath.Join(validateData, "err", "*.yaml"))
+	for _, c := range cases {
+		if strings.HasPrefix(filepath.Base(c), "config-") {
+			continue
+		}
+		data, _ := os.ReadFile(c)
+		os.WriteFile(filepath.Join(broken, "flows", filepath.Base(c)), data, 0o644)
+	}
+	lint := t.TempDir()
+	copyDir(t, "../../flows", lint)
+	os.RemoveAll(filepath.Join(lint, ".jml"))
+	for name, dir := range map[string]string{"clean": clean, "errors": broken, "library": lint} {
+		for _, format := range []string{"text", "json", "github"} {
+			t.Run(name+"/"+format, func(t *testing.T) {
+				// Each format its own cache: the first cached run is cold.
+				os.RemoveAll(filepath.Join(dir, ".jml"))
+				want, wantCode := runValidate(t, dir, "--format", format, "--no-cache", "--strict")
+				if _, err := os.Stat(filepath.Join(dir, ".jml")); err == nil {
+					t.Fatal("--no-cache wrote .jml")
+				}
+				for _, run := range []string{"cold", "warm"} {
+					got, code := runValidate(t, dir, "--format", format, "--strict")
+					if got != want || code != wantCode {
+						t.Errorf("%s: exit %d, want %d; output:\n%s\nwant:\n%s", run, code, wantCode, got, want)
+					}
+				}
+			})
 		}
 	}
 }

@@ -66,3 +66,19 @@ func BenchmarkValidate1000Flows(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*1000), "µs/flow")
 }
+
+// BenchmarkValidate1000FlowsWarm is the same validate answered from the
+// cache: nothing changed since the last run.
+func BenchmarkValidate1000FlowsWarm(b *testing.B) {
+	dir := writeBenchRepo(b, 1000)
+	opts := Options{Dir: dir, Cache: true, Build: "bench"}
+	if _, ds := Load(opts); ds.HasErrors() {
+		b.Fatalf("the repository does not validate: %v", ds)
+	}
+	for b.Loop() {
+		p, ds := Load(opts)
+		if ds.HasErrors() || !p.Cached() {
+			b.Fatalf("not answered from the cache: %v", ds)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package project
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -38,6 +39,13 @@ type Project struct {
 	// Sources holds the raw bytes of jml.yaml and every flow file, keyed by
 	// path relative to Root (slash-separated): what a plan digest covers.
 	Sources map[string][]byte
+
+	// flows and cards are the counts of the compiled graph, or of the
+	// cached answer when cached is set (and Graph is nil).
+	flows, cards int
+	cached       bool
+	// cache is the cache Load used, if any (its counts are for tests).
+	cache *cache
 }
 
 // Options say where the repository is.
@@ -49,6 +57,14 @@ type Options struct {
 	Config string
 	// WorkDir is the directory paths in messages are relative to.
 	WorkDir string
+	// Cache turns on the content-addressed cache of .jml/cache/validate
+	// (docs/cli.md): the diagnostics are the same, but when the answer
+	// comes from the cache Config, Flows and Graph stay nil — for
+	// validate, which needs only the diagnostics and Stats.
+	Cache bool
+	// Build identifies the jml binary (version and build); with Cache,
+	// every cache key includes it.
+	Build string
 }
 
 // FindConfig returns the path of jml.yaml in dir or its nearest parent.
@@ -141,9 +157,9 @@ func Load(opts Options) (*Project, diag.Diagnostics) {
 	flowsPath := filepath.Join(p.Root, filepath.FromSlash(flowsDir))
 	// A flows folder that is the repository root itself is read flat, so
 	// that tests/ or events/ beside the flows are not taken for flows.
-	paths, err := flowFiles(flowsPath, filepath.Clean(flowsPath) != filepath.Clean(p.Root))
-	if err != nil {
-		ds.Errorf(diag.Range{File: disp(cfgPath)}, "read-error", "cannot read the flows folder %s: %s", disp(flowsPath), unwrap(err))
+	paths, readErr := flowFiles(flowsPath, filepath.Clean(flowsPath) != filepath.Clean(p.Root))
+	if readErr != nil {
+		ds.Errorf(diag.Range{File: disp(cfgPath)}, "read-error", "cannot read the flows folder %s: %s", disp(flowsPath), unwrap(readErr))
 	}
 	var flowPaths []string
 	for _, fp := range paths {
@@ -151,33 +167,169 @@ func Load(opts Options) (*Project, diag.Diagnostics) {
 			flowPaths = append(flowPaths, fp)
 		}
 	}
-	// Files are read and parsed on every core; the results are used in
-	// path order.
-	read := make([]*source.File, len(flowPaths))
-	readDs := make([]diag.Diagnostics, len(flowPaths))
+	// The flow schema is compiled when a file needs it: not at all when
+	// every answer is in the cache.
+	flowSchema := sync.OnceValues(func() (*schema.Validator, error) { return schema.For("flow") })
+	var c *cache
+	if opts.Cache {
+		c = openCache(p.Root, opts.Build, schema.Digest())
+		p.cache = c
+	}
+	// Files are read, parsed and checked on every core (their own checks:
+	// YAML, schema, literal secrets), or their answers found in the cache;
+	// the results are used in path order.
+	items := make([]flowFile, len(flowPaths))
 	each(len(flowPaths), func(i int) {
-		read[i], readDs[i] = source.ReadFile(flowPaths[i], disp(flowPaths[i]))
+		items[i] = readFlow(flowPaths[i], disp(flowPaths[i]))
 	})
-	var files []*source.File
-	for i, fp := range flowPaths {
-		f := read[i]
-		ds.Add(readDs[i]...)
-		p.FileCount++
-		if f != nil {
-			p.Files[f.Path] = f
-			if rel, err := filepath.Rel(p.Root, fp); err == nil {
-				p.Sources[filepath.ToSlash(rel)] = f.Src
-			}
-			if f.Root != nil {
-				files = append(files, f)
-			}
+	allRead := cfgFile != nil && readErr == nil
+	for i := range items {
+		if items[i].src == nil {
+			allRead = false
 		}
 	}
 
-	cfg, flows, g, bds := Build(cfgFile, files)
+	// The repository's answer, when nothing it depends on changed: the
+	// phases after loading, cross-file checks included.
+	var repoKey string
+	if c != nil && allRead {
+		parts := [][]byte{[]byte(cfgFile.Path), cfgFile.Src}
+		for i := range items {
+			parts = append(parts, []byte(items[i].display), items[i].sum[:])
+		}
+		repoKey = c.key("repo", parts...)
+		var ra repoAnswer
+		if c.get("repo", repoKey, &ra) {
+			for i := range items {
+				p.addFlowFile(flowPaths[i], &items[i])
+			}
+			ds.Add(ra.Load...)
+			ds.Add(ra.Diags...)
+			p.flows, p.cards, p.cached = ra.Flows, ra.Cards, true
+			return p, ds
+		}
+	}
+	each(len(items), func(i int) { checkFlowFile(flowSchema, c, &items[i]) })
+	var loadDs diag.Diagnostics
+	for i := range items {
+		loadDs.Add(items[i].load...)
+		p.addFlowFile(flowPaths[i], &items[i])
+	}
+	ds.Add(loadDs...)
+
+	bds := checkConfig(cfgFile)
+	for i := range items {
+		bds.Add(items[i].check...)
+	}
+	if !bds.HasErrors() {
+		// Files whose answers came from the cache are parsed now: compile
+		// needs every flow.
+		each(len(items), func(i int) {
+			if it := &items[i]; it.parsed && it.file == nil {
+				it.file, _ = source.Parse(it.display, it.src)
+			}
+		})
+		var files []*source.File
+		for i := range items {
+			if it := &items[i]; it.parsed && it.file != nil && it.file.Root != nil {
+				files = append(files, it.file)
+			}
+		}
+		cfg, flows, g, cds := compileFiles(cfgFile, files)
+		bds.Add(cds...)
+		p.Config, p.Flows, p.Graph = cfg, flows, g
+		if g != nil {
+			p.flows, p.cards = g.Stats()
+		}
+	}
 	ds.Add(bds...)
-	p.Config, p.Flows, p.Graph = cfg, flows, g
+	if repoKey != "" && !hasCode(bds, "internal") {
+		c.put(repoKey, repoAnswer{Load: loadDs, Diags: bds, Flows: p.flows, Cards: p.cards})
+	}
+	if c != nil {
+		c.prune(len(items) + 1)
+	}
 	return p, ds
+}
+
+// flowFile is one flow file as Load reads it.
+type flowFile struct {
+	display string
+	// src is nil when the file could not be read (load says why).
+	src []byte
+	sum [sha256.Size]byte
+	// file is the parsed file; nil when its answer came from the cache
+	// (until compile needs it) or when it could not be read.
+	file *source.File
+	// parsed: the file is YAML jml can decode (its own checks ran).
+	parsed      bool
+	load, check diag.Diagnostics
+}
+
+// readFlow reads one flow file and hashes it.
+func readFlow(path, display string) flowFile {
+	it := flowFile{display: display}
+	it.src, it.load = source.ReadBytes(path, display)
+	if it.src != nil {
+		it.sum = sha256.Sum256(it.src)
+	}
+	return it
+}
+
+// checkFlowFile parses a flow file that was read and runs its own checks,
+// or takes their answer from the cache (c may be nil).
+func checkFlowFile(flowSchema func() (*schema.Validator, error), c *cache, it *flowFile) {
+	if it.src == nil {
+		return
+	}
+	var key string
+	if c != nil {
+		key = c.key("flow", []byte(it.display), it.sum[:])
+		var fa fileAnswer
+		if c.get("flow", key, &fa) {
+			it.parsed, it.load, it.check = fa.Parsed, fa.Load, fa.Check
+			return
+		}
+	}
+	it.file, it.load = source.Parse(it.display, it.src)
+	if it.file != nil && it.file.Root != nil {
+		it.parsed = true
+		fv, err := flowSchema()
+		if err != nil {
+			it.check.Errorf(diag.Range{}, "internal", "flow schema: %v", err)
+		} else {
+			it.check = checkFlow(fv, it.file)
+		}
+	}
+	if c != nil && !hasCode(it.check, "internal") {
+		c.put(key, fileAnswer{Parsed: it.parsed, Load: it.load, Check: it.check})
+	}
+}
+
+// addFlowFile counts a flow file and keeps its bytes (for snippets and the
+// plan digest).
+func (p *Project) addFlowFile(path string, it *flowFile) {
+	p.FileCount++
+	if it.src == nil {
+		return
+	}
+	f := it.file
+	if f == nil { // answered from the cache: the bytes are enough for snippets
+		f = &source.File{Path: it.display, Src: it.src}
+	}
+	p.Files[f.Path] = f
+	if rel, err := filepath.Rel(p.Root, path); err == nil {
+		p.Sources[filepath.ToSlash(rel)] = it.src
+	}
+}
+
+func hasCode(ds diag.Diagnostics, code string) bool {
+	for _, d := range ds {
+		if d.Code == code {
+			return true
+		}
+	}
+	return false
 }
 
 // Build runs the phases after loading — schema, decode, compile — on parsed
@@ -185,14 +337,9 @@ func Load(opts Options) (*Project, diag.Diagnostics) {
 // be nil (no jml.yaml); files without a Root (load errors) are skipped.
 // The graph is nil when compile did not run.
 func Build(cfgFile *source.File, files []*source.File) (*ast.Config, []*ast.Flow, *compile.Graph, diag.Diagnostics) {
-	var ds diag.Diagnostics
-	if cfgFile != nil && cfgFile.Root != nil {
-		v, err := schema.For("config")
-		if err != nil {
-			ds.Errorf(diag.Range{}, "internal", "config schema: %v", err)
-			return nil, nil, nil, ds
-		}
-		ds.Add(v.Validate(cfgFile)...)
+	ds := checkConfig(cfgFile)
+	if hasCode(ds, "internal") {
+		return nil, nil, nil, ds
 	}
 	fv, err := schema.For("flow")
 	if err != nil {
@@ -206,12 +353,10 @@ func Build(cfgFile *source.File, files []*source.File) (*ast.Config, []*ast.Flow
 		}
 	}
 	// Files are validated independently: on every core, the diagnostics
-	// kept in file order. A literal secret is found here, beside the
-	// schema, as it is in jml.yaml: before anything else reads the flow.
+	// kept in file order.
 	per := make([]diag.Diagnostics, len(parsed))
 	each(len(parsed), func(i int) {
-		per[i] = fv.Validate(parsed[i])
-		per[i].Add(compile.FlowSecrets(parsed[i])...)
+		per[i] = checkFlow(fv, parsed[i])
 	})
 	for _, d := range per {
 		ds.Add(d...)
@@ -219,6 +364,36 @@ func Build(cfgFile *source.File, files []*source.File) (*ast.Config, []*ast.Flow
 	if ds.HasErrors() {
 		return nil, nil, nil, ds
 	}
+	cfg, flows, g, cds := compileFiles(cfgFile, parsed)
+	ds.Add(cds...)
+	return cfg, flows, g, ds
+}
+
+// checkConfig checks jml.yaml against the config schema.
+func checkConfig(cfgFile *source.File) diag.Diagnostics {
+	var ds diag.Diagnostics
+	if cfgFile == nil || cfgFile.Root == nil {
+		return nil
+	}
+	v, err := schema.For("config")
+	if err != nil {
+		ds.Errorf(diag.Range{}, "internal", "config schema: %v", err)
+		return ds
+	}
+	return v.Validate(cfgFile)
+}
+
+// checkFlow runs a parsed flow file's own checks: the schema, and literal
+// secrets, found beside the schema as they are in jml.yaml, before
+// anything else reads the flow.
+func checkFlow(fv *schema.Validator, f *source.File) diag.Diagnostics {
+	ds := fv.Validate(f)
+	ds.Add(compile.FlowSecrets(f)...)
+	return ds
+}
+
+// compileFiles decodes and compiles files that passed their checks.
+func compileFiles(cfgFile *source.File, parsed []*source.File) (*ast.Config, []*ast.Flow, *compile.Graph, diag.Diagnostics) {
 	var cfg *ast.Config
 	if cfgFile != nil && cfgFile.Root != nil {
 		cfg = ast.DecodeConfig(cfgFile)
@@ -227,8 +402,7 @@ func Build(cfgFile *source.File, files []*source.File) (*ast.Config, []*ast.Flow
 	for _, f := range parsed {
 		flows = append(flows, ast.DecodeFlow(f))
 	}
-	g, cds := compile.Compile(cfg, flows)
-	ds.Add(cds...)
+	g, ds := compile.Compile(cfg, flows)
 	return cfg, flows, g, ds
 }
 
@@ -264,12 +438,15 @@ func flowFiles(dir string, recursive bool) ([]string, error) {
 	return out, err
 }
 
+// Stats returns the number of flows and cards checked.
+func (p *Project) Stats() (flows, cards int) { return p.flows, p.cards }
+
+// Cached reports whether the answer came whole from the cache.
+func (p *Project) Cached() bool { return p.cached }
+
 // Summary is the one-line account of a successful validate.
 func (p *Project) Summary() string {
-	flows, cards := 0, 0
-	if p.Graph != nil {
-		flows, cards = p.Graph.Stats()
-	}
+	flows, cards := p.Stats()
 	return fmt.Sprintf("%d files, %d flows, %d cards checked", p.FileCount, flows, cards)
 }
 
