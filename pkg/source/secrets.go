@@ -48,25 +48,58 @@ var secretShapes = []struct {
 	what string // %s is replaced by the masked match
 	mask func(m []string) string
 	ok   func(m []string) bool
+	// need lists strings one of which every match contains, so that the
+	// regexp runs only on a value that holds one (validate reads every
+	// scalar of a thousand flows). fold: compared without case, as the
+	// (?i) regexp does — on ASCII text; any other text runs the regexp.
+	need []string
+	fold bool
 }{
 	{re: regexp.MustCompile(`-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY-----`), what: "a private key",
-		mask: func(m []string) string { return "-----BEGIN " + m[1] + "PRIVATE KEY-----***" }},
+		mask: func(m []string) string { return "-----BEGIN " + m[1] + "PRIVATE KEY-----***" }, need: []string{"-----BEGIN "}},
 	{re: regexp.MustCompile(`\b(xox[abposr]-|xapp-)[0-9A-Za-z-]{10,}`), what: "a Slack token",
-		mask: prefixMask, ok: randomLooking},
-	{re: regexp.MustCompile(`\b(gh[pousr]_)[0-9A-Za-z]{20,}`), what: "a GitHub token", mask: prefixMask, ok: randomLooking},
-	{re: regexp.MustCompile(`\b(github_pat_)[0-9A-Za-z_]{20,}`), what: "a GitHub token", mask: prefixMask, ok: randomLooking},
-	{re: regexp.MustCompile(`\b(glpat-)[0-9A-Za-z_-]{20,}`), what: "a GitLab token", mask: prefixMask, ok: randomLooking},
-	{re: regexp.MustCompile(`\b((?:AKIA|ASIA))[0-9A-Z]{16}\b`), what: "an AWS access key", mask: prefixMask, ok: randomLooking},
-	{re: regexp.MustCompile(`\b([rs]k_live_)[0-9A-Za-z]{16,}`), what: "a Stripe live key", mask: prefixMask, ok: randomLooking},
-	{re: regexp.MustCompile(`\b(eyJ)[0-9A-Za-z_-]{8,}\.eyJ[0-9A-Za-z_-]{8,}\.[0-9A-Za-z_-]{8,}`), what: "a JWT", mask: prefixMask},
+		mask: prefixMask, ok: randomLooking, need: []string{"xox", "xapp-"}},
+	{re: regexp.MustCompile(`\b(gh[pousr]_)[0-9A-Za-z]{20,}`), what: "a GitHub token", mask: prefixMask, ok: randomLooking, need: []string{"gh"}},
+	{re: regexp.MustCompile(`\b(github_pat_)[0-9A-Za-z_]{20,}`), what: "a GitHub token", mask: prefixMask, ok: randomLooking, need: []string{"github_pat_"}},
+	{re: regexp.MustCompile(`\b(glpat-)[0-9A-Za-z_-]{20,}`), what: "a GitLab token", mask: prefixMask, ok: randomLooking, need: []string{"glpat-"}},
+	{re: regexp.MustCompile(`\b((?:AKIA|ASIA))[0-9A-Z]{16}\b`), what: "an AWS access key", mask: prefixMask, ok: randomLooking, need: []string{"AKIA", "ASIA"}},
+	{re: regexp.MustCompile(`\b([rs]k_live_)[0-9A-Za-z]{16,}`), what: "a Stripe live key", mask: prefixMask, ok: randomLooking, need: []string{"k_live_"}},
+	{re: regexp.MustCompile(`\b(eyJ)[0-9A-Za-z_-]{8,}\.eyJ[0-9A-Za-z_-]{8,}\.[0-9A-Za-z_-]{8,}`), what: "a JWT", mask: prefixMask, need: []string{"eyJ"}},
 	{re: regexp.MustCompile(`(?i)\b(bearer|ssws)[ \t]+([0-9A-Za-z._~+/=-]{12,})`), what: "an authorization header value",
 		mask: func(m []string) string { return m[1] + " ***" },
-		ok:   func(m []string) bool { return randomLooking(m[2:]) }},
+		ok:   func(m []string) bool { return randomLooking(m[2:]) }, need: []string{"bearer", "ssws"}, fold: true},
 	{re: regexp.MustCompile(`(?i)\b(basic)[ \t]+([0-9A-Za-z+/=_-]{8,})`), what: "an authorization header value",
-		mask: func(m []string) string { return m[1] + " ***" }, ok: basicCredentials},
+		mask: func(m []string) string { return m[1] + " ***" }, ok: basicCredentials, need: []string{"basic"}, fold: true},
 	{re: regexp.MustCompile(`\b([a-zA-Z][a-zA-Z0-9+.-]*://[^\s/:@"']+:)([^\s/@"']+)@`), what: "a password in a URL",
 		mask: func(m []string) string { return m[1] + "***@" },
-		ok:   func(m []string) bool { return !placeholder(m[2]) }},
+		ok:   func(m []string) bool { return !placeholder(m[2]) }, need: []string{"://"}},
+}
+
+// mayMatch reports whether value holds one of need (lower: value in lower
+// case when it is ASCII, "" when it is not); false means the shape's
+// regexp cannot match.
+func mayMatch(value, lower string, need []string, fold bool) bool {
+	if fold {
+		if lower == "" {
+			return true // non-ASCII: (?i) folds more than ToLower
+		}
+		value = lower
+	}
+	for _, n := range need {
+		if strings.Contains(value, n) {
+			return true
+		}
+	}
+	return false
+}
+
+func asciiLower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return ""
+		}
+	}
+	return strings.ToLower(s)
 }
 
 // prefixMask keeps a token's well-known prefix (its first submatch), which
@@ -146,7 +179,11 @@ func IsCredentialKey(key string) bool {
 // applies the credential-key rule.
 func LiteralSecret(key, value string, keys bool) (what string, off int, ok bool) {
 	best := -1
+	lower := asciiLower(value)
 	for _, s := range secretShapes {
+		if !mayMatch(value, lower, s.need, s.fold) {
+			continue
+		}
 		for _, m := range s.re.FindAllStringSubmatchIndex(value, -1) {
 			if best >= 0 && m[0] >= best {
 				break

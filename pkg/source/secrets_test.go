@@ -116,3 +116,32 @@ steps:
 		t.Fatalf("shape rules only: got %q, want the 4 shaped secrets", got)
 	}
 }
+
+// TestSecretShapesNeed: a shape's need strings are a true prefilter: on
+// every value its regexp matches, mayMatch says it may.
+func TestSecretShapesNeed(t *testing.T) {
+	values := []string{
+		"-----BEGIN RSA PRIVATE KEY-----", "xoxb-1234567890-abcdefghij", "xapp-1-A0123456789-abc",
+		"ghp_0123456789abcdefghijABCDEFGHIJ", "github_pat_0123456789abcdefghij_x", "glpat-0123456789abcdefghij",
+		"AKIA0123456789ABCDEF", "ASIA0123456789ABCDEF", "sk_live_0123456789abcdef", "rk_live_0123456789abcdef",
+		"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+		"Bearer 0123456789abcdef", "BEARER 0123456789abcdef", "SsWs 00abcdefghij0123", "ſſwſ 00abcdefghij0123",
+		"bearer\t0123456789abcdef", "BaSiC dXNlcjpwYXNzd29yZA==", "baſic dXNlcjpwYXNzd29yZA==",
+		"https://user:hunter2@example.org/", "postgres://jml:s3cret@db:5432/jml",
+	}
+	hit := 0
+	for _, v := range values {
+		lower := asciiLower(v)
+		for _, s := range secretShapes {
+			if s.re.MatchString(v) {
+				hit++
+				if !mayMatch(v, lower, s.need, s.fold) {
+					t.Errorf("%q matches %s but its need %q says it cannot", v, s.re, s.need)
+				}
+			}
+		}
+	}
+	if hit < len(values)-2 {
+		t.Fatalf("only %d matches among %d values: the test proves little", hit, len(values))
+	}
+}
