@@ -409,3 +409,39 @@ func mustTime(t *testing.T, s string) time.Time {
 	}
 	return tm
 }
+
+// TestCacheConcurrentRuns: validates of one repository at the same time
+// (CI jobs, an editor and a terminal) all get a cold run's answer, write
+// whole entries only, and leave a cache the next run is answered from.
+func TestCacheConcurrentRuns(t *testing.T) {
+	t.Parallel()
+	dir := cacheRepos(t)["all-errors"]
+	want, _ := load(t, dir, false, "test")
+	got := make([]answer, 8)
+	done := make(chan int)
+	for i := range got {
+		go func() {
+			p, ds := Load(Options{Dir: dir, WorkDir: dir, Cache: true, Build: "test"})
+			shown, _ := ds.Normalize(1 << 20)
+			a := answer{Diags: shown, Files: p.FileCount}
+			a.Errors, a.Warn = ds.Count()
+			a.Flows, a.Cards = p.Stats()
+			got[i] = a
+			done <- i
+		}()
+	}
+	for range got {
+		<-done
+	}
+	for i, a := range got {
+		sameAnswer(t, fmt.Sprintf("run %d", i), a, want)
+	}
+	if tmp, _ := filepath.Glob(filepath.Join(dir, CacheDir, "*.tmp")); len(tmp) > 0 {
+		t.Errorf("temporary files left: %v", tmp)
+	}
+	warm, p := load(t, dir, true, "test")
+	sameAnswer(t, "after", warm, want)
+	if !p.Cached() {
+		t.Error("the cache concurrent runs wrote does not answer")
+	}
+}

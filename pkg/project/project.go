@@ -58,7 +58,7 @@ type Options struct {
 	// WorkDir is the directory paths in messages are relative to.
 	WorkDir string
 	// Cache turns on the content-addressed cache of .jml/cache/validate
-	// (docs/cli.md): the diagnostics are the same, but when the answer
+	// (docs/validate.md): the diagnostics are the same, but when the answer
 	// comes from the cache Config, Flows and Graph stay nil — for
 	// validate, which needs only the diagnostics and Stats.
 	Cache bool
