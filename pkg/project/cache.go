@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -49,8 +50,18 @@ type cache struct {
 // the jml binary (its version and build) and schemas the JSON Schemas
 // (schema.Digest): both are part of every key.
 func openCache(root, build, schemas string) *cache {
+	dir := filepath.Join(root, filepath.FromSlash(CacheDir))
+	// A repository is someone else's input: a .jml, cache or validate that
+	// is a symbolic link (or not a directory) could point the writes and
+	// the pruning at any directory of the user's. Then there is no cache.
+	for _, p := range []string{filepath.Join(root, ".jml"), filepath.Join(root, ".jml", "cache"), dir} {
+		if st, err := os.Lstat(p); err == nil && !st.IsDir() {
+			dir = ""
+			break
+		}
+	}
 	return &cache{
-		dir:  filepath.Join(root, filepath.FromSlash(CacheDir)),
+		dir:  dir,
 		salt: cacheFormat + "\x00" + build + "\x00" + schemas,
 		used: map[string]bool{}, hits: map[string]int{}, misses: map[string]int{},
 	}
@@ -96,6 +107,9 @@ func (c *cache) get(kind, key string, v any) bool {
 }
 
 func (c *cache) read(key string, v any) bool {
+	if c.dir == "" {
+		return false
+	}
 	data, err := os.ReadFile(c.path(key))
 	if err != nil {
 		return false
@@ -107,6 +121,9 @@ func (c *cache) read(key string, v any) bool {
 // put writes the entry of key. Failures are silent: the cache only ever
 // saves time, and a repository on a read-only disk still validates.
 func (c *cache) put(key string, v any) {
+	if c.dir == "" {
+		return
+	}
 	val, err := json.Marshal(v)
 	if err != nil {
 		return
@@ -145,7 +162,7 @@ func (c *cache) put(key string, v any) {
 // that died (older than an hour) go too. A run that only read (nothing
 // changed) leaves the cache alone and costs nothing.
 func (c *cache) prune(files int) {
-	if !c.wrote {
+	if !c.wrote || c.dir == "" {
 		return
 	}
 	limit := max(MinCacheEntries, 4*files)
@@ -161,6 +178,10 @@ func (c *cache) prune(files int) {
 	n := 0
 	for _, de := range des {
 		name := de.Name()
+		// Only what put writes is ever removed.
+		if !de.Type().IsRegular() || !entryName.MatchString(name) {
+			continue
+		}
 		if strings.HasSuffix(name, ".tmp") {
 			if info, err := de.Info(); err == nil && time.Since(info.ModTime()) > time.Hour {
 				os.Remove(filepath.Join(c.dir, name))
@@ -188,6 +209,10 @@ func (c *cache) prune(files int) {
 		}
 	}
 }
+
+// entryName matches the names put writes: KEY.json, and .KEY[:16]-N.tmp
+// while it writes.
+var entryName = regexp.MustCompile(`^(?:[0-9a-f]{64}\.json|\.[0-9a-f]{16}-[0-9]+\.tmp)$`)
 
 // fileAnswer is what one flow file's own checks found: the load phase
 // (YAML, duplicate keys, limits) and, when it parsed, the schema phase and

@@ -369,11 +369,17 @@ func TestCachePrune(t *testing.T) {
 	for i := 0; i < stale; i++ {
 		writeFile(t, filepath.Join(cdir, fmt.Sprintf("%064x.json", i)), "{}")
 	}
-	writeFile(t, filepath.Join(cdir, ".dead-1.tmp"), "half")
+	dead := filepath.Join(cdir, ".0123456789abcdef-12345.tmp")
+	writeFile(t, dead, "half")
 	old := mustTime(t, "2020-01-01T00:00:00Z")
-	os.Chtimes(filepath.Join(cdir, ".dead-1.tmp"), old, old)
+	os.Chtimes(dead, old, old)
+	// Files put did not write are never removed, however old.
+	for _, name := range []string{"notes.json", "README", ".keep.tmp"} {
+		writeFile(t, filepath.Join(cdir, name), "mine")
+		os.Chtimes(filepath.Join(cdir, name), old, old)
+	}
 	_, p := load(t, dir, true, "test")
-	entries, _ := filepath.Glob(filepath.Join(cdir, "*.json"))
+	entries, _ := filepath.Glob(filepath.Join(cdir, "*[0-9a-f].json"))
 	if len(entries) != MinCacheEntries {
 		t.Errorf("%d entries after pruning, want %d", len(entries), MinCacheEntries)
 	}
@@ -382,15 +388,20 @@ func TestCachePrune(t *testing.T) {
 			t.Errorf("an entry this run used was pruned: %v", err)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(cdir, ".dead-1.tmp")); err == nil {
+	if _, err := os.Stat(dead); err == nil {
 		t.Error("a temporary file of a dead write was kept")
+	}
+	for _, name := range []string{"notes.json", "README", ".keep.tmp"} {
+		if _, err := os.Stat(filepath.Join(cdir, name)); err != nil {
+			t.Errorf("pruning removed %s, which is not an entry", name)
+		}
 	}
 	// A warm run (nothing written) leaves the cache alone.
 	writeFile(t, filepath.Join(cdir, fmt.Sprintf("%064x.json", stale+1)), "{}")
 	if _, p := load(t, dir, true, "test"); !p.Cached() {
 		t.Fatal("not answered from the cache")
 	}
-	entries, _ = filepath.Glob(filepath.Join(cdir, "*.json"))
+	entries, _ = filepath.Glob(filepath.Join(cdir, "*[0-9a-f].json"))
 	if len(entries) != MinCacheEntries+1 {
 		t.Errorf("a run that wrote nothing pruned: %d entries", len(entries))
 	}
@@ -443,5 +454,42 @@ func TestCacheConcurrentRuns(t *testing.T) {
 	sameAnswer(t, "after", warm, want)
 	if !p.Cached() {
 		t.Error("the cache concurrent runs wrote does not answer")
+	}
+}
+
+// TestCacheSymlink: a repository whose .jml, .jml/cache or cache directory
+// is a symbolic link (a checked-out pull request may hold one) gets no
+// cache: nothing is read, written or pruned through the link.
+func TestCacheSymlink(t *testing.T) {
+	t.Parallel()
+	for _, link := range []string{".jml", ".jml/cache", CacheDir} {
+		t.Run(strings.ReplaceAll(link, "/", "_"), func(t *testing.T) {
+			dir := t.TempDir()
+			copyTree(t, filepath.Join(validateData, "base"), dir)
+			target := t.TempDir()
+			// The user's own files, named as entries would be.
+			for i := 0; i < MinCacheEntries+10; i++ {
+				writeFile(t, filepath.Join(target, fmt.Sprintf("%064x.json", i)), "precious")
+			}
+			linkPath := filepath.Join(dir, filepath.FromSlash(link))
+			if err := os.MkdirAll(filepath.Dir(linkPath), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(target, linkPath); err != nil {
+				t.Fatal(err)
+			}
+			want, _ := load(t, dir, false, "test")
+			for range 2 {
+				got, p := load(t, dir, true, "test")
+				sameAnswer(t, "symlinked cache", got, want)
+				if p.Cached() {
+					t.Error("answered through a symbolic link")
+				}
+			}
+			des, _ := os.ReadDir(target)
+			if len(des) != MinCacheEntries+10 {
+				t.Errorf("the link's target holds %d files, want the %d it had", len(des), MinCacheEntries+10)
+			}
+		})
 	}
 }
