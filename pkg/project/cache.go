@@ -1,9 +1,11 @@
 package project
 
 import (
+	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -124,14 +126,6 @@ func (c *cache) put(key string, v any) {
 	if c.dir == "" {
 		return
 	}
-	val, err := json.Marshal(v)
-	if err != nil {
-		return
-	}
-	data, err := json.Marshal(entry{Key: key, Value: val})
-	if err != nil {
-		return
-	}
 	c.mu.Lock()
 	c.used[key] = true
 	c.wrote = true
@@ -144,7 +138,15 @@ func (c *cache) put(key string, v any) {
 	if err != nil {
 		return
 	}
-	_, err = f.Write(data)
+	// The entry is encoded straight into the file, the value once: an
+	// answer of 10,000 diagnostics is not held twice more in memory.
+	w := bufio.NewWriter(f)
+	fmt.Fprintf(w, "{\"key\":%q,\"value\":", key)
+	err = json.NewEncoder(w).Encode(v)
+	if err == nil {
+		w.WriteString("}\n")
+		err = w.Flush()
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
