@@ -237,4 +237,7 @@ type repoAnswer struct {
 	Diags diag.Diagnostics `json:"diags,omitempty"`
 	Flows int              `json:"flows"`
 	Cards int              `json:"cards"`
+	// Zones are the schedule time zones compile looked up, and whether
+	// each loaded: the answer holds only while each still does.
+	Zones map[string]bool `json:"zones,omitempty"`
 }

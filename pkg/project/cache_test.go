@@ -493,3 +493,41 @@ func TestCacheSymlink(t *testing.T) {
 		})
 	}
 }
+
+// TestCacheTimeZones: a schedule's time zone is checked against the
+// system's time-zone database, the one input of compile outside the
+// repository and jml: a cached answer is used only while every zone it
+// looked up still loads, or still does not.
+func TestCacheTimeZones(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	copyTree(t, filepath.Join(validateData, "base"), dir)
+	copyTree(t, filepath.Join(validateData, "ok"), filepath.Join(dir, "flows"))
+	sched := filepath.Join(dir, "flows", "schedule.yaml")
+	src, _ := os.ReadFile(sched)
+	mars := strings.Replace(string(src), "timezone: Europe/Paris", "timezone: Mars/Olympus", 1)
+	if mars == string(src) {
+		t.Fatal("schedule.yaml has no Europe/Paris to change")
+	}
+	writeFile(t, sched, mars)
+	want, _ := load(t, dir, false, "test")
+	if want.Errors == 0 {
+		t.Fatal("Mars/Olympus is a time zone here")
+	}
+	opts := Options{Dir: dir, WorkDir: dir, Cache: true, Build: "test"}
+	Load(opts)
+	if p, _ := Load(opts); !p.Cached() {
+		t.Fatal("not answered from the cache")
+	}
+	// The database changed: Mars/Olympus now loads (and Europe/Paris
+	// still does). The cached answer is not used.
+	opts.zoneOK = func(name string) bool { return name == "Mars/Olympus" || name == "Europe/Paris" }
+	p, ds := Load(opts)
+	if p.Cached() {
+		t.Error("a cached answer was used after a time zone it looked up changed")
+	}
+	shown, _ := ds.Normalize(1 << 20)
+	if !reflect.DeepEqual(shown, want.Diags) {
+		t.Errorf("answer %v, want %v", shown, want.Diags)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/jml-dev/jml/pkg/ast"
 	"github.com/jml-dev/jml/pkg/compile"
@@ -65,6 +66,27 @@ type Options struct {
 	// Build identifies the jml binary (version and build); with Cache,
 	// every cache key includes it.
 	Build string
+
+	// zoneOK says whether a time zone name loads (time.LoadLocation when
+	// nil); tests stand in for the system's time-zone database with it.
+	zoneOK func(name string) bool
+}
+
+// zonesOK checks the time zones a cached answer was worked out with: the
+// one thing compile reads from outside the repository and jml (the
+// system's time-zone database, or $ZONEINFO).
+func zonesOK(zones map[string]bool, ok func(string) bool) bool {
+	for name, was := range zones {
+		if ok(name) != was {
+			return false
+		}
+	}
+	return true
+}
+
+func loadsZone(name string) bool {
+	_, err := time.LoadLocation(name)
+	return err == nil
 }
 
 // FindConfig returns the path of jml.yaml in dir or its nearest parent.
@@ -170,6 +192,10 @@ func Load(opts Options) (*Project, diag.Diagnostics) {
 	// The flow schema is compiled when a file needs it: not at all when
 	// every answer is in the cache.
 	flowSchema := sync.OnceValues(func() (*schema.Validator, error) { return schema.For("flow") })
+	zoneOK := opts.zoneOK
+	if zoneOK == nil {
+		zoneOK = loadsZone
+	}
 	var c *cache
 	if opts.Cache {
 		c = openCache(p.Root, opts.Build, schema.Digest())
@@ -199,7 +225,7 @@ func Load(opts Options) (*Project, diag.Diagnostics) {
 		}
 		repoKey = c.key("repo", parts...)
 		var ra repoAnswer
-		if c.get("repo", repoKey, &ra) {
+		if c.get("repo", repoKey, &ra) && zonesOK(ra.Zones, zoneOK) {
 			for i := range items {
 				p.addFlowFile(flowPaths[i], &items[i])
 			}
@@ -244,7 +270,16 @@ func Load(opts Options) (*Project, diag.Diagnostics) {
 	}
 	ds.Add(bds...)
 	if repoKey != "" && !hasCode(bds, "internal") {
-		c.put(repoKey, repoAnswer{Load: loadDs, Diags: bds, Flows: p.flows, Cards: p.cards})
+		ra := repoAnswer{Load: loadDs, Diags: bds, Flows: p.flows, Cards: p.cards}
+		for _, f := range p.Flows {
+			if f.Trigger.Kind == ast.TriggerSchedule && !f.Trigger.Timezone.IsZero() {
+				if ra.Zones == nil {
+					ra.Zones = map[string]bool{}
+				}
+				ra.Zones[f.Trigger.Timezone.Value] = zoneOK(f.Trigger.Timezone.Value)
+			}
+		}
+		c.put(repoKey, ra)
 	}
 	if c != nil {
 		c.prune(len(items) + 1)
