@@ -59,7 +59,7 @@ func (w *World) apply(s *Spec) diag.Diagnostics {
 			r.errAt(ptr, true, "unknown-instance", "%s", unknownInstance(name, known))
 			continue
 		}
-		m := newModel(inst.typ)
+		m := newModel(inst.typ, w.spool)
 		if m == nil {
 			r.errAt(ptr, true, "unknown-type", "the world has no model of connector type %q", inst.typ)
 			continue

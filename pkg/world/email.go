@@ -11,13 +11,21 @@ type emailMessage struct {
 
 // emailModel is an SMTP relay: an outbox of the messages sent.
 type emailModel struct {
-	outbox []emailMessage
+	// outbox holds the messages sent, in order, in sp (spool.go); ids
+	// their Message-IDs, which a new one must not take.
+	outbox []blob
+	ids    map[string]struct{}
+	sp     *spool
 }
 
-func newEmail() *emailModel { return &emailModel{} }
+func newEmail(sp *spool) *emailModel { return &emailModel{ids: map[string]struct{}{}, sp: sp} }
 
 func (m *emailModel) clone() model {
-	return &emailModel{outbox: append([]emailMessage(nil), m.outbox...)}
+	c := &emailModel{outbox: append([]blob(nil), m.outbox...), ids: make(map[string]struct{}, len(m.ids)), sp: m.sp}
+	for id := range m.ids {
+		c.ids[id] = struct{}{}
+	}
+	return c
 }
 
 func (m *emailModel) seed(User)  {}
@@ -43,12 +51,8 @@ func addresses(field, list string) error {
 // without one.
 func (m *emailModel) messageID(key string) string {
 	taken := func(id string) bool {
-		for _, msg := range m.outbox {
-			if msg.id == id {
-				return true
-			}
-		}
-		return false
+		_, ok := m.ids[id]
+		return ok
 	}
 	if key != "" {
 		return newID("email message", key, func(h idHash) string { return "<" + h.hex(16) + ".jml@world.invalid>" }, taken)
@@ -74,13 +78,16 @@ func (m *emailModel) do(c *call) (map[string]any, error) {
 	}
 	msg := emailMessage{id: m.messageID(c.key()), from: c.str("from"), to: c.str("to"), cc: c.str("cc"),
 		subject: c.str("subject"), body: c.str("body"), date: c.now.UTC().Format("Mon, 02 Jan 2006 15:04:05 -0700")}
-	m.outbox = append(m.outbox, msg)
+	m.outbox = append(m.outbox, m.sp.put(encodeStrings(msg.id, msg.from, msg.to, msg.cc, msg.subject, msg.body, msg.date)))
+	m.ids[msg.id] = struct{}{}
 	return map[string]any{"messageId": msg.id}, nil
 }
 
 func (m *emailModel) state() map[string]any {
 	out := make([]any, len(m.outbox))
-	for i, msg := range m.outbox {
+	for i, at := range m.outbox {
+		var msg emailMessage
+		decodeStrings(m.sp.get(at), &msg.id, &msg.from, &msg.to, &msg.cc, &msg.subject, &msg.body, &msg.date)
 		o := map[string]any{"messageId": msg.id, "to": msg.to, "subject": msg.subject, "body": msg.body, "date": msg.date}
 		if msg.cc != "" {
 			o["cc"] = msg.cc

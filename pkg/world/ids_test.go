@@ -114,7 +114,7 @@ func TestUserIDsPerUser(t *testing.T) {
 // TestIDCollisions: a derived id that is taken gives way to the key's next
 // candidate, and a counter skips ids that keyed calls took.
 func TestIDCollisions(t *testing.T) {
-	m := newServiceNow()
+	m := newServiceNow(&spool{})
 	first := m.newNumber("sc_task", "k")
 	m.taken[first] = true
 	second := m.newNumber("sc_task", "k")

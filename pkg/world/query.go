@@ -28,13 +28,14 @@ func (w *World) Records(instance, table string, where map[string]string) []map[s
 		if r.table != table {
 			continue
 		}
+		fields := r.fields.load(m.sp)
 		match := true
 		for _, k := range sortedKeys(where) {
-			v, ok := r.fields[k]
+			v, ok := fields[k]
 			match = match && ok && v != nil && fmt.Sprint(v) == where[k]
 		}
 		if match {
-			out = append(out, map[string]any{"sys_id": r.sysID, "number": r.number, "fields": copyMap(r.fields)})
+			out = append(out, map[string]any{"sys_id": r.sysID, "number": r.number, "fields": fields})
 		}
 	}
 	return out

@@ -30,7 +30,8 @@ var snTableRE = regexp.MustCompile(`^[a-z0-9_]+$`)
 
 type snRecord struct {
 	table, sysID, number string
-	fields               map[string]any
+	// fields are in the model's spool (spool.go).
+	fields storedMap
 }
 
 // serviceNowModel is a ServiceNow instance: records per table, numbered per
@@ -43,15 +44,17 @@ type serviceNowModel struct {
 	records map[string]map[string]*snRecord
 	// taken holds every record number.
 	taken map[string]bool
+	// sp holds the records' fields.
+	sp *spool
 }
 
-func newServiceNow() *serviceNowModel {
-	return &serviceNowModel{numbers: map[string]int{}, records: map[string]map[string]*snRecord{}, taken: map[string]bool{}}
+func newServiceNow(sp *spool) *serviceNowModel {
+	return &serviceNowModel{numbers: map[string]int{}, records: map[string]map[string]*snRecord{}, taken: map[string]bool{}, sp: sp}
 }
 
 func (m *serviceNowModel) clone() model {
 	c := &serviceNowModel{seq: m.seq, numbers: make(map[string]int, len(m.numbers)), records: make(map[string]map[string]*snRecord, len(m.records)),
-		taken: make(map[string]bool, len(m.taken))}
+		taken: make(map[string]bool, len(m.taken)), sp: m.sp}
 	for k, v := range m.numbers {
 		c.numbers[k] = v
 	}
@@ -61,8 +64,10 @@ func (m *serviceNowModel) clone() model {
 	for t, recs := range m.records {
 		cr := make(map[string]*snRecord, len(recs))
 		for id, r := range recs {
-			cp := *r
-			cp.fields = copyMap(r.fields)
+			cp := *r // what the spool holds is never changed
+			if cp.fields.at.n < 0 {
+				cp.fields.mem = copyMap(r.fields.mem)
+			}
 			cr[id] = &cp
 		}
 		c.records[t] = cr
@@ -140,11 +145,13 @@ func (m *serviceNowModel) noteNumber(number string) {
 	}
 }
 
-func (m *serviceNowModel) add(r *snRecord) {
+// add adds r with fields, which it takes.
+func (m *serviceNowModel) add(r *snRecord, fields map[string]any) {
 	if m.records[r.table] == nil {
 		m.records[r.table] = map[string]*snRecord{}
 	}
-	r.fields["sys_id"], r.fields["number"] = r.sysID, r.number
+	fields["sys_id"], fields["number"] = r.sysID, r.number
+	r.fields = storeMap(m.sp, fields)
 	m.records[r.table][r.sysID] = r
 	m.taken[r.number] = true
 }
@@ -159,7 +166,8 @@ func (m *serviceNowModel) load(o obj) {
 	}
 	for _, ro := range items {
 		ro.allow("a servicenow record", "table", "sys_id", "number", "fields", "correlation_id")
-		r := &snRecord{table: ro.reqStr("table"), sysID: ro.str("sys_id"), number: ro.str("number"), fields: ro.object("fields")}
+		r := &snRecord{table: ro.reqStr("table"), sysID: ro.str("sys_id"), number: ro.str("number")}
+		fields := ro.object("fields")
 		if r.table == "" {
 			continue
 		}
@@ -167,11 +175,11 @@ func (m *serviceNowModel) load(o obj) {
 			ro.errf("table", "invalid-value", "%q is not a ServiceNow table name", r.table)
 			continue
 		}
-		if r.fields == nil {
-			r.fields = map[string]any{}
+		if fields == nil {
+			fields = map[string]any{}
 		}
 		if cid := ro.str("correlation_id"); cid != "" {
-			r.fields["correlation_id"] = cid
+			fields["correlation_id"] = cid
 		}
 		if r.sysID == "" {
 			r.sysID = m.newSysID("")
@@ -181,7 +189,7 @@ func (m *serviceNowModel) load(o obj) {
 		if r.number == "" {
 			r.number = m.newNumber(r.table, "")
 		}
-		m.add(r)
+		m.add(r, fields)
 	}
 }
 
@@ -201,13 +209,13 @@ func (m *serviceNowModel) do(c *call) (map[string]any, error) {
 		delete(fields, "sys_id")
 		delete(fields, "number")
 		// The ids derive from the call's idempotency key (see ids.go).
-		r := &snRecord{table: table, sysID: m.newSysID(c.key()), number: m.newNumber(table, c.key()), fields: fields}
+		r := &snRecord{table: table, sysID: m.newSysID(c.key()), number: m.newNumber(table, c.key())}
 		if _, set := fields["correlation_id"]; !set && c.req.IdempotencyKey != "" {
 			// The real connector looks records up by it before creating.
 			fields["correlation_id"] = c.req.IdempotencyKey
 		}
 		fields["sys_created_on"], fields["sys_updated_on"] = stamp, stamp
-		m.add(r)
+		m.add(r, fields)
 		return map[string]any{"sys_id": r.sysID, "number": r.number}, nil
 	}
 	r := m.records[table][strings.TrimSpace(c.str("sysId"))]
@@ -216,16 +224,18 @@ func (m *serviceNowModel) do(c *call) (map[string]any, error) {
 	}
 	switch c.action {
 	case "getRecord":
-		return map[string]any{"sys_id": r.sysID, "number": r.number, "fields": copyMap(r.fields)}, nil
+		return map[string]any{"sys_id": r.sysID, "number": r.number, "fields": r.fields.load(m.sp)}, nil
 	case "updateRecord":
 		upd, _ := c.in["fields"].(map[string]any)
+		fields := r.fields.load(m.sp)
 		for k, v := range upd {
 			if k == "sys_id" || k == "number" {
 				continue
 			}
-			r.fields[k] = deepCopy(v)
+			fields[k] = deepCopy(v)
 		}
-		r.fields["sys_updated_on"] = stamp
+		fields["sys_updated_on"] = stamp
+		r.fields = storeMap(m.sp, fields)
 		return map[string]any{"sys_id": r.sysID, "number": r.number}, nil
 	}
 	return nil, notImplemented("servicenow", c.action)
@@ -252,15 +262,11 @@ func (m *serviceNowModel) sorted() []*snRecord {
 	return out
 }
 
-func (r *snRecord) state() map[string]any {
-	return map[string]any{"table": r.table, "sys_id": r.sysID, "number": r.number, "fields": copyMap(r.fields)}
-}
-
 func (m *serviceNowModel) state() map[string]any {
 	recs := m.sorted()
 	out := make([]any, len(recs))
 	for i, r := range recs {
-		out[i] = r.state()
+		out[i] = map[string]any{"table": r.table, "sys_id": r.sysID, "number": r.number, "fields": r.fields.load(m.sp)}
 	}
 	return map[string]any{"records": out}
 }

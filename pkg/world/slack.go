@@ -24,16 +24,22 @@ type slackModel struct {
 	byEmail  map[string]string // lower(email) → id
 	byName   map[string]string // lower(userName) → id
 	channels map[string][]string
-	messages []slackMessage
+	// messages are the messages posted, in order, in sp (spool.go);
+	// tss holds their ts, which a new ts must not take.
+	messages []blob
+	tss      map[string]struct{}
+	sp       *spool
 }
 
-func newSlack() *slackModel {
-	return &slackModel{users: map[string]*slackUser{}, byEmail: map[string]string{}, byName: map[string]string{}, channels: map[string][]string{}}
+func newSlack(sp *spool) *slackModel {
+	return &slackModel{users: map[string]*slackUser{}, byEmail: map[string]string{}, byName: map[string]string{}, channels: map[string][]string{},
+		tss: map[string]struct{}{}, sp: sp}
 }
 
 func (m *slackModel) clone() model {
 	c := &slackModel{tsSeq: m.tsSeq, users: make(map[string]*slackUser, len(m.users)), byEmail: make(map[string]string, len(m.byEmail)),
-		byName: make(map[string]string, len(m.byName)), channels: make(map[string][]string, len(m.channels))}
+		byName: make(map[string]string, len(m.byName)), channels: make(map[string][]string, len(m.channels)),
+		tss: make(map[string]struct{}, len(m.tss)), sp: m.sp}
 	for id, u := range m.users {
 		cp := *u
 		c.users[id] = &cp
@@ -47,7 +53,10 @@ func (m *slackModel) clone() model {
 	for k, v := range m.channels {
 		c.channels[k] = cloneStrings(v)
 	}
-	c.messages = append([]slackMessage(nil), m.messages...)
+	c.messages = append([]blob(nil), m.messages...)
+	for ts := range m.tss {
+		c.tss[ts] = struct{}{}
+	}
 	return c
 }
 
@@ -67,12 +76,8 @@ const slackFirstTS = 1700000000
 // the call that posts it, or the next of a counter without one.
 func (m *slackModel) newTS(key string) string {
 	taken := func(ts string) bool {
-		for _, msg := range m.messages {
-			if msg.ts == ts {
-				return true
-			}
-		}
-		return false
+		_, ok := m.tss[ts]
+		return ok
 	}
 	if key != "" {
 		return newID("slack ts", key, func(h idHash) string {
@@ -143,7 +148,8 @@ func (m *slackModel) do(c *call) (map[string]any, error) {
 		// Posting to any channel succeeds; ts derives from the call's
 		// idempotency key, so that plans are stable.
 		msg := slackMessage{channel: c.str("channel"), text: c.str("text"), ts: m.newTS(c.key()), threadTS: c.str("threadTs")}
-		m.messages = append(m.messages, msg)
+		m.messages = append(m.messages, m.sp.put(encodeStrings(msg.channel, msg.text, msg.ts, msg.threadTS)))
+		m.tss[msg.ts] = struct{}{}
 		return map[string]any{"ts": msg.ts, "channel": msg.channel}, nil
 	case "createUser":
 		email := strings.TrimSpace(c.str("email"))
@@ -193,7 +199,9 @@ func (m *slackModel) state() map[string]any {
 		channels[ch] = strList(members)
 	}
 	messages := make([]any, 0, len(m.messages))
-	for _, msg := range m.messages {
+	for _, at := range m.messages {
+		var msg slackMessage
+		decodeStrings(m.sp.get(at), &msg.channel, &msg.text, &msg.ts, &msg.threadTS)
 		o := map[string]any{"channel": msg.channel, "text": msg.text, "ts": msg.ts}
 		if msg.threadTS != "" {
 			o["threadTs"] = msg.threadTS

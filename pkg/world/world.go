@@ -72,6 +72,9 @@ type World struct {
 	// the tests that it changes nothing.
 	roster roster
 	eager  bool
+	// spool holds the bulky part of the writes the models keep (spool.go),
+	// shared with clones.
+	spool *spool
 }
 
 // OnPerformed has fn told of every action the world performs, once its
@@ -153,19 +156,20 @@ func (c *call) need(key string) {
 // str returns a string input ("" when absent).
 func (c *call) str(name string) string { return strOf(c.in, name) }
 
-// newModel returns the empty model of a connector type, or nil.
-func newModel(typ string) model {
+// newModel returns the empty model of a connector type, or nil; sp holds
+// the bulky part of the writes it keeps (spool.go).
+func newModel(typ string, sp *spool) model {
 	switch typ {
 	case "okta":
 		return newOkta()
 	case "slack":
-		return newSlack()
+		return newSlack(sp)
 	case "google":
 		return newGoogle()
 	case "microsoft":
 		return newMicrosoft()
 	case "servicenow":
-		return newServiceNow()
+		return newServiceNow(sp)
 	case "salesforce":
 		return newSalesforce()
 	case "github":
@@ -177,7 +181,7 @@ func newModel(typ string) model {
 	case "activedirectory":
 		return newActiveDirectory()
 	case "email":
-		return newEmail()
+		return newEmail(sp)
 	}
 	return nil
 }
@@ -206,9 +210,9 @@ func New(instances []Instance, clk clock.Clock) *World {
 	if clk == nil {
 		clk = clock.NewVirtual(defaultStart)
 	}
-	w := &World{clk: clk, instances: map[string]*instance{}, joiners: map[string]bool{}, seeded: map[seedKey]struct{}{}}
+	w := &World{clk: clk, instances: map[string]*instance{}, joiners: map[string]bool{}, seeded: map[seedKey]struct{}{}, spool: &spool{}}
 	for _, in := range instances {
-		w.instances[in.Name] = &instance{name: in.Name, typ: in.Type, m: newModel(in.Type), createsAccounts: createsAccounts(in.Type)}
+		w.instances[in.Name] = &instance{name: in.Name, typ: in.Type, m: newModel(in.Type, w.spool), createsAccounts: createsAccounts(in.Type)}
 	}
 	w.names = sortedKeys(w.instances)
 	for i, name := range w.names {
@@ -425,7 +429,7 @@ func (w *World) Clone() *World {
 	defer w.mu.Unlock()
 	w.pullEveryone() // the copy starts with every user in place
 	c := &World{clk: w.clk, instances: make(map[string]*instance, len(w.instances)), names: w.names, joiners: make(map[string]bool, len(w.joiners)),
-		seeded: map[seedKey]struct{}{}, eager: w.eager, noSeedMemo: w.noSeedMemo}
+		seeded: map[seedKey]struct{}{}, eager: w.eager, noSeedMemo: w.noSeedMemo, spool: w.spool}
 	for name, in := range w.instances {
 		cp := *in
 		if in.m != nil {
