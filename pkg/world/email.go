@@ -14,18 +14,14 @@ type emailModel struct {
 	// outbox holds the messages sent, in order, in sp (spool.go); ids
 	// their Message-IDs, which a new one must not take.
 	outbox []blob
-	ids    map[string]struct{}
+	ids    idSet
 	sp     *spool
 }
 
-func newEmail(sp *spool) *emailModel { return &emailModel{ids: map[string]struct{}{}, sp: sp} }
+func newEmail(sp *spool) *emailModel { return &emailModel{ids: newIDSet(kindMessageID), sp: sp} }
 
 func (m *emailModel) clone() model {
-	c := &emailModel{outbox: append([]blob(nil), m.outbox...), ids: make(map[string]struct{}, len(m.ids)), sp: m.sp}
-	for id := range m.ids {
-		c.ids[id] = struct{}{}
-	}
-	return c
+	return &emailModel{outbox: append([]blob(nil), m.outbox...), ids: m.ids.clone(), sp: m.sp}
 }
 
 func (m *emailModel) seed(User)  {}
@@ -51,8 +47,7 @@ func addresses(field, list string) error {
 // without one.
 func (m *emailModel) messageID(key string) string {
 	taken := func(id string) bool {
-		_, ok := m.ids[id]
-		return ok
+		return m.ids.has(id)
 	}
 	if key != "" {
 		return newID("email message", key, func(h idHash) string { return "<" + h.hex(16) + ".jml@world.invalid>" }, taken)
@@ -79,7 +74,7 @@ func (m *emailModel) do(c *call) (map[string]any, error) {
 	msg := emailMessage{id: m.messageID(c.key()), from: c.str("from"), to: c.str("to"), cc: c.str("cc"),
 		subject: c.str("subject"), body: c.str("body"), date: c.now.UTC().Format("Mon, 02 Jan 2006 15:04:05 -0700")}
 	m.outbox = append(m.outbox, m.sp.put(encodeStrings(msg.id, msg.from, msg.to, msg.cc, msg.subject, msg.body, msg.date)))
-	m.ids[msg.id] = struct{}{}
+	m.ids.add(msg.id)
 	return map[string]any{"messageId": msg.id}, nil
 }
 

@@ -116,12 +116,12 @@ func TestUserIDsPerUser(t *testing.T) {
 func TestIDCollisions(t *testing.T) {
 	m := newServiceNow(&spool{})
 	first := m.newNumber("sc_task", "k")
-	m.taken[first] = true
+	m.taken.add(first)
 	second := m.newNumber("sc_task", "k")
 	if second == first || m.newNumber("sc_task", "k") != second {
 		t.Errorf("after %s is taken, key k gives %s, not a stable second candidate", first, second)
 	}
-	m.taken["SCTASK0010001"] = true
+	m.taken.add("SCTASK0010001")
 	if got := m.newNumber("sc_task", ""); got != "SCTASK0010002" {
 		t.Errorf("the counter gave %s, want SCTASK0010002 past a taken number", got)
 	}

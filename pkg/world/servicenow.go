@@ -43,23 +43,20 @@ type serviceNowModel struct {
 	numbers map[string]int // prefix → last number given
 	records map[string]map[string]*snRecord
 	// taken holds every record number.
-	taken map[string]bool
+	taken idSet
 	// sp holds the records' fields.
 	sp *spool
 }
 
 func newServiceNow(sp *spool) *serviceNowModel {
-	return &serviceNowModel{numbers: map[string]int{}, records: map[string]map[string]*snRecord{}, taken: map[string]bool{}, sp: sp}
+	return &serviceNowModel{numbers: map[string]int{}, records: map[string]map[string]*snRecord{}, taken: newIDSet(kindNumber), sp: sp}
 }
 
 func (m *serviceNowModel) clone() model {
 	c := &serviceNowModel{seq: m.seq, numbers: make(map[string]int, len(m.numbers)), records: make(map[string]map[string]*snRecord, len(m.records)),
-		taken: make(map[string]bool, len(m.taken)), sp: m.sp}
+		taken: m.taken.clone(), sp: m.sp}
 	for k, v := range m.numbers {
 		c.numbers[k] = v
-	}
-	for k := range m.taken {
-		c.taken[k] = true
 	}
 	for t, recs := range m.records {
 		cr := make(map[string]*snRecord, len(recs))
@@ -120,7 +117,7 @@ func (m *serviceNowModel) newNumber(table, key string) string {
 	if key != "" {
 		return newID("servicenow number "+p, key, func(h idHash) string {
 			return fmt.Sprintf("%s%07d", p, h.number(snFirstNumber, snLastNumber+1))
-		}, func(n string) bool { return m.taken[n] })
+		}, m.taken.has)
 	}
 	for {
 		n := m.numbers[p] + 1
@@ -128,7 +125,7 @@ func (m *serviceNowModel) newNumber(table, key string) string {
 			n = snFirstNumber
 		}
 		m.numbers[p] = n
-		if num := fmt.Sprintf("%s%07d", p, n); !m.taken[num] {
+		if num := fmt.Sprintf("%s%07d", p, n); !m.taken.has(num) {
 			return num
 		}
 	}
@@ -153,7 +150,7 @@ func (m *serviceNowModel) add(r *snRecord, fields map[string]any) {
 	fields["sys_id"], fields["number"] = r.sysID, r.number
 	r.fields = storeMap(m.sp, fields)
 	m.records[r.table][r.sysID] = r
-	m.taken[r.number] = true
+	m.taken.add(r.number)
 }
 
 func (m *serviceNowModel) load(o obj) {

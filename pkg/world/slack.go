@@ -27,19 +27,19 @@ type slackModel struct {
 	// messages are the messages posted, in order, in sp (spool.go);
 	// tss holds their ts, which a new ts must not take.
 	messages []blob
-	tss      map[string]struct{}
+	tss      idSet
 	sp       *spool
 }
 
 func newSlack(sp *spool) *slackModel {
 	return &slackModel{users: map[string]*slackUser{}, byEmail: map[string]string{}, byName: map[string]string{}, channels: map[string][]string{},
-		tss: map[string]struct{}{}, sp: sp}
+		tss: newIDSet(kindTS), sp: sp}
 }
 
 func (m *slackModel) clone() model {
 	c := &slackModel{tsSeq: m.tsSeq, users: make(map[string]*slackUser, len(m.users)), byEmail: make(map[string]string, len(m.byEmail)),
 		byName: make(map[string]string, len(m.byName)), channels: make(map[string][]string, len(m.channels)),
-		tss: make(map[string]struct{}, len(m.tss)), sp: m.sp}
+		tss: m.tss.clone(), sp: m.sp}
 	for id, u := range m.users {
 		cp := *u
 		c.users[id] = &cp
@@ -54,9 +54,6 @@ func (m *slackModel) clone() model {
 		c.channels[k] = cloneStrings(v)
 	}
 	c.messages = append([]blob(nil), m.messages...)
-	for ts := range m.tss {
-		c.tss[ts] = struct{}{}
-	}
 	return c
 }
 
@@ -76,8 +73,7 @@ const slackFirstTS = 1700000000
 // the call that posts it, or the next of a counter without one.
 func (m *slackModel) newTS(key string) string {
 	taken := func(ts string) bool {
-		_, ok := m.tss[ts]
-		return ok
+		return m.tss.has(ts)
 	}
 	if key != "" {
 		return newID("slack ts", key, func(h idHash) string {
@@ -149,7 +145,7 @@ func (m *slackModel) do(c *call) (map[string]any, error) {
 		// idempotency key, so that plans are stable.
 		msg := slackMessage{channel: c.str("channel"), text: c.str("text"), ts: m.newTS(c.key()), threadTS: c.str("threadTs")}
 		m.messages = append(m.messages, m.sp.put(encodeStrings(msg.channel, msg.text, msg.ts, msg.threadTS)))
-		m.tss[msg.ts] = struct{}{}
+		m.tss.add(msg.ts)
 		return map[string]any{"ts": msg.ts, "channel": msg.channel}, nil
 	case "createUser":
 		email := strings.TrimSpace(c.str("email"))

@@ -106,3 +106,41 @@ func TestSpoolChangesNothing(t *testing.T) {
 		t.Errorf("with the spool on disk the world answers differently:\n%s\nin memory:\n%s", onDisk, inMemory)
 	}
 }
+
+// TestIDSet: an id set holds exactly the ids added, whether they pack into
+// eight bytes (the shapes the models generate) or are kept as spelt:
+// another spelling of a packed id is another id.
+func TestIDSet(t *testing.T) {
+	for _, tc := range []struct {
+		kind      idKind
+		added     []string
+		notAdded  []string
+		packedLen int
+	}{
+		{kindTS, []string{"1700000000.000001", "1799999999.999999", "0.000000", "1.2", "01700000000.000001", "x"},
+			[]string{"1700000000.000002", "1700000000.00001", "1700000000.0000010", "1.200000", "", "18446744073709.551615"}, 3},
+		{kindMessageID, []string{"<0123456789abcdef.jml@world.invalid>", "<000001.jml@world.invalid>", "<0123456789ABCDEF.jml@world.invalid>"},
+			[]string{"<0123456789abcdee.jml@world.invalid>", "<0123456789abcdef.jml@world.invalid", "<1.jml@world.invalid>"}, 1},
+		{kindNumber, []string{"SCTASK0010001", "INC9999999", "REC0000001", "SCTASK10000000", "sctask0010002", "0010003"},
+			[]string{"SCTASK0010002", "INC0010001", "REC9999999", "SCTASK010000000", "INC999999", "SCTASK"}, 3},
+	} {
+		s := newIDSet(tc.kind)
+		for _, id := range tc.added {
+			s.add(id)
+		}
+		for _, id := range tc.added {
+			if !s.has(id) {
+				t.Errorf("kind %d: %q added, not held", tc.kind, id)
+			}
+		}
+		c := s.clone()
+		for _, id := range tc.notAdded {
+			if s.has(id) || c.has(id) {
+				t.Errorf("kind %d: %q held, never added", tc.kind, id)
+			}
+		}
+		if len(s.packed) != tc.packedLen || len(c.packed) != tc.packedLen {
+			t.Errorf("kind %d: %d ids packed, want %d", tc.kind, len(s.packed), tc.packedLen)
+		}
+	}
+}
