@@ -2,7 +2,9 @@ package event
 
 import (
 	"bytes"
+	"math"
 	"slices"
+	"sort"
 )
 
 // uuidSet is the set of the uuids a Stream has returned, to drop a
@@ -18,7 +20,9 @@ import (
 //   - the 16-byte keys live in a sorted slice (16 bytes each, binary
 //     search), with the newest in a small map merged into it once it holds
 //     an eighth as many, so that adding stays amortised constant;
-//   - any other uuid is kept as its string.
+//   - any other uuid is kept as its string, the same way: the newest in a
+//     map, merged once it holds an eighth as many into one sorted arena of
+//     their bytes (its length and 4 bytes of offset a uuid).
 //
 // A string-keyed map cost about 90 bytes a uuid (13.5 MB at 150,000
 // events); this costs about 16.
@@ -26,6 +30,10 @@ type uuidSet struct {
 	sorted []uuidKey
 	recent map[uuidKey]struct{}
 	other  map[string]struct{}
+	// otherData holds the merged other uuids, sorted, back to back; the
+	// i-th is otherData[otherEnd[i-1]:otherEnd[i]] (from 0 for the first).
+	otherData []byte
+	otherEnd  []uint32
 }
 
 type uuidKey [16]byte
@@ -40,10 +48,16 @@ func (s *uuidSet) add(uuid string) (dup bool) {
 		if _, dup := s.other[uuid]; dup {
 			return true
 		}
+		if _, found := s.searchOther(uuid); found {
+			return true
+		}
 		if s.other == nil {
 			s.other = map[string]struct{}{}
 		}
 		s.other[uuid] = struct{}{}
+		if len(s.other) >= max(minMerge, len(s.otherEnd)/8) {
+			s.mergeOther()
+		}
 		return false
 	}
 	if _, dup := s.recent[k]; dup {
@@ -84,6 +98,62 @@ func (s *uuidSet) merge() {
 	merged = append(merged, add[j:]...)
 	s.sorted = merged
 	clear(s.recent)
+}
+
+// otherAt is the i-th merged other uuid.
+func (s *uuidSet) otherAt(i int) []byte {
+	start := uint32(0)
+	if i > 0 {
+		start = s.otherEnd[i-1]
+	}
+	return s.otherData[start:s.otherEnd[i]]
+}
+
+// searchOther finds uuid among the merged other uuids.
+func (s *uuidSet) searchOther(uuid string) (int, bool) {
+	i := sort.Search(len(s.otherEnd), func(i int) bool { return string(s.otherAt(i)) >= uuid })
+	return i, i < len(s.otherEnd) && string(s.otherAt(i)) == uuid
+}
+
+// mergeOther moves other into the sorted arena, unless the arena would
+// pass the 4 GiB its offsets can reach.
+func (s *uuidSet) mergeOther() {
+	size := len(s.otherData)
+	for u := range s.other {
+		size += len(u)
+	}
+	if size > math.MaxUint32 {
+		return
+	}
+	add := make([]string, 0, len(s.other))
+	for u := range s.other {
+		add = append(add, u)
+	}
+	slices.Sort(add)
+	data := make([]byte, 0, size)
+	end := make([]uint32, 0, len(s.otherEnd)+len(add))
+	push := func(b []byte) {
+		data = append(data, b...)
+		end = append(end, uint32(len(data)))
+	}
+	i, j := 0, 0
+	for i < len(s.otherEnd) && j < len(add) {
+		if old := s.otherAt(i); string(old) < add[j] {
+			push(old)
+			i++
+		} else {
+			push([]byte(add[j]))
+			j++
+		}
+	}
+	for ; i < len(s.otherEnd); i++ {
+		push(s.otherAt(i))
+	}
+	for ; j < len(add); j++ {
+		push([]byte(add[j]))
+	}
+	s.otherData, s.otherEnd = data, end
+	clear(s.other)
 }
 
 func compareKeys(a, b uuidKey) int { return bytes.Compare(a[:], b[:]) }

@@ -52,6 +52,9 @@ func TestUUIDSetExact(t *testing.T) {
 	if len(s.sorted) == 0 {
 		t.Error("no merge happened: the test does not cover the sorted keys")
 	}
+	if len(s.otherEnd) == 0 || len(s.other) == 0 {
+		t.Error("the other uuids were not both merged and recent: the test does not cover their arena")
+	}
 }
 
 func TestParseUUID(t *testing.T) {
