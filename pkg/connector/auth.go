@@ -161,7 +161,7 @@ func (s fetchSource) Token() (*oauth2.Token, error) {
 		return nil, err
 	}
 	idt, _ := t.Extra("id_token").(string)
-	s.red.Add(t.AccessToken, "Bearer "+t.AccessToken, t.RefreshToken, idt)
+	s.red.Add(t.AccessToken, "Bearer "+t.AccessToken, "DPoP "+t.AccessToken, t.RefreshToken, idt)
 	// x/oauth2 keeps a token without expires_in forever and one with a
 	// negative expires_in not at all: take an hour, the lifetime Okta,
 	// Google and Microsoft give their access tokens.
@@ -172,7 +172,7 @@ func (s fetchSource) Token() (*oauth2.Token, error) {
 }
 
 // dpopErrors are the token endpoint's answers to a client that sends no
-// DPoP proof to an Okta app that requires one.
+// DPoP proof to an Okta app that requires one (or a proof it refuses).
 var dpopErrors = map[string]bool{"invalid_dpop_proof": true, "use_dpop_nonce": true}
 
 // tokenError turns a failed token request into an *effect.Error: the
@@ -183,7 +183,7 @@ func tokenError(ctx context.Context, err error) error {
 	switch {
 	case errors.As(err, &re) && dpopErrors[re.ErrorCode]:
 		return &effect.Error{Code: "unauthorized", Status: re.Response.StatusCode, Message: "token request refused: " + re.ErrorCode + " (" + vendorMessage(re.Body, re.Response.Status) +
-			"): the Okta app requires DPoP-bound tokens, which jml does not make; turn off \"Require Demonstrating Proof of Possession (DPoP) header in token requests\" in the app's General Settings"}
+			"): the Okta app requires DPoP-bound tokens (\"Require Demonstrating Proof of Possession (DPoP) header in token requests\"): set dpop: true on the instance's auth"}
 	case errors.As(err, &re) && re.Response.StatusCode >= 200 && re.Response.StatusCode < 300:
 		return &effect.Error{Code: "unauthorized", Message: "token request failed: " + vendorMessage(re.Body, re.ErrorCode)}
 	case errors.As(err, &re):
@@ -264,7 +264,10 @@ type PrivateKeyJWT struct {
 	Scopes []string
 	HTTP   *http.Client
 	// Now is the clock of the assertions (time.Now when nil).
-	Now   func() time.Time
+	Now func() time.Time
+	// DPoP, when set, makes every token request and API request carry a
+	// DPoP proof, and the token DPoP-bound (auth dpop: true).
+	DPoP  *DPoP
 	cache tokenCache
 	// raw is the key as configured (PEM or JWK), a secret; red is the
 	// run's Redactor, to which each assertion and token is added.
@@ -277,16 +280,29 @@ type PrivateKeyJWT struct {
 func (a *PrivateKeyJWT) register(r *effect.Redactor) {
 	a.red = r
 	registerKey(r, a.raw)
+	if a.DPoP != nil {
+		a.DPoP.red = r
+	}
 }
 
-// Authorize sets a bearer token, fetching or refreshing it when needed.
+// Authorize sets the token, fetching or refreshing it when needed: a
+// bearer token, or a DPoP-bound one with a proof of this request.
 func (a *PrivateKeyJWT) Authorize(ctx context.Context, r *http.Request) error {
 	tok, err := a.cache.get(ctx, a.HTTP, a.red, a.fetch)
 	if err != nil {
 		return err
 	}
+	if a.DPoP != nil && strings.EqualFold(tok.Type(), "DPoP") {
+		return a.DPoP.authorize(r, tok.AccessToken)
+	}
 	r.Header.Set("Authorization", "Bearer "+tok.AccessToken)
 	return nil
+}
+
+// challenged reports whether the answer to req asks for it once more with
+// a fresh proof (a DPoP nonce): see challenger.
+func (a *PrivateKeyJWT) challenged(req *http.Request, resp *http.Response) bool {
+	return a.DPoP != nil && a.DPoP.challenged(req, resp)
 }
 
 // Assertion signs the client assertion of a token request made at now.
@@ -317,7 +333,23 @@ func (a *PrivateKeyJWT) fetch(ctx context.Context) (*oauth2.Token, error) {
 	// Okta's documented request.
 	c := clientcredentials.Config{TokenURL: a.TokenURL, Scopes: a.Scopes, AuthStyle: oauth2.AuthStyleInParams,
 		EndpointParams: url.Values{"client_assertion_type": {assertionType}, "client_assertion": {jwt}}}
-	return c.Token(ctx)
+	if a.DPoP == nil {
+		return c.Token(ctx)
+	}
+	// The token request goes through the instance's client (its redirect
+	// pinning, its transport) with the proof added by DPoP's transport.
+	hc, _ := ctx.Value(oauth2.HTTPClient).(*http.Client)
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	dc := *hc
+	dc.Transport = a.DPoP.transport(hc.Transport)
+	t, err := c.Token(context.WithValue(ctx, oauth2.HTTPClient, &dc))
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) && dpopErrors[re.ErrorCode] {
+		return nil, &effect.Error{Code: "unauthorized", Status: re.Response.StatusCode, Message: "token request refused the DPoP proof: " + re.ErrorCode + " (" + vendorMessage(re.Body, re.Response.Status) + ")"}
+	}
+	return t, err
 }
 
 // signJWT signs claims as a compact JWS (typ JWT) with the algorithm the
@@ -589,6 +621,9 @@ func buildAuth(n *yaml.Node, inst *Instance, res *resolver) (Authorizer, error) 
 			}
 			return newPrivateKeyJWT(n, inst, id, raw, scopes)
 		}
+		if source.Get(n, "dpop") != nil {
+			return nil, fmt.Errorf("auth.dpop: only with a privateKey (an Okta service app)")
+		}
 		sec, err := get("clientSecret")
 		if err != nil {
 			return nil, err
@@ -644,7 +679,27 @@ func newPrivateKeyJWT(n *yaml.Node, inst *Instance, clientID, raw string, scopes
 	if len(scopes) == 0 {
 		scopes = inst.Scopes
 	}
-	return &PrivateKeyJWT{TokenURL: tokenURL, ClientID: clientID, KeyID: kid, Key: key, Scopes: scopes, HTTP: inst.HTTP, raw: raw}, nil
+	d, err := dpopOf(n)
+	if err != nil {
+		return nil, err
+	}
+	return &PrivateKeyJWT{TokenURL: tokenURL, ClientID: clientID, KeyID: kid, Key: key, Scopes: scopes, HTTP: inst.HTTP, DPoP: d, raw: raw}, nil
+}
+
+// dpopOf makes the DPoP signer of an auth with dpop: true (nil without).
+func dpopOf(n *yaml.Node) (*DPoP, error) {
+	v := source.Resolve(source.Get(n, "dpop"))
+	if v == nil || v.Value == "false" {
+		return nil, nil
+	}
+	if v.Value != "true" {
+		return nil, fmt.Errorf("auth.dpop: true or false, not %q", v.Value)
+	}
+	d, err := NewDPoP()
+	if err != nil {
+		return nil, fmt.Errorf("auth.dpop: making the DPoP key: %v", err)
+	}
+	return d, nil
 }
 
 // sandboxAuth is an instance's auth under --sandbox, which reads no
@@ -652,7 +707,7 @@ func newPrivateKeyJWT(n *yaml.Node, inst *Instance, clientID, raw string, scopes
 // auth with a privateKey, which goes through the same private_key_jwt
 // flow against the sandbox's token endpoint — with a key made for the
 // run (the sandbox checks the assertion's shape and claims, it holds no
-// public key), the client id when jml.yaml writes it as a literal, and
+// public key), DPoP when the auth says dpop: true, the client id when jml.yaml writes it as a literal, and
 // the scopes configured or derived — so that the sandbox sees the
 // token request and the scopes a real apply would send.
 func sandboxAuth(n *yaml.Node, inst *Instance) Authorizer {
@@ -671,6 +726,10 @@ func sandboxAuth(n *yaml.Node, inst *Instance) Authorizer {
 	if s := source.Get(n, "scopes"); s != nil {
 		scopes = strings_(s)
 	}
+	d, err := dpopOf(n)
+	if err != nil {
+		return Bearer{Token: "jml-sandbox"}
+	}
 	return &PrivateKeyJWT{TokenURL: strings.TrimRight(inst.BaseURL.String(), "/") + "/oauth2/v1/token", ClientID: id,
-		KeyID: str(source.Get(n, "keyID")), Key: key, Scopes: scopes, HTTP: inst.HTTP}
+		KeyID: str(source.Get(n, "keyID")), Key: key, Scopes: scopes, HTTP: inst.HTTP, DPoP: d}
 }

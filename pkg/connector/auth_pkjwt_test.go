@@ -251,7 +251,7 @@ func TestOktaPrivateKeyJWTRefusals(t *testing.T) {
 		pub  crypto.PublicKey
 		want string
 	}{
-		{name: "the app requires DPoP", dpop: true, want: "requires DPoP-bound tokens, which jml does not make"},
+		{name: "the app requires DPoP", dpop: true, want: "requires DPoP-bound tokens (\"Require Demonstrating Proof of Possession (DPoP) header in token requests\"): set dpop: true"},
 		{name: "a key the app does not have", pub: other.Public(), want: "The client_assertion signature is invalid."},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -460,18 +460,6 @@ func (r *Response) Object() (map[string]any, error) {
 // *effect.Error with the vendor's message, Retry-After and retryability;
 // a network failure a retryable one.
 func (in *Instance) Call(ctx context.Context, method, path string, query url.Values, body any, headers map[string]string) (*Response, error) {
-	if err := in.Limiter.Wait(ctx); err != nil {
-		if errors.Is(ctx.Err(), context.Canceled) {
-			return nil, &effect.Error{Code: "canceled", Message: err.Error()}
-		}
-		if pe := (*PauseError)(nil); errors.As(err, &pe) {
-			return nil, pe.effectError(in.Name)
-		}
-		// The deadline (the card's or instance's timeout) came, or would
-		// come, before the rate limit lets the call go: a timeout, which
-		// a retry may get past.
-		return nil, &effect.Error{Code: "timeout", Message: fmt.Sprintf("%s %s: waiting for the rate limit: %v", method, path, err), Retryable: true}
-	}
 	u := *in.BaseURL
 	// path is escaped (segments went through Seg): Path gets its decoded
 	// form and RawPath the escaped one, so that an escaped "/" stays
@@ -485,14 +473,14 @@ func (in *Instance) Call(ctx context.Context, method, path string, query url.Val
 	if len(query) > 0 {
 		u.RawQuery = query.Encode()
 	}
-	var rdr io.Reader
+	var payload []byte
 	contentType := ""
 	switch b := body.(type) {
 	case nil:
 	case FormBody:
-		rdr, contentType = strings.NewReader(url.Values(b).Encode()), "application/x-www-form-urlencoded"
+		payload, contentType = []byte(url.Values(b).Encode()), "application/x-www-form-urlencoded"
 	case []byte:
-		rdr, contentType = bytes.NewReader(b), "application/json"
+		payload, contentType = b, "application/json"
 	default:
 		data, err := json.Marshal(b)
 		if err != nil {
@@ -501,11 +489,57 @@ func (in *Instance) Call(ctx context.Context, method, path string, query url.Val
 		// JSON is UTF-8; saying so is what Slack's Web API asks of a
 		// JSON body (without it, a warning: missing_charset), and every
 		// other vendor accepts it.
-		rdr, contentType = bytes.NewReader(data), "application/json; charset=utf-8"
+		payload, contentType = data, "application/json; charset=utf-8"
+	}
+	// A request is sent once, or twice when its Authorizer is challenged
+	// by the answer (a DPoP nonce the server demands): the second is a new
+	// request, through the rate limiter like any, with fresh credentials.
+	for attempt := 0; ; attempt++ {
+		r, resp, err := in.send(ctx, method, u, payload, body != nil, contentType, headers)
+		if err != nil {
+			return nil, err
+		}
+		if ch, ok := in.Auth.(challenger); ok && attempt == 0 && ch.challenged(resp.Request, resp) {
+			continue
+		}
+		if r.Status < 200 || r.Status > 299 {
+			e := effect.HTTPError(r.Status, vendorMessage(r.Body, resp.Status))
+			e.RetryAfter = retryAfter(resp.Header)
+			return r, e
+		}
+		return r, nil
+	}
+}
+
+// challenger is an Authorizer whose server may answer a request with "once
+// more, with fresh credentials" (DPoP's use_dpop_nonce): challenged reads
+// the answer and says so.
+type challenger interface {
+	challenged(req *http.Request, resp *http.Response) bool
+}
+
+// send waits for the rate limit, then makes one request and reads its
+// answer (whatever its status).
+func (in *Instance) send(ctx context.Context, method string, u url.URL, payload []byte, hasBody bool, contentType string, headers map[string]string) (*Response, *http.Response, error) {
+	if err := in.Limiter.Wait(ctx); err != nil {
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return nil, nil, &effect.Error{Code: "canceled", Message: err.Error()}
+		}
+		if pe := (*PauseError)(nil); errors.As(err, &pe) {
+			return nil, nil, pe.effectError(in.Name)
+		}
+		// The deadline (the card's or instance's timeout) came, or would
+		// come, before the rate limit lets the call go: a timeout, which
+		// a retry may get past.
+		return nil, nil, &effect.Error{Code: "timeout", Message: fmt.Sprintf("%s %s: waiting for the rate limit: %v", method, u.Path, err), Retryable: true}
+	}
+	var rdr io.Reader
+	if hasBody {
+		rdr = bytes.NewReader(payload)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), rdr)
 	if err != nil {
-		return nil, &effect.Error{Code: "invalid_input", Message: err.Error()}
+		return nil, nil, &effect.Error{Code: "invalid_input", Message: err.Error()}
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "jml")
@@ -520,32 +554,26 @@ func (in *Instance) Call(ctx context.Context, method, path string, query url.Val
 	}
 	if in.Auth != nil {
 		if err := in.Auth.Authorize(ctx, req); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	resp, err := in.HTTP.Do(req)
 	if err != nil {
 		if ctx.Err() == context.DeadlineExceeded || isTimeout(err) {
-			return nil, &effect.Error{Code: "timeout", Message: fmt.Sprintf("%s %s: no answer in time", method, redactURL(u)), Retryable: true}
+			return nil, nil, &effect.Error{Code: "timeout", Message: fmt.Sprintf("%s %s: no answer in time", method, redactURL(u)), Retryable: true}
 		}
 		if ctx.Err() != nil {
-			return nil, &effect.Error{Code: "canceled", Message: ctx.Err().Error()}
+			return nil, nil, &effect.Error{Code: "canceled", Message: ctx.Err().Error()}
 		}
-		return nil, &effect.Error{Code: "connection", Message: fmt.Sprintf("%s %s: %v", method, redactURL(u), unwrapURL(err)), Retryable: true}
+		return nil, nil, &effect.Error{Code: "connection", Message: fmt.Sprintf("%s %s: %v", method, redactURL(u), unwrapURL(err)), Retryable: true}
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes))
 	if err != nil {
-		return nil, &effect.Error{Code: "connection", Message: "reading the response: " + err.Error(), Retryable: true}
+		return nil, nil, &effect.Error{Code: "connection", Message: "reading the response: " + err.Error(), Retryable: true}
 	}
 	in.Limiter.observe(resp.Header)
-	r := &Response{Status: resp.StatusCode, Header: resp.Header, Body: data}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		e := effect.HTTPError(resp.StatusCode, vendorMessage(data, resp.Status))
-		e.RetryAfter = retryAfter(resp.Header)
-		return r, e
-	}
-	return r, nil
+	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: data}, resp, nil
 }
 
 // FormBody is a request body sent as application/x-www-form-urlencoded.
