@@ -17,6 +17,7 @@ const oktaMaxPage = 200
 // apply.
 func oktaRoutes(in *Instance, mux *http.ServeMux) {
 	o := &oktaAPI{in: in}
+	in.Gate(o.dpopGate)
 	mux.HandleFunc("POST /oauth2/v1/token", o.token)
 	mux.HandleFunc("GET /api/v1/users", o.listUsers)
 	mux.HandleFunc("GET /api/v1/users/{id}", func(w http.ResponseWriter, r *http.Request) {

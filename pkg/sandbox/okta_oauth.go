@@ -28,6 +28,9 @@ type oktaTokens struct {
 	jtis map[string]bool
 	// scopes are the scopes granted with each token it issued.
 	scopes map[string][]string
+	// dpop is the proof checking of DPoP: each DPoP-bound token's key
+	// thumbprint (cnf.jkt), the proofs' jtis seen, the nonces demanded.
+	dpop dpopState
 }
 
 var oktaAlgs = []jose.SignatureAlgorithm{jose.RS256, jose.RS384, jose.RS512, jose.ES256, jose.ES384, jose.ES512}
@@ -35,6 +38,16 @@ var oktaAlgs = []jose.SignatureAlgorithm{jose.RS256, jose.RS384, jose.RS512, jos
 func (o *oktaAPI) token(w http.ResponseWriter, r *http.Request) {
 	fail := func(status int, code, desc string) {
 		writeJSON(w, status, map[string]any{"error": code, "error_description": desc})
+	}
+	// A DPoP proof makes the token DPoP-bound (RFC 9449 §5), as an app
+	// with "Require DPoP header in token requests" does; the proof is
+	// checked first, as Okta does, nonce dance included.
+	jkt := ""
+	if p := r.Header.Get("DPoP"); p != "" {
+		var ok bool
+		if jkt, ok = o.tokens.dpop.check(w, r, p, "http://"+r.Host+"/"+o.in.Name+"/oauth2/v1/token", "", true); !ok {
+			return
+		}
 	}
 	if err := r.ParseForm(); err != nil {
 		fail(400, "invalid_request", "The request body is not a form: "+err.Error())
@@ -107,5 +120,46 @@ func (o *oktaAPI) token(w http.ResponseWriter, r *http.Request) {
 	_, _ = rand.Read(b)
 	at := "sandbox-okta-" + hex.EncodeToString(b)
 	t.scopes[at] = scopes
-	writeJSON(w, http.StatusOK, map[string]any{"token_type": "Bearer", "expires_in": 3600, "access_token": at, "scope": strings.Join(scopes, " ")})
+	typ := "Bearer"
+	if jkt != "" {
+		typ = "DPoP"
+		t.dpop.bind(at, jkt)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"token_type": typ, "expires_in": 3600, "access_token": at, "scope": strings.Join(scopes, " ")})
+}
+
+// dpopGate checks a request to the Okta API: a DPoP-bound token only as
+// Authorization: DPoP with a valid proof of this request by the token's
+// key (ath its hash, the resource server's nonce); a DPoP proof or scheme
+// with anything else is refused. Bearer tokens the sandbox did not bind
+// pass as before.
+func (o *oktaAPI) dpopGate(w http.ResponseWriter, r *http.Request) bool {
+	d := &o.tokens.dpop
+	scheme, tok, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+	want := d.bound(tok)
+	refuse := func(desc string) bool {
+		w.Header().Set("WWW-Authenticate", `DPoP algs="ES256 RS256", error="invalid_dpop_proof", error_description="`+desc+`"`)
+		writeJSON(w, http.StatusUnauthorized, map[string]any{"errorCode": "E0000011", "errorSummary": "Invalid token provided: " + desc})
+		return false
+	}
+	switch {
+	case strings.EqualFold(scheme, "DPoP") && want == "":
+		return refuse("The access token is not DPoP-bound.")
+	case !strings.EqualFold(scheme, "DPoP") && want != "":
+		return refuse("A DPoP-bound access token must be sent as Authorization: DPoP, with a DPoP proof.")
+	case want == "":
+		return true
+	}
+	p := r.Header.Get("DPoP")
+	if p == "" {
+		return refuse("The DPoP proof JWT header is missing.")
+	}
+	jkt, ok := d.check(w, r, p, "http://"+r.Host+r.URL.EscapedPath(), tok, false)
+	if !ok {
+		return false
+	}
+	if jkt != want {
+		return refuse("The DPoP proof is not signed by the key the access token is bound to.")
+	}
+	return true
 }

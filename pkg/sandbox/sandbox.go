@@ -42,6 +42,9 @@ type Server struct {
 	seeded   *world.World
 	types    map[string]string
 	handlers map[string]http.Handler
+	// gates check an instance's API requests before its routes
+	// (Instance.Gate); written only by New.
+	gates    map[string]func(http.ResponseWriter, *http.Request) bool
 	latency  time.Duration
 	maxWorld int
 	// smtpURLs are the SMTP listeners of email instances (StartSMTP).
@@ -192,6 +195,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	typ := s.types[name]
 	if !strings.HasSuffix(rest, "oauth2/token") && rest != "oauth2/v1/token" && strings.TrimSpace(r.Header.Get("Authorization")) == "" {
 		writeError(w, typ, &effect.Error{Status: 401, Code: "unauthorized", Message: "missing Authorization header"})
+		return
+	}
+	if g := s.gates[name]; g != nil && !strings.HasSuffix(rest, "oauth2/token") && rest != "oauth2/v1/token" && !g(w, r) {
 		return
 	}
 	if s.latency > 0 {
@@ -346,6 +352,17 @@ func (s *Server) names() []string {
 type Instance struct {
 	s          *Server
 	Name, Type string
+}
+
+// Gate makes g check every request to the instance's API (not its token
+// endpoint) before its route, with the request as it came (its full
+// path): g writes the refusal and returns false, or returns true. Set
+// while the routes are registered.
+func (in *Instance) Gate(g func(w http.ResponseWriter, r *http.Request) bool) {
+	if in.s.gates == nil {
+		in.s.gates = map[string]func(http.ResponseWriter, *http.Request) bool{}
+	}
+	in.s.gates[in.Name] = g
 }
 
 // Do runs one catalogue action against the world. The idempotency key, when
