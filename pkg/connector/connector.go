@@ -23,6 +23,7 @@ import (
 
 	"github.com/jml-dev/jml/pkg/ast"
 	"github.com/jml-dev/jml/pkg/catalog"
+	"github.com/jml-dev/jml/pkg/clock"
 	"github.com/jml-dev/jml/pkg/effect"
 	"github.com/jml-dev/jml/pkg/source"
 )
@@ -89,14 +90,19 @@ type Options struct {
 	// need (catalog.ScopesFor of the actions the flows use): an okta
 	// instance's oauth2 auth requests them when it lists no scopes:.
 	Scopes map[string][]string
+	// Clock tells the time of the vendors' rate-limit pauses
+	// (X-Rate-Limit-Reset, Retry-After) and waits them out (default: the
+	// real clock). Tests inject a virtual one: no sleeps.
+	Clock clock.Clock
 }
 
 // Set is the clients of every instance of a config; it implements
 // effect.Effector.
 type Set struct {
-	clients  map[string]Client
-	secrets  []string
-	redactor *effect.Redactor
+	clients   map[string]Client
+	instances map[string]*Instance
+	secrets   []string
+	redactor  *effect.Redactor
 }
 
 // Do dispatches a request to its instance's client.
@@ -106,6 +112,13 @@ func (s *Set) Do(ctx context.Context, req effect.Request) (map[string]any, error
 		return nil, &effect.Error{Code: "invalid_input", Message: fmt.Sprintf("no connector instance %q", req.Instance)}
 	}
 	return c.Do(ctx, req)
+}
+
+// Instance returns the resolved instance named name, for calls that are
+// not catalogue actions (jml events pull reads Okta's System Log with it).
+func (s *Set) Instance(name string) (*Instance, bool) {
+	in, ok := s.instances[name]
+	return in, ok
 }
 
 // Secrets returns the secret values resolved from jml.yaml's references
@@ -137,7 +150,10 @@ func New(cfg *ast.Config, opts Options) (*Set, error) {
 	if opts.Redactor == nil {
 		opts.Redactor = &effect.Redactor{}
 	}
-	s := &Set{clients: map[string]Client{}, redactor: opts.Redactor}
+	if opts.Clock == nil {
+		opts.Clock = clock.Real{}
+	}
+	s := &Set{clients: map[string]Client{}, instances: map[string]*Instance{}, redactor: opts.Redactor}
 	if cfg == nil {
 		return s, nil
 	}
@@ -158,6 +174,7 @@ func New(cfg *ast.Config, opts Options) (*Set, error) {
 			continue
 		}
 		s.clients[inst.Name] = timed{c: f(inst), d: inst.Timeout}
+		s.instances[inst.Name] = inst
 	}
 	s.secrets = res.values()
 	if len(errs) > 0 {
@@ -220,6 +237,7 @@ func newInstance(c ast.Connector, opts Options, res *resolver) (*Instance, error
 	}
 	inst.BaseURL = u
 	inst.Limiter = newLimiter(c.Node, inst.Type, inst.Sandbox)
+	inst.Limiter.clk = opts.Clock
 	if inst.Sandbox {
 		inst.Auth = sandboxAuth(source.Get(c.Node, "auth"), inst)
 		return inst, nil
@@ -317,8 +335,20 @@ func (r *resolver) values() []string {
 // plus the pause a vendor asked for (Okta's X-Rate-Limit-Reset).
 type Limiter struct {
 	lim        *rate.Limiter
+	clk        clock.Clock // nil: the real clock
 	mu         sync.Mutex
 	blockUntil time.Time
+}
+
+// NewLimiter returns a Limiter of rps requests a second (0: no client-side
+// limit) that tells time and waits vendor pauses on clk (nil: the real
+// clock), for an Instance built by hand (tests, tools).
+func NewLimiter(rps float64, burst int, clk clock.Clock) *Limiter {
+	l := &Limiter{clk: clk}
+	if rps > 0 {
+		l.lim = rate.NewLimiter(rate.Limit(rps), max(burst, 1))
+	}
+	return l
 }
 
 func newLimiter(node *yaml.Node, typ string, sandbox bool) *Limiter {
@@ -365,7 +395,7 @@ func (l *Limiter) Wait(ctx context.Context) error {
 	l.mu.Lock()
 	until := l.blockUntil
 	l.mu.Unlock()
-	if d := time.Until(until); d > 0 {
+	if d := until.Sub(l.now()); d > 0 {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -376,12 +406,8 @@ func (l *Limiter) Wait(ctx context.Context) error {
 		if d >= limit {
 			return &PauseError{Until: until, Wait: d}
 		}
-		t := time.NewTimer(d)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
+		if err := l.clock().Sleep(ctx, d); err != nil {
+			return err
 		}
 	}
 	if l.lim != nil {
@@ -389,6 +415,15 @@ func (l *Limiter) Wait(ctx context.Context) error {
 	}
 	return nil
 }
+
+func (l *Limiter) clock() clock.Clock {
+	if l == nil || l.clk == nil {
+		return clock.Real{}
+	}
+	return l.clk
+}
+
+func (l *Limiter) now() time.Time { return l.clock().Now() }
 
 // effectError is the pause as the failure of a try of instance: a
 // retryable rate_limited error with the pause as RetryAfter (no status:
@@ -504,7 +539,7 @@ func (in *Instance) Call(ctx context.Context, method, path string, query url.Val
 		}
 		if r.Status < 200 || r.Status > 299 {
 			e := effect.HTTPError(r.Status, vendorMessage(r.Body, resp.Status))
-			e.RetryAfter = retryAfter(resp.Header)
+			e.RetryAfter = retryAfter(resp.Header, in.Limiter.now())
 			return r, e
 		}
 		return r, nil
@@ -599,19 +634,19 @@ func redactURL(u url.URL) string {
 }
 
 // retryAfter reads Retry-After (seconds or an HTTP date) or, for Okta,
-// X-Rate-Limit-Reset on a 429.
-func retryAfter(h http.Header) time.Duration {
+// X-Rate-Limit-Reset on a 429, as waits from now.
+func retryAfter(h http.Header, now time.Time) time.Duration {
 	if v := h.Get("Retry-After"); v != "" {
 		if s, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && s >= 0 {
 			return time.Duration(s) * time.Second
 		}
 		if t, err := http.ParseTime(v); err == nil {
-			return max(time.Until(t), 0)
+			return max(t.Sub(now), 0)
 		}
 	}
 	if v := h.Get("X-Rate-Limit-Reset"); v != "" && h.Get("X-Rate-Limit-Remaining") == "0" {
 		if s, err := strconv.ParseInt(v, 10, 64); err == nil {
-			return max(time.Until(time.Unix(s, 0)), 0)
+			return max(time.Unix(s, 0).Sub(now), 0)
 		}
 	}
 	return 0

@@ -421,7 +421,7 @@ func TestRetryAfter(t *testing.T) {
 			for k, v := range c.header {
 				h.Set(k, v)
 			}
-			if got := retryAfter(h); got < c.min || got > c.max {
+			if got := retryAfter(h, time.Now()); got < c.min || got > c.max {
 				t.Errorf("retryAfter = %v, want %v..%v", got, c.min, c.max)
 			}
 		})

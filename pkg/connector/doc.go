@@ -16,5 +16,11 @@
 // jml.yaml says allowInsecure: true; redirects stay within the origin
 // (auth_transport.go).
 //
-// connector depends on ast, source, catalog and effect.
+// Beyond catalogue actions, an okta instance reads the System Log
+// (okta_logs.go: LogPager, GET /api/v1/logs page by page, Link rel="next"
+// followed within the instance's origin only) for jml events pull and the
+// okta: event source. Rate-limit pauses are told and waited on the
+// Options.Clock, so tests wait on a virtual one.
+//
+// connector depends on ast, source, catalog, effect and clock.
 package connector

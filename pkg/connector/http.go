@@ -100,7 +100,7 @@ func (c *httpClient) Do(ctx context.Context, req effect.Request) (map[string]any
 	if ce, ok := err.(*effect.Error); ok {
 		e.RetryAfter = ce.RetryAfter
 	} else {
-		e.RetryAfter = retryAfter(resp.Header)
+		e.RetryAfter = retryAfter(resp.Header, c.in.Limiter.now())
 	}
 	return nil, e
 }

@@ -262,60 +262,41 @@ func (c *oktaClient) pages(ctx context.Context, p string, q url.Values, max int)
 		if max > 0 && len(out) >= max {
 			return out[:max], nil
 		}
-		next := oktaNextLink(r.Header)
+		next := NextLink(r.Header)
 		if next == "" || len(items) == 0 {
 			return out, nil
 		}
-		p, q, err = c.relative(next)
+		p, q, err = relativeLink(c.in, next)
 		if err != nil {
 			return nil, err
 		}
 	}
 }
 
-// relative turns a next link into a path and query under the base URL. Only
-// the path and query are used: the credentials never go to another host.
-func (c *oktaClient) relative(link string) (string, url.Values, error) {
+// relativeLink turns a next link into a path and query under the
+// instance's base URL. A link to another origin (scheme, host, port) or
+// outside the base path is refused: the credentials never go elsewhere,
+// and a next link pointing elsewhere is not the vendor's paging.
+func relativeLink(in *Instance, link string) (string, url.Values, error) {
 	u, err := url.Parse(link)
 	if err != nil {
 		return "", nil, &effect.Error{Code: "bad_response", Message: "a Link header is not a URL: " + err.Error()}
 	}
+	if u.IsAbs() || u.Host != "" {
+		if !sameOrigin(u, in.BaseURL) {
+			return "", nil, &effect.Error{Code: "bad_response", Message: fmt.Sprintf("refused a Link rel=\"next\" to another origin (%s), outside %s", redactURL(url.URL{Scheme: u.Scheme, Host: u.Host}), redactURL(url.URL{Scheme: in.BaseURL.Scheme, Host: in.BaseURL.Host}))}
+		}
+	} else if u.Opaque != "" {
+		return "", nil, &effect.Error{Code: "bad_response", Message: "a Link header is not an http URL"}
+	}
 	p := u.EscapedPath()
-	if base := strings.TrimRight(c.in.BaseURL.EscapedPath(), "/"); base != "" {
+	if base := strings.TrimRight(in.BaseURL.EscapedPath(), "/"); base != "" {
 		if !strings.HasPrefix(p, base+"/") {
-			return "", nil, &effect.Error{Code: "bad_response", Message: "a Link header points outside " + redactURL(*c.in.BaseURL)}
+			return "", nil, &effect.Error{Code: "bad_response", Message: "a Link header points outside " + redactURL(*in.BaseURL)}
 		}
 		p = strings.TrimPrefix(p, base)
 	}
 	return p, u.Query(), nil
-}
-
-// oktaNextLink returns the URL of the rel="next" entry of RFC 8288 Link
-// headers, or "".
-func oktaNextLink(h http.Header) string {
-	for _, v := range h.Values("Link") {
-		for _, part := range strings.Split(v, ",") {
-			target, params, ok := strings.Cut(strings.TrimSpace(part), ";")
-			if !ok {
-				continue
-			}
-			target = strings.TrimSpace(target)
-			if !strings.HasPrefix(target, "<") || !strings.HasSuffix(target, ">") {
-				continue
-			}
-			for _, prm := range strings.Split(params, ";") {
-				k, val, _ := strings.Cut(strings.TrimSpace(prm), "=")
-				if strings.EqualFold(strings.TrimSpace(k), "rel") {
-					for _, rel := range strings.Fields(strings.Trim(strings.TrimSpace(val), `"`)) {
-						if strings.EqualFold(rel, "next") {
-							return target[1 : len(target)-1]
-						}
-					}
-				}
-			}
-		}
-	}
-	return ""
 }
 
 // oktaUserOut maps an Okta user object to the catalogue's outputs.

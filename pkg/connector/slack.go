@@ -235,7 +235,7 @@ func (c *slackClient) call(ctx context.Context, method string, query url.Values,
 	}
 	code, msg := slackMessage(o)
 	e := effect.HTTPError(slackStatus(code), method+": "+msg)
-	e.RetryAfter = retryAfter(r.Header)
+	e.RetryAfter = retryAfter(r.Header, c.in.Limiter.now())
 	return nil, code, e
 }
 
