@@ -744,6 +744,20 @@ func (x *exec) callWithRetry(ctx context.Context, pol compile.RetryPolicy, req e
 	}
 }
 
+// RetryWait is the engine's one retry rule for calls made outside a card
+// (jml events pull reads the System Log with it): after try number try
+// (1-based) failed with ee, it returns the wait before the next try, or
+// the error to stop with — ee itself when ee is not retryable or the
+// policy's attempts are spent, or a vendor wait longer than the policy
+// allows (see retryWait). req names the call (Instance, Type,
+// IdempotencyKey for the jitter).
+func RetryWait(ctx context.Context, pol compile.RetryPolicy, try int, req effect.Request, ee *effect.Error) (time.Duration, *effect.Error) {
+	if !ee.Retryable || try >= max(pol.Attempts, 1) || ctx.Err() != nil {
+		return 0, ee
+	}
+	return retryWait(ctx, pol, try, req, ee)
+}
+
 // retryWait is the wait before the next try after the retryable failure
 // ee: the backoff, or the vendor's longer Retry-After. A Retry-After above
 // the card's maxInterval (DefaultMaxRetryAfter when unset), or a wait that
