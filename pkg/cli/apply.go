@@ -128,7 +128,7 @@ func isPlanFile(path string) bool {
 
 func applyRun(o *ApplyOptions) error {
 	io := o.IO
-	ro := &ReplayOptions{IO: io, Color: o.Color, Config: o.Config, Flow: o.Flow}
+	ro := &ReplayOptions{IO: io, Color: o.Color, Config: o.Config, Flow: o.Flow, Sandbox: o.Sandbox}
 	proj, _, err := loadForReplay(ro)
 	if err != nil {
 		return err

@@ -45,6 +45,11 @@ type ReplayOptions struct {
 	Out              string
 	DetailedExitcode bool
 	Compare          string
+	// Sandbox is where okta: event sources are read from instead of Okta
+	// (--sandbox, $JML_SANDBOX_URL).
+	Sandbox string
+	// proj is the loaded repository (loadForReplay), for okta: sources.
+	proj *project.Project
 }
 
 func addReplayFlags(cmd *cobra.Command, o *ReplayOptions) {
@@ -53,6 +58,7 @@ func addReplayFlags(cmd *cobra.Command, o *ReplayOptions) {
 	addScheduleFlags(cmd, &o.At, &o.Window)
 	cmd.Flags().StringVar(&o.Format, "format", "text", "output format: text, json or markdown")
 	cmd.Flags().BoolVar(&o.KeepGoing, "keep-going", false, "skip malformed events (counted) instead of stopping at the first")
+	cmd.Flags().StringVar(&o.Sandbox, "sandbox", "", "read okta:SINCE..UNTIL event sources from this jml sandbox URL (default $JML_SANDBOX_URL)")
 }
 
 func newDryRunCmd(g *globals) *cobra.Command {
@@ -76,6 +82,9 @@ Exits 1 when any run halted or failed.`,
   jml dry-run --at 2026-01-05T02:00:00Z          # fire schedule flows`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.IO, o.Color, o.Config, o.Events = g.io, g.color, g.config, args
+			if o.Sandbox == "" {
+				o.Sandbox = g.io.Getenv("JML_SANDBOX_URL")
+			}
 			if err := checkFormat(o.Format, "text", "json", "markdown"); err != nil {
 				return err
 			}
@@ -107,6 +116,9 @@ are no changes, 2 when there are, 1 on error.`,
   jml plan events/ -o plan.json --detailed-exitcode`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.IO, o.Color, o.Config, o.Events = g.io, g.color, g.config, args
+			if o.Sandbox == "" {
+				o.Sandbox = g.io.Getenv("JML_SANDBOX_URL")
+			}
 			if err := checkFormat(o.Format, "text", "json", "markdown"); err != nil {
 				return err
 			}
@@ -152,6 +164,7 @@ func loadForReplay(o *ReplayOptions) (*project.Project, *world.Spec, error) {
 			return nil, nil, usageError{fmt.Errorf("--flow %q: no such flow (flows: %s)", o.Flow, strings.Join(proj.Graph.Names, ", "))}
 		}
 	}
+	o.proj = proj
 	return proj, spec, nil
 }
 
@@ -236,7 +249,7 @@ func replayAll(o *ReplayOptions, mode engine.Mode, proj *project.Project, spec *
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	ropts := replay.Options{Graph: proj.Graph, Sources: o.Events, KeepGoing: o.KeepGoing, Stdin: o.IO.In,
-		WorkDir: o.IO.WorkDir, World: spec, Mode: mode, Flow: o.Flow, At: at, AtEnd: atEnd}
+		WorkDir: o.IO.WorkDir, World: spec, Mode: mode, Flow: o.Flow, At: at, AtEnd: atEnd, Remote: o.remote(ctx)}
 	if o.History != "" {
 		// dry-run --history: the runs are recorded, marked dry-run.
 		flag := o.History
@@ -444,7 +457,7 @@ func (f *planFile) abort() {
 // loadEvents reads every event of sources into memory (apply and --compare
 // need them twice), reporting the malformed ones --keep-going skipped.
 func loadEvents(o *ReplayOptions, sources []string, keepGoing bool) ([]*event.Event, error) {
-	s, err := event.Open(sources, event.Options{KeepGoing: keepGoing, Stdin: o.IO.In, WorkDir: o.IO.WorkDir})
+	s, err := event.Open(sources, event.Options{KeepGoing: keepGoing, Stdin: o.IO.In, WorkDir: o.IO.WorkDir, Remote: o.remote(context.Background())})
 	if err != nil {
 		return nil, err
 	}

@@ -144,6 +144,7 @@ jml looks for jml.yaml in the current directory or any parent (like git);
 		newSchemaCmd(g, nil),
 		newConnectorsCmd(g, nil),
 		newVerifyCmd(g),
+		newEventsCmd(g),
 		newVersionCmd(g),
 	)
 	return root

@@ -50,7 +50,10 @@ GET /_smtp/INSTANCE); the messages they accept land in the instance's outbox.
 GET /_world returns the whole state as JSON, keyed by instance;
 POST /_world/reset goes back to the seeded state. --world seeds it and
 injects faults; --seed EVENTS seeds every instance from events as dry-run
-does; --latency delays every call. Stops cleanly on Ctrl-C or SIGTERM.`,
+does, and okta instances serve those events as their System Log
+(GET /okta/api/v1/logs: since, until, filter on eventType, limit, Link
+rel="next" paging), for jml events pull and okta: event sources;
+--latency delays every call. Stops cleanly on Ctrl-C or SIGTERM.`,
 		Example: `  jml sandbox --addr 127.0.0.1:8787 --seed events/
   curl -s http://127.0.0.1:8787/_world | jq .okta.users`,
 		Args: cobra.NoArgs,
@@ -97,6 +100,7 @@ func sandboxRun(o *SandboxOptions) (err error) {
 	if err != nil {
 		return err
 	}
+	var logs []map[string]any
 	if len(o.Seed) > 0 {
 		s, err := event.Open(o.Seed, event.Options{WorkDir: o.IO.WorkDir})
 		if err != nil {
@@ -112,11 +116,12 @@ func sandboxRun(o *SandboxOptions) (err error) {
 				return err
 			}
 			replay.Seed(w, ev)
+			logs = append(logs, ev.Raw)
 		}
 		s.Close()
 	}
 	insts := replay.Instances(proj.Graph.Config)
-	srv := sandbox.New(insts, w, sandbox.Options{Latency: o.Latency})
+	srv := sandbox.New(insts, w, sandbox.Options{Latency: o.Latency, Logs: logs})
 	ln, err := net.Listen("tcp", o.Addr)
 	if err != nil {
 		return err

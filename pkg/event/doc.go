@@ -37,6 +37,7 @@
 //
 // The package depends on no other jml package (only the standard
 // library): the CLI and the interpreter build on it, not the other way
-// round. It does not pull events from the Okta API (the okta: source);
-// that belongs to the okta connector.
+// round. It does not pull events from the Okta API itself: an
+// okta:SINCE[..UNTIL] source is opened by [Options.Remote] (the CLI's
+// System Log pull, package pull) when its turn comes, and read as NDJSON.
 package event

@@ -47,7 +47,16 @@ type Options struct {
 	// deliveries, and events the skim is not sure of, are decoded in full.
 	// A replay passes the event types its flows can take (SPEC §11).
 	Want func(eventType string) bool
+	// Remote opens a source with a scheme, "okta:SINCE[..UNTIL]" (see
+	// IsRemote), as an NDJSON stream: the okta connector's System Log
+	// pull. It is called when the source's turn comes, not by Open. Nil:
+	// such a source is an error.
+	Remote func(source string) (io.ReadCloser, error)
 }
+
+// IsRemote reports whether an EVENTS argument is a remote source
+// (okta:SINCE[..UNTIL]) rather than a path.
+func IsRemote(source string) bool { return strings.HasPrefix(source, "okta:") }
 
 // Stats counts what a Stream has read so far.
 type Stats struct {
@@ -76,10 +85,11 @@ type Stream struct {
 }
 
 type input struct {
-	path string    // the file to open; "" when r is set
-	name string    // shown in Source and errors
-	r    io.Reader // standard input or Decode's reader
-	mode mode
+	path   string    // the file to open; "" when r or remote is set
+	remote bool      // opened by Options.Remote
+	name   string    // shown in Source and errors
+	r      io.Reader // standard input or Decode's reader
+	mode   mode
 }
 
 type item struct {
@@ -112,6 +122,13 @@ func Open(sources []string, opts Options) (*Stream, error) {
 		}
 		if src == "" {
 			return nil, errors.New("event source: empty path")
+		}
+		if IsRemote(src) {
+			if opts.Remote == nil {
+				return nil, fmt.Errorf("event source %s: reading events from Okta is not available here", src)
+			}
+			s.inputs = append(s.inputs, input{name: src, remote: true, mode: modeLines})
+			continue
 		}
 		// A relative path is relative to WorkDir (the process's directory
 		// in the CLI; a test's directory in tests).
@@ -320,7 +337,14 @@ func (s *Stream) openNext() error {
 	in := s.inputs[0]
 	s.inputs = s.inputs[1:]
 	r := in.r
-	if in.path != "" {
+	if in.remote {
+		rc, err := s.opts.Remote(in.name)
+		if err != nil {
+			return fmt.Errorf("event source %s: %w", in.name, err)
+		}
+		s.closer = rc
+		r = rc
+	} else if in.path != "" {
 		f, err := os.Open(in.path)
 		if err != nil {
 			return fmt.Errorf("event source %s: %w", in.name, pathErr(err))

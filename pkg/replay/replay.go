@@ -38,6 +38,8 @@ type Options struct {
 	KeepGoing bool
 	Stdin     io.Reader
 	WorkDir   string
+	// Remote opens okta:SINCE[..UNTIL] sources (event.Options.Remote).
+	Remote func(source string) (io.ReadCloser, error)
 	// World is the decoded --world file, or nil.
 	World *world.Spec
 	Mode  engine.Mode
@@ -158,7 +160,7 @@ func Run(ctx context.Context, opts Options, onResult func(Result) error) (stats 
 	if len(opts.Sources) > 0 || len(opts.Events) > 0 {
 		var s eventSource = &sliceSource{events: opts.Events}
 		if len(opts.Sources) > 0 {
-			eo := event.Options{KeepGoing: opts.KeepGoing, Stdin: opts.Stdin, WorkDir: opts.WorkDir}
+			eo := event.Options{KeepGoing: opts.KeepGoing, Stdin: opts.Stdin, WorkDir: opts.WorkDir, Remote: opts.Remote}
 			if !opts.DecodeAll {
 				eo.Want = takes(opts.Graph)
 			}

@@ -5,7 +5,9 @@
 // sc_task, …), with the vendor's request and response shapes, so that the
 // real connectors of package connector work against it unchanged. It also
 // serves GET /_world (the whole state, keyed by instance) and POST
-// /_world/reset (back to the seeded state).
+// /_world/reset (back to the seeded state). Okta instances also serve
+// their System Log, GET /api/v1/logs, from the events of Options.Logs
+// (okta_logs.go).
 //
 // sandbox depends on world and effect; it knows nothing of the CLI.
 package sandbox

@@ -20,6 +20,7 @@ func oktaRoutes(in *Instance, mux *http.ServeMux) {
 	in.Gate(o.dpopGate)
 	mux.HandleFunc("POST /oauth2/v1/token", o.token)
 	mux.HandleFunc("GET /api/v1/users", o.listUsers)
+	mux.HandleFunc("GET /api/v1/logs", o.logs)
 	mux.HandleFunc("GET /api/v1/users/{id}", func(w http.ResponseWriter, r *http.Request) {
 		out, ok := o.do(w, r, "getUser", map[string]any{"userId": r.PathValue("id")})
 		if ok {

@@ -33,6 +33,9 @@ type Options struct {
 	Latency time.Duration
 	// MaxWorldOutput bounds GET /_world (default MaxWorldOutput).
 	MaxWorldOutput int
+	// Logs are the events okta instances serve at GET /api/v1/logs (the
+	// --seed events, each a LogEvent as decoded).
+	Logs []map[string]any
 }
 
 // Server is the sandbox HTTP handler.
@@ -54,13 +57,15 @@ type Server struct {
 	// is closed and replaced whenever a count grows (GET /_world/performed).
 	performed map[string]int
 	changed   chan struct{}
+	// logs are Options.Logs in published order.
+	logs []logEvent
 }
 
 // New serves w for the given instances. The state at this moment is what
 // POST /_world/reset returns to.
 func New(instances []world.Instance, w *world.World, opts Options) *Server {
 	s := &Server{world: w, seeded: w.Clone(), types: map[string]string{}, handlers: map[string]http.Handler{}, latency: opts.Latency,
-		maxWorld: opts.MaxWorldOutput}
+		maxWorld: opts.MaxWorldOutput, logs: newLogs(opts.Logs)}
 	if s.maxWorld <= 0 {
 		s.maxWorld = MaxWorldOutput
 	}
