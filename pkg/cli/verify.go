@@ -124,7 +124,7 @@ Exit status:
 
 func verifyRun(o *VerifyOptions) error {
 	io := o.IO
-	ro := &ReplayOptions{IO: io, Color: o.Color, Config: o.Config, World: o.World}
+	ro := &ReplayOptions{IO: io, Color: o.Color, Config: o.Config, World: o.World, Sandbox: o.Sandbox}
 	proj, spec, err := loadForReplay(ro)
 	if err != nil {
 		return err
