@@ -108,7 +108,7 @@ dry-run, plan and apply.`,
 	f.IntVar(&o.Limit, "limit", connector.LogsMaxLimit, "events per page (at most 1000)")
 	f.StringVarP(&o.Out, "out", "o", "", "NDJSON file to write (required)")
 	f.BoolVar(&o.Append, "append", false, "resume: append to the file, after its last event, without duplicates")
-	f.BoolVar(&o.Follow, "follow", false, "keep polling for new events (until Ctrl-C)")
+	f.BoolVar(&o.Follow, "follow", false, "keep polling for new events until Ctrl-C (which then ends the pull normally)")
 	f.DurationVar(&o.Poll, "poll-interval", connector.PollWait, "wait between polls with --follow")
 	f.StringVar(&o.Instance, "instance", "", "the okta connector instance of jml.yaml (needed when there are several)")
 	f.StringVar(&o.Sandbox, "sandbox", "", "read this jml sandbox URL instead of Okta (default $JML_SANDBOX_URL)")
@@ -160,6 +160,10 @@ func eventsPullRun(o *EventsPullOptions) error {
 		summary += fmt.Sprintf(", %s already written dropped", plural(res.Duplicates, "event"))
 	}
 	summary += ")"
+	if err != nil && o.Follow && ctx.Err() != nil {
+		// Ctrl-C is how a follow ends: what was read is written.
+		err = nil
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			err = errors.New("interrupted")
