@@ -67,6 +67,8 @@ var sources = []source{
 			"GET /api/v1/users/{userIdOrLogin}/linkedObjects/{relationshipName}",
 			"DELETE /api/v1/users/{userId}/sessions",
 			"PUT /api/v1/groups/{groupId}/users/{userId}", "DELETE /api/v1/groups/{groupId}/users/{userId}",
+			// jml events pull and okta: sources (issue #14).
+			"GET /api/v1/logs",
 		},
 	},
 	{
