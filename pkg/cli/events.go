@@ -142,9 +142,12 @@ func eventsPullRun(o *EventsPullOptions) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	prog := &pullProgress{w: o.IO.ErrOut, on: o.IO.ErrTTY}
+	// The \r and erase-line are jml's own and go to the raw stream; the
+	// text holds what the server sent (a published time, an error
+	// message) and goes through the terminal-safe writer.
+	prog := &pullProgress{raw: o.IO.ErrOut, text: o.IO.ErrOut, on: o.IO.ErrTTY}
 	if o.IO.rawErr != nil {
-		prog.w = o.IO.rawErr
+		prog.raw = o.IO.rawErr
 	}
 	opts := pull.Options{Instance: inst, Clock: o.Clock, Follow: o.Follow, PollInterval: o.Poll, Progress: prog.show,
 		Query: connector.LogQuery{Since: o.Since, Until: o.Until, Filter: filter, Limit: o.Limit}}
@@ -252,9 +255,9 @@ func (o *ReplayOptions) remote(ctx context.Context) func(string) (io.ReadCloser,
 // pullProgress shows a pull's progress on standard error when it is a
 // terminal: one line, rewritten.
 type pullProgress struct {
-	w     io.Writer
-	on    bool
-	shown bool
+	raw, text io.Writer
+	on        bool
+	shown     bool
 }
 
 func (p *pullProgress) show(pr pull.Progress) {
@@ -268,13 +271,14 @@ func (p *pullProgress) show(pr pull.Progress) {
 	if pr.Wait > 0 {
 		line += fmt.Sprintf(" — %s, waiting %s", pr.Why, pr.Wait.Round(time.Second))
 	}
-	fmt.Fprintf(p.w, "\r\x1b[K%s", line)
+	fmt.Fprint(p.raw, "\r\x1b[K")
+	fmt.Fprint(p.text, line)
 	p.shown = true
 }
 
 func (p *pullProgress) clear() {
 	if p.shown {
-		fmt.Fprint(p.w, "\r\x1b[K")
+		fmt.Fprint(p.raw, "\r\x1b[K")
 	}
 }
 

@@ -7,9 +7,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jml-dev/jml/pkg/clock"
+	"github.com/jml-dev/jml/pkg/pull"
 	"github.com/jml-dev/jml/pkg/sandbox"
+	"github.com/jml-dev/jml/pkg/view"
 	"github.com/jml-dev/jml/pkg/world"
 )
 
@@ -75,5 +78,18 @@ func TestEventsPullFlags(t *testing.T) {
 	if got.Since != "2026-11-01T00:00:00Z" || strings.Join(got.Types, ",") != "a.b,c.d" || !got.Append || !got.Follow || got.Instance != "okta2" ||
 		got.Sandbox != "http://127.0.0.1:1" || got.Limit != 1000 || got.Out != "x.ndjson" {
 		t.Errorf("options %+v", got)
+	}
+}
+
+// TestPullProgressSafe: what the server sent (a published time, an error
+// message) reaches the terminal escaped; only jml's own \r and erase-line
+// go raw.
+func TestPullProgressSafe(t *testing.T) {
+	var b strings.Builder
+	p := &pullProgress{raw: &b, text: view.NewSafeWriter(&b, nil), on: true}
+	p.show(pull.Progress{Events: 1, Pages: 1, Last: "2026\x1b]52;c;AAAA\x07", Wait: time.Second, Why: "retrying: \x1b[2J"})
+	got := b.String()
+	if !strings.HasPrefix(got, "\r\x1b[K") || strings.Count(got, "\x1b") != 1 || !strings.Contains(got, `\x1b]52`) {
+		t.Errorf("progress %q", got)
 	}
 }
