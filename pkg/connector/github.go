@@ -68,7 +68,7 @@ func (c *gitHubClient) call(ctx context.Context, method, path string) (*Response
 		resp.Header.Get("X-Ratelimit-Remaining") == "0" {
 		e.Code, e.Retryable = "rate_limited", true
 		if reset, perr := strconv.ParseInt(resp.Header.Get("X-Ratelimit-Reset"), 10, 64); perr == nil && e.RetryAfter == 0 {
-			e.RetryAfter = max(time.Until(time.Unix(reset, 0)), 0)
+			e.RetryAfter = max(time.Unix(reset, 0).Sub(c.in.Limiter.now()), 0)
 		}
 	}
 	return resp, err
