@@ -240,6 +240,9 @@ func (o *ReplayOptions) remote(ctx context.Context) func(string) (io.ReadCloser,
 		if o.proj == nil {
 			return nil, errors.New("no jml.yaml to read the okta connector from")
 		}
+		if n := countOkta(o.proj); n > 1 {
+			return nil, fmt.Errorf("jml.yaml has %d okta instances: okta: sources read the only one; record the one you mean with jml events pull --instance NAME and replay the file", n)
+		}
 		inst, err := oktaInstance(o.IO, o.proj, "", o.Sandbox, nil)
 		if err != nil {
 			return nil, err
@@ -250,6 +253,19 @@ func (o *ReplayOptions) remote(ctx context.Context) func(string) (io.ReadCloser,
 		}
 		return p.Reader(ctx), nil
 	}
+}
+
+// countOkta counts the okta instances of jml.yaml.
+func countOkta(proj *project.Project) int {
+	n := 0
+	if proj.Config != nil {
+		for _, c := range proj.Config.Connectors {
+			if c.Type.Value == "okta" {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // pullProgress shows a pull's progress on standard error when it is a

@@ -93,3 +93,25 @@ func TestPullProgressSafe(t *testing.T) {
 		t.Errorf("progress %q", got)
 	}
 }
+
+// TestOktaSourceSeveralInstances: with two okta instances an okta: source
+// says which to record with events pull, and pull needs --instance.
+func TestOktaSourceSeveralInstances(t *testing.T) {
+	dir, url := pullProject(t, 2)
+	os.WriteFile(filepath.Join(dir, "jml.yaml"), []byte("apiVersion: jml/v1\nkind: Config\nflows: flows/\nconnectors:\n"+
+		"  okta:\n    type: okta\n    baseURL: https://acme.okta.com\n    auth: {type: ssws, token: {env: OKTA_API_TOKEN}}\n"+
+		"  okta2:\n    type: okta\n    baseURL: https://acme2.okta.com\n    auth: {type: ssws, token: {env: OKTA2_API_TOKEN}}\n"), 0o644)
+	io, _, _, errOut := Test()
+	io.WorkDir = dir
+	if code := Run(io, []string{"plan", "--sandbox", url, "okta:2026-11-01T00:00:00Z"}, "test"); code != ExitError || !strings.Contains(errOut.String(), "jml events pull --instance NAME") {
+		t.Errorf("plan okta: exit %d: %s", code, errOut)
+	}
+	errOut.Reset()
+	if code := Run(io, []string{"events", "pull", "--sandbox", url, "--since", "2026-11-01T00:00:00Z", "-o", "e.ndjson"}, "test"); code != ExitUsage || !strings.Contains(errOut.String(), "name one with --instance") {
+		t.Errorf("pull: exit %d: %s", code, errOut)
+	}
+	errOut.Reset()
+	if code := Run(io, []string{"events", "pull", "--sandbox", url, "--instance", "okta", "--since", "2026-11-01T00:00:00Z", "-o", "e.ndjson"}, "test"); code != ExitOK {
+		t.Errorf("pull --instance okta: exit %d: %s", code, errOut)
+	}
+}
