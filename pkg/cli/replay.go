@@ -67,11 +67,13 @@ func newDryRunCmd(g *globals) *cobra.Command {
 		Use:   "dry-run [EVENTS...]",
 		Short: "Replay events through the flows against the simulated world; print the full trace",
 		Long: `Dry-run replays recorded Okta events (a .json LogEvent, array or event-hook
-delivery; a .ndjson/.jsonl stream; a directory of them; - for stdin) through
+delivery; a .ndjson/.jsonl stream; a directory of them; - for stdin;
+okta:SINCE[..UNTIL] for Okta's System Log, read as it comes) through
 every flow whose trigger matches, against jml's simulated world of downstream
 apps, and prints the trace: each card with its status, inputs, outputs or
 error, retries and (virtual) duration. Nothing real is called and no secret
-is read.
+is read (but for an okta: source, which reads the System Log with the okta
+instance's credentials, or a jml sandbox with --sandbox).
 
 The world is seeded from the events (each user an event names exists and is
 active) and from --world. Time is virtual: retry waits cost nothing.
@@ -113,7 +115,8 @@ are no changes, 2 when there are, 1 on error.`,
 		Example: `  jml plan events/
   jml plan events/deactivate.ndjson --format json | jq '.summary'
   jml plan events/ --format markdown > plan.md     # a pull-request comment
-  jml plan events/ -o plan.json --detailed-exitcode`,
+  jml plan events/ -o plan.json --detailed-exitcode
+  jml plan okta:2026-11-01T00:00:00Z..2026-11-02T00:00:00Z   # the System Log (docs/events.md)`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.IO, o.Color, o.Config, o.Events = g.io, g.color, g.config, args
 			if o.Sandbox == "" {
