@@ -216,7 +216,7 @@ func specDirs() []string {
 
 // specFile finds the file of a description, or says where it looked.
 func specFile(d *catalog.Description) (string, error) {
-	ext := map[string]string{"openapi": ".json", "csdl": ".xml"}[d.Format]
+	ext := map[string]string{"openapi": ".json", "csdl": ".xml", "discovery": ".json"}[d.Format]
 	if ext == "" {
 		return "", fmt.Errorf("description %s: unknown format %q", d.ID, d.Format)
 	}
@@ -249,12 +249,30 @@ func load(path string, d *catalog.Description) (checker, error) {
 		c, err = loadOpenAPI(path)
 	case "csdl":
 		c, err = loadCSDL(path)
+	case "discovery":
+		paths := []string{path}
+		for _, id := range discoveryWith[d.ID] {
+			var p string
+			if p, err = specFile(&catalog.Description{ID: id, Format: d.Format}); err != nil {
+				break
+			}
+			paths = append(paths, p)
+		}
+		if err == nil {
+			c, err = loadDiscovery(paths...)
+		}
 	default:
 		err = os.ErrInvalid
 	}
 	loaded[d.ID], loadErr[d.ID] = c, err
 	return c, err
 }
+
+// discoveryWith names the discovery documents read with another, for the
+// actions verified against it that also call the other's API: Google's
+// transferDrive (Data Transfer API) looks its users up with the Directory
+// API's users.get.
+var discoveryWith = map[string][]string{"google-datatransfer": {"google-directory"}}
 
 // extraReads are the actions that make reads their catalogue Call does
 // not list, because it has no place for them: Call.Lookups are reads made
@@ -499,6 +517,13 @@ func pattern(template, hole string) *regexp.Regexp {
 	return regexp.MustCompile("^" + strings.Join(parts, hole) + "$")
 }
 
+// googleDirectory and googleDataTransfer are the Google descriptions, as
+// the catalogue names them (catalog.Verified of the google actions).
+var (
+	googleDirectory    = &catalog.Description{ID: "google-directory", Format: "discovery"}
+	googleDataTransfer = &catalog.Description{ID: "google-datatransfer", Format: "discovery"}
+)
+
 // TestCheckersCatch holds the checkers to finding what is wrong: a test
 // that passes everything would verify nothing.
 func TestCheckersCatch(t *testing.T) {
@@ -528,6 +553,30 @@ func TestCheckersCatch(t *testing.T) {
 			exchange{Method: "GET", Path: "/v1.0/users/u1", Status: 404, RespBody: []byte(`{"error":{"code":404,"message":"gone"}}`)}, "error.code"},
 		{"graph bad licence id", &catalog.Description{ID: "graph-v1.0", Format: "csdl"},
 			exchange{Method: "POST", Path: "/v1.0/users/u1/assignLicense", Header: json, Body: []byte(`{"addLicenses":[],"removeLicenses":["sku-e3"]}`), Status: 200, RespBody: []byte(`{"id":"u1"}`)}, "GUID"},
+		{"google wrong path", googleDirectory,
+			exchange{Method: "POST", Path: "/admin/directory/v1/users/jane@acme.com/signout", Status: 204}, "no method"},
+		{"google unknown query parameter", googleDirectory,
+			exchange{Method: "GET", Path: "/admin/directory/v1/users/jane@acme.com", Query: url.Values{"view": {"admin_view"}}, Status: 200,
+				RespBody: []byte(`{"kind":"admin#directory#user","id":"1"}`)}, "query parameter view"},
+		{"google bad enum", googleDirectory,
+			exchange{Method: "GET", Path: "/admin/directory/v1/users/jane@acme.com", Query: url.Values{"projection": {"all"}}, Status: 200,
+				RespBody: []byte(`{"kind":"admin#directory#user","id":"1"}`)}, "none of"},
+		{"google unknown body property", googleDirectory,
+			exchange{Method: "PUT", Path: "/admin/directory/v1/users/jane@acme.com", Header: json, Body: []byte(`{"suspend":true}`), Status: 200,
+				RespBody: []byte(`{"kind":"admin#directory#user","id":"1","suspended":true}`)}, "no property of User"},
+		{"google unknown nested property", googleDirectory,
+			exchange{Method: "PUT", Path: "/admin/directory/v1/users/jane@acme.com", Header: json, Body: []byte(`{"name":{"first":"Jane"}}`), Status: 200,
+				RespBody: []byte(`{}`)}, "request body.name.first: no property of UserName"},
+		{"google body where none is taken", googleDirectory,
+			exchange{Method: "POST", Path: "/admin/directory/v1/users/jane@acme.com/signOut", Header: json, Body: []byte(`{}`), Status: 204}, "takes none"},
+		{"google no body where one is taken", googleDirectory,
+			exchange{Method: "POST", Path: "/admin/directory/v1/groups/vpn@acme.com/members", Status: 200, RespBody: []byte(`{}`)}, "no body"},
+		{"google bad answer", googleDataTransfer,
+			exchange{Method: "POST", Path: "/admin/datatransfer/v1/transfers", Header: json, Body: []byte(`{"oldOwnerUserId":"1","newOwnerUserId":"2"}`), Status: 200,
+				RespBody: []byte(`{"id":"t1","applicationDataTransfers":[{"applicationId":"Drive"}],"status":"completed"}`)}, "status: no property of DataTransfer"},
+		{"google int64 string", googleDataTransfer,
+			exchange{Method: "POST", Path: "/admin/datatransfer/v1/transfers", Header: json, Body: []byte(`{"applicationDataTransfers":[{"applicationId":"Drive"}]}`), Status: 200,
+				RespBody: []byte(`{}`)}, "not an int64"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

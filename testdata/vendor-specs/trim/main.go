@@ -82,6 +82,20 @@ var sources = []source{
 		Path: "clean_v10_metadata/cleanMetadata.xml", Format: "csdl",
 		Keep: []string{"users", "groups", "members", "assignLicense", "revokeSignInSessions", "licenseDetails"},
 	},
+	{
+		// A copy of googleapis/google-api-nodejs-client (its fork
+		// semihcebrail/googleapis at upstream's release 113.0.0): Google's
+		// own repositories holding the documents are over the snapshot size.
+		Out: "google-directory.json", Repo: "semihcebrail/googleapis", Commit: "cf77c9077e5c666fca49664c5bc303a5658451c5",
+		Path: "discovery/admin-directory_v1.json", Format: "discovery",
+		Keep: []string{"directory.users.get", "directory.users.update", "directory.users.signOut",
+			"directory.members.insert", "directory.members.delete"},
+	},
+	{
+		Out: "google-datatransfer.json", Repo: "semihcebrail/googleapis", Commit: "cf77c9077e5c666fca49664c5bc303a5658451c5",
+		Path: "discovery/admin-datatransfer_v1.json", Format: "discovery",
+		Keep: []string{"datatransfer.applications.list", "datatransfer.transfers.insert"},
+	},
 }
 
 func main() {
@@ -120,6 +134,8 @@ func trimOne(s source, mirror, local, out string) error {
 		trimmed, err = trimOpenAPI(src, s.Keep, s.DropParams, s.JSONSchemaisms)
 	case "csdl":
 		trimmed, err = trimCSDL(src, s.Keep)
+	case "discovery":
+		trimmed, err = trimDiscovery(src, s.Keep)
 	default:
 		err = fmt.Errorf("unknown format %q", s.Format)
 	}
@@ -220,6 +236,84 @@ func trimOpenAPI(src []byte, keep, dropParams []string, schemaisms bool) ([]byte
 	}
 	if schemaisms {
 		openAPIify(out)
+	}
+	return json.MarshalIndent(out, "", " ")
+}
+
+// trimDiscovery keeps, of a Google API discovery document, the listed
+// methods (by id, e.g. directory.users.get) in their resources, the
+// schemas they reference ($ref by schema id), transitively, and the rest
+// of the document (root URL, service path, global parameters, OAuth
+// scopes) as it is.
+func trimDiscovery(src []byte, keep []string) ([]byte, error) {
+	var doc map[string]any
+	if err := json.Unmarshal(src, &doc); err != nil {
+		return nil, err
+	}
+	found := map[string]bool{}
+	var walk func(resources map[string]any) map[string]any
+	walk = func(resources map[string]any) map[string]any {
+		out := map[string]any{}
+		for name, r := range resources {
+			res, _ := r.(map[string]any)
+			kept := map[string]any{}
+			methods, _ := res["methods"].(map[string]any)
+			ms := map[string]any{}
+			for mname, m := range methods {
+				id, _ := m.(map[string]any)["id"].(string)
+				if contains(keep, id) {
+					ms[mname] = m
+					found[id] = true
+				}
+			}
+			if len(ms) > 0 {
+				kept["methods"] = ms
+			}
+			if sub, ok := res["resources"].(map[string]any); ok {
+				if s := walk(sub); len(s) > 0 {
+					kept["resources"] = s
+				}
+			}
+			if len(kept) > 0 {
+				out[name] = kept
+			}
+		}
+		return out
+	}
+	resources, _ := doc["resources"].(map[string]any)
+	out := map[string]any{}
+	for k, v := range doc {
+		if k != "resources" && k != "schemas" {
+			out[k] = v
+		}
+	}
+	out["resources"] = walk(resources)
+	for _, k := range keep {
+		if !found[k] {
+			return nil, fmt.Errorf("no method %s", k)
+		}
+	}
+	schemas, _ := doc["schemas"].(map[string]any)
+	kept := map[string]any{}
+	out["schemas"] = kept
+	for {
+		var refs []string
+		collectRefs(out, &refs)
+		added := false
+		for _, r := range refs {
+			if _, ok := kept[r]; ok {
+				continue
+			}
+			s, ok := schemas[r]
+			if !ok {
+				return nil, fmt.Errorf("dangling $ref %s", r)
+			}
+			kept[r] = s
+			added = true
+		}
+		if !added {
+			break
+		}
 	}
 	return json.MarshalIndent(out, "", " ")
 }
