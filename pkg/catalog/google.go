@@ -117,8 +117,10 @@ func google() Connector {
 				Call: Call{Protocol: "http", Method: "POST", Path: "/admin/directory/v1/groups/{groupKey}/members", Docs: googleDirectoryDocs + "members/insert"},
 			},
 			{
-				Name:         "removeFromGroup",
-				Scopes:       []string{googleScope + "admin.directory.group.member"},
+				Name: "removeFromGroup",
+				// members.delete, and on a 404 a users.get to tell "not a
+				// member" from "no such user".
+				Scopes:       []string{googleScope + "admin.directory.group.member", googleScope + "admin.directory.user.readonly"},
 				Deprovision:  true,
 				RemovesGrant: true,
 				Subject:      "userKey",
