@@ -10,7 +10,8 @@ type Description struct {
 	ID string `json:"id"`
 	// Title is the vendor's title and version of the description.
 	Title string `json:"title"`
-	// Format is "openapi" (2 or 3) or "csdl" (OData $metadata).
+	// Format is "openapi" (2 or 3), "csdl" (OData $metadata) or
+	// "discovery" (a Google API discovery document).
 	Format string `json:"format"`
 }
 

@@ -1,5 +1,16 @@
 package catalog
 
+// googleDirectory and googleDataTransfer are the descriptions the google
+// actions are verified against: Google's discovery documents of the Admin
+// SDK Directory and Data Transfer APIs (transferDrive's lookups are
+// Directory API users.get calls, checked against the former).
+var (
+	googleDirectory = &Description{ID: "google-directory", Format: "discovery",
+		Title: "Google Admin SDK Directory API directory_v1 rev 20230131 (discovery document, googleapis/google-api-nodejs-client)"}
+	googleDataTransfer = &Description{ID: "google-datatransfer", Format: "discovery",
+		Title: "Google Admin SDK Data Transfer API datatransfer_v1 rev 20221205 and Directory API directory_v1 rev 20230131 (discovery documents, googleapis/google-api-nodejs-client)"}
+)
+
 const googleDirectoryDocs = "https://developers.google.com/admin-sdk/directory/reference/rest/v1/"
 
 // googleScope is the prefix of Google's OAuth scopes.
@@ -20,8 +31,8 @@ func google() Connector {
 		DefaultBaseURL: "https://admin.googleapis.com",
 		Account: &Account{Read: "getUser", Key: "userKey", ByLogin: true,
 			Signals: []Signal{boolSignal("suspended", false, "suspended")}},
-		Error:      &ErrorShape{Body: `{"error": {"code": "{status}", "message": "{message}"}}`},
-		Unverified: "Google's Admin SDK discovery documents (admin:directory_v1, admin:datatransfer_v1) are not yet in the contract test",
+		Error:    &ErrorShape{Body: `{"error": {"code": "{status}", "message": "{message}"}}`},
+		Verified: googleDirectory,
 		Actions: []Action{
 			{
 				Name:        "getUser",
@@ -85,6 +96,7 @@ func google() Connector {
 				Effect:      Write,
 				Idempotent:  true,
 				Repeat:      "a second transfer request, which finds no file of fromUser left to move",
+				Verified:    googleDataTransfer,
 				Inputs: []Field{
 					reqIn("fromUser", String, "Current owner: primary email or unique user ID."),
 					reqIn("toUser", String, "New owner: primary email or unique user ID."),
