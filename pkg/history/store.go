@@ -210,6 +210,24 @@ var migrations = []string{
 	// before are format 1.
 	`ALTER TABLE runs ADD COLUMN row_format INTEGER NOT NULL DEFAULT 1;
 	ALTER TABLE calls ADD COLUMN row_format INTEGER NOT NULL DEFAULT 1`,
+	// 4: the events jml serve received and acknowledged, each once by
+	// uuid, until they are applied (queue.go).
+	`CREATE TABLE event_queue (
+		uuid        TEXT PRIMARY KEY,
+		event_type  TEXT NOT NULL,
+		published   TEXT NOT NULL DEFAULT '',
+		user_key    TEXT NOT NULL DEFAULT '',
+		event       TEXT NOT NULL,
+		status      TEXT NOT NULL,
+		received_at TEXT NOT NULL,
+		updated_at  TEXT NOT NULL,
+		admitted_at TEXT NOT NULL DEFAULT '',
+		approved    INTEGER NOT NULL DEFAULT 0,
+		people      TEXT NOT NULL DEFAULT '',
+		detail      TEXT NOT NULL DEFAULT ''
+	);
+	CREATE INDEX event_queue_status ON event_queue (status, published, received_at);
+	CREATE INDEX event_queue_admitted ON event_queue (admitted_at)`,
 }
 
 // migrate applies the pending migrations, with the bootstrap of
