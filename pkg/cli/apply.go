@@ -421,17 +421,7 @@ func readPlan(ios *IOStreams, arg string, proj *project.Project) (*plan.Plan, []
 // confirmation prompt.
 func simulate(proj *project.Project, events []*event.Event, instants []time.Time, flow string) (*plan.Plan, error) {
 	digest, files := plan.Digest(proj.Sources)
-	pl := replay.NewPlanner(proj.Graph, digest, files)
-	var at, atEnd *time.Time
-	if len(instants) > 0 {
-		at, atEnd = &instants[0], &instants[len(instants)-1]
-	}
-	stats, err := replay.Run(context.Background(), replay.Options{Graph: proj.Graph, Events: events, Mode: engine.ModePlan, Flow: flow, At: at, AtEnd: atEnd},
-		func(r replay.Result) error {
-			pl.Add(r)
-			return nil
-		})
-	return pl.Finish(stats), err
+	return replay.Simulate(context.Background(), proj.Graph, digest, files, events, instants, flow)
 }
 
 // redactor replaces every secret of r with *** in what it writes, in the

@@ -147,6 +147,43 @@ func (b *BlastRadius) Count(oktaID string, runs []*engine.Run, subject func(acti
 			add(inst+"."+in, s)
 		}
 	}
+	b.tally()
+}
+
+// People returns the distinct people counted, per key (the event users'
+// Okta ids, or INSTANCE.INPUT): what AddPeople takes back, so that a
+// count can be kept over a time window (jml serve's hourly guardrail) by
+// the same rule.
+func (b *BlastRadius) People() map[string][]string {
+	out := map[string][]string{}
+	for k, vs := range b.by {
+		for v := range vs {
+			out[k] = append(out[k], v)
+		}
+		sort.Strings(out[k])
+	}
+	return out
+}
+
+// AddPeople adds people counted before (People of another count) and
+// counts again.
+func (b *BlastRadius) AddPeople(people map[string][]string) {
+	if b.by == nil {
+		b.by = map[string]map[string]bool{}
+	}
+	for k, vs := range people {
+		if b.by[k] == nil {
+			b.by[k] = map[string]bool{}
+		}
+		for _, v := range vs {
+			b.by[k][v] = true
+		}
+	}
+	b.tally()
+}
+
+// tally sets Users, CountedBy and Exceeded from the people counted.
+func (b *BlastRadius) tally() {
 	b.Users, b.CountedBy = 0, ""
 	keys := make([]string, 0, len(b.by))
 	for k := range b.by {

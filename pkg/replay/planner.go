@@ -1,7 +1,12 @@
 package replay
 
 import (
+	"context"
+	"time"
+
 	"github.com/jml-dev/jml/pkg/compile"
+	"github.com/jml-dev/jml/pkg/engine"
+	"github.com/jml-dev/jml/pkg/event"
 	"github.com/jml-dev/jml/pkg/plan"
 )
 
@@ -127,4 +132,22 @@ func (p *Planner) End(stats Stats) (*plan.Plan, error) {
 func (p *Planner) Finish(stats Stats) *plan.Plan {
 	pl, _ := p.End(stats)
 	return pl
+}
+
+// Simulate plans triggers against a fresh simulated world exactly as jml
+// plan does (without --world), and returns the whole plan: apply's
+// guardrail and confirmation, and jml serve's hourly guardrail, count on
+// it, so that each refuses exactly what plan shows as exceeded.
+func Simulate(ctx context.Context, g *compile.Graph, digest string, files map[string]string, events []*event.Event, instants []time.Time, flow string) (*plan.Plan, error) {
+	pl := NewPlanner(g, digest, files)
+	var at, atEnd *time.Time
+	if len(instants) > 0 {
+		at, atEnd = &instants[0], &instants[len(instants)-1]
+	}
+	stats, err := Run(ctx, Options{Graph: g, Events: events, Mode: engine.ModePlan, Flow: flow, At: at, AtEnd: atEnd},
+		func(r Result) error {
+			pl.Add(r)
+			return nil
+		})
+	return pl.Finish(stats), err
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jml-dev/jml/pkg/engine"
 	"github.com/jml-dev/jml/pkg/event"
+	"github.com/jml-dev/jml/pkg/plan"
 )
 
 const guardConfig = `apiVersion: jml/v1
@@ -138,6 +139,19 @@ func TestBlastRadiusCountsPeople(t *testing.T) {
 			b := pl.Finish(stats).Summary.BlastRadius
 			if b.Users != tt.users || b.CountedBy != tt.by || b.Exceeded != tt.exceeded || b.Limit != 2 {
 				t.Fatalf("blast radius %d by %q, exceeded %v (limit %d); want %d by %q, exceeded %v", b.Users, b.CountedBy, b.Exceeded, b.Limit, tt.users, tt.by, tt.exceeded)
+			}
+			// jml serve's hourly window: each event simulated alone, its
+			// People added to the window's, counts the same.
+			w := plan.NewBlastRadius(2)
+			for _, ev := range guardEvents(t, tt.events...) {
+				one, err := Simulate(context.Background(), p.Graph, "sha256:x", nil, []*event.Event{ev}, nil, "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				w.AddPeople(one.Summary.BlastRadius.People())
+			}
+			if w.Users != b.Users || w.CountedBy != b.CountedBy || w.Exceeded != b.Exceeded {
+				t.Fatalf("window %d by %q, exceeded %v; the whole plan %d by %q, exceeded %v", w.Users, w.CountedBy, w.Exceeded, b.Users, b.CountedBy, b.Exceeded)
 			}
 		})
 	}
