@@ -246,7 +246,25 @@ type Config struct {
 	History    String
 	Guardrails struct {
 		MaxDeprovisionsPerApply int
+		// MaxDeprovisionsPerHour is jml serve's limit over a sliding hour
+		// (0: not set).
+		MaxDeprovisionsPerHour int
 	}
+	// Serve is the serve: section (jml serve's event hook endpoint).
+	Serve Serve
+}
+
+// Serve is jml serve's section of jml.yaml.
+type Serve struct {
+	// Path is the event hook's path ("" when not set).
+	Path String
+	// AuthHeader is the header the secret comes in ("" when not set).
+	AuthHeader String
+	// AuthSecret is the secret reference ({env:} or {file:}), or nil.
+	AuthSecret *yaml.Node
+	// MaxBodyBytes and Workers are 0 when not set.
+	MaxBodyBytes int
+	Workers      int
 }
 
 // Connector returns the connector instance by name.

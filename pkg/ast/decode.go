@@ -291,6 +291,12 @@ func DecodeConfig(f *source.File) *Config {
 	c.Flows = d.str(source.Get(root, "flows"))
 	c.History = d.str(source.Get(root, "history"))
 	c.Guardrails.MaxDeprovisionsPerApply = d.integer(source.Get(source.Get(root, "guardrails"), "maxDeprovisionsPerApply"))
+	c.Guardrails.MaxDeprovisionsPerHour = d.integer(source.Get(source.Get(root, "guardrails"), "maxDeprovisionsPerHour"))
+	if sv := source.Resolve(source.Get(root, "serve")); sv != nil {
+		c.Serve = Serve{Path: d.str(source.Get(sv, "path")), AuthHeader: d.str(source.Get(sv, "authHeader")),
+			AuthSecret: source.Get(sv, "authSecret"), MaxBodyBytes: d.integer(source.Get(sv, "maxBodyBytes")),
+			Workers: d.integer(source.Get(sv, "workers"))}
+	}
 	for _, p := range source.Pairs(source.Get(root, "connectors")) {
 		v := source.Resolve(p[1])
 		c.Connectors = append(c.Connectors, Connector{

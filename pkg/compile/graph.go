@@ -153,6 +153,16 @@ func (g *Graph) MaxDeprovisions() int {
 	return DefaultMaxDeprovisions
 }
 
+// MaxDeprovisionsPerHour is jml serve's limit over a sliding hour:
+// guardrails.maxDeprovisionsPerHour, else MaxDeprovisions (a server left
+// without a per-hour limit still has the per-apply one, per hour).
+func (g *Graph) MaxDeprovisionsPerHour() int {
+	if g.Config != nil && g.Config.Guardrails.MaxDeprovisionsPerHour > 0 {
+		return g.Config.Guardrails.MaxDeprovisionsPerHour
+	}
+	return g.MaxDeprovisions()
+}
+
 // Action is the catalogue action of an INSTANCE.ACTION of jml.yaml.
 func (g *Graph) Action(name string) (*catalog.Action, bool) {
 	inst, action, _ := strings.Cut(name, ".")

@@ -766,3 +766,22 @@ func Require(in map[string]any, keys ...string) ([]string, error) {
 func Unsupported(typ, action string) error {
 	return &effect.Error{Status: 501, Code: "unsupported", Message: fmt.Sprintf("the %s connector does not implement %s", typ, action)}
 }
+
+// Secret resolves a secret reference of jml.yaml outside a connector
+// (jml serve's serve.authSecret) by the connectors' own rule: {env: NAME}
+// through getenv, {file: PATH} relative to baseDir; red, when set, learns
+// the value. what names the field in messages ("serve.authSecret").
+func Secret(n *yaml.Node, what string, getenv func(string) string, baseDir string, red *effect.Redactor) (string, error) {
+	if red == nil {
+		red = effect.NewRedactor(nil)
+	}
+	r := &resolver{getenv: getenv, baseDir: baseDir, red: red}
+	if n = source.Resolve(n); n != nil && n.Kind == yaml.ScalarNode {
+		return "", fmt.Errorf("%s must be {env: NAME} or {file: PATH}, never a literal", what)
+	}
+	v, err := r.secret(n, what)
+	if err != nil {
+		return "", errors.New(strings.TrimPrefix(err.Error(), "auth."))
+	}
+	return v, nil
+}
