@@ -109,6 +109,53 @@ func TestScripts(t *testing.T) {
 				}
 				ts.Check(os.WriteFile(ts.MkAbs(args[2]), data, 0o644))
 			},
+			// hook [-H NAME:VALUE]... [-status N] METHOD URL OUTFILE [BODYFILE]:
+			// a request with headers (jml serve's secret, Okta's
+			// verification challenge), expecting status N (default 200);
+			// the answer's body goes to OUTFILE.
+			"hook": func(ts *testscript.TestScript, neg bool, args []string) {
+				want := http.StatusOK
+				var headers [][2]string
+				for len(args) > 0 && strings.HasPrefix(args[0], "-") {
+					if len(args) < 2 {
+						ts.Fatalf("usage: hook [-H NAME:VALUE]... [-status N] METHOD URL OUTFILE [BODYFILE]")
+					}
+					switch args[0] {
+					case "-H":
+						k, v, _ := strings.Cut(args[1], ":")
+						headers = append(headers, [2]string{k, strings.TrimSpace(v)})
+					case "-status":
+						n, err := strconv.Atoi(args[1])
+						ts.Check(err)
+						want = n
+					}
+					args = args[2:]
+				}
+				if len(args) != 3 && len(args) != 4 {
+					ts.Fatalf("usage: hook [-H NAME:VALUE]... [-status N] METHOD URL OUTFILE [BODYFILE]")
+				}
+				var body io.Reader
+				if len(args) == 4 {
+					b, err := os.ReadFile(ts.MkAbs(args[3]))
+					ts.Check(err)
+					body = strings.NewReader(string(b))
+				}
+				req, err := http.NewRequest(args[0], args[1], body)
+				ts.Check(err)
+				req.Header.Set("Content-Type", "application/json")
+				for _, h := range headers {
+					req.Header.Set(h[0], h[1])
+				}
+				resp, err := http.DefaultClient.Do(req)
+				ts.Check(err)
+				defer resp.Body.Close()
+				data, err := io.ReadAll(resp.Body)
+				ts.Check(err)
+				if (resp.StatusCode == want) == neg {
+					ts.Fatalf("%s %s: %s %s, want %d", args[0], args[1], resp.Status, data, want)
+				}
+				ts.Check(os.WriteFile(ts.MkAbs(args[2]), data, 0o644))
+			},
 			// genevents FILE N [TYPE [OKTAID]]: N events (NDJSON, default
 			// user.lifecycle.deactivate) for user01@acme.com … (ids
 			// 00uuser01…, or OKTAID for every one), one second apart.

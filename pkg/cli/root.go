@@ -139,6 +139,7 @@ jml looks for jml.yaml in the current directory or any parent (like git);
 		newTestCmd(g, nil),
 		newApplyCmd(g),
 		newSandboxCmd(g),
+		newServeCmd(g),
 		newHistoryCmd(g),
 		newResumeCmd(g),
 		newSchemaCmd(g, nil),

@@ -1,0 +1,356 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/jml-dev/jml/pkg/clock"
+	"github.com/jml-dev/jml/pkg/connector"
+	"github.com/jml-dev/jml/pkg/engine"
+	"github.com/jml-dev/jml/pkg/history"
+	"github.com/jml-dev/jml/pkg/plan"
+	"github.com/jml-dev/jml/pkg/replay"
+	"github.com/jml-dev/jml/pkg/serve"
+)
+
+// ServeOptions are the inputs of `jml serve`.
+type ServeOptions struct {
+	IO             *IOStreams
+	Color          string
+	Config         string
+	Addr           string
+	Sandbox        string
+	History        string
+	ReadyFile      string
+	LogFormat      string
+	TLSCert        string
+	TLSKey         string
+	InsecureListen bool
+	DrainTimeout   time.Duration
+}
+
+func newServeCmd(g *globals) *cobra.Command {
+	o := &ServeOptions{}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Receive Okta Event Hook deliveries and apply their flows",
+		Long: `Serve is an Okta Event Hook endpoint (POST /hooks/okta, or serve.path of
+jml.yaml). GET with X-Okta-Verification-Challenge answers Okta's one-time
+verification. Every request must carry the event hook's secret in the
+Authorization header (serve.authHeader), the value of serve.authSecret
+({env: NAME} or {file: PATH}); it is compared in constant time before the
+body is read (401 otherwise). A delivery larger than serve.maxBodyBytes
+(default 1 MiB) gets 413, a malformed one 400.
+
+Each event is stored in a queue in the history store (once per uuid:
+redeliveries are dropped) and acknowledged at once; workers then apply the
+queued events exactly as jml apply does (journal, retries, converge by run
+id). Events still queued when serve stops — or dies — are applied, or
+resumed, when it starts again.
+
+guardrails.maxDeprovisionsPerHour (default: maxDeprovisionsPerApply) holds
+an event that would take the distinct people deprovisioned in the last hour
+above it; jml serve queue lists the queue, jml serve approve releases held
+events.
+
+GET /healthz, /readyz and /metrics (Prometheus) are served beside the hook.
+A non-loopback --addr needs --tls-cert and --tls-key (or --insecure-listen,
+behind a TLS-terminating proxy): the secret travels in every request.
+SIGINT or SIGTERM stops taking deliveries and lets the runs in flight end
+(--drain-timeout, then they stop between cards and stay queued).`,
+		Example: `  JML_HOOK_SECRET=… jml serve --addr 127.0.0.1:8080
+  jml serve --addr 0.0.0.0:8443 --tls-cert cert.pem --tls-key key.pem --log-format json
+  jml serve queue --status held
+  jml serve approve --all`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.IO, o.Color, o.Config = g.io, g.color, g.config
+			if o.LogFormat != "text" && o.LogFormat != "json" {
+				return usageError{fmt.Errorf("--log-format must be text or json, not %q", o.LogFormat)}
+			}
+			if o.Sandbox == "" {
+				o.Sandbox = g.io.Getenv("JML_SANDBOX_URL")
+			}
+			return serveRun(o)
+		},
+	}
+	cmd.Flags().StringVar(&o.Addr, "addr", "127.0.0.1:8080", "address to listen on (port 0 picks a free one)")
+	cmd.Flags().StringVar(&o.Sandbox, "sandbox", "", "point every connector at this jml sandbox URL (default $JML_SANDBOX_URL)")
+	cmd.Flags().StringVar(&o.History, "history", "", "history store URL (default: history: in jml.yaml, else sqlite://.jml/history.db)")
+	cmd.Flags().StringVar(&o.ReadyFile, "ready-file", "", "write the URL to this file (or FIFO) once listening")
+	cmd.Flags().StringVar(&o.LogFormat, "log-format", "text", "log format on standard error: text or json")
+	cmd.Flags().StringVar(&o.TLSCert, "tls-cert", "", "TLS certificate file (PEM)")
+	cmd.Flags().StringVar(&o.TLSKey, "tls-key", "", "TLS key file (PEM)")
+	cmd.Flags().BoolVar(&o.InsecureListen, "insecure-listen", false, "allow a non-loopback --addr without TLS (behind a TLS-terminating proxy only)")
+	cmd.Flags().DurationVar(&o.DrainTimeout, "drain-timeout", 30*time.Second, "on SIGINT/SIGTERM, how long the runs in flight may take to end")
+	cmd.AddCommand(newServeQueueCmd(g), newServeApproveCmd(g))
+	return cmd
+}
+
+func serveRun(o *ServeOptions) (err error) {
+	io := o.IO
+	o.ReadyFile = io.Path(o.ReadyFile)
+	ready := false
+	defer func() {
+		if err != nil && !ready && o.ReadyFile != "" {
+			msg := err.Error()
+			if _, ok := err.(exitError); ok {
+				msg = "jml serve could not start (see its standard error)"
+			}
+			_ = os.WriteFile(o.ReadyFile, []byte("error: "+msg+"\n"), 0o644)
+		}
+	}()
+	host, _, err := net.SplitHostPort(o.Addr)
+	if err != nil {
+		return usageError{fmt.Errorf("--addr %q: %v", o.Addr, err)}
+	}
+	tls := o.TLSCert != "" || o.TLSKey != ""
+	if tls && (o.TLSCert == "" || o.TLSKey == "") {
+		return usageError{fmt.Errorf("--tls-cert and --tls-key go together")}
+	}
+	if ip := net.ParseIP(host); !tls && !o.InsecureListen && host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return usageError{fmt.Errorf("--addr %q is not loopback: every request carries the event hook's secret, so serve it with --tls-cert and --tls-key (or, behind a proxy that terminates TLS, --insecure-listen)", o.Addr)}
+	}
+	proj, _, err := loadForReplay(&ReplayOptions{IO: io, Color: o.Color, Config: o.Config})
+	if err != nil {
+		return err
+	}
+	cfg := proj.Config.Serve
+	if cfg.AuthSecret == nil {
+		return fmt.Errorf("jml.yaml has no serve.authSecret: jml serve needs the event hook's secret ({env: NAME} or {file: PATH}) to check every delivery")
+	}
+	set, err := connector.New(proj.Config, connector.Options{SandboxURL: o.Sandbox, Getenv: io.Getenv, BaseDir: proj.Root, Scopes: proj.Graph.Scopes()})
+	if err != nil {
+		return err
+	}
+	secrets := set.Redactor()
+	secret, err := connector.Secret(cfg.AuthSecret, "serve.authSecret", io.Getenv, proj.Root, secrets)
+	if err != nil {
+		return err
+	}
+	errOut := newRedactor(io.ErrOut, secrets)
+	var h slog.Handler = slog.NewTextHandler(errOut, nil)
+	if o.LogFormat == "json" {
+		h = slog.NewJSONHandler(errOut, nil)
+	}
+	log := slog.New(h)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	store, err := openHistory(ctx, io, o.History, proj)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	// serve is an apply that lasts: it holds the apply lock while it runs,
+	// so that no jml apply or resume takes its running runs for
+	// interrupted ones.
+	lock, err := store.Acquire(ctx, history.ApplyLock, history.LockOptions{})
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
+	runCtx, cancelRuns := lock.Context(context.Background())
+	defer cancelRuns()
+
+	metrics := serve.NewMetrics(store)
+	digest, files := plan.Digest(proj.Sources)
+	rec := history.NewRecorder(store, metrics.Observer(), nil, digest)
+	rec.Redactor = secrets
+	eng := replay.Engine(replay.Setup{Graph: proj.Graph, Effector: rec.Effector(metrics.Effector(set)), Clock: clock.Real{}, Observer: rec, Mode: engine.ModeApply})
+	srv := serve.New(serve.Options{Store: store, Graph: proj.Graph, Engine: eng, Recorder: rec, Digest: digest, Files: files,
+		Log: log, Path: cfg.Path.Value, AuthHeader: cfg.AuthHeader.Value, AuthSecret: secret, MaxBodyBytes: int64(cfg.MaxBodyBytes),
+		Workers: cfg.Workers, MaxPerHour: proj.Graph.MaxDeprovisionsPerHour(), Metrics: metrics})
+
+	ln, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		return err
+	}
+	scheme := "http"
+	if tls {
+		scheme = "https"
+	}
+	url := scheme + "://" + ln.Addr().String()
+	log.Info("jml serve listening", "url", url, "hook", srv.Path(), "flows", len(proj.Graph.Names), "history", store.Where)
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		ErrorLog: slog.NewLogLogger(h, slog.LevelWarn)}
+	served := make(chan error, 1)
+	go func() {
+		if tls {
+			served <- hs.ServeTLS(ln, io.Path(o.TLSCert), io.Path(o.TLSKey))
+		} else {
+			served <- hs.Serve(ln)
+		}
+	}()
+	workers := make(chan struct{})
+	go func() {
+		srv.Run(ctx, runCtx)
+		close(workers)
+	}()
+	if o.ReadyFile != "" {
+		ready = true
+		if err := os.WriteFile(o.ReadyFile, []byte(url+"\n"), 0o644); err != nil {
+			return err
+		}
+	}
+	select {
+	case <-ctx.Done():
+	case err := <-served:
+		stop()
+		<-workers
+		return err
+	case <-lock.Lost():
+		stop()
+	}
+	log.Info("stopping: no new deliveries; waiting for the runs in flight", "drainTimeout", o.DrainTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	hs.Shutdown(sctx)
+	cancel()
+	select {
+	case <-workers:
+	case <-time.After(o.DrainTimeout):
+		log.Warn("drain timeout: the runs in flight stop between cards and stay queued")
+		cancelRuns()
+		<-workers
+	}
+	if err := lock.Err(); err != nil {
+		return err
+	}
+	if err := rec.Err(); err != nil {
+		return err
+	}
+	log.Info("jml serve stopped")
+	return nil
+}
+
+// ServeQueueOptions are the inputs of `jml serve queue`.
+type ServeQueueOptions struct {
+	IO      *IOStreams
+	Color   string
+	Config  string
+	History string
+	Status  string
+	Format  string
+}
+
+func newServeQueueCmd(g *globals) *cobra.Command {
+	o := &ServeQueueOptions{}
+	cmd := &cobra.Command{
+		Use:   "queue",
+		Short: "List the events jml serve received (queued, held, done)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.IO, o.Color, o.Config = g.io, g.color, g.config
+			if err := checkFormat(o.Format, "text", "json"); err != nil {
+				return err
+			}
+			switch o.Status {
+			case "", history.QueueQueued, history.QueueHeld, history.QueueDone:
+			default:
+				return usageError{fmt.Errorf("--status must be queued, held or done, not %q", o.Status)}
+			}
+			return serveQueueRun(o)
+		},
+	}
+	cmd.Flags().StringVar(&o.History, "history", "", "history store URL (default: history: in jml.yaml, else sqlite://.jml/history.db)")
+	cmd.Flags().StringVar(&o.Status, "status", "", "only events of this status: queued, held or done")
+	cmd.Flags().StringVar(&o.Format, "format", "text", "output format: text or json")
+	return cmd
+}
+
+func serveQueueRun(o *ServeQueueOptions) error {
+	proj, _, err := loadForReplay(&ReplayOptions{IO: o.IO, Color: o.Color, Config: o.Config})
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	store, err := openHistory(ctx, o.IO, o.History, proj)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	items, err := store.Queue(ctx, history.QueueFilter{Status: o.Status})
+	if err != nil {
+		return err
+	}
+	if o.Format == "json" {
+		if items == nil {
+			items = []*history.QueueItem{}
+		}
+		e := json.NewEncoder(o.IO.Out)
+		e.SetIndent("", "  ")
+		return e.Encode(items)
+	}
+	if len(items) == 0 {
+		fmt.Fprintln(o.IO.Out, "The queue is empty.")
+		return nil
+	}
+	tw := tabwriter.NewWriter(o.IO.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "UUID\tTYPE\tUSER\tSTATUS\tRECEIVED\tDETAIL")
+	for _, it := range items {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", it.UUID, it.EventType, it.UserKey, it.Status, it.ReceivedAt.UTC().Format(time.RFC3339), it.Detail)
+	}
+	return tw.Flush()
+}
+
+// ServeApproveOptions are the inputs of `jml serve approve`.
+type ServeApproveOptions struct {
+	IO      *IOStreams
+	Color   string
+	Config  string
+	History string
+	UUIDs   []string
+	All     bool
+}
+
+func newServeApproveCmd(g *globals) *cobra.Command {
+	o := &ServeApproveOptions{}
+	cmd := &cobra.Command{
+		Use:   "approve UUID... | approve --all",
+		Short: "Release events the hourly guardrail held",
+		Long: `Approve releases events held by guardrails.maxDeprovisionsPerHour: they are
+queued again, marked approved, and a running jml serve applies them (within
+seconds) without counting them against the limit.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.IO, o.Color, o.Config, o.UUIDs = g.io, g.color, g.config, args
+			if (len(args) == 0) == !o.All {
+				return usageError{errors.New("give the UUIDs of held events, or --all")}
+			}
+			return serveApproveRun(o)
+		},
+	}
+	cmd.Flags().StringVar(&o.History, "history", "", "history store URL (default: history: in jml.yaml, else sqlite://.jml/history.db)")
+	cmd.Flags().BoolVar(&o.All, "all", false, "release every held event")
+	return cmd
+}
+
+func serveApproveRun(o *ServeApproveOptions) error {
+	proj, _, err := loadForReplay(&ReplayOptions{IO: o.IO, Color: o.Color, Config: o.Config})
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	store, err := openHistory(ctx, o.IO, o.History, proj)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	got, err := store.Approve(ctx, o.UUIDs, o.All, time.Now())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(o.IO.Out, "Approved %d held events; jml serve applies them next.\n", len(got))
+	return nil
+}
