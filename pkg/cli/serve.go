@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -59,6 +60,10 @@ redeliveries are dropped) and acknowledged at once; workers then apply the
 queued events exactly as jml apply does (journal, retries, converge by run
 id). Events still queued when serve stops — or dies — are applied, or
 resumed, when it starts again.
+
+schedule: flows fire on their cron, each firing once (recorded as jml apply
+--at records it); a firing missed while serve was down is caught up once,
+the latest per flow (docs/serve.md).
 
 guardrails.maxDeprovisionsPerHour (default: maxDeprovisionsPerApply) holds
 an event that would take the distinct people deprovisioned in the last hour
@@ -196,7 +201,12 @@ func serveRun(o *ServeOptions) (err error) {
 	}()
 	workers := make(chan struct{})
 	go func() {
-		srv.Run(ctx, runCtx)
+		// The queue's workers, and the schedule: flows on their cron.
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { defer wg.Done(); srv.Run(ctx, runCtx) }()
+		go func() { defer wg.Done(); srv.Schedules(ctx, runCtx) }()
+		wg.Wait()
 		close(workers)
 	}()
 	if o.ReadyFile != "" {
@@ -212,6 +222,9 @@ func serveRun(o *ServeOptions) (err error) {
 		<-workers
 		return err
 	case <-lock.Lost():
+		stop()
+	case err := <-srv.Fatal():
+		log.Error("stopping: the history failed; the events left queued are taken up at the next start", "error", err.Error())
 		stop()
 	}
 	log.Info("stopping: no new deliveries; waiting for the runs in flight", "drainTimeout", o.DrainTimeout.String())

@@ -239,3 +239,21 @@ func (s *Store) Ping(ctx context.Context) error {
 	}
 	return err
 }
+
+// LatestFiring returns the newest schedule instant an apply recorded a
+// run for (the runs of a firing are keyed schedule@INSTANT: see
+// engine.ScheduleKey), or the zero time when there is none. jml serve
+// starts its schedule from there: nothing fired is fired again, and a
+// firing missed while it was down is caught up.
+func (s *Store) LatestFiring(ctx context.Context) (time.Time, error) {
+	var key sql.NullString
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT MAX(event_uuid) FROM runs WHERE event_uuid LIKE 'schedule@%' AND mode = ?`), "apply").Scan(&key)
+	if err != nil || !key.Valid {
+		return time.Time{}, err
+	}
+	t, err := time.Parse(time.RFC3339, strings.TrimPrefix(key.String, "schedule@"))
+	if err != nil {
+		return time.Time{}, nil
+	}
+	return t, nil
+}

@@ -2,6 +2,7 @@ package history
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -65,6 +66,32 @@ func TestQueue(t *testing.T) {
 		}
 		if err := s.Ping(ctx); err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+func TestLatestFiring(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		if got, err := s.LatestFiring(ctx); err != nil || !got.IsZero() {
+			t.Fatalf("empty: %v, %v", got, err)
+		}
+		at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+		for i, key := range []string{"schedule@2026-11-02T02:00:00Z", "schedule@2026-11-03T02:00:00Z", "ev-1"} {
+			r := run(fmt.Sprintf("run-%d", i), "nightly", key, "", "success", at)
+			if err := s.InsertRun(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// A plan or dry-run firing is not a firing.
+		r := run("run-dry", "nightly", "schedule@2026-11-09T02:00:00Z", "", "success", at)
+		r.Mode = "dry-run"
+		if err := s.InsertRun(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.LatestFiring(ctx)
+		if err != nil || !got.Equal(time.Date(2026, 11, 3, 2, 0, 0, 0, time.UTC)) {
+			t.Fatalf("latest firing %v, %v", got, err)
 		}
 	})
 }

@@ -56,6 +56,14 @@ func (r *Recorder) Event(ev *event.Event) {
 	r.events[ev.UUID] = ev
 }
 
+// Forget drops an event registered by Event once its runs have ended:
+// a recorder that lasts (jml serve) does not keep every event it saw.
+func (r *Recorder) Forget(uuid string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.events, uuid)
+}
+
 // Reuse makes run runID answer the calls of done from the record instead
 // of calling (a resume).
 func (r *Recorder) Reuse(runID string, done map[string]Done) {

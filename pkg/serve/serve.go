@@ -78,6 +78,9 @@ type Server struct {
 	inflight map[string]bool // event uuids running
 	running  sync.WaitGroup
 	sem      chan struct{}
+	fatal    chan error
+	// lastTick is the last minute the schedule fired up to.
+	lastTick time.Time
 }
 
 // New returns a server; Run starts its workers, Handler its endpoints.
@@ -104,8 +107,13 @@ func New(o Options) *Server {
 		o.Rescan = 5 * time.Second
 	}
 	return &Server{o: o, secret: sha256.Sum256([]byte(o.AuthSecret)), wake: make(chan struct{}, 1),
-		busy: map[string]bool{}, inflight: map[string]bool{}, sem: make(chan struct{}, o.Workers)}
+		busy: map[string]bool{}, inflight: map[string]bool{}, sem: make(chan struct{}, o.Workers), fatal: make(chan error, 1)}
 }
+
+// Fatal reports the history failing under the journal: the recorder then
+// refuses every call (it never calls unrecorded), so serve must stop —
+// its events stay queued, and the next start takes them up.
+func (s *Server) Fatal() <-chan error { return s.fatal }
 
 // Path is the event hook's path.
 func (s *Server) Path() string { return s.o.Path }
@@ -365,6 +373,15 @@ func (s *Server) apply(ctx context.Context, it *history.QueueItem, ev *event.Eve
 	var res apply.Result
 	apply.Run(ctx, s.o.Engine, []*event.Event{ev}, apply.Options{Parallelism: 1, Decide: apply.Converge(s.o.Store, s.o.Recorder, false)},
 		func(r apply.Result) { res = r })
+	defer s.o.Recorder.Forget(it.UUID)
+	if err := s.o.Recorder.Err(); err != nil {
+		s.o.Log.Error("event left queued: the history failed", "uuid", it.UUID, "error", err.Error())
+		select {
+		case s.fatal <- err:
+		default:
+		}
+		return
+	}
 	if ctx.Err() != nil {
 		s.o.Log.Info("event left queued: stopping", "uuid", it.UUID)
 		return

@@ -37,7 +37,7 @@ type fixture struct {
 	proj  *project.Project
 }
 
-func newFixture(t *testing.T, perHour int) *fixture {
+func newFixture(t *testing.T, perHour int, extra ...string) *fixture {
 	t.Helper()
 	dir := t.TempDir()
 	files := map[string]string{
@@ -56,6 +56,9 @@ steps:
   - action: slack.deactivateUser
     with: {email: "${{ user.alternateId }}"}
 `,
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		files[extra[i]] = extra[i+1]
 	}
 	for name, body := range files {
 		p := filepath.Join(dir, name)
