@@ -19,6 +19,7 @@ import (
 
 	"github.com/jml-dev/jml/pkg/clock"
 	"github.com/jml-dev/jml/pkg/connector"
+	"github.com/jml-dev/jml/pkg/effect"
 	"github.com/jml-dev/jml/pkg/engine"
 	"github.com/jml-dev/jml/pkg/history"
 	"github.com/jml-dev/jml/pkg/plan"
@@ -136,12 +137,15 @@ func serveRun(o *ServeOptions) (err error) {
 	if cfg.AuthSecret == nil {
 		return fmt.Errorf("jml.yaml has no serve.authSecret: jml serve needs the event hook's secret ({env: NAME} or {file: PATH}) to check every delivery")
 	}
-	set, err := connector.New(proj.Config, connector.Options{SandboxURL: o.Sandbox, Getenv: io.Getenv, BaseDir: proj.Root, Scopes: proj.Graph.Scopes()})
+	// One registry of secrets for everything serve writes: the hook's
+	// secret first (serve's own configuration is checked before the
+	// connectors'), then the connectors'.
+	secrets := &effect.Redactor{}
+	secret, err := connector.Secret(cfg.AuthSecret, "serve.authSecret", io.Getenv, proj.Root, secrets)
 	if err != nil {
 		return err
 	}
-	secrets := set.Redactor()
-	secret, err := connector.Secret(cfg.AuthSecret, "serve.authSecret", io.Getenv, proj.Root, secrets)
+	set, err := connector.New(proj.Config, connector.Options{SandboxURL: o.Sandbox, Getenv: io.Getenv, BaseDir: proj.Root, Scopes: proj.Graph.Scopes(), Redactor: secrets})
 	if err != nil {
 		return err
 	}

@@ -270,9 +270,10 @@ func (fc *flowCtx) trigger() {
 			}
 		}
 	case ast.TriggerHTTP:
-		// Nothing serves API-endpoint flows yet (jml serve is to come): a
-		// flow that can never run must not pass review looking alive.
-		c.ds.Errorf(t.Path.Range, "http-trigger-unserved", "http: triggers are not served yet (there is no jml serve in this release), so flow %q could never run; use an event or schedule trigger", fc.f.Name)
+		// jml serve takes Okta's event hook and fires schedules, but does
+		// not serve API-endpoint flows yet: a flow that can never run must
+		// not pass review looking alive.
+		c.ds.Errorf(t.Path.Range, "http-trigger-unserved", "http: triggers are not served yet (jml serve serves the Okta event hook and schedules, not http: flows), so flow %q could never run; use an event or schedule trigger", fc.f.Name)
 	}
 	fc.f.Trigger = ct
 }
