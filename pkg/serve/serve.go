@@ -188,7 +188,7 @@ func (s *Server) serveHook(w http.ResponseWriter, r *http.Request) string {
 		return "error"
 	}
 	s.o.Metrics.received(added, len(items)-added)
-	s.o.Log.Info("delivery queued", "events", len(items), "new", added)
+	s.o.Log.Info("delivery queued", "events", len(items), "new", added, "oktaRequestId", r.Header.Get("X-Okta-Request-Id"))
 	s.Kick()
 	writeJSON(w, http.StatusOK, map[string]int{"queued": added, "duplicates": len(items) - added})
 	return "ok"
@@ -262,9 +262,18 @@ func (s *Server) Dispatch(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// A user's events wait behind a held one: approved later, an old
+	// deactivation must not land after that person's newer events.
+	held, err := s.o.Store.Queue(ctx, history.QueueFilter{Status: history.QueueHeld})
+	if err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	blocked := map[string]bool{}
+	for _, h := range held {
+		blocked[h.UserKey] = true
+	}
 	for _, it := range items {
 		if s.inflight[it.UUID] {
 			continue

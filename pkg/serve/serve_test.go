@@ -281,6 +281,12 @@ func TestHourlyGuardrail(t *testing.T) {
 	if d := f.queue(history.QueueDone); len(d) != 3 {
 		t.Fatalf("done: %v", d)
 	}
+	// Later events of the held person wait behind the held one.
+	f.do("POST", secret, strings.ReplaceAll(strings.ReplaceAll(delivery(t, nil, 3), "ev-03", "ev-03b"), "09:00:03", "09:00:33"))
+	f.drain()
+	if q := f.queue(history.QueueQueued); len(q) != 1 || q[0].UUID != "ev-03b" {
+		t.Fatalf("queued: %+v", q)
+	}
 	// An hour later the window is empty again: a new leaver runs, but the
 	// held one waits for a human.
 	f.clk.Set(t0.Add(Window + time.Second))
@@ -298,6 +304,9 @@ func TestHourlyGuardrail(t *testing.T) {
 	f.drain()
 	if h := f.queue(history.QueueHeld); len(h) != 0 {
 		t.Fatalf("held after approve: %v", h)
+	}
+	if q := f.queue(history.QueueQueued); len(q) != 0 {
+		t.Fatalf("queued after approve: %v", q)
 	}
 	if active, _ := f.slackActive("user03@acme.com"); active {
 		t.Fatal("the approved leaver did not run")
