@@ -2,6 +2,7 @@ package project
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -117,7 +118,14 @@ func (c *cache) read(key string, v any) bool {
 		return false
 	}
 	var e entry
-	return json.Unmarshal(data, &e) == nil && e.Key == key && json.Unmarshal(e.Value, v) == nil
+	if json.Unmarshal(data, &e) != nil || e.Key != key {
+		return false
+	}
+	// A value of another shape (a field this version does not write) is
+	// no answer: read strictly, it is a miss and is written again.
+	d := json.NewDecoder(bytes.NewReader(e.Value))
+	d.DisallowUnknownFields()
+	return d.Decode(v) == nil
 }
 
 // put writes the entry of key. Failures are silent: the cache only ever
