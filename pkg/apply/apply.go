@@ -177,3 +177,13 @@ func runFlows(ctx context.Context, eng *engine.Engine, decide Decide, flows []*c
 		}
 	}
 }
+
+// RunTrigger runs flows for one trigger that is neither an event nor a
+// schedule instant — an http: request jml serve answers — as Run runs an
+// event's: Decide per flow, in order. key is what the runs are recorded
+// under (t.Key).
+func RunTrigger(ctx context.Context, eng *engine.Engine, flows []*compile.Flow, t engine.Trigger, decide Decide) Result {
+	res := Result{At: t.At}
+	runFlows(ctx, eng, decide, flows, Trigger{Key: t.Key}, t, &res)
+	return res
+}

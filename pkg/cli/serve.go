@@ -179,9 +179,12 @@ func serveRun(o *ServeOptions) (err error) {
 	rec := history.NewRecorder(store, metrics.Observer(), nil, digest)
 	rec.Redactor = secrets
 	eng := replay.Engine(replay.Setup{Graph: proj.Graph, Effector: rec.Effector(metrics.Effector(set)), Clock: clock.Real{}, Observer: rec, Mode: engine.ModeApply})
-	srv := serve.New(serve.Options{Store: store, Graph: proj.Graph, Engine: eng, Recorder: rec, Digest: digest, Files: files,
+	srv, err := serve.New(serve.Options{RunContext: runCtx, Store: store, Graph: proj.Graph, Engine: eng, Recorder: rec, Digest: digest, Files: files,
 		Log: log, Path: cfg.Path.Value, AuthHeader: cfg.AuthHeader.Value, AuthSecret: secret, MaxBodyBytes: int64(cfg.MaxBodyBytes),
 		Workers: cfg.Workers, MaxPerHour: proj.Graph.MaxDeprovisionsPerHour(), Metrics: metrics})
+	if err != nil {
+		return err
+	}
 
 	ln, err := net.Listen("tcp", o.Addr)
 	if err != nil {

@@ -270,10 +270,8 @@ func (fc *flowCtx) trigger() {
 			}
 		}
 	case ast.TriggerHTTP:
-		// jml serve takes Okta's event hook and fires schedules, but does
-		// not serve API-endpoint flows yet: a flow that can never run must
-		// not pass review looking alive.
-		c.ds.Errorf(t.Path.Range, "http-trigger-unserved", "http: triggers are not served yet (jml serve serves the Okta event hook and schedules, not http: flows), so flow %q could never run; use an event or schedule trigger", fc.f.Name)
+		// jml serve serves it at its path (docs/serve.md); the path is
+		// checked against the others there (duplicate-http-path).
 	}
 	fc.f.Trigger = ct
 }
@@ -676,8 +674,11 @@ func (fc *flowCtx) call(n *Node, sc scope, chk refCheck) {
 
 func (fc *flowCtx) checkReturn(n *Node) {
 	c, card := fc.c, n.Card
+	if fc.ast.Trigger.Kind == ast.TriggerHTTP {
+		return // an http: flow's return is its JSON answer, free-form
+	}
 	if !fc.helper {
-		c.ds.Errorf(n.Range, "return-outside-helper", "return: ends a helper flow with its outputs; %q is not a helper flow", fc.f.Name)
+		c.ds.Errorf(n.Range, "return-outside-helper", "return: ends a helper flow with its outputs, or answers an http: flow's request; %q is neither", fc.f.Name)
 		return
 	}
 	given := map[string]bool{}

@@ -176,6 +176,11 @@ type Trigger struct {
 	RunID string
 	// ResumedFrom is the run this one continues.
 	ResumedFrom string
+	// Request is the HTTP request of an http: trigger flow (jml serve):
+	// {id, method, path, query, body}, in scope as request; Key is then the
+	// trigger's key (http@ID), what its run id derives from.
+	Request map[string]any
+	Key     string
 }
 
 // ScheduleKey is the trigger key of a schedule firing at instant at: what
@@ -193,6 +198,9 @@ func RunID(trigger, flow string) string {
 // nil: no run.
 func (e *Engine) Run(ctx context.Context, f *compile.Flow, t Trigger) *Run {
 	key := ScheduleKey(t.At)
+	if t.Key != "" {
+		key = t.Key
+	}
 	if t.Event != nil {
 		key = t.Event.UUID
 	}
@@ -206,8 +214,12 @@ func (e *Engine) Run(ctx context.Context, f *compile.Flow, t Trigger) *Run {
 		r.EventUUID, r.EventType = t.Event.UUID, t.Event.EventType
 	} else {
 		// A schedule run's trigger is its instant: the history finds an
-		// earlier run of the same firing by it (apply converges).
+		// earlier run of the same firing by it (apply converges). An http:
+		// request's is its id.
 		r.EventUUID, r.EventType = key, "schedule"
+		if t.Request != nil {
+			r.EventType = "http"
+		}
 	}
 	x := &exec{e: e, run: r, trigger: t, key: key}
 	x.base = x.baseScope(f)
@@ -271,6 +283,9 @@ func (e *Engine) Run(ctx context.Context, f *compile.Flow, t Trigger) *Run {
 		r.Error = out.err
 	default:
 		r.Status = StatusSuccess
+		if out.kind == outReturned {
+			r.Output = out.outputs
+		}
 	}
 	r.EndedAt = e.opts.Clock.Now()
 	e.opts.Observer.RunFinished(r)

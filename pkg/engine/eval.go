@@ -23,6 +23,10 @@ func (x *exec) baseScope(f *compile.Flow) map[string]any {
 		"event": nil, "user": nil, "group": nil, "app": nil,
 		"changed": []string{},
 		"run":     map[string]any{"id": x.run.ID, "flow": f.Name, "mode": string(x.e.opts.Mode), "startedAt": x.trigger.At},
+		"request": nil,
+	}
+	if x.trigger.Request != nil {
+		s["request"] = x.trigger.Request
 	}
 	ev := x.trigger.Event
 	if ev == nil {

@@ -119,6 +119,9 @@ type Run struct {
 	// Simulated lists what the run took from the simulated world where
 	// apply asks the real app, and may see otherwise (SimulatedProfile).
 	Simulated []string `json:"simulated,omitempty"`
+	// Output is what a top-level return: ended the run with (an http:
+	// trigger flow's answer), or nil.
+	Output map[string]any `json:"output,omitempty"`
 }
 
 // Observer hears what the engine does, as it happens. Calls for one run

@@ -53,7 +53,7 @@ type compiled struct {
 
 // Globals lists the variables always in scope.
 func Globals() []string {
-	return []string{"event", "user", "group", "app", "changed", "vars", "steps", "run"}
+	return []string{"event", "user", "group", "app", "changed", "vars", "steps", "run", "request"}
 }
 
 // NewEnv builds the base CEL environment of SPEC §4.
@@ -68,6 +68,9 @@ func NewEnv() (*Env, error) {
 		cel.Variable("vars", cel.MapType(cel.StringType, dyn)),
 		cel.Variable("steps", cel.MapType(cel.StringType, dyn)),
 		cel.Variable("run", cel.MapType(cel.StringType, dyn)),
+		// request: the HTTP request of an http: trigger flow (jml serve),
+		// null in every other flow.
+		cel.Variable("request", dyn),
 		ext.Strings(),
 		ext.Lists(),
 		ext.Math(),

@@ -315,7 +315,7 @@ func TestTypePredicates(t *testing.T) {
 }
 
 func TestGlobals(t *testing.T) {
-	want := []string{"event", "user", "group", "app", "changed", "vars", "steps", "run"}
+	want := []string{"event", "user", "group", "app", "changed", "vars", "steps", "run", "request"}
 	if got := Globals(); !reflect.DeepEqual(got, want) {
 		t.Errorf("Globals = %v, want %v", got, want)
 	}

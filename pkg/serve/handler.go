@@ -11,10 +11,14 @@ import (
 //   - GET /healthz: 200 while the process is up;
 //   - GET /readyz: 200 when the history store answers (the flows are
 //     loaded before the server starts), 503 otherwise;
-//   - GET /metrics: the Prometheus metrics, when Metrics is set.
+//   - GET /metrics: the Prometheus metrics, when Metrics is set;
+//   - each http: trigger flow at its path.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc(s.o.Path, s.ServeHook)
+	for p, f := range s.flows {
+		mux.HandleFunc(p, s.serveFlow(f))
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})

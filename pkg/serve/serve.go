@@ -65,6 +65,9 @@ type Options struct {
 	// Rescan is how often the queue is read again without a delivery
 	// (events approved by another process); 0 means 5s.
 	Rescan time.Duration
+	// RunContext is the context http: flow runs go on in (the server's,
+	// not the caller's); nil means context.Background().
+	RunContext context.Context
 }
 
 // Server receives deliveries and applies the queued events.
@@ -81,10 +84,13 @@ type Server struct {
 	fatal    chan error
 	// lastTick is the last minute the schedule fired up to.
 	lastTick time.Time
+	// flows are the http: trigger flows by path.
+	flows map[string]*compile.Flow
 }
 
-// New returns a server; Run starts its workers, Handler its endpoints.
-func New(o Options) *Server {
+// New returns a server; Run starts its workers, Handler its endpoints. It
+// fails when http: flows' paths clash.
+func New(o Options) (*Server, error) {
 	if o.Path == "" {
 		o.Path = DefaultPath
 	}
@@ -106,8 +112,16 @@ func New(o Options) *Server {
 	if o.Rescan <= 0 {
 		o.Rescan = 5 * time.Second
 	}
-	return &Server{o: o, secret: sha256.Sum256([]byte(o.AuthSecret)), wake: make(chan struct{}, 1),
+	s := &Server{o: o, secret: sha256.Sum256([]byte(o.AuthSecret)), wake: make(chan struct{}, 1),
 		busy: map[string]bool{}, inflight: map[string]bool{}, sem: make(chan struct{}, o.Workers), fatal: make(chan error, 1)}
+	if o.Graph != nil {
+		flows, err := httpFlows(o.Graph, o.Path)
+		if err != nil {
+			return nil, err
+		}
+		s.flows = flows
+	}
+	return s, nil
 }
 
 // Fatal reports the history failing under the journal: the recorder then

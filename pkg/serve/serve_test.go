@@ -39,6 +39,24 @@ type fixture struct {
 
 func newFixture(t *testing.T, perHour int, extra ...string) *fixture {
 	t.Helper()
+	dir, proj := loadProject(t, perHour, extra...)
+	store, err := history.Open(context.Background(), "sqlite://"+filepath.Join(dir, "h.db"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	f := &fixture{t: t, store: store, clk: clock.NewVirtual(t0), proj: proj}
+	f.world = world.New(replay.Instances(proj.Graph.Config), f.clk)
+	f.srv = f.server()
+	f.ts = httptest.NewServer(f.srv.Handler())
+	t.Cleanup(f.ts.Close)
+	return f
+}
+
+// loadProject writes and loads a repository: jml.yaml, the leaver flow,
+// and extra files (name, content, …).
+func loadProject(t *testing.T, perHour int, extra ...string) (string, *project.Project) {
+	t.Helper()
 	dir := t.TempDir()
 	files := map[string]string{
 		"jml.yaml": fmt.Sprintf(`apiVersion: jml/v1
@@ -71,17 +89,7 @@ steps:
 	if ds.HasErrors() {
 		t.Fatal(ds)
 	}
-	store, err := history.Open(context.Background(), "sqlite://"+filepath.Join(dir, "h.db"), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	f := &fixture{t: t, store: store, clk: clock.NewVirtual(t0), proj: proj}
-	f.world = world.New(replay.Instances(proj.Graph.Config), f.clk)
-	f.srv = f.server()
-	f.ts = httptest.NewServer(f.srv.Handler())
-	t.Cleanup(f.ts.Close)
-	return f
+	return dir, proj
 }
 
 // server builds a Server on the fixture's store and world, as jml serve
@@ -92,8 +100,12 @@ func (f *fixture) server() *Server {
 	rec := history.NewRecorder(f.store, m.Observer(), nil, digest)
 	rec.Clock = f.clk
 	eng := replay.Engine(replay.Setup{Graph: f.proj.Graph, Effector: rec.Effector(m.Effector(f.world)), Clock: f.clk, Observer: rec, Mode: engine.ModeApply})
-	return New(Options{Store: f.store, Graph: f.proj.Graph, Engine: eng, Recorder: rec, Digest: digest, Files: files,
+	s, err := New(Options{Store: f.store, Graph: f.proj.Graph, Engine: eng, Recorder: rec, Digest: digest, Files: files,
 		Clock: f.clk, AuthSecret: secret, MaxBodyBytes: 4096, MaxPerHour: f.proj.Graph.MaxDeprovisionsPerHour(), Metrics: m})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return s
 }
 
 // delivery is an event hook envelope of deactivations of users n…
