@@ -1,10 +1,19 @@
 package main
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
 	"flag"
 	"fmt"
 	"io"
+	"math/big"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -109,12 +118,34 @@ func TestScripts(t *testing.T) {
 				}
 				ts.Check(os.WriteFile(ts.MkAbs(args[2]), data, 0o644))
 			},
-			// hook [-H NAME:VALUE]... [-status N] METHOD URL OUTFILE [BODYFILE]:
+			// gencert CERT KEY: a self-signed TLS certificate for 127.0.0.1
+			// and the unspecified addresses (jml serve --tls-cert/--tls-key on either; hook
+			// -cacert trusts it).
+			"gencert": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 2 {
+					ts.Fatalf("usage: gencert CERT KEY")
+				}
+				key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+				ts.Check(err)
+				tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "jml serve test"},
+					NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+					IPAddresses: []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("0.0.0.0"), net.ParseIP("::")}, KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+					ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, IsCA: true, BasicConstraintsValid: true}
+				der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+				ts.Check(err)
+				kb, err := x509.MarshalECPrivateKey(key)
+				ts.Check(err)
+				ts.Check(os.WriteFile(ts.MkAbs(args[0]), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644))
+				ts.Check(os.WriteFile(ts.MkAbs(args[1]), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600))
+			},
+			// hook [-H NAME:VALUE]... [-status N] [-cacert FILE] METHOD URL OUTFILE [BODYFILE]:
 			// a request with headers (jml serve's secret, Okta's
-			// verification challenge), expecting status N (default 200);
-			// the answer's body goes to OUTFILE.
+			// verification challenge), expecting status N (default 200),
+			// trusting FILE's certificate for https; the answer's body goes
+			// to OUTFILE.
 			"hook": func(ts *testscript.TestScript, neg bool, args []string) {
 				want := http.StatusOK
+				client := http.DefaultClient
 				var headers [][2]string
 				for len(args) > 0 && strings.HasPrefix(args[0], "-") {
 					if len(args) < 2 {
@@ -128,6 +159,12 @@ func TestScripts(t *testing.T) {
 						n, err := strconv.Atoi(args[1])
 						ts.Check(err)
 						want = n
+					case "-cacert":
+						pemData, err := os.ReadFile(ts.MkAbs(args[1]))
+						ts.Check(err)
+						pool := x509.NewCertPool()
+						pool.AppendCertsFromPEM(pemData)
+						client = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 					}
 					args = args[2:]
 				}
@@ -146,7 +183,7 @@ func TestScripts(t *testing.T) {
 				for _, h := range headers {
 					req.Header.Set(h[0], h[1])
 				}
-				resp, err := http.DefaultClient.Do(req)
+				resp, err := client.Do(req)
 				ts.Check(err)
 				defer resp.Body.Close()
 				data, err := io.ReadAll(resp.Body)
