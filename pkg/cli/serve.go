@@ -62,9 +62,10 @@ queued events exactly as jml apply does (journal, retries, converge by run
 id). Events still queued when serve stops — or dies — are applied, or
 resumed, when it starts again.
 
-schedule: flows fire on their cron, each firing once (recorded as jml apply
---at records it); a firing missed while serve was down is caught up once,
-the latest per flow (docs/serve.md).
+schedule: flows fire on their cron, each firing recorded as jml apply --at
+records it, so none is fired twice; a firing missed while serve was down is
+caught up once, the latest per flow (docs/serve.md). http: flows are served
+at their paths (the same secret; the flow's return: is the JSON answer).
 
 guardrails.maxDeprovisionsPerHour (default: maxDeprovisionsPerApply) holds
 an event that would take the distinct people deprovisioned in the last hour
