@@ -272,6 +272,11 @@ func (s *Server) Wait() { s.running.Wait() }
 // once, one at a time per user (in published order), each past the hourly
 // guardrail or held by it. It does not wait for them (Wait does).
 func (s *Server) Dispatch(ctx context.Context) error {
+	// The queue is read under the lock that a finishing run takes after
+	// marking its event done: an event read as queued is either still
+	// in flight here, or not run yet — never taken twice.
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	items, err := s.o.Store.Queue(ctx, history.QueueFilter{Status: history.QueueQueued, Limit: 10_000})
 	if err != nil {
 		return err
@@ -282,8 +287,6 @@ func (s *Server) Dispatch(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	blocked := map[string]bool{}
 	for _, h := range held {
 		blocked[h.UserKey] = true
