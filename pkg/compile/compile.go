@@ -60,6 +60,7 @@ func Compile(cfg *ast.Config, flows []*ast.Flow) (*Graph, diag.Diagnostics) {
 	}
 	sort.Strings(c.g.Names)
 	c.checkCycles()
+	c.checkHTTPPaths()
 	c.g.markProfileReads()
 	c.checkScopes()
 	if !c.ds.HasErrors() {
@@ -271,7 +272,7 @@ func (fc *flowCtx) trigger() {
 		}
 	case ast.TriggerHTTP:
 		// jml serve serves it at its path (docs/serve.md); the path is
-		// checked against the others there (duplicate-http-path).
+		// checked against the others in checkHTTPPaths (duplicate-http-path).
 	}
 	fc.f.Trigger = ct
 }

@@ -10,11 +10,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"sort"
 	"strings"
 
 	"github.com/jml-dev/jml/pkg/apply"
-	"github.com/jml-dev/jml/pkg/ast"
 	"github.com/jml-dev/jml/pkg/compile"
 	"github.com/jml-dev/jml/pkg/engine"
 )
@@ -25,34 +23,16 @@ import (
 const IdempotencyHeader = "Idempotency-Key"
 
 // httpFlows maps each served path to its http: trigger flow, or says
-// which paths clash (with each other, the hook, or serve's own).
+// which paths clash — by compile's one rule, which jml validate reports
+// (duplicate-http-path) and which a graph that compiled has already passed.
 func httpFlows(g *compile.Graph, hook string) (map[string]*compile.Flow, error) {
-	out := map[string]*compile.Flow{}
-	reserved := map[string]string{hook: "the event hook", "/healthz": "serve", "/readyz": "serve", "/metrics": "serve"}
-	var clashes []string
-	for _, name := range g.Names {
-		f := g.Flows[name]
-		if f.AST == nil || f.AST.Trigger.Kind != ast.TriggerHTTP {
-			continue
-		}
-		p := f.AST.Trigger.Path.Value
-		if !strings.HasPrefix(p, "/") {
-			clashes = append(clashes, fmt.Sprintf("flow %q: path %q must start with /", name, p))
-			continue
-		}
-		if who, ok := reserved[p]; ok {
-			clashes = append(clashes, fmt.Sprintf("flow %q: path %s is %s's", name, p, who))
-			continue
-		}
-		if other, ok := out[p]; ok {
-			clashes = append(clashes, fmt.Sprintf("flows %q and %q: both at path %s", other.Name, name, p))
-			continue
-		}
-		out[p] = f
-	}
+	out, clashes := g.HTTPPaths(hook)
 	if len(clashes) > 0 {
-		sort.Strings(clashes)
-		return nil, fmt.Errorf("http: trigger paths that cannot be served [duplicate-http-path]: %s", strings.Join(clashes, "; "))
+		why := make([]string, len(clashes))
+		for i, c := range clashes {
+			why[i] = c.Why
+		}
+		return nil, fmt.Errorf("http: trigger paths that cannot be served [duplicate-http-path]: %s", strings.Join(why, "; "))
 	}
 	return out, nil
 }

@@ -88,16 +88,24 @@ func TestHTTPFlowPaths(t *testing.T) {
 		{"serve's own path", strings.ReplaceAll(offboardAPI, "/api/offboard", "/healthz"), `flow "offboard-api": path /healthz is serve's`},
 		{"the hook's path", strings.ReplaceAll(offboardAPI, "/api/offboard", DefaultPath), `flow "offboard-api": path /hooks/okta is the event hook's`},
 	}
+	// The project does not validate (duplicate-http-path, the rule of
+	// compile.Graph.HTTPPaths), and serve refuses the graph by that rule.
+	check := func(t *testing.T, want string, files ...string) {
+		_, proj, ds := loadProjectDiags(t, 25, files...)
+		found := false
+		for _, d := range ds {
+			found = found || (d.Code == "duplicate-http-path" && strings.Contains(d.Message, want))
+		}
+		if !found {
+			t.Errorf("diagnostics %v, want duplicate-http-path: %s", ds, want)
+		}
+		if _, err := httpFlows(proj.Graph, DefaultPath); err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "[duplicate-http-path]") {
+			t.Fatalf("error: %v", err)
+		}
+	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, proj := loadProject(t, 25, "flows/a.yaml", tt.files)
-			if _, err := httpFlows(proj.Graph, DefaultPath); err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "[duplicate-http-path]") {
-				t.Fatalf("error: %v", err)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { check(t, tt.want, "flows/a.yaml", tt.files) })
 	}
-	_, proj := loadProject(t, 25, "flows/a.yaml", offboardAPI, "flows/b.yaml", strings.ReplaceAll(offboardAPI, "name: offboard-api", "name: offboard-too"))
-	if _, err := httpFlows(proj.Graph, DefaultPath); err == nil || !strings.Contains(err.Error(), `flows "offboard-api" and "offboard-too": both at path /api/offboard`) {
-		t.Fatalf("error: %v", err)
-	}
+	check(t, `flows "offboard-api" and "offboard-too": both at path /api/offboard`,
+		"flows/a.yaml", offboardAPI, "flows/b.yaml", strings.ReplaceAll(offboardAPI, "name: offboard-api", "name: offboard-too"))
 }

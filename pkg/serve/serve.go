@@ -28,7 +28,7 @@ import (
 
 // Defaults of the serve: section of jml.yaml.
 const (
-	DefaultPath         = "/hooks/okta"
+	DefaultPath         = compile.DefaultHookPath
 	DefaultAuthHeader   = "Authorization"
 	DefaultMaxBodyBytes = 1 << 20
 	DefaultWorkers      = 4

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jml-dev/jml/pkg/clock"
+	"github.com/jml-dev/jml/pkg/diag"
 	"github.com/jml-dev/jml/pkg/engine"
 	"github.com/jml-dev/jml/pkg/history"
 	"github.com/jml-dev/jml/pkg/plan"
@@ -57,6 +58,16 @@ func newFixture(t *testing.T, perHour int, extra ...string) *fixture {
 // and extra files (name, content, …).
 func loadProject(t *testing.T, perHour int, extra ...string) (string, *project.Project) {
 	t.Helper()
+	dir, proj, ds := loadProjectDiags(t, perHour, extra...)
+	if ds.HasErrors() {
+		t.Fatal(ds)
+	}
+	return dir, proj
+}
+
+// loadProjectDiags is loadProject that returns the diagnostics.
+func loadProjectDiags(t *testing.T, perHour int, extra ...string) (string, *project.Project, diag.Diagnostics) {
+	t.Helper()
 	dir := t.TempDir()
 	files := map[string]string{
 		"jml.yaml": fmt.Sprintf(`apiVersion: jml/v1
@@ -86,10 +97,7 @@ steps:
 		}
 	}
 	proj, ds := project.Load(project.Options{Dir: dir})
-	if ds.HasErrors() {
-		t.Fatal(ds)
-	}
-	return dir, proj
+	return dir, proj, ds
 }
 
 // server builds a Server on the fixture's store and world, as jml serve
