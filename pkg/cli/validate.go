@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"runtime/debug"
+	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -82,6 +83,7 @@ func validateRun(opts *ValidateOptions) error {
 	files := map[string][]byte{}
 	seen := map[string]bool{}
 	totalFiles, totalFlows, totalCards := 0, 0, 0
+	var scopes []string // "instance: scope, scope", for the text output
 	for _, p := range paths {
 		lo := project.Options{Dir: p, WorkDir: io.WorkDir, Cache: !opts.NoCache, Build: opts.Build}
 		if p == "" {
@@ -107,7 +109,15 @@ func validateRun(opts *ValidateOptions) error {
 		fl, c := proj.Stats()
 		totalFlows += fl
 		totalCards += c
+		for inst, sc := range proj.Scopes() {
+			name := inst
+			if len(opts.Paths) > 1 {
+				name = project.Display(io.WorkDir, proj.Root) + ": " + inst
+			}
+			scopes = append(scopes, name+": "+strings.Join(sc, ", "))
+		}
 	}
+	sort.Strings(scopes)
 	shown, dropped := all.Normalize(MaxDiagnostics)
 	errs, warns := all.Count()
 	switch opts.Format {
@@ -133,6 +143,14 @@ func validateRun(opts *ValidateOptions) error {
 			fmt.Fprintf(io.Out, "%s %s, %s\n", st.Warning.Render("ok with warnings:"), plural(warns, "warning"), summary)
 		default:
 			fmt.Fprintf(io.Out, "%s %s\n", st.OK.Render("ok:"), summary)
+		}
+		if errs == 0 && len(scopes) > 0 {
+			// What the token must be granted (and what jml requests when
+			// auth lists no scopes): the scopes of the actions the flows call.
+			fmt.Fprintln(io.Out, st.Dim.Render("scopes the flows need (grant them to the app; jml requests them when auth: lists none):"))
+			for _, l := range scopes {
+				fmt.Fprintf(io.Out, "  %s\n", l)
+			}
 		}
 	}
 	if errs > 0 || (opts.Strict && warns > 0) {

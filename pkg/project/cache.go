@@ -245,6 +245,9 @@ type repoAnswer struct {
 	Diags diag.Diagnostics `json:"diags,omitempty"`
 	Flows int              `json:"flows"`
 	Cards int              `json:"cards"`
+	// Scopes are the OAuth scopes the flows need, per instance
+	// (compile.Graph.Scopes), which validate prints.
+	Scopes map[string][]string `json:"scopes,omitempty"`
 	// Zones are the schedule time zones compile looked up, and whether
 	// each loaded: the answer holds only while each still does.
 	Zones map[string]bool `json:"zones,omitempty"`

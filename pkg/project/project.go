@@ -44,6 +44,7 @@ type Project struct {
 	// flows and cards are the counts of the compiled graph, or of the
 	// cached answer when cached is set (and Graph is nil).
 	flows, cards int
+	scopes       map[string][]string
 	cached       bool
 	// cache is the cache Load used, if any (its counts are for tests).
 	cache *cache
@@ -231,7 +232,7 @@ func Load(opts Options) (*Project, diag.Diagnostics) {
 			}
 			ds.Add(ra.Load...)
 			ds.Add(ra.Diags...)
-			p.flows, p.cards, p.cached = ra.Flows, ra.Cards, true
+			p.flows, p.cards, p.scopes, p.cached = ra.Flows, ra.Cards, ra.Scopes, true
 			return p, ds
 		}
 	}
@@ -266,11 +267,12 @@ func Load(opts Options) (*Project, diag.Diagnostics) {
 		p.Config, p.Flows, p.Graph = cfg, flows, g
 		if g != nil {
 			p.flows, p.cards = g.Stats()
+			p.scopes = g.Scopes()
 		}
 	}
 	ds.Add(bds...)
 	if repoKey != "" && !hasCode(bds, "internal") {
-		ra := repoAnswer{Load: loadDs, Diags: bds, Flows: p.flows, Cards: p.cards}
+		ra := repoAnswer{Load: loadDs, Diags: bds, Flows: p.flows, Cards: p.cards, Scopes: p.scopes}
 		for _, f := range p.Flows {
 			if f.Trigger.Kind == ast.TriggerSchedule && !f.Trigger.Timezone.IsZero() {
 				if ra.Zones == nil {
@@ -475,6 +477,11 @@ func flowFiles(dir string, recursive bool) ([]string, error) {
 
 // Stats returns the number of flows and cards checked.
 func (p *Project) Stats() (flows, cards int) { return p.flows, p.cards }
+
+// Scopes returns the OAuth scopes the flows need, per connector instance
+// of a type whose token is scoped (google, okta): what jml requests when
+// jml.yaml lists none, and what the instance's app must be granted.
+func (p *Project) Scopes() map[string][]string { return p.scopes }
 
 // Cached reports whether the answer came whole from the cache.
 func (p *Project) Cached() bool { return p.cached }
