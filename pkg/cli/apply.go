@@ -218,19 +218,15 @@ func applyRun(o *ApplyOptions) error {
 	// The history: every run and every call is recorded as it happens.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	store, err := openHistory(ctx, io, o.History, proj)
+	store, lock, err := openLocked(ctx, io, o.History, proj)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	// One apply or resume at a time per history. A lock lost on the way
-	// (its heartbeat could not renew it) cancels ctx: the runs stop
-	// before their next card, and the journal refuses the next call.
-	lock, err := store.Acquire(ctx, history.ApplyLock, history.LockOptions{})
-	if err != nil {
-		return err
-	}
 	defer lock.Release()
+	// A lock lost on the way (its heartbeat could not renew it) cancels
+	// ctx: the runs stop before their next card, and the journal refuses
+	// the next call.
 	ctx, stopLock := lock.Context(ctx)
 	defer stopLock()
 
@@ -482,6 +478,22 @@ func (p *progress) finish() {
 	if p.on {
 		fmt.Fprintln(p.w)
 	}
+}
+
+// openLocked opens the history store and takes its apply lock: one
+// apply, resume or serve at a time per history. On error nothing is left
+// open.
+func openLocked(ctx context.Context, io *IOStreams, flag string, proj *project.Project) (*history.Store, *history.Lock, error) {
+	store, err := openHistory(ctx, io, flag, proj)
+	if err != nil {
+		return nil, nil, err
+	}
+	lock, err := store.Acquire(ctx, history.ApplyLock, history.LockOptions{})
+	if err != nil {
+		store.Close()
+		return nil, nil, err
+	}
+	return store, lock, nil
 }
 
 // openHistory opens the history store: --history, else history: in

@@ -159,18 +159,14 @@ func serveRun(o *ServeOptions) (err error) {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	store, err := openHistory(ctx, io, o.History, proj)
+	// serve is an apply that lasts: it holds the apply lock while it runs,
+	// so that no jml apply or resume takes its running runs for
+	// interrupted ones.
+	store, lock, err := openLocked(ctx, io, o.History, proj)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	// serve is an apply that lasts: it holds the apply lock while it runs,
-	// so that no jml apply or resume takes its running runs for
-	// interrupted ones.
-	lock, err := store.Acquire(ctx, history.ApplyLock, history.LockOptions{})
-	if err != nil {
-		return err
-	}
 	defer lock.Release()
 	runCtx, cancelRuns := lock.Context(context.Background())
 	defer cancelRuns()
