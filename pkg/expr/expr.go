@@ -3,6 +3,7 @@ package expr
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -40,6 +41,11 @@ type Env struct {
 	base *cel.Env
 	mu   sync.Mutex
 	envs map[string]*cel.Env
+	// funcs are the function names for an unknown function's did-you-mean.
+	funcs []string
+	// macros are the macro names among funcs: they bind a variable
+	// (exists(g, …)), which a misspelt one leaves undeclared.
+	macros map[string]bool
 	// compiled caches Compile by scope and source: a repository repeats
 	// the same expressions (${{ user.id }}, vars.login) across cards and
 	// flows, and the result depends on nothing else.
@@ -80,7 +86,11 @@ func NewEnv() (*Env, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Env{base: base, envs: map[string]*cel.Env{}, compiled: map[string]compiled{}}, nil
+	macros := map[string]bool{}
+	for _, m := range base.Macros() {
+		macros[m.Function()] = true
+	}
+	return &Env{base: base, envs: map[string]*cel.Env{}, compiled: map[string]compiled{}, funcs: functionNames(base), macros: macros}, nil
 }
 
 func (e *Env) env(s Scope) (*cel.Env, error) {
@@ -142,6 +152,9 @@ type Program struct {
 	prg          cel.Program
 }
 
+// macroVarRE matches the variable a macro call binds: exists(g, …).
+var macroVarRE = regexp.MustCompile(`^\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*,`)
+
 var undeclaredRE = regexp.MustCompile(`undeclared reference to '([^']+)'`)
 
 // Compile parses and checks src in scope s. The result is shared: callers
@@ -168,11 +181,14 @@ func (e *Env) compile(src string, s Scope) (*Program, []Issue) {
 	}
 	parsed, iss := env.Parse(src)
 	if iss != nil && iss.Err() != nil {
-		return nil, issues(src, iss, "expr-syntax")
+		if hs := syntaxHints(src); len(hs) > 0 {
+			return nil, hintIssues(env, src, hs)
+		}
+		return nil, issues(src, iss, "expr-syntax", nil)
 	}
 	checked, iss := env.Check(parsed)
 	if iss != nil && iss.Err() != nil {
-		return nil, issues(src, iss, "expr-type")
+		return nil, issues(src, iss, "expr-type", e)
 	}
 	prg, err := program(env, checked)
 	if err != nil {
@@ -195,12 +211,35 @@ func program(env *cel.Env, checked *cel.Ast) (prg cel.Program, err error) {
 	return env.Program(checked, cel.CostLimit(CostLimit), cel.EvalOptions(cel.OptOptimize))
 }
 
-func issues(src string, iss *cel.Issues, code string) []Issue {
+// issues converts CEL's errors; e, when not nil, names the functions an
+// unknown function is matched against.
+func issues(src string, iss *cel.Issues, code string, e *Env) []Issue {
+	var funcs []string
+	if e != nil {
+		funcs = e.funcs
+	}
 	var out []Issue
+	var bound []string // variables a misspelt macro would have bound
 	for _, er := range iss.Errors() {
 		c := code
 		msg := er.Message
-		if m := undeclaredRE.FindStringSubmatch(msg); m != nil {
+		off := offsetOf(src, er.Location.Line(), er.Location.Column())
+		if m := undeclaredRE.FindStringSubmatch(msg); m != nil && strings.HasPrefix(src[off:], "(") {
+			// CEL places a call at its "(": report the name before it.
+			c = "undefined-function"
+			msg = fmt.Sprintf("undefined function %q", m[1])
+			if cand, ok := diag.Closest(m[1], funcs); ok {
+				msg += fmt.Sprintf("; did you mean %q?", cand)
+				if v := macroVarRE.FindStringSubmatch(src[off:]); v != nil && e.macros[cand] {
+					bound = append(bound, v[1])
+				}
+			}
+			if before := strings.TrimRight(src[:off], " \t\r\n"); strings.HasSuffix(before, m[1]) {
+				off = len(before) - len(m[1])
+			}
+		} else if m != nil && slices.Contains(bound, m[1]) {
+			continue
+		} else if m != nil {
 			c = "undefined-variable"
 			msg = fmt.Sprintf("undefined variable %q", m[1])
 			if cand, ok := diag.Closest(m[1], Globals()); ok {
@@ -210,7 +249,27 @@ func issues(src string, iss *cel.Issues, code string) []Issue {
 		if c == "expr-syntax" {
 			msg = "CEL syntax error: " + strings.TrimPrefix(msg, "Syntax error: ")
 		}
-		out = append(out, Issue{Offset: offsetOf(src, er.Location.Line(), er.Location.Column()), Code: c, Msg: msg})
+		out = append(out, Issue{Offset: off, Code: c, Msg: msg})
+	}
+	return dropNamespaces(src, out)
+}
+
+// dropNamespaces drops an undefined variable that is only the namespace of
+// an undefined function (math in math.gretest(…)): one mistake, one issue.
+func dropNamespaces(src string, in []Issue) []Issue {
+	out := in[:0:0]
+	for _, is := range in {
+		ns := false
+		if is.Code == "undefined-variable" {
+			for _, f := range in {
+				if f.Code == "undefined-function" && f.Offset > is.Offset && strings.HasSuffix(strings.TrimSpace(src[is.Offset:f.Offset]), ".") {
+					ns = true
+				}
+			}
+		}
+		if !ns {
+			out = append(out, is)
+		}
 	}
 	return out
 }

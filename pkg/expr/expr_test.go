@@ -90,7 +90,7 @@ func TestCompileIssues(t *testing.T) {
 		{name: "wrong type of a known variable", src: "changed + 1", code: "expr-type", offset: 8, msg: "no matching overload"},
 		// cel-go panics planning this; Compile must report it instead.
 		{name: "map literal with a bytes key", src: `{"a": 1, b"0": {"0": true}}`, code: "expr-type", msg: "invalid expression"},
-		{name: "no clock", src: "now()", code: "undefined-variable", offset: 3, msg: `"now"`},
+		{name: "no clock", src: "now()", code: "undefined-function", offset: 0, msg: `undefined function "now"`, notMsg: "did you mean"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -381,5 +381,59 @@ func TestEvalExtensionLists(t *testing.T) {
 	l, ok := v.([]any)
 	if !ok || len(l) != 3 {
 		t.Fatalf("lists.range(3) = %#v, want a []any of 3", v)
+	}
+}
+
+// TestCompileHints: a mistake from another language gets one issue with
+// the fix, at the mistake, and not CEL's cascade of syntax errors.
+func TestCompileHints(t *testing.T) {
+	env := newEnv(t)
+	const (
+		eq  = `CEL syntax error: "=" is not an operator in CEL; use == to compare`
+		and = `CEL syntax error: "and" is not an operator in CEL; use &&`
+		or  = `CEL syntax error: "or" is not an operator in CEL; use ||`
+		not = `CEL syntax error: "not" is not an operator in CEL; use !`
+	)
+	cases := []struct {
+		name string
+		src  string
+		want []Issue
+	}{
+		{"= for ==", `user.login = "x"`, []Issue{{11, "expr-syntax", eq}}},
+		{"two =", `user.a = 1 && user.b = 2`, []Issue{{7, "expr-syntax", eq}, {21, "expr-syntax", eq}}},
+		{"= in a string is text", `"a = b" = user.x`, []Issue{{8, "expr-syntax", eq}}},
+		{"and", `user.a and user.b`, []Issue{{7, "expr-syntax", and}}},
+		{"or", `user.a or user.b`, []Issue{{7, "expr-syntax", or}}},
+		{"not", `not user.a`, []Issue{{0, "expr-syntax", not}}},
+		{"not after &&, on a second line", "user.a &&\n  not user.b", []Issue{{12, "expr-syntax", not}}},
+		{"or in a raw string is text", `r'a or b' or user.x`, []Issue{{10, "expr-syntax", or}}},
+		{"another error beside the mistake", `user.a = 1 &&`, []Issue{{7, "expr-syntax", eq}, {13, "expr-syntax", "CEL syntax error: mismatched input '<EOF>' expecting {'[', '{', '(', '.', '-', '!', 'true', 'false', 'null', NUM_FLOAT, NUM_INT, NUM_UINT, STRING, BYTES, IDENTIFIER}"}}},
+		{"member function in the wrong case", `user.login.endswith("x")`, []Issue{{11, "undefined-function", `undefined function "endswith"; did you mean "endsWith"?`}}},
+		{"global function in the wrong case", `startswith(user.login, "x")`, []Issue{{0, "undefined-function", `undefined function "startswith"; did you mean "startsWith"?`}}},
+		{"misspelt function", `user.login.contans("x")`, []Issue{{11, "undefined-function", `undefined function "contans"; did you mean "contains"?`}}},
+		{"space before the call", `user.login.endswith ("x")`, []Issue{{11, "undefined-function", `undefined function "endswith"; did you mean "endsWith"?`}}},
+		{"function of a namespace, not its namespace too", `math.gretest(1, 2)`, []Issue{{5, "undefined-function", `undefined function "gretest"; did you mean "greatest"?`}}},
+		{"misspelt macro", `user.groups.exist(g, g == "a")`, []Issue{{12, "undefined-function", `undefined function "exist"; did you mean "exists"?`}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p, iss := env.Compile(tc.src, Scope{})
+			if p != nil {
+				t.Fatalf("Compile(%q) compiled", tc.src)
+			}
+			if !reflect.DeepEqual(iss, tc.want) {
+				t.Errorf("Compile(%q) issues\n got %+v\nwant %+v", tc.src, iss, tc.want)
+			}
+		})
+	}
+}
+
+// TestCompileNoHintsWhenValid: words and = that CEL accepts stay valid.
+func TestCompileNoHintsWhenValid(t *testing.T) {
+	env := newEnv(t)
+	for _, src := range []string{`user.login == "a = b"`, `user.or == "and"`, `user.a <= 1 || user.b >= 2 || user.c != 3`, `"x".endsWith("x")`} {
+		if _, iss := env.Compile(src, Scope{}); len(iss) > 0 {
+			t.Errorf("Compile(%q) = %+v; want no issues", src, iss)
+		}
 	}
 }
