@@ -10,7 +10,8 @@
 // user's Okta profile — is not checked, never guessed: a wrong guess
 // answers 404, which would read as gone.
 //
-// verify never writes. It depends on effect, event, ast and source only;
+// verify never writes. It depends on effect, event, ast, catalog and
+// source, and on engine for its one retry rule (engine.RetryWait);
 // it knows nothing about terminals (pkg/view renders a Matrix) or about
 // which effector it is given.
 package verify

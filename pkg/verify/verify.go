@@ -9,7 +9,9 @@ import (
 
 	"github.com/jml-dev/jml/pkg/ast"
 	"github.com/jml-dev/jml/pkg/catalog"
+	"github.com/jml-dev/jml/pkg/compile"
 	"github.com/jml-dev/jml/pkg/effect"
+	"github.com/jml-dev/jml/pkg/engine"
 	"github.com/jml-dev/jml/pkg/source"
 )
 
@@ -171,7 +173,9 @@ type Options struct {
 	// Parallelism bounds the reads in flight (default 4).
 	Parallelism int
 	// Attempts is how many times a retryable failure (429, 5xx, timeout)
-	// is tried (default 3).
+	// is tried (default 3), waiting between tries by the engine's rule
+	// (engine.RetryWait): 1s then 2s, or the vendor's Retry-After up to
+	// engine.DefaultMaxRetryAfter; a longer one fails the read.
 	Attempts int
 	// Wait sleeps between tries (default: real time, honouring ctx).
 	Wait func(ctx context.Context, d time.Duration) error
@@ -378,14 +382,14 @@ func (r *reader) read(ctx context.Context, in Instance, input map[string]any) (m
 			return out, nil
 		}
 		e := effect.AsError(err)
-		if !e.Retryable || attempt >= r.opts.Attempts {
-			return nil, e
+		// The engine's one retry rule, as for a card's action: its backoff,
+		// and a vendor's Retry-After waited for only up to the same cap.
+		pol := compile.RetryPolicy{Attempts: r.opts.Attempts, Interval: time.Second, Backoff: 2}
+		wait, stop := engine.RetryWait(ctx, pol, attempt, req, e)
+		if stop != nil {
+			return nil, stop
 		}
-		d := e.RetryAfter
-		if d <= 0 {
-			d = time.Duration(attempt) * time.Second
-		}
-		if werr := r.opts.Wait(ctx, d); werr != nil {
+		if werr := r.opts.Wait(ctx, wait); werr != nil {
 			return nil, e
 		}
 	}

@@ -415,3 +415,48 @@ func TestParseUser(t *testing.T) {
 		t.Errorf("ParseUser(id) = %+v", u)
 	}
 }
+
+// TestRetryAfterCapped: verify waits by the engine's rule, as apply does:
+// the backoff between tries, a vendor's Retry-After within
+// engine.DefaultMaxRetryAfter, and a longer one fails the read at once,
+// naming the vendor's wait, instead of hanging verify for a day.
+func TestRetryAfterCapped(t *testing.T) {
+	const jane = "jane@acme.com"
+	busy := func(d time.Duration) error {
+		e := effect.HTTPError(429, "too many requests")
+		e.RetryAfter = d
+		return e
+	}
+	tests := []struct {
+		name  string
+		errs  []error
+		waits []time.Duration
+		want  string
+	}{
+		{name: "backoff", errs: []error{effect.HTTPError(503, "busy"), effect.HTTPError(503, "busy")}, waits: []time.Duration{time.Second, 2 * time.Second}, want: "active!"},
+		{name: "a Retry-After within the cap is waited for", errs: []error{busy(30 * time.Second)}, waits: []time.Duration{30 * time.Second}, want: "active!"},
+		{name: "a day is not waited for", errs: []error{busy(24 * time.Hour)}, want: "error (rate limited: Slack asked to wait 24h0m0s, more than retry.maxInterval (default) 1m0s (status 429))"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &fake{answers: map[string]answer{"slack.lookupUserByEmail map[email:" + jane + "]": {errs: tt.errs, out: map[string]any{"active": true}}}}
+			var waits []time.Duration
+			wait := func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }
+			m := Build(context.Background(), Options{Instances: []Instance{{Name: "slack", Type: "slack"}}, Effector: f, Wait: wait}, []User{{Login: jane, Deactivated: true}})
+			c := m.Rows[0].Cells[0]
+			got := string(c.State)
+			if c.Orphan {
+				got += "!"
+			}
+			if c.State == Error {
+				got += " (" + c.Detail + ")"
+			}
+			if got != tt.want {
+				t.Errorf("state %q, want %q", got, tt.want)
+			}
+			if !reflect.DeepEqual(waits, tt.waits) {
+				t.Errorf("waits %v, want %v", waits, tt.waits)
+			}
+		})
+	}
+}
