@@ -35,7 +35,7 @@ func fmtDuration(r *history.RunRow) string {
 	if r.EndedAt.IsZero() {
 		return "-"
 	}
-	return r.EndedAt.Sub(r.StartedAt).Round(time.Millisecond).String()
+	return Duration(r.EndedAt.Sub(r.StartedAt))
 }
 
 // HistoryList writes runs as a table, newest first.
@@ -113,7 +113,7 @@ func HistoryShow(w io.Writer, r *history.RunRow, calls []*history.CallRow, st St
 		case history.CallPending:
 			extra = append(extra, "no outcome recorded: the process stopped during this call")
 		default:
-			extra = append(extra, c.Duration.Round(time.Microsecond).String())
+			extra = append(extra, Duration(c.Duration))
 		}
 		fmt.Fprintf(w, "  %3d %s %s %s %s\n", c.Seq, mark, st.Code.Render(c.Action), st.Dim.Render(c.Card), st.Dim.Render("("+strings.Join(extra, ", ")+")"))
 		fmt.Fprintf(w, "        in:  %s\n", c.Input)

@@ -205,9 +205,9 @@ func (r *traceText) Close() error { return nil }
 // RunText writes one run: a header line (flow, status, id, duration),
 // then every card with its status, inputs, outputs or error.
 func RunText(w io.Writer, r *engine.Run, indent string, st Styles) {
-	meta := fmt.Sprintf("%s, %s", r.ID, r.EndedAt.Sub(r.StartedAt))
+	meta := fmt.Sprintf("%s, %s", r.ID, Duration(r.EndedAt.Sub(r.StartedAt)))
 	if r.ResumedFrom != "" {
-		meta = fmt.Sprintf("%s resuming %s, %s", r.ID, r.ResumedFrom, r.EndedAt.Sub(r.StartedAt))
+		meta = fmt.Sprintf("%s resuming %s, %s", r.ID, r.ResumedFrom, Duration(r.EndedAt.Sub(r.StartedAt)))
 	}
 	fmt.Fprintf(w, "%s%s  %s  %s\n", indent, st.Bold.Render(r.Flow), statusStyle(st, r.Status), st.Dim.Render(meta))
 	cards(w, r.Cards, indent+"  ", st)
@@ -255,7 +255,7 @@ func cards(w io.Writer, cs []*engine.CardTrace, indent string, st Styles) {
 		if c.ReusedFrom != "" {
 			extra = append(extra, "not called: done by "+c.ReusedFrom)
 		} else if c.Status != engine.CardSkipped {
-			extra = append(extra, c.Duration.String())
+			extra = append(extra, Duration(c.Duration))
 		}
 		line := fmt.Sprintf("%s%s %s %s", indent, cardMark(st, c.Status), st.Code.Render(label), st.Dim.Render(name))
 		if len(extra) > 0 {
