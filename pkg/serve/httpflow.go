@@ -14,6 +14,7 @@ import (
 
 	"github.com/jml-dev/jml/pkg/apply"
 	"github.com/jml-dev/jml/pkg/compile"
+	"github.com/jml-dev/jml/pkg/effect"
 	"github.com/jml-dev/jml/pkg/engine"
 )
 
@@ -65,7 +66,7 @@ func (s *Server) serveFlow(f *compile.Flow) http.HandlerFunc {
 				writeError(w, http.StatusBadRequest, "the body is not JSON: "+err.Error())
 				return
 			}
-			body = numbers(body)
+			body = effect.Numbers(body)
 		}
 		query := map[string]any{}
 		for k, v := range r.URL.Query() {
@@ -115,26 +116,4 @@ func (s *Server) serveFlow(f *compile.Flow) http.HandlerFunc {
 			}
 		}
 	}
-}
-
-// numbers turns json.Numbers into int64 when integral, float64 otherwise,
-// as the event decoder does.
-func numbers(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i
-		}
-		f, _ := x.Float64()
-		return f
-	case map[string]any:
-		for k, e := range x {
-			x[k] = numbers(e)
-		}
-	case []any:
-		for i, e := range x {
-			x[i] = numbers(e)
-		}
-	}
-	return v
 }
