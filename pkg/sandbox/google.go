@@ -153,27 +153,10 @@ func googleRoutes(in *Instance, mux *http.ServeMux) {
 }
 
 // googleUser finds a user of the instance's state by primary email, alias
-// or id, as the Directory API does.
+// or id, as the Directory API does (the world model's own lookup).
 func googleUser(in *Instance, key string) map[string]any {
-	st := in.World().InstanceState(in.Name)
-	users, _ := st["users"].([]any)
-	key = strings.ToLower(strings.TrimSpace(key))
-	for _, u := range users {
-		m, _ := u.(map[string]any)
-		if s, _ := m["primaryEmail"].(string); strings.ToLower(s) == key {
-			return m
-		}
-		if s, _ := m["id"].(string); strings.ToLower(s) == key {
-			return m
-		}
-		aliases, _ := m["aliases"].([]any)
-		for _, a := range aliases {
-			if s, _ := a.(string); strings.ToLower(s) == key {
-				return m
-			}
-		}
-	}
-	return nil
+	u, _ := in.World().FindUser(in.Name, "key", key)
+	return u
 }
 
 // googleEmailOf returns the primary email of the user with that key, or

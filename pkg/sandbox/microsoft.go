@@ -186,24 +186,10 @@ func msNotFound(id string) *effect.Error {
 }
 
 // msUser finds a user of the instance's state by object id or
-// userPrincipalName.
+// userPrincipalName, as the world's model does.
 func msUser(in *Instance, key string) map[string]any {
-	st := in.World().InstanceState(in.Name)
-	users, _ := st["users"].([]any)
-	key = strings.TrimSpace(key)
-	for _, u := range users {
-		m, _ := u.(map[string]any)
-		if id, _ := m["id"].(string); id == key {
-			return m
-		}
-	}
-	for _, u := range users {
-		m, _ := u.(map[string]any)
-		if upn, _ := m["userPrincipalName"].(string); strings.EqualFold(upn, key) {
-			return m
-		}
-	}
-	return nil
+	u, _ := in.World().FindUser(in.Name, "key", key)
+	return u
 }
 
 // msUPN returns the userPrincipalName of a user given by id (so that a

@@ -65,12 +65,8 @@ func (s *slackAPI) users() []map[string]any {
 }
 
 func (s *slackAPI) byID(id string) map[string]any {
-	for _, u := range s.users() {
-		if u["id"] == id {
-			return u
-		}
-	}
-	return nil
+	u, _ := s.in.World().FindUser(s.in.Name, "id", id)
+	return u
 }
 
 func (s *slackAPI) noSuchID(id string) *effect.Error {
@@ -104,8 +100,10 @@ var slackSCIMFilter = regexp.MustCompile(`^\s*([A-Za-z][A-Za-z.]*)\s+(?i:eq)\s+"
 // (eq only), with startIndex/count pagination.
 func (s *slackAPI) scimList(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	users := s.users()
-	if f := q.Get("filter"); f != "" {
+	var users []map[string]any
+	if f := q.Get("filter"); f == "" {
+		users = s.users()
+	} else {
 		m := slackSCIMFilter.FindStringSubmatch(f)
 		if m == nil {
 			s.in.Error(w, &effect.Error{Status: 400, Code: "invalid_input", Message: "invalid_filter: the sandbox supports ATTR eq \"VALUE\" on email, userName or id"})
@@ -124,14 +122,19 @@ func (s *slackAPI) scimList(w http.ResponseWriter, r *http.Request) {
 			s.in.Error(w, &effect.Error{Status: 400, Code: "invalid_input", Message: "invalid_filter: cannot filter on " + m[1]})
 			return
 		}
-		var kept []map[string]any
-		for _, u := range users {
-			v, _ := u[key].(string)
-			if (key == "id" && v == value) || (key != "id" && strings.EqualFold(strings.TrimSpace(v), strings.TrimSpace(value))) {
-				kept = append(kept, u)
+		// id and email are unique: the world's own lookup finds the one
+		// user; userNames may repeat, so every user is read.
+		if u, indexed := s.in.World().FindUser(s.in.Name, key, value); indexed {
+			if u != nil {
+				users = []map[string]any{u}
+			}
+		} else {
+			for _, u := range s.users() {
+				if v, _ := u[key].(string); strings.EqualFold(strings.TrimSpace(v), strings.TrimSpace(value)) {
+					users = append(users, u)
+				}
 			}
 		}
-		users = kept
 	}
 	start, count := 1, 100
 	for name, p := range map[string]*int{"startIndex": &start, "count": &count} {

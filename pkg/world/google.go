@@ -244,13 +244,28 @@ func (m *googleModel) do(c *call) (map[string]any, error) {
 	return nil, notImplemented("google", c.action)
 }
 
+func (u *googleUser) state() map[string]any {
+	return map[string]any{"id": u.id, "primaryEmail": u.primaryEmail, "suspended": u.suspended, "isAdmin": u.isAdmin,
+		"orgUnitPath": u.orgUnitPath, "name": map[string]any{"givenName": u.givenName, "familyName": u.familyName},
+		"aliases": strList(u.aliases), "driveFiles": int64(u.driveFiles), "signOuts": int64(u.signOuts)}
+}
+
+// findUser finds a user by "key": primary email, alias or id, as find
+// (and the Directory API's userKey) does.
+func (m *googleModel) findUser(by, key string) (map[string]any, bool) {
+	if by != "key" {
+		return nil, false
+	}
+	if u := m.find(key); u != nil {
+		return u.state(), true
+	}
+	return nil, true
+}
+
 func (m *googleModel) state() map[string]any {
 	users := make([]any, 0, len(m.users))
 	for _, k := range sortedKeys(m.users) {
-		u := m.users[k]
-		users = append(users, map[string]any{"id": u.id, "primaryEmail": u.primaryEmail, "suspended": u.suspended, "isAdmin": u.isAdmin,
-			"orgUnitPath": u.orgUnitPath, "name": map[string]any{"givenName": u.givenName, "familyName": u.familyName},
-			"aliases": strList(u.aliases), "driveFiles": int64(u.driveFiles), "signOuts": int64(u.signOuts)})
+		users = append(users, m.users[k].state())
 	}
 	groups := make([]any, 0, len(m.groups))
 	for _, k := range sortedKeys(m.groups) {

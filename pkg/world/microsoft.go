@@ -249,15 +249,31 @@ func (m *microsoftModel) removeLicenses(u *msUser, c *call) (map[string]any, err
 // licenseAssignmentState whose assignedByGroup is the group's id).
 type msInherited struct{ sku, group string }
 
+func (u *msUser) state() map[string]any {
+	st := map[string]any{"id": u.id, "userPrincipalName": u.upn, "accountEnabled": u.enabled, "displayName": u.displayName,
+		"mail": u.mail, "licenses": strList(u.licenses), "groups": strList(u.groups), "revokedSessions": int64(u.revocations)}
+	if u.revokedAt != "" {
+		st["sessionsRevokedAt"] = u.revokedAt
+	}
+	return st
+}
+
+// findUser finds a user by "key": object id or userPrincipalName, as find
+// (and Graph's /users/{id | userPrincipalName}) does.
+func (m *microsoftModel) findUser(by, key string) (map[string]any, bool) {
+	if by != "key" {
+		return nil, false
+	}
+	if u := m.find(key); u != nil {
+		return u.state(), true
+	}
+	return nil, true
+}
+
 func (m *microsoftModel) state() map[string]any {
 	users := make([]any, 0, len(m.users))
 	for _, id := range sortedKeys(m.users) {
-		u := m.users[id]
-		users = append(users, map[string]any{"id": u.id, "userPrincipalName": u.upn, "accountEnabled": u.enabled, "displayName": u.displayName,
-			"mail": u.mail, "licenses": strList(u.licenses), "groups": strList(u.groups), "revokedSessions": int64(u.revocations)})
-		if u.revokedAt != "" {
-			users[len(users)-1].(map[string]any)["sessionsRevokedAt"] = u.revokedAt
-		}
+		users = append(users, m.users[id].state())
 	}
 	groups := make([]any, 0, len(m.groups))
 	for _, id := range sortedKeys(m.groups) {

@@ -2,6 +2,7 @@ package world
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/jml-dev/jml/pkg/effect"
@@ -23,8 +24,17 @@ func (w *World) Records(instance, table string, where map[string]string) []map[s
 	if !ok {
 		return nil
 	}
+	// The records to compare: those the first field of where selects
+	// through the model's index, or every record.
+	var recs []*snRecord
+	if keys := sortedKeys(where); len(keys) > 0 {
+		recs = slices.Clone(m.indexed(keys[0], where[keys[0]]))
+		sortRecords(recs)
+	} else {
+		recs = m.sorted()
+	}
 	var out []map[string]any
-	for _, r := range m.sorted() {
+	for _, r := range recs {
 		if r.table != table {
 			continue
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -46,6 +47,12 @@ type serviceNowModel struct {
 	taken idSet
 	// sp holds the records' fields.
 	sp *spool
+	// index holds, per field a query has named (World.Records), the
+	// records by that field's value as the query compares it
+	// (fmt.Sprint): built by the first such query, kept by every write
+	// after it, dropped by clone. Only `jml sandbox` queries, so a plan
+	// never pays for it.
+	index map[string]map[string][]*snRecord
 }
 
 func newServiceNow(sp *spool) *serviceNowModel {
@@ -151,6 +158,43 @@ func (m *serviceNowModel) add(r *snRecord, fields map[string]any) {
 	r.fields = storeMap(m.sp, fields)
 	m.records[r.table][r.sysID] = r
 	m.taken.add(r.number)
+	m.indexRecord(r, nil, fields)
+}
+
+// indexRecord moves r in every index from its old fields' values to its
+// new ones (old is nil for a new record).
+func (m *serviceNowModel) indexRecord(r *snRecord, old, fields map[string]any) {
+	for field, byValue := range m.index {
+		if v := old[field]; v != nil {
+			k := fmt.Sprint(v)
+			byValue[k] = slices.DeleteFunc(byValue[k], func(x *snRecord) bool { return x == r })
+		}
+		if v := fields[field]; v != nil {
+			k := fmt.Sprint(v)
+			byValue[k] = append(byValue[k], r)
+		}
+	}
+}
+
+// indexed returns the records whose field, as a query compares it, is
+// value, building the field's index on first use.
+func (m *serviceNowModel) indexed(field, value string) []*snRecord {
+	if m.index[field] == nil {
+		if m.index == nil {
+			m.index = map[string]map[string][]*snRecord{}
+		}
+		byValue := map[string][]*snRecord{}
+		for _, recs := range m.records {
+			for _, r := range recs {
+				if v := r.fields.load(m.sp)[field]; v != nil {
+					k := fmt.Sprint(v)
+					byValue[k] = append(byValue[k], r)
+				}
+			}
+		}
+		m.index[field] = byValue
+	}
+	return m.index[field][value]
 }
 
 func (m *serviceNowModel) load(o obj) {
@@ -232,6 +276,9 @@ func (m *serviceNowModel) do(c *call) (map[string]any, error) {
 			fields[k] = deepCopy(v)
 		}
 		fields["sys_updated_on"] = stamp
+		if m.index != nil {
+			m.indexRecord(r, r.fields.load(m.sp), fields)
+		}
 		r.fields = storeMap(m.sp, fields)
 		return map[string]any{"sys_id": r.sysID, "number": r.number}, nil
 	}
@@ -246,6 +293,12 @@ func (m *serviceNowModel) sorted() []*snRecord {
 			out = append(out, r)
 		}
 	}
+	sortRecords(out)
+	return out
+}
+
+// sortRecords sorts records in table, number, sys_id order.
+func sortRecords(out []*snRecord) {
 	sort.Slice(out, func(i, j int) bool {
 		a, b := out[i], out[j]
 		if a.table != b.table {
@@ -256,7 +309,6 @@ func (m *serviceNowModel) sorted() []*snRecord {
 		}
 		return a.sysID < b.sysID
 	})
-	return out
 }
 
 func (m *serviceNowModel) state() map[string]any {

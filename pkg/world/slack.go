@@ -184,11 +184,32 @@ func (m *slackModel) do(c *call) (map[string]any, error) {
 	return nil, notImplemented("slack", c.action)
 }
 
+func (u *slackUser) state() map[string]any {
+	return map[string]any{"id": u.id, "email": u.email, "userName": u.userName, "displayName": u.displayName, "active": u.active}
+}
+
+// findUser finds a user by id or email, the keys the model indexes one to
+// one (userNames may repeat: no index).
+func (m *slackModel) findUser(by, key string) (map[string]any, bool) {
+	var u *slackUser
+	switch by {
+	case "id":
+		u = m.users[key]
+	case "email":
+		u = m.byMail(key)
+	default:
+		return nil, false
+	}
+	if u == nil {
+		return nil, true
+	}
+	return u.state(), true
+}
+
 func (m *slackModel) state() map[string]any {
 	users := make([]any, 0, len(m.users))
 	for _, id := range sortedKeys(m.users) {
-		u := m.users[id]
-		users = append(users, map[string]any{"id": u.id, "email": u.email, "userName": u.userName, "displayName": u.displayName, "active": u.active})
+		users = append(users, m.users[id].state())
 	}
 	channels := make(map[string]any, len(m.channels))
 	for ch, members := range m.channels {

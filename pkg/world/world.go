@@ -477,3 +477,39 @@ func (w *World) InstanceState(name string) map[string]any {
 	w.pullAll(in) // its every user, as State
 	return in.state()
 }
+
+// userFinder is a model that can find one user the way the world's own
+// calls do (its indexes), rendered as its state lists users.
+type userFinder interface {
+	// findUser returns the user whose by is key, and false when the model
+	// has no index on by.
+	findUser(by, key string) (u map[string]any, indexed bool)
+}
+
+// FindUser returns the user of an instance whose attribute by ("id",
+// "email", … as the model names them) is key, rendered as InstanceState
+// lists it under "users": the model's own lookup, the one its calls use,
+// so a sandbox route answers as the world does in dry-run — without
+// rendering the instance's every user, which made each call linear in
+// the world (issue #12). It pulls from the roster only the users key can
+// find, and every user when that finds none (a key no roster hash covers,
+// such as a generated id). indexed is false when the model has no index
+// on by: the caller then reads InstanceState.
+func (w *World) FindUser(name, by, key string) (u map[string]any, indexed bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	in, ok := w.instances[name]
+	if !ok {
+		return nil, true
+	}
+	f, ok := in.m.(userFinder)
+	if !ok {
+		return nil, false
+	}
+	w.pull(in, key)
+	if u, indexed = f.findUser(by, key); !indexed || u != nil {
+		return u, indexed
+	}
+	w.pullAll(in)
+	return f.findUser(by, key)
+}

@@ -735,3 +735,112 @@ func TestInstanceState(t *testing.T) {
 		t.Errorf("InstanceState of an unknown instance = %v, want nil", got)
 	}
 }
+
+// scanRecords is Records by a scan of every record: what the index must
+// answer.
+func scanRecords(w *World, instance, table string, where map[string]string) []map[string]any {
+	var out []map[string]any
+	for _, r := range w.Records(instance, table, nil) {
+		fields := r["fields"].(map[string]any)
+		match := true
+		for k, v := range where {
+			match = match && fields[k] != nil && fmt.Sprint(fields[k]) == v
+		}
+		if match {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// TestRecordsIndex: a query by a field answers as a scan does, before and
+// after the writes that move records between values (an update changing
+// the field, a create, a record whose field is a number), and a clone
+// answers by its own records.
+func TestRecordsIndex(t *testing.T) {
+	w, _ := seeded(t)
+	create := func(corr any, table string) string {
+		out := mustDo(t, w, "itsm.createRecord", map[string]any{"table": table, "fields": map[string]any{"correlation_id": corr, "n": 7}})
+		return out["sys_id"].(string)
+	}
+	a := create("k1", "sc_task")
+	create("k1", "sc_task")
+	create("k1", "incident")
+	create("k2", "sc_task")
+	queries := []map[string]string{
+		{"correlation_id": "k1"}, {"correlation_id": "k2"}, {"correlation_id": "k3"},
+		{"correlation_id": "k1", "n": "7"}, {"n": "7"}, {"sys_id": a}, {"correlation_id": "k1", "n": "8"},
+	}
+	check := func(stage string, w *World) {
+		t.Helper()
+		for _, table := range []string{"sc_task", "incident"} {
+			for _, q := range queries {
+				got, want := w.Records("itsm", table, q), scanRecords(w, "itsm", table, q)
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("%s: Records(%s, %v) = %v\nwant %v", stage, table, q, got, want)
+				}
+			}
+		}
+	}
+	check("first queries", w)
+	mustDo(t, w, "itsm.updateRecord", map[string]any{"table": "sc_task", "sysId": a, "fields": map[string]any{"correlation_id": "k3", "n": 8}})
+	create("k2", "sc_task")
+	check("after an update and a create", w)
+	if got := w.Records("itsm", "sc_task", map[string]string{"correlation_id": "k3"}); len(got) != 1 || got[0]["sys_id"] != a {
+		t.Errorf("the updated record is not found by its new correlation_id: %v", got)
+	}
+	c := w.Clone()
+	create("k3", "sc_task")
+	check("original after a create", w)
+	check("clone", c)
+	if n := len(c.Records("itsm", "sc_task", map[string]string{"correlation_id": "k3"})); n != 1 {
+		t.Errorf("the clone sees %d records of k3, want 1 (the create after cloning is not its)", n)
+	}
+}
+
+// TestFindUser: each model's lookup finds what a scan of InstanceState's
+// users finds, for users the roster has not yet given the instance (lazy
+// seeding) and by generated ids no roster key covers.
+func TestFindUser(t *testing.T) {
+	for _, tc := range []struct {
+		instance, by, key, field, want string
+	}{
+		{"google", "key", "JANE.DOE@acme.com ", "primaryEmail", "jane.doe@acme.com"},
+		{"slack", "email", "bob@acme.com", "email", "bob@acme.com"},
+		{"ms", "key", "Jane.Doe@acme.com", "userPrincipalName", "jane.doe@acme.com"},
+	} {
+		t.Run(tc.instance, func(t *testing.T) {
+			w, _ := seeded(t)
+			u, indexed := w.FindUser(tc.instance, tc.by, tc.key)
+			if !indexed || u == nil || u[tc.field] != tc.want {
+				t.Fatalf("FindUser(%s, %s, %q) = %v, %v; want the user with %s %s", tc.instance, tc.by, tc.key, u, indexed, tc.field, tc.want)
+			}
+			// By its id, in a fresh world where nothing pulled the user yet.
+			fresh, _ := seeded(t)
+			idBy := map[string]string{"slack": "id"}[tc.instance]
+			if idBy == "" {
+				idBy = "key"
+			}
+			byID, _ := fresh.FindUser(tc.instance, idBy, u["id"].(string))
+			if !reflect.DeepEqual(byID, u) {
+				t.Errorf("by id %v: %v, want %v", u["id"], byID, u)
+			}
+			var scanned map[string]any
+			for _, x := range w.InstanceState(tc.instance)["users"].([]any) {
+				if m := x.(map[string]any); m["id"] == u["id"] {
+					scanned = m
+				}
+			}
+			if !reflect.DeepEqual(scanned, u) {
+				t.Errorf("FindUser = %v, InstanceState lists %v", u, scanned)
+			}
+			if u, indexed := w.FindUser(tc.instance, tc.by, "nobody@acme.com"); !indexed || u != nil {
+				t.Errorf("an unknown user: %v, %v; want nil, true", u, indexed)
+			}
+		})
+	}
+	w, _ := seeded(t)
+	if _, indexed := w.FindUser("slack", "userName", "bob"); indexed {
+		t.Error("Slack userNames may repeat: FindUser must leave them to a scan")
+	}
+}
