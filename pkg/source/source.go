@@ -233,7 +233,18 @@ func (f *File) syntaxError(err error) diag.Diagnostic {
 			line++
 		}
 	}
-	return diag.Diagnostic{Severity: diag.Error, Code: "yaml-syntax", Message: "invalid YAML: " + msg, Range: f.At(line, firstColumn(f.line(line)))}
+	// That is where the block being read starts: find the line that is
+	// wrong, and say what is wrong with it when it is a tab or the
+	// indentation.
+	line = f.problemLine(err, line)
+	text := f.line(line)
+	if c := tabIndent(text); c > 0 && tabProblems[msg] {
+		return diag.Diagnostic{Severity: diag.Error, Code: "yaml-syntax", Message: tabMessage, Range: f.At(line, c)}
+	}
+	if m := f.indentMessage(msg, line); m != "" {
+		return diag.Diagnostic{Severity: diag.Error, Code: "yaml-syntax", Message: m, Range: f.At(line, firstColumn(text))}
+	}
+	return diag.Diagnostic{Severity: diag.Error, Code: "yaml-syntax", Message: "invalid YAML: " + msg, Range: f.At(line, firstColumn(text))}
 }
 
 // firstColumn returns the column of the first non-blank character of l.
