@@ -100,10 +100,16 @@ func (v *Validator) Validate(f *source.File) diag.Diagnostics {
 	// And one mistake is one diagnostic: an unknown key that two schema
 	// branches reject (the card's own key list, the steps' item) is
 	// reported once, by the first, which names what the card takes.
+	// A misspelt key is one mistake too: the key its did-you-mean names
+	// is not also reported missing ("thn" for the "then" an if card
+	// needs, "acton" for the kind key a card needs).
 	out := m.ds[:0]
 	seen := map[diag.Range]bool{}
 	for i, d := range m.ds {
 		if m.kindNoise[i] != "" && m.multiKind[m.kindNoise[i]] {
+			continue
+		}
+		if miss, ok := m.missing[i]; ok && m.suggestedAny(miss.loc, miss.keys) {
 			continue
 		}
 		if d.Code == "unknown-key" {
@@ -126,6 +132,47 @@ type mapper struct {
 	// per-kind key error.
 	multiKind map[string]bool
 	kindNoise map[int]string
+	// suggested holds, by instance location of a mapping, the keys that
+	// the did-you-means of its unknown keys name; missing maps a
+	// diagnostic index to the mapping and the keys it says are missing.
+	suggested map[string]map[string]bool
+	missing   map[int]missingKeys
+}
+
+type missingKeys struct {
+	loc  string
+	keys []string
+}
+
+// suggest records that an unknown key of the mapping at loc looks like key.
+func (m *mapper) suggest(loc, key string) {
+	if m.suggested == nil {
+		m.suggested = map[string]map[string]bool{}
+	}
+	if m.suggested[loc] == nil {
+		m.suggested[loc] = map[string]bool{}
+	}
+	m.suggested[loc][key] = true
+}
+
+// missed records that the next diagnostic says the mapping at loc misses
+// one of keys.
+func (m *mapper) missed(loc string, keys ...string) {
+	if m.missing == nil {
+		m.missing = map[int]missingKeys{}
+	}
+	m.missing[len(m.ds)] = missingKeys{loc: loc, keys: keys}
+}
+
+// suggestedAny reports whether a did-you-mean in the mapping at loc names
+// one of keys.
+func (m *mapper) suggestedAny(loc string, keys []string) bool {
+	for _, k := range keys {
+		if m.suggested[loc][k] {
+			return true
+		}
+	}
+	return false
 }
 
 // fragment returns the JSON pointer of the absolute keyword location.
@@ -232,6 +279,7 @@ func (m *mapper) visit(e *jsonschema.ValidationError) {
 			if loc != "" {
 				where = m.what(loc)
 			}
+			m.missed(loc, k[1])
 			m.ds.Errorf(r, "missing-key", "missing required key %q in %s", k[1], where)
 		}
 	case "type":
@@ -371,6 +419,7 @@ func (m *mapper) unknownKeys(e *jsonschema.ValidationError, frag string) {
 			msg := fmt.Sprintf("key %q is not allowed on %s card (it takes %s)", name, article(cardKind), strings.Join(props, ", "))
 			if s, ok := diag.Closest(q[1], props); ok {
 				msg += fmt.Sprintf("; did you mean %q?", s)
+				m.suggest(loc, s)
 			}
 			m.ds.Add(diag.Diagnostic{Severity: diag.Error, Code: "unknown-key", Range: r, Message: msg})
 			continue
@@ -379,6 +428,7 @@ func (m *mapper) unknownKeys(e *jsonschema.ValidationError, frag string) {
 			Message: fmt.Sprintf("unknown key %q in %s", name, m.what(loc))}
 		if s, ok := diag.Closest(q[1], props); ok {
 			d.Message += fmt.Sprintf("; did you mean %q?", s)
+			m.suggest(loc, s)
 		}
 		m.ds.Add(d)
 	}
@@ -411,6 +461,7 @@ func (m *mapper) oneOf(e *jsonschema.ValidationError, frag string) {
 			noun = m.what(loc)
 		}
 		if len(present) == 0 {
+			m.missed(loc, keys...)
 			m.ds.Errorf(r, code, "%s needs exactly one of these keys: %s", noun, strings.Join(keys, ", "))
 		} else {
 			if second != nil {

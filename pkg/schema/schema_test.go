@@ -105,3 +105,62 @@ func TestValidateMapsToYAMLPositions(t *testing.T) {
 		})
 	}
 }
+
+// TestOneDiagnosticPerMisspeltKey: a misspelt key is one error at the key
+// with the key meant, not also "missing" for the key it should have been;
+// a key that is missing for another reason still is.
+func TestOneDiagnosticPerMisspeltKey(t *testing.T) {
+	const head = "apiVersion: jml/v1\nkind: Flow\nname: a\ntrigger: {helper: {}}\n"
+	tests := []struct {
+		name, schema, src string
+		want              []string
+	}{
+		{"required key of a card", "flow", head + "steps:\n  - if: user.id != \"\"\n    thn: [{halt: x}]\n",
+			[]string{`f.yaml:7:5: error: unknown key "thn" in item 0 of steps; did you mean "then"? [unknown-key]`}},
+		{"the kind key of a card", "flow", head + "steps:\n  - acton: slack.postMessage\n",
+			[]string{`f.yaml:6:5: error: unknown key "acton" in item 0 of steps; did you mean "action"? [unknown-key]`}},
+		{"the kind key of a trigger", "flow", "apiVersion: jml/v1\nkind: Flow\nname: a\ntrigger: {evnt: user.lifecycle.deactivate}\nsteps: [{halt: x}]\n",
+			[]string{`f.yaml:4:11: error: unknown key "evnt" in "trigger"; did you mean "event"? [unknown-key]`}},
+		{"a required top-level key", "flow", "apiVersion: jml/v1\nkind: Flow\nnmae: a\ntrigger: {helper: {}}\nstpes: [{halt: x}]\n",
+			[]string{
+				`f.yaml:3:1: error: unknown key "nmae" in the document; did you mean "name"? [unknown-key]`,
+				`f.yaml:5:1: error: unknown key "stpes" in the document; did you mean "steps"? [unknown-key]`,
+			}},
+		{"a required key of retry", "flow", head + "steps:\n  - action: slack.postMessage\n    retry: {atempts: 3}\n",
+			[]string{`f.yaml:7:13: error: unknown key "atempts" in "retry"; did you mean "attempts"? [unknown-key]`}},
+		{"an optional key", "flow", head + "steps:\n  - action: slack.postMessage\n    retries: 3\n",
+			[]string{`f.yaml:7:5: error: unknown key "retries" in item 0 of steps; did you mean "retry"? [unknown-key]`}},
+		{"a config key", "config", "apiVersion: jml/v1\nkind: Config\nconnectors:\n  slack: {typ: slack, auth: {type: bearer, token: {env: T}}}\n",
+			[]string{`f.yaml:4:11: error: unknown key "typ" in "slack"; did you mean "type"? [unknown-key]`}},
+		{"an unknown key that is not the missing one", "flow", head + "steps:\n  - if: user.id != \"\"\n    banana: 1\n",
+			[]string{
+				`f.yaml:6:5: error: missing required key "then" in item 0 of steps [missing-key]`,
+				`f.yaml:7:5: error: unknown key "banana" in item 0 of steps [unknown-key]`,
+			}},
+		{"a missing key elsewhere", "flow", head + "steps:\n  - if: user.id != \"\"\n  - action: slack.postMessage\n    thn: 1\n",
+			[]string{
+				`f.yaml:6:5: error: missing required key "then" in item 0 of steps [missing-key]`,
+				`f.yaml:8:5: error: unknown key "thn" in item 1 of steps; did you mean "then"? [unknown-key]`,
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, err := For(tt.schema)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, ds := source.Parse("f.yaml", []byte(tt.src))
+			if ds.HasErrors() {
+				t.Fatal(ds)
+			}
+			got, _ := v.Validate(f).Normalize(0)
+			var lines []string
+			for _, d := range got {
+				lines = append(lines, d.Error())
+			}
+			if strings.Join(lines, "\n") != strings.Join(tt.want, "\n") {
+				t.Errorf("got\n%s\nwant\n%s", strings.Join(lines, "\n"), strings.Join(tt.want, "\n"))
+			}
+		})
+	}
+}
