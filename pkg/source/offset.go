@@ -1,6 +1,7 @@
 package source
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -34,6 +35,9 @@ func (f *File) PosIn(n *yaml.Node, off int) diag.Range {
 // scalarPos maps off in n.Value to a line and column of the source, or
 // reports false.
 func (f *File) scalarPos(n *yaml.Node, off int) (line, col int, ok bool) {
+	if f.otherBreaks() {
+		return 0, 0, false
+	}
 	text, ok := f.lineAt(n.Line)
 	if !ok {
 		return 0, 0, false
@@ -288,6 +292,31 @@ func (f *File) lineAt(n int) (string, bool) {
 	}
 	b, ok := l.Line(n)
 	return string(b), ok
+}
+
+// otherBreaks reports whether the file breaks lines other than with \n
+// or \r\n: yaml.v3 also breaks them at a lone \r, U+0085, U+2028 and
+// U+2029, so its line numbers are not the file's lines.
+func (f *File) otherBreaks() bool {
+	if f.lines == nil {
+		return hasOtherBreaks(f.Src)
+	}
+	f.lines.breaksOnce.Do(func() { f.lines.otherBreaks = hasOtherBreaks(f.Src) })
+	return f.lines.otherBreaks
+}
+
+func hasOtherBreaks(src []byte) bool {
+	for i := bytes.IndexByte(src, '\r'); i >= 0; {
+		if i+1 == len(src) || src[i+1] != '\n' {
+			return true
+		}
+		j := bytes.IndexByte(src[i+1:], '\r')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return bytes.Contains(src, []byte("\u0085")) || bytes.Contains(src, []byte("\u2028")) || bytes.Contains(src, []byte("\u2029"))
 }
 
 // leadingSpaces counts the spaces s starts with.

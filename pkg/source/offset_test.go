@@ -137,6 +137,8 @@ func TestPosIn(t *testing.T) {
 			src:  "when: |\n  ab\n",
 			path: "/when", offset: intp(3), line: 2, col: 5,
 		},
+		{name: "a lone CR (a line break to yaml.v3) falls back", src: "a: |\r  uu\n  u\n", path: "/a", offset: intp(1), fallback: true},
+		{name: "U+2028 (a line break to yaml.v3) falls back", src: "a: |\u2028  uu\n  u\n", path: "/a", offset: intp(1), fallback: true},
 		{name: "negative offset falls back", src: "a: abc\n", path: "/a", offset: intp(-1), fallback: true},
 		{name: "offset past the end falls back", src: "a: abc\n", path: "/a", offset: intp(4), fallback: true},
 		{name: "a mapping falls back", src: "a: {b: 1}\n", path: "/a", offset: intp(1), fallback: true},

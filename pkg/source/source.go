@@ -44,6 +44,9 @@ type File struct {
 type lazyLines struct {
 	once sync.Once
 	l    *diag.Lines
+
+	breaksOnce  sync.Once
+	otherBreaks bool // see File.otherBreaks
 }
 
 // line returns line n (1-based) of the file without its line end, or "".
