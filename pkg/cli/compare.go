@@ -14,6 +14,7 @@ import (
 
 	"github.com/jml-dev/jml/pkg/engine"
 	"github.com/jml-dev/jml/pkg/event"
+	"github.com/jml-dev/jml/pkg/history"
 	"github.com/jml-dev/jml/pkg/plan"
 	"github.com/jml-dev/jml/pkg/project"
 	"github.com/jml-dev/jml/pkg/replay"
@@ -43,6 +44,9 @@ func compareRun(o *ReplayOptions) error {
 		}
 	}
 
+	// The commits first: the checkout below may be under TMPDIR, inside
+	// the working tree.
+	baseCommit, headCommit, dirty := compareCommits(proj.Root, o.Compare)
 	dir, cleanup, err := checkoutConfigDir(o.Compare, proj)
 	if err != nil {
 		return err
@@ -80,6 +84,12 @@ func compareRun(o *ReplayOptions) error {
 		return err
 	}
 	d := plan.Compare(o.Compare, base, "the working tree", head)
+	d.BaseCommit, d.HeadCommit, d.HeadDirty = baseCommit, headCommit, dirty
+	users := map[string]string{}
+	for _, ev := range events {
+		users[ev.UUID], _ = history.UserOf(ev)
+	}
+	d.SetUsers(func(uuid string) string { return users[uuid] })
 	switch o.Format {
 	case "json":
 		if err := view.DiffJSON(o.IO.Out, d); err != nil {
@@ -143,6 +153,23 @@ func checkoutConfigDir(ref string, proj *project.Project) (string, func(), error
 		return "", nil, err
 	}
 	return filepath.Join(tmp, rel), cleanup, nil
+}
+
+// compareCommits returns the commit ref names, the commit the working tree
+// is on ("" before the first commit), and whether the directory of
+// jml.yaml has changes (untracked files included) not in that commit.
+func compareCommits(dir, ref string) (base, head string, dirty bool) {
+	if strings.HasPrefix(ref, "-") {
+		return "", "", true // not a ref: checkoutConfigDir refuses it
+	}
+	if out, err := gitOutput(dir, "rev-parse", "--verify", "--quiet", ref+"^{commit}"); err == nil {
+		base = strings.TrimSpace(out)
+	}
+	if out, err := gitOutput(dir, "rev-parse", "--verify", "--quiet", "HEAD^{commit}"); err == nil {
+		head = strings.TrimSpace(out)
+	}
+	out, err := gitOutput(dir, "status", "--porcelain", "--untracked-files=all", "--", ".")
+	return base, head, err != nil || head == "" || strings.TrimSpace(out) != ""
 }
 
 func gitOutput(dir string, args ...string) (string, error) {

@@ -2,7 +2,9 @@ package plan
 
 import (
 	"encoding/json"
+	"regexp"
 	"sort"
+	"strconv"
 
 	"github.com/jml-dev/jml/pkg/engine"
 )
@@ -11,10 +13,18 @@ import (
 // what a change to the flows would do differently (jml plan --compare).
 type Diff struct {
 	// Base names the flows planned first (a git ref), Head the others.
-	Base    string      `json:"base"`
-	Head    string      `json:"head"`
-	Events  []EventDiff `json:"events"`
-	Summary DiffSummary `json:"summary"`
+	Base string `json:"base"`
+	Head string `json:"head"`
+	// BaseCommit and HeadCommit are the commits (full SHAs) the two sides
+	// were read from, when they are commits: "" when a side is not (a
+	// recorded run, no commit yet). HeadDirty reports that the head was
+	// read from a working tree with uncommitted changes on HeadCommit, so
+	// HeadCommit alone does not name what was planned.
+	BaseCommit string      `json:"baseCommit,omitempty"`
+	HeadCommit string      `json:"headCommit,omitempty"`
+	HeadDirty  bool        `json:"headDirty,omitempty"`
+	Events     []EventDiff `json:"events"`
+	Summary    DiffSummary `json:"summary"`
 }
 
 // DiffSummary counts a Diff.
@@ -33,7 +43,10 @@ type DiffSummary struct {
 
 // EventDiff is one event whose runs differ.
 type EventDiff struct {
-	UUID      string    `json:"uuid"`
+	UUID string `json:"uuid"`
+	// User is the login of the user the event is about, when the caller
+	// knows it (SetUsers).
+	User      string    `json:"user,omitempty"`
 	EventType string    `json:"eventType"`
 	Published string    `json:"published"`
 	Runs      []RunDiff `json:"runs"`
@@ -72,8 +85,84 @@ type ChangeDiff struct {
 	Card   string         `json:"card"`
 	Path   string         `json:"path"`
 	With   map[string]any `json:"with,omitempty"`
-	// Was holds the base inputs of a modified write.
-	Was map[string]any `json:"was,omitempty"`
+	// Was holds the base inputs of a modified write, and Fields the
+	// inputs that differ (FieldChanges).
+	Was    map[string]any `json:"was,omitempty"`
+	Fields []FieldChange  `json:"fields,omitempty"`
+}
+
+// FieldChange is one input of a modified write that differs: added
+// (only head sets it), removed (only base) or modified. Path names it
+// from the top of the inputs: fields.short_description, or
+// headers["X-Trace"] for a key that is not a plain name.
+type FieldChange struct {
+	Path string `json:"path"`
+	Kind string `json:"kind"`
+	Was  any    `json:"was,omitempty"`
+	With any    `json:"with,omitempty"`
+}
+
+// FieldChanges returns the inputs that differ between was and with, in
+// path order. Mappings are compared key by key, recursively; anything else
+// (lists, scalars) is compared whole, as JSON.
+func FieldChanges(was, with map[string]any) []FieldChange {
+	var out []FieldChange
+	fieldChanges("", was, with, &out)
+	return out
+}
+
+func fieldChanges(prefix string, was, with map[string]any, out *[]FieldChange) {
+	keys := make([]string, 0, len(was)+len(with))
+	for k := range was {
+		keys = append(keys, k)
+	}
+	for k := range with {
+		if _, ok := was[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		path := fieldPath(prefix, k)
+		b, inB := was[k]
+		h, inH := with[k]
+		switch {
+		case !inB:
+			*out = append(*out, FieldChange{Path: path, Kind: ChangeAdded, With: h})
+		case !inH:
+			*out = append(*out, FieldChange{Path: path, Kind: ChangeRemoved, Was: b})
+		default:
+			bm, bIsMap := b.(map[string]any)
+			hm, hIsMap := h.(map[string]any)
+			if bIsMap && hIsMap {
+				fieldChanges(path, bm, hm, out)
+			} else if !sameJSON(b, h) {
+				*out = append(*out, FieldChange{Path: path, Kind: ChangeModified, Was: b, With: h})
+			}
+		}
+	}
+}
+
+var plainKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// fieldPath appends key k to path prefix: .k for a plain name, else
+// ["k"].
+func fieldPath(prefix, k string) string {
+	if !plainKey.MatchString(k) {
+		return prefix + "[" + strconv.Quote(k) + "]"
+	}
+	if prefix == "" {
+		return k
+	}
+	return prefix + "." + k
+}
+
+// SetUsers names the user of each event, by uuid (login returns "" when
+// an event names none).
+func (d *Diff) SetUsers(login func(uuid string) string) {
+	for i := range d.Events {
+		d.Events[i].User = login(d.Events[i].UUID)
+	}
 }
 
 // Differs reports whether the plans differ at all.
@@ -203,7 +292,9 @@ func compareChanges(base, head []engine.Change, s *DiffSummary) []ChangeDiff {
 			out = append(out, ChangeDiff{Kind: ChangeAdded, Action: c.Action, Card: c.Card, Path: c.Path, With: c.With})
 		case !sameJSON(base[pair[i]].With, c.With):
 			s.ChangesModified++
-			out = append(out, ChangeDiff{Kind: ChangeModified, Action: c.Action, Card: c.Card, Path: c.Path, With: c.With, Was: base[pair[i]].With})
+			was := base[pair[i]].With
+			out = append(out, ChangeDiff{Kind: ChangeModified, Action: c.Action, Card: c.Card, Path: c.Path, With: c.With, Was: was,
+				Fields: FieldChanges(was, c.With)})
 		}
 	}
 	for j, c := range base {

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/jml-dev/jml/pkg/engine"
@@ -77,5 +78,49 @@ func TestCompare(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+func TestFieldChanges(t *testing.T) {
+	tests := []struct {
+		name      string
+		was, with map[string]any
+		want      string // path kind, in order
+	}{
+		{"same", map[string]any{"a": 1}, map[string]any{"a": 1}, ""},
+		{"a scalar modified", map[string]any{"table": "sc_task", "x": 1}, map[string]any{"table": "incident", "x": 1}, "table modified"},
+		{"nested, only the changed leaf", map[string]any{"fields": map[string]any{"a": "x", "b": "y"}}, map[string]any{"fields": map[string]any{"a": "x", "b": "z"}}, "fields.b modified"},
+		{"added and removed, in path order", map[string]any{"b": 1, "c": 2}, map[string]any{"a": 1, "c": 2}, "a added, b removed"},
+		{"a list compared whole", map[string]any{"l": []any{1, 2}}, map[string]any{"l": []any{1, 3}}, "l modified"},
+		{"a mapping replaced by a scalar", map[string]any{"m": map[string]any{"a": 1}}, map[string]any{"m": "s"}, "m modified"},
+		{"a key that is not a plain name", map[string]any{"headers": map[string]any{"X-Trace": "1"}}, map[string]any{"headers": map[string]any{"X-Trace": "2"}}, `headers["X-Trace"] modified`},
+		{"set to null is modified, not removed", map[string]any{"a": "x"}, map[string]any{"a": nil}, "a modified"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			for _, f := range FieldChanges(tt.was, tt.with) {
+				got = append(got, f.Path+" "+f.Kind)
+			}
+			if s := strings.Join(got, ", "); s != tt.want {
+				t.Fatalf("got %q, want %q", s, tt.want)
+			}
+		})
+	}
+}
+
+// TestCompareFieldsAndUsers: a modified write carries its field-level
+// difference, and SetUsers names each event's user.
+func TestCompareFieldsAndUsers(t *testing.T) {
+	base := planOf(Event{UUID: "e1", Runs: []Run{{Flow: "leaver", Status: "success", Changes: []engine.Change{ch("steps[0]", "itsm.createRecord", map[string]any{"table": "sc_task", "short": "x"})}}}})
+	head := planOf(Event{UUID: "e1", Runs: []Run{{Flow: "leaver", Status: "success", Changes: []engine.Change{ch("steps[0]", "itsm.createRecord", map[string]any{"table": "incident", "short": "x"})}}}})
+	d := Compare("main", base, "the working tree", head)
+	d.SetUsers(func(uuid string) string { return map[string]string{"e1": "jane@acme.com"}[uuid] })
+	if len(d.Events) != 1 || d.Events[0].User != "jane@acme.com" {
+		t.Fatalf("events %+v", d.Events)
+	}
+	c := d.Events[0].Runs[0].Changes[0]
+	if c.Kind != ChangeModified || len(c.Fields) != 1 || c.Fields[0] != (FieldChange{Path: "table", Kind: ChangeModified, Was: "sc_task", With: "incident"}) {
+		t.Fatalf("change %+v", c)
 	}
 }
