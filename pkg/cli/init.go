@@ -18,6 +18,8 @@ type InitOptions struct {
 	// Dir is where the repository is made (default ".").
 	Dir   string
 	Force bool
+	// Version is jml's: the CI files pin it when it is a release.
+	Version string
 }
 
 func newInitCmd(g *globals, runF func(*InitOptions) error) *cobra.Command {
@@ -40,6 +42,9 @@ made if missing):
   .gitignore                   .jml/ (the local Flow History, the validate cache)
   README.md
 
+The CI files install jml at the version in JML_VERSION: this jml's when it
+is a release, else a placeholder to set (a comment says so).
+
 Every YAML file starts with a yaml-language-server modeline pointing at the
 published JSON Schema. The scaffold validates without warnings and its tests
 pass. Init refuses to overwrite an existing file and names them all;
@@ -48,7 +53,7 @@ pass. Init refuses to overwrite an existing file and names them all;
   jml init --force             # restore the scaffold's files here`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.IO, opts.Color, opts.Dir = g.io, g.color, "."
+			opts.IO, opts.Color, opts.Dir, opts.Version = g.io, g.color, ".", g.version
 			if len(args) == 1 {
 				opts.Dir = args[0]
 			}
@@ -71,7 +76,7 @@ func initRun(opts *InitOptions) error {
 	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
 		return fmt.Errorf("init: %s is not a directory", opts.Dir)
 	}
-	files, err := scaffold.Files()
+	files, err := scaffold.Files(opts.Version)
 	if err != nil {
 		return fmt.Errorf("init: %w", err)
 	}

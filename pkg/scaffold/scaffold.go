@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/jml-dev/jml/flows"
@@ -38,10 +39,11 @@ type File struct {
 var modeline = regexp.MustCompile(`(?m)^(# yaml-language-server: \$schema=)\S*?([a-z]+\.schema\.json)\s*$`)
 
 // Files returns every file of a new repository, sorted by path: the
-// template tree, and the flow library of flows/ (every flow, not its
-// jml.yaml or README.md, which speak about the library directory) under
-// flows/ with its modelines pointing at SchemaBase.
-func Files() ([]File, error) {
+// template tree, with the CI files pinned to jml version (PinVersion),
+// and the flow library of flows/ (every flow, not its jml.yaml or
+// README.md, which speak about the library directory) under flows/ with
+// its modelines pointing at SchemaBase.
+func Files(version string) ([]File, error) {
 	var files []File
 	err := fs.WalkDir(template, "template", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -51,7 +53,7 @@ func Files() ([]File, error) {
 		if err != nil {
 			return err
 		}
-		files = append(files, File{Path: strings.TrimPrefix(p, "template/"), Data: data})
+		files = append(files, File{Path: strings.TrimPrefix(p, "template/"), Data: PinVersion(data, version)})
 		return nil
 	})
 	if err != nil {
@@ -73,6 +75,59 @@ func Files() ([]File, error) {
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 	return files, nil
+}
+
+// Placeholder is what the CI files set JML_VERSION to when jml init runs
+// from a build that is not a release: installing it fails, naming it.
+const Placeholder = "set-me-to-a-jml-release-tag"
+
+// versionLine is the line of a CI file that sets the jml version it
+// installs.
+var versionLine = regexp.MustCompile(`(?m)^([ \t]*)JML_VERSION: .*$`)
+
+// release matches a released module version: vMAJOR.MINOR.PATCH, with an
+// optional pre-release (v1.0.0-rc.1) and no build metadata (+dirty).
+var release = regexp.MustCompile(`^v(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?$`)
+
+// pseudo matches the tail of a Go pseudo-version
+// (v0.0.0-20240301090000-0123456789ab): a commit, not a release.
+var pseudo = regexp.MustCompile(`[-.][0-9]{14}-[0-9a-f]{12}$`)
+
+// IsRelease reports whether version (jml version's) is a release a CI
+// job can install with go install …@version.
+func IsRelease(version string) bool {
+	return release.MatchString(version) && !pseudo.MatchString(version)
+}
+
+// PinVersion sets the JML_VERSION line of a CI file to version when it is
+// a release, else to Placeholder, each with a comment saying what it is.
+// Files without the line are returned as they are.
+func PinVersion(data []byte, version string) []byte {
+	return versionLine.ReplaceAllFunc(data, func(line []byte) []byte {
+		indent := string(versionLine.FindSubmatch(line)[1])
+		var note []string
+		value := version
+		if IsRelease(version) {
+			note = []string{
+				"The jml release CI installs, pinned: the one that ran jml init. Move it",
+				"on deliberately, as any dependency.",
+			}
+		} else {
+			value = Placeholder
+			note = []string{
+				"The jml release CI installs. jml init had none to pin: it ran from a",
+				"build that is not a release (jml version " + strconv.Quote(version) + "). Set this to a",
+				"release tag of github.com/jml-dev/jml (vX.Y.Z); until then, installing",
+				"jml fails, naming this value.",
+			}
+		}
+		var b strings.Builder
+		for _, n := range note {
+			b.WriteString(indent + "# " + n + "\n")
+		}
+		b.WriteString(indent + "JML_VERSION: " + value)
+		return []byte(b.String())
+	})
 }
 
 // withModeline points a file's modeline at the published schema, or adds

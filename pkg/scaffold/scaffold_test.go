@@ -2,6 +2,7 @@ package scaffold
 
 import (
 	"encoding/json"
+	"flag"
 	"os"
 	"path"
 	"path/filepath"
@@ -12,9 +13,18 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// files are the scaffold's files as a development build writes them.
 func files(t *testing.T) map[string][]byte {
 	t.Helper()
-	fs, err := Files()
+	return filesAt(t, "dev")
+}
+
+// filesAt are the scaffold's files as jml version writes them.
+func filesAt(t *testing.T, version string) map[string][]byte {
+	t.Helper()
+	fs, err := Files(version)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,9 +139,21 @@ func TestWithModeline(t *testing.T) {
 }
 
 // TestCIFiles: the GitHub workflow and the GitLab pipeline parse as YAML and
-// run the commands docs/init.md promises.
+// run the commands docs/init.md promises, installing the jml version they
+// pin: a release's own version, else the placeholder.
 func TestCIFiles(t *testing.T) {
-	m := files(t)
+	for _, tt := range []struct{ version, want string }{
+		{"v1.2.3", "v1.2.3"},
+		{"v0.4.0-rc.1", "v0.4.0-rc.1"},
+		{"dev", Placeholder},
+		{"v0.0.0-20240301090000-0123456789ab", Placeholder},
+	} {
+		t.Run(tt.version, func(t *testing.T) { testCIFiles(t, tt.version, tt.want) })
+	}
+}
+
+func testCIFiles(t *testing.T, version, pinned string) {
+	m := filesAt(t, version)
 	type job struct {
 		Script []string `yaml:"script"`
 		Steps  []struct {
@@ -146,6 +168,7 @@ func TestCIFiles(t *testing.T) {
 	var gh struct {
 		On          map[string]any `yaml:"on"`
 		Permissions map[string]string
+		Env         map[string]string
 		Jobs        map[string]job
 	}
 	if err := yaml.Unmarshal(m[".github/workflows/jml.yml"], &gh); err != nil {
@@ -170,9 +193,12 @@ func TestCIFiles(t *testing.T) {
 	if !fetchAll {
 		t.Errorf("GitHub: no checkout with fetch-depth: 0")
 	}
+	if gh.Env["JML_VERSION"] != pinned {
+		t.Errorf("GitHub: env JML_VERSION %q, want %q", gh.Env["JML_VERSION"], pinned)
+	}
 	all := strings.Join(ghRuns, "\n")
 	for _, want := range []string{
-		"go install github.com/jml-dev/jml/cmd/jml@latest",
+		`go install "github.com/jml-dev/jml/cmd/jml@${JML_VERSION}"`,
 		"jml validate --format github",
 		"jml test --format junit",
 		`jml plan --compare "origin/$BASE_REF" events/ --format markdown`,
@@ -204,9 +230,17 @@ func TestCIFiles(t *testing.T) {
 	if err := d.Decode(&def); err != nil {
 		t.Fatal(err)
 	}
+	var vars map[string]string
+	v := gl["variables"]
+	if err := v.Decode(&vars); err != nil {
+		t.Fatal(err)
+	}
+	if vars["JML_VERSION"] != pinned {
+		t.Errorf("GitLab: variable JML_VERSION %q, want %q", vars["JML_VERSION"], pinned)
+	}
 	all = strings.Join(append(glRuns, def.BeforeScript...), "\n")
 	for _, want := range []string{
-		"go install github.com/jml-dev/jml/cmd/jml@latest",
+		`go install "github.com/jml-dev/jml/cmd/jml@${JML_VERSION}"`,
 		"jml validate",
 		"jml test --format junit",
 		`jml plan --compare "origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME" events/ --format markdown`,
@@ -301,5 +335,74 @@ func TestPreCommitHooks(t *testing.T) {
 	}
 	for id := range want {
 		t.Errorf("no hook %s", id)
+	}
+}
+
+// TestNoLatest: no scaffolded file installs jml at @latest, whatever the
+// version.
+func TestNoLatest(t *testing.T) {
+	for _, version := range []string{"v1.2.3", "dev"} {
+		for p, data := range filesAt(t, version) {
+			if strings.Contains(string(data), "@latest") {
+				t.Errorf("%s (jml %s) installs @latest", p, version)
+			}
+		}
+	}
+}
+
+func TestIsRelease(t *testing.T) {
+	tests := []struct {
+		version string
+		want    bool
+	}{
+		{"v1.2.3", true},
+		{"v0.1.0", true},
+		{"v1.0.0-rc.1", true},
+		{"dev", false},
+		{"test", false},
+		{"", false},
+		{"(devel)", false},
+		{"1.2.3", false},
+		{"v1.2", false},
+		{"v01.2.3", false},
+		{"v1.2.3+dirty", false},
+		{"v0.0.0-20240301090000-0123456789ab", false},
+		{"v1.2.4-0.20240301090000-0123456789ab", false},
+		{"v1.2.4-0.20240301090000-0123456789ab+dirty", false},
+		{"v1.2.3\nname: x", false},
+	}
+	for _, tt := range tests {
+		if got := IsRelease(tt.version); got != tt.want {
+			t.Errorf("IsRelease(%q) = %v, want %v", tt.version, got, tt.want)
+		}
+	}
+}
+
+// TestPinVersionGolden: the CI files as a release and as a development
+// build write them (testdata/ci/VERSION/*.golden; -update rewrites them).
+func TestPinVersionGolden(t *testing.T) {
+	for _, version := range []string{"v1.2.3", "dev"} {
+		m := filesAt(t, version)
+		for _, p := range []string{".github/workflows/jml.yml", ".gitlab-ci.yml"} {
+			t.Run(version+"/"+p, func(t *testing.T) {
+				golden := filepath.Join("testdata", "ci", version, path.Base(p)+".golden")
+				if *update {
+					if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+						t.Fatal(err)
+					}
+					if err := os.WriteFile(golden, m[p], 0o644); err != nil {
+						t.Fatal(err)
+					}
+					return
+				}
+				want, err := os.ReadFile(golden)
+				if err != nil {
+					t.Fatalf("missing golden file (run with -update): %v", err)
+				}
+				if string(m[p]) != string(want) {
+					t.Errorf("%s differs from %s (run with -update to accept):\n--- got\n%s--- want\n%s", p, golden, m[p], want)
+				}
+			})
+		}
 	}
 }
