@@ -109,7 +109,7 @@ world, and prints the change set: for each event and flow, every write the
 run would make, in order, with its resolved inputs and the helper flows it
 was made in. Reads are answered by the world.
 
--o saves the plan (JSON, SPEC §7) with the events and the digest of jml.yaml
+-o saves the plan (the JSON of --format json) with the events and the digest of jml.yaml
 and every flow file, for jml apply. --detailed-exitcode exits 0 when there
 are no changes, 2 when there are, 1 on error.`,
 		Example: `  jml plan events/
