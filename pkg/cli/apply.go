@@ -128,8 +128,7 @@ func isPlanFile(path string) bool {
 
 func applyRun(o *ApplyOptions) error {
 	io := o.IO
-	ro := &ReplayOptions{IO: io, Color: o.Color, Config: o.Config, Flow: o.Flow, Sandbox: o.Sandbox}
-	proj, _, err := loadForReplay(ro)
+	proj, _, err := loadForReplay(loadOptions{IO: io, Color: o.Color, Config: o.Config, Flow: o.Flow})
 	if err != nil {
 		return err
 	}
@@ -168,7 +167,8 @@ func applyRun(o *ApplyOptions) error {
 			return err
 		}
 		if len(o.Args) > 0 {
-			if events, err = loadEvents(ro, o.Args, o.KeepGoing); err != nil {
+			src := eventReader{io: io, color: o.Color, proj: proj, sandbox: o.Sandbox}
+			if events, err = src.load(o.Args, o.KeepGoing); err != nil {
 				return err
 			}
 		}

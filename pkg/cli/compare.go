@@ -23,8 +23,8 @@ import (
 
 // compareRun is jml plan --compare REF: the same events planned with the
 // flows at REF and with the working tree, and the behavioural difference.
-func compareRun(o *ReplayOptions) error {
-	proj, spec, err := loadForReplay(o)
+func compareRun(o *PlanOptions) error {
+	proj, spec, err := o.load(o.IO, o.Color, o.Config)
 	if err != nil {
 		return err
 	}
@@ -38,7 +38,7 @@ func compareRun(o *ReplayOptions) error {
 	// The events are read once: stdin cannot be read twice.
 	var events []*event.Event
 	if len(o.Events) > 0 {
-		events, err = loadEvents(o, o.Events, o.KeepGoing)
+		events, err = eventReader{io: o.IO, color: o.Color, proj: proj, sandbox: o.Sandbox}.load(o.Events, o.KeepGoing)
 		if err != nil {
 			return err
 		}

@@ -132,7 +132,7 @@ func eventsPullRun(o *EventsPullOptions) error {
 	if err != nil {
 		return usageError{err}
 	}
-	proj, err := loadProject(o.IO, o.Config)
+	proj, err := loadProject(o.IO, o.Color, o.Config)
 	if err != nil {
 		return err
 	}
@@ -186,9 +186,8 @@ func eventsPullRun(o *EventsPullOptions) error {
 
 // loadProject loads jml.yaml and the flows, printing diagnostics on
 // failure.
-func loadProject(ios *IOStreams, config string) (*project.Project, error) {
-	ro := &ReplayOptions{IO: ios, Config: config}
-	proj, _, err := loadForReplay(ro)
+func loadProject(ios *IOStreams, color, config string) (*project.Project, error) {
+	proj, _, err := loadForReplay(loadOptions{IO: ios, Color: color, Config: config})
 	return proj, err
 }
 
@@ -231,7 +230,7 @@ func oktaInstance(ios *IOStreams, proj *project.Project, name, sandbox string, c
 
 // remote opens okta:SINCE[..UNTIL] event sources for dry-run, plan and
 // apply: the pull of jml events pull, decoded as the pages come.
-func (o *ReplayOptions) remote(ctx context.Context) func(string) (io.ReadCloser, error) {
+func (o eventReader) remote(ctx context.Context) func(string) (io.ReadCloser, error) {
 	return func(src string) (io.ReadCloser, error) {
 		s, err := pull.ParseSource(src)
 		if err != nil {
@@ -243,7 +242,7 @@ func (o *ReplayOptions) remote(ctx context.Context) func(string) (io.ReadCloser,
 		if n := countOkta(o.proj); n > 1 {
 			return nil, fmt.Errorf("jml.yaml has %d okta instances: okta: sources read the only one; record the one you mean with jml events pull --instance NAME and replay the file", n)
 		}
-		inst, err := oktaInstance(o.IO, o.proj, "", o.Sandbox, nil)
+		inst, err := oktaInstance(o.io, o.proj, "", o.sandbox, nil)
 		if err != nil {
 			return nil, err
 		}

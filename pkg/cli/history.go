@@ -255,9 +255,25 @@ func decodeRecordedEvent(r *history.RunRow) (*event.Event, error) {
 	return s.Next()
 }
 
+// ResumeOptions are the inputs of `jml resume`.
+type ResumeOptions struct {
+	IO     *IOStreams
+	Color  string
+	Config string
+	// Runs are the RUN arguments; All resumes every unfinished apply run
+	// instead.
+	Runs                 []string
+	All                  bool
+	Format               string
+	AutoApprove          bool
+	AllowMassDeprovision bool
+	Parallelism          int
+	Sandbox              string
+	History              string
+}
+
 func newResumeCmd(g *globals) *cobra.Command {
-	o := &ApplyOptions{}
-	var all bool
+	o := &ResumeOptions{}
 	cmd := &cobra.Command{
 		Use:   "resume RUN... | resume --all",
 		Short: "Continue halted, failed or interrupted runs from the failed card",
@@ -278,21 +294,21 @@ Confirmation, guardrail, --sandbox and secrets work as for apply.`,
 		Example: `  jml resume run-6f1c0a2e9b3d4e5f --auto-approve
   jml resume --all --sandbox http://127.0.0.1:8787 --auto-approve`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.IO, o.Color, o.Config = g.io, g.color, g.config
+			o.IO, o.Color, o.Config, o.Runs = g.io, g.color, g.config, args
 			if err := checkFormat(o.Format, "text", "json"); err != nil {
 				return err
 			}
-			if (len(args) == 0) == !all {
+			if (len(args) == 0) == !o.All {
 				return usageError{errors.New("give RUN ids or --all")}
 			}
 			if o.Sandbox == "" {
 				o.Sandbox = g.io.Getenv("JML_SANDBOX_URL")
 			}
-			return resumeRun(o, args, all)
+			return resumeRun(o)
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVar(&all, "all", false, "resume every unfinished apply run")
+	f.BoolVar(&o.All, "all", false, "resume every unfinished apply run")
 	f.StringVar(&o.Format, "format", "text", "output format: text or json")
 	f.BoolVar(&o.AutoApprove, "auto-approve", false, "do not ask for confirmation")
 	f.BoolVar(&o.AllowMassDeprovision, "allow-mass-deprovision", false, "go on even above guardrails.maxDeprovisionsPerApply")
@@ -302,9 +318,8 @@ Confirmation, guardrail, --sandbox and secrets work as for apply.`,
 	return cmd
 }
 
-func resumeRun(o *ApplyOptions, ids []string, all bool) error {
-	ro := &ReplayOptions{IO: o.IO, Color: o.Color, Config: o.Config}
-	proj, _, err := loadForReplay(ro)
+func resumeRun(o *ResumeOptions) error {
+	proj, _, err := loadForReplay(loadOptions{IO: o.IO, Color: o.Color, Config: o.Config})
 	if err != nil {
 		return err
 	}
@@ -314,7 +329,7 @@ func resumeRun(o *ApplyOptions, ids []string, all bool) error {
 		return err
 	}
 	var runs []*history.RunRow
-	if all {
+	if o.All {
 		rows, err := s.Runs(ctx, history.Filter{Mode: string(engine.ModeApply)})
 		if err != nil {
 			s.Close()
@@ -341,7 +356,7 @@ func resumeRun(o *ApplyOptions, ids []string, all bool) error {
 			return nil
 		}
 	}
-	for _, id := range ids {
+	for _, id := range o.Runs {
 		r, err := s.Run(ctx, id)
 		if err != nil {
 			s.Close()
@@ -371,13 +386,15 @@ func resumeRun(o *ApplyOptions, ids []string, all bool) error {
 	}
 	s.Close()
 
-	o.resume = map[string]*history.RunRow{}
+	a := &ApplyOptions{IO: o.IO, Color: o.Color, Config: o.Config, Format: o.Format, AutoApprove: o.AutoApprove,
+		AllowMassDeprovision: o.AllowMassDeprovision, Parallelism: o.Parallelism, Sandbox: o.Sandbox, History: o.History}
+	a.resume = map[string]*history.RunRow{}
 	seenEv := map[string]bool{}
 	for _, r := range runs {
 		if _, ok := proj.Graph.Flows[r.Flow]; !ok {
 			return fmt.Errorf("run %s: flow %q is no longer in the repository", r.ID, r.Flow)
 		}
-		o.resume[r.Event+"\x00"+r.Flow] = r
+		a.resume[r.Event+"\x00"+r.Flow] = r
 		if at, ok := strings.CutPrefix(r.Event, "schedule@"); ok {
 			// A schedule run: its trigger is the instant.
 			t, err := time.Parse(time.RFC3339, at)
@@ -386,7 +403,7 @@ func resumeRun(o *ApplyOptions, ids []string, all bool) error {
 			}
 			if !seenEv[r.Event] {
 				seenEv[r.Event] = true
-				o.instants = append(o.instants, t.UTC())
+				a.instants = append(a.instants, t.UTC())
 			}
 			continue
 		}
@@ -396,22 +413,32 @@ func resumeRun(o *ApplyOptions, ids []string, all bool) error {
 		}
 		if !seenEv[ev.UUID] {
 			seenEv[ev.UUID] = true
-			o.events = append(o.events, ev)
+			a.events = append(a.events, ev)
 		}
 	}
-	return applyRun(o)
+	return applyRun(a)
 }
 
-// refreshOptions make history diff read the live apps (--refresh).
-type refreshOptions struct {
-	on      bool
-	sandbox string
+// HistoryDiffOptions are the inputs of `jml history diff`.
+type HistoryDiffOptions struct {
+	IO     *IOStreams
+	Color  string
+	Config string
+	// History is the store (--history of jml history).
+	History string
+	// Run is the RUN argument: a run id or a unique prefix of one.
+	Run              string
+	World            string
+	Format           string
+	DetailedExitcode bool
+	// Refresh reads the live apps (real connectors, or Sandbox) instead
+	// of the simulated world.
+	Refresh bool
+	Sandbox string
 }
 
 func newHistoryDiffCmd(g *globals, hf *historyFlags) *cobra.Command {
-	o := &ReplayOptions{}
-	var detailed bool
-	var rf refreshOptions
+	o := &HistoryDiffOptions{}
 	cmd := &cobra.Command{
 		Use:   "diff RUN",
 		Short: "Would today's flows act differently on this run's event?",
@@ -433,29 +460,33 @@ accounts decide the branches. Writes are still only planned, never made.
 Exits 0 when nothing differs; with --detailed-exitcode, 2 when something does.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.IO, o.Color, o.Config = g.io, g.color, g.config
+			o.IO, o.Color, o.Config, o.History, o.Run = g.io, g.color, g.config, hf.url, args[0]
 			if err := checkFormat(o.Format, "text", "json", "markdown"); err != nil {
 				return err
 			}
-			if rf.sandbox == "" {
-				rf.sandbox = g.io.Getenv("JML_SANDBOX_URL")
+			if o.Sandbox == "" {
+				o.Sandbox = g.io.Getenv("JML_SANDBOX_URL")
 			}
-			differs, err := historyDiff(o, hf.url, args[0], rf)
-			if err != nil {
-				return err
-			}
-			if differs && detailed {
-				return exitError{ExitChanges}
-			}
-			return nil
+			return historyDiffRun(o)
 		},
 	}
 	cmd.Flags().StringVar(&o.World, "world", "", "world file (kind: World) for the reads the run did not make")
 	cmd.Flags().StringVar(&o.Format, "format", "text", "output format: text, json or markdown")
-	cmd.Flags().BoolVar(&detailed, "detailed-exitcode", false, "exit 2 when today's flow would act differently")
-	cmd.Flags().BoolVar(&rf.on, "refresh", false, "read the live apps (real connectors, secrets read) instead of the simulated world; writes are only planned")
-	cmd.Flags().StringVar(&rf.sandbox, "sandbox", "", "with --refresh: read from this jml sandbox instead (default $JML_SANDBOX_URL)")
+	cmd.Flags().BoolVar(&o.DetailedExitcode, "detailed-exitcode", false, "exit 2 when today's flow would act differently")
+	cmd.Flags().BoolVar(&o.Refresh, "refresh", false, "read the live apps (real connectors, secrets read) instead of the simulated world; writes are only planned")
+	cmd.Flags().StringVar(&o.Sandbox, "sandbox", "", "with --refresh: read from this jml sandbox instead (default $JML_SANDBOX_URL)")
 	return cmd
+}
+
+func historyDiffRun(o *HistoryDiffOptions) error {
+	differs, err := historyDiff(o)
+	if err != nil {
+		return err
+	}
+	if differs && o.DetailedExitcode {
+		return exitError{ExitChanges}
+	}
+	return nil
 }
 
 // historyDiff prints how today's flow would act on a recorded run's
@@ -464,18 +495,18 @@ Exits 0 when nothing differs; with --detailed-exitcode, 2 when something does.`,
 // what the run read (its journal), not the simulated world's guesses; a
 // read the run did not make goes to the world (or, with --refresh, every
 // read goes to the live apps). It reports whether anything differs.
-func historyDiff(o *ReplayOptions, url, id string, rf refreshOptions) (bool, error) {
-	proj, spec, err := loadForReplay(o)
+func historyDiff(o *HistoryDiffOptions) (bool, error) {
+	proj, spec, err := loadForReplay(loadOptions{IO: o.IO, Color: o.Color, Config: o.Config, World: o.World})
 	if err != nil {
 		return false, err
 	}
 	ctx := context.Background()
-	s, err := openHistory(ctx, o.IO, url, proj)
+	s, err := openHistory(ctx, o.IO, o.History, proj)
 	if err != nil {
 		return false, err
 	}
 	defer s.Close()
-	r, err := s.Run(ctx, id)
+	r, err := s.Run(ctx, o.Run)
 	if err != nil {
 		return false, err
 	}
@@ -537,8 +568,8 @@ func historyDiff(o *ReplayOptions, url, id string, rf refreshOptions) (bool, err
 	write := func(action string, in map[string]any) bool { return isWrite(proj, action, in) }
 	wrap := func(w effect.Effector) effect.Effector { return history.Journaled(calls, write, w) }
 	var out io.Writer = o.IO.Out
-	if rf.on {
-		set, err := connector.New(proj.Config, connector.Options{SandboxURL: rf.sandbox, Getenv: o.IO.Getenv, BaseDir: proj.Root, Scopes: proj.Graph.Scopes()})
+	if o.Refresh {
+		set, err := connector.New(proj.Config, connector.Options{SandboxURL: o.Sandbox, Getenv: o.IO.Getenv, BaseDir: proj.Root, Scopes: proj.Graph.Scopes()})
 		if err != nil {
 			return false, err
 		}

@@ -26,33 +26,51 @@ import (
 	"github.com/jml-dev/jml/pkg/world"
 )
 
-// ReplayOptions are the inputs shared by dry-run and plan.
-type ReplayOptions struct {
-	IO        *IOStreams
-	Color     string
-	Config    string
-	Events    []string
-	World     string
-	Flow      string
-	At        string
-	Window    string
-	Format    string
-	KeepGoing bool
-	// dry-run only: record the runs in this history ("default": the
-	// configured one).
-	History string
-	// plan only
-	Out              string
-	DetailedExitcode bool
-	Compare          string
+// ReplayFlags are the flags dry-run and plan share: the triggers, and how
+// they are replayed.
+type ReplayFlags struct {
+	// Events are the EVENTS arguments: files, directories, - (standard
+	// input) or okta:SINCE[..UNTIL].
+	Events []string
+	// World is the --world file, or "".
+	World string
+	// Flow restricts the replay to one flow (--flow).
+	Flow string
+	// At and Window are --at and --window, as given.
+	At, Window string
+	Format     string
+	KeepGoing  bool
 	// Sandbox is where okta: event sources are read from instead of Okta
-	// (--sandbox, $JML_SANDBOX_URL).
+	// (--sandbox, else $JML_SANDBOX_URL).
 	Sandbox string
-	// proj is the loaded repository (loadForReplay), for okta: sources.
-	proj *project.Project
 }
 
-func addReplayFlags(cmd *cobra.Command, o *ReplayOptions) {
+// DryRunOptions are the inputs of `jml dry-run`.
+type DryRunOptions struct {
+	IO     *IOStreams
+	Color  string
+	Config string
+	ReplayFlags
+	// History records the runs (marked dry-run) in this store: a URL, or
+	// "default" for the configured one (--history without a value).
+	History string
+}
+
+// PlanOptions are the inputs of `jml plan`.
+type PlanOptions struct {
+	IO     *IOStreams
+	Color  string
+	Config string
+	ReplayFlags
+	// Out saves the plan to this file (-o).
+	Out              string
+	DetailedExitcode bool
+	// Compare plans with the flows at this git ref too and prints the
+	// difference (--compare).
+	Compare string
+}
+
+func addReplayFlags(cmd *cobra.Command, o *ReplayFlags) {
 	cmd.Flags().StringVar(&o.World, "world", "", "world file (kind: World) seeding the simulated apps and injecting faults")
 	cmd.Flags().StringVar(&o.Flow, "flow", "", "run only this flow (and the helpers it calls)")
 	addScheduleFlags(cmd, &o.At, &o.Window)
@@ -61,8 +79,29 @@ func addReplayFlags(cmd *cobra.Command, o *ReplayOptions) {
 	cmd.Flags().StringVar(&o.Sandbox, "sandbox", "", "read okta:SINCE..UNTIL event sources from this jml sandbox URL (default $JML_SANDBOX_URL)")
 }
 
-func newDryRunCmd(g *globals) *cobra.Command {
-	o := &ReplayOptions{}
+// fill completes the replay flags from the arguments and the environment
+// and refuses what no replay can do: a bad --format or schedule, or
+// nothing to replay.
+func (f *ReplayFlags) fill(io *IOStreams, args []string) error {
+	f.Events = args
+	if f.Sandbox == "" {
+		f.Sandbox = io.Getenv("JML_SANDBOX_URL")
+	}
+	if err := checkFormat(f.Format, "text", "json", "markdown"); err != nil {
+		return err
+	}
+	at, _, err := parseSchedule(f.At, f.Window)
+	if err != nil {
+		return err
+	}
+	if len(f.Events) == 0 && at == nil {
+		return usageError{fmt.Errorf("give EVENTS (files, directories or - for stdin), or --at or --window for schedule flows")}
+	}
+	return nil
+}
+
+func newDryRunCmd(g *globals, runF func(*DryRunOptions) error) *cobra.Command {
+	o := &DryRunOptions{}
 	cmd := &cobra.Command{
 		Use:   "dry-run [EVENTS...]",
 		Short: "Replay events through the flows against the simulated world; print the full trace",
@@ -83,24 +122,24 @@ Exits 1 when any run halted or failed.`,
   jml dry-run events/ --world worlds/acme.yaml --format markdown
   jml dry-run --at 2026-01-05T02:00:00Z          # fire schedule flows`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.IO, o.Color, o.Config, o.Events = g.io, g.color, g.config, args
-			if o.Sandbox == "" {
-				o.Sandbox = g.io.Getenv("JML_SANDBOX_URL")
-			}
-			if err := checkFormat(o.Format, "text", "json", "markdown"); err != nil {
+			o.IO, o.Color, o.Config = g.io, g.color, g.config
+			if err := o.fill(g.io, args); err != nil {
 				return err
+			}
+			if runF != nil {
+				return runF(o)
 			}
 			return dryRunRun(o)
 		},
 	}
-	addReplayFlags(cmd, o)
+	addReplayFlags(cmd, &o.ReplayFlags)
 	cmd.Flags().StringVar(&o.History, "history", "", "record the runs (marked dry-run) in the history: the configured store, or --history=URL")
 	cmd.Flags().Lookup("history").NoOptDefVal = "default"
 	return cmd
 }
 
-func newPlanCmd(g *globals) *cobra.Command {
-	o := &ReplayOptions{}
+func newPlanCmd(g *globals, runF func(*PlanOptions) error) *cobra.Command {
+	o := &PlanOptions{}
 	cmd := &cobra.Command{
 		Use:   "plan [EVENTS...]",
 		Short: "Show the changes the flows would make for recorded events, without making any",
@@ -118,32 +157,42 @@ are no changes, 2 when there are, 1 on error.`,
   jml plan events/ -o plan.json --detailed-exitcode
   jml plan okta:2026-11-01T00:00:00Z..2026-11-02T00:00:00Z   # the System Log (docs/events.md)`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.IO, o.Color, o.Config, o.Events = g.io, g.color, g.config, args
-			if o.Sandbox == "" {
-				o.Sandbox = g.io.Getenv("JML_SANDBOX_URL")
+			o.IO, o.Color, o.Config = g.io, g.color, g.config
+			if o.Compare != "" && o.Out != "" {
+				return usageError{fmt.Errorf("--compare prints a difference, not a plan: it cannot be saved with -o")}
 			}
-			if err := checkFormat(o.Format, "text", "json", "markdown"); err != nil {
+			if err := o.fill(g.io, args); err != nil {
 				return err
 			}
+			if runF != nil {
+				return runF(o)
+			}
 			if o.Compare != "" {
-				if o.Out != "" {
-					return usageError{fmt.Errorf("--compare prints a difference, not a plan: it cannot be saved with -o")}
-				}
 				return compareRun(o)
 			}
 			return planRun(o)
 		},
 	}
-	addReplayFlags(cmd, o)
+	addReplayFlags(cmd, &o.ReplayFlags)
 	cmd.Flags().StringVarP(&o.Out, "out", "o", "", "save the plan as JSON to this file")
 	cmd.Flags().BoolVar(&o.DetailedExitcode, "detailed-exitcode", false, "exit 0 without changes, 2 with changes, 1 on error (with --compare: 2 when behaviour differs)")
 	cmd.Flags().StringVar(&o.Compare, "compare", "", "plan the events with the flows at this git ref too (origin/main) and print the behavioural difference")
 	return cmd
 }
 
+// loadOptions are what loading the repository takes: the streams, the
+// global flags, and the command's --world file and --flow, if any.
+type loadOptions struct {
+	IO     *IOStreams
+	Color  string
+	Config string
+	World  string
+	Flow   string
+}
+
 // loadForReplay loads and compiles the repository and the world file,
-// printing diagnostics on failure.
-func loadForReplay(o *ReplayOptions) (*project.Project, *world.Spec, error) {
+// printing diagnostics on failure; a --flow must name one of its flows.
+func loadForReplay(o loadOptions) (*project.Project, *world.Spec, error) {
 	io := o.IO
 	lo := project.Options{Config: o.Config, Dir: io.WorkDir, WorkDir: io.WorkDir}
 	proj, ds := project.Load(lo)
@@ -167,8 +216,12 @@ func loadForReplay(o *ReplayOptions) (*project.Project, *world.Spec, error) {
 			return nil, nil, usageError{fmt.Errorf("--flow %q: no such flow (flows: %s)", o.Flow, strings.Join(proj.Graph.Names, ", "))}
 		}
 	}
-	o.proj = proj
 	return proj, spec, nil
+}
+
+// load loads the repository for a replay of these flags.
+func (f *ReplayFlags) load(io *IOStreams, color, config string) (*project.Project, *world.Spec, error) {
+	return loadForReplay(loadOptions{IO: io, Color: color, Config: config, World: f.World, Flow: f.Flow})
 }
 
 func printDiagnostics(io *IOStreams, color string, ds diag.Diagnostics, proj *project.Project) {
@@ -240,69 +293,78 @@ func scheduleInput(at, atEnd *time.Time) string {
 	return s
 }
 
-// replayAll runs the replay with Ctrl-C stopping it between cards.
-func replayAll(o *ReplayOptions, mode engine.Mode, proj *project.Project, spec *world.Spec, onResult func(replay.Result) error) (replay.Stats, error) {
-	at, atEnd, err := parseSchedule(o.At, o.Window)
+// replayAll runs the replay of f with Ctrl-C stopping it between cards;
+// historyURL, when set, records the runs, marked dry-run ("default": the
+// configured store).
+func replayAll(ios *IOStreams, f *ReplayFlags, historyURL string, mode engine.Mode, proj *project.Project, spec *world.Spec, onResult func(replay.Result) error) (replay.Stats, error) {
+	at, atEnd, err := parseSchedule(f.At, f.Window)
 	if err != nil {
 		return replay.Stats{}, err
 	}
-	if len(o.Events) == 0 && at == nil {
-		return replay.Stats{}, usageError{fmt.Errorf("give EVENTS (files, directories or - for stdin), or --at or --window for schedule flows")}
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	ropts := replay.Options{Graph: proj.Graph, Sources: o.Events, KeepGoing: o.KeepGoing, Stdin: o.IO.In,
-		WorkDir: o.IO.WorkDir, World: spec, Mode: mode, Flow: o.Flow, At: at, AtEnd: atEnd, Remote: o.remote(ctx)}
-	if o.History != "" {
-		// dry-run --history: the runs are recorded, marked dry-run.
-		flag := o.History
-		if flag == "default" {
-			flag = ""
-		}
-		store, err := openHistory(ctx, o.IO, flag, proj)
+	src := eventReader{io: ios, proj: proj, sandbox: f.Sandbox}
+	ropts := replay.Options{Graph: proj.Graph, Sources: f.Events, KeepGoing: f.KeepGoing, Stdin: ios.In,
+		WorkDir: ios.WorkDir, World: spec, Mode: mode, Flow: f.Flow, At: at, AtEnd: atEnd, Remote: src.remote(ctx)}
+	if historyURL != "" {
+		done, err := recordReplay(ctx, ios, historyURL, proj, &ropts)
 		if err != nil {
 			return replay.Stats{}, err
 		}
-		defer store.Close()
-		digest, _ := plan.Digest(proj.Sources)
-		rec := history.NewRecorder(store, nil, nil, digest)
-		ropts.Observer, ropts.Wrap, ropts.OnEvent = rec, rec.Effector, rec.Event
-		ropts.RunID = func(derived string) string {
-			id, err := store.NewRunID(ctx, derived)
-			if err != nil {
-				return derived
-			}
-			return id
-		}
-		defer func() {
-			if err := rec.Err(); err != nil {
-				fmt.Fprintf(o.IO.ErrOut, "error: %v\n", err)
-			}
-		}()
+		defer done()
 	}
 	return replay.Run(ctx, ropts, onResult)
 }
 
+// recordReplay makes a replay record its runs in the history (dry-run
+// --history), marked with the replay's mode. done closes the store and
+// reports a recording error.
+func recordReplay(ctx context.Context, ios *IOStreams, url string, proj *project.Project, ropts *replay.Options) (done func(), err error) {
+	if url == "default" {
+		url = ""
+	}
+	store, err := openHistory(ctx, ios, url, proj)
+	if err != nil {
+		return nil, err
+	}
+	digest, _ := plan.Digest(proj.Sources)
+	rec := history.NewRecorder(store, nil, nil, digest)
+	ropts.Observer, ropts.Wrap, ropts.OnEvent = rec, rec.Effector, rec.Event
+	ropts.RunID = func(derived string) string {
+		id, err := store.NewRunID(ctx, derived)
+		if err != nil {
+			return derived
+		}
+		return id
+	}
+	return func() {
+		if err := rec.Err(); err != nil {
+			fmt.Fprintf(ios.ErrOut, "error: %v\n", err)
+		}
+		store.Close()
+	}, nil
+}
+
 // reportSkipped tells, on standard error, which malformed events
 // --keep-going skipped.
-func reportSkipped(o *ReplayOptions, stats replay.Stats) {
+func reportSkipped(ios *IOStreams, color string, stats replay.Stats) {
 	if stats.Skipped == 0 {
 		return
 	}
-	st := o.IO.styles(o.IO.ErrOut, o.Color, o.IO.ErrTTY)
-	fmt.Fprintf(o.IO.ErrOut, "%s skipped %s (--keep-going):\n", st.Warning.Render("warning:"), plural(stats.Skipped, "malformed event"))
+	st := ios.styles(ios.ErrOut, color, ios.ErrTTY)
+	fmt.Fprintf(ios.ErrOut, "%s skipped %s (--keep-going):\n", st.Warning.Render("warning:"), plural(stats.Skipped, "malformed event"))
 	for _, e := range stats.SkippedErrors {
-		fmt.Fprintf(o.IO.ErrOut, "  %s\n", e)
+		fmt.Fprintf(ios.ErrOut, "  %s\n", e)
 	}
 	if len(stats.SkippedErrors) < stats.Skipped {
-		fmt.Fprintf(o.IO.ErrOut, "  … and %d more\n", stats.Skipped-len(stats.SkippedErrors))
+		fmt.Fprintf(ios.ErrOut, "  … and %d more\n", stats.Skipped-len(stats.SkippedErrors))
 	}
 }
 
 // dryRunRun replays the events and renders each one's trace as its runs
 // finish: only the counts of the summary are kept (SPEC §11).
-func dryRunRun(o *ReplayOptions) error {
-	proj, spec, err := loadForReplay(o)
+func dryRunRun(o *DryRunOptions) error {
+	proj, spec, err := o.load(o.IO, o.Color, o.Config)
 	if err != nil {
 		return err
 	}
@@ -310,7 +372,7 @@ func dryRunRun(o *ReplayOptions) error {
 	defer out.Close()
 	sum := view.TraceSummary{ByStatus: map[engine.Status]int{}}
 	bad := false
-	stats, rerr := replayAll(o, engine.ModeDryRun, proj, spec, func(r replay.Result) error {
+	stats, rerr := replayAll(o.IO, &o.ReplayFlags, o.History, engine.ModeDryRun, proj, spec, func(r replay.Result) error {
 		uuid, typ, pub := r.Trigger()
 		runs := r.Runs
 		if runs == nil {
@@ -329,7 +391,7 @@ func dryRunRun(o *ReplayOptions) error {
 		return out.Event(view.TraceEvent{UUID: uuid, EventType: typ, Published: pub, Runs: runs, Disabled: r.Disabled})
 	})
 	sum.Duplicates, sum.Skipped = stats.Duplicates, stats.Skipped
-	reportSkipped(o, stats)
+	reportSkipped(o.IO, o.Color, stats)
 	if rerr != nil {
 		if _, ok := rerr.(usageError); ok {
 			return rerr
@@ -351,8 +413,8 @@ func dryRunRun(o *ReplayOptions) error {
 // planRun replays the events and hands each one's runs to the renderer
 // of --format, and to the -o file, as they finish: the plan is never held
 // whole (SPEC §11), only its summary.
-func planRun(o *ReplayOptions) error {
-	proj, spec, err := loadForReplay(o)
+func planRun(o *PlanOptions) error {
+	proj, spec, err := o.load(o.IO, o.Color, o.Config)
 	if err != nil {
 		return err
 	}
@@ -373,11 +435,11 @@ func planRun(o *ReplayOptions) error {
 	out := view.NewPlanRenderer(o.Format, o.IO.Out, o.IO.styles(o.IO.Out, o.Color, o.IO.OutTTY))
 	defer out.Close()
 	pl := replay.NewStreamingPlanner(proj.Graph, digest, files, append(sinks, out)...)
-	stats, rerr := replayAll(o, engine.ModePlan, proj, spec, pl.Add)
+	stats, rerr := replayAll(o.IO, &o.ReplayFlags, "", engine.ModePlan, proj, spec, pl.Add)
 	if rerr != nil {
 		return rerr
 	}
-	reportSkipped(o, stats)
+	reportSkipped(o.IO, o.Color, stats)
 	p, err := pl.End(stats)
 	if err != nil {
 		return err
@@ -457,10 +519,20 @@ func (f *planFile) abort() {
 	}
 }
 
-// loadEvents reads every event of sources into memory (apply and --compare
-// need them twice), reporting the malformed ones --keep-going skipped.
-func loadEvents(o *ReplayOptions, sources []string, keepGoing bool) ([]*event.Event, error) {
-	s, err := event.Open(sources, event.Options{KeepGoing: keepGoing, Stdin: o.IO.In, WorkDir: o.IO.WorkDir, Remote: o.remote(context.Background())})
+// eventReader reads the EVENTS arguments of a command: okta: sources
+// through the repository's okta instance (or the jml sandbox), the
+// malformed events --keep-going skipped reported on standard error.
+type eventReader struct {
+	io      *IOStreams
+	color   string
+	proj    *project.Project
+	sandbox string
+}
+
+// load reads every event of sources into memory (apply, verify and
+// --compare need them twice).
+func (r eventReader) load(sources []string, keepGoing bool) ([]*event.Event, error) {
+	s, err := event.Open(sources, event.Options{KeepGoing: keepGoing, Stdin: r.io.In, WorkDir: r.io.WorkDir, Remote: r.remote(context.Background())})
 	if err != nil {
 		return nil, err
 	}
@@ -476,6 +548,6 @@ func loadEvents(o *ReplayOptions, sources []string, keepGoing bool) ([]*event.Ev
 		}
 		events = append(events, ev)
 	}
-	reportSkipped(o, replay.Stats{Stats: s.Stats(), SkippedErrors: s.Skipped()})
+	reportSkipped(r.io, r.color, replay.Stats{Stats: s.Stats(), SkippedErrors: s.Skipped()})
 	return events, nil
 }

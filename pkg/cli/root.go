@@ -132,8 +132,8 @@ jml looks for jml.yaml in the current directory or any parent (like git);
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{flagSuggestion(c, err)} })
 	root.AddCommand(
 		newValidateCmd(g, nil),
-		newDryRunCmd(g),
-		newPlanCmd(g),
+		newDryRunCmd(g, nil),
+		newPlanCmd(g, nil),
 		newGraphCmd(g, nil),
 		newInitCmd(g, nil),
 		newTestCmd(g, nil),

@@ -91,8 +91,7 @@ func sandboxRun(o *SandboxOptions) (err error) {
 	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
 		return usageError{fmt.Errorf("--addr %q: the sandbox has no real authentication and only listens on loopback (127.0.0.1, ::1, localhost)", o.Addr)}
 	}
-	ro := &ReplayOptions{IO: o.IO, Color: o.Color, Config: o.Config, World: o.World}
-	proj, spec, err := loadForReplay(ro)
+	proj, spec, err := loadForReplay(loadOptions{IO: o.IO, Color: o.Color, Config: o.Config, World: o.World})
 	if err != nil {
 		return err
 	}

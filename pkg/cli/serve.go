@@ -130,7 +130,7 @@ func serveRun(o *ServeOptions) (err error) {
 	if ip := net.ParseIP(host); !tls && !o.InsecureListen && host != "localhost" && (ip == nil || !ip.IsLoopback()) {
 		return usageError{fmt.Errorf("--addr %q is not loopback: every request carries the event hook's secret, so serve it with --tls-cert and --tls-key (or, behind a proxy that terminates TLS, --insecure-listen)", o.Addr)}
 	}
-	proj, _, err := loadForReplay(&ReplayOptions{IO: io, Color: o.Color, Config: o.Config})
+	proj, _, err := loadForReplay(loadOptions{IO: io, Color: o.Color, Config: o.Config})
 	if err != nil {
 		return err
 	}
@@ -288,7 +288,7 @@ func newServeQueueCmd(g *globals) *cobra.Command {
 }
 
 func serveQueueRun(o *ServeQueueOptions) error {
-	proj, _, err := loadForReplay(&ReplayOptions{IO: o.IO, Color: o.Color, Config: o.Config})
+	proj, _, err := loadForReplay(loadOptions{IO: o.IO, Color: o.Color, Config: o.Config})
 	if err != nil {
 		return err
 	}
@@ -354,7 +354,7 @@ seconds) without counting them against the limit.`,
 }
 
 func serveApproveRun(o *ServeApproveOptions) error {
-	proj, _, err := loadForReplay(&ReplayOptions{IO: o.IO, Color: o.Color, Config: o.Config})
+	proj, _, err := loadForReplay(loadOptions{IO: o.IO, Color: o.Color, Config: o.Config})
 	if err != nil {
 		return err
 	}

@@ -124,8 +124,7 @@ Exit status:
 
 func verifyRun(o *VerifyOptions) error {
 	io := o.IO
-	ro := &ReplayOptions{IO: io, Color: o.Color, Config: o.Config, World: o.World, Sandbox: o.Sandbox}
-	proj, spec, err := loadForReplay(ro)
+	proj, spec, err := loadForReplay(loadOptions{IO: io, Color: o.Color, Config: o.Config, World: o.World})
 	if err != nil {
 		return err
 	}
@@ -136,7 +135,7 @@ func verifyRun(o *VerifyOptions) error {
 
 	var events []*event.Event
 	if len(o.From) > 0 {
-		events, err = loadEvents(ro, o.From, o.KeepGoing)
+		events, err = eventReader{io: io, color: o.Color, proj: proj, sandbox: o.Sandbox}.load(o.From, o.KeepGoing)
 		if err != nil {
 			return err
 		}
