@@ -56,7 +56,7 @@ type ApplyOptions struct {
 	instants []time.Time
 }
 
-func newApplyCmd(g *globals) *cobra.Command {
+func newApplyCmd(g *globals, runF func(*ApplyOptions) error) *cobra.Command {
 	o := &ApplyOptions{}
 	cmd := &cobra.Command{
 		Use:   "apply EVENTS... | apply PLANFILE | apply --at TIME",
@@ -95,8 +95,14 @@ Exits 1 when any run halted or failed.`,
 			if err := checkFormat(o.Format, "text", "json"); err != nil {
 				return err
 			}
+			if _, _, err := parseSchedule(o.At, o.Window); err != nil {
+				return err
+			}
 			if o.Sandbox == "" {
 				o.Sandbox = g.io.Getenv("JML_SANDBOX_URL")
+			}
+			if runF != nil {
+				return runF(o)
 			}
 			return applyRun(o)
 		},

@@ -94,6 +94,9 @@ dry-run, plan and apply.`,
 			if o.Sandbox == "" {
 				o.Sandbox = g.io.Getenv("JML_SANDBOX_URL")
 			}
+			if err := o.check(); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(o)
 			}
@@ -115,7 +118,8 @@ dry-run, plan and apply.`,
 	return cmd
 }
 
-func eventsPullRun(o *EventsPullOptions) error {
+// check refuses the flags no pull can run with.
+func (o *EventsPullOptions) check() error {
 	if o.Out == "" || o.Out == "-" {
 		return usageError{errors.New("-o FILE is required (the file is written whole, or appended to with --append)")}
 	}
@@ -128,6 +132,13 @@ func eventsPullRun(o *EventsPullOptions) error {
 	if o.Limit < 1 || o.Limit > connector.LogsMaxLimit {
 		return usageError{fmt.Errorf("--limit must be between 1 and %d", connector.LogsMaxLimit)}
 	}
+	if _, err := pull.Filter(o.Filter, o.Types); err != nil {
+		return usageError{err}
+	}
+	return nil
+}
+
+func eventsPullRun(o *EventsPullOptions) error {
 	filter, err := pull.Filter(o.Filter, o.Types)
 	if err != nil {
 		return usageError{err}
@@ -328,6 +339,9 @@ See docs/events.md for the full list.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.IO, o.Events = g.io, args
+			if o.KeyEnv == "" {
+				return usageError{errors.New("--key-env VAR is required: pseudonyms are keyed, and there is no default key")}
+			}
 			if runF != nil {
 				return runF(o)
 			}
@@ -340,9 +354,6 @@ See docs/events.md for the full list.`,
 }
 
 func eventsRedactRun(o *EventsRedactOptions) (err error) {
-	if o.KeyEnv == "" {
-		return usageError{errors.New("--key-env VAR is required: pseudonyms are keyed, and there is no default key")}
-	}
 	key := o.IO.Getenv(o.KeyEnv)
 	if key == "" {
 		return fmt.Errorf("--key-env %s: the environment variable is not set (or empty); there is no default key", o.KeyEnv)

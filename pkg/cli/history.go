@@ -24,19 +24,24 @@ import (
 	"github.com/jml-dev/jml/pkg/view"
 )
 
-// historyFlags are the options every history command shares.
+// historyFlags are the flags every history command shares: --history,
+// a persistent flag of jml history.
 type historyFlags struct {
-	url    string
-	format string
+	url string
+}
+
+// add defines --history on cmd and its subcommands.
+func (hf *historyFlags) add(cmd *cobra.Command) {
+	cmd.PersistentFlags().StringVar(&hf.url, "history", "", "history store URL: sqlite://PATH or postgres://… (default: history: in jml.yaml, else sqlite://.jml/history.db)")
 }
 
 // openHistoryFor opens the store of --history, else of history: in the
 // jml.yaml found (flows with errors do not stop history from being read),
 // else the default file beside jml.yaml (or in the working directory).
-func openHistoryFor(ctx context.Context, g *globals, url string) (*history.Store, error) {
-	base := g.io.WorkDir
+func openHistoryFor(ctx context.Context, ios *IOStreams, config, url string) (*history.Store, error) {
+	base := ios.WorkDir
 	if url == "" {
-		proj, ds := project.Load(project.Options{Config: g.config, Dir: g.io.WorkDir, WorkDir: g.io.WorkDir})
+		proj, ds := project.Load(project.Options{Config: config, Dir: ios.WorkDir, WorkDir: ios.WorkDir})
 		for _, d := range ds {
 			if d.Code == "no-config" {
 				// Outside a repository there is no history to read, and
@@ -91,10 +96,23 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 	return now.Add(-d), nil
 }
 
-func newHistoryCmd(g *globals) *cobra.Command {
+// HistoryOptions are the inputs of `jml history` (the list).
+type HistoryOptions struct {
+	IO      *IOStreams
+	Color   string
+	Config  string
+	History string
+	Format  string
+	// Filter holds --flow, --status, --event, --user, --mode and --limit;
+	// its Since is set from Since when the list is read.
+	Filter history.Filter
+	// Since is --since as given: a time, a date or an age.
+	Since string
+}
+
+func newHistoryCmd(g *globals, runF func(*HistoryOptions) error) *cobra.Command {
 	hf := &historyFlags{}
-	var f history.Filter
-	var since string
+	o := &HistoryOptions{}
 	cmd := &cobra.Command{
 		Use:   "history",
 		Short: "List the runs recorded by apply (Flow History), newest first",
@@ -112,53 +130,68 @@ deleted but by jml history prune.`,
   jml history prune --older-than 400d`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(hf.format, "text", "json"); err != nil {
+			o.IO, o.Color, o.Config, o.History = g.io, g.color, g.config, hf.url
+			if err := checkFormat(o.Format, "text", "json"); err != nil {
 				return err
 			}
-			if since != "" {
-				t, err := parseSince(since, time.Now())
-				if err != nil {
+			if o.Since != "" {
+				if _, err := parseSince(o.Since, time.Now()); err != nil {
 					return usageError{err}
 				}
-				f.Since = t
 			}
-			switch f.Status {
+			switch o.Filter.Status {
 			case "", "success", "filtered", "halted", "failed", history.StatusRunning, history.StatusInterrupted:
 			default:
-				return usageError{fmt.Errorf("--status must be success, filtered, halted, failed, running or interrupted, not %q", f.Status)}
+				return usageError{fmt.Errorf("--status must be success, filtered, halted, failed, running or interrupted, not %q", o.Filter.Status)}
 			}
-			ctx := context.Background()
-			s, err := openHistoryFor(ctx, g, hf.url)
-			if err != nil {
-				return err
+			if runF != nil {
+				return runF(o)
 			}
-			defer s.Close()
-			rows, err := s.Runs(ctx, f)
-			if err != nil {
-				return err
-			}
-			if hf.format == "json" {
-				out := make([]view.HistoryRunJSON, len(rows))
-				for i, r := range rows {
-					out[i] = view.HistoryJSON(r, nil, false)
-				}
-				return writeJSON(g.io, out)
-			}
-			view.HistoryList(g.io.Out, rows, g.io.styles(g.io.Out, g.color, g.io.OutTTY))
-			return nil
+			return historyRun(o)
 		},
 	}
-	cmd.PersistentFlags().StringVar(&hf.url, "history", "", "history store URL: sqlite://PATH or postgres://… (default: history: in jml.yaml, else sqlite://.jml/history.db)")
-	cmd.Flags().StringVar(&hf.format, "format", "text", "output format: text or json")
+	f := &o.Filter
+	hf.add(cmd)
+	cmd.Flags().StringVar(&o.Format, "format", "text", "output format: text or json")
 	cmd.Flags().StringVar(&f.Flow, "flow", "", "only runs of this flow")
 	cmd.Flags().StringVar(&f.Status, "status", "", "only runs with this status: success, filtered, halted, failed, running (or died), interrupted (died, then resumed)")
 	cmd.Flags().StringVar(&f.Event, "event", "", "only runs of this event uuid")
 	cmd.Flags().StringVar(&f.User, "user", "", "only runs about this user (login or Okta id)")
 	cmd.Flags().StringVar(&f.Mode, "mode", "", "only runs of this mode: apply or dry-run")
-	cmd.Flags().StringVar(&since, "since", "", "only runs started since a time (2026-11-01) or an age (7d)")
+	cmd.Flags().StringVar(&o.Since, "since", "", "only runs started since a time (2026-11-01) or an age (7d)")
 	cmd.Flags().IntVar(&f.Limit, "limit", 0, "at most this many runs (default: all)")
-	cmd.AddCommand(newHistoryShowCmd(g, hf), newHistoryPruneCmd(g, hf), newHistoryDiffCmd(g, hf))
+	cmd.AddCommand(newHistoryShowCmd(g, hf, nil), newHistoryPruneCmd(g, hf, nil), newHistoryDiffCmd(g, hf, nil))
 	return cmd
+}
+
+func historyRun(o *HistoryOptions) error {
+	f := o.Filter
+	if o.Since != "" {
+		t, err := parseSince(o.Since, time.Now())
+		if err != nil {
+			return usageError{err}
+		}
+		f.Since = t
+	}
+	ctx := context.Background()
+	s, err := openHistoryFor(ctx, o.IO, o.Config, o.History)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	rows, err := s.Runs(ctx, f)
+	if err != nil {
+		return err
+	}
+	if o.Format == "json" {
+		out := make([]view.HistoryRunJSON, len(rows))
+		for i, r := range rows {
+			out[i] = view.HistoryJSON(r, nil, false)
+		}
+		return writeJSON(o.IO, out)
+	}
+	view.HistoryList(o.IO.Out, rows, o.IO.styles(o.IO.Out, o.Color, o.IO.OutTTY))
+	return nil
 }
 
 func writeJSON(io *IOStreams, v any) error {
@@ -167,8 +200,19 @@ func writeJSON(io *IOStreams, v any) error {
 	return enc.Encode(v)
 }
 
-func newHistoryShowCmd(g *globals, hf *historyFlags) *cobra.Command {
-	var format string
+// HistoryShowOptions are the inputs of `jml history show`.
+type HistoryShowOptions struct {
+	IO      *IOStreams
+	Color   string
+	Config  string
+	History string
+	// Run is the RUN argument: a run id or a unique prefix of one.
+	Run    string
+	Format string
+}
+
+func newHistoryShowCmd(g *globals, hf *historyFlags, runF func(*HistoryShowOptions) error) *cobra.Command {
+	o := &HistoryShowOptions{}
 	cmd := &cobra.Command{
 		Use:   "show RUN",
 		Short: "Print one run card by card, with its call journal",
@@ -178,44 +222,63 @@ the call journal (each try of each connector call, written before the call
 was made). RUN is a run id or a unique prefix of one.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(format, "text", "json"); err != nil {
+			o.IO, o.Color, o.Config, o.History, o.Run = g.io, g.color, g.config, hf.url, args[0]
+			if err := checkFormat(o.Format, "text", "json"); err != nil {
 				return err
 			}
-			ctx := context.Background()
-			s, err := openHistoryFor(ctx, g, hf.url)
-			if err != nil {
-				return err
+			if runF != nil {
+				return runF(o)
 			}
-			defer s.Close()
-			r, err := s.Run(ctx, args[0])
-			if err != nil {
-				return err
-			}
-			calls, err := s.Calls(ctx, r.ID)
-			if err != nil {
-				return err
-			}
-			if format == "json" {
-				if calls == nil {
-					calls = []*history.CallRow{}
-				}
-				return writeJSON(g.io, view.HistoryJSON(r, calls, true))
-			}
-			view.HistoryShow(g.io.Out, r, calls, g.io.styles(g.io.Out, g.color, g.io.OutTTY))
-			return nil
+			return historyShowRun(o)
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
+	cmd.Flags().StringVar(&o.Format, "format", "text", "output format: text or json")
 	return cmd
 }
 
-func newHistoryPruneCmd(g *globals, hf *historyFlags) *cobra.Command {
+func historyShowRun(o *HistoryShowOptions) error {
+	ctx := context.Background()
+	s, err := openHistoryFor(ctx, o.IO, o.Config, o.History)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	r, err := s.Run(ctx, o.Run)
+	if err != nil {
+		return err
+	}
+	calls, err := s.Calls(ctx, r.ID)
+	if err != nil {
+		return err
+	}
+	if o.Format == "json" {
+		if calls == nil {
+			calls = []*history.CallRow{}
+		}
+		return writeJSON(o.IO, view.HistoryJSON(r, calls, true))
+	}
+	view.HistoryShow(o.IO.Out, r, calls, o.IO.styles(o.IO.Out, o.Color, o.IO.OutTTY))
+	return nil
+}
+
+// HistoryPruneOptions are the inputs of `jml history prune`.
+type HistoryPruneOptions struct {
+	IO      *IOStreams
+	Config  string
+	History string
+	// OlderThan is the age (--older-than, required).
+	OlderThan time.Duration
+}
+
+func newHistoryPruneCmd(g *globals, hf *historyFlags, runF func(*HistoryPruneOptions) error) *cobra.Command {
+	o := &HistoryPruneOptions{}
 	var older string
 	cmd := &cobra.Command{
 		Use:   "prune --older-than AGE",
 		Short: "Delete the runs started longer ago than AGE (400d, 8w, 36h)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			o.IO, o.Config, o.History = g.io, g.config, hf.url
 			if older == "" {
 				return usageError{errors.New("give --older-than AGE (for example 400d): retention is your choice")}
 			}
@@ -223,23 +286,31 @@ func newHistoryPruneCmd(g *globals, hf *historyFlags) *cobra.Command {
 			if err != nil {
 				return usageError{err}
 			}
-			ctx := context.Background()
-			s, err := openHistoryFor(ctx, g, hf.url)
-			if err != nil {
-				return err
+			o.OlderThan = age
+			if runF != nil {
+				return runF(o)
 			}
-			defer s.Close()
-			cut := time.Now().Add(-age)
-			n, err := s.Prune(ctx, cut)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(g.io.Out, "Pruned %s started before %s.\n", plural(n, "run"), cut.UTC().Format(time.RFC3339))
-			return nil
+			return historyPruneRun(o)
 		},
 	}
 	cmd.Flags().StringVar(&older, "older-than", "", "delete runs started longer ago than this (400d, 8w, 36h)")
 	return cmd
+}
+
+func historyPruneRun(o *HistoryPruneOptions) error {
+	ctx := context.Background()
+	s, err := openHistoryFor(ctx, o.IO, o.Config, o.History)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	cut := time.Now().Add(-o.OlderThan)
+	n, err := s.Prune(ctx, cut)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(o.IO.Out, "Pruned %s started before %s.\n", plural(n, "run"), cut.UTC().Format(time.RFC3339))
+	return nil
 }
 
 // decodeRecordedEvent decodes the event a run recorded.
@@ -272,7 +343,7 @@ type ResumeOptions struct {
 	History              string
 }
 
-func newResumeCmd(g *globals) *cobra.Command {
+func newResumeCmd(g *globals, runF func(*ResumeOptions) error) *cobra.Command {
 	o := &ResumeOptions{}
 	cmd := &cobra.Command{
 		Use:   "resume RUN... | resume --all",
@@ -303,6 +374,9 @@ Confirmation, guardrail, --sandbox and secrets work as for apply.`,
 			}
 			if o.Sandbox == "" {
 				o.Sandbox = g.io.Getenv("JML_SANDBOX_URL")
+			}
+			if runF != nil {
+				return runF(o)
 			}
 			return resumeRun(o)
 		},
@@ -437,7 +511,7 @@ type HistoryDiffOptions struct {
 	Sandbox string
 }
 
-func newHistoryDiffCmd(g *globals, hf *historyFlags) *cobra.Command {
+func newHistoryDiffCmd(g *globals, hf *historyFlags, runF func(*HistoryDiffOptions) error) *cobra.Command {
 	o := &HistoryDiffOptions{}
 	cmd := &cobra.Command{
 		Use:   "diff RUN",
@@ -466,6 +540,9 @@ Exits 0 when nothing differs; with --detailed-exitcode, 2 when something does.`,
 			}
 			if o.Sandbox == "" {
 				o.Sandbox = g.io.Getenv("JML_SANDBOX_URL")
+			}
+			if runF != nil {
+				return runF(o)
 			}
 			return historyDiffRun(o)
 		},

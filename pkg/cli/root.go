@@ -41,6 +41,19 @@ func Run(io *IOStreams, args []string, version string) (code int) {
 	root.SetOut(io.Out)
 	root.SetErr(io.ErrOut)
 	err := root.Execute()
+	code = exitCode(err)
+	var ee exitError
+	if err != nil && !errors.As(err, &ee) {
+		st := io.styles(io.ErrOut, g.color, io.ErrTTY)
+		fmt.Fprintf(io.ErrOut, "%s %s\n", st.Error.Render("error:"), err)
+	}
+	return code
+}
+
+// exitCode is the exit code of a command's error: an exitError's own
+// code (the command has said why), ExitUsage for a bad command line,
+// ExitError for anything else.
+func exitCode(err error) int {
 	if err == nil {
 		return ExitOK
 	}
@@ -48,8 +61,6 @@ func Run(io *IOStreams, args []string, version string) (code int) {
 	if errors.As(err, &ee) {
 		return ee.code
 	}
-	st := io.styles(io.ErrOut, g.color, io.ErrTTY)
-	fmt.Fprintf(io.ErrOut, "%s %s\n", st.Error.Render("error:"), err)
 	var ue usageError
 	if errors.As(err, &ue) || isCobraUsage(err) {
 		return ExitUsage
@@ -137,30 +148,45 @@ jml looks for jml.yaml in the current directory or any parent (like git);
 		newGraphCmd(g, nil),
 		newInitCmd(g, nil),
 		newTestCmd(g, nil),
-		newApplyCmd(g),
-		newSandboxCmd(g),
-		newServeCmd(g),
-		newHistoryCmd(g),
-		newResumeCmd(g),
+		newApplyCmd(g, nil),
+		newSandboxCmd(g, nil),
+		newServeCmd(g, nil),
+		newHistoryCmd(g, nil),
+		newResumeCmd(g, nil),
 		newSchemaCmd(g, nil),
 		newConnectorsCmd(g, nil),
-		newVerifyCmd(g),
+		newVerifyCmd(g, nil),
 		newEventsCmd(g),
-		newVersionCmd(g),
+		newVersionCmd(g, nil),
 	)
 	return root
 }
 
-func newVersionCmd(g *globals) *cobra.Command {
+// VersionOptions are the inputs of `jml version`.
+type VersionOptions struct {
+	IO      *IOStreams
+	Version string
+}
+
+func newVersionCmd(g *globals, runF func(*VersionOptions) error) *cobra.Command {
+	o := &VersionOptions{}
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print jml's version",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			fmt.Fprintf(g.io.Out, "jml %s\n", g.version)
-			return nil
+			o.IO, o.Version = g.io, g.version
+			if runF != nil {
+				return runF(o)
+			}
+			return versionRun(o)
 		},
 	}
+}
+
+func versionRun(o *VersionOptions) error {
+	fmt.Fprintf(o.IO.Out, "jml %s\n", o.Version)
+	return nil
 }
 
 // checkFormat validates a --format value.

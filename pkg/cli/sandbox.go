@@ -33,7 +33,7 @@ type SandboxOptions struct {
 	ReadyFile string
 }
 
-func newSandboxCmd(g *globals) *cobra.Command {
+func newSandboxCmd(g *globals, runF func(*SandboxOptions) error) *cobra.Command {
 	o := &SandboxOptions{}
 	cmd := &cobra.Command{
 		Use:   "sandbox",
@@ -59,6 +59,9 @@ rel="next" paging), for jml events pull and okta: event sources;
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.IO, o.Color, o.Config = g.io, g.color, g.config
+			if runF != nil {
+				return runF(o)
+			}
 			return sandboxRun(o)
 		},
 	}

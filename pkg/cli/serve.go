@@ -43,7 +43,7 @@ type ServeOptions struct {
 	DrainTimeout   time.Duration
 }
 
-func newServeCmd(g *globals) *cobra.Command {
+func newServeCmd(g *globals, runF func(*ServeOptions) error) *cobra.Command {
 	o := &ServeOptions{}
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -90,6 +90,9 @@ SIGINT or SIGTERM stops taking deliveries and lets the runs in flight end
 			if o.Sandbox == "" {
 				o.Sandbox = g.io.Getenv("JML_SANDBOX_URL")
 			}
+			if runF != nil {
+				return runF(o)
+			}
 			return serveRun(o)
 		},
 	}
@@ -102,7 +105,7 @@ SIGINT or SIGTERM stops taking deliveries and lets the runs in flight end
 	cmd.Flags().StringVar(&o.TLSKey, "tls-key", "", "TLS key file (PEM)")
 	cmd.Flags().BoolVar(&o.InsecureListen, "insecure-listen", false, "allow a non-loopback --addr without TLS (behind a TLS-terminating proxy only)")
 	cmd.Flags().DurationVar(&o.DrainTimeout, "drain-timeout", 30*time.Second, "on SIGINT/SIGTERM, how long the runs in flight may take to end")
-	cmd.AddCommand(newServeQueueCmd(g), newServeApproveCmd(g))
+	cmd.AddCommand(newServeQueueCmd(g, nil), newServeApproveCmd(g, nil))
 	return cmd
 }
 
@@ -262,7 +265,7 @@ type ServeQueueOptions struct {
 	Format  string
 }
 
-func newServeQueueCmd(g *globals) *cobra.Command {
+func newServeQueueCmd(g *globals, runF func(*ServeQueueOptions) error) *cobra.Command {
 	o := &ServeQueueOptions{}
 	cmd := &cobra.Command{
 		Use:   "queue",
@@ -277,6 +280,9 @@ func newServeQueueCmd(g *globals) *cobra.Command {
 			case "", history.QueueQueued, history.QueueHeld, history.QueueDone:
 			default:
 				return usageError{fmt.Errorf("--status must be queued, held or done, not %q", o.Status)}
+			}
+			if runF != nil {
+				return runF(o)
 			}
 			return serveQueueRun(o)
 		},
@@ -332,7 +338,7 @@ type ServeApproveOptions struct {
 	All     bool
 }
 
-func newServeApproveCmd(g *globals) *cobra.Command {
+func newServeApproveCmd(g *globals, runF func(*ServeApproveOptions) error) *cobra.Command {
 	o := &ServeApproveOptions{}
 	cmd := &cobra.Command{
 		Use:   "approve UUID... | approve --all",
@@ -344,6 +350,9 @@ seconds) without counting them against the limit.`,
 			o.IO, o.Color, o.Config, o.UUIDs = g.io, g.color, g.config, args
 			if (len(args) == 0) == !o.All {
 				return usageError{errors.New("give the UUIDs of held events, or --all")}
+			}
+			if runF != nil {
+				return runF(o)
 			}
 			return serveApproveRun(o)
 		},

@@ -42,7 +42,7 @@ type VerifyOptions struct {
 	KeepGoing   bool
 }
 
-func newVerifyCmd(g *globals) *cobra.Command {
+func newVerifyCmd(g *globals, runF func(*VerifyOptions) error) *cobra.Command {
 	o := &VerifyOptions{}
 	cmd := &cobra.Command{
 		Use:   "verify [USER...] [--from EVENTS]",
@@ -107,6 +107,9 @@ Exit status:
 			}
 			if o.Sandbox == "" && !o.Simulated {
 				o.Sandbox = g.io.Getenv("JML_SANDBOX_URL")
+			}
+			if runF != nil {
+				return runF(o)
 			}
 			return verifyRun(o)
 		},
