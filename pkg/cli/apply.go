@@ -264,7 +264,7 @@ func applyRun(o *ApplyOptions) error {
 	st := io.styles(io.Out, o.Color, io.OutTTY)
 	res := &applyOutput{r: view.NewTraceRenderer(o.Format, out, "Apply", st), stream: !prog.on,
 		results: make([]apply.Result, len(events)+len(instants)), filled: make([]bool, len(events)+len(instants)),
-		t: &view.Trace{Title: "Apply", Events: []view.TraceEvent{}, Summary: view.TraceSummary{ByStatus: map[engine.Status]int{}}}}
+		t: &view.Trace{Title: "Apply", Summary: view.TraceSummary{ByStatus: map[engine.Status]int{}}}}
 	defer res.r.Close()
 	apply.Run(ctx, eng, events, apply.Options{Parallelism: o.Parallelism, Decide: decide, Instants: instants}, func(r apply.Result) {
 		res.add(r)
@@ -280,7 +280,7 @@ func applyRun(o *ApplyOptions) error {
 			return res.err
 		}
 	} else {
-		view.ApplySummary(out, res.t, st)
+		view.ApplySummary(out, &res.t.Summary, st)
 	}
 	if err := lock.Err(); err != nil {
 		return fmt.Errorf("%v: this apply stopped before its next call; the runs above are unfinished: the same apply again, or jml resume --all, continues them once the lock is free", err)
@@ -336,31 +336,16 @@ func (a *applyOutput) emit(r apply.Result) {
 	if r.Event == nil && len(r.Runs) == 0 && len(r.Done) == 0 && r.Err == nil {
 		return // a schedule minute that fired nothing
 	}
-	t := a.t
-	runs := r.Runs
-	if runs == nil {
-		runs = []*engine.Run{}
-	}
 	uuid, typ, pub := replay.Result{Event: r.Event, At: r.At}.Trigger()
-	te := view.TraceEvent{UUID: uuid, EventType: typ, Published: pub, Runs: runs, Disabled: r.Disabled}
+	te := view.NewTraceEvent(uuid, typ, pub, r.Runs, r.Disabled)
 	for _, d := range r.Done {
 		te.AlreadyDone = append(te.AlreadyDone, view.DoneRun{Flow: d.Flow, RunID: d.RunID, Status: d.Status})
-		t.Summary.AlreadyDone++
 	}
 	if r.Err != nil {
 		te.Error = r.Err.Error()
+	}
+	if a.t.Summary.Add(te, r.Event != nil) {
 		a.bad = true
-	}
-	t.Events = append(t.Events, te)
-	if r.Event != nil {
-		t.Summary.Events++
-	}
-	for _, run := range r.Runs {
-		t.Summary.Runs++
-		t.Summary.ByStatus[run.Status]++
-		if run.Status == engine.StatusHalted || run.Status == engine.StatusFailed {
-			a.bad = true
-		}
 	}
 	if err := a.r.Event(te); err != nil && a.err == nil {
 		a.err = err
@@ -464,7 +449,7 @@ func (p *progress) RunFinished(r *engine.Run) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.runs++
-	if r.Status == engine.StatusHalted || r.Status == engine.StatusFailed {
+	if r.Status.Failed() {
 		p.failed++
 	}
 }

@@ -374,21 +374,11 @@ func dryRunRun(o *DryRunOptions) error {
 	bad := false
 	stats, rerr := replayAll(o.IO, &o.ReplayFlags, o.History, engine.ModeDryRun, proj, spec, func(r replay.Result) error {
 		uuid, typ, pub := r.Trigger()
-		runs := r.Runs
-		if runs == nil {
-			runs = []*engine.Run{}
+		te := view.NewTraceEvent(uuid, typ, pub, r.Runs, r.Disabled)
+		if sum.Add(te, r.Event != nil) {
+			bad = true
 		}
-		if r.Event != nil {
-			sum.Events++
-		}
-		for _, run := range r.Runs {
-			sum.Runs++
-			sum.ByStatus[run.Status]++
-			if run.Status == engine.StatusHalted || run.Status == engine.StatusFailed {
-				bad = true
-			}
-		}
-		return out.Event(view.TraceEvent{UUID: uuid, EventType: typ, Published: pub, Runs: runs, Disabled: r.Disabled})
+		return out.Event(te)
 	})
 	sum.Duplicates, sum.Skipped = stats.Duplicates, stats.Skipped
 	reportSkipped(o.IO, o.Color, stats)

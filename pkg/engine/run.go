@@ -26,6 +26,13 @@ const (
 	StatusFailed   Status = "failed"
 )
 
+// Failed reports whether a run that ended so fails the command that ran
+// it (dry-run, apply and resume exit 1): halted or failed. A filtered run
+// did what its flow said.
+func (s Status) Failed() bool {
+	return s == StatusHalted || s == StatusFailed
+}
+
 // CardStatus is how one card ended.
 type CardStatus string
 

@@ -43,6 +43,70 @@ type TraceSummary struct {
 	Skipped    int                   `json:"skipped"`
 	// AlreadyDone counts the runs apply did not repeat.
 	AlreadyDone int `json:"alreadyDone,omitempty"`
+	// flows counts the same per flow, for the table after an apply
+	// (ApplySummary), as Add is called: the trace itself is not kept.
+	flows map[string]*flowCount
+}
+
+// flowCount is one flow's row of the apply table.
+type flowCount struct{ runs, success, filtered, halted, failed, done int }
+
+func (s *TraceSummary) flow(name string) *flowCount {
+	if s.flows == nil {
+		s.flows = map[string]*flowCount{}
+	}
+	if s.flows[name] == nil {
+		s.flows[name] = &flowCount{}
+	}
+	return s.flows[name]
+}
+
+// NewTraceEvent is a trace's entry for one trigger — uuid, type and
+// published time as replay.Result.Trigger names them — and the runs it
+// fired (none is an empty list, not null, in JSON).
+func NewTraceEvent(uuid, typ, published string, runs []*engine.Run, disabled []string) TraceEvent {
+	if runs == nil {
+		runs = []*engine.Run{}
+	}
+	return TraceEvent{UUID: uuid, EventType: typ, Published: published, Runs: runs, Disabled: disabled}
+}
+
+// Add counts one trigger into the summary — the event (a schedule
+// firing, isEvent false, is not one), its runs by status, the runs an
+// earlier apply finished — and reports whether it fails the command: a
+// run halted or failed, or its flows could not all be run (Error).
+// dry-run, apply and resume count with it, so that their summaries and
+// exit codes agree.
+func (s *TraceSummary) Add(ev TraceEvent, isEvent bool) (failed bool) {
+	if s.ByStatus == nil {
+		s.ByStatus = map[engine.Status]int{}
+	}
+	if isEvent {
+		s.Events++
+	}
+	failed = ev.Error != ""
+	for _, run := range ev.Runs {
+		s.Runs++
+		s.ByStatus[run.Status]++
+		failed = failed || run.Status.Failed()
+		f := s.flow(run.Flow)
+		f.runs++
+		switch run.Status {
+		case engine.StatusSuccess:
+			f.success++
+		case engine.StatusFiltered:
+			f.filtered++
+		case engine.StatusHalted:
+			f.halted++
+		case engine.StatusFailed:
+			f.failed++
+		}
+	}
+	for _, d := range ev.AlreadyDone {
+		s.AlreadyDone++
+		s.flow(d.Flow).done++
+	}
+	return failed
 }
 
 // Trace is the whole dry-run (or apply) output.
@@ -346,35 +410,9 @@ func (r *traceMarkdown) Close() error {
 
 // ApplySummary writes, after an apply's trace, a table of runs per flow by
 // status (and the runs not repeated because an earlier apply finished
-// them).
-func ApplySummary(w io.Writer, t *Trace, st Styles) {
-	type row struct{ runs, success, filtered, halted, failed, done int }
-	rows := map[string]*row{}
-	get := func(flow string) *row {
-		if rows[flow] == nil {
-			rows[flow] = &row{}
-		}
-		return rows[flow]
-	}
-	for _, ev := range t.Events {
-		for _, r := range ev.Runs {
-			x := get(r.Flow)
-			x.runs++
-			switch r.Status {
-			case engine.StatusSuccess:
-				x.success++
-			case engine.StatusFiltered:
-				x.filtered++
-			case engine.StatusHalted:
-				x.halted++
-			case engine.StatusFailed:
-				x.failed++
-			}
-		}
-		for _, d := range ev.AlreadyDone {
-			get(d.Flow).done++
-		}
-	}
+// them), as the summary counted them (Add).
+func ApplySummary(w io.Writer, s *TraceSummary, st Styles) {
+	rows := s.flows
 	if len(rows) == 0 {
 		return
 	}
