@@ -5,7 +5,11 @@
 // finish. The guardrail is checked before, on the plan of the same events
 // (replay.Planner), so that plan's "exceeded" is exactly apply's refusal.
 //
-// apply depends on engine, event and history; the CLI chooses the
+// It also holds what an apply decides before and around the runs: the
+// guardrail on the plan (Guardrail), and which recorded runs jml resume
+// continues (Unfinished, Resumable, PrepareResume).
+//
+// apply depends on engine, event, history and plan; the CLI chooses the
 // effector (connectors, or the sandbox through them) and renders.
 package apply
 

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -31,29 +30,32 @@ import (
 	"github.com/jml-dev/jml/pkg/view"
 )
 
-// ApplyOptions are the inputs of `jml apply`.
-type ApplyOptions struct {
-	IO                   *IOStreams
-	Color                string
-	Config               string
-	Args                 []string
-	Flow                 string
+// ApplyFlags are the flags apply and resume share: how the runs are
+// carried out for real, and where they are recorded.
+type ApplyFlags struct {
 	Format               string
 	AutoApprove          bool
 	AllowMassDeprovision bool
 	Parallelism          int
-	Sandbox              string
-	KeepGoing            bool
-	History              string
-	Force                bool
-	At                   string
-	Window               string
-	// resume, when set, continues these runs instead of converging.
-	resume map[string]*history.RunRow
-	// events and instants, when set, are the triggers (jml resume)
-	// instead of Args.
-	events   []*event.Event
-	instants []time.Time
+	// Sandbox points every connector at a jml sandbox (--sandbox, else
+	// $JML_SANDBOX_URL).
+	Sandbox string
+	History string
+}
+
+// ApplyOptions are the inputs of `jml apply`.
+type ApplyOptions struct {
+	IO     *IOStreams
+	Color  string
+	Config string
+	// Args are the EVENTS arguments, or one saved PLANFILE.
+	Args      []string
+	Flow      string
+	KeepGoing bool
+	Force     bool
+	At        string
+	Window    string
+	ApplyFlags
 }
 
 func newApplyCmd(g *globals, runF func(*ApplyOptions) error) *cobra.Command {
@@ -133,98 +135,104 @@ func isPlanFile(path string) bool {
 }
 
 func applyRun(o *ApplyOptions) error {
-	io := o.IO
-	proj, _, err := loadForReplay(loadOptions{IO: io, Color: o.Color, Config: o.Config, Flow: o.Flow})
+	proj, _, err := loadForReplay(loadOptions{IO: o.IO, Color: o.Color, Config: o.Config, Flow: o.Flow})
 	if err != nil {
 		return err
 	}
-	// Triggers: from a saved plan (checked for staleness), or the
-	// arguments and --at / --window.
-	events, instants := o.events, o.instants
-	var saved *plan.Plan
-	switch {
-	case o.resume != nil:
-		// jml resume: the recorded triggers.
-	case len(o.Args) == 1 && isPlanFile(io.Path(o.Args[0])):
-		if o.At != "" || o.Window != "" {
-			return usageError{fmt.Errorf("a saved plan fires the schedule instants it was planned with: --at and --window go to jml plan")}
-		}
-		p, evs, err := readPlan(io, o.Args[0], proj)
-		if err != nil {
-			return err
-		}
-		saved, events = p, evs
-		if o.Flow == "" {
-			o.Flow = p.Inputs.Flow
-		}
-		at, atEnd, err := parseSchedule(p.Inputs.At, "")
-		if err != nil {
-			return fmt.Errorf("%s: inputs.at: %v", o.Args[0], err)
-		}
-		if instants, err = replay.Minutes(at, atEnd); err != nil {
-			return err
-		}
-	default:
-		at, atEnd, err := parseSchedule(o.At, o.Window)
-		if err != nil {
-			return err
-		}
-		if instants, err = replay.Minutes(at, atEnd); err != nil {
-			return err
-		}
-		if len(o.Args) > 0 {
-			src := eventReader{io: io, color: o.Color, proj: proj, sandbox: o.Sandbox}
-			if events, err = src.load(o.Args, o.KeepGoing); err != nil {
-				return err
-			}
-		}
+	j := &applyJob{io: o.IO, color: o.Color, ApplyFlags: o.ApplyFlags, proj: proj, flow: o.Flow, force: o.Force}
+	if len(o.Args) == 1 && isPlanFile(o.IO.Path(o.Args[0])) {
+		err = j.fromPlan(o)
+	} else {
+		err = j.fromArgs(o)
 	}
-
-	// The guardrail, before anything else touches a connector: the plan of
-	// these triggers — the saved one, or one made now exactly as jml plan
-	// makes it — and its blast radius.
-	p := saved
-	if p == nil {
-		if p, err = simulate(proj, events, instants, o.Flow); err != nil {
-			return err
-		}
-	}
-	guard := p.Summary.BlastRadius
-	if guard == nil {
-		guard = plan.NewBlastRadius(proj.Graph.MaxDeprovisions())
-	}
-	guard.Limit = proj.Graph.MaxDeprovisions()
-	guard.Exceeded = guard.Users > guard.Limit
-	if guard.Exceeded && !o.AllowMassDeprovision {
-		return errors.New(guard.Message())
-	}
-
-	// Confirmation: show the plan on a terminal and ask; refuse without one.
-	if !o.AutoApprove {
-		if !io.InTTY {
-			return fmt.Errorf("apply makes real changes: standard input is not a terminal, so it cannot ask; review with jml plan and run again with --auto-approve")
-		}
-		view.PlanText(io.ErrOut, p, io.styles(io.ErrOut, o.Color, io.ErrTTY))
-		if !p.HasChanges() {
-			fmt.Fprintln(io.ErrOut, "Nothing to change.")
-		}
-		fmt.Fprint(io.ErrOut, "\nDo you want to apply these changes for real? Only 'yes' will be accepted: ")
-		line, _ := bufio.NewReader(io.In).ReadString('\n')
-		if strings.TrimSpace(line) != "yes" {
-			return fmt.Errorf("apply cancelled")
-		}
-	}
-
-	// The real connectors; secrets are read now, and only now.
-	set, err := connector.New(proj.Config, connector.Options{SandboxURL: o.Sandbox, Getenv: io.Getenv, BaseDir: proj.Root, Scopes: proj.Graph.Scopes()})
 	if err != nil {
 		return err
 	}
+	return j.run()
+}
 
-	// The history: every run and every call is recorded as it happens.
+// applyJob is one apply, or one resume, once its triggers are known: from
+// there on both are the same — the guardrail, the confirmation, the
+// runs and the output.
+type applyJob struct {
+	io    *IOStreams
+	color string
+	ApplyFlags
+	proj  *project.Project
+	flow  string
+	force bool
+	// The triggers: the events, then the schedule instants.
+	events   []*event.Event
+	instants []time.Time
+	// saved is the plan they come from (apply PLANFILE), else nil.
+	saved *plan.Plan
+	// resume, for jml resume, are the runs to continue, instead of
+	// converging.
+	resume map[string]*history.RunRow
+}
+
+// fromPlan takes the triggers of a saved plan, refused when stale, and
+// its --flow unless one is given.
+func (j *applyJob) fromPlan(o *ApplyOptions) error {
+	if o.At != "" || o.Window != "" {
+		return usageError{fmt.Errorf("a saved plan fires the schedule instants it was planned with: --at and --window go to jml plan")}
+	}
+	p, evs, err := readPlan(j.io, o.Args[0], j.proj)
+	if err != nil {
+		return err
+	}
+	j.saved, j.events = p, evs
+	if j.flow == "" {
+		j.flow = p.Inputs.Flow
+	}
+	at, atEnd, err := parseSchedule(p.Inputs.At, "")
+	if err != nil {
+		return fmt.Errorf("%s: inputs.at: %v", o.Args[0], err)
+	}
+	j.instants, err = replay.Minutes(at, atEnd)
+	return err
+}
+
+// fromArgs takes the EVENTS arguments and the instants of --at or
+// --window.
+func (j *applyJob) fromArgs(o *ApplyOptions) error {
+	at, atEnd, err := parseSchedule(o.At, o.Window)
+	if err != nil {
+		return err
+	}
+	if j.instants, err = replay.Minutes(at, atEnd); err != nil {
+		return err
+	}
+	if len(o.Args) == 0 {
+		return nil
+	}
+	src := eventReader{io: j.io, color: j.color, proj: j.proj, sandbox: j.Sandbox}
+	j.events, err = src.load(o.Args, o.KeepGoing)
+	return err
+}
+
+// run carries the job out. Nothing touches a connector before the
+// guardrail and the confirmation; secrets are read after them, and only
+// then; every run and call is recorded in the history, under its apply
+// lock, as it happens.
+func (j *applyJob) run() error {
+	p, err := j.plan()
+	if err != nil {
+		return err
+	}
+	if err := apply.Guardrail(p, j.proj.Graph.MaxDeprovisions(), j.AllowMassDeprovision); err != nil {
+		return err
+	}
+	if err := j.confirm(p); err != nil {
+		return err
+	}
+	set, err := connector.New(j.proj.Config, connector.Options{SandboxURL: j.Sandbox, Getenv: j.io.Getenv, BaseDir: j.proj.Root, Scopes: j.proj.Graph.Scopes()})
+	if err != nil {
+		return err
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	store, lock, err := openLocked(ctx, io, o.History, proj)
+	store, lock, err := openLocked(ctx, j.io, j.History, j.proj)
 	if err != nil {
 		return err
 	}
@@ -235,63 +243,127 @@ func applyRun(o *ApplyOptions) error {
 	// the next call.
 	ctx, stopLock := lock.Context(ctx)
 	defer stopLock()
+	r := j.runner(set, store)
+	if err := j.loop(ctx, r, store); err != nil {
+		return err
+	}
+	return applyVerdict(ctx, lock, r)
+}
 
-	// One registry of secrets for everything apply writes: the values
-	// read from jml.yaml, and each credential the connectors make from
-	// them (a header as sent, a token, an assertion) the moment it exists.
+// plan is the plan of the job's triggers: the saved one, or one made now
+// against the simulated world exactly as jml plan makes it (without
+// --world), for the guardrail's count and the confirmation.
+func (j *applyJob) plan() (*plan.Plan, error) {
+	if j.saved != nil {
+		return j.saved, nil
+	}
+	digest, files := plan.Digest(j.proj.Sources)
+	return replay.Simulate(context.Background(), j.proj.Graph, digest, files, j.events, j.instants, j.flow)
+}
+
+// confirm shows the plan on a terminal and asks; without a terminal it
+// refuses unless --auto-approve.
+func (j *applyJob) confirm(p *plan.Plan) error {
+	if j.AutoApprove {
+		return nil
+	}
+	io := j.io
+	if !io.InTTY {
+		return fmt.Errorf("apply makes real changes: standard input is not a terminal, so it cannot ask; review with jml plan and run again with --auto-approve")
+	}
+	view.PlanText(io.ErrOut, p, io.styles(io.ErrOut, j.color, io.ErrTTY))
+	if !p.HasChanges() {
+		fmt.Fprintln(io.ErrOut, "Nothing to change.")
+	}
+	fmt.Fprint(io.ErrOut, "\nDo you want to apply these changes for real? Only 'yes' will be accepted: ")
+	line, _ := bufio.NewReader(io.In).ReadString('\n')
+	if strings.TrimSpace(line) != "yes" {
+		return fmt.Errorf("apply cancelled")
+	}
+	return nil
+}
+
+// applyRunner is what the runs of one apply go through and write to.
+type applyRunner struct {
+	rec  *history.Recorder
+	eng  *engine.Engine
+	prog *progress
+	res  *applyOutput
+	// out is standard output, redacted; st its styles.
+	out io.Writer
+	st  view.Styles
+}
+
+// runner sets up the runs: one registry of secrets for everything apply
+// writes — the values read from jml.yaml, and each credential the
+// connectors make from them (a header as sent, a token, an assertion)
+// the moment it exists —, the progress line, the recorder, and the
+// engine, set up as in every mode (replay.Engine).
+func (j *applyJob) runner(set *connector.Set, store *history.Store) *applyRunner {
+	io := j.io
 	secrets := set.Redactor()
 	out := newRedactor(io.Out, secrets)
-	errOut := newRedactor(io.ErrOut, secrets)
-	prog := &progress{w: errOut, on: io.ErrTTY, total: len(events), start: time.Now()}
+	prog := &progress{w: newRedactor(io.ErrOut, secrets), on: io.ErrTTY, total: len(j.events), start: time.Now()}
 	if io.rawErr != nil {
 		// Its \r is jml's own, its text counts: past the terminal-safe
 		// writer, not past the redactor.
 		prog.w = newRedactor(io.rawErr, secrets)
 	}
-	digest, _ := plan.Digest(proj.Sources)
+	digest, _ := plan.Digest(j.proj.Sources)
 	rec := history.NewRecorder(store, prog, nil, digest)
 	rec.Redactor = secrets
-	eng := replay.Engine(replay.Setup{Graph: proj.Graph, Effector: rec.Effector(set), Clock: clock.Real{}, Observer: rec, Mode: engine.ModeApply, Flow: o.Flow})
-
-	decide := apply.Converge(store, rec, o.Force)
-	if o.resume != nil {
-		decide = apply.Resume(store, rec, o.resume)
-	}
+	eng := replay.Engine(replay.Setup{Graph: j.proj.Graph, Effector: rec.Effector(set), Clock: clock.Real{}, Observer: rec, Mode: engine.ModeApply, Flow: j.flow})
 	// The output is written in input order as the events finish — while
 	// later runs are still going, so that rendering a large apply does not
 	// add to its wall time — except on a terminal showing the progress
 	// line, where it waits for the end rather than break into the line.
-	st := io.styles(io.Out, o.Color, io.OutTTY)
-	res := &applyOutput{r: view.NewTraceRenderer(o.Format, out, "Apply", st), stream: !prog.on,
-		results: make([]apply.Result, len(events)+len(instants)), filled: make([]bool, len(events)+len(instants)),
+	st := io.styles(io.Out, j.color, io.OutTTY)
+	n := len(j.events) + len(j.instants)
+	res := &applyOutput{r: view.NewTraceRenderer(j.Format, out, "Apply", st), stream: !prog.on,
+		results: make([]apply.Result, n), filled: make([]bool, n),
 		t: &view.Trace{Title: "Apply", Summary: view.TraceSummary{ByStatus: map[engine.Status]int{}}}}
+	return &applyRunner{rec: rec, eng: eng, prog: prog, res: res, out: out, st: st}
+}
+
+// loop runs the triggers — converging, or resuming — and renders them as
+// they finish, then the summary. With --format json, a rendering error is
+// the apply's.
+func (j *applyJob) loop(ctx context.Context, r *applyRunner, store *history.Store) error {
+	decide := apply.Converge(store, r.rec, j.force)
+	if j.resume != nil {
+		decide = apply.Resume(store, r.rec, j.resume)
+	}
+	res := r.res
 	defer res.r.Close()
-	apply.Run(ctx, eng, events, apply.Options{Parallelism: o.Parallelism, Decide: decide, Instants: instants}, func(r apply.Result) {
-		res.add(r)
-		prog.eventDone()
+	apply.Run(ctx, r.eng, j.events, apply.Options{Parallelism: j.Parallelism, Decide: decide, Instants: j.instants}, func(a apply.Result) {
+		res.add(a)
+		r.prog.eventDone()
 	})
-	prog.finish()
+	r.prog.finish()
 	res.flush(true)
 	if err := res.r.End(res.t.Summary); err != nil && res.err == nil {
 		res.err = err
 	}
-	if o.Format == "json" {
-		if res.err != nil {
-			return res.err
-		}
-	} else {
-		view.ApplySummary(out, &res.t.Summary, st)
+	if j.Format == "json" {
+		return res.err
 	}
+	view.ApplySummary(r.out, &res.t.Summary, r.st)
+	return nil
+}
+
+// applyVerdict is how an apply ended, once its output is written: the
+// lock lost, Ctrl-C, the history failing, or a run that halted or failed.
+func applyVerdict(ctx context.Context, lock *history.Lock, r *applyRunner) error {
 	if err := lock.Err(); err != nil {
 		return fmt.Errorf("%v: this apply stopped before its next call; the runs above are unfinished: the same apply again, or jml resume --all, continues them once the lock is free", err)
 	}
 	if ctx.Err() != nil {
 		return fmt.Errorf("interrupted: the runs above stopped between cards; jml resume --all (or the same apply again) continues them")
 	}
-	if err := rec.Err(); err != nil {
+	if err := r.rec.Err(); err != nil {
 		return err
 	}
-	if res.bad {
+	if r.res.bad {
 		return exitError{ExitError}
 	}
 	return nil
@@ -363,52 +435,7 @@ func readPlan(ios *IOStreams, arg string, proj *project.Project) (*plan.Plan, []
 		}
 		return nil, nil, fmt.Errorf("%s: %v", path, err)
 	}
-	p, err := plan.Decode(data)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %v", path, err)
-	}
-	digest, files := plan.Digest(proj.Sources)
-	if digest != p.Digest {
-		changed := plan.Stale(p.Files, files)
-		return nil, nil, fmt.Errorf("stale plan %s: changed since it was made: %s; run jml plan again", path, strings.Join(changed, ", "))
-	}
-	if p.Inputs == nil {
-		return nil, nil, fmt.Errorf("%s: the plan has no inputs (save it with jml plan -o)", path)
-	}
-	var nd bytes.Buffer
-	for _, e := range p.Inputs.Events {
-		b, err := json.Marshal(e)
-		if err != nil {
-			return nil, nil, err
-		}
-		nd.Write(b)
-		nd.WriteByte('\n')
-	}
-	s, err := event.Decode(&nd, path+" (inputs)", event.Options{})
-	if err != nil {
-		return nil, nil, err
-	}
-	defer s.Close()
-	var evs []*event.Event
-	for {
-		ev, err := s.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, nil, err
-		}
-		evs = append(evs, ev)
-	}
-	return p, evs, nil
-}
-
-// simulate plans the triggers against the simulated world exactly as jml
-// plan does (without --world): the guardrail's count and the
-// confirmation prompt.
-func simulate(proj *project.Project, events []*event.Event, instants []time.Time, flow string) (*plan.Plan, error) {
-	digest, files := plan.Digest(proj.Sources)
-	return replay.Simulate(context.Background(), proj.Graph, digest, files, events, instants, flow)
+	return apply.SavedPlan(data, path, proj.Sources)
 }
 
 // redactor replaces every secret of r with *** in what it writes, in the

@@ -177,7 +177,7 @@ func TestNewCmdTest(t *testing.T) {
 }
 
 func TestNewCmdApply(t *testing.T) {
-	base := ApplyOptions{Color: "never", Config: "jml.yaml", Format: "text", Parallelism: 4, Args: []string{"events/"}}
+	base := ApplyOptions{Color: "never", Config: "jml.yaml", Args: []string{"events/"}, ApplyFlags: ApplyFlags{Format: "text", Parallelism: 4}}
 	with := func(f func(*ApplyOptions)) *ApplyOptions { o := base; f(&o); return &o }
 	testFlags(t, newApplyCmd, []flagCase[ApplyOptions]{
 		{name: "events", args: []string{"events/"}, want: with(func(o *ApplyOptions) {})},
@@ -197,7 +197,7 @@ func TestNewCmdApply(t *testing.T) {
 }
 
 func TestNewCmdResume(t *testing.T) {
-	base := ResumeOptions{Color: "never", Config: "jml.yaml", Format: "text", Parallelism: 4}
+	base := ResumeOptions{Color: "never", Config: "jml.yaml", ApplyFlags: ApplyFlags{Format: "text", Parallelism: 4}}
 	with := func(f func(*ResumeOptions)) *ResumeOptions { o := base; f(&o); return &o }
 	testFlags(t, newResumeCmd, []flagCase[ResumeOptions]{
 		{name: "runs", args: []string{"run-1", "run-2", "--auto-approve"}, want: with(func(o *ResumeOptions) { o.Runs, o.AutoApprove = []string{"run-1", "run-2"}, true })},

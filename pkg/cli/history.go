@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/jml-dev/jml/pkg/apply"
 	"github.com/jml-dev/jml/pkg/catalog"
 	"github.com/jml-dev/jml/pkg/connector"
 	"github.com/jml-dev/jml/pkg/effect"
@@ -313,19 +314,6 @@ func historyPruneRun(o *HistoryPruneOptions) error {
 	return nil
 }
 
-// decodeRecordedEvent decodes the event a run recorded.
-func decodeRecordedEvent(r *history.RunRow) (*event.Event, error) {
-	if r.EventJSON == "" {
-		return nil, fmt.Errorf("run %s recorded no event (a schedule run?): it cannot be replayed", r.ID)
-	}
-	s, err := event.Decode(strings.NewReader(r.EventJSON+"\n"), "run "+r.ID, event.Options{})
-	if err != nil {
-		return nil, err
-	}
-	defer s.Close()
-	return s.Next()
-}
-
 // ResumeOptions are the inputs of `jml resume`.
 type ResumeOptions struct {
 	IO     *IOStreams
@@ -333,14 +321,9 @@ type ResumeOptions struct {
 	Config string
 	// Runs are the RUN arguments; All resumes every unfinished apply run
 	// instead.
-	Runs                 []string
-	All                  bool
-	Format               string
-	AutoApprove          bool
-	AllowMassDeprovision bool
-	Parallelism          int
-	Sandbox              string
-	History              string
+	Runs []string
+	All  bool
+	ApplyFlags
 }
 
 func newResumeCmd(g *globals, runF func(*ResumeOptions) error) *cobra.Command {
@@ -397,100 +380,47 @@ func resumeRun(o *ResumeOptions) error {
 	if err != nil {
 		return err
 	}
-	ctx := context.Background()
-	s, err := openHistory(ctx, o.IO, o.History, proj)
+	runs, err := resumable(o, proj)
 	if err != nil {
 		return err
 	}
-	var runs []*history.RunRow
-	if o.All {
-		rows, err := s.Runs(ctx, history.Filter{Mode: string(engine.ModeApply)})
-		if err != nil {
-			s.Close()
-			return err
+	if o.All && len(runs) == 0 {
+		if o.Format == "json" {
+			// The same document as a resume that ran: no events.
+			return view.TraceJSON(o.IO.Out, &view.Trace{Title: "Apply", Events: []view.TraceEvent{}, Summary: view.TraceSummary{ByStatus: map[engine.Status]int{}}})
 		}
-		seen := map[string]bool{}
-		for _, r := range rows { // newest first: the first of each (event, flow) is its latest
-			k := r.Event + "\x00" + r.Flow
-			if seen[k] {
-				continue
-			}
-			seen[k] = true
-			if !r.Finished() {
-				runs = append(runs, r)
-			}
-		}
-		if len(runs) == 0 {
-			s.Close()
-			if o.Format == "json" {
-				// The same document as a resume that ran: no events.
-				return view.TraceJSON(o.IO.Out, &view.Trace{Title: "Apply", Events: []view.TraceEvent{}, Summary: view.TraceSummary{ByStatus: map[engine.Status]int{}}})
-			}
-			fmt.Fprintln(o.IO.Out, "Nothing to resume: every recorded apply run finished.")
-			return nil
-		}
+		fmt.Fprintln(o.IO.Out, "Nothing to resume: every recorded apply run finished.")
+		return nil
 	}
+	r, err := apply.PrepareResume(runs, func(flow string) bool { _, ok := proj.Graph.Flows[flow]; return ok })
+	if err != nil {
+		return err
+	}
+	j := &applyJob{io: o.IO, color: o.Color, ApplyFlags: o.ApplyFlags, proj: proj, events: r.Events, instants: r.Instants, resume: r.Runs}
+	return j.run()
+}
+
+// resumable reads the runs to resume from the history: every unfinished
+// one (--all), or those named.
+func resumable(o *ResumeOptions, proj *project.Project) ([]*history.RunRow, error) {
+	ctx := context.Background()
+	s, err := openHistory(ctx, o.IO, o.History, proj)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	if o.All {
+		return apply.Unfinished(ctx, s)
+	}
+	var runs []*history.RunRow
 	for _, id := range o.Runs {
-		r, err := s.Run(ctx, id)
+		r, err := apply.Resumable(ctx, s, id)
 		if err != nil {
-			s.Close()
-			return err
-		}
-		if r.Mode != string(engine.ModeApply) {
-			s.Close()
-			return fmt.Errorf("run %s is a %s run: only apply runs can be resumed", r.ID, r.Mode)
-		}
-		latest, err := s.Latest(ctx, r.Event, r.Flow, string(engine.ModeApply))
-		if err != nil {
-			s.Close()
-			return err
-		}
-		if latest != nil && latest.ID != r.ID {
-			if latest.Finished() {
-				s.Close()
-				return fmt.Errorf("run %s was already resumed: run %s finished it (%s)", r.ID, latest.ID, latest.Status)
-			}
-			r = latest // resume the newest attempt of the chain
-		}
-		if r.Finished() {
-			s.Close()
-			return fmt.Errorf("run %s finished (%s): nothing to resume", r.ID, r.Status)
+			return nil, err
 		}
 		runs = append(runs, r)
 	}
-	s.Close()
-
-	a := &ApplyOptions{IO: o.IO, Color: o.Color, Config: o.Config, Format: o.Format, AutoApprove: o.AutoApprove,
-		AllowMassDeprovision: o.AllowMassDeprovision, Parallelism: o.Parallelism, Sandbox: o.Sandbox, History: o.History}
-	a.resume = map[string]*history.RunRow{}
-	seenEv := map[string]bool{}
-	for _, r := range runs {
-		if _, ok := proj.Graph.Flows[r.Flow]; !ok {
-			return fmt.Errorf("run %s: flow %q is no longer in the repository", r.ID, r.Flow)
-		}
-		a.resume[r.Event+"\x00"+r.Flow] = r
-		if at, ok := strings.CutPrefix(r.Event, "schedule@"); ok {
-			// A schedule run: its trigger is the instant.
-			t, err := time.Parse(time.RFC3339, at)
-			if err != nil {
-				return fmt.Errorf("run %s: schedule instant %q: %v", r.ID, at, err)
-			}
-			if !seenEv[r.Event] {
-				seenEv[r.Event] = true
-				a.instants = append(a.instants, t.UTC())
-			}
-			continue
-		}
-		ev, err := decodeRecordedEvent(r)
-		if err != nil {
-			return err
-		}
-		if !seenEv[ev.UUID] {
-			seenEv[ev.UUID] = true
-			a.events = append(a.events, ev)
-		}
-	}
-	return applyRun(a)
+	return runs, nil
 }
 
 // HistoryDiffOptions are the inputs of `jml history diff`.
@@ -591,20 +521,16 @@ func historyDiff(o *HistoryDiffOptions) (bool, error) {
 		return false, fmt.Errorf("flow %q of run %s is no longer in the repository", r.Flow, r.ID)
 	}
 	// The trigger: the recorded event, or the schedule instant.
+	ev, inst, err := r.DecodeTrigger()
+	if err != nil {
+		return false, err
+	}
 	var events []*event.Event
 	var at *time.Time
-	if inst, ok := strings.CutPrefix(r.Event, "schedule@"); ok {
-		t, err := time.Parse(time.RFC3339, inst)
-		if err != nil {
-			return false, fmt.Errorf("run %s: schedule instant %q: %v", r.ID, inst, err)
-		}
-		at = &t
-	} else {
-		ev, err := decodeRecordedEvent(r)
-		if err != nil {
-			return false, err
-		}
+	if ev != nil {
 		events = []*event.Event{ev}
+	} else {
+		at = &inst
 	}
 	calls, err := s.Calls(ctx, r.ID)
 	if err != nil {

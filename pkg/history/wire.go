@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jml-dev/jml/pkg/effect"
 	"github.com/jml-dev/jml/pkg/engine"
+	"github.com/jml-dev/jml/pkg/event"
 )
 
 // The history keeps JSON in some columns: runs.trace (the finished run,
@@ -209,6 +211,33 @@ func (e *ErrorRecord) info() *engine.ErrorInfo {
 // callErrorOf makes the calls.error record of a connector error.
 func callErrorOf(e *effect.Error) CallError {
 	return CallError{Code: e.Code, Message: e.Message, Retryable: e.Retryable, Status: e.Status}
+}
+
+// DecodeTrigger returns what the run was run for, as jml resume and
+// history diff run it again: the event it recorded (and no instant), or,
+// for a schedule firing (Event schedule@INSTANT, engine.ScheduleKey), nil
+// and the instant.
+func (r *RunRow) DecodeTrigger() (*event.Event, time.Time, error) {
+	if inst, ok := strings.CutPrefix(r.Event, "schedule@"); ok {
+		t, err := time.Parse(time.RFC3339, inst)
+		if err != nil {
+			return nil, time.Time{}, fmt.Errorf("run %s: schedule instant %q: %v", r.ID, inst, err)
+		}
+		return nil, t.UTC(), nil
+	}
+	if r.EventJSON == "" {
+		return nil, time.Time{}, fmt.Errorf("run %s recorded no event (a schedule run?): it cannot be replayed", r.ID)
+	}
+	s, err := event.Decode(strings.NewReader(r.EventJSON+"\n"), "run "+r.ID, event.Options{})
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	defer s.Close()
+	ev, err := s.Next()
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	return ev, time.Time{}, nil
 }
 
 // DecodeTrace returns the finished run recorded in runs.trace (nil when
