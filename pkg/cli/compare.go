@@ -32,9 +32,6 @@ func compareRun(o *PlanOptions) error {
 	if err != nil {
 		return err
 	}
-	if len(o.Events) == 0 && at == nil {
-		return usageError{fmt.Errorf("give EVENTS (files, directories or - for stdin), or --at or --window for schedule flows")}
-	}
 	// The events are read once: stdin cannot be read twice.
 	var events []*event.Event
 	if len(o.Events) > 0 {

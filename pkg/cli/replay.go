@@ -382,11 +382,6 @@ func dryRunRun(o *DryRunOptions) error {
 	})
 	sum.Duplicates, sum.Skipped = stats.Duplicates, stats.Skipped
 	reportSkipped(o.IO, o.Color, stats)
-	if rerr != nil {
-		if _, ok := rerr.(usageError); ok {
-			return rerr
-		}
-	}
 	// After an error too: the summary of what was replayed.
 	if err := out.End(sum); err != nil && rerr == nil {
 		return err
