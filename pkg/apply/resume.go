@@ -10,11 +10,12 @@ import (
 	"github.com/jml-dev/jml/pkg/history"
 )
 
-// Unfinished lists the runs jml resume --all continues: per (event,
-// flow), the latest apply run, when it did not finish (halted, failed,
-// running or interrupted).
-func Unfinished(ctx context.Context, s *history.Store) ([]*history.RunRow, error) {
-	rows, err := s.Runs(ctx, history.Filter{Mode: string(engine.ModeApply)})
+// Unfinished lists the runs jml resume --all continues, newest first: per
+// (event, flow), the latest apply run, when it did not finish (halted,
+// failed, running or interrupted). limit, when not 0, looks only at that
+// many of the latest apply runs (shell completion).
+func Unfinished(ctx context.Context, s *history.Store, limit int) ([]*history.RunRow, error) {
+	rows, err := s.Runs(ctx, history.Filter{Mode: string(engine.ModeApply), Limit: limit})
 	if err != nil {
 		return nil, err
 	}

@@ -90,7 +90,7 @@ func resumeStore(t *testing.T) *history.Store {
 // TestUnfinished: --all takes the latest apply run of each (event, flow)
 // that did not finish.
 func TestUnfinished(t *testing.T) {
-	runs, err := apply.Unfinished(context.Background(), resumeStore(t))
+	runs, err := apply.Unfinished(context.Background(), resumeStore(t), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestResumable(t *testing.T) {
 // TestPrepareResume: each event and instant once, the runs keyed by
 // trigger and flow; a flow no longer in the repository refuses.
 func TestPrepareResume(t *testing.T) {
-	runs, err := apply.Unfinished(context.Background(), resumeStore(t))
+	runs, err := apply.Unfinished(context.Background(), resumeStore(t), 0)
 	if err != nil {
 		t.Fatal(err)
 	}

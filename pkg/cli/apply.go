@@ -119,6 +119,8 @@ Exits 1 when any run halted or failed.`,
 	cmd.Flags().StringVar(&o.History, "history", "", "history store URL: sqlite://PATH or postgres://… (default: history: in jml.yaml, else sqlite://.jml/history.db)")
 	cmd.Flags().BoolVar(&o.Force, "force", false, "run every flow from scratch, even those an earlier apply finished")
 	addScheduleFlags(cmd, &o.At, &o.Window)
+	cmd.ValidArgsFunction = eventFiles
+	completeFlag(cmd, "flow", completeFlow(g))
 	return cmd
 }
 

@@ -115,6 +115,7 @@ dry-run, plan and apply.`,
 	f.DurationVar(&o.Poll, "poll-interval", connector.PollWait, "wait between polls with --follow")
 	f.StringVar(&o.Instance, "instance", "", "the okta connector instance of jml.yaml (needed when there are several)")
 	f.StringVar(&o.Sandbox, "sandbox", "", "read this jml sandbox URL instead of Okta (default $JML_SANDBOX_URL)")
+	completeFlag(cmd, "instance", completeInstance(g, "okta"))
 	return cmd
 }
 
@@ -350,6 +351,7 @@ See docs/events.md for the full list.`,
 	}
 	cmd.Flags().StringVarP(&o.Out, "out", "o", "", "write to this file (default: standard output)")
 	cmd.Flags().StringVar(&o.KeyEnv, "key-env", "", "environment variable holding the pseudonym key (required)")
+	cmd.ValidArgsFunction = eventFiles
 	return cmd
 }
 

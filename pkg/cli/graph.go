@@ -47,11 +47,7 @@ the command exits 1. See docs/graph.md for what each shape means.`,
 			if len(args) > 0 {
 				return nil, cobra.ShellCompDirectiveNoFileComp
 			}
-			proj, _ := project.Load(project.Options{Config: g.config, Dir: g.io.WorkDir, WorkDir: g.io.WorkDir})
-			if proj.Graph == nil {
-				return nil, cobra.ShellCompDirectiveNoFileComp
-			}
-			return proj.Graph.Names, cobra.ShellCompDirectiveNoFileComp
+			return completeFlow(g)(cmd, args, toComplete)
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.IO, opts.Color, opts.Config = g.io, g.color, g.config

@@ -161,6 +161,7 @@ deleted but by jml history prune.`,
 	cmd.Flags().StringVar(&f.Mode, "mode", "", "only runs of this mode: apply or dry-run")
 	cmd.Flags().StringVar(&o.Since, "since", "", "only runs started since a time (2026-11-01) or an age (7d)")
 	cmd.Flags().IntVar(&f.Limit, "limit", 0, "at most this many runs (default: all)")
+	completeFlag(cmd, "flow", completeFlow(g))
 	cmd.AddCommand(newHistoryShowCmd(g, hf, nil), newHistoryPruneCmd(g, hf, nil), newHistoryDiffCmd(g, hf, nil))
 	return cmd
 }
@@ -234,6 +235,7 @@ was made). RUN is a run id or a unique prefix of one.`,
 		},
 	}
 	cmd.Flags().StringVar(&o.Format, "format", "text", "output format: text or json")
+	cmd.ValidArgsFunction = completeRun(g, func() string { return hf.url }, false, 1)
 	return cmd
 }
 
@@ -372,6 +374,7 @@ Confirmation, guardrail, --sandbox and secrets work as for apply.`,
 	f.IntVar(&o.Parallelism, "parallelism", 4, "runs of different users at once")
 	f.StringVar(&o.Sandbox, "sandbox", "", "point every connector at this jml sandbox URL (default $JML_SANDBOX_URL)")
 	f.StringVar(&o.History, "history", "", "history store URL (default: history: in jml.yaml, else sqlite://.jml/history.db)")
+	cmd.ValidArgsFunction = completeRun(g, func() string { return o.History }, true, 0)
 	return cmd
 }
 
@@ -410,7 +413,7 @@ func resumable(o *ResumeOptions, proj *project.Project) ([]*history.RunRow, erro
 	}
 	defer s.Close()
 	if o.All {
-		return apply.Unfinished(ctx, s)
+		return apply.Unfinished(ctx, s, 0)
 	}
 	var runs []*history.RunRow
 	for _, id := range o.Runs {
@@ -482,6 +485,8 @@ Exits 0 when nothing differs; with --detailed-exitcode, 2 when something does.`,
 	cmd.Flags().BoolVar(&o.DetailedExitcode, "detailed-exitcode", false, "exit 2 when today's flow would act differently")
 	cmd.Flags().BoolVar(&o.Refresh, "refresh", false, "read the live apps (real connectors, secrets read) instead of the simulated world; writes are only planned")
 	cmd.Flags().StringVar(&o.Sandbox, "sandbox", "", "with --refresh: read from this jml sandbox instead (default $JML_SANDBOX_URL)")
+	cmd.ValidArgsFunction = completeRun(g, func() string { return hf.url }, false, 1)
+	completeFlag(cmd, "world", yamlFiles)
 	return cmd
 }
 

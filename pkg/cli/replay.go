@@ -70,13 +70,16 @@ type PlanOptions struct {
 	Compare string
 }
 
-func addReplayFlags(cmd *cobra.Command, o *ReplayFlags) {
+func addReplayFlags(g *globals, cmd *cobra.Command, o *ReplayFlags) {
+	cmd.ValidArgsFunction = eventFiles
 	cmd.Flags().StringVar(&o.World, "world", "", "world file (kind: World) seeding the simulated apps and injecting faults")
 	cmd.Flags().StringVar(&o.Flow, "flow", "", "run only this flow (and the helpers it calls)")
 	addScheduleFlags(cmd, &o.At, &o.Window)
 	cmd.Flags().StringVar(&o.Format, "format", "text", "output format: text, json or markdown")
 	cmd.Flags().BoolVar(&o.KeepGoing, "keep-going", false, "skip malformed events (counted) instead of stopping at the first")
 	cmd.Flags().StringVar(&o.Sandbox, "sandbox", "", "read okta:SINCE..UNTIL event sources from this jml sandbox URL (default $JML_SANDBOX_URL)")
+	completeFlag(cmd, "flow", completeFlow(g))
+	completeFlag(cmd, "world", yamlFiles)
 }
 
 // fill completes the replay flags from the arguments and the environment
@@ -132,7 +135,7 @@ Exits 1 when any run halted or failed.`,
 			return dryRunRun(o)
 		},
 	}
-	addReplayFlags(cmd, &o.ReplayFlags)
+	addReplayFlags(g, cmd, &o.ReplayFlags)
 	cmd.Flags().StringVar(&o.History, "history", "", "record the runs (marked dry-run) in the history: the configured store, or --history=URL")
 	cmd.Flags().Lookup("history").NoOptDefVal = "default"
 	return cmd
@@ -173,7 +176,7 @@ are no changes, 2 when there are, 1 on error.`,
 			return planRun(o)
 		},
 	}
-	addReplayFlags(cmd, &o.ReplayFlags)
+	addReplayFlags(g, cmd, &o.ReplayFlags)
 	cmd.Flags().StringVarP(&o.Out, "out", "o", "", "save the plan as JSON to this file")
 	cmd.Flags().BoolVar(&o.DetailedExitcode, "detailed-exitcode", false, "exit 0 without changes, 2 with changes, 1 on error (with --compare: 2 when behaviour differs)")
 	cmd.Flags().StringVar(&o.Compare, "compare", "", "plan the events with the flows at this git ref too (origin/main) and print the behavioural difference")

@@ -70,6 +70,8 @@ rel="next" paging), for jml events pull and okta: event sources;
 	cmd.Flags().StringSliceVar(&o.Seed, "seed", nil, "events to seed the world from (files, directories)")
 	cmd.Flags().DurationVar(&o.Latency, "latency", 0, "delay every vendor call by this much")
 	cmd.Flags().StringVar(&o.ReadyFile, "ready-file", "", "write the URL to this file (or FIFO) once listening")
+	completeFlag(cmd, "seed", eventFiles)
+	completeFlag(cmd, "world", yamlFiles)
 	return cmd
 }
 

@@ -122,6 +122,9 @@ Exit status:
 	cmd.Flags().BoolVar(&o.Replay, "replay", false, "in the simulated world, first run the flows on the --from events (as dry-run does); implies --simulated")
 	cmd.Flags().IntVar(&o.Parallelism, "parallelism", 4, "reads in flight at once")
 	cmd.Flags().BoolVar(&o.KeepGoing, "keep-going", false, "skip malformed events instead of stopping")
+	cmd.ValidArgsFunction = cobra.NoFileCompletions
+	completeFlag(cmd, "from", eventFiles)
+	completeFlag(cmd, "world", yamlFiles)
 	return cmd
 }
 

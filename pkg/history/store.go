@@ -57,6 +57,23 @@ type Store struct {
 	batch writeBatch
 }
 
+// SQLiteFile is the file of a sqlite: history URL ("" when it names
+// none), a relative path resolved against baseDir; ok is false for a URL
+// of another kind. The default URL ("") is a SQLite file.
+func SQLiteFile(rawURL, baseDir string) (path string, ok bool) {
+	if rawURL == "" {
+		rawURL = DefaultURL
+	}
+	if !strings.HasPrefix(rawURL, "sqlite:") {
+		return "", false
+	}
+	p := strings.TrimPrefix(strings.TrimPrefix(rawURL, "sqlite:"), "//")
+	if p != "" && !filepath.IsAbs(p) && baseDir != "" {
+		p = filepath.Join(baseDir, p)
+	}
+	return p, true
+}
+
 // Open opens (creating it if needed) the store at rawURL and applies the
 // pending migrations. A relative sqlite path is relative to baseDir (the
 // directory of jml.yaml).
@@ -67,12 +84,9 @@ func Open(ctx context.Context, rawURL, baseDir string) (*Store, error) {
 	var s *Store
 	switch {
 	case strings.HasPrefix(rawURL, "sqlite://"), strings.HasPrefix(rawURL, "sqlite:"):
-		p := strings.TrimPrefix(strings.TrimPrefix(rawURL, "sqlite:"), "//")
+		p, _ := SQLiteFile(rawURL, baseDir)
 		if p == "" {
 			return nil, fmt.Errorf("history URL %q names no file (sqlite://PATH)", rawURL)
-		}
-		if !filepath.IsAbs(p) && baseDir != "" {
-			p = filepath.Join(baseDir, p)
 		}
 		// The history holds every run's inputs and outputs (logins,
 		// profiles, tickets): the directory is the owner's alone (0700),

@@ -134,30 +134,9 @@ func Load(opts Options) (*Project, diag.Diagnostics) {
 	if opts.WorkDir == "" {
 		opts.WorkDir, _ = os.Getwd()
 	}
-	cfgPath := opts.Config
-	if cfgPath == "" {
-		dir := opts.Dir
-		if dir == "" {
-			dir = "."
-		}
-		if st, err := os.Stat(dir); err == nil && !st.IsDir() {
-			if filepath.Base(dir) == ConfigName {
-				cfgPath = dir
-			} else {
-				dir = filepath.Dir(dir)
-			}
-		} else if err != nil {
-			ds.Errorf(diag.Range{File: Display(opts.WorkDir, dir)}, "read-error", "cannot read: %s", unwrap(err))
-			return p, ds
-		}
-		if cfgPath == "" {
-			found, ok := FindConfig(dir)
-			if !ok {
-				ds.Errorf(diag.Range{File: Display(opts.WorkDir, dir)}, "no-config", "no %s in %s or any parent directory: a jml repository has one at its root", ConfigName, Display(opts.WorkDir, dir))
-				return p, ds
-			}
-			cfgPath = found
-		}
+	cfgPath, fds := configPath(opts)
+	if fds != nil {
+		return p, fds
 	}
 	p.ConfigPath = cfgPath
 	p.Root = filepath.Dir(cfgPath)
@@ -171,24 +150,9 @@ func Load(opts Options) (*Project, diag.Diagnostics) {
 		p.Files[cfgFile.Path] = cfgFile
 		p.Sources[ConfigName] = cfgFile.Src
 	}
-	flowsDir := "flows"
-	if cfgFile != nil && cfgFile.Root != nil {
-		if n := source.Get(cfgFile.Root, "flows"); n != nil && n.Value != "" {
-			flowsDir = n.Value
-		}
-	}
-	flowsPath := filepath.Join(p.Root, filepath.FromSlash(flowsDir))
-	// A flows folder that is the repository root itself is read flat, so
-	// that tests/ or events/ beside the flows are not taken for flows.
-	paths, readErr := flowFiles(flowsPath, filepath.Clean(flowsPath) != filepath.Clean(p.Root))
+	flowPaths, flowsPath, readErr := flowFilesOf(cfgFile, cfgPath)
 	if readErr != nil {
 		ds.Errorf(diag.Range{File: disp(cfgPath)}, "read-error", "cannot read the flows folder %s: %s", disp(flowsPath), unwrap(readErr))
-	}
-	var flowPaths []string
-	for _, fp := range paths {
-		if filepath.Clean(fp) != filepath.Clean(cfgPath) { // flows: . keeps jml.yaml beside the flows
-			flowPaths = append(flowPaths, fp)
-		}
 	}
 	// The flow schema is compiled when a file needs it: not at all when
 	// every answer is in the cache.
@@ -449,6 +413,58 @@ func unwrap(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// configPath finds jml.yaml: opts.Config, else opts.Dir when it is
+// jml.yaml, else in opts.Dir (the directory of a file given) or a parent.
+// The diagnostics say why there is none.
+func configPath(opts Options) (string, diag.Diagnostics) {
+	if opts.Config != "" {
+		return opts.Config, nil
+	}
+	var ds diag.Diagnostics
+	dir := opts.Dir
+	if dir == "" {
+		dir = "."
+	}
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+		if filepath.Base(dir) == ConfigName {
+			return dir, nil
+		}
+		dir = filepath.Dir(dir)
+	} else if err != nil {
+		ds.Errorf(diag.Range{File: Display(opts.WorkDir, dir)}, "read-error", "cannot read: %s", unwrap(err))
+		return "", ds
+	}
+	found, ok := FindConfig(dir)
+	if !ok {
+		ds.Errorf(diag.Range{File: Display(opts.WorkDir, dir)}, "no-config", "no %s in %s or any parent directory: a jml repository has one at its root", ConfigName, Display(opts.WorkDir, dir))
+		return "", ds
+	}
+	return found, nil
+}
+
+// flowFilesOf lists the flow files of the repository of cfgPath: the
+// folder flows: of jml.yaml names (default flows/), and its sub-folders —
+// but a flows folder that is the repository root itself is read flat, so
+// that tests/ or events/ beside the flows are not taken for flows, and
+// jml.yaml is not a flow. It returns the folder too, for messages.
+func flowFilesOf(cfgFile *source.File, cfgPath string) (paths []string, flowsPath string, err error) {
+	root := filepath.Dir(cfgPath)
+	flowsDir := "flows"
+	if cfgFile != nil && cfgFile.Root != nil {
+		if n := source.Get(cfgFile.Root, "flows"); n != nil && n.Value != "" {
+			flowsDir = n.Value
+		}
+	}
+	flowsPath = filepath.Join(root, filepath.FromSlash(flowsDir))
+	all, err := flowFiles(flowsPath, filepath.Clean(flowsPath) != filepath.Clean(root))
+	for _, fp := range all {
+		if filepath.Clean(fp) != filepath.Clean(cfgPath) { // flows: . keeps jml.yaml beside the flows
+			paths = append(paths, fp)
+		}
+	}
+	return paths, flowsPath, err
 }
 
 // flowFiles lists the *.yaml and *.yml files of dir (and of its

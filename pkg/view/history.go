@@ -38,6 +38,19 @@ func fmtDuration(r *history.RunRow) string {
 	return Duration(r.EndedAt.Sub(r.StartedAt))
 }
 
+// HistoryBrief is one run in a line, as shell completion shows it beside
+// its id: flow, event type, user, status and start.
+func HistoryBrief(r *history.RunRow) string {
+	s := r.Flow + " " + r.EventType
+	if r.User != "" {
+		s += " " + r.User
+	}
+	if r.Mode != string(engine.ModeApply) {
+		s += " (" + r.Mode + ")"
+	}
+	return s + " " + r.Status + " " + fmtWhen(r.StartedAt)
+}
+
 // HistoryList writes runs as a table, newest first.
 func HistoryList(w io.Writer, rows []*history.RunRow, st Styles) {
 	if len(rows) == 0 {
