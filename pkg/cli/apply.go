@@ -56,6 +56,9 @@ type ApplyOptions struct {
 	At        string
 	Window    string
 	ApplyFlags
+	// Clock is apply's time: the engine's waits, the progress line's rate
+	// and ETA (tests inject a virtual one); nil is the wall clock.
+	Clock clock.Clock
 }
 
 func newApplyCmd(g *globals, runF func(*ApplyOptions) error) *cobra.Command {
@@ -141,7 +144,7 @@ func applyRun(o *ApplyOptions) error {
 	if err != nil {
 		return err
 	}
-	j := &applyJob{io: o.IO, color: o.Color, ApplyFlags: o.ApplyFlags, proj: proj, flow: o.Flow, force: o.Force}
+	j := &applyJob{io: o.IO, color: o.Color, ApplyFlags: o.ApplyFlags, clock: o.Clock, proj: proj, flow: o.Flow, force: o.Force}
 	if len(o.Args) == 1 && isPlanFile(o.IO.Path(o.Args[0])) {
 		err = j.fromPlan(o)
 	} else {
@@ -160,6 +163,7 @@ type applyJob struct {
 	io    *IOStreams
 	color string
 	ApplyFlags
+	clock clock.Clock
 	proj  *project.Project
 	flow  string
 	force bool
@@ -305,7 +309,11 @@ func (j *applyJob) runner(set *connector.Set, store *history.Store) *applyRunner
 	io := j.io
 	secrets := set.Redactor()
 	out := newRedactor(io.Out, secrets)
-	prog := &progress{w: newRedactor(io.ErrOut, secrets), on: io.ErrTTY, total: len(j.events), start: time.Now()}
+	clk := j.clock
+	if clk == nil {
+		clk = clock.Real{}
+	}
+	prog := &progress{w: newRedactor(io.ErrOut, secrets), on: io.ErrTTY, total: len(j.events), clock: clk, start: clk.Now()}
 	if io.rawErr != nil {
 		// Its \r is jml's own, its text counts: past the terminal-safe
 		// writer, not past the redactor.
@@ -314,7 +322,7 @@ func (j *applyJob) runner(set *connector.Set, store *history.Store) *applyRunner
 	digest, _ := plan.Digest(j.proj.Sources)
 	rec := history.NewRecorder(store, prog, nil, digest)
 	rec.Redactor = secrets
-	eng := replay.Engine(replay.Setup{Graph: j.proj.Graph, Effector: rec.Effector(set), Clock: clock.Real{}, Observer: rec, Mode: engine.ModeApply, Flow: j.flow})
+	eng := replay.Engine(replay.Setup{Graph: j.proj.Graph, Effector: rec.Effector(set), Clock: clk, Observer: rec, Mode: engine.ModeApply, Flow: j.flow})
 	// The output is written in input order as the events finish — while
 	// later runs are still going, so that rendering a large apply does not
 	// add to its wall time — except on a terminal showing the progress
@@ -463,7 +471,10 @@ func (r *redactor) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// progress shows runs done and failed, and the rate, on a terminal.
+// progress shows, on a terminal, the events done, the runs done and
+// failed, the rate, and while events remain an ETA: the remaining events
+// at the mean time per event so far (with runs of different users at
+// once, the wall time: what the user waits).
 type progress struct {
 	engine.NopObserver
 	mu           sync.Mutex
@@ -471,6 +482,7 @@ type progress struct {
 	on           bool
 	total, done  int
 	runs, failed int
+	clock        clock.Clock
 	start        time.Time
 }
 
@@ -490,8 +502,16 @@ func (p *progress) eventDone() {
 	if !p.on {
 		return
 	}
-	rate := float64(p.runs) / max(time.Since(p.start).Seconds(), 0.001)
-	fmt.Fprintf(p.w, "\r%d/%d events, %d runs done, %d failed, %.1f runs/s ", p.done, p.total, p.runs, p.failed, rate)
+	elapsed := p.clock.Now().Sub(p.start)
+	rate := float64(p.runs) / max(elapsed.Seconds(), 0.001)
+	// \r and erase-line: the line is rewritten in place, and may be
+	// shorter than the last (an ETA shrinks, then goes).
+	line := fmt.Sprintf("\r\x1b[K%d/%d events, %d runs done, %d failed, %.1f runs/s", p.done, p.total, p.runs, p.failed, rate)
+	if left := p.total - p.done; left > 0 {
+		eta := time.Duration(float64(elapsed) / float64(p.done) * float64(left))
+		line += ", ETA " + view.Duration(eta)
+	}
+	fmt.Fprint(p.w, line+" ")
 }
 
 func (p *progress) finish() {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/jml-dev/jml/pkg/apply"
 	"github.com/jml-dev/jml/pkg/catalog"
+	"github.com/jml-dev/jml/pkg/clock"
 	"github.com/jml-dev/jml/pkg/connector"
 	"github.com/jml-dev/jml/pkg/effect"
 	"github.com/jml-dev/jml/pkg/engine"
@@ -326,6 +327,8 @@ type ResumeOptions struct {
 	Runs []string
 	All  bool
 	ApplyFlags
+	// Clock is as for apply (ApplyOptions.Clock).
+	Clock clock.Clock
 }
 
 func newResumeCmd(g *globals, runF func(*ResumeOptions) error) *cobra.Command {
@@ -399,7 +402,7 @@ func resumeRun(o *ResumeOptions) error {
 	if err != nil {
 		return err
 	}
-	j := &applyJob{io: o.IO, color: o.Color, ApplyFlags: o.ApplyFlags, proj: proj, events: r.Events, instants: r.Instants, resume: r.Runs}
+	j := &applyJob{io: o.IO, color: o.Color, ApplyFlags: o.ApplyFlags, clock: o.Clock, proj: proj, events: r.Events, instants: r.Instants, resume: r.Runs}
 	return j.run()
 }
 
