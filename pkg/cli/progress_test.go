@@ -84,7 +84,7 @@ func TestApplyProgressClock(t *testing.T) {
 			return applyRun(o)
 		})
 		cmd.SetArgs([]string{"events.ndjson", "--auto-approve", "--parallelism", "1", "--history", "sqlite://" + filepath.Join(t.TempDir(), "h.db")})
-		cmd.SilenceUsage = true
+		cmd.SilenceUsage, cmd.SilenceErrors = true, true
 		err := cmd.Execute()
 		if exitCode(err) != ExitError {
 			t.Fatalf("tty=%v: %v (the fake refuses every call)\n%s", tty, err, errOut)
