@@ -158,8 +158,8 @@ func TestNewCmdGraph(t *testing.T) {
 
 func TestNewCmdInit(t *testing.T) {
 	testFlags(t, newInitCmd, []flagCase[InitOptions]{
-		{name: "here", want: &InitOptions{Color: "never", Dir: "."}},
-		{name: "dir", args: []string{"flows", "--force"}, want: &InitOptions{Color: "never", Dir: "flows", Force: true}},
+		{name: "here", want: &InitOptions{Color: "never", Dir: ".", Version: "1.2.3"}},
+		{name: "dir", args: []string{"flows", "--force"}, want: &InitOptions{Color: "never", Dir: "flows", Force: true, Version: "1.2.3"}},
 		{name: "two dirs", args: []string{"a", "b"}, code: ExitUsage},
 	})
 }
