@@ -453,11 +453,9 @@ func (x *exec) cardBody(ctx context.Context, fr *frame, n *compile.Node, ct *Car
 			return x.evalErr(fr, n, "evaluating if", err)
 		}
 		if ok {
-			ct.Message = "then"
-			return x.list(ctx, fr, n.Then, "then", &ct.Children)
+			return x.arm(ctx, fr, ct, ok, "then", n.Then)
 		}
-		ct.Message = "else"
-		return x.list(ctx, fr, n.Else, "else", &ct.Children)
+		return x.arm(ctx, fr, ct, ok, "else", n.Else)
 	case ast.CardSwitch:
 		v, err := n.Cond.Eval(x.scope(fr))
 		if err != nil {
@@ -466,12 +464,10 @@ func (x *exec) cardBody(ctx context.Context, fr *frame, n *compile.Node, ct *Car
 		key := text(v)
 		for _, cs := range n.Cases {
 			if cs.Value == key {
-				ct.Message = "case " + key
-				return x.list(ctx, fr, cs.Entry, "case "+key, &ct.Children)
+				return x.arm(ctx, fr, ct, v, "case "+key, cs.Entry)
 			}
 		}
-		ct.Message = "default"
-		return x.list(ctx, fr, n.Default, "default", &ct.Children)
+		return x.arm(ctx, fr, ct, v, "default", n.Default)
 	case ast.CardForEach:
 		return x.forEach(ctx, fr, n, ct)
 	case ast.CardAssign:
@@ -574,6 +570,18 @@ func (x *exec) forEach(ctx context.Context, fr *frame, n *compile.Node, ct *Card
 		}
 	}
 	return outcome{kind: outNext}
+}
+
+// arm runs the arm an if or switch card takes, named taken (then, else,
+// case VALUE, default), which value (the condition, the switch's value)
+// chose: the card's trace records both, and its nested cards run in that
+// branch. The arms not taken are not traced.
+func (x *exec) arm(ctx context.Context, fr *frame, ct *CardTrace, value any, taken string, entry int) outcome {
+	ct.Taken, ct.Value = taken, value
+	// Message named the arm before Taken did: kept for readers of the JSON
+	// that still look there.
+	ct.Message = taken
+	return x.list(ctx, fr, entry, taken, &ct.Children)
 }
 
 // addChange records a write the run made.

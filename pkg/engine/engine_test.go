@@ -567,3 +567,85 @@ func TestProfileRead(t *testing.T) {
 		t.Fatalf("failed read: calls %q, want nothing after it", fx.names())
 	}
 }
+
+// TestBranchTaken: an if or a switch card records the arm it took and the
+// value that chose it, even when the arm is empty; the cards of the arm
+// run in that branch, and those of the arms not taken are not traced.
+func TestBranchTaken(t *testing.T) {
+	tests := []struct {
+		name, card string
+		taken      string
+		value      any
+		children   []string // Branch of each nested card
+	}{
+		{"if then", `if: vars.kind == "contractor"
+    then: [{assign: {a: 1}}, {assign: {b: 2}}]
+    else: [{assign: {c: 3}}]`, "then", true, []string{"then", "then"}},
+		{"if else", `if: vars.kind == "employee"
+    then: [{assign: {a: 1}}]
+    else: [{assign: {c: 3}}]`, "else", false, []string{"else"}},
+		{"if else, none given", `if: vars.kind == "employee"
+    then: [{assign: {a: 1}}]`, "else", false, nil},
+		{"switch case", `switch: vars.kind
+    cases:
+      employee: [{assign: {a: 1}}]
+      contractor: [{assign: {b: 2}}]
+    default: [{assign: {c: 3}}]`, "case contractor", "contractor", []string{"case contractor"}},
+		{"switch case of a number", `switch: size(vars.kind)
+    cases:
+      "10": [{assign: {a: 1}}]
+    default: [{assign: {c: 3}}]`, "case 10", int64(10), []string{"case 10"}},
+		{"switch default", `switch: vars.kind
+    cases:
+      employee: [{assign: {a: 1}}]
+    default: [{assign: {c: 3}}, {assign: {d: 4}}]`, "default", "contractor", []string{"default", "default"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := graph(t, `name: f
+trigger: {event: user.lifecycle.deactivate}
+vars: {kind: '"contractor"'}
+steps:
+  - `+tt.card+`
+`)
+			r, _ := run(t, g, &fake{script: map[string][]result{}}, "f")
+			if r.Status != StatusSuccess || len(r.Cards) != 1 {
+				t.Fatalf("status %s, %d cards, %+v", r.Status, len(r.Cards), r.Error)
+			}
+			c := r.Cards[0]
+			if c.Taken != tt.taken || c.Value != tt.value {
+				t.Errorf("taken %q value %#v, want %q %#v", c.Taken, c.Value, tt.taken, tt.value)
+			}
+			var branches []string
+			for _, ch := range c.Children {
+				branches = append(branches, ch.Branch)
+				if ch.Status != CardSuccess {
+					t.Errorf("nested card %s: %s", ch.Path, ch.Status)
+				}
+			}
+			if strings.Join(branches, ",") != strings.Join(tt.children, ",") {
+				t.Errorf("nested cards in %v, want %v", branches, tt.children)
+			}
+			b, err := json.Marshal(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := fmt.Sprintf(`"taken":%q`, tt.taken); !strings.Contains(string(b), want) {
+				t.Errorf("JSON %s lacks %s", b, want)
+			}
+		})
+	}
+
+	t.Run("not taken when the expression fails", func(t *testing.T) {
+		g := graph(t, `name: f
+trigger: {event: user.lifecycle.deactivate}
+steps:
+  - if: 'user.profile.nope == "x"'
+    then: [{assign: {a: 1}}]
+`)
+		r, _ := run(t, g, &fake{script: map[string][]result{}}, "f")
+		if c := r.Cards[0]; r.Status != StatusFailed || c.Taken != "" || c.Value != nil || len(c.Children) != 0 {
+			t.Errorf("status %s, card %+v", r.Status, c)
+		}
+	})
+}

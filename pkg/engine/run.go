@@ -100,7 +100,17 @@ type CardTrace struct {
 	Input      map[string]any `json:"input,omitempty"`
 	Output     any            `json:"output,omitempty"`
 	Error      *ErrorInfo     `json:"error,omitempty"`
-	// Message is a halt's message, or why a card was skipped.
+	// Taken is the arm an if or switch card ran: then, else, case VALUE
+	// (the key of the case that matched) or default; "" for other cards,
+	// and for one whose expression could not be evaluated or that never
+	// ran. Its nested cards have it as their Branch; the cards of the arms
+	// not taken are not traced.
+	Taken string `json:"taken,omitempty"`
+	// Value is what chose Taken: an if's condition (true or false), a
+	// switch's value (absent when null).
+	Value any `json:"value,omitempty"`
+	// Message is a halt's message, or why a card was skipped (for an if
+	// or a switch, Taken again, as it was before Taken existed).
 	Message   string        `json:"message,omitempty"`
 	StartedAt time.Time     `json:"startedAt"`
 	Duration  time.Duration `json:"duration"`
