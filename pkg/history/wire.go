@@ -89,6 +89,12 @@ type CardRecord struct {
 	Input      map[string]any `json:"input,omitempty"`
 	Output     any            `json:"output,omitempty"`
 	Error      *ErrorRecord   `json:"error,omitempty"`
+	// Taken is the arm an if or switch card ran (then, else, case VALUE,
+	// default), and Value what chose it (the condition, the switch's
+	// value). Rows written before Taken existed name the arm in Message:
+	// cardsFrom reads it from there.
+	Taken string `json:"taken,omitempty"`
+	Value any    `json:"value,omitempty"`
 	// Message is a halt's message, or why the card was skipped.
 	Message   string    `json:"message,omitempty"`
 	StartedAt time.Time `json:"startedAt"`
@@ -152,7 +158,7 @@ func cardsOf(cs []*engine.CardTrace) []*CardRecord {
 		}
 		out = append(out, &CardRecord{Path: c.Path, ID: c.ID, Name: c.Name, Kind: c.Kind, Flow: c.Flow, Action: c.Action,
 			Branch: c.Branch, Status: string(c.Status), Write: c.Write, Attempts: c.Attempts, ReusedFrom: c.ReusedFrom,
-			Input: c.Input, Output: c.Output, Error: errorOf(c.Error), Message: c.Message, StartedAt: c.StartedAt,
+			Input: c.Input, Output: c.Output, Error: errorOf(c.Error), Taken: c.Taken, Value: c.Value, Message: c.Message, StartedAt: c.StartedAt,
 			Duration: int64(c.Duration), Children: cardsOf(c.Children)})
 	}
 	return out
@@ -184,10 +190,20 @@ func cardsFrom(cs []*CardRecord) []*engine.CardTrace {
 		}
 		out = append(out, &engine.CardTrace{Path: c.Path, ID: c.ID, Name: c.Name, Kind: c.Kind, Flow: c.Flow, Action: c.Action,
 			Branch: c.Branch, Status: engine.CardStatus(c.Status), Write: c.Write, Attempts: c.Attempts, ReusedFrom: c.ReusedFrom,
-			Input: c.Input, Output: c.Output, Error: c.Error.info(), Message: c.Message, StartedAt: c.StartedAt,
-			Duration: time.Duration(c.Duration), Children: cardsFrom(c.Children)})
+			Input: c.Input, Output: c.Output, Error: c.Error.info(), Taken: c.taken(), Value: c.Value, Message: c.Message,
+			StartedAt: c.StartedAt, Duration: time.Duration(c.Duration), Children: cardsFrom(c.Children)})
 	}
 	return out
+}
+
+// taken is the arm an if or switch card ran. A row written before Taken
+// existed has it only in Message, which for such a card that ran held
+// nothing else.
+func (c *CardRecord) taken() string {
+	if c.Taken != "" || (c.Kind != "if" && c.Kind != "switch") || c.Status == string(engine.CardSkipped) {
+		return c.Taken
+	}
+	return c.Message
 }
 
 // errorOf makes the record of an engine error (nil for none).
