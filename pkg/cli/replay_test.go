@@ -31,6 +31,7 @@ func TestReplayGolden(t *testing.T) {
 		{"dry-run.json", []string{"dry-run", "events/deactivate.ndjson", "--format", "json"}, ExitOK},
 		{"dry-run.markdown", []string{"dry-run", "events/deactivate.ndjson", "--format", "markdown"}, ExitOK},
 		{"dry-run-faults.text", []string{"dry-run", "events/", "--world", world}, ExitError},
+		{"dry-run-faults.json", []string{"dry-run", "events/", "--world", world, "--format", "json"}, ExitError},
 		{"plan-faults.text", []string{"plan", "events/", "--world", world}, ExitOK},
 	}
 	for _, tt := range tests {

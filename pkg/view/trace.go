@@ -322,6 +322,10 @@ func cards(w io.Writer, cs []*engine.CardTrace, indent string, st Styles) {
 			extra = append(extra, Duration(c.Duration))
 		}
 		line := fmt.Sprintf("%s%s %s %s", indent, cardMark(st, c.Status), st.Code.Render(label), st.Dim.Render(name))
+		if c.Taken != "" {
+			// The arm an if or switch took; those not taken are not listed.
+			line += " → " + st.Bold.Render(c.Taken)
+		}
 		if len(extra) > 0 {
 			line += " " + st.Dim.Render("("+strings.Join(extra, ", ")+")")
 		}
@@ -337,6 +341,9 @@ func cards(w io.Writer, cs []*engine.CardTrace, indent string, st Styles) {
 		}
 		if c.Error != nil {
 			fmt.Fprintf(w, "%s    %s %s\n", indent, st.Error.Render("err:"), errorText(c.Error))
+		}
+		if c.Taken == "default" && c.Value != nil {
+			fmt.Fprintf(w, "%s    %s\n", indent, st.Dim.Render(compact(c.Value)+" matches no case"))
 		}
 		if c.Message != "" && c.Error == nil && (c.Kind == "halt" || c.Kind == "continueIf" || c.Kind == "try" || c.Kind == "when" || c.Path == engine.ProfileCard) {
 			fmt.Fprintf(w, "%s    %s\n", indent, st.Dim.Render(c.Message))
