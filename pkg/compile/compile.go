@@ -24,60 +24,160 @@ const MaxCallDepth = 16
 
 // Compile compiles every flow of a repository. cfg may be nil when the
 // repository has no jml.yaml, in which case every action is an unknown
-// instance.
+// instance. It compiles each flow into a Unit, as CompileUnits does, and
+// runs Check over them: the diagnostics are Check's.
 func Compile(cfg *ast.Config, flows []*ast.Flow) (*Graph, diag.Diagnostics) {
-	env, err := expr.NewEnv()
-	if err != nil {
-		var ds diag.Diagnostics
-		ds.Errorf(diag.Range{}, "internal", "cannot build the expression environment: %v", err)
+	ifaces := make([]Interface, len(flows))
+	for i, f := range flows {
+		ifaces[i] = InterfaceOf(f)
+	}
+	c := newCompiler(cfg, ifaces)
+	if ds := c.newEnv(); ds != nil {
 		return nil, ds
 	}
-	c := &compiler{
-		cfg:        cfg,
-		env:        env,
-		g:          &Graph{Config: cfg, Flows: map[string]*Flow{}, Env: env},
-		byName:     map[string]*ast.Flow{},
-		connectors: map[string]*catalog.Connector{},
-		usedInputs: map[string]map[string]bool{},
-	}
-	c.checkConfig()
-	// Names first, so calls resolve whatever the file order.
-	for _, f := range flows {
-		name := f.Name.Value
-		if prev, ok := c.byName[name]; ok {
-			c.ds.Errorf(f.Name.Range, "duplicate-flow", "flow name %q is already used by %s", name, prev.Name.Range)
+	c.g = &Graph{Config: cfg, Flows: map[string]*Flow{}, Env: c.env}
+	units := make([]*Unit, len(flows))
+	for i, f := range flows {
+		if !c.unique[i] {
 			continue
 		}
-		c.byName[name] = f
-	}
-	for _, f := range flows {
-		if c.byName[f.Name.Value] != f {
-			continue
-		}
-		cf := c.flow(f)
+		var cf *Flow
+		cf, units[i] = c.unit(f)
 		c.g.Flows[cf.Name] = cf
 		c.g.Names = append(c.g.Names, cf.Name)
 	}
 	sort.Strings(c.g.Names)
+	c.g.markProfileReads()
+	return c.g, Check(cfg, ifaces, units)
+}
+
+// CompileUnits compiles each flow whose unit is missing (units[i] nil)
+// and that is the first of its name (Unique), into units[i]; flows[i] may
+// be nil where units[i] is given. ifaces are the interfaces of every flow
+// of the repository, in order. A Unit depends on nothing else: its flow's
+// file, jml.yaml (cfg) and InterfacesDigest(ifaces). The diagnostics are
+// an internal error's, if any.
+func CompileUnits(cfg *ast.Config, ifaces []Interface, flows []*ast.Flow, units []*Unit) diag.Diagnostics {
+	c := newCompiler(cfg, ifaces)
+	for i := range units {
+		if units[i] != nil || !c.unique[i] {
+			continue
+		}
+		if c.env == nil {
+			if ds := c.newEnv(); ds != nil {
+				return ds
+			}
+		}
+		_, units[i] = c.unit(flows[i])
+	}
+	return nil
+}
+
+// Check runs the checks of a repository over its compiled units (units[i]
+// of ifaces[i], nil for a duplicate name): jml.yaml's own checks, duplicate
+// flow names, then every unit's diagnostics in order, call cycles, http:
+// paths and OAuth scopes; and, when none of those is an error, the lint:
+// every unit's warnings and the rules across flows (leaver-order,
+// leaver-coverage), by flow name.
+func Check(cfg *ast.Config, ifaces []Interface, units []*Unit) diag.Diagnostics {
+	c := newCompiler(cfg, ifaces)
+	c.checkConfig()
+	first := map[string]int{}
+	for i, in := range ifaces {
+		if c.unique[i] {
+			first[in.Name] = i
+			continue
+		}
+		c.ds.Errorf(in.NameRange, "duplicate-flow", "flow name %q is already used by %s", in.Name, ifaces[first[in.Name]].NameRange)
+	}
+	c.sums = map[string]*Summary{}
+	byName := map[string]*Unit{}
+	for i, u := range units {
+		if u == nil || !c.unique[i] {
+			continue
+		}
+		c.ds.Add(u.Diags...)
+		c.sums[u.Summary.Name] = &u.Summary
+		byName[u.Summary.Name] = u
+		c.names = append(c.names, u.Summary.Name)
+	}
+	sort.Strings(c.names)
 	c.checkCycles()
 	c.checkHTTPPaths()
-	c.g.markProfileReads()
 	c.checkScopes()
 	if !c.ds.HasErrors() {
-		c.lint()
+		for _, name := range c.names {
+			c.ds.Add(byName[name].Lint...)
+			if s := c.sums[name]; s.isLeaver() {
+				c.lintLeaverOrder(s)
+			}
+		}
+		c.lintLeaverCoverage()
 	}
-	return c.g, c.ds
+	return c.ds
 }
 
 type compiler struct {
-	cfg        *ast.Config
-	env        *expr.Env
-	g          *Graph
-	ds         diag.Diagnostics
-	byName     map[string]*ast.Flow
+	cfg *ast.Config
+	env *expr.Env
+	// g is Compile's graph (nil in CompileUnits and Check).
+	g  *Graph
+	ds diag.Diagnostics
+	// byName holds the interface of the first flow of each name, unique
+	// whether each flow is the first of its name.
+	byName     map[string]*Interface
+	unique     []bool
 	connectors map[string]*catalog.Connector
 	// usedInputs holds, per helper flow, the inputs some expression reads.
 	usedInputs map[string]map[string]bool
+	// sums and names are Check's: the summaries by flow name, and the
+	// names sorted.
+	sums  map[string]*Summary
+	names []string
+}
+
+func newCompiler(cfg *ast.Config, ifaces []Interface) *compiler {
+	c := &compiler{
+		cfg:        cfg,
+		byName:     map[string]*Interface{},
+		unique:     Unique(ifaces),
+		connectors: map[string]*catalog.Connector{},
+		usedInputs: map[string]map[string]bool{},
+	}
+	for i := range ifaces {
+		if c.unique[i] {
+			c.byName[ifaces[i].Name] = &ifaces[i]
+		}
+	}
+	return c
+}
+
+// newEnv builds the expression environment the flows compile in.
+func (c *compiler) newEnv() diag.Diagnostics {
+	env, err := expr.NewEnv()
+	if err != nil {
+		var ds diag.Diagnostics
+		ds.Errorf(diag.Range{}, "internal", "cannot build the expression environment: %v", err)
+		return ds
+	}
+	c.env = env
+	return nil
+}
+
+// unit compiles one flow: its own diagnostics, and, when it has no error,
+// the warnings of the lint rules that read it alone.
+func (c *compiler) unit(a *ast.Flow) (*Flow, *Unit) {
+	start := len(c.ds)
+	f := c.flow(a)
+	u := &Unit{Diags: append(diag.Diagnostics(nil), c.ds[start:]...)}
+	c.ds = c.ds[:start]
+	if !u.Diags.HasErrors() {
+		c.lintFlow(f)
+		u.Lint = append(diag.Diagnostics(nil), c.ds[start:]...)
+		c.ds = c.ds[:start]
+	}
+	u.Summary = summarize(f)
+	return f, u
 }
 
 func (c *compiler) connector(typ string) (*catalog.Connector, bool) {
@@ -456,8 +556,8 @@ func (fc *flowCtx) errorOptions(n *Node) {
 		fc.errFlows[n.ErrorFlow] = true
 		if target, ok := c.byName[n.ErrorFlow]; !ok {
 			c.undefinedFlow(card.OnError.Flow)
-		} else if target.Trigger.Kind != ast.TriggerHelper {
-			c.ds.Errorf(card.OnError.Flow.Range, "not-a-helper", "onError flow %q must be a helper flow (trigger: {helper: {}}); it is triggered by %s", n.ErrorFlow, target.Trigger.Kind)
+		} else if target.Kind != ast.TriggerHelper {
+			c.ds.Errorf(card.OnError.Flow.Range, "not-a-helper", "onError flow %q must be a helper flow (trigger: {helper: {}}); it is triggered by %s", n.ErrorFlow, target.Kind)
 		}
 	}
 }
@@ -662,13 +762,13 @@ func (fc *flowCtx) call(n *Node, sc scope, chk refCheck) {
 		c.undefinedFlow(card.Call)
 		return
 	}
-	if target.Trigger.Kind != ast.TriggerHelper {
-		c.ds.Errorf(card.Call.Range, "not-a-helper", "flow %q is not a helper flow (its trigger is %s); only flows with trigger: {helper: {}} can be called", n.Callee, target.Trigger.Kind)
+	if target.Kind != ast.TriggerHelper {
+		c.ds.Errorf(card.Call.Range, "not-a-helper", "flow %q is not a helper flow (its trigger is %s); only flows with trigger: {helper: {}} can be called", n.Callee, target.Kind)
 		return
 	}
 	var fields []param
 	for _, p := range target.Inputs {
-		fields = append(fields, param{name: p.Name.Value, typ: p.Type, required: p.Required})
+		fields = append(fields, param{name: p.Name, typ: p.Type, required: p.Required})
 	}
 	fc.checkInputs(n, card.With, fields, fmt.Sprintf("helper flow %q", n.Callee))
 }
@@ -715,6 +815,10 @@ func (fc *flowCtx) checkReturn(n *Node) {
 // checkCycles rejects cycles in the helper call graph, naming every flow in
 // each cycle at its call card.
 func (c *compiler) checkCycles() {
+	calls := make(map[string][]string, len(c.names))
+	for _, name := range c.names {
+		calls[name] = c.sums[name].calls()
+	}
 	// Tarjan's strongly connected components over call edges.
 	index, low := map[string]int{}, map[string]int{}
 	onStack := map[string]bool{}
@@ -727,8 +831,8 @@ func (c *compiler) checkCycles() {
 		next++
 		stack = append(stack, v)
 		onStack[v] = true
-		for _, w := range c.g.Flows[v].Calls {
-			if _, ok := c.g.Flows[w]; !ok {
+		for _, w := range calls[v] {
+			if _, ok := c.sums[w]; !ok {
 				continue
 			}
 			if _, seen := index[w]; !seen {
@@ -752,7 +856,7 @@ func (c *compiler) checkCycles() {
 			sccs = append(sccs, comp)
 		}
 	}
-	for _, name := range c.g.Names {
+	for _, name := range c.names {
 		if _, seen := index[name]; !seen {
 			strong(name)
 		}
@@ -762,17 +866,17 @@ func (c *compiler) checkCycles() {
 		for _, n := range comp {
 			in[n] = true
 		}
-		self := len(comp) == 1 && contains(c.g.Flows[comp[0]].Calls, comp[0])
+		self := len(comp) == 1 && contains(calls[comp[0]], comp[0])
 		if len(comp) < 2 && !self {
 			continue
 		}
 		sort.Strings(comp)
-		cycle := c.cyclePath(comp[0], in)
+		cycle := cyclePath(comp[0], in, calls)
 		for _, name := range comp {
-			f := c.g.Flows[name]
-			for _, n := range f.Nodes {
-				if n.Kind == ast.CardCall && in[n.Callee] {
-					c.ds.Errorf(n.Card.Call.Range, "call-cycle", "helper call cycle: %s (flows in the cycle: %s)", strings.Join(cycle, " → "), strings.Join(comp, ", "))
+			s := c.sums[name]
+			for _, st := range s.Steps {
+				if st.Call != "" && in[st.Call] {
+					c.ds.Errorf(s.at(st.CallAt), "call-cycle", "helper call cycle: %s (flows in the cycle: %s)", strings.Join(cycle, " → "), strings.Join(comp, ", "))
 					break
 				}
 			}
@@ -782,13 +886,13 @@ func (c *compiler) checkCycles() {
 
 // cyclePath returns one cycle through start within the component, as
 // start → … → start.
-func (c *compiler) cyclePath(start string, in map[string]bool) []string {
+func cyclePath(start string, in map[string]bool, calls map[string][]string) []string {
 	path := []string{start}
 	seen := map[string]bool{start: true}
 	cur := start
 	for {
 		nextName := ""
-		for _, w := range c.g.Flows[cur].Calls {
+		for _, w := range calls[cur] {
 			if w == start {
 				return append(path, start)
 			}

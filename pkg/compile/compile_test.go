@@ -34,7 +34,7 @@ func build(t *testing.T, flows map[string]string) (*Graph, diag.Diagnostics) {
 		}
 		fs = append(fs, ast.DecodeFlow(f))
 	}
-	return Compile(ast.DecodeConfig(cf), fs)
+	return compileChecked(t, ast.DecodeConfig(cf), fs)
 }
 
 const leaver = `apiVersion: jml/v1

@@ -81,11 +81,11 @@ func (fc *flowCtx) refChecker(n *Node, ran []string) refCheck {
 				c.ds.Errorf(rng, "unknown-output", "%s", msg)
 			}
 		case tn.Kind == ast.CardCall:
-			if h, ok := c.byName[tn.Callee]; ok && h.Trigger.Kind == ast.TriggerHelper {
-				if _, ok := h.Output(field); !ok {
+			if h, ok := c.byName[tn.Callee]; ok && h.Kind == ast.TriggerHelper {
+				if !h.output(field) {
 					var names []string
 					for _, o := range h.Outputs {
-						names = append(names, o.Name.Value)
+						names = append(names, o.Name)
 					}
 					msg := fmt.Sprintf("helper flow %q declares no output %q", tn.Callee, field)
 					if s, ok := diag.Closest(field, names); ok {

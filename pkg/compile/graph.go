@@ -1,7 +1,6 @@
 package compile
 
 import (
-	"sort"
 	"strings"
 	"time"
 
@@ -217,42 +216,29 @@ func (g *Graph) ProfileInstance() string {
 // scopes (google, okta), the OAuth scopes the actions the flows use there
 // need (catalog.ScopesFor): what connector.Options.Scopes takes.
 func (g *Graph) Scopes() map[string][]string {
+	if g == nil {
+		return map[string][]string{}
+	}
+	var sums []*Summary
+	for _, f := range g.Flows {
+		s := summarize(f)
+		sums = append(sums, &s)
+	}
+	return scopes(g.Config, usedActions(sums))
+}
+
+// scopes is Scopes of the actions used, per instance.
+func scopes(cfg *ast.Config, used map[string][]string) map[string][]string {
 	out := map[string][]string{}
-	if g == nil || g.Config == nil {
+	if cfg == nil {
 		return out
 	}
-	used := g.usedActions()
-	for _, c := range g.Config.Connectors {
+	for _, c := range cfg.Connectors {
 		if typ := c.Type.Value; catalog.RequestsScopes(typ) {
 			if s := catalog.ScopesFor(typ, used[c.Name.Value]); len(s) > 0 {
 				out[c.Name.Value] = s
 			}
 		}
-	}
-	return out
-}
-
-// usedActions returns, per instance, the names of the actions some card
-// of the flows calls, sorted.
-func (g *Graph) usedActions() map[string][]string {
-	seen := map[string]map[string]bool{}
-	for _, f := range g.Flows {
-		for _, n := range f.Nodes {
-			if n.Action == nil || n.Instance == "" {
-				continue
-			}
-			if seen[n.Instance] == nil {
-				seen[n.Instance] = map[string]bool{}
-			}
-			seen[n.Instance][n.Action.Name] = true
-		}
-	}
-	out := map[string][]string{}
-	for inst, m := range seen {
-		for a := range m {
-			out[inst] = append(out[inst], a)
-		}
-		sort.Strings(out[inst])
 	}
 	return out
 }

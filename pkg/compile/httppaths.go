@@ -36,35 +36,63 @@ type PathClash struct {
 // a path of an earlier flow (by name). jml validate reports the clashes
 // (duplicate-http-path); jml serve serves the map.
 func (g *Graph) HTTPPaths(hook string) (map[string]*Flow, []PathClash) {
-	out := map[string]*Flow{}
-	reserved := map[string]string{hook: "the event hook's", "/healthz": "serve's", "/readyz": "serve's", "/metrics": "serve's"}
-	var clashes []PathClash
+	var names []string
 	for _, name := range g.Names {
-		f := g.Flows[name]
-		if f.AST == nil || f.AST.Trigger.Kind != ast.TriggerHTTP {
-			continue
-		}
-		p := f.AST.Trigger.Path
-		switch other, taken := out[p.Value]; {
-		case !strings.HasPrefix(p.Value, "/"):
-			clashes = append(clashes, PathClash{f, p, fmt.Sprintf("flow %q: path %q must start with /", name, p.Value)})
-		case reserved[p.Value] != "":
-			clashes = append(clashes, PathClash{f, p, fmt.Sprintf("flow %q: path %s is %s", name, p.Value, reserved[p.Value])})
-		case taken:
-			clashes = append(clashes, PathClash{f, p, fmt.Sprintf("flows %q and %q: both at path %s", other.Name, name, p.Value)})
-		default:
-			out[p.Value] = f
+		if f := g.Flows[name]; f.AST != nil && f.AST.Trigger.Kind == ast.TriggerHTTP {
+			names = append(names, name)
 		}
 	}
-	sort.Slice(clashes, func(i, j int) bool { return clashes[i].Why < clashes[j].Why })
+	served, clashes := httpPaths(hook, names, func(name string) string { return g.Flows[name].AST.Trigger.Path.Value })
+	out := make(map[string]*Flow, len(served))
+	for p, name := range served {
+		out[p] = g.Flows[name]
+	}
+	pcs := make([]PathClash, len(clashes))
+	for i, cl := range clashes {
+		f := g.Flows[cl.flow]
+		pcs[i] = PathClash{Flow: f, Path: f.AST.Trigger.Path, Why: cl.why}
+	}
+	return out, pcs
+}
+
+// clash is a path httpPaths cannot serve: the flow's, and why.
+type clash struct{ flow, why string }
+
+// httpPaths is the one rule of HTTPPaths over the http: trigger flows'
+// names, sorted, and their paths.
+func httpPaths(hook string, names []string, path func(name string) string) (map[string]string, []clash) {
+	out := map[string]string{}
+	reserved := map[string]string{hook: "the event hook's", "/healthz": "serve's", "/readyz": "serve's", "/metrics": "serve's"}
+	var clashes []clash
+	for _, name := range names {
+		p := path(name)
+		switch other, taken := out[p]; {
+		case !strings.HasPrefix(p, "/"):
+			clashes = append(clashes, clash{name, fmt.Sprintf("flow %q: path %q must start with /", name, p)})
+		case reserved[p] != "":
+			clashes = append(clashes, clash{name, fmt.Sprintf("flow %q: path %s is %s", name, p, reserved[p])})
+		case taken:
+			clashes = append(clashes, clash{name, fmt.Sprintf("flows %q and %q: both at path %s", other, name, p)})
+		default:
+			out[p] = name
+		}
+	}
+	sort.Slice(clashes, func(i, j int) bool { return clashes[i].why < clashes[j].why })
 	return out, clashes
 }
 
 // checkHTTPPaths reports every http: trigger path jml serve could not
 // serve, at the path.
 func (c *compiler) checkHTTPPaths() {
-	_, clashes := c.g.HTTPPaths(HookPath(c.cfg))
+	var names []string
+	for _, name := range c.names {
+		if c.sums[name].Path != nil {
+			names = append(names, name)
+		}
+	}
+	_, clashes := httpPaths(HookPath(c.cfg), names, func(name string) string { return c.sums[name].Path.Text })
 	for _, cl := range clashes {
-		c.ds.Errorf(cl.Path.Range, "duplicate-http-path", "%s: jml serve could not serve it", cl.Why)
+		s := c.sums[cl.flow]
+		c.ds.Errorf(s.at(s.Path.At), "duplicate-http-path", "%s: jml serve could not serve it", cl.why)
 	}
 }

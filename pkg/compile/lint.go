@@ -3,6 +3,7 @@ package compile
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -24,39 +25,39 @@ const leaverEvent = "user.lifecycle.deactivate"
 
 var ignoreRE = regexp.MustCompile(`jml:ignore\s+([a-z0-9, -]+)`)
 
-// ignores reports whether any comment of the nodes (and their direct
-// children: the keys of a mapping) silences check.
-func ignores(check string, nodes ...*yaml.Node) bool {
-	var comments []string
+// ignored returns the check ids that the comments of the nodes (and of
+// their direct children: the keys of a mapping) silence.
+func ignored(nodes ...*yaml.Node) []string {
+	var ids []string
+	scan := func(c string) {
+		if c == "" {
+			return
+		}
+		for _, m := range ignoreRE.FindAllStringSubmatch(c, -1) {
+			ids = append(ids, strings.FieldsFunc(m[1], func(r rune) bool { return r == ',' || r == ' ' })...)
+		}
+	}
 	for _, n := range nodes {
 		if n == nil {
 			continue
 		}
-		comments = append(comments, n.HeadComment, n.LineComment, n.FootComment)
+		scan(n.HeadComment)
+		scan(n.LineComment)
+		scan(n.FootComment)
 		if n.Kind == yaml.MappingNode {
 			for _, c := range n.Content {
-				comments = append(comments, c.HeadComment, c.LineComment)
+				scan(c.HeadComment)
+				scan(c.LineComment)
 			}
 		}
 	}
-	for _, c := range comments {
-		for _, m := range ignoreRE.FindAllStringSubmatch(c, -1) {
-			for _, id := range strings.FieldsFunc(m[1], func(r rune) bool { return r == ',' || r == ' ' }) {
-				if id == check {
-					return true
-				}
-			}
-		}
-	}
-	return false
+	return ids
 }
 
-func (c *compiler) lint() {
-	for _, name := range c.g.Names {
-		f := c.g.Flows[name]
-		c.lintFlow(f)
-	}
-	c.lintLeaverCoverage()
+// ignores reports whether any comment of the nodes (and their direct
+// children: the keys of a mapping) silences check.
+func ignores(check string, nodes ...*yaml.Node) bool {
+	return slices.Contains(ignored(nodes...), check)
 }
 
 // flowIgnores reports whether a flow-level comment silences check.
@@ -71,6 +72,8 @@ func cardIgnores(f *Flow, n *Node, check string) bool {
 	return (n.Card != nil && ignores(check, n.Card.Node)) || flowIgnores(f, check)
 }
 
+// warn reports a warning of a lint rule that reads one flow, unless a
+// comment of the card (n) or of the flow silences it.
 func (c *compiler) warn(f *Flow, n *Node, rng diag.Range, check, format string, args ...any) {
 	if n != nil && cardIgnores(f, n, check) || n == nil && flowIgnores(f, check) {
 		return
@@ -78,22 +81,28 @@ func (c *compiler) warn(f *Flow, n *Node, rng diag.Range, check, format string, 
 	c.ds.Warnf(rng, check, format, args...)
 }
 
-func isLeaver(f *Flow) bool { return f.Enabled && onLeaverEvent(f) }
+// warnAt reports a warning of a lint rule across flows, at a step of a
+// flow's summary (or the flow, st nil), unless the same comments silence
+// it.
+func (c *compiler) warnAt(s *Summary, st *Step, rng diag.Range, check, format string, args ...any) {
+	if st != nil && slices.Contains(st.Ignore, check) || slices.Contains(s.Ignore, check) {
+		return
+	}
+	c.ds.Warnf(rng, check, format, args...)
+}
+
+func (f *Flow) isLeaver() bool { return f.Enabled && f.onLeaverEvent() }
 
 // onLeaverEvent reports whether f is triggered by the leaver event, enabled
 // or not.
-func onLeaverEvent(f *Flow) bool {
-	if f.Trigger.Kind != ast.TriggerEvent {
-		return false
-	}
-	for _, e := range f.Trigger.Events {
-		if e == leaverEvent {
-			return true
-		}
-	}
-	return false
+func (f *Flow) onLeaverEvent() bool { return onLeaverEvent(f.Trigger.Kind, f.Trigger.Events) }
+
+// onLeaverEvent reports whether a trigger is the leaver event's.
+func onLeaverEvent(kind ast.TriggerKind, events []string) bool {
+	return kind == ast.TriggerEvent && slices.Contains(events, leaverEvent)
 }
 
+// lintFlow runs the lint rules that read one flow alone (Unit.Lint).
 func (c *compiler) lintFlow(f *Flow) {
 	a := f.AST
 	// A mover on every profile edit.
@@ -106,7 +115,7 @@ func (c *compiler) lintFlow(f *Flow) {
 			}
 		}
 	}
-	leaver := isLeaver(f)
+	leaver := f.isLeaver()
 	for _, n := range f.Nodes {
 		// Unreachable cards after halt or return.
 		if (n.Kind == ast.CardHalt || n.Kind == ast.CardReturn) && n.Next != None {
@@ -133,9 +142,6 @@ func (c *compiler) lintFlow(f *Flow) {
 			c.warn(f, n, n.Range, "notify-no-continue",
 				"%s in a leaver without onError: continue: if the notification fails, the leaver halts and later deprovisioning is skipped", n.Card.Action.Value)
 		}
-	}
-	if leaver {
-		c.lintLeaverOrder(f)
 	}
 	if f.IsHelper() {
 		for _, in := range a.Inputs {
@@ -186,26 +192,26 @@ func inList(f *Flow, head, idx int) bool {
 
 // step is an action a flow reaches, in document order, helpers inlined.
 type step struct {
-	flow *Flow
-	node *Node
+	flow *Summary
+	st   *Step
 }
 
-// actions lists the action cards of f in document order, with the cards of
+// actions lists the action cards of s in document order, with the cards of
 // the helpers it calls in place of the call cards (each helper once per
 // chain, so cycles end).
-func (c *compiler) actions(f *Flow, chain map[string]bool) []step {
-	if chain[f.Name] {
+func (c *compiler) actions(s *Summary, chain map[string]bool) []step {
+	if chain[s.Name] {
 		return nil
 	}
-	chain[f.Name] = true
-	defer delete(chain, f.Name)
+	chain[s.Name] = true
+	defer delete(chain, s.Name)
 	var out []step
-	for _, n := range f.Nodes {
-		switch {
-		case n.Kind == ast.CardAction && n.Action != nil:
-			out = append(out, step{f, n})
-		case n.Kind == ast.CardCall:
-			if h := c.g.Flows[n.Callee]; h != nil {
+	for i := range s.Steps {
+		switch st := &s.Steps[i]; {
+		case st.Action != "":
+			out = append(out, step{s, st})
+		case st.Call != "":
+			if h := c.sums[st.Call]; h != nil {
 				out = append(out, c.actions(h, chain)...)
 			}
 		}
@@ -216,11 +222,11 @@ func (c *compiler) actions(f *Flow, chain map[string]bool) []step {
 // lintLeaverOrder: a leaver must revoke the user's Okta sessions before it
 // disables accounts elsewhere, or a live Okta session can open new app
 // sessions while the leaver runs.
-func (c *compiler) lintLeaverOrder(f *Flow) {
-	steps := c.actions(f, map[string]bool{})
+func (c *compiler) lintLeaverOrder(s *Summary) {
+	steps := c.actions(s, map[string]bool{})
 	first := -1
-	for i, s := range steps {
-		if s.node.ConnectorType == "okta" && s.node.Action.EndsSessions {
+	for i, x := range steps {
+		if x.st.ConnectorType == "okta" && x.st.EndsSessions {
 			first = i
 			break
 		}
@@ -228,15 +234,13 @@ func (c *compiler) lintLeaverOrder(f *Flow) {
 	if first < 0 {
 		return
 	}
-	for _, s := range steps[:first] {
-		a := s.node.Action
-		if !a.Deprovision || a.EndsSessions || a.RemovesGrant {
+	for _, x := range steps[:first] {
+		if !x.st.Deprovision || x.st.EndsSessions || x.st.RemovesGrant {
 			continue
 		}
-		sess := steps[first].node.Card.Action.Value
-		c.warn(s.flow, s.node, s.node.Range, "leaver-order",
+		c.warnAt(x.flow, x.st, x.flow.at(x.st.At), "leaver-order",
 			"%s disables an account before %s revokes the Okta sessions: revoke sessions first, or the user's live Okta session can open new app sessions while the leaver runs",
-			s.node.Card.Action.Value, sess)
+			x.st.Action, steps[first].st.Action)
 	}
 }
 
@@ -248,26 +252,24 @@ func (c *compiler) lintLeaverCoverage() {
 	if c.cfg == nil {
 		return
 	}
-	var leavers, disabled []*Flow
+	var leavers, disabled []*Summary
 	reaches := map[string][]reach{}
 	covered := map[string]bool{}
-	for _, name := range c.g.Names {
-		f := c.g.Flows[name]
-		if !onLeaverEvent(f) {
+	for _, name := range c.names {
+		s := c.sums[name]
+		if !s.onLeaverEvent() {
 			continue
 		}
-		if !f.Enabled {
-			disabled = append(disabled, f)
+		if !s.Enabled {
+			disabled = append(disabled, s)
 			continue
 		}
-		leavers = append(leavers, f)
+		leavers = append(leavers, s)
 		var guards []*filter
-		if w := f.AST.Trigger.When; w != nil {
-			if txt := filterText(w.Src); txt != "" {
-				guards = []*filter{newFilter(f, nil, txt, w.Range)}
-			}
+		if w := s.When; w != nil {
+			guards = []*filter{newFilter(s, nil, w.Text, s.at(w.At))}
 		}
-		reaches[name] = c.deprovisions(f, guards, map[string]bool{})
+		reaches[name] = c.deprovisions(s, guards, map[string]bool{})
 		for _, r := range reaches[name] {
 			covered[r.instance] = true
 		}
@@ -293,20 +295,20 @@ func (c *compiler) lintLeaverCoverage() {
 		if len(missing) == 0 {
 			return
 		}
-		for _, f := range disabled {
-			rng := f.AST.Trigger.Range
-			if k := source.Key(f.AST.File.Root, "enabled"); k != nil {
-				rng = f.AST.File.Range(k)
+		for _, s := range disabled {
+			rng := s.at(s.Trigger)
+			if s.EnabledKey != nil {
+				rng = s.at(*s.EnabledKey)
 			}
-			c.warn(f, nil, rng, "leaver-coverage",
+			c.warnAt(s, nil, rng, "leaver-coverage",
 				"leaver %q is disabled (enabled: false) and no enabled flow triggered by %s deprovisions anyone: a deactivated user keeps every app account; enable it, or silence with # jml:ignore leaver-coverage",
-				f.Name, leaverEvent)
+				s.Name, leaverEvent)
 		}
 		return
 	}
 	if len(missing) > 0 {
-		for _, f := range leavers {
-			c.warn(f, nil, f.AST.Trigger.Range, "leaver-coverage",
+		for _, s := range leavers {
+			c.warnAt(s, nil, s.at(s.Trigger), "leaver-coverage",
 				"leaver coverage: no flow triggered by %s deprovisions %s; a leaver that leaves an account active is a security incident (add the app's deactivate/suspend card, or silence with # jml:ignore leaver-coverage)",
 				leaverEvent, strings.Join(missing, ", "))
 		}
@@ -318,9 +320,9 @@ func (c *compiler) lintLeaverCoverage() {
 // leaver's trigger.when, or a top-level continueIf (of the leaver or of a
 // helper it calls).
 type filter struct {
-	flow *Flow
+	flow *Summary
 	// card is the continueIf card; nil for trigger.when.
-	card *Node
+	card *Step
 	// src is the condition as filterText leaves it.
 	src string
 	rng diag.Range
@@ -333,8 +335,8 @@ type filter struct {
 	canon, negCanon string
 }
 
-func newFilter(f *Flow, card *Node, src string, rng diag.Range) *filter {
-	return &filter{flow: f, card: card, src: src, rng: rng,
+func newFilter(s *Summary, card *Step, src string, rng diag.Range) *filter {
+	return &filter{flow: s, card: card, src: src, rng: rng,
 		eventOnly: eventOnly(src), canon: canon(src), negCanon: canon(negation(src))}
 }
 
@@ -359,40 +361,33 @@ type reach struct {
 	guards   []*filter
 }
 
-// deprovisions lists the deprovisioning actions f reaches, in document
+// deprovisions lists the deprovisioning actions s reaches, in document
 // order, through the helpers and error handlers it calls (each once per
 // chain), each behind guards and the top-level continueIf cards before it.
 // Branches (if, switch, try) are not filters here: they choose how, not
 // whom, to deprovision.
-func (c *compiler) deprovisions(f *Flow, guards []*filter, chain map[string]bool) []reach {
-	if chain[f.Name] {
+func (c *compiler) deprovisions(s *Summary, guards []*filter, chain map[string]bool) []reach {
+	if chain[s.Name] {
 		return nil
 	}
-	chain[f.Name] = true
-	defer delete(chain, f.Name)
+	chain[s.Name] = true
+	defer delete(chain, s.Name)
 	var out []reach
-	for t := f.Entry; t != None; t = f.Nodes[t].Next {
-		end := len(f.Nodes)
-		if next := f.Nodes[t].Next; next != None {
-			end = next
+	// Steps are in document order, and a top-level continueIf has no
+	// cards of its own: its filter guards every step after it.
+	for i := range s.Steps {
+		st := &s.Steps[i]
+		if st.Deprovision {
+			out = append(out, reach{instance: st.Instance, guards: guards})
 		}
-		// Nodes are in pre-order: the cards of t are t up to the next
-		// top-level card.
-		for _, n := range f.Nodes[t:end] {
-			if n.Action != nil && n.Action.Deprovision {
-				out = append(out, reach{instance: n.Instance, guards: guards})
-			}
-			if h := c.g.Flows[n.Callee]; n.Kind == ast.CardCall && h != nil {
-				out = append(out, c.deprovisions(h, guards, chain)...)
-			}
-			if h := c.g.Flows[n.ErrorFlow]; n.ErrorFlow != "" && h != nil {
-				out = append(out, c.deprovisions(h, guards, chain)...)
-			}
+		if h := c.sums[st.Call]; st.Call != "" && h != nil {
+			out = append(out, c.deprovisions(h, guards, chain)...)
 		}
-		if n := f.Nodes[t]; n.Kind == ast.CardContinueIf && n.Card != nil && n.Card.Cond != nil {
-			if txt := filterText(n.Card.Cond.Src); txt != "" {
-				guards = append(guards[:len(guards):len(guards)], newFilter(f, n, txt, n.Card.Cond.Range))
-			}
+		if h := c.sums[st.ErrorFlow]; st.ErrorFlow != "" && h != nil {
+			out = append(out, c.deprovisions(h, guards, chain)...)
+		}
+		if st.Filter != nil {
+			guards = append(guards[:len(guards):len(guards)], newFilter(s, st, st.Filter.Text, s.at(st.Filter.At)))
 		}
 	}
 	return out
@@ -403,7 +398,7 @@ func (c *compiler) deprovisions(f *Flow, guards []*filter, chain map[string]bool
 // deprovisions for the users it admits. Another leaver covers them when
 // each of its own filters is one the turned-away users passed already, or
 // the written negation of the one that turned them away.
-func (c *compiler) lintLeaverFilters(leavers []*Flow, reaches map[string][]reach) {
+func (c *compiler) lintLeaverFilters(leavers []*Summary, reaches map[string][]reach) {
 	var all []reach
 	for _, f := range leavers {
 		all = append(all, reaches[f.Name]...)
@@ -446,10 +441,10 @@ func (c *compiler) lintLeaverFilters(leavers []*Flow, reaches map[string][]reach
 		excluded := negation(g.src)
 		const advice = "a deactivated user there keeps those accounts; cover them in another leaver (when: the negation, or no when:), or silence with # jml:ignore leaver-coverage"
 		if g.card == nil {
-			if ignores("leaver-coverage", source.Get(g.flow.AST.File.Root, "trigger")) {
+			if slices.Contains(g.flow.TriggerIgnore, "leaver-coverage") {
 				continue
 			}
-			c.warn(g.flow, nil, g.rng, "leaver-coverage",
+			c.warnAt(g.flow, nil, g.rng, "leaver-coverage",
 				"leaver %q skips users where %s (its when:), and no other flow triggered by %s deprovisions them from %s; %s",
 				g.flow.Name, excluded, leaverEvent, strings.Join(apps, ", "), advice)
 			continue
@@ -458,7 +453,7 @@ func (c *compiler) lintLeaverFilters(leavers []*Flow, reaches map[string][]reach
 		if g.flow.Name != gp.leaver {
 			who = fmt.Sprintf("flow %q (called by leaver %q)", g.flow.Name, gp.leaver)
 		}
-		c.warn(g.flow, g.card, g.rng, "leaver-coverage",
+		c.warnAt(g.flow, g.card, g.rng, "leaver-coverage",
 			"%s stops at this continueIf for users where %s, and no other flow triggered by %s deprovisions them from %s; %s",
 			who, excluded, leaverEvent, strings.Join(apps, ", "), advice)
 	}

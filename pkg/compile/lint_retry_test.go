@@ -114,6 +114,6 @@ func compileAllTypes(t *testing.T, src string) diag.Diagnostics {
 	if ds.HasErrors() {
 		t.Fatal(ds)
 	}
-	_, ds = Compile(ast.DecodeConfig(cf), []*ast.Flow{ast.DecodeFlow(f)})
+	_, ds = compileChecked(t, ast.DecodeConfig(cf), []*ast.Flow{ast.DecodeFlow(f)})
 	return ds
 }

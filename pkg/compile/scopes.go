@@ -20,7 +20,11 @@ func (c *compiler) checkScopes() {
 	if c.cfg == nil {
 		return
 	}
-	used := c.g.usedActions()
+	sums := make([]*Summary, len(c.names))
+	for i, name := range c.names {
+		sums[i] = c.sums[name]
+	}
+	used := usedActions(sums)
 	for _, con := range c.cfg.Connectors {
 		typ := con.Type.Value
 		auth := source.Get(con.Node, "auth")

@@ -55,7 +55,7 @@ func TestScopes(t *testing.T) {
 				t.Fatal(ds)
 			}
 			ff, _ := source.Parse("flows/leaver.yaml", []byte(scopeFlow))
-			gr, ds := Compile(ast.DecodeConfig(cf), []*ast.Flow{ast.DecodeFlow(ff)})
+			gr, ds := compileChecked(t, ast.DecodeConfig(cf), []*ast.Flow{ast.DecodeFlow(ff)})
 			var got []string
 			for _, d := range ds {
 				if d.Code != "missing-scope" {
