@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jml-dev/jml/pkg/compile"
 	"github.com/jml-dev/jml/pkg/diag"
 )
 
@@ -23,23 +25,40 @@ import (
 const CacheDir = ".jml/cache/validate"
 
 // cacheFormat changes when the shape or the meaning of an entry does.
-const cacheFormat = "jml-validate-cache/1"
+const cacheFormat = "jml-validate-cache/2"
 
 // MinCacheEntries is the least number of entries the cache keeps; it keeps
 // up to four per file of the repository when that is more (see prune).
 const MinCacheEntries = 2048
 
-// cache is validate's content-addressed cache. An entry is a file named by
-// the sha256 of everything its answer depends on: jml's build, the embedded
+// MaxOtherPacks is how many packs a run keeps besides its own (see prune):
+// those of other builds of jml, or of validating from another directory.
+const MaxOtherPacks = 3
+
+// packed are the kinds of entry kept in the pack (one a file of the
+// repository, or jml.yaml) rather than in a file each.
+var packed = map[string]bool{"flow": true, "config": true, "unit": true}
+
+// cache is validate's content-addressed cache. An entry is named by the
+// sha256 of everything its answer depends on: jml's build, the embedded
 // schemas, the file's display path and bytes (a file entry), or those of
 // jml.yaml and every flow file (a repository entry). An entry is only ever
 // a function of its key, so a hit gives the answer a cold run would, and a
 // missing, unreadable or corrupt entry is a miss: the answer is worked out
-// again and the entry rewritten. Entries are written whole to a temporary
-// file and renamed, so concurrent jml processes never read half of one.
+// again and the entry rewritten.
+//
+// A repository entry is a file of its own. The entries of each file (its
+// own checks, its compiled unit) are many and small, and a run that checks
+// one changed file again needs those of every other: they are kept
+// together in one pack, the entries the last run used, read whole and
+// written again when a run used other entries (pack.go). Files are
+// written whole to a temporary file and renamed, so concurrent jml
+// processes never read half of one.
 type cache struct {
-	dir  string
-	salt string
+	dir      string
+	salt     string
+	saltOnce sync.Once
+	saltSum  [sha256.Size]byte
 
 	mu    sync.Mutex
 	used  map[string]bool
@@ -47,6 +66,14 @@ type cache struct {
 	// hits and misses count lookups by kind ("flow", "repo"): what the
 	// tests check a warm run against.
 	hits, misses map[string]int
+
+	// pack is the key of this run's pack (usePack), read once (packOnce)
+	// into packIn; packOut holds the entries this run used or wrote: the
+	// next pack.
+	pack     string
+	packOnce sync.Once
+	packIn   map[string][]byte
+	packOut  map[string][]byte
 }
 
 // openCache returns the cache of the repository at root; build identifies
@@ -67,18 +94,24 @@ func openCache(root, build, schemas string) *cache {
 		dir:  dir,
 		salt: cacheFormat + "\x00" + build + "\x00" + schemas,
 		used: map[string]bool{}, hits: map[string]int{}, misses: map[string]int{},
+		packOut: map[string][]byte{},
 	}
 }
 
-// key hashes the salt and parts, each length-prefixed so that no two lists
-// of parts hash alike.
+// usePack names this run's pack by jml.yaml's display path: validating
+// from another directory prints other paths, so it has other entries.
+func (c *cache) usePack(config string) { c.pack = c.key("pack", []byte(config)) }
+
+// key hashes the salt, kind and parts, each length-prefixed so that no
+// two lists of parts hash alike. (The salt, jml's build information, is a
+// few kilobytes: it is hashed once, and its digest is what each key
+// hashes.)
 func (c *cache) key(kind string, parts ...[]byte) string {
+	c.saltOnce.Do(func() { c.saltSum = sha256.Sum256([]byte(c.salt)) })
 	h := sha256.New()
-	for _, p := range append([][]byte{[]byte(c.salt), []byte(kind)}, parts...) {
-		var n [8]byte
-		for i, l := 0, len(p); i < 8; i, l = i+1, l>>8 {
-			n[i] = byte(l)
-		}
+	var n [8]byte
+	for _, p := range append([][]byte{c.saltSum[:], []byte(kind)}, parts...) {
+		binary.LittleEndian.PutUint64(n[:], uint64(len(p)))
 		h.Write(n[:])
 		h.Write(p)
 	}
@@ -97,11 +130,18 @@ func (c *cache) path(key string) string { return filepath.Join(c.dir, key+".json
 // get reads the entry of key (made by c.key(kind, …)) into v; false on
 // any failure (a miss).
 func (c *cache) get(kind, key string, v any) bool {
-	ok := c.read(key, v)
+	var ok bool
+	if packed[kind] {
+		ok = c.getPacked(key, v)
+	} else {
+		ok = c.read(key, v)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if ok {
-		c.used[key] = true
+		if !packed[kind] { // the pack keeps its own (packOut)
+			c.used[key] = true
+		}
 		c.hits[kind]++
 	} else {
 		c.misses[kind]++
@@ -121,45 +161,66 @@ func (c *cache) read(key string, v any) bool {
 	if json.Unmarshal(data, &e) != nil || e.Key != key {
 		return false
 	}
-	// A value of another shape (a field this version does not write) is
-	// no answer: read strictly, it is a miss and is written again.
-	d := json.NewDecoder(bytes.NewReader(e.Value))
-	d.DisallowUnknownFields()
-	return d.Decode(v) == nil
+	return decodeValue(e.Value, v)
 }
 
-// put writes the entry of key. Failures are silent: the cache only ever
-// saves time, and a repository on a read-only disk still validates.
-func (c *cache) put(key string, v any) {
+// decodeValue decodes an entry's value strictly: a value of another shape
+// (a field this version does not write) is no answer but a miss, and is
+// written again.
+func decodeValue(data []byte, v any) bool {
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.DisallowUnknownFields()
+	return d.Decode(v) == nil && !d.More()
+}
+
+// put writes the entry of key, of the given kind. Failures are silent:
+// the cache only ever saves time, and a repository on a read-only disk
+// still validates.
+func (c *cache) put(kind, key string, v any) {
 	if c.dir == "" {
+		return
+	}
+	if packed[kind] {
+		c.putPacked(key, v)
 		return
 	}
 	c.mu.Lock()
 	c.used[key] = true
 	c.wrote = true
 	c.mu.Unlock()
+	c.writeFile(key+".json", func(w *bufio.Writer) error {
+		// The entry is encoded straight into the file, the value once: an
+		// answer of 10,000 diagnostics is not held twice more in memory.
+		fmt.Fprintf(w, "{\"key\":%q,\"value\":", key)
+		if err := json.NewEncoder(w).Encode(v); err != nil {
+			return err
+		}
+		_, err := w.WriteString("}\n")
+		return err
+	})
+}
+
+// writeFile writes the cache's file name whole: to a temporary file,
+// renamed into place.
+func (c *cache) writeFile(name string, write func(w *bufio.Writer) error) {
 	// .jml holds the Flow History too: the owner's alone.
 	if err := os.MkdirAll(c.dir, 0o700); err != nil {
 		return
 	}
-	f, err := os.CreateTemp(c.dir, "."+key[:16]+"-*.tmp") // 0600
+	f, err := os.CreateTemp(c.dir, "."+name[:16]+"-*.tmp") // 0600
 	if err != nil {
 		return
 	}
-	// The entry is encoded straight into the file, the value once: an
-	// answer of 10,000 diagnostics is not held twice more in memory.
 	w := bufio.NewWriter(f)
-	fmt.Fprintf(w, "{\"key\":%q,\"value\":", key)
-	err = json.NewEncoder(w).Encode(v)
+	err = write(w)
 	if err == nil {
-		w.WriteString("}\n")
 		err = w.Flush()
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(f.Name(), c.path(key))
+		err = os.Rename(f.Name(), filepath.Join(c.dir, name))
 	}
 	if err != nil {
 		os.Remove(f.Name())
@@ -168,7 +229,8 @@ func (c *cache) put(key string, v any) {
 
 // prune bounds the cache after a run that wrote to it: when it holds more
 // than max(MinCacheEntries, 4 × files) entries, those this run did not use
-// go, oldest first, until it holds that many; temporary files of writes
+// go, oldest first, until it holds that many; of the packs other than this
+// run's, all but the MaxOtherPacks newest go; temporary files of writes
 // that died (older than an hour) go too. A run that only read (nothing
 // changed) leaves the cache alone and costs nothing.
 func (c *cache) prune(files int) {
@@ -184,11 +246,11 @@ func (c *cache) prune(files int) {
 		name string
 		mod  time.Time
 	}
-	var stale []old
+	var stale, packs []old
 	n := 0
 	for _, de := range des {
 		name := de.Name()
-		// Only what put writes is ever removed.
+		// Only what the cache writes is ever removed.
 		if !de.Type().IsRegular() || !entryName.MatchString(name) {
 			continue
 		}
@@ -198,7 +260,10 @@ func (c *cache) prune(files int) {
 			}
 			continue
 		}
-		if !strings.HasSuffix(name, ".json") {
+		if key, ok := strings.CutSuffix(name, ".pack"); ok {
+			if info, err := de.Info(); err == nil && key != c.pack {
+				packs = append(packs, old{name, info.ModTime()})
+			}
 			continue
 		}
 		n++
@@ -209,7 +274,10 @@ func (c *cache) prune(files int) {
 			stale = append(stale, old{name, info.ModTime()})
 		}
 	}
-	sort.Slice(stale, func(i, j int) bool { return stale[i].mod.Before(stale[j].mod) })
+	byAge := func(l []old) {
+		sort.Slice(l, func(i, j int) bool { return l[i].mod.Before(l[j].mod) })
+	}
+	byAge(stale)
 	for _, s := range stale {
 		if n <= limit {
 			break
@@ -218,11 +286,15 @@ func (c *cache) prune(files int) {
 			n--
 		}
 	}
+	byAge(packs)
+	for i := 0; i < len(packs)-MaxOtherPacks; i++ {
+		os.Remove(filepath.Join(c.dir, packs[i].name))
+	}
 }
 
-// entryName matches the names put writes: KEY.json, and .KEY[:16]-N.tmp
-// while it writes.
-var entryName = regexp.MustCompile(`^(?:[0-9a-f]{64}\.json|\.[0-9a-f]{16}-[0-9]+\.tmp)$`)
+// entryName matches the names the cache writes: KEY.json, KEY.pack, and
+// .KEY[:16]-N.tmp while it writes them.
+var entryName = regexp.MustCompile(`^(?:[0-9a-f]{64}\.(?:json|pack)|\.[0-9a-f]{16}-[0-9]+\.tmp)$`)
 
 // fileAnswer is what one flow file's own checks found: the load phase
 // (YAML, duplicate keys, limits) and, when it parsed, the schema phase and
@@ -232,6 +304,24 @@ type fileAnswer struct {
 	Parsed bool             `json:"parsed"`
 	Load   diag.Diagnostics `json:"load,omitempty"`
 	Check  diag.Diagnostics `json:"check,omitempty"`
+	// Interface is the flow's interface (compile.Interface), when the
+	// checks found no error: what other flows' compile reads of it.
+	Interface *compile.Interface `json:"interface,omitempty"`
+}
+
+// configAnswerEntry is jml.yaml's schema diagnostics; its key covers
+// jml.yaml's display path and bytes.
+type configAnswerEntry struct {
+	Diags diag.Diagnostics `json:"diags,omitempty"`
+}
+
+// unitEntry is one flow's compile.Unit. Its key covers the flow file's
+// display path and bytes, jml.yaml's display path and bytes, and the
+// digest of every flow's interface (compile.InterfacesDigest): all a unit
+// depends on but the time zone it looked up, which Zones records.
+type unitEntry struct {
+	Unit  compile.Unit    `json:"unit"`
+	Zones map[string]bool `json:"zones,omitempty"`
 }
 
 // repoAnswer is what the phases after loading found for a whole

@@ -211,6 +211,8 @@ func TestCacheInvalidation(t *testing.T) {
 	}
 	// Other schemas: the same.
 	c1, c2 := openCache(dir, "v1", schema.Digest()), openCache(dir, "v1", "other schemas")
+	c1.usePack("jml.yaml")
+	c2.usePack("jml.yaml")
 	for _, kind := range []string{"flow", "repo"} {
 		if k1, k2 := c1.key(kind, []byte("a")), c2.key(kind, []byte("a")); k1 == k2 {
 			t.Errorf("%s keys do not depend on the schemas", kind)
@@ -278,6 +280,11 @@ func TestCacheCorruptEntries(t *testing.T) {
 			load(t, dir, true, "test")
 			cdir := filepath.Join(dir, CacheDir)
 			entries, _ := filepath.Glob(filepath.Join(cdir, "*.json"))
+			packs, _ := filepath.Glob(filepath.Join(cdir, "*.pack"))
+			if len(packs) != 1 {
+				t.Fatalf("%d packs, want 1", len(packs))
+			}
+			entries = append(entries, packs...)
 			if len(entries) < 2 {
 				t.Fatalf("only %d cache entries", len(entries))
 			}
@@ -349,8 +356,8 @@ func TestCacheFileModes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st.Mode().Perm() != 0o600 || !strings.HasSuffix(e, ".json") {
-			t.Errorf("%s: mode %v, want a 0600 .json entry", e, st.Mode().Perm())
+		if st.Mode().Perm() != 0o600 || !strings.HasSuffix(e, ".json") && !strings.HasSuffix(e, ".pack") {
+			t.Errorf("%s: mode %v, want a 0600 .json entry or .pack", e, st.Mode().Perm())
 		}
 	}
 }

@@ -60,9 +60,10 @@ type Options struct {
 	// WorkDir is the directory paths in messages are relative to.
 	WorkDir string
 	// Cache turns on the content-addressed cache of .jml/cache/validate
-	// (docs/validate.md): the diagnostics are the same, but when the answer
-	// comes from the cache Config, Flows and Graph stay nil — for
-	// validate, which needs only the diagnostics and Stats.
+	// (docs/validate.md): the diagnostics, Stats and Scopes are the same,
+	// but Config, Flows and Graph stay nil (flows are compiled one by one,
+	// each only when its cached answer does not hold) — for validate,
+	// which needs only those.
 	Cache bool
 	// Build identifies the jml binary (version and build); with Cache,
 	// every cache key includes it.
@@ -164,6 +165,7 @@ func Load(opts Options) (*Project, diag.Diagnostics) {
 	var c *cache
 	if opts.Cache {
 		c = openCache(p.Root, opts.Build, schema.Digest())
+		c.usePack(disp(cfgPath))
 		p.cache = c
 	}
 	// Files are read, parsed and checked on every core (their own checks:
@@ -208,46 +210,38 @@ func Load(opts Options) (*Project, diag.Diagnostics) {
 	}
 	ds.Add(loadDs...)
 
-	bds := checkConfig(cfgFile)
+	bds := configAnswer(c, cfgFile)
 	for i := range items {
 		bds.Add(items[i].check...)
 	}
+	var zones map[string]bool
 	if !bds.HasErrors() {
-		// Files whose answers came from the cache are parsed now: compile
-		// needs every flow.
-		each(len(items), func(i int) {
-			if it := &items[i]; it.parsed && it.file == nil {
-				it.file, _ = source.Parse(it.display, it.src)
+		if c == nil {
+			var files []*source.File
+			for i := range items {
+				if it := &items[i]; it.parsed {
+					files = append(files, it.file)
+				}
 			}
-		})
-		var files []*source.File
-		for i := range items {
-			if it := &items[i]; it.parsed && it.file != nil && it.file.Root != nil {
-				files = append(files, it.file)
+			cfg, flows, g, cds := compileFiles(cfgFile, files)
+			bds.Add(cds...)
+			p.Config, p.Flows, p.Graph = cfg, flows, g
+			if g != nil {
+				p.flows, p.cards = g.Stats()
+				p.scopes = g.Scopes()
 			}
-		}
-		cfg, flows, g, cds := compileFiles(cfgFile, files)
-		bds.Add(cds...)
-		p.Config, p.Flows, p.Graph = cfg, flows, g
-		if g != nil {
-			p.flows, p.cards = g.Stats()
-			p.scopes = g.Scopes()
+		} else {
+			var cds diag.Diagnostics
+			cds, zones = p.compileUnits(c, cfgFile, items, zoneOK)
+			bds.Add(cds...)
 		}
 	}
 	ds.Add(bds...)
 	if repoKey != "" && !hasCode(bds, "internal") {
-		ra := repoAnswer{Load: loadDs, Diags: bds, Flows: p.flows, Cards: p.cards, Scopes: p.scopes}
-		for _, f := range p.Flows {
-			if f.Trigger.Kind == ast.TriggerSchedule && !f.Trigger.Timezone.IsZero() {
-				if ra.Zones == nil {
-					ra.Zones = map[string]bool{}
-				}
-				ra.Zones[f.Trigger.Timezone.Value] = zoneOK(f.Trigger.Timezone.Value)
-			}
-		}
-		c.put(repoKey, ra)
+		c.put("repo", repoKey, repoAnswer{Load: loadDs, Diags: bds, Flows: p.flows, Cards: p.cards, Scopes: p.scopes, Zones: zones})
 	}
 	if c != nil {
+		c.flushPack()
 		c.prune(len(items) + 1)
 	}
 	return p, ds
@@ -265,6 +259,10 @@ type flowFile struct {
 	// parsed: the file is YAML jml can decode (its own checks ran).
 	parsed      bool
 	load, check diag.Diagnostics
+	// With the cache, of a file whose own checks found no error: its
+	// interface (compile.Interface), and the decoded flow once decoded.
+	iface *compile.Interface
+	flow  *ast.Flow
 }
 
 // readFlow reads one flow file and hashes it.
@@ -288,7 +286,7 @@ func checkFlowFile(flowSchema func() (*schema.Validator, error), c *cache, it *f
 		key = c.key("flow", []byte(it.display), it.sum[:])
 		var fa fileAnswer
 		if c.get("flow", key, &fa) {
-			it.parsed, it.load, it.check = fa.Parsed, fa.Load, fa.Check
+			it.parsed, it.load, it.check, it.iface = fa.Parsed, fa.Load, fa.Check, fa.Interface
 			return
 		}
 	}
@@ -303,8 +301,125 @@ func checkFlowFile(flowSchema func() (*schema.Validator, error), c *cache, it *f
 		}
 	}
 	if c != nil && !hasCode(it.check, "internal") {
-		c.put(key, fileAnswer{Parsed: it.parsed, Load: it.load, Check: it.check})
+		if it.parsed && !it.check.HasErrors() {
+			it.flow = ast.DecodeFlow(it.file)
+			in := compile.InterfaceOf(it.flow)
+			it.iface = &in
+		}
+		c.put("flow", key, fileAnswer{Parsed: it.parsed, Load: it.load, Check: it.check, Interface: it.iface})
 	}
+}
+
+// configAnswer checks jml.yaml against the config schema, or takes the
+// answer from the cache (c may be nil).
+func configAnswer(c *cache, cfgFile *source.File) diag.Diagnostics {
+	if c == nil || cfgFile == nil || cfgFile.Root == nil {
+		return checkConfig(cfgFile)
+	}
+	key := c.key("config", []byte(cfgFile.Path), cfgFile.Src)
+	var ca configAnswerEntry
+	if c.get("config", key, &ca) {
+		return ca.Diags
+	}
+	ds := checkConfig(cfgFile)
+	if !hasCode(ds, "internal") {
+		c.put("config", key, configAnswerEntry{Diags: ds})
+	}
+	return ds
+}
+
+// compileUnits compiles, with the cache, the flows of files whose own
+// checks passed: each flow's unit (compile.Unit) comes from the cache when
+// its file, jml.yaml and the interfaces of every flow are those it was
+// compiled with, and is compiled otherwise — only those files are parsed
+// again; then the checks across flows run over every unit
+// (compile.Check), as Compile runs them. It sets the counts and scopes and
+// returns the diagnostics and the time zones the units looked up.
+func (p *Project) compileUnits(c *cache, cfgFile *source.File, items []flowFile, zoneOK func(string) bool) (diag.Diagnostics, map[string]bool) {
+	var cfg *ast.Config
+	if cfgFile != nil && cfgFile.Root != nil {
+		cfg = ast.DecodeConfig(cfgFile)
+	}
+	var cfgPath string
+	var cfgSrc []byte
+	if cfgFile != nil {
+		cfgPath, cfgSrc = cfgFile.Path, cfgFile.Src
+	}
+	var its []*flowFile
+	for i := range items {
+		if it := &items[i]; it.parsed {
+			its = append(its, it)
+		}
+	}
+	ifaces := make([]compile.Interface, len(its))
+	for k, it := range its {
+		if it.iface == nil { // cannot be: a file without errors has one
+			decodeFlow(it)
+			in := compile.InterfaceOf(it.flow)
+			it.iface = &in
+		}
+		ifaces[k] = *it.iface
+	}
+	digest := compile.InterfacesDigest(ifaces)
+	// What every unit depends on besides its file, hashed once.
+	context := []byte(c.key("unit-context", []byte(cfgPath), cfgSrc, digest[:]))
+	unique := compile.Unique(ifaces)
+	units := make([]*compile.Unit, len(its))
+	keys := make([]string, len(its))
+	each(len(its), func(k int) {
+		if !unique[k] {
+			return
+		}
+		it := its[k]
+		keys[k] = c.key("unit", []byte(it.display), it.sum[:], context)
+		var ue unitEntry
+		if c.get("unit", keys[k], &ue) && zonesOK(ue.Zones, zoneOK) {
+			units[k] = &ue.Unit
+		}
+	})
+	flows := make([]*ast.Flow, len(its))
+	fresh := make([]bool, len(its))
+	each(len(its), func(k int) {
+		if unique[k] && units[k] == nil {
+			decodeFlow(its[k])
+			flows[k], fresh[k] = its[k].flow, true
+		}
+	})
+	if ids := compile.CompileUnits(cfg, ifaces, flows, units); ids != nil {
+		return ids, nil
+	}
+	var zones map[string]bool
+	for k, u := range units {
+		if u == nil {
+			continue
+		}
+		var uz map[string]bool
+		if z := u.Summary.Zone; z != "" {
+			uz = map[string]bool{z: zoneOK(z)}
+			if zones == nil {
+				zones = map[string]bool{}
+			}
+			zones[z] = uz[z]
+		}
+		if fresh[k] {
+			c.put("unit", keys[k], unitEntry{Unit: *u, Zones: uz})
+		}
+	}
+	p.flows, p.cards = compile.UnitStats(units)
+	p.scopes = compile.UnitScopes(cfg, units)
+	return compile.Check(cfg, ifaces, units), zones
+}
+
+// decodeFlow decodes a flow file whose own checks passed, parsing it
+// first when its answer came from the cache.
+func decodeFlow(it *flowFile) {
+	if it.flow != nil {
+		return
+	}
+	if it.file == nil {
+		it.file, _ = source.Parse(it.display, it.src)
+	}
+	it.flow = ast.DecodeFlow(it.file)
 }
 
 // addFlowFile counts a flow file and keeps its bytes (for snippets and the

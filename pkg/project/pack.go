@@ -1,0 +1,135 @@
+package project
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+)
+
+// The pack holds the per-file entries (the kinds in packed) a run used, in
+// one file named KEY.pack, KEY the key of the run's pack (usePack):
+//
+//	jml-validate-pack KEY
+//	ENTRY-KEY VALUE        one line an entry: its key, a space, its JSON
+//	…
+//	end SHA256             of every byte before this line
+//
+// An entry in the pack is what it would be in a file of its own: the
+// answer to its key, read as strictly. A pack that is cut short, not of
+// this shape, of another key, or whose bytes do not hash to its last line
+// holds nothing: every entry is a miss.
+
+const packHead = "jml-validate-pack "
+
+// getPacked reads the entry of key from the pack into v.
+func (c *cache) getPacked(key string, v any) bool {
+	c.packOnce.Do(c.readPack)
+	data, ok := c.packIn[key]
+	if !ok || !decodeValue(data, v) {
+		return false
+	}
+	c.mu.Lock()
+	c.packOut[key] = data
+	c.mu.Unlock()
+	return true
+}
+
+// putPacked puts the entry of key in the next pack.
+func (c *cache) putPacked(key string, v any) {
+	data, err := json.Marshal(v) // one line: JSON strings escape newlines
+	if err != nil {
+		return
+	}
+	c.mu.Lock()
+	c.packOut[key] = data
+	c.mu.Unlock()
+}
+
+func (c *cache) readPack() {
+	if c.dir == "" || c.pack == "" {
+		return
+	}
+	data, err := os.ReadFile(filepath.Join(c.dir, c.pack+".pack"))
+	if err != nil {
+		return
+	}
+	c.packIn, _ = parsePack(c.pack, data)
+}
+
+// parsePack returns the entries of a pack of the given key.
+func parsePack(key string, data []byte) (map[string][]byte, bool) {
+	head := packHead + key + "\n"
+	const tail = len("end ") + 2*sha256.Size + 1
+	if len(data) < len(head)+tail || !bytes.HasPrefix(data, []byte(head)) {
+		return nil, false
+	}
+	body := data[:len(data)-tail]
+	sum := sha256.Sum256(body)
+	if string(data[len(body):]) != "end "+hex.EncodeToString(sum[:])+"\n" {
+		return nil, false
+	}
+	out := map[string][]byte{}
+	for rest := body[len(head):]; len(rest) > 0; {
+		i := bytes.IndexByte(rest, '\n')
+		if i < 0 {
+			return nil, false
+		}
+		line := rest[:i]
+		rest = rest[i+1:]
+		const k = 2 * sha256.Size
+		if len(line) <= k+1 || line[k] != ' ' {
+			return nil, false
+		}
+		out[string(line[:k])] = line[k+1:]
+	}
+	return out, true
+}
+
+// flushPack writes the next pack, the entries this run used or wrote,
+// when they are not the pack it read: an entry written, or one it held
+// and this run did not use (a file changed, or went). A run whose entries
+// were all in the pack, and used, leaves it alone.
+func (c *cache) flushPack() {
+	if c.dir == "" || c.pack == "" {
+		return
+	}
+	c.packOnce.Do(c.readPack)
+	same := len(c.packOut) == len(c.packIn)
+	for k, v := range c.packOut {
+		if !same {
+			break
+		}
+		old, ok := c.packIn[k]
+		same = ok && bytes.Equal(old, v)
+	}
+	if same {
+		return
+	}
+	c.mu.Lock()
+	c.wrote = true
+	c.mu.Unlock()
+	keys := make([]string, 0, len(c.packOut))
+	for k := range c.packOut {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	c.writeFile(c.pack+".pack", func(w *bufio.Writer) error {
+		h := sha256.New()
+		hw := io.MultiWriter(w, h)
+		io.WriteString(hw, packHead+c.pack+"\n")
+		for _, k := range keys {
+			io.WriteString(hw, k)
+			io.WriteString(hw, " ")
+			hw.Write(c.packOut[k])
+			io.WriteString(hw, "\n")
+		}
+		_, err := io.WriteString(w, "end "+hex.EncodeToString(h.Sum(nil))+"\n")
+		return err
+	})
+}
