@@ -216,34 +216,52 @@ func summarize(f *Flow) Summary {
 			}
 		}
 	}
-	for _, n := range f.Nodes {
-		st := Step{At: s.loc(n.Range)}
-		keep := false
-		if n.Kind == ast.CardAction && n.Action != nil {
-			st.Action, st.Instance, st.ConnectorType = n.Card.Action.Value, n.Instance, n.ConnectorType
-			st.Deprovision, st.EndsSessions, st.RemovesGrant = n.Action.Deprovision, n.Action.EndsSessions, n.Action.RemovesGrant
-			keep = true
+	// Made at its size: the summaries of every flow are held at once.
+	n := 0
+	for _, node := range f.Nodes {
+		if _, ok := s.step(node); ok {
+			n++
 		}
-		if n.Kind == ast.CardCall {
-			st.Call, st.CallAt = n.Callee, s.loc(n.Card.Call.Range)
-			keep = true
-		}
-		if n.ErrorFlow != "" {
-			st.ErrorFlow = n.ErrorFlow
-			keep = true
-		}
-		if n.Parent == None && n.Kind == ast.CardContinueIf && n.Card.Cond != nil {
-			if txt := filterText(n.Card.Cond.Src); txt != "" {
-				st.Filter = &Span{Text: txt, At: s.loc(n.Card.Cond.Range)}
-				keep = true
-			}
-		}
-		if keep {
-			st.Ignore = ignored(n.Card.Node)
+	}
+	if n > 0 {
+		s.Steps = make([]Step, 0, n)
+	}
+	for _, node := range f.Nodes {
+		if st, ok := s.step(node); ok {
 			s.Steps = append(s.Steps, st)
 		}
 	}
 	return s
+}
+
+// step returns a card of s as a Step, if it is one the checks across
+// flows follow.
+func (s *Summary) step(n *Node) (Step, bool) {
+	st := Step{At: s.loc(n.Range)}
+	keep := false
+	if n.Kind == ast.CardAction && n.Action != nil {
+		st.Action, st.Instance, st.ConnectorType = n.Card.Action.Value, n.Instance, n.ConnectorType
+		st.Deprovision, st.EndsSessions, st.RemovesGrant = n.Action.Deprovision, n.Action.EndsSessions, n.Action.RemovesGrant
+		keep = true
+	}
+	if n.Kind == ast.CardCall {
+		st.Call, st.CallAt = n.Callee, s.loc(n.Card.Call.Range)
+		keep = true
+	}
+	if n.ErrorFlow != "" {
+		st.ErrorFlow = n.ErrorFlow
+		keep = true
+	}
+	if n.Parent == None && n.Kind == ast.CardContinueIf && n.Card.Cond != nil {
+		if txt := filterText(n.Card.Cond.Src); txt != "" {
+			st.Filter = &Span{Text: txt, At: s.loc(n.Card.Cond.Range)}
+			keep = true
+		}
+	}
+	if keep {
+		st.Ignore = ignored(n.Card.Node)
+	}
+	return st, keep
 }
 
 // onLeaverEvent reports whether the flow is triggered by the leaver event,
@@ -318,23 +336,22 @@ func UnitScopes(cfg *ast.Config, units []*Unit) map[string][]string {
 // elsewhere or none (the zero diag.Range), in diag.Range's JSON.
 type Loc struct {
 	Start, End diag.Pos
-	// Other is set for a range not in the summary's file: Elsewhere.
-	Other     bool
-	Elsewhere diag.Range
+	// Elsewhere is a range not in the summary's file.
+	Elsewhere *diag.Range
 }
 
 // loc returns r as a Loc of s.
 func (s *Summary) loc(r diag.Range) Loc {
 	if r.File != s.File || r.File == "" {
-		return Loc{Other: true, Elsewhere: r}
+		return Loc{Elsewhere: &r}
 	}
 	return Loc{Start: r.Start, End: r.End}
 }
 
 // at returns the range of a Loc of s.
 func (s *Summary) at(l Loc) diag.Range {
-	if l.Other {
-		return l.Elsewhere
+	if l.Elsewhere != nil {
+		return *l.Elsewhere
 	}
 	return diag.Range{File: s.File, Start: l.Start, End: l.End}
 }
@@ -342,8 +359,8 @@ func (s *Summary) at(l Loc) diag.Range {
 // MarshalJSON writes [line, column] or [line, column, end line, end
 // column], or a range elsewhere as diag.Range.
 func (l Loc) MarshalJSON() ([]byte, error) {
-	if l.Other {
-		return json.Marshal(l.Elsewhere)
+	if l.Elsewhere != nil {
+		return json.Marshal(*l.Elsewhere)
 	}
 	b := []byte{'['}
 	b = strconv.AppendInt(b, int64(l.Start.Line), 10)
@@ -361,8 +378,8 @@ func (l Loc) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON reads what MarshalJSON writes.
 func (l *Loc) UnmarshalJSON(b []byte) error {
 	if len(b) == 0 || b[0] != '[' {
-		*l = Loc{Other: true}
-		return json.Unmarshal(b, &l.Elsewhere)
+		*l = Loc{Elsewhere: &diag.Range{}}
+		return json.Unmarshal(b, l.Elsewhere)
 	}
 	var n [4]int
 	k := 0
