@@ -343,7 +343,8 @@ type Loc struct {
 // loc returns r as a Loc of s.
 func (s *Summary) loc(r diag.Range) Loc {
 	if r.File != s.File || r.File == "" {
-		return Loc{Elsewhere: &r}
+		e := r // only this copy escapes: r stays on the stack
+		return Loc{Elsewhere: &e}
 	}
 	return Loc{Start: r.Start, End: r.End}
 }
