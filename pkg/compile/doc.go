@@ -8,6 +8,11 @@
 // not-yet-run steps, call cycles, unknown Okta event types, non-boolean
 // conditions, literal secrets in the config and in flows (FlowSecrets), ...
 //
+// Each flow compiles alone into a Unit, reading of the other flows only
+// their Interface; Check runs the checks across flows over the units'
+// Summaries. Compile does both; CompileUnits and Check let jml validate's
+// cache compile only the flows whose unit it does not hold.
+//
 // compile depends on diag, source, ast, expr, catalog and eventtypes; it
 // knows nothing of files on disk, the CLI or how graphs are run.
 package compile
