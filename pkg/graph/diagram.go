@@ -70,6 +70,12 @@ type Node struct {
 	// Path is the card's path in its flow (steps[2].try[0]); empty for
 	// the trigger and the synthetic end, halt and error nodes.
 	Path string
+	// Card names the card as a run's trace does: its step id, else its
+	// path; a card of a helper inlined by Expand is named by its trace
+	// path, the call chain then its own path
+	// (steps[3]/department-groups/steps[0]). Empty when Path is: the
+	// node is not a card.
+	Card string
 }
 
 // EdgeStyle says how an edge is drawn.
@@ -204,6 +210,9 @@ type flowCtx struct {
 	f *compile.Flow
 	// prefix makes the ids of an inlined helper unique.
 	prefix string
+	// trace is the path prefix a run's trace gives an inlined helper's
+	// cards: the call's path and the helper's name; empty at the top.
+	trace string
 	// ret is where a return card goes in an inlined helper; nil at the
 	// top, where return ends the drawing.
 	ret *target
@@ -271,7 +280,10 @@ func (b *builder) list(fc *flowCtx, first int, cont target, catch *target, items
 func (b *builder) card(fc *flowCtx, n *compile.Node, next target, catch *target, items *[]Item) {
 	id := b.id(fc, n.Index)
 	card := n.Card
-	nd := &Node{ID: id, Path: n.Path}
+	nd := &Node{ID: id, Path: n.Path, Card: n.StepID}
+	if nd.Card == "" || fc.trace != "" {
+		nd.Card = fc.trace + n.Path
+	}
 	if card.Name != "" {
 		nd.Lines = append(nd.Lines, wrap(card.Name)...)
 	}
@@ -294,7 +306,7 @@ func (b *builder) card(fc *flowCtx, n *compile.Node, next target, catch *target,
 		b.node(items, nd)
 		if h := b.g.Flows[n.Callee]; b.opts.Expand && h != nil && b.canExpand(fc, h.Name) {
 			cl := &Cluster{ID: id + "_helper", Label: "helper: " + h.Name}
-			inner := &flowCtx{f: h, prefix: id + "__", ret: &target{id: next.id, label: "return"},
+			inner := &flowCtx{f: h, prefix: id + "__", trace: fc.trace + n.Path + "/" + h.Name + "/", ret: &target{id: next.id, label: "return"},
 				stack: append(append([]string{}, fc.stack...), h.Name)}
 			exit := next.labelled("return")
 			b.edge(id, b.entry(inner, h.Entry, exit), EdgeNormal)
