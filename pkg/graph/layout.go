@@ -134,6 +134,8 @@ type layout struct {
 	dummies  []*box
 	edges    []*ledge
 	segs     []segment
+	// crossing lists, for each cluster, the segments with one end in it.
+	crossing map[*box][]segment
 	layers   int
 	layerTop []float64
 	layerH   []float64
@@ -398,32 +400,24 @@ func (l *layout) addDummies() {
 	}
 	// Aligned pairs: a node and the block above it when each is the
 	// other's first choice.
-	first := func(b *box, down bool) *box {
-		var best *box
-		bp, bi := 0, 0
-		for _, s := range l.segs {
-			var other *box
-			switch {
-			case down && s.a == b:
-				other = s.b
-			case !down && s.b == b:
-				other = s.a
-			default:
-				continue
-			}
-			if best == nil || s.prio < bp || (s.prio == bp && s.e.index < bi) {
-				best, bp, bi = other, s.prio, s.e.index
-			}
+	type choice struct {
+		other *box
+		s     segment
+	}
+	better := func(c choice, s segment) bool {
+		return c.other == nil || s.prio < c.s.prio || (s.prio == c.s.prio && s.e.index < c.s.e.index)
+	}
+	firstDown, firstUp := map[*box]choice{}, map[*box]choice{}
+	for _, s := range l.segs {
+		if better(firstDown[s.a], s) {
+			firstDown[s.a] = choice{s.b, s}
 		}
-		return best
+		if better(firstUp[s.b], s) {
+			firstUp[s.b] = choice{s.a, s}
+		}
 	}
-	all := append(append([]*box{}, l.nodes...), l.dummies...)
-	firstDown := map[*box]*box{}
-	for _, b := range all {
-		firstDown[b] = first(b, true)
-	}
-	for _, b := range all {
-		if up := first(b, false); up != nil && firstDown[up] == b {
+	for _, b := range append(append([]*box{}, l.nodes...), l.dummies...) {
+		if up := firstUp[b].other; up != nil && firstDown[up].other == b {
 			b.alignUp, up.alignDown = up, b
 		}
 	}
@@ -619,23 +613,22 @@ func (l *layout) reduceCrossings() {
 	best := repack()
 	bestOrd := snapshot()
 	for sweep := 0; sweep < orderSweeps && best > 0; sweep++ {
-		bary := map[*box]float64{}
-		for _, k := range all {
-			sum, n := 0.0, 0
-			for _, s := range l.segs {
-				switch {
-				case k.contains(s.a) && !k.contains(s.b):
-					sum += s.b.cx()
-					n++
-				case k.contains(s.b) && !k.contains(s.a):
-					sum += s.a.cx()
-					n++
+		sum, cnt := map[*box]float64{}, map[*box]int{}
+		for _, s := range l.segs {
+			// Every block holding one end and not the other.
+			for _, e := range [2][2]*box{{s.a, s.b}, {s.b, s.a}} {
+				for k := e[0]; k != l.root && !k.contains(e[1]); k = k.parent {
+					sum[k] += e[1].cx()
+					cnt[k]++
 				}
 			}
-			if n == 0 {
+		}
+		bary := map[*box]float64{}
+		for _, k := range all {
+			if cnt[k] == 0 {
 				bary[k] = k.cx()
 			} else {
-				bary[k] = sum / float64(n)
+				bary[k] = sum[k] / float64(cnt[k])
 			}
 		}
 		var resort func(b *box)
@@ -687,6 +680,14 @@ func (l *layout) align() {
 		}
 	}
 	collect(l.root, 0)
+	l.crossing = map[*box][]segment{}
+	for _, s := range l.segs {
+		for _, e := range [2][2]*box{{s.a, s.b}, {s.b, s.a}} {
+			for k := e[0].parent; k != l.root && !k.contains(e[1]); k = k.parent {
+				l.crossing[k] = append(l.crossing[k], s)
+			}
+		}
+	}
 	for sweep := 0; sweep < alignSweeps; sweep++ {
 		down := sweep%2 == 0
 		order := append([]*box{}, all...)
@@ -711,10 +712,22 @@ func (l *layout) align() {
 			if lo > hi || nx == b.x {
 				continue
 			}
-			b.x = nx
-			l.absolute(l.root, 0)
+			shift(b, nx-b.x)
 		}
 	}
+}
+
+// shift moves b and all it holds by dx.
+func shift(b *box, dx float64) {
+	b.x += dx
+	var move func(b *box)
+	move = func(b *box) {
+		b.ax += dx
+		for _, k := range b.kids {
+			move(k)
+		}
+	}
+	move(b)
 }
 
 // wish is how far b would like to move: to sit under (over) the block it
@@ -741,12 +754,12 @@ func (l *layout) wish(b *box, down bool) (float64, bool) {
 	// A cluster moves by the mean offset of the segments that enter it
 	// from above (leave it below), the first choices only if any is.
 	var all, firsts []float64
-	for _, s := range l.segs {
+	for _, s := range l.crossing[b] {
 		var in, out *box
 		switch {
-		case down && b.contains(s.b) && !b.contains(s.a):
+		case down && b.contains(s.b):
 			in, out = s.b, s.a
-		case !down && b.contains(s.a) && !b.contains(s.b):
+		case !down && b.contains(s.a):
 			in, out = s.a, s.b
 		default:
 			continue
