@@ -152,7 +152,9 @@ func TestNewCmdGraph(t *testing.T) {
 			want: &GraphOptions{Color: "never", Config: "jml.yaml", Flow: "leaver", Format: "dot", Expand: true}},
 		{name: "no flow (the run lists them)", want: &GraphOptions{Color: "never", Config: "jml.yaml", Format: "mermaid"}},
 		{name: "two flows", args: []string{"a", "b"}, code: ExitUsage},
-		{name: "bad format", args: []string{"leaver", "--format", "svg"}, code: ExitUsage},
+		{name: "svg", args: []string{"leaver", "--format", "svg"},
+			want: &GraphOptions{Color: "never", Config: "jml.yaml", Flow: "leaver", Format: "svg"}},
+		{name: "bad format", args: []string{"leaver", "--format", "png"}, code: ExitUsage},
 	})
 }
 

@@ -25,7 +25,7 @@ func newGraphCmd(g *globals, runF func(*GraphOptions) error) *cobra.Command {
 	opts := &GraphOptions{}
 	cmd := &cobra.Command{
 		Use:   "graph FLOW",
-		Short: "Draw a flow's card graph as a Mermaid or Graphviz diagram",
+		Short: "Draw a flow's card graph as a Mermaid or Graphviz diagram, or an SVG image",
 		Long: `Graph draws one flow as compiled: the trigger (event types and when:),
 every card (action cards as INSTANCE.ACTION with their step id, marked read,
 write or deprovision, with their retry policy), if/else and switch branches,
@@ -36,12 +36,15 @@ inside each call.
 --format mermaid (the default) prints a Mermaid flowchart, which GitHub
 renders in a ` + "```mermaid" + ` block of a pull-request comment; --format markdown
 prints that block. --format dot prints a Graphviz digraph (dot -Tsvg).
+--format svg prints a standalone SVG image, laid out by jml itself (no
+Graphviz needed), with its style sheet in it (light and dark mode).
 
 The repository must validate: errors are printed as by jml validate and
 the command exits 1. See docs/graph.md for what each shape means.`,
 		Example: `  jml graph leaver
   jml graph leaver --format markdown >> pr-comment.md
-  jml graph joiner --expand --format dot | dot -Tsvg > joiner.svg`,
+  jml graph joiner --expand --format dot | dot -Tsvg > joiner.svg
+  jml graph mover --format svg > mover.svg`,
 		Args: cobra.MaximumNArgs(1),
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 			if len(args) > 0 {
@@ -54,7 +57,7 @@ the command exits 1. See docs/graph.md for what each shape means.`,
 			if len(args) == 1 {
 				opts.Flow = args[0]
 			}
-			if err := checkFormat(opts.Format, "mermaid", "dot", "markdown"); err != nil {
+			if err := checkFormat(opts.Format, "mermaid", "dot", "markdown", "svg"); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -63,7 +66,7 @@ the command exits 1. See docs/graph.md for what each shape means.`,
 			return graphRun(opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Format, "format", "mermaid", "output format: mermaid, dot or markdown (the mermaid in a fenced block)")
+	cmd.Flags().StringVar(&opts.Format, "format", "mermaid", "output format: mermaid, dot, markdown (the mermaid in a fenced block) or svg")
 	cmd.Flags().BoolVar(&opts.Expand, "expand", false, "draw the cards of called helper flows inside each call")
 	return cmd
 }
@@ -95,6 +98,9 @@ func graphRun(opts *GraphOptions) error {
 		return d.Dot(io.Out)
 	case "markdown":
 		return d.Markdown(io.Out)
+	case "svg":
+		_, err := io.Out.Write(d.SVG(graph.SVGOptions{Standalone: true}))
+		return err
 	default:
 		return d.Mermaid(io.Out)
 	}

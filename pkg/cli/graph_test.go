@@ -7,8 +7,8 @@ import (
 )
 
 // TestGraphGolden draws the library's joiner, mover and leaver (with their
-// forEach, try/catch, if, call and onError {flow}) as Mermaid and dot and
-// compares them with testdata/golden/graph-* (-update rewrites them).
+// forEach, try/catch, if, call and onError {flow}) as Mermaid, dot and SVG
+// and compares them with testdata/golden/graph-* (-update rewrites them).
 func TestGraphGolden(t *testing.T) {
 	t.Parallel()
 	cfg, err := filepath.Abs("../../flows/jml.yaml")
@@ -26,6 +26,7 @@ func TestGraphGolden(t *testing.T) {
 		{"graph-mover.mmd", []string{"mover"}},
 		{"graph-mover.dot", []string{"mover", "--format", "dot"}},
 		{"graph-mover-expand.md", []string{"mover", "--expand", "--format", "markdown"}},
+		{"graph-leaver.svg", []string{"leaver", "--format", "svg"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {
@@ -56,7 +57,7 @@ func TestGraphErrors(t *testing.T) {
 		{"did you mean", []string{"levaer"}, ExitUsage, `no flow "levaer"; did you mean "leaver"?`},
 		{"unknown", []string{"payroll"}, ExitUsage, `no flow "payroll" (flows: `},
 		{"two flows", []string{"leaver", "joiner"}, ExitUsage, "accepts at most 1 arg"},
-		{"format", []string{"leaver", "--format", "svg"}, ExitUsage, `--format must be one of mermaid, dot, markdown, not "svg"`},
+		{"format", []string{"leaver", "--format", "png"}, ExitUsage, `--format must be one of mermaid, dot, markdown, svg, not "png"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
