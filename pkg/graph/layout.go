@@ -273,7 +273,8 @@ func (l *layout) breakCycles() {
 
 // assignLayers puts each node on the longest path from a source, over the
 // edges as turned by breakCycles, and below the body of a loop for the
-// nodes the loop leads on to. The edges into a loop's body come after
+// nodes the loop leads on to; a node nothing leads to goes below the node
+// drawn before it. The edges into a loop's body come after
 // the edge out of the loop, so that the body is drawn beside the path
 // the run goes on by, not across it.
 func (l *layout) assignLayers() {
@@ -306,6 +307,17 @@ func (l *layout) assignLayers() {
 			} else {
 				arcs = append(arcs, arc{loop.from, e.to})
 			}
+		}
+	}
+	// A card nothing leads to (after a halt) goes below the node drawn
+	// before it, not up beside the trigger.
+	into := map[*box]bool{}
+	for _, a := range arcs[:base] {
+		into[a.b] = true
+	}
+	for i, b := range l.nodes {
+		if i > 0 && !into[b] {
+			arcs = append(arcs, arc{l.nodes[i-1], b})
 		}
 	}
 	layer := func(arcs []arc) (map[*box]int, bool) {

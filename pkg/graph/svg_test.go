@@ -719,3 +719,33 @@ func TestSVGStyle(t *testing.T) {
 		}
 	}
 }
+
+// TestSVGUnreachable: a card nothing leads to (after a try whose both
+// blocks halt) is drawn below the cards before it, not beside the trigger.
+func TestSVGUnreachable(t *testing.T) {
+	g := compileFlows(t, flowSrc("f", deactivate, `  - try:
+      - halt: a
+    catch:
+      - halt: b
+  - assign: {x: 1}
+  - halt: c
+`))
+	d, err := Build(g, "f", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSVG(t, d, d.SVG(SVGOptions{}))
+	l := layoutDiagram(d)
+	at := map[string]*box{}
+	for _, b := range l.nodes {
+		at[b.node.ID] = b
+	}
+	for _, before := range []string{"trigger", "c0", "c1", "c2"} {
+		if at["c3"].ay < at[before].ay+at[before].h {
+			t.Errorf("c3 (y %v) is not below %s (y %v)", at["c3"].ay, before, at[before].ay)
+		}
+	}
+	if at["c4"].ay < at["c3"].ay+at["c3"].h {
+		t.Errorf("c4 is not below c3")
+	}
+}
