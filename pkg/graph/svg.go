@@ -14,8 +14,9 @@ type SVGOptions struct {
 	// step id, else its path), its node id or, for a card of the flow
 	// itself (not of a helper inlined by Expand), its path; the value is a
 	// CSS class added to the card's node, such as "ok", "warn", "bad"
-	// or "none", which SVGStyle colours. Only letters, digits, - and _
-	// are kept of a class.
+	// or "none", which SVGStyle colours. The other nodes (the trigger,
+	// end) are found by their node id. Only letters, digits, - and _ are
+	// kept of a class.
 	Fill map[string]string
 	// Title is the drawing's accessible name (its <title> and
 	// aria-label); empty: "Card graph of flow NAME".
@@ -37,7 +38,7 @@ type SVGOptions struct {
 // card is <g class="node KIND FILL" data-card="REF" data-node="ID">, one
 // per card, where KIND is its Kind, FILL its class from Fill and REF its
 // Node.Card; the trigger, end and the synthetic halt, stop and on-error
-// nodes are <g class="pseudo KIND" data-node="ID">. Each has a .shape and
+// nodes are <g class="pseudo KIND FILL" data-node="ID">. Each has a .shape and
 // a text.label. Edges are <path class="edge"> (with "error" for on-error
 // paths, "loop" for a forEach's next) with an arrowhead, their labels
 // <g class="edge-label">; clusters <g class="cluster">.
@@ -72,7 +73,7 @@ func (d *Diagram) SVG(opts SVGOptions) []byte {
 
 	b.WriteString("<g class=\"clusters\">\n")
 	for _, c := range l.clusters {
-		emit(`<g class="cluster" data-cluster="%"><rect class="shape" x="%" y="%" width="%" height="%" rx="8"/>`,
+		emit(`<g class="cluster" data-cluster="%"><rect class="shape" x="%" y="%" width="%" height="%" rx="8" fill="none"/>`,
 			esc(c.cluster.ID), num(c.ax), num(c.ay), num(c.w), num(c.h))
 		emit(`<text class="label" x="%" y="%">%</text></g>`+"\n",
 			num(c.ax+clusterPadX), num(c.ay+(clusterPadTop-lineH)/2+baseline), esc(c.cluster.Label))
@@ -89,7 +90,7 @@ func (d *Diagram) SVG(opts SVGOptions) []byte {
 		case EdgeLoop:
 			class = "edge loop"
 		}
-		emit(`<path class="%" d="%" marker-end="url(#%)" data-from="%" data-to="%"/>`+"\n",
+		emit(`<path class="%" d="%" fill="none" marker-end="url(#%)" data-from="%" data-to="%"/>`+"\n",
 			class, r.d, marker, esc(r.e.e.From), esc(r.e.e.To))
 	}
 	b.WriteString("</g>\n")
@@ -167,27 +168,33 @@ func classToken(s string) string {
 func writeNode(b *strings.Builder, bx *box, fill map[string]string) {
 	n := bx.node
 	kind := classToken(string(n.Kind))
+	keys := []string{n.ID}
 	if n.Path != "" {
-		class := "node " + kind
-		f := ""
-		keys := []string{n.Card, n.ID}
+		keys = []string{n.Card, n.ID}
 		if !strings.Contains(n.Card, "/") {
 			// A path is the flow's own only when the card is not
 			// inlined from a helper.
 			keys = append(keys, n.Path)
 		}
-		for _, k := range keys {
-			if v, ok := fill[k]; ok && k != "" {
-				f = classToken(v)
-				break
-			}
+	}
+	f := ""
+	for _, k := range keys {
+		if v, ok := fill[k]; ok && k != "" {
+			f = classToken(v)
+			break
 		}
-		if f != "" {
-			class += " " + f
-		}
+	}
+	class := "node " + kind
+	if n.Path == "" {
+		class = "pseudo " + kind
+	}
+	if f != "" {
+		class += " " + f
+	}
+	if n.Path != "" {
 		b.WriteString(sprintf(`<g class="%" data-card="%" data-node="%">`, class, esc(n.Card), esc(n.ID)))
 	} else {
-		b.WriteString(sprintf(`<g class="pseudo %" data-node="%">`, kind, esc(n.ID)))
+		b.WriteString(sprintf(`<g class="%" data-node="%">`, class, esc(n.ID)))
 	}
 	b.WriteString(shape(bx))
 	cx, cy := bx.cx(), bx.cy()

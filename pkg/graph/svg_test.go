@@ -572,7 +572,8 @@ func TestSVGEscaping(t *testing.T) {
 }
 
 // TestSVGFill: a card's fill is found by its step id, its node id or its
-// path; only class characters are kept; other nodes get none.
+// path, another node's by its node id; only class characters are kept;
+// nodes not in Fill get no fill class.
 func TestSVGFill(t *testing.T) {
 	g := compileFlows(t, flowSrc("f", deactivate, `  - id: a
     action: slack.postMessage
@@ -601,8 +602,8 @@ func TestSVGFill(t *testing.T) {
 		`<g class="node write warn" data-card="steps[1]" data-node="c1">`,
 		`<g class="node write badonloadalert1" data-card="steps[2]" data-node="c2">`,
 		`<g class="node write" data-card="d" data-node="c3_d">`,
-		`<g class="pseudo trigger" data-node="trigger">`,
-		`<g class="pseudo end" data-node="done">`,
+		`<g class="pseudo trigger ok" data-node="trigger">`,
+		`<g class="pseudo end bad" data-node="done">`,
 	} {
 		if !bytes.Contains(out, []byte(want)) {
 			t.Errorf("drawing lacks %s\n%s", want, out)
@@ -713,8 +714,10 @@ func TestSVGStyle(t *testing.T) {
 	}
 	for _, fill := range []string{"ok", "warn", "bad", "none"} {
 		for part, c := range map[string]map[string]map[string]string{"light": lc, "dark": dc} {
-			if c[".flow-graph .node."+fill+" .shape"]["fill"] == "" {
-				t.Errorf("%s: no %s fill", fill, part)
+			for _, sel := range []string{".flow-graph .node." + fill + " .shape", ".flow-graph .pseudo." + fill + " .shape"} {
+				if c[sel]["fill"] == "" {
+					t.Errorf("%s: no %s fill", sel, part)
+				}
 			}
 		}
 	}

@@ -3,7 +3,7 @@ package graph
 // SVGStyle is the style sheet of the SVG drawings (Diagram.SVG): the
 // colours of each node kind, the same as the Mermaid and dot drawings',
 // and of the fills "ok", "warn", "bad" and "none" that SVGOptions.Fill
-// gives cards, in light and in dark (prefers-color-scheme) mode. Every
+// gives nodes, in light and in dark (prefers-color-scheme) mode. Every
 // rule is under .flow-graph, the class of the drawing's root. A web page
 // serves it in its own style sheet (a strict Content-Security-Policy
 // forbids inline styles); a standalone drawing embeds it.
@@ -22,12 +22,12 @@ const SVGStyle = `.flow-graph{font-family:ui-monospace,SFMono-Regular,Menlo,Cons
 .flow-graph .halt .shape{fill:#c5221f;stroke:#a50e0e}
 .flow-graph .halt .label{fill:#ffffff}
 .flow-graph .errorFlow .shape,.flow-graph .errorReturn .shape{fill:#fce8e6;stroke:#c5221f;stroke-dasharray:4 2}
-.flow-graph .node.ok .shape{fill:#ceead6}
-.flow-graph .node.warn .shape{fill:#fde293}
-.flow-graph .node.bad .shape{fill:#f6aea9}
-.flow-graph .node.none .shape{fill:#f8f9fa;stroke-dasharray:3 3}
-.flow-graph .node.ok .label,.flow-graph .node.warn .label,.flow-graph .node.bad .label{fill:#202124}
-.flow-graph .node.none .label{fill:#80868b}
+.flow-graph .node.ok .shape,.flow-graph .pseudo.ok .shape{fill:#ceead6}
+.flow-graph .node.warn .shape,.flow-graph .pseudo.warn .shape{fill:#fde293}
+.flow-graph .node.bad .shape,.flow-graph .pseudo.bad .shape{fill:#f6aea9}
+.flow-graph .node.none .shape,.flow-graph .pseudo.none .shape{fill:#f8f9fa;stroke-dasharray:3 3}
+.flow-graph .node.ok .label,.flow-graph .node.warn .label,.flow-graph .node.bad .label,.flow-graph .pseudo.ok .label,.flow-graph .pseudo.warn .label,.flow-graph .pseudo.bad .label{fill:#202124}
+.flow-graph .node.none .label,.flow-graph .pseudo.none .label{fill:#80868b}
 .flow-graph .cluster .shape{fill:none;stroke:#9aa0a6;stroke-dasharray:5 3}
 .flow-graph .cluster .label{fill:#5f6368}
 .flow-graph .edge{fill:none;stroke:#5f6368;stroke-width:1.3}
@@ -50,12 +50,12 @@ const SVGStyle = `.flow-graph{font-family:ui-monospace,SFMono-Regular,Menlo,Cons
 .flow-graph .halt .shape{fill:#b3261e;stroke:#f28b82}
 .flow-graph .halt .label{fill:#ffffff}
 .flow-graph .errorFlow .shape,.flow-graph .errorReturn .shape{fill:#3c1613;stroke:#f28b82}
-.flow-graph .node.ok .shape{fill:#0f5223}
-.flow-graph .node.warn .shape{fill:#6b5200}
-.flow-graph .node.bad .shape{fill:#8c1d18}
-.flow-graph .node.none .shape{fill:#202124}
-.flow-graph .node.ok .label,.flow-graph .node.warn .label,.flow-graph .node.bad .label{fill:#e8eaed}
-.flow-graph .node.none .label{fill:#9aa0a6}
+.flow-graph .node.ok .shape,.flow-graph .pseudo.ok .shape{fill:#0f5223}
+.flow-graph .node.warn .shape,.flow-graph .pseudo.warn .shape{fill:#6b5200}
+.flow-graph .node.bad .shape,.flow-graph .pseudo.bad .shape{fill:#8c1d18}
+.flow-graph .node.none .shape,.flow-graph .pseudo.none .shape{fill:#202124}
+.flow-graph .node.ok .label,.flow-graph .node.warn .label,.flow-graph .node.bad .label,.flow-graph .pseudo.ok .label,.flow-graph .pseudo.warn .label,.flow-graph .pseudo.bad .label{fill:#e8eaed}
+.flow-graph .node.none .label,.flow-graph .pseudo.none .label{fill:#9aa0a6}
 .flow-graph .cluster .shape{fill:none;stroke:#80868b}
 .flow-graph .cluster .label{fill:#9aa0a6}
 .flow-graph .edge{fill:none;stroke:#9aa0a6}
