@@ -210,7 +210,7 @@ func writeNode(b *strings.Builder, bx *box, fill map[string]string) {
 	b.WriteString("</text></g>\n")
 }
 
-// shape draws a node's outline, after the Mermaid vocabulary of Mermaid:
+// shape draws a node's outline in the visual vocabulary of the Mermaid drawing:
 // stadiums for the trigger and terminals, rounded boxes for reads, boxes
 // for writes, subroutines for calls, diamonds for decisions, a hexagon
 // for forEach, a parallelogram for assign, a trapezoid for try, a double
