@@ -346,9 +346,7 @@ func (fc *flowCtx) trigger() {
 				}
 				return false
 			})
-			if ct.When != nil && !expr.IsBool(ct.When.Type) {
-				c.ds.Errorf(t.When.Range, "not-boolean", "trigger.when must be a boolean expression, not %s", expr.TypeName(ct.When.Type))
-			}
+			fc.checkBool(t.When, ct.When, "trigger.when")
 		}
 	case ast.TriggerSchedule:
 		sched, err := cron.ParseStandard(t.Cron.Value)
@@ -478,9 +476,7 @@ func (fc *flowCtx) node(n *Node, sc scope, ran []string) {
 		fc.call(n, sc, chk)
 	case ast.CardIf:
 		n.Cond = fc.bareExpr(card.Cond, sc, n, chk)
-		if n.Cond != nil && !expr.IsBool(n.Cond.Type) {
-			c.ds.Errorf(card.Cond.Range, "not-boolean", "if: must be a boolean expression, not %s", expr.TypeName(n.Cond.Type))
-		}
+		fc.checkBool(card.Cond, n.Cond, "if:")
 		fc.compileList(n.Then, sc, ran)
 		fc.compileList(n.Else, sc, ran)
 	case ast.CardSwitch:
@@ -516,9 +512,7 @@ func (fc *flowCtx) node(n *Node, sc scope, ran []string) {
 		fc.compileList(n.Catch, scope{items: sc.items, err: true}, ran)
 	case ast.CardContinueIf:
 		n.Cond = fc.bareExpr(card.Cond, sc, n, chk)
-		if n.Cond != nil && !expr.IsBool(n.Cond.Type) {
-			c.ds.Errorf(card.Cond.Range, "not-boolean", "continueIf: must be a boolean expression, not %s", expr.TypeName(n.Cond.Type))
-		}
+		fc.checkBool(card.Cond, n.Cond, "continueIf:")
 	case ast.CardReturn:
 		n.Return = fc.value(card.Return, sc, n, chk)
 		fc.checkReturn(n)
@@ -716,7 +710,7 @@ func (fc *flowCtx) checkType(v *Value, a *ast.Value, want, what string) {
 		if p == nil || expr.IsDyn(p.Type) {
 			return
 		}
-		got = celKind(p.Type)
+		got = celKind(p)
 	case v.Kind == ast.Str:
 		got = "string"
 	case v.Kind == ast.Bool:
@@ -734,9 +728,22 @@ func (fc *flowCtx) checkType(v *Value, a *ast.Value, want, what string) {
 	fc.c.ds.Errorf(a.Range, "input-type", "%s must be %s, not %s", what, want, got)
 }
 
-// celKind maps a CEL type to a jml field type, or "" when unsure.
-func celKind(t interface{ String() string }) string {
-	s := t.String()
+// checkBool reports a condition (what: trigger.when, if:, continueIf:)
+// whose type is known and is not bool, with the test it may have meant.
+func (fc *flowCtx) checkBool(e *ast.Expr, p *expr.Program, what string) {
+	if p == nil || expr.IsBool(p.Type) {
+		return
+	}
+	msg := fmt.Sprintf("%s must be a boolean expression, not %s", what, expr.TypeName(p.Type))
+	if hint, ok := expr.BoolHint(e.Src, p.Type); ok {
+		msg += fmt.Sprintf("; did you mean `%s`?", hint)
+	}
+	fc.c.ds.Errorf(e.Range, "not-boolean", "%s", msg)
+}
+
+// celKind maps the CEL type of p to a jml field type, or "" when unsure.
+func celKind(p *expr.Program) string {
+	s := expr.TypeName(p.Type)
 	switch {
 	case s == "string":
 		return "string"
@@ -746,7 +753,7 @@ func celKind(t interface{ String() string }) string {
 		return "number"
 	case strings.HasPrefix(s, "list"):
 		return "list"
-	case strings.HasPrefix(s, "map"):
+	case strings.HasPrefix(s, "map"), expr.IsObject(p.Type):
 		return "object"
 	}
 	return ""

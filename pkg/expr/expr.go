@@ -50,6 +50,8 @@ type Env struct {
 	// the same expressions (${{ user.id }}, vars.login) across cards and
 	// flows, and the result depends on nothing else.
 	compiled map[string]compiled
+	// objects are the types of event, user, group and app, by CEL name.
+	objects map[string]*objectType
 }
 
 type compiled struct {
@@ -65,11 +67,11 @@ func Globals() []string {
 // NewEnv builds the base CEL environment of SPEC §4.
 func NewEnv() (*Env, error) {
 	dyn := cel.DynType
-	base, err := cel.NewEnv(
-		cel.Variable("event", dyn),
-		cel.Variable("user", dyn),
-		cel.Variable("group", dyn),
-		cel.Variable("app", dyn),
+	typed, objs, err := typedVariables()
+	if err != nil {
+		return nil, err
+	}
+	base, err := cel.NewEnv(append(typed,
 		cel.Variable("changed", cel.ListType(cel.StringType)),
 		cel.Variable("vars", cel.MapType(cel.StringType, dyn)),
 		cel.Variable("steps", cel.MapType(cel.StringType, dyn)),
@@ -82,7 +84,7 @@ func NewEnv() (*Env, error) {
 		ext.Math(),
 		ext.Encoders(),
 		cel.OptionalTypes(),
-	)
+	)...)
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +92,7 @@ func NewEnv() (*Env, error) {
 	for _, m := range base.Macros() {
 		macros[m.Function()] = true
 	}
-	return &Env{base: base, envs: map[string]*cel.Env{}, compiled: map[string]compiled{}, funcs: functionNames(base), macros: macros}, nil
+	return &Env{base: base, envs: map[string]*cel.Env{}, compiled: map[string]compiled{}, funcs: functionNames(base), macros: macros, objects: objs}, nil
 }
 
 func (e *Env) env(s Scope) (*cel.Env, error) {
@@ -155,6 +157,10 @@ type Program struct {
 // macroVarRE matches the variable a macro call binds: exists(g, …).
 var macroVarRE = regexp.MustCompile(`^\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*,`)
 
+// listNullRE matches comparing a list with null, which CEL's types reject
+// (event.target != null).
+var listNullRE = regexp.MustCompile(`no matching overload for '_[!=]=_' applied to '\((list\(.*\), null|null, list\(.*\))\)'`)
+
 var undeclaredRE = regexp.MustCompile(`undeclared reference to '([^']+)'`)
 
 // Compile parses and checks src in scope s. The result is shared: callers
@@ -184,11 +190,11 @@ func (e *Env) compile(src string, s Scope) (*Program, []Issue) {
 		if hs := syntaxHints(src); len(hs) > 0 {
 			return nil, hintIssues(env, src, hs)
 		}
-		return nil, issues(src, iss, "expr-syntax", nil)
+		return nil, issues(src, iss, "expr-syntax", nil, nil)
 	}
 	checked, iss := env.Check(parsed)
 	if iss != nil && iss.Err() != nil {
-		return nil, issues(src, iss, "expr-type", e)
+		return nil, issues(src, iss, "expr-type", e, parsed.NativeRep())
 	}
 	prg, err := program(env, checked)
 	if err != nil {
@@ -212,8 +218,9 @@ func program(env *cel.Env, checked *cel.Ast) (prg cel.Program, err error) {
 }
 
 // issues converts CEL's errors; e, when not nil, names the functions an
-// unknown function is matched against.
-func issues(src string, iss *cel.Issues, code string, e *Env) []Issue {
+// unknown function is matched against, and the fields an undefined field
+// of parsed is.
+func issues(src string, iss *cel.Issues, code string, e *Env, parsed *ast.AST) []Issue {
 	var funcs []string
 	if e != nil {
 		funcs = e.funcs
@@ -237,6 +244,12 @@ func issues(src string, iss *cel.Issues, code string, e *Env) []Issue {
 			if before := strings.TrimRight(src[:off], " \t\r\n"); strings.HasSuffix(before, m[1]) {
 				off = len(before) - len(m[1])
 			}
+		} else if f := undefinedFieldRE.FindStringSubmatch(msg); f != nil && e != nil {
+			c, msg = "undefined-field", e.undefinedField(parsed, er.Location, f[1])
+			// CEL places a selection at its ".": report the field.
+			if rest := strings.TrimLeft(src[off:], ".? \t\r\n"); strings.HasPrefix(rest, f[1]) {
+				off = len(src) - len(rest)
+			}
 		} else if m != nil && slices.Contains(bound, m[1]) {
 			continue
 		} else if m != nil {
@@ -248,6 +261,13 @@ func issues(src string, iss *cel.Issues, code string, e *Env) []Issue {
 		}
 		if c == "expr-syntax" {
 			msg = "CEL syntax error: " + strings.TrimPrefix(msg, "Syntax error: ")
+		}
+		if c == "expr-type" {
+			// A nullable field of the event is named by its type.
+			msg = wrapperRE.ReplaceAllString(msg, "$1")
+			if listNullRE.MatchString(msg) {
+				msg += "; a list is not compared with null: test it with size(...) > 0, or write dyn(...) != null for a JSON null"
+			}
 		}
 		out = append(out, Issue{Offset: off, Code: c, Msg: msg})
 	}
@@ -431,14 +451,6 @@ func (p *Program) Eval(vars map[string]any) (any, error) {
 	return toNative(out.Value()), nil
 }
 
-// TypeName renders a CEL type for messages.
-func TypeName(t *cel.Type) string {
-	if t == nil {
-		return "dyn"
-	}
-	return t.String()
-}
-
 // IsDyn reports whether t is dyn (its type is only known at run time).
 func IsDyn(t *cel.Type) bool {
 	return t == nil || t.Kind() == types.DynKind || t.Kind() == types.AnyKind || t.Kind() == types.ErrorKind
@@ -446,6 +458,10 @@ func IsDyn(t *cel.Type) bool {
 
 // IsBool reports whether t is bool or dyn.
 func IsBool(t *cel.Type) bool { return IsDyn(t) || t.Kind() == types.BoolKind }
+
+// IsObject reports whether t is one of the object types of the event
+// (okta.LogEvent, okta.LogTarget, jml.User, ...).
+func IsObject(t *cel.Type) bool { return t != nil && t.Kind() == types.StructKind }
 
 // IsList reports whether t is a list or dyn.
 func IsList(t *cel.Type) bool { return IsDyn(t) || t.Kind() == types.ListKind }

@@ -28,7 +28,29 @@ func TestCompileTypes(t *testing.T) {
 		{name: "changed is a list of strings", src: "changed", want: "list(string)"},
 		{name: "in changed is bool", src: `"department" in changed`, want: "bool"},
 		{name: "profile is dyn", src: "user.profile", want: "dyn", dyn: true},
-		{name: "event is dyn", src: "event.eventType", want: "dyn", dyn: true},
+		{name: "event fields are typed", src: "event.eventType", want: "string"},
+		{name: "event is a LogEvent", src: "event", want: "okta.LogEvent"},
+		{name: "user is jml's user", src: "user", want: "jml.User"},
+		{name: "group and app are targets", src: "[group, app]", want: "list(okta.LogTarget)"},
+		{name: "a target's field", src: "event.target[0].alternateId", want: "string"},
+		{name: "the outcome", src: `event.outcome.result == "SUCCESS"`, want: "bool"},
+		{name: "a comprehension over targets", src: `event.target.exists(t, t.type == "User")`, want: "bool"},
+		{name: "targets mapped", src: `event.target.map(t, t.id)`, want: "list(string)"},
+		{name: "optional selection", src: `event.?target[0].alternateId.orValue("")`, want: "string"},
+		{name: "has() of a typed field", src: `has(event.target)`, want: "bool"},
+		{name: "a nullable field against null", src: `user.displayName != null`, want: "bool"},
+		{name: "an object against null", src: `user != null && group == null`, want: "bool"},
+		{name: "string functions on a nullable string", src: `user.alternateId.endsWith("@x") || user.alternateId.lowerAscii() == "a"`, want: "bool"},
+		{name: "an int field", src: `event.authenticationContext.authenticationStep + 1`, want: "int"},
+		{name: "a double field", src: `event.client.geographicalContext.geolocation.lat > 40.0`, want: "bool"},
+		{name: "a list of strings", src: `"x" in event.securityContext.risk.reasons`, want: "bool"},
+		{name: "profile fields are dyn", src: "user.profile.anything", want: "dyn", dyn: true},
+		{name: "debugData is dyn", src: "event.debugContext.debugData.requestUri", want: "dyn", dyn: true},
+		{name: "detailEntry is dyn", src: "event.target[0].detailEntry.x", want: "dyn", dyn: true},
+		{name: "changeDetails' from and to are dyn", src: "event.target[0].changeDetails.to.x", want: "dyn", dyn: true},
+		{name: "transaction detail is dyn", src: "event.transaction.detail", want: "dyn", dyn: true},
+		{name: "a field seen in events, not described", src: "event.insertionTimestamp", want: "string"},
+		{name: "dyn() reads a field Okta does not describe", src: "dyn(event).newField", want: "dyn", dyn: true},
 		{name: "steps output is dyn", src: "steps.a.output", want: "dyn", dyn: true},
 		{name: "arithmetic is int", src: "1 + 2", want: "int"},
 		{name: "concatenation is string", src: `"a" + "b"`, want: "string"},
@@ -292,7 +314,11 @@ func TestTypePredicates(t *testing.T) {
 	}{
 		{src: "true", bool_: true},
 		{src: "[1]", list_: true},
-		{src: "user", bool_: true, list_: true}, // dyn could be either
+		{src: "vars.x", bool_: true, list_: true}, // dyn could be either
+		{src: "user"},                             // an object
+		{src: "user.alternateId"},                 // a string
+		{src: "event.target", list_: true},
+		{src: "event.securityContext.isProxy", bool_: true}, // nullable bool
 		{src: `"s"`},
 	}
 	for _, tc := range cases {
@@ -408,12 +434,12 @@ func TestCompileHints(t *testing.T) {
 		{"not after &&, on a second line", "user.a &&\n  not user.b", []Issue{{12, "expr-syntax", not}}},
 		{"or in a raw string is text", `r'a or b' or user.x`, []Issue{{10, "expr-syntax", or}}},
 		{"another error beside the mistake", `user.a = 1 &&`, []Issue{{7, "expr-syntax", eq}, {13, "expr-syntax", "CEL syntax error: mismatched input '<EOF>' expecting {'[', '{', '(', '.', '-', '!', 'true', 'false', 'null', NUM_FLOAT, NUM_INT, NUM_UINT, STRING, BYTES, IDENTIFIER}"}}},
-		{"member function in the wrong case", `user.login.endswith("x")`, []Issue{{11, "undefined-function", `undefined function "endswith"; did you mean "endsWith"?`}}},
-		{"global function in the wrong case", `startswith(user.login, "x")`, []Issue{{0, "undefined-function", `undefined function "startswith"; did you mean "startsWith"?`}}},
-		{"misspelt function", `user.login.contans("x")`, []Issue{{11, "undefined-function", `undefined function "contans"; did you mean "contains"?`}}},
-		{"space before the call", `user.login.endswith ("x")`, []Issue{{11, "undefined-function", `undefined function "endswith"; did you mean "endsWith"?`}}},
+		{"member function in the wrong case", `vars.login.endswith("x")`, []Issue{{11, "undefined-function", `undefined function "endswith"; did you mean "endsWith"?`}}},
+		{"global function in the wrong case", `startswith(vars.login, "x")`, []Issue{{0, "undefined-function", `undefined function "startswith"; did you mean "startsWith"?`}}},
+		{"misspelt function", `vars.login.contans("x")`, []Issue{{11, "undefined-function", `undefined function "contans"; did you mean "contains"?`}}},
+		{"space before the call", `vars.login.endswith ("x")`, []Issue{{11, "undefined-function", `undefined function "endswith"; did you mean "endsWith"?`}}},
 		{"function of a namespace, not its namespace too", `math.gretest(1, 2)`, []Issue{{5, "undefined-function", `undefined function "gretest"; did you mean "greatest"?`}}},
-		{"misspelt macro", `user.groups.exist(g, g == "a")`, []Issue{{12, "undefined-function", `undefined function "exist"; did you mean "exists"?`}}},
+		{"misspelt macro", `vars.groups.exist(g, g == "a")`, []Issue{{12, "undefined-function", `undefined function "exist"; did you mean "exists"?`}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -431,7 +457,7 @@ func TestCompileHints(t *testing.T) {
 // TestCompileNoHintsWhenValid: words and = that CEL accepts stay valid.
 func TestCompileNoHintsWhenValid(t *testing.T) {
 	env := newEnv(t)
-	for _, src := range []string{`user.login == "a = b"`, `user.or == "and"`, `user.a <= 1 || user.b >= 2 || user.c != 3`, `"x".endsWith("x")`} {
+	for _, src := range []string{`vars.login == "a = b"`, `vars.or == "and"`, `vars.a <= 1 || vars.b >= 2 || vars.c != 3`, `"x".endsWith("x")`} {
 		if _, iss := env.Compile(src, Scope{}); len(iss) > 0 {
 			t.Errorf("Compile(%q) = %+v; want no issues", src, iss)
 		}

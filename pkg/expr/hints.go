@@ -123,7 +123,7 @@ func hintIssues(env *cel.Env, src string, hs []hint) []Issue {
 	b.WriteString(src[last:])
 	fixed := b.String()
 	if _, iss := env.Parse(fixed); iss != nil && iss.Err() != nil {
-		out = append(out, issues(fixed, iss, "expr-syntax", nil)...)
+		out = append(out, issues(fixed, iss, "expr-syntax", nil, nil)...)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Offset < out[j].Offset })
 	return out
