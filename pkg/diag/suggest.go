@@ -12,7 +12,8 @@ import (
 // (retries for retry); else the first candidate the name is a
 // subsequence of when it has at least 4 letters (clearSessions for
 // clearUserSessions). Event types, dotted and a thousand of them, have a
-// search of their own in eventtypes that keeps this limit per segment.
+// search of their own in eventtypes, segment by segment, with this
+// Distance and this SuggestLimit (of the whole name and of each segment).
 func Closest(s string, candidates []string) (string, bool) {
 	ls := strings.ToLower(s)
 	n := utf8.RuneCountInString(s)

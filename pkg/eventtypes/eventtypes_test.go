@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/jml-dev/jml/pkg/diag"
 )
 
 // wantCount is the number of event types in Okta release 2026.08.1.
@@ -363,6 +365,29 @@ func TestSuggest(t *testing.T) {
 				t.Errorf("Suggest(%q) = %q, %v; want %q, %v", tt.id, got, ok, tt.want, tt.wantOK)
 			}
 		})
+	}
+}
+
+// TestSuggestLimit: close enough is diag.SuggestLimit, the limit of every
+// did-you-mean of jml, of the whole name and of each segment.
+func TestSuggestLimit(t *testing.T) {
+	const id = "user.lifecycle.deactivate"
+	if diag.SuggestLimit(len(id)) != 3 || diag.SuggestLimit(len("deactivate")) != 3 {
+		t.Fatal("the cases below assume a limit of 3")
+	}
+	for _, tt := range []struct {
+		in   string
+		want bool
+	}{
+		{"user.lifecycle.dxxxtivate", true},  // 3 edits, in one segment
+		{"user.lifecycle.dxxxxivate", false}, // 4
+		{"usxr.lifecycle.dexxtivate", true},  // 3, over two segments
+		{"uxxr.lifecycle.dexxtivate", false}, // 4
+	} {
+		got, ok := Suggest(tt.in)
+		if ok != tt.want || ok && got != id {
+			t.Errorf("Suggest(%q) = %q, %v; want %v", tt.in, got, ok, tt.want)
+		}
 	}
 }
 

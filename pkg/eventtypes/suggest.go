@@ -4,6 +4,9 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/jml-dev/jml/pkg/diag"
 )
 
 // segmentOpCost is the cost, in character edits, of a wholly missing or
@@ -13,14 +16,16 @@ const segmentOpCost = 2
 // Suggest returns the known event type closest to id, for a
 // "did you mean" hint, and false when nothing is close enough.
 //
-// Closeness is an edit distance (Levenshtein, counting a transposition of
-// adjacent characters as one edit) computed case-insensitively, either
-// over the whole dotted name or segment by segment, where a single missing
-// or extra segment costs two edits. So "user.lifecycle.deactivated",
-// "user.lifecylce.deactivate", "User.Lifecycle.Deactivate" and
-// "user.deactivate" all suggest "user.lifecycle.deactivate". A suggestion
-// is made only when the distance is at most a quarter of len(id) (and at
-// least 1), so unrelated strings such as "foo" suggest nothing. Ties go
+// Closeness is jml's one edit distance, diag.Distance (a transposition of
+// adjacent characters counts as one edit), computed case-insensitively,
+// either over the whole dotted name or segment by segment, where a single
+// missing or extra segment costs two edits. So
+// "user.lifecycle.deactivated", "user.lifecylce.deactivate",
+// "User.Lifecycle.Deactivate" and "user.deactivate" all suggest
+// "user.lifecycle.deactivate". Close enough is jml's one limit,
+// diag.SuggestLimit: of id's length for the whole cost, and of each
+// segment's length for each aligned segment, so unrelated strings such as
+// "foo" suggest nothing. Ties go
 // to a type in the same top-level namespace as id ("user.create" suggests
 // "user.lifecycle.create", not "pam.user.create"), then to the smaller
 // whole-name distance, then to the smaller ID.
@@ -42,18 +47,15 @@ func Suggest(id string) (string, bool) {
 	return suggestID(id)
 }
 
-// maxDistance is the largest edit distance accepted for an input of n bytes.
-func maxDistance(n int) int { return max(1, n/4) }
-
-// maxSegmentDistance is the largest edit distance accepted between one
-// dotted segment of n bytes and a known segment.
-func maxSegmentDistance(n int) int { return max(1, n/3) }
+// suggestLimit is the largest edit distance accepted from s:
+// diag.SuggestLimit, the limit of every did-you-mean.
+func suggestLimit(s string) int { return diag.SuggestLimit(utf8.RuneCountInString(s)) }
 
 func suggestID(id string) (string, bool) {
 	c := cat()
 	in := asciiLower(id)
 	inSegs := strings.Split(in, ".")
-	limit := maxDistance(len(in))
+	limit := suggestLimit(in)
 
 	type candidate struct {
 		cost      int
@@ -70,7 +72,7 @@ func suggestID(id string) (string, bool) {
 		cand := candidate{
 			cost:      cost,
 			otherRoot: inSegs[0] != c.segs[i][0],
-			whole:     distance(in, c.lower[i], len(in)+len(c.lower[i])),
+			whole:     diag.Distance(in, c.lower[i]),
 			id:        t.ID,
 		}
 		if best == nil || cmp.Or(
@@ -89,8 +91,8 @@ func suggestID(id string) (string, bool) {
 }
 
 // segmentDistance compares two dotted names segment by segment. Aligned
-// segments cost their edit distance, and may differ by at most
-// maxSegmentDistance; at most one whole segment may be missing from, or
+// segments cost their edit distance, and may differ by at most the limit
+// of a's segment; at most one whole segment may be missing from, or
 // extra in, a (costing segmentOpCost), and then only when a has at least
 // two segments. The result exceeds limit when no such alignment is within
 // limit.
@@ -119,11 +121,11 @@ func segmentDistance(a, b []string, limit int) int {
 
 // alignedDistance sums the edit distances of a[i] and b[i], which must be
 // of equal length. It returns a value >= over as soon as the sum reaches
-// over or a segment pair differs by more than maxSegmentDistance.
+// over or a segment pair differs by more than the limit of a's segment.
 func alignedDistance(a, b []string, over int) int {
 	sum := 0
 	for i := range a {
-		segLimit := maxSegmentDistance(len(a[i]))
+		segLimit := suggestLimit(a[i])
 		d := distance(a[i], b[i], segLimit)
 		if d > segLimit {
 			return max(over, 1)
@@ -148,7 +150,7 @@ func suggestGlob(pattern string) (string, bool) {
 	}
 	c := cat()
 	in := asciiLower(prefix)
-	limit := maxDistance(len(in))
+	limit := suggestLimit(in)
 
 	type candidate struct {
 		dist    int
@@ -178,35 +180,27 @@ func suggestGlob(pattern string) (string, bool) {
 	return "", false
 }
 
-// distance returns the optimal-string-alignment edit distance between a
-// and b (insertions, deletions, substitutions and transpositions of
-// adjacent bytes each cost 1). Any result greater than limit is reported
-// as limit+1, so callers may pass a small limit to bound the work.
+// distance is diag.Distance between a and b, except that any result
+// greater than limit is reported as limit+1: names whose lengths differ by
+// more than limit are not measured.
 func distance(a, b string, limit int) int {
-	if abs(len(a)-len(b)) > limit {
+	if d := utf8.RuneCountInString(a) - utf8.RuneCountInString(b); d > limit || -d > limit {
 		return limit + 1
 	}
-	rows := osaRows(a, b, limit)
-	if rows == nil {
-		return limit + 1
-	}
-	return min(rows[len(b)], limit+1)
+	return min(diag.Distance(a, b), limit+1)
 }
 
-// prefixDistance returns the smallest edit distance between a and a
-// prefix b[:j] of b, and that j (the longest, on a tie). A distance greater
-// than limit is reported as limit+1.
+// prefixDistance returns the smallest edit distance (diag.Distance)
+// between a and a prefix b[:j] of b, and that j (the longest, on a tie). A
+// distance greater than limit is reported as limit+1.
 func prefixDistance(a, b string, limit int) (dist, j int) {
-	if len(a) > len(b)+limit {
-		return limit + 1, 0
-	}
-	rows := osaRows(a, b, limit)
-	if rows == nil {
-		return limit + 1, 0
-	}
+	n := utf8.RuneCountInString(a)
 	dist = limit + 1
-	for k, d := range rows {
-		if d <= dist {
+	for k := max(0, n-limit); k <= min(len(b), n+limit); k++ {
+		if !utf8.ValidString(b[:k]) {
+			continue // not a prefix at a rune boundary
+		}
+		if d := diag.Distance(a, b[:k]); d <= dist {
 			dist, j = d, k
 		}
 	}
@@ -214,39 +208,6 @@ func prefixDistance(a, b string, limit int) (dist, j int) {
 		return limit + 1, 0
 	}
 	return dist, j
-}
-
-// osaRows runs the optimal-string-alignment dynamic programme and returns
-// its last row: element j is the distance between a and b[:j]. It returns
-// nil early once every entry of a row exceeds limit.
-func osaRows(a, b string, limit int) []int {
-	prev2 := make([]int, len(b)+1) // row i-2
-	prev := make([]int, len(b)+1)  // row i-1
-	cur := make([]int, len(b)+1)   // row i
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		rowMin := cur[0]
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			d := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				d = min(d, prev2[j-2]+1)
-			}
-			cur[j] = d
-			rowMin = min(rowMin, d)
-		}
-		if rowMin > limit {
-			return nil
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev
 }
 
 // asciiLower lower-cases ASCII letters only, leaving every other byte (and
@@ -275,11 +236,4 @@ func compareBool(a, b bool) int {
 		return 1
 	}
 	return -1
-}
-
-func abs(x int) int {
-	if x < 0 {
-		return -x
-	}
-	return x
 }
