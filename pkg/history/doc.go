@@ -8,6 +8,7 @@
 // has types of its own, converted from the engine's in one file (wire.go),
 // with the RowFormat of each row recorded beside it.
 //
-// history depends on engine, effect, event and clock; never on the CLI,
-// the views or the connectors.
+// history depends on engine, effect, event, clock and verify (whose
+// matrices it keeps, a row per user); never on the CLI, the views or the
+// connectors.
 package history

@@ -242,6 +242,28 @@ var migrations = []string{
 	);
 	CREATE INDEX event_queue_status ON event_queue (status, published, received_at);
 	CREATE INDEX event_queue_admitted ON event_queue (admitted_at)`,
+	// 5: the reads of the web view (query.go): runs newest first under
+	// each filter, a page at a time after a (started_at, id) cursor, and
+	// counted by status and day; the calls of a period; and the latest
+	// jml verify of each user (verify.go).
+	`CREATE INDEX runs_started_id ON runs (started_at, id, status);
+	CREATE INDEX runs_flow_started ON runs (flow, started_at, id);
+	CREATE INDEX runs_status_started ON runs (status, started_at, id);
+	CREATE INDEX runs_type_started ON runs (event_type, started_at, id);
+	CREATE INDEX runs_login_started ON runs (LOWER(user_login), started_at, id);
+	CREATE INDEX runs_userid_started ON runs (user_id, started_at, id);
+	CREATE INDEX calls_started ON calls (started_at);
+	CREATE TABLE verify_results (
+		user_key   TEXT PRIMARY KEY,
+		user_login TEXT NOT NULL DEFAULT '',
+		user_id    TEXT NOT NULL DEFAULT '',
+		checked_at TEXT NOT NULL,
+		source     TEXT NOT NULL DEFAULT '',
+		result     TEXT NOT NULL,
+		row_format INTEGER NOT NULL DEFAULT 1
+	);
+	CREATE INDEX verify_results_login ON verify_results (LOWER(user_login));
+	CREATE INDEX verify_results_id ON verify_results (user_id)`,
 }
 
 // migrate applies the pending migrations, with the bootstrap of

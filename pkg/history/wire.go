@@ -10,6 +10,7 @@ import (
 	"github.com/jml-dev/jml/pkg/effect"
 	"github.com/jml-dev/jml/pkg/engine"
 	"github.com/jml-dev/jml/pkg/event"
+	"github.com/jml-dev/jml/pkg/verify"
 )
 
 // The history keeps JSON in some columns: runs.trace (the finished run,
@@ -22,7 +23,8 @@ import (
 //
 // The other JSON columns hold what jml did not shape: runs.event is the
 // Okta LogEvent as received, calls.input and calls.output the values sent
-// to and answered by the vendor.
+// to and answered by the vendor. verify_results.result holds a
+// VerifyRecord, made from a verify matrix here too.
 //
 // Each row records the RowFormat it was written in (the row_format column,
 // migration 3; rows older than that column are format 1). Within a format,
@@ -300,4 +302,79 @@ func (c *CallRow) DecodeError() (*CallError, error) {
 		return nil, fmt.Errorf("run %s call %d: the recorded error is not readable: %v", c.RunID, c.Seq, err)
 	}
 	return &e, nil
+}
+
+// cardOutcome is the part of a CardRecord the card rates read
+// (query.go: CardRates), decoded alone: a flow's page reads hundreds of
+// traces.
+type cardOutcome struct {
+	Path     string         `json:"path"`
+	Flow     string         `json:"flow"`
+	Status   string         `json:"status"`
+	Children []*cardOutcome `json:"children,omitempty"`
+}
+
+// cardOutcomes reads the cards of a runs.trace.
+func cardOutcomes(trace string) ([]*cardOutcome, error) {
+	var t struct {
+		Cards []*cardOutcome `json:"cards"`
+	}
+	if err := json.Unmarshal([]byte(trace), &t); err != nil {
+		return nil, err
+	}
+	return t.Cards, nil
+}
+
+// VerifyRecord is verify_results.result: one user's row of the latest
+// jml verify matrix that named them.
+type VerifyRecord struct {
+	// User is the login (else the key verify was given); ID the Okta
+	// user id, when known.
+	User string `json:"user"`
+	ID   string `json:"id,omitempty"`
+	// CheckedAt is when verify ran; Source what it read: "vendors" (the
+	// real connectors) or "sandbox URL".
+	CheckedAt time.Time `json:"checkedAt"`
+	Source    string    `json:"source"`
+	// Leaver is verify's verdict on the user (verify.Row.Leaver).
+	Leaver bool `json:"leaver"`
+	// Okta is the user in the Okta instance (nil without one); Apps the
+	// user in every other instance, in jml.yaml order.
+	Okta *VerifyCellRecord  `json:"okta,omitempty"`
+	Apps []VerifyCellRecord `json:"apps"`
+}
+
+// VerifyCellRecord is one user in one instance.
+type VerifyCellRecord struct {
+	Instance string `json:"instance"`
+	Type     string `json:"type,omitempty"`
+	State    string `json:"state"`
+	Detail   string `json:"detail,omitempty"`
+	Orphan   bool   `json:"orphan,omitempty"`
+}
+
+// VerifyRecordsOf makes the records of a verify matrix, a row each.
+func VerifyRecordsOf(m *verify.Matrix, at time.Time, source string) []*VerifyRecord {
+	var out []*VerifyRecord
+	for _, r := range m.Rows {
+		rec := &VerifyRecord{User: r.User, ID: r.ID, CheckedAt: at.UTC(), Source: source, Leaver: r.Leaver, Apps: []VerifyCellRecord{}}
+		if r.Okta != nil {
+			c := cellRecord(m.Okta, "okta", *r.Okta)
+			rec.Okta = &c
+		}
+		for i, c := range r.Cells {
+			rec.Apps = append(rec.Apps, cellRecord(m.Apps[i].Name, m.Apps[i].Type, c))
+		}
+		out = append(out, rec)
+	}
+	return out
+}
+
+func cellRecord(instance, typ string, c verify.Cell) VerifyCellRecord {
+	return VerifyCellRecord{Instance: instance, Type: typ, State: string(c.State), Detail: c.Detail, Orphan: c.Orphan}
+}
+
+// Cell is the verify cell a record holds.
+func (c VerifyCellRecord) Cell() verify.Cell {
+	return verify.Cell{State: verify.State(c.State), Detail: c.Detail, Orphan: c.Orphan}
 }
