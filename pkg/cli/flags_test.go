@@ -228,6 +228,8 @@ func TestNewCmdVerify(t *testing.T) {
 			want: with(func(o *VerifyOptions) {
 				o.Users, o.From, o.Replay, o.Simulated, o.Format = nil, []string{"e/"}, true, true, "json"
 			})},
+		{name: "history", args: []string{"u@acme.com", "--history", "sqlite://h.db"},
+			want: with(func(o *VerifyOptions) { o.Users, o.History = []string{"u@acme.com"}, "sqlite://h.db" })},
 		{name: "world implies simulated", args: []string{"u@acme.com", "--world", "w.yaml"},
 			want: with(func(o *VerifyOptions) { o.Users, o.World, o.Simulated = []string{"u@acme.com"}, "w.yaml", true })},
 		{name: "no user", code: ExitUsage},

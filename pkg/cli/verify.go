@@ -17,6 +17,7 @@ import (
 	"github.com/jml-dev/jml/pkg/effect"
 	"github.com/jml-dev/jml/pkg/engine"
 	"github.com/jml-dev/jml/pkg/event"
+	"github.com/jml-dev/jml/pkg/history"
 	"github.com/jml-dev/jml/pkg/project"
 	"github.com/jml-dev/jml/pkg/replay"
 	"github.com/jml-dev/jml/pkg/verify"
@@ -40,6 +41,9 @@ type VerifyOptions struct {
 	Replay      bool
 	Parallelism int
 	KeepGoing   bool
+	// History is the store the matrix is recorded in (--history; default
+	// the store of jml.yaml).
+	History string
 }
 
 func newVerifyCmd(g *globals, runF func(*VerifyOptions) error) *cobra.Command {
@@ -75,6 +79,12 @@ secrets of jml.yaml (never printed); --sandbox URL (or JML_SANDBOX_URL)
 reads a jml sandbox; --simulated reads the simulated world seeded from the
 --from events (and --world FILE), and --replay first runs the flows on those
 events there, as dry-run does: would they leave an orphaned account?
+
+Each user's row of the matrix is recorded in the history store (--history,
+else history: in jml.yaml), replacing the user's previous one, for the web
+view (jml history serve); secrets redacted. A --simulated verify is not
+recorded: it is about the simulated world. A store that cannot be written
+is a warning, not a failure of the verify.
 
 Exit status:
   0   every account checked, no orphaned account
@@ -122,6 +132,7 @@ Exit status:
 	cmd.Flags().BoolVar(&o.Replay, "replay", false, "in the simulated world, first run the flows on the --from events (as dry-run does); implies --simulated")
 	cmd.Flags().IntVar(&o.Parallelism, "parallelism", 4, "reads in flight at once")
 	cmd.Flags().BoolVar(&o.KeepGoing, "keep-going", false, "skip malformed events instead of stopping")
+	cmd.Flags().StringVar(&o.History, "history", "", "history store URL the matrix is recorded in (default: history: in jml.yaml, else sqlite://.jml/history.db)")
 	cmd.ValidArgsFunction = cobra.NoFileCompletions
 	completeFlag(cmd, "from", eventFiles)
 	completeFlag(cmd, "world", yamlFiles)
@@ -177,6 +188,16 @@ func verifyRun(o *VerifyOptions) error {
 		return errors.New("interrupted")
 	}
 
+	if !o.Simulated {
+		source := "vendors"
+		if o.Sandbox != "" {
+			source = "sandbox " + o.Sandbox
+		}
+		if err := recordVerify(ctx, io, o.History, proj, history.VerifyRecordsOf(m, time.Now(), source), secrets); err != nil {
+			fmt.Fprintf(newRedactor(io.ErrOut, secrets), "warning: the verify was not recorded in the history: %v\n", err)
+		}
+	}
+
 	out := newRedactor(io.Out, secrets)
 	switch o.Format {
 	case "json":
@@ -198,6 +219,16 @@ func verifyRun(o *VerifyOptions) error {
 		return exitError{ExitNotChecked}
 	}
 	return nil
+}
+
+// recordVerify records each user's row of a verify in the history store.
+func recordVerify(ctx context.Context, io *IOStreams, url string, proj *project.Project, recs []*history.VerifyRecord, secrets *effect.Redactor) error {
+	s, err := openHistory(ctx, io, url, proj)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	return s.RecordVerify(ctx, recs, secrets)
 }
 
 func joinArgs(args []string) string {

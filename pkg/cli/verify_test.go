@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -8,6 +9,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/jml-dev/jml/pkg/clock"
+	"github.com/jml-dev/jml/pkg/history"
+	"github.com/jml-dev/jml/pkg/project"
+	"github.com/jml-dev/jml/pkg/replay"
+	"github.com/jml-dev/jml/pkg/sandbox"
+	"github.com/jml-dev/jml/pkg/world"
 )
 
 // TestVerifyGolden renders jml verify against the simulated world in every
@@ -114,7 +122,7 @@ func TestVerifyLiveSecrets(t *testing.T) {
 	t.Parallel()
 	repo, _ := filepath.Abs("../../testdata/golden/verify-repo/jml.yaml")
 	io, _, out, errOut := Test()
-	code := Run(io, []string{"verify", "--config", repo, "--color", "never", "jane.doe@acme.com", "bob@acme.com"}, "test")
+	code := Run(io, []string{"verify", "--config", repo, "--color", "never", "--history", "sqlite://" + filepath.Join(t.TempDir(), "h.db"), "jane.doe@acme.com", "bob@acme.com"}, "test")
 	if code != ExitError {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
@@ -162,6 +170,84 @@ func TestVerifyLiveRedacts(t *testing.T) {
 			t.Errorf("%s: the token is not redacted:\n%s%s", format, out, errOut)
 		}
 	}
+	// The matrix is recorded, redacted, in the store beside jml.yaml.
+	s, err := history.Open(context.Background(), "", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rec, err := s.LatestVerify(context.Background(), "jane@acme.com")
+	if err != nil || rec.Okta == nil || rec.Okta.State != "error" || !strings.Contains(rec.Okta.Detail, "Invalid token provided: ***") || rec.Source != "vendors" {
+		t.Fatalf("recorded %+v, %v", rec, err)
+	}
+	db, _ := os.ReadFile(filepath.Join(dir, ".jml", "history.db"))
+	wal, _ := os.ReadFile(filepath.Join(dir, ".jml", "history.db-wal"))
+	if len(db) == 0 || strings.Contains(string(db)+string(wal), secret) {
+		t.Errorf("the store holds the token (or nothing)")
+	}
+}
+
+// TestVerifyRecords: a verify against a sandbox records each user's row
+// in the history (--history), the later replacing the earlier; a
+// --simulated one records nothing, and a store that cannot be opened is
+// a warning, not a failure.
+func TestVerifyRecords(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	os.Mkdir(filepath.Join(dir, "flows"), 0o755)
+	os.WriteFile(filepath.Join(dir, "jml.yaml"), []byte("apiVersion: jml/v1\nkind: Config\nflows: flows/\nconnectors:\n  okta: {type: okta, baseURL: 'https://acme.okta.com', auth: {type: ssws, token: {env: T}}}\n  slack: {type: slack, auth: {type: bearer, token: {env: T}}}\n"), 0o644)
+	world := filepath.Join(dir, "world.yaml")
+	os.WriteFile(world, []byte("apiVersion: jml/v1\nkind: World\nokta:\n  users:\n    - {id: 00u1jane0001, login: jane.doe@acme.com, status: DEPROVISIONED}\nslack:\n  users:\n    - {id: U1, email: jane.doe@acme.com}\n"), 0o644)
+	url := testSandbox(t, dir, world)
+	store := "sqlite://" + filepath.Join(dir, "h.db")
+	verifyIn := func(args ...string) (int, string) {
+		io, _, out, errOut := Test()
+		io.WorkDir = dir
+		code := Run(io, append([]string{"verify", "--color", "never"}, args...), "test")
+		return code, out.String() + errOut.String()
+	}
+	if code, out := verifyIn("--sandbox", url, "--history", store, "jane.doe@acme.com"); code != ExitError || !strings.Contains(out, "✗ active") {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	s, err := history.Open(context.Background(), store, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rec, err := s.LatestVerify(context.Background(), "00u1jane0001")
+	if err != nil || rec.User != "jane.doe@acme.com" || !rec.Leaver || rec.Source != "sandbox "+url || len(rec.Apps) != 1 || !rec.Apps[0].Orphan {
+		t.Fatalf("recorded %+v, %v", rec, err)
+	}
+	// Simulated: about the simulated world, not recorded.
+	if code, out := verifyIn("--world", "world.yaml", "--history", store, "jane.doe@acme.com"); code != ExitError {
+		t.Fatalf("simulated: exit %d:\n%s", code, out)
+	}
+	if again, _ := s.LatestVerify(context.Background(), "jane.doe@acme.com"); !again.CheckedAt.Equal(rec.CheckedAt) {
+		t.Errorf("a simulated verify was recorded: %+v", again)
+	}
+	// A store that cannot be written: the verify still reports, and says so.
+	code, out := verifyIn("--sandbox", url, "--history", "sqlite://"+filepath.Join(dir, "world.yaml", "h.db"), "jane.doe@acme.com")
+	if code != ExitError || !strings.Contains(out, "✗ active") || !strings.Contains(out, "warning: the verify was not recorded in the history: ") {
+		t.Errorf("unwritable store: exit %d:\n%s", code, out)
+	}
+}
+
+// testSandbox serves the repository in dir's simulated world (seeded from
+// the world file) as jml sandbox does, and returns its URL.
+func testSandbox(t *testing.T, dir, worldFile string) string {
+	t.Helper()
+	proj, ds := project.Load(project.Options{Dir: dir, WorkDir: dir})
+	spec, wds := world.LoadFile(worldFile, worldFile)
+	if ds = append(ds, wds...); ds.HasErrors() {
+		t.Fatalf("%v", ds)
+	}
+	w, err := replay.NewWorld(proj.Graph.Config, spec, clock.Real{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sandbox.New(replay.Instances(proj.Graph.Config), w, sandbox.Options{}))
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
 
 // TestVerifyNotChecked: a github instance without accountIdFrom is a
