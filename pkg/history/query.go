@@ -2,6 +2,8 @@ package history
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -144,6 +146,15 @@ func (s *Store) RunPage(ctx context.Context, q RunQuery) (rows []*RunRow, next C
 		next = Cursor{StartedAt: last.StartedAt, ID: last.ID}
 	}
 	return rows, next, nil
+}
+
+// ResumedBy returns the newest run that resumed run id, or nil.
+func (s *Store) ResumedBy(ctx context.Context, id string) (*RunRow, error) {
+	r, err := scanRun(s.db.QueryRowContext(ctx, s.q(`SELECT `+listColumns+` FROM runs WHERE resumed_from = ? ORDER BY started_at DESC, id DESC LIMIT 1`), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return r, err
 }
 
 // StatusCounts counts the runs q selects by status, whatever q.Status

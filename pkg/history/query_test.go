@@ -346,3 +346,25 @@ func TestVerifyResults(t *testing.T) {
 		}
 	})
 }
+
+// TestResumedBy: the newest run that resumed a run, or none.
+func TestResumedBy(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		a := run("run-a", "leaver", "e1", "a@acme.com", "halted", t0)
+		b := run("run-a-2", "leaver", "e1", "a@acme.com", "failed", t0.Add(time.Minute))
+		c := run("run-a-3", "leaver", "e1", "a@acme.com", "success", t0.Add(2*time.Minute))
+		b.ResumedFrom, c.ResumedFrom = "run-a", "run-a"
+		for _, r := range []*RunRow{a, b, c} {
+			if err := s.InsertRun(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if r, err := s.ResumedBy(ctx, "run-a"); err != nil || r == nil || r.ID != "run-a-3" || r.Status != "success" {
+			t.Errorf("resumed by %+v, %v", r, err)
+		}
+		if r, err := s.ResumedBy(ctx, "run-a-3"); err != nil || r != nil {
+			t.Errorf("not resumed: %+v, %v", r, err)
+		}
+	})
+}

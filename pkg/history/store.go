@@ -252,6 +252,7 @@ var migrations = []string{
 	CREATE INDEX runs_type_started ON runs (event_type, started_at, id);
 	CREATE INDEX runs_login_started ON runs (LOWER(user_login), started_at, id);
 	CREATE INDEX runs_userid_started ON runs (user_id, started_at, id);
+	CREATE INDEX runs_resumed_from ON runs (resumed_from);
 	CREATE INDEX calls_started ON calls (started_at);
 	CREATE TABLE verify_results (
 		user_key   TEXT PRIMARY KEY,

@@ -24,6 +24,10 @@ func historyStatus(st Styles, s string) string {
 	return st.Error.Render(s)
 }
 
+// When is how a run's times are shown: UTC to the second, "-" for none
+// (jml history, and the web view).
+func When(t time.Time) string { return fmtWhen(t) }
+
 func fmtWhen(t time.Time) string {
 	if t.IsZero() {
 		return "-"

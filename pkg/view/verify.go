@@ -34,6 +34,13 @@ func verifyCell(c verify.Cell, okta bool) string {
 	return string(c.State)
 }
 
+// VerifyCellText and VerifyMark are a cell's text and mark as the matrix
+// shows them, for renderers of other formats (the web view).
+func VerifyCellText(c verify.Cell, okta bool) string { return verifyCell(c, okta) }
+
+// VerifyMark: see VerifyCellText.
+func VerifyMark(c verify.Cell, leaver bool) string { return verifyMark(c, leaver) }
+
 // verifyMark is the mark before a cell: ✗ an orphaned account, ✓ an
 // account gone for a leaver, ! a failed read, ? an account not checked
 // (never a ✓: verify did not ask).
