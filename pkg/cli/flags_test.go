@@ -336,6 +336,26 @@ func TestNewCmdHistoryDiff(t *testing.T) {
 	})
 }
 
+func TestNewCmdHistoryServe(t *testing.T) {
+	base := HistoryServeOptions{Color: "never", Config: "jml.yaml", Addr: "127.0.0.1:8081"}
+	with := func(f func(*HistoryServeOptions)) *HistoryServeOptions { o := base; f(&o); return &o }
+	testFlags(t, historySub(newHistoryServeCmd), []flagCase[HistoryServeOptions]{
+		{name: "defaults", args: []string{"serve"}, want: with(func(o *HistoryServeOptions) {})},
+		{name: "flags", args: []string{"--history", "sqlite://h.db", "serve", "--addr", "127.0.0.1:0", "--ready-file", "r", "--token-env", "T"},
+			want: with(func(o *HistoryServeOptions) {
+				o.History, o.Addr, o.ReadyFile, o.TokenEnv = "sqlite://h.db", "127.0.0.1:0", "r", "T"
+			})},
+		{name: "beyond loopback with a token file", args: []string{"serve", "--addr", "0.0.0.0:8081", "--token-file", "tok"},
+			want: with(func(o *HistoryServeOptions) { o.Addr, o.TokenFile = "0.0.0.0:8081", "tok" })},
+		{name: "localhost and ::1", args: []string{"serve", "--addr", "[::1]:8081"}, want: with(func(o *HistoryServeOptions) { o.Addr = "[::1]:8081" })},
+		{name: "beyond loopback without a token", args: []string{"serve", "--addr", "0.0.0.0:8081"}, code: ExitUsage},
+		{name: "a host name without a token", args: []string{"serve", "--addr", "jml.acme.com:8081"}, code: ExitUsage},
+		{name: "two tokens", args: []string{"serve", "--token-env", "T", "--token-file", "f"}, code: ExitUsage},
+		{name: "bad addr", args: []string{"serve", "--addr", "8081"}, code: ExitUsage},
+		{name: "an argument", args: []string{"serve", "x"}, code: ExitUsage},
+	})
+}
+
 func TestNewCmdSchema(t *testing.T) {
 	testFlags(t, newSchemaCmd, []flagCase[SchemaOptions]{
 		{name: "flow", args: []string{"flow"}, want: &SchemaOptions{Name: "flow"}},

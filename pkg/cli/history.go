@@ -129,6 +129,7 @@ deleted but by jml history prune.`,
   jml history --flow leaver --status halted --since 7d
   jml history --user jane.doe@acme.com --format json
   jml history show run-6f1c0a2e9b3d4e5f
+  jml history serve                       # the same, in a browser
   jml history prune --older-than 400d`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -163,7 +164,7 @@ deleted but by jml history prune.`,
 	cmd.Flags().StringVar(&o.Since, "since", "", "only runs started since a time (2026-11-01) or an age (7d)")
 	cmd.Flags().IntVar(&f.Limit, "limit", 0, "at most this many runs (default: all)")
 	completeFlag(cmd, "flow", completeFlow(g))
-	cmd.AddCommand(newHistoryShowCmd(g, hf, nil), newHistoryPruneCmd(g, hf, nil), newHistoryDiffCmd(g, hf, nil))
+	cmd.AddCommand(newHistoryShowCmd(g, hf, nil), newHistoryPruneCmd(g, hf, nil), newHistoryDiffCmd(g, hf, nil), newHistoryServeCmd(g, hf, nil))
 	return cmd
 }
 
