@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 	"text/tabwriter"
@@ -18,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/jml-dev/jml/pkg/clock"
+	"github.com/jml-dev/jml/pkg/compile"
 	"github.com/jml-dev/jml/pkg/connector"
 	"github.com/jml-dev/jml/pkg/effect"
 	"github.com/jml-dev/jml/pkg/engine"
@@ -25,6 +27,7 @@ import (
 	"github.com/jml-dev/jml/pkg/plan"
 	"github.com/jml-dev/jml/pkg/replay"
 	"github.com/jml-dev/jml/pkg/serve"
+	"github.com/jml-dev/jml/pkg/webui"
 )
 
 // ServeOptions are the inputs of `jml serve`.
@@ -72,7 +75,10 @@ an event that would take the distinct people deprovisioned in the last hour
 above it; jml serve queue lists the queue, jml serve approve releases held
 events.
 
-GET /healthz, /readyz and /metrics (Prometheus) are served beside the hook.
+GET /healthz, /readyz and /metrics (Prometheus) are served beside the hook,
+and under /ui/ the read-only web view of the history (as jml history serve
+serves it), whose token is the event hook's secret: open /ui/?token=SECRET
+once (without a leading "Bearer "), or send Authorization: Bearer SECRET.
 A non-loopback --addr needs --tls-cert and --tls-key (or --insecure-listen,
 behind a TLS-terminating proxy): the secret travels in every request.
 SIGINT or SIGTERM stops taking deliveries and lets the runs in flight end
@@ -186,6 +192,11 @@ func serveRun(o *ServeOptions) (err error) {
 		return err
 	}
 
+	handler, err := withUI(srv, store, proj.Graph, secret, secrets)
+	if err != nil {
+		return err
+	}
+
 	ln, err := net.Listen("tcp", o.Addr)
 	if err != nil {
 		return err
@@ -195,8 +206,8 @@ func serveRun(o *ServeOptions) (err error) {
 		scheme = "https"
 	}
 	url := scheme + "://" + ln.Addr().String()
-	log.Info("jml serve listening", "url", url, "hook", srv.Path(), "flows", len(proj.Graph.Names), "history", store.Where)
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+	log.Info("jml serve listening", "url", url, "hook", srv.Path(), "flows", len(proj.Graph.Names), "history", store.Where, "ui", url+compile.UIPath+"/")
+	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		ErrorLog: slog.NewLogLogger(h, slog.LevelWarn)}
 	served := make(chan error, 1)
 	go func() {
@@ -253,6 +264,30 @@ func serveRun(o *ServeOptions) (err error) {
 	}
 	log.Info("jml serve stopped")
 	return nil
+}
+
+// withUI adds the web view of the history (pkg/webui) under /ui/ to
+// serve's handler. Its token is the event hook's secret (without a
+// leading "Bearer "), whatever the address: serve is the process exposed
+// to the network, often through a proxy on the same host, where a
+// loopback address would say nothing about who can reach it.
+func withUI(srv *serve.Server, store *history.Store, g *compile.Graph, secret string, secrets *effect.Redactor) (http.Handler, error) {
+	if p := srv.Path(); p == compile.UIPath || strings.HasPrefix(p, compile.UIPath+"/") {
+		return nil, fmt.Errorf("serve.path %s is under %s/, where jml serve serves the web view of the history: choose another path", p, compile.UIPath)
+	}
+	token := strings.TrimPrefix(secret, "Bearer ")
+	if token == "" {
+		return nil, errors.New("serve.authSecret is empty")
+	}
+	ui, err := webui.New(store, webui.Options{Graph: g, Base: compile.UIPath, Token: token, Redactor: secrets})
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/", srv.Handler())
+	mux.Handle(compile.UIPath+"/", ui)
+	mux.Handle(compile.UIPath, ui)
+	return mux, nil
 }
 
 // ServeQueueOptions are the inputs of `jml serve queue`.

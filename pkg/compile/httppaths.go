@@ -12,6 +12,10 @@ import (
 // when jml.yaml's serve: section names no path.
 const DefaultHookPath = "/hooks/okta"
 
+// UIPath is where jml serve serves the web view of the history: it and
+// every path under it are the view's.
+const UIPath = "/ui"
+
 // HookPath is the event hook's path under cfg: serve.path, else
 // DefaultHookPath.
 func HookPath(cfg *ast.Config) string {
@@ -32,7 +36,8 @@ type PathClash struct {
 
 // HTTPPaths maps each path an http: trigger flow is served at to its
 // flow, and lists the paths that cannot be served: not starting with /,
-// serve's own (the event hook under hook, /healthz, /readyz, /metrics), or
+// serve's own (the event hook under hook, /healthz, /readyz, /metrics,
+// the web view's UIPath and every path under it), or
 // a path of an earlier flow (by name). jml validate reports the clashes
 // (duplicate-http-path); jml serve serves the map.
 func (g *Graph) HTTPPaths(hook string) (map[string]*Flow, []PathClash) {
@@ -71,6 +76,8 @@ func httpPaths(hook string, names []string, path func(name string) string) (map[
 			clashes = append(clashes, clash{name, fmt.Sprintf("flow %q: path %q must start with /", name, p)})
 		case reserved[p] != "":
 			clashes = append(clashes, clash{name, fmt.Sprintf("flow %q: path %s is %s", name, p, reserved[p])})
+		case p == UIPath || strings.HasPrefix(p, UIPath+"/"):
+			clashes = append(clashes, clash{name, fmt.Sprintf("flow %q: path %s is under %s/, serve's web view of the history", name, p, UIPath)})
 		case taken:
 			clashes = append(clashes, clash{name, fmt.Sprintf("flows %q and %q: both at path %s", other, name, p)})
 		default:
