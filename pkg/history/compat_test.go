@@ -426,7 +426,7 @@ func TestRowFormatMigration(t *testing.T) {
 		// Back to schema version 2, as the previous release left it.
 		// (Migrations after 3 are undone too.)
 		for _, stmt := range []string{`DROP TABLE verify_results`, `DROP INDEX runs_started_id`, `DROP INDEX runs_flow_started`, `DROP INDEX runs_status_started`,
-			`DROP INDEX runs_type_started`, `DROP INDEX runs_login_started`, `DROP INDEX runs_userid_started`, `DROP INDEX runs_resumed_from`, `DROP INDEX calls_started`, `DROP TABLE event_queue`, `ALTER TABLE calls DROP COLUMN row_format`, `ALTER TABLE runs DROP COLUMN row_format`, `DELETE FROM schema_migrations WHERE version >= 3`} {
+			`DROP INDEX runs_type_started`, `DROP INDEX runs_login_started`, `DROP INDEX runs_userid_started`, `DROP INDEX runs_resumed_from`, `DROP INDEX calls_started`, `ALTER TABLE calls DROP COLUMN flow`, `DROP TABLE event_queue`, `ALTER TABLE calls DROP COLUMN row_format`, `ALTER TABLE runs DROP COLUMN row_format`, `DELETE FROM schema_migrations WHERE version >= 3`} {
 			if _, err := s.db.ExecContext(ctx, stmt); err != nil {
 				t.Fatal(err)
 			}
@@ -452,7 +452,7 @@ func TestRowFormatMigration(t *testing.T) {
 			t.Fatalf("format %d, trace %+v, %v", r.Format, run, err)
 		}
 		calls, err := s.Calls(ctx, "run-old")
-		if err != nil || len(calls) != 1 || calls[0].Format != 1 {
+		if err != nil || len(calls) != 1 || calls[0].Format != 1 || calls[0].Flow != "leaver" {
 			t.Fatalf("calls %+v, %v", calls, err)
 		}
 		if done, err := s.Reusable(ctx, "run-old"); err != nil || done["steps[0]"].RunID != "run-old" {

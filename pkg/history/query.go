@@ -21,8 +21,8 @@ import (
 // RunQuery selects runs, newest first (started_at, then id, descending),
 // a page at a time.
 type RunQuery struct {
-	// Flow and Status match exactly; Event an event type or an event
-	// uuid; User a login (without case) or an Okta user id.
+	// Flow and Status match exactly; Event an event uuid, else an event
+	// type; User a login (without case) or an Okta user id.
 	Flow, Status, Event, User string
 	// From and To bound when the runs started: From included, To not
 	// (zero: unbounded).
@@ -79,18 +79,33 @@ func ParseCursor(s string) (Cursor, error) {
 const listColumns = `id, flow, event_uuid, event_type, user_login, user_id, mode, status, started_at, ended_at, resumed_from, error, '', '', digest, row_format`
 
 // where is q's WHERE clause (with its leading keyword, or "") and its
-// arguments; the status filter and the cursor only when asked.
-func (q RunQuery) where(status, cursor bool) (string, []any) {
+// arguments; the status filter and the cursor only when asked. uuid says
+// that q.Event is an event uuid (eventFilter).
+//
+// A user's runs, or an event's, are few: with either filter, the flow,
+// status and event type are compared as flow || ”, which no index
+// serves, so that the planner reads the user's (or the event's) index
+// rather than walk all of a flow's runs newest first looking for theirs
+// (SQLite has no statistics to know better).
+func (q RunQuery) where(status, cursor, uuid bool) (string, []any) {
 	var conds []string
 	var args []any
+	col := func(name string) string {
+		if q.User != "" || (q.Event != "" && uuid) {
+			return name + " || ''"
+		}
+		return name
+	}
 	if q.Flow != "" {
-		conds, args = append(conds, "flow = ?"), append(args, q.Flow)
+		conds, args = append(conds, col("flow")+" = ?"), append(args, q.Flow)
 	}
 	if status && q.Status != "" {
-		conds, args = append(conds, "status = ?"), append(args, q.Status)
+		conds, args = append(conds, col("status")+" = ?"), append(args, q.Status)
 	}
-	if q.Event != "" {
-		conds, args = append(conds, "(event_type = ? OR event_uuid = ?)"), append(args, q.Event, q.Event)
+	if q.Event != "" && uuid {
+		conds, args = append(conds, "event_uuid = ?"), append(args, q.Event)
+	} else if q.Event != "" {
+		conds, args = append(conds, col("event_type")+" = ?"), append(args, q.Event)
 	}
 	if q.User != "" {
 		conds, args = append(conds, "(LOWER(user_login) = LOWER(?) OR user_id = ?)"), append(args, q.User, q.User)
@@ -112,6 +127,17 @@ func (q RunQuery) where(status, cursor bool) (string, []any) {
 	return " WHERE " + strings.Join(conds, " AND "), args
 }
 
+// eventIsUUID reports whether an Event filter names an event the
+// history has runs of (else it is an event type).
+func (s *Store) eventIsUUID(ctx context.Context, event string) (bool, error) {
+	if event == "" {
+		return false, nil
+	}
+	var n int
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM (SELECT 1 FROM runs WHERE event_uuid = ? LIMIT 1) AS one`), event).Scan(&n)
+	return n > 0, err
+}
+
 // RunPage returns a page of the runs q selects, newest first, without
 // their event and trace; next is the cursor of the page after it (zero
 // when this page is the last).
@@ -121,7 +147,11 @@ func (s *Store) RunPage(ctx context.Context, q RunQuery) (rows []*RunRow, next C
 		limit = DefaultPage
 	}
 	limit = min(limit, MaxPage)
-	where, args := q.where(true, true)
+	uuid, err := s.eventIsUUID(ctx, q.Event)
+	if err != nil {
+		return nil, Cursor{}, err
+	}
+	where, args := q.where(true, true, uuid)
 	// One more than the page: whether there is a page after it.
 	query := `SELECT ` + listColumns + ` FROM runs` + where + ` ORDER BY started_at DESC, id DESC LIMIT ` + strconv.Itoa(limit+1)
 	res, err := s.db.QueryContext(ctx, s.q(query), args...)
@@ -160,7 +190,11 @@ func (s *Store) ResumedBy(ctx context.Context, id string) (*RunRow, error) {
 // StatusCounts counts the runs q selects by status, whatever q.Status
 // (and its cursor) says: the counts beside a filtered listing.
 func (s *Store) StatusCounts(ctx context.Context, q RunQuery) (map[string]int, error) {
-	where, args := q.where(false, false)
+	uuid, err := s.eventIsUUID(ctx, q.Event)
+	if err != nil {
+		return nil, err
+	}
+	where, args := q.where(false, false, uuid)
 	res, err := s.db.QueryContext(ctx, s.q(`SELECT status, COUNT(*) FROM runs`+where+` GROUP BY status`), args...)
 	if err != nil {
 		return nil, err
@@ -208,7 +242,8 @@ func (s *Store) RunsPerDay(ctx context.Context, from, to time.Time) ([]DayCount,
 
 // CardTiming is how long the calls of one card took.
 type CardTiming struct {
-	// Flow is the flow of the runs; Card the card's path in it (a
+	// Flow is the flow of the runs ("" for calls an older jml recorded
+	// in a store this jml had migrated); Card the card's path in it (a
 	// helper's card under the calling card and the helper's name, a
 	// forEach body's card without the item's index), Action the call.
 	Flow, Card, Action string
@@ -229,10 +264,11 @@ func CardOf(path string) string { return itemIndex.ReplaceAllString(path, "") }
 // SlowestCards returns the n cards whose calls that started in [from,
 // to) took longest on average, slowest first.
 func (s *Store) SlowestCards(ctx context.Context, from, to time.Time, n int) ([]CardTiming, error) {
-	res, err := s.db.QueryContext(ctx, s.q(`SELECT r.flow, c.card, c.action, COUNT(*), CAST(SUM(c.duration_ns) AS BIGINT), MAX(c.duration_ns)
-		FROM calls c JOIN runs r ON r.id = c.run_id
-		WHERE c.started_at >= ? AND c.started_at < ? AND c.status IN (?, ?)
-		GROUP BY r.flow, c.card, c.action`), fmtTime(from), fmtTime(to), CallSuccess, CallFailed)
+	// calls.flow spares reading the runs: the calls_started index holds
+	// every column read.
+	res, err := s.db.QueryContext(ctx, s.q(`SELECT flow, card, action, COUNT(*), CAST(SUM(duration_ns) AS BIGINT), MAX(duration_ns)
+		FROM calls WHERE started_at >= ? AND started_at < ? AND status IN (?, ?)
+		GROUP BY flow, card, action`), fmtTime(from), fmtTime(to), CallSuccess, CallFailed)
 	if err != nil {
 		return nil, err
 	}

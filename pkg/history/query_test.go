@@ -179,7 +179,8 @@ func TestOverviewQueries(t *testing.T) {
 			}
 		}
 		call := func(runID string, seq int, card, action, status, errJSON string, at time.Time, d time.Duration) {
-			c := &CallRow{RunID: runID, Seq: seq, Card: card, Action: action, Attempt: 1, IdempotencyKey: "k", Input: "{}", Status: CallPending, StartedAt: at}
+			flow := map[string]string{"run-1": "leaver", "run-2": "leaver", "run-3": "joiner"}[runID]
+			c := &CallRow{RunID: runID, Flow: flow, Seq: seq, Card: card, Action: action, Attempt: 1, IdempotencyKey: "k", Input: "{}", Status: CallPending, StartedAt: at}
 			if err := s.BeginCall(ctx, c); err != nil {
 				t.Fatal(err)
 			}
@@ -196,7 +197,7 @@ func TestOverviewQueries(t *testing.T) {
 		call("run-2", 2, "steps[2]", "itsm.createRecord", CallFailed, `{"code":"rate_limited","message":"","retryable":true,"status":429}`, t0.Add(time.Hour), time.Millisecond)
 		call("run-3", 1, "steps[0]", "okta.createUser", CallSuccess, "", t0.Add(day), time.Second)
 		// A pending call (no outcome) is not timed.
-		if err := s.BeginCall(ctx, &CallRow{RunID: "run-2", Seq: 3, Card: "steps[3]", Action: "slow.call", Attempt: 1, IdempotencyKey: "k", Input: "{}", Status: CallPending, StartedAt: t0.Add(time.Hour)}); err != nil {
+		if err := s.BeginCall(ctx, &CallRow{RunID: "run-2", Flow: "leaver", Seq: 3, Card: "steps[3]", Action: "slow.call", Attempt: 1, IdempotencyKey: "k", Input: "{}", Status: CallPending, StartedAt: t0.Add(time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 

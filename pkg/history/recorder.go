@@ -36,6 +36,7 @@ type Recorder struct {
 	mu       sync.Mutex
 	events   map[string]*event.Event
 	seq      map[string]int
+	flows    map[string]string
 	reuse    map[string]map[string]Done
 	err      error
 }
@@ -46,7 +47,7 @@ func NewRecorder(s *Store, next engine.Observer, secrets []string, digest string
 		next = engine.NopObserver{}
 	}
 	return &Recorder{Store: s, Next: next, Secrets: secrets, Digest: digest, Clock: clock.Real{}, redactor: effect.NewRedactor(secrets),
-		events: map[string]*event.Event{}, seq: map[string]int{}, reuse: map[string]map[string]Done{}}
+		events: map[string]*event.Event{}, seq: map[string]int{}, flows: map[string]string{}, reuse: map[string]map[string]Done{}}
 }
 
 // Event registers an event, so that its runs record it (and its user).
@@ -127,6 +128,10 @@ func UserOf(ev *event.Event) (login, id string) {
 func (r *Recorder) RunStarted(run *engine.Run) {
 	r.mu.Lock()
 	ev := r.events[run.EventUUID]
+	if r.flows == nil { // a Recorder not made by NewRecorder
+		r.flows = map[string]string{}
+	}
+	r.flows[run.ID] = run.Flow
 	r.mu.Unlock()
 	row := &RunRow{ID: run.ID, Flow: run.Flow, Event: run.EventUUID, EventType: run.EventType, Mode: string(run.Mode),
 		Status: StatusRunning, StartedAt: r.Clock.Now(), ResumedFrom: run.ResumedFrom, Digest: r.Digest}
@@ -162,6 +167,7 @@ func (r *Recorder) RunFinished(run *engine.Run) {
 	}
 	r.mu.Lock()
 	delete(r.seq, run.ID)
+	delete(r.flows, run.ID)
 	delete(r.reuse, run.ID)
 	r.mu.Unlock()
 	r.Next.RunFinished(run)
@@ -188,9 +194,10 @@ func (j *journal) Do(ctx context.Context, req effect.Request) (map[string]any, e
 	r.seq[req.RunID]++
 	seq := r.seq[req.RunID]
 	done, reused := r.reuse[req.RunID][req.Card]
+	flow := r.flows[req.RunID]
 	r.mu.Unlock()
 	name := req.Instance + "." + req.Action
-	c := &CallRow{RunID: req.RunID, Seq: seq, Card: req.Card, Action: name, Attempt: req.Attempt,
+	c := &CallRow{RunID: req.RunID, Flow: flow, Seq: seq, Card: req.Card, Action: name, Attempt: req.Attempt,
 		IdempotencyKey: req.IdempotencyKey, Input: r.json(req.Input), Status: CallPending, StartedAt: r.Clock.Now()}
 
 	if reused && done.Action == name {

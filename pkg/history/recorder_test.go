@@ -268,6 +268,9 @@ func TestRecorderSequence(t *testing.T) {
 			var got []string
 			for _, c := range calls {
 				got = append(got, fmt.Sprintf("%d %s %d", c.Seq, c.Card, c.Attempt))
+				if c.Flow != a.Flow {
+					t.Errorf("call %d of %s: flow %q, want the run's %q", c.Seq, id, c.Flow, a.Flow)
+				}
 			}
 			if strings.Join(got, ", ") != w {
 				t.Errorf("journal of %s: %s, want %s", id, strings.Join(got, ", "), w)
@@ -275,8 +278,8 @@ func TestRecorderSequence(t *testing.T) {
 		}
 		a.Status, a.EndedAt = engine.StatusSuccess, t0.Add(time.Second)
 		rec.RunFinished(a)
-		if rec.seq["run-a"] != 0 {
-			t.Errorf("the numbering of a finished run is kept: %d", rec.seq["run-a"])
+		if rec.seq["run-a"] != 0 || rec.flows["run-a"] != "" {
+			t.Errorf("the numbering or flow of a finished run is kept: %d %q", rec.seq["run-a"], rec.flows["run-a"])
 		}
 	})
 }

@@ -244,8 +244,10 @@ var migrations = []string{
 	CREATE INDEX event_queue_admitted ON event_queue (admitted_at)`,
 	// 5: the reads of the web view (query.go): runs newest first under
 	// each filter, a page at a time after a (started_at, id) cursor, and
-	// counted by status and day; the calls of a period; and the latest
-	// jml verify of each user (verify.go).
+	// counted by status and day; the calls of a period, timed by flow and
+	// card without reading the runs (calls.flow, the run's flow, filled in
+	// for the calls recorded before); and the latest jml verify of each
+	// user (verify.go).
 	`CREATE INDEX runs_started_id ON runs (started_at, id, status);
 	CREATE INDEX runs_flow_started ON runs (flow, started_at, id);
 	CREATE INDEX runs_status_started ON runs (status, started_at, id);
@@ -253,7 +255,9 @@ var migrations = []string{
 	CREATE INDEX runs_login_started ON runs (LOWER(user_login), started_at, id);
 	CREATE INDEX runs_userid_started ON runs (user_id, started_at, id);
 	CREATE INDEX runs_resumed_from ON runs (resumed_from);
-	CREATE INDEX calls_started ON calls (started_at);
+	ALTER TABLE calls ADD COLUMN flow TEXT NOT NULL DEFAULT '';
+	UPDATE calls SET flow = COALESCE((SELECT runs.flow FROM runs WHERE runs.id = calls.run_id), '');
+	CREATE INDEX calls_started ON calls (started_at, status, flow, card, action, duration_ns);
 	CREATE TABLE verify_results (
 		user_key   TEXT PRIMARY KEY,
 		user_login TEXT NOT NULL DEFAULT '',
@@ -369,7 +373,9 @@ func (r *RunRow) Finished() bool { return r.Status == "success" || r.Status == "
 
 // CallRow is one journal entry: one try of one connector call.
 type CallRow struct {
-	RunID          string `json:"runId"`
+	RunID string `json:"runId"`
+	// Flow is the run's flow ("" in a row an older jml wrote).
+	Flow           string `json:"-"`
 	Seq            int    `json:"seq"`
 	Card           string `json:"card"`
 	Action         string `json:"action"`
@@ -561,9 +567,9 @@ func (s *Store) FinishRun(ctx context.Context, id, status string, ended time.Tim
 
 // BeginCall writes the journal entry of a call about to be made.
 func (s *Store) BeginCall(ctx context.Context, c *CallRow) error {
-	_, err := s.write(ctx, `INSERT INTO calls (run_id, seq, card, action, attempt, idempotency_key, input, status, output, error, reused_from, started_at, duration_ns, row_format)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.RunID, c.Seq, c.Card, c.Action, c.Attempt, c.IdempotencyKey, c.Input, c.Status, c.Output, c.Error, c.ReusedFrom, fmtTime(c.StartedAt), int64(c.Duration), RowFormat)
+	_, err := s.write(ctx, `INSERT INTO calls (run_id, seq, card, action, attempt, idempotency_key, input, status, output, error, reused_from, started_at, duration_ns, row_format, flow)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.RunID, c.Seq, c.Card, c.Action, c.Attempt, c.IdempotencyKey, c.Input, c.Status, c.Output, c.Error, c.ReusedFrom, fmtTime(c.StartedAt), int64(c.Duration), RowFormat, c.Flow)
 	return err
 }
 
@@ -686,7 +692,7 @@ func likePrefix(p string) string {
 
 // Calls returns a run's journal, in order.
 func (s *Store) Calls(ctx context.Context, runID string) ([]*CallRow, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT run_id, seq, card, action, attempt, idempotency_key, input, status, output, error, reused_from, started_at, duration_ns, row_format
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT run_id, flow, seq, card, action, attempt, idempotency_key, input, status, output, error, reused_from, started_at, duration_ns, row_format
 		FROM calls WHERE run_id = ? ORDER BY seq`), runID)
 	if err != nil {
 		return nil, err
@@ -697,7 +703,7 @@ func (s *Store) Calls(ctx context.Context, runID string) ([]*CallRow, error) {
 		var c CallRow
 		var started string
 		var dur int64
-		if err := rows.Scan(&c.RunID, &c.Seq, &c.Card, &c.Action, &c.Attempt, &c.IdempotencyKey, &c.Input, &c.Status, &c.Output, &c.Error, &c.ReusedFrom, &started, &dur, &c.Format); err != nil {
+		if err := rows.Scan(&c.RunID, &c.Flow, &c.Seq, &c.Card, &c.Action, &c.Attempt, &c.IdempotencyKey, &c.Input, &c.Status, &c.Output, &c.Error, &c.ReusedFrom, &started, &dur, &c.Format); err != nil {
 			return nil, err
 		}
 		c.StartedAt, c.Duration = parseTime(started), time.Duration(dur)
