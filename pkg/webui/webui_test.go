@@ -128,7 +128,7 @@ func TestPages(t *testing.T) {
 		// Bob: halted at Slack, with the reason and the command to resume.
 		body = page(t, h, "/runs/"+bob)
 		has(t, "bob's run", body, `<div id="failure" role="alert">`, `<code id="resume-command" class="copy">jml resume `+bob+`</code>`,
-			`Backend Error`, `<details class="card failed" data-card="slack" open>`, `<span class="code">HTTP 500</span>`,
+			`Backend Error`, `<details class="card failed" data-card="slack">`, `<span class="code">HTTP 500</span>`,
 			`<details class="card skipped" data-card="ticket">`)
 		if i, j := strings.Index(body, `id="failure"`), strings.Index(body, `<h1>`); i < 0 || i > j {
 			t.Errorf("the failure is not at the top")
