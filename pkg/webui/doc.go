@@ -14,7 +14,7 @@
 // embedded in the binary; every response carries a strict
 // Content-Security-Policy, and the pages work without the script.
 //
-// webui depends on history, graph, compile, view (how times, durations
-// and verify cells read) and effect (the secret redactor); never on the
-// CLI.
+// webui depends on history, graph, compile, engine (a trace's cards),
+// view (how times, durations and verify cells read) and effect (the
+// secret redactor); never on the CLI.
 package webui

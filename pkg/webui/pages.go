@@ -38,9 +38,9 @@ const (
 	RateRuns = 500
 )
 
-var funcs = template.FuncMap{
-	"statusClass": func(s string) string { return s },
-}
+// funcs are the templates' functions: none so far (every value is
+// prepared in Go and escaped by the template).
+var funcs = template.FuncMap{}
 
 // page is what every page has.
 type page struct {
