@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"html/template"
+	"io"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/jml-dev/jml/pkg/compile"
 	"github.com/jml-dev/jml/pkg/effect"
+	"github.com/jml-dev/jml/pkg/graph"
 	"github.com/jml-dev/jml/pkg/history"
 )
 
@@ -98,6 +100,13 @@ func New(store *history.Store, opts Options) (http.Handler, error) {
 	mux.HandleFunc("GET /flows/{name}", s.flow)
 	mux.HandleFunc("GET /users/{login}", s.user)
 	files := http.FileServerFS(static)
+	// The flow drawing's style sheet is the graph package's, the one the
+	// standalone `jml graph --format svg` embeds.
+	mux.HandleFunc("GET /static/graph.css", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/css; charset=utf-8")
+		w.Header().Set("Cache-Control", "private, max-age=3600")
+		io.WriteString(w, graph.SVGStyle)
+	})
 	mux.Handle("GET /static/", http.StripPrefix("/static", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/") {
 			s.fail(w, r, http.StatusNotFound, "no such page")

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jml-dev/jml/pkg/effect"
+	"github.com/jml-dev/jml/pkg/graph"
 	"github.com/jml-dev/jml/pkg/history"
 	"github.com/jml-dev/jml/pkg/webui"
 )
@@ -97,7 +98,7 @@ func TestPages(t *testing.T) {
 			`<table id="slowest-cards">`, `<td>okta.clearUserSessions</td>`, `<td>itsm.createRecord</td>`,
 			`<table id="rate-limited">`, "<td>slack</td><td>deactivateUser</td><td class=\"num\">1</td><td class=\"num\">1</td>",
 			`<a href="/flows/leaver">leaver</a>`, `<a href="/flows/open-ticket">open-ticket</a>`,
-			`<link rel="stylesheet" href="/static/style.css">`, `<script src="/static/app.js" defer></script>`)
+			`<link rel="stylesheet" href="/static/style.css">`, `<link rel="stylesheet" href="/static/graph.css">`, `<script src="/static/app.js" defer></script>`)
 		hasNot(t, "overview", body, "No call was answered 429")
 
 		body = page(t, h, "/runs")
@@ -139,7 +140,7 @@ func TestPages(t *testing.T) {
 
 		// The flow: its graph, each card's rate, its runs.
 		body = page(t, h, "/flows/leaver")
-		has(t, "the flow", body, `<section id="flow">`, `<svg class="flow-graph"`, `<table id="flow-runs">`, `<table id="card-rates">`,
+		has(t, "the flow", body, `<section id="flow">`, `class="flow-graph"`, `<g class="node `, `<table id="flow-runs">`, `<table id="card-rates">`,
 			// sessions: Jane and Bob succeeded, Mallory's failed; slack:
 			// Jane succeeded, Bob's failed; ticket: Jane's succeeded.
 			`<tr class="rate bad" data-card="c0_sessions"><td><code>sessions</code></td><td>deprovision</td><td class="num">2</td><td class="num">1</td><td class="num"><span class="rate bad">66.7%</span>`,
@@ -176,6 +177,9 @@ func TestPages(t *testing.T) {
 			if w.Code != http.StatusOK || w.Header().Get("Content-Type") != ctype || w.Body.Len() == 0 {
 				t.Errorf("%s: %d %q", target, w.Code, w.Header().Get("Content-Type"))
 			}
+		}
+		if w := get(h, "GET", "/static/graph.css"); w.Code != http.StatusOK || w.Body.String() != graph.SVGStyle {
+			t.Errorf("/static/graph.css: %d, want graph.SVGStyle, the drawing's one style sheet", w.Code)
 		}
 		for _, target := range []string{"/static/", "/static/nope.css", "/nope", "/runs/"} {
 			if w := get(h, "GET", target); w.Code != http.StatusNotFound {
