@@ -350,6 +350,11 @@ func (tb *tab) loaded(resp *network.Response, sel string) *network.Response {
 	}
 	tb.do("waiting for "+sel+" on "+resp.URL, chromedp.WaitVisible(chromedp.CSS(sel)))
 	tb.clean()
+	// A style meant for something else can undo a table's layout.
+	if bad := run(tb, "checking the tables' rows", chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("table tr"),
+		tr => getComputedStyle(tr).display === "table-row" ? "" : tr.closest("table").id + " tr." + tr.className.replaceAll(" ", ".") + ": display " + getComputedStyle(tr).display).filter(s => s)`)); len(bad) > 0 {
+		tb.t.Errorf("%s: table rows not laid out as rows: %q", resp.URL, bad)
+	}
 	return resp
 }
 
@@ -425,21 +430,74 @@ func (tb *tab) screenshot(name string) {
 	}
 }
 
-// colors are the page's background and text colours as RGB, whatever CSS
-// form they were written in (a canvas converts them).
+// colorJS defines, in the page, rgb(c, under): the CSS colour c as
+// [r, g, b], whatever form it was written in, painted over the colour
+// under (white when omitted) — a canvas converts it — and
+// background(el): the first background colour at or above el that is not
+// transparent.
+const colorJS = `
+	const canvas = document.createElement("canvas").getContext("2d", {willReadFrequently: true});
+	const rgb = (c, under) => {
+		canvas.fillStyle = under || "#fff"; canvas.fillRect(0, 0, 1, 1);
+		canvas.fillStyle = c; canvas.fillRect(0, 0, 1, 1);
+		const d = canvas.getImageData(0, 0, 1, 1).data;
+		return [d[0], d[1], d[2]];
+	};
+	const css = c => "rgb(" + c.join(",") + ")";
+	const background = el => {
+		for (let e = el; e; e = e.parentElement) {
+			const c = getComputedStyle(e).backgroundColor;
+			if (c !== "transparent" && !/^rgba\(.*,\s*0\)$/.test(c)) return rgb(c);
+		}
+		return rgb("white");
+	};
+`
+
+// colors are the page's background and text colours.
 func (tb *tab) colors() (bg, fg [3]float64) {
 	tb.t.Helper()
-	v := run(tb, "reading the page's colours", chromedp.Evaluate[[][3]float64](`(() => {
-		const rgb = c => { const x = document.createElement('canvas').getContext('2d'); x.fillStyle = '#fff'; x.fillRect(0, 0, 1, 1); x.fillStyle = c; x.fillRect(0, 0, 1, 1); const d = x.getImageData(0, 0, 1, 1).data; return [d[0], d[1], d[2]]; };
-		const transparent = c => c === 'transparent' || /^rgba\(.*,\s*0\)$/.test(c);
-		let bg = 'white';
-		for (const el of [document.body, document.documentElement]) {
-			const c = getComputedStyle(el).backgroundColor;
-			if (!transparent(c)) { bg = c; break; }
-		}
-		return [rgb(bg), rgb(getComputedStyle(document.body).color)];
+	v := run(tb, "reading the page's colours", chromedp.Evaluate[[][3]float64](`(() => {`+colorJS+`
+		const bg = background(document.body);
+		return [bg, rgb(getComputedStyle(document.body).color, css(bg))];
 	})()`))
 	return v[0], v[1]
+}
+
+// graphLabel is a node of the flow graph: its label's colour and its
+// shape's (what is behind the shape when it has no fill).
+type graphLabel struct {
+	Node         string
+	Label, Shape [3]float64
+}
+
+// graphLabels reads every node of the flow graph on the page.
+func (tb *tab) graphLabels() []graphLabel {
+	tb.t.Helper()
+	return run(tb, "reading the graph's colours", chromedp.Evaluate[[]graphLabel](`(() => {`+colorJS+`
+		const svg = document.querySelector("svg.flow-graph");
+		const under = background(svg);
+		return Array.from(svg.querySelectorAll("g.node, g.pseudo"), g => {
+			const shape = g.querySelector(".shape") || g.querySelector("rect, path, polygon, ellipse, circle");
+			const fill = shape ? getComputedStyle(shape).fill : "none";
+			const behind = fill === "none" || fill.startsWith("url") ? under : rgb(fill, css(under));
+			return {
+				Node: g.dataset.card || g.dataset.node || g.getAttribute("class"),
+				Label: rgb(getComputedStyle(g.querySelector("text")).fill, css(behind)),
+				Shape: behind,
+			};
+		});
+	})()`))
+}
+
+// readableGraph fails the test for a node label of the flow graph that
+// does not stand out from its shape (3:1, WCAG's floor for graphics).
+func (tb *tab) readableGraph() {
+	tb.t.Helper()
+	for _, n := range tb.graphLabels() {
+		if c := contrast(n.Label, n.Shape); c < 3 {
+			tb.t.Errorf("%s: the graph's node %s has its label %v on %v: contrast %.1f:1, under 3:1", tb.page, n.Node, n.Label, n.Shape, c)
+		}
+	}
 }
 
 // luminance is the relative luminance of an sRGB colour (WCAG).
@@ -634,6 +692,7 @@ func TestBrowser(t *testing.T) {
 		if len(cards) != len(f.Nodes) {
 			t.Errorf("the SVG has %d g.node, the flow %d cards: %q", len(cards), len(f.Nodes), cards)
 		}
+		tb.readableGraph()
 		if got := tb.textContent("table#flow-runs"); !strings.Contains(got, fx.Bob) {
 			t.Errorf("the flow's runs do not list %s:\n%s", fx.Bob, got)
 		}
@@ -668,11 +727,14 @@ func TestBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { chromedp.Call(tb.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{}) })
-		for _, p := range []struct{ url, sel, expand, name string }{
-			{runPage, "section#run", `details.card[data-card="sessions"]`, "run-halted-dark"},
-			{base + "/runs", "table#runs", "", "runs-dark"},
-			{base + "/flows/leaver", "section#flow", "", "flow-leaver-dark"},
-			{base + "/", "section#overview", "", "overview-dark"},
+		for _, p := range []struct {
+			url, sel, expand, name string
+			graph                  bool
+		}{
+			{url: runPage, sel: "section#run", expand: `details.card[data-card="sessions"]`, name: "run-halted-dark"},
+			{url: base + "/runs", sel: "table#runs", name: "runs-dark"},
+			{url: base + "/flows/leaver", sel: "section#flow svg.flow-graph", name: "flow-leaver-dark", graph: true},
+			{url: base + "/", sel: "section#overview", name: "overview-dark"},
 		} {
 			tb.open(p.url, p.sel)
 			if p.expand != "" {
@@ -687,6 +749,9 @@ func TestBrowser(t *testing.T) {
 			}
 			if c := contrast(bg, fg); c < 4.5 {
 				t.Errorf("%s: dark mode's text contrast is %.1f:1, under 4.5:1", p.url, c)
+			}
+			if p.graph {
+				tb.readableGraph()
 			}
 			tb.screenshot(p.name)
 		}
