@@ -654,6 +654,10 @@ func (s *Store) Runs(ctx context.Context, f Filter) ([]*RunRow, error) {
 // ErrNotFound is returned for a run the history does not hold.
 var ErrNotFound = errors.New("no such run in the history")
 
+// ErrAmbiguous is returned for a run id prefix more than one run starts
+// with.
+var ErrAmbiguous = errors.New("more than one run starts with that; give more of the id")
+
 // Run returns one run by id, or by a unique prefix of its id.
 func (s *Store) Run(ctx context.Context, id string) (*RunRow, error) {
 	r, err := scanRun(s.db.QueryRowContext(ctx, s.q(`SELECT `+runColumns+` FROM runs WHERE id = ?`), id))
@@ -682,7 +686,7 @@ func (s *Store) Run(ctx context.Context, id string) (*RunRow, error) {
 	case 1:
 		return found[0], nil
 	}
-	return nil, fmt.Errorf("run %s: more than one run starts with that; give more of the id", id)
+	return nil, fmt.Errorf("run %s: %w", id, ErrAmbiguous)
 }
 
 func likePrefix(p string) string {

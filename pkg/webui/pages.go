@@ -91,7 +91,7 @@ type badRequest struct{ error }
 func (s *server) failErr(w http.ResponseWriter, r *http.Request, err error) {
 	var bad badRequest
 	switch {
-	case errors.As(err, &bad):
+	case errors.As(err, &bad), errors.Is(err, history.ErrAmbiguous):
 		s.fail(w, r, http.StatusBadRequest, err.Error())
 	case errors.Is(err, history.ErrNotFound):
 		s.fail(w, r, http.StatusNotFound, err.Error())

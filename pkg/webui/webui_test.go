@@ -172,6 +172,14 @@ func TestPages(t *testing.T) {
 		if w := get(h, "GET", "/runs/run-nope"); w.Code != http.StatusNotFound || !strings.Contains(w.Body.String(), "no such run in the history") {
 			t.Errorf("an unknown run: %d %s", w.Code, w.Body)
 		}
+		// A prefix two runs share is the reader's mistake, not the server's.
+		common := 0
+		for common < min(len(f.Jane), len(f.Bob)) && f.Jane[common] == f.Bob[common] {
+			common++
+		}
+		if w := get(h, "GET", "/runs/"+f.Jane[:common]); w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "give more of the id") {
+			t.Errorf("an ambiguous run id prefix %q: %d %s", f.Jane[:common], w.Code, w.Body)
+		}
 		for target, ctype := range map[string]string{"/static/style.css": "text/css; charset=utf-8", "/static/app.js": "text/javascript; charset=utf-8"} {
 			w := get(h, "GET", target)
 			if w.Code != http.StatusOK || w.Header().Get("Content-Type") != ctype || w.Body.Len() == 0 {
