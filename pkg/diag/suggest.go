@@ -78,11 +78,19 @@ func subsequence(s, t string) bool {
 // Distance is the edit distance between a and b, in runes: insertions,
 // deletions, substitutions and swaps of two adjacent runes (nmae for
 // name) each cost one (the optimal string alignment distance).
+//
+// Names are short: up to 32 runes each, it works in arrays on the stack,
+// so that a file of thousands of misspelt keys, each measured against
+// every candidate, does not allocate per comparison.
 func Distance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev2 := make([]int, len(rb)+1) // the row before prev
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
+	var abuf, bbuf [32]rune
+	var rows [3][33]int
+	ra, rb := appendRunes(abuf[:0], a), appendRunes(bbuf[:0], b)
+	prev2, prev, cur := rows[0][:], rows[1][:], rows[2][:]
+	if len(rb) >= len(rows[0]) {
+		prev2, prev, cur = make([]int, len(rb)+1), make([]int, len(rb)+1), make([]int, len(rb)+1)
+	}
+	prev2, prev, cur = prev2[:len(rb)+1], prev[:len(rb)+1], cur[:len(rb)+1] // prev2: the row before prev
 	for j := range prev {
 		prev[j] = j
 	}
@@ -101,4 +109,13 @@ func Distance(a, b string) int {
 		prev2, prev, cur = prev, cur, prev2
 	}
 	return prev[len(rb)]
+}
+
+// appendRunes appends the runes of s to buf (which grows past its capacity
+// only for a long s).
+func appendRunes(buf []rune, s string) []rune {
+	for _, r := range s {
+		buf = append(buf, r)
+	}
+	return buf
 }
