@@ -69,6 +69,10 @@ type Field struct {
 	Value                   any // the literal (value.data), json.Number for numbers
 	Custom                  bool
 	Index                   int
+	// Item is, on a For Each card's input, the path into the list item
+	// Okta passes (value.proxy.path; "" for the item itself); nil when
+	// the input is not taken from the item.
+	Item *string
 }
 
 // Pin is one connection: output Output of the card that holds the pin
@@ -509,6 +513,11 @@ func (p *parser) fields(v any, path string) []*Field {
 			}
 			f.Collection, _ = val["collection"].(bool)
 			f.Value = val["data"]
+			if px, ok := val["proxy"].(map[string]any); ok {
+				if path, ok := px["path"].(string); ok {
+					f.Item = &path
+				}
+			}
 		}
 		out = append(out, f)
 	}

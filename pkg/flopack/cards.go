@@ -1,0 +1,482 @@
+package flopack
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// appAction is how an Okta Workflows app card becomes a jml action.
+type appAction struct {
+	typ, action string
+	inputs      map[string]string // Okta input ("Group.key" or "key") → jml input
+	special     func(t *ftr, c *Card, with *yaml.Node) string
+	output      func(key string) string // Okta output key → jml output path
+}
+
+func userOutput(k string) string {
+	if f, ok := userField[k]; ok {
+		return f
+	}
+	if isIdent(k) { // Read User lists the profile attributes by their names
+		return "profile." + k
+	}
+	return "profile." + ident(k, "value")
+}
+
+func camelOutput(k string) string { return ident(k, "value") }
+
+var appActions = map[string]appAction{
+	"okta.readUser":                  {typ: "okta", action: "getUser", inputs: map[string]string{"ID or Login": "userId", "User.ID or Login": "userId"}, output: userOutput},
+	"okta.suspendUser":               {typ: "okta", action: "suspendUser", inputs: map[string]string{"User.id": "userId", "User.ID": "userId"}},
+	"okta.unsuspendUser":             {typ: "okta", action: "unsuspendUser", inputs: map[string]string{"User.id": "userId", "User.ID": "userId"}},
+	"okta.deactivateUser":            {typ: "okta", action: "deactivateUser", inputs: map[string]string{"User.id": "userId", "User.ID": "userId", "Send Email?": "sendEmail"}},
+	"okta.clearUserSessions":         {typ: "okta", action: "clearUserSessions", inputs: map[string]string{"User.ID": "userId", "User.Revoke oauthTokens?": "oauthTokens"}},
+	"okta.removeUserFromGroup":       {typ: "okta", action: "removeUserFromGroup", inputs: map[string]string{"User.id": "userId", "Group.id": "groupId"}},
+	"okta.addUserToGroup":            {typ: "okta", action: "addUserToGroup", inputs: map[string]string{"User.id": "userId", "Group.id": "groupId"}},
+	"okta.listUsersWithFilter":       {typ: "okta", action: "listUsers", special: listUsersFilter, output: func(k string) string { return "users" }},
+	"googledirectory.readUser":       {typ: "google", action: "getUser", inputs: map[string]string{"Read By.User ID": "userKey"}, output: googleOutput},
+	"googledirectory.deactivateUser": {typ: "google", action: "suspendUser", inputs: map[string]string{"User.ID": "userKey"}},
+}
+
+func googleOutput(k string) string {
+	switch k {
+	case "Id":
+		return "id"
+	case "Primary Email":
+		return "primaryEmail"
+	case "Is Admin?":
+		return "isAdmin"
+	case "Suspended?", "Suspended":
+		return "suspended"
+	case "Org Unit Path":
+		return "orgUnitPath"
+	}
+	return ident(k, "value")
+}
+
+// listUsersFilter: Okta's List Users with Filter takes the status; jml's
+// okta.listUsers takes Okta's filter expression.
+func listUsersFilter(t *ftr, c *Card, with *yaml.Node) string {
+	var clauses []string
+	for _, f := range c.Inputs {
+		switch {
+		case f.Key == "resultSet":
+			if f.Value != "All Matching Records" {
+				return fmt.Sprintf("result set %v: only \"All Matching Records\" is imported", f.Value)
+			}
+		case f.Group == "Inputs":
+			if _, pinned := t.in[c.ID][f.ID]; pinned {
+				return fmt.Sprintf("input %q is connected; only literal filters are imported", f.Key)
+			}
+			if s, ok := f.Value.(string); ok && s != "" {
+				clauses = append(clauses, fmt.Sprintf("%s eq %s", f.Key, strconv.Quote(s)))
+			}
+		}
+	}
+	if len(clauses) == 0 {
+		return "no filter"
+	}
+	set(with, "filter", str(strings.Join(clauses, " and ")))
+	return ""
+}
+
+// card translates one card into steps (none for a card that only
+// computes a value later cards read).
+func (t *ftr) card(c *Card) []*yaml.Node {
+	var n *yaml.Node
+	var why string
+	if c.Kernel {
+		n, why = t.kernel(c)
+	} else {
+		n, why = t.app(c)
+	}
+	if why != "" {
+		return []*yaml.Node{t.todo(c, why)}
+	}
+	t.rep.Translated++
+	if n == nil {
+		t.pending = append(t.pending, "Okta: "+cardLabel(c)+" (folded into the expressions below)")
+		return nil
+	}
+	t.policy(c, n)
+	if n.HeadComment == "" {
+		n.HeadComment = "Okta: " + cardLabel(c)
+	}
+	return []*yaml.Node{n}
+}
+
+func (t *ftr) policy(c *Card, n *yaml.Node) {
+	switch c.OnError {
+	case "", "finish":
+	case "ignore", "continue":
+		set(n, "onError", str("continue"))
+	case "retry":
+		r := mapping("attempts", plain("3", "!!int"))
+		if a, ok := c.Policy["attempts"].(json.Number); ok {
+			r = mapping("attempts", plain(a.String(), "!!int"))
+		}
+		r.Style = yaml.FlowStyle
+		set(n, "retry", r)
+		t.im.decide("%s: Okta's retry error policy becomes retry: {attempts: N} with jml's default interval", cardLabel(c))
+	default:
+		n.FootComment = fmt.Sprintf("jml:todo %s: its error policy %q (an error-handling flow) was not imported; a failure stops the flow", cardLabel(c), c.OnError)
+		t.im.decide("%s: error policy %q (a handler flow inside the card) not imported; a failure stops the flow, as in jml's default", cardLabel(c), c.OnError)
+	}
+}
+
+func (t *ftr) app(c *Card) (*yaml.Node, string) {
+	key := c.Module + "." + c.Method
+	am, ok := appActions[key]
+	if !ok {
+		if connectorFor[c.Module] == "" {
+			return nil, "jml has no connector for " + c.Module
+		}
+		return nil, "jml's " + connectorFor[c.Module] + " connector has no action for it"
+	}
+	inst := t.im.instanceFor(c)
+	id := t.stepID(c)
+	with := mapping()
+	if am.special != nil {
+		if why := am.special(t, c, with); why != "" {
+			return nil, why
+		}
+	}
+	for _, f := range c.Inputs {
+		name, ok := am.inputs[f.Group+"."+f.Key]
+		if !ok {
+			name, ok = am.inputs[f.Key]
+		}
+		if !ok {
+			continue
+		}
+		v, why := t.value(c, f, "")
+		if why != "" {
+			return nil, why
+		}
+		if f.Value == "" && !isPinned(t, c, f) {
+			continue
+		}
+		set(with, name, v)
+	}
+	if am.special == nil {
+		for _, f := range c.Inputs {
+			_, a := am.inputs[f.Group+"."+f.Key]
+			_, b := am.inputs[f.Key]
+			if !a && !b && f.Group != "parameters" && (isPinned(t, c, f) || !emptyLiteral(f.Value)) {
+				return nil, fmt.Sprintf("input %q has no %s.%s equivalent", f.Key, am.typ, am.action)
+			}
+		}
+	}
+	for _, o := range c.Outputs {
+		if am.output != nil {
+			t.outExpr[c.ID+"/"+o.ID] = "steps." + id + ".output." + am.output(o.Key)
+		}
+	}
+	n := mapping("id", id, "action", inst+"."+am.action)
+	if len(with.Content) > 0 {
+		set(n, "with", with)
+	}
+	return n, ""
+}
+
+func isPinned(t *ftr, c *Card, f *Field) bool { _, ok := t.in[c.ID][f.ID]; return ok }
+
+var operators = map[string]string{"==": "==", "!=": "!=", ">=": ">=", "<=": "<=", ">": ">", "<": "<"}
+
+// cond is the CEL condition of an If/Else or Continue If card.
+func (t *ftr) cond(c *Card) (string, string) {
+	l, op, r := t.input(c, "left-operand"), t.input(c, "operator"), t.input(c, "right-operand")
+	if l == nil || op == nil {
+		return "", "no operands"
+	}
+	ops, _ := op.Value.(string)
+	le, why := t.expr(c, l, "")
+	if why != "" {
+		return "", why
+	}
+	switch ops {
+	case "is empty":
+		return fmt.Sprintf("%s == null || size(%s) == 0", le, le), ""
+	case "is not empty":
+		return fmt.Sprintf("%s != null && size(%s) > 0", le, le), ""
+	}
+	cop, ok := operators[ops]
+	if !ok || r == nil {
+		return "", fmt.Sprintf("operator %q is not imported", ops)
+	}
+	re, why := t.expr(c, r, "")
+	if why != "" {
+		return "", why
+	}
+	return le + " " + cop + " " + re, ""
+}
+
+// customInputs are the inputs a user added to a card (Assign, Return,
+// Call Flow, For Each): every input but the card's own.
+func customInputs(c *Card, own ...string) []*Field {
+	var out []*Field
+next:
+	for _, f := range c.Inputs {
+		if f.Group == "context" {
+			continue
+		}
+		for _, o := range own {
+			if f.Key == o {
+				continue next
+			}
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+var placeholder = regexp.MustCompile(`\{\{\{([^}]*)\}\}\}`)
+
+func (t *ftr) kernel(c *Card) (*yaml.Node, string) {
+	switch c.Module + "." + c.Method {
+	case "control.if":
+		cond, why := t.cond(c)
+		if why != "" {
+			return nil, why
+		}
+		n := mapping("if", cond)
+		var thenB, elseB string
+		for _, b := range sortedKeys(c.Branches) {
+			if v, _ := c.Branches[b].(bool); v {
+				thenB = b
+			} else {
+				elseB = b
+			}
+		}
+		thenS, _ := t.sequence(thenB)
+		if len(thenS.Content) == 0 {
+			thenS.Content = append(thenS.Content, mapping("continueIf", plain("true", "!!bool")))
+		}
+		set(n, "then", thenS)
+		if elseB != "" {
+			if elseS, _ := t.sequence(elseB); len(elseS.Content) > 0 {
+				set(n, "else", elseS)
+			}
+		}
+		return n, ""
+	case "control.continueIf":
+		cond, why := t.cond(c)
+		if why != "" {
+			return nil, why
+		}
+		return mapping("continueIf", cond), ""
+	case "control.let":
+		a := mapping()
+		for _, f := range customInputs(c) {
+			e, why := t.expr(c, f, "")
+			if why != "" {
+				return nil, why
+			}
+			set(a, ident(f.Key, "value"), str(e))
+		}
+		for _, o := range c.Outputs {
+			t.outExpr[c.ID+"/"+o.ID] = "vars." + ident(o.Key, "value")
+		}
+		return mapping("assign", a), ""
+	case "control.return":
+		r := mapping()
+		for _, f := range customInputs(c) {
+			v, why := t.value(c, f, "")
+			if why != "" {
+				return nil, why
+			}
+			name := ident(f.Key, "value")
+			set(r, name, v)
+			t.outputs = append(t.outputs, name)
+		}
+		return mapping("return", r), ""
+	case "control.spawn":
+		flo := t.input(c, "flo")
+		target, why := t.flowRef(flo)
+		if why != "" {
+			return nil, why
+		}
+		id := t.stepID(c)
+		with := mapping()
+		for _, f := range customInputs(c, "flo") {
+			v, why := t.value(c, f, "")
+			if why != "" {
+				return nil, why
+			}
+			set(with, ident(f.Key, "value"), v)
+		}
+		for _, o := range c.Outputs {
+			t.outExpr[c.ID+"/"+o.ID] = "steps." + id + ".output." + ident(o.Key, "value")
+		}
+		n := mapping("id", id, "call", target)
+		if len(with.Content) > 0 {
+			set(n, "with", with)
+		}
+		return n, ""
+	case "list.each", "list.asyncEach":
+		list := t.input(c, "list")
+		if list == nil {
+			return nil, "no list"
+		}
+		le, why := t.expr(c, list, "")
+		if why != "" {
+			return nil, why
+		}
+		target, why := t.flowRef(t.input(c, "flo"))
+		if why != "" {
+			return nil, why
+		}
+		with := mapping()
+		for _, f := range customInputs(c, "list", "flo", "concurrency") {
+			v, why := t.value(c, f, "item")
+			if why != "" {
+				return nil, why
+			}
+			set(with, ident(f.Key, "value"), v)
+		}
+		call := mapping("call", target)
+		if len(with.Content) > 0 {
+			set(call, "with", with)
+		}
+		if c.Method == "asyncEach" {
+			set(call, "onError", str("continue"))
+			t.im.decide("For Each - Ignore Errors becomes forEach whose call has onError: continue")
+		}
+		n := mapping("forEach", le, "as", "item")
+		if cc := t.input(c, "concurrency"); cc != nil {
+			if num, ok := cc.Value.(json.Number); ok && num.String() != "1" {
+				set(n, "concurrency", plain(num.String(), "!!int"))
+			}
+		}
+		set(n, "do", seq(call))
+		return n, ""
+	case "string.compose":
+		text := t.input(c, "_text_")
+		if text == nil {
+			return nil, "no text"
+		}
+		s, _ := text.Value.(string)
+		byID := map[string]*Field{}
+		for _, f := range c.Inputs {
+			byID[f.ID] = f
+		}
+		var parts []string
+		last := 0
+		for _, m := range placeholder.FindAllStringSubmatchIndex(s, -1) {
+			if m[0] > last {
+				parts = append(parts, strconv.Quote(s[last:m[0]]))
+			}
+			f := byID[s[m[2]:m[3]]]
+			if f == nil {
+				return nil, "a placeholder names no input"
+			}
+			e, why := t.expr(c, f, "")
+			if why != "" {
+				return nil, why
+			}
+			parts = append(parts, "string("+e+")")
+			last = m[1]
+		}
+		if last < len(s) || len(parts) == 0 {
+			parts = append(parts, strconv.Quote(s[last:]))
+		}
+		return t.assignOut(c, strings.Join(parts, " + ")), ""
+	case "string.concat":
+		var parts []string
+		for _, f := range customInputs(c) {
+			e, why := t.expr(c, f, "")
+			if why != "" {
+				return nil, why
+			}
+			parts = append(parts, "string("+e+")")
+		}
+		if len(parts) == 0 {
+			parts = []string{`""`}
+		}
+		return t.assignOut(c, strings.Join(parts, " + ")), ""
+	case "date.now":
+		for _, o := range c.Outputs {
+			switch o.Key {
+			case "date", "iso", "full":
+				t.outExpr[c.ID+"/"+o.ID] = "run.startedAt"
+			}
+		}
+		t.im.decide("Now reads run.startedAt, the only clock of a jml run (a replay is deterministic)")
+		return nil, ""
+	case "object.pick":
+		obj := t.input(c, "object")
+		if obj == nil {
+			return nil, "no object"
+		}
+		oe, why := t.expr(c, obj, "")
+		if why != "" {
+			return nil, why
+		}
+		for _, o := range c.Outputs {
+			t.outExpr[c.ID+"/"+o.ID] = fieldPath(oe, o.Key)
+		}
+		t.im.decide("Get Multiple reads fields of Okta's user record as jml's okta user object (ID → id, Last Login → lastLogin, Raw Output.profile.X → profile.X)")
+		return nil, ""
+	case "date.diff":
+		s, e := t.input(c, "start"), t.input(c, "end")
+		if s == nil || e == nil {
+			return nil, "no start or end"
+		}
+		se, why := t.expr(c, s, "")
+		if why != "" {
+			return nil, why
+		}
+		ee, why := t.expr(c, e, "")
+		if why != "" {
+			return nil, why
+		}
+		d := fmt.Sprintf("(timestamp(%s) - timestamp(%s))", se, ee)
+		for _, o := range c.Outputs {
+			switch o.Key {
+			case "days":
+				t.outExpr[c.ID+"/"+o.ID] = d + ".getHours() / 24"
+			case "hours":
+				t.outExpr[c.ID+"/"+o.ID] = d + ".getHours()"
+			case "minutes":
+				t.outExpr[c.ID+"/"+o.ID] = d + ".getMinutes()"
+			case "seconds":
+				t.outExpr[c.ID+"/"+o.ID] = d + ".getSeconds()"
+			}
+		}
+		t.im.decide("Difference is start minus end, as a CEL duration in whole days/hours/minutes/seconds")
+		return nil, ""
+	}
+	return nil, "function card not imported"
+}
+
+// assignOut is an assign of expr to a var named after the card; the
+// card's outputs read it.
+func (t *ftr) assignOut(c *Card, expr string) *yaml.Node {
+	name := t.stepID(c)
+	for _, o := range c.Outputs {
+		t.outExpr[c.ID+"/"+o.ID] = "vars." + name
+	}
+	return mapping("assign", mapping(name, expr))
+}
+
+// flowRef is the jml flow a Call Flow / For Each card names.
+func (t *ftr) flowRef(f *Field) (string, string) {
+	if f == nil {
+		return "", "names no flow"
+	}
+	switch v := f.Value.(type) {
+	case string:
+		if s, ok := t.im.flowSlug[v]; ok {
+			return s, ""
+		}
+		return "", "calls a flow that is not in the pack"
+	case map[string]any:
+		return "", "runs a flow defined inside the card (not imported)"
+	}
+	return "", "names no flow"
+}

@@ -1,0 +1,426 @@
+package flopack
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/jml-dev/jml/pkg/eventtypes"
+)
+
+// source is where a card's input comes from.
+type source struct {
+	card *Card
+	out  *Field
+	pin  Pin
+}
+
+// ftr translates one flow.
+type ftr struct {
+	im      *importer
+	f       *Flow
+	byID    map[string]*Card
+	next    map[string][]string          // card → successors, by edge id
+	in      map[string]map[string]source // card → input id → source
+	outExpr map[string]string            // card id + "/" + output id → CEL
+	stepIDs map[string]bool
+	visited map[string]bool
+	root    *Card
+	rep     FlowReport
+	outputs []string // helper outputs (Return card inputs)
+	pending []string // comment lines for the next step
+	// item is the CEL name of the current For Each item, while translating
+	// the inputs of a For Each's call.
+}
+
+func (im *importer) flow(f *Flow) ([]byte, FlowReport) {
+	t := &ftr{im: im, f: f, byID: map[string]*Card{}, next: map[string][]string{},
+		in: map[string]map[string]source{}, outExpr: map[string]string{}, stepIDs: map[string]bool{},
+		visited: map[string]bool{}}
+	t.rep = FlowReport{Name: f.Name, File: "flows/" + im.flowSlug[f.ID] + ".yaml"}
+	incoming := map[string]bool{}
+	for _, c := range f.Cards {
+		t.byID[c.ID] = c
+		if !structural(c) {
+			t.rep.Cards++
+		}
+	}
+	for _, e := range f.Edges { // sorted by id
+		if e.From == e.To {
+			continue
+		}
+		t.next[e.From] = append(t.next[e.From], e.To)
+		incoming[e.To] = true
+	}
+	for _, c := range f.Cards {
+		outs := map[string]*Field{}
+		for _, o := range c.Outputs {
+			outs[o.ID] = o
+		}
+		for _, p := range c.Pins {
+			if t.in[p.Card] == nil {
+				t.in[p.Card] = map[string]source{}
+			}
+			t.in[p.Card][p.Input] = source{card: c, out: outs[p.Output], pin: p}
+		}
+	}
+	for _, c := range f.Cards {
+		if c.Kernel && c.Module == "control" && c.Method == "callable" || isEventCard(c) {
+			t.root = c
+		}
+	}
+	doc := mapping("apiVersion", "jml/v1", "kind", "Flow", "name", im.flowSlug[f.ID])
+	doc.HeadComment = "yaml-language-server: $schema=../schemas/flow.schema.json\nImported by jml import flopack from the Okta Workflows flow " + strconv.Quote(f.Name) + "."
+	if d := strings.TrimSpace(f.Description); d != "" {
+		set(doc, "description", str(d))
+	}
+	trigger, inputs := t.trigger()
+	set(doc, "trigger", trigger)
+	var steps *yaml.Node
+	start := ""
+	if t.root != nil {
+		t.visited[t.root.ID] = true
+		start = t.succ(t.root.ID)
+	} else {
+		// No trigger card: start at the card nothing leads to.
+		for _, c := range f.Cards {
+			if !incoming[c.ID] && !(structural(c) && c.Method != "comment") {
+				start = c.ID
+				break
+			}
+		}
+	}
+	steps, _ = t.sequence(start)
+	if len(t.pending) > 0 && len(steps.Content) > 0 {
+		steps.Content[len(steps.Content)-1].FootComment = strings.Join(t.pending, "\n")
+	}
+	if inputs != nil {
+		set(doc, "inputs", inputs)
+	}
+	if len(t.outputs) > 0 {
+		outs := mapping()
+		for _, o := range t.outputs {
+			set(outs, o, mapping("type", "any"))
+		}
+		set(doc, "outputs", outs)
+	}
+	// Cards not reached from the trigger (Okta keeps cards off the chain).
+	for _, c := range f.Cards {
+		if !t.visited[c.ID] && !structural(c) && c != t.root {
+			t.todo(c, "not connected to the flow's chain of cards")
+		}
+	}
+	t.rep.Enabled = len(t.rep.Todo) == 0
+	if !t.rep.Enabled {
+		set(doc, "enabled", plain("false", "!!bool"))
+		doc.Content[len(doc.Content)-2].HeadComment = "Disabled: some cards were not imported (see the jml:todo comments)."
+	}
+	if len(steps.Content) == 0 {
+		steps.Content = append(steps.Content, mapping("halt", "not imported: the flow has no cards"))
+	}
+	set(doc, "steps", steps)
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(doc); err != nil {
+		panic(err) // the document is built here; an encoding error is a bug
+	}
+	enc.Close()
+	return b.Bytes(), t.rep
+}
+
+// succ is the card after id on the chain: the first successor that is
+// not a Join, else the Join (a branch's end), else "".
+func (t *ftr) succ(id string) string {
+	join := ""
+	for _, n := range t.next[id] {
+		if c := t.byID[n]; c != nil && c.Kernel && c.Method == "join" {
+			if join == "" {
+				join = n
+			}
+			continue
+		}
+		return n
+	}
+	return join
+}
+
+// sequence translates the chain from start up to a Join (returned) or
+// the end.
+func (t *ftr) sequence(start string) (*yaml.Node, string) {
+	steps := seq()
+	for cur := start; cur != ""; {
+		c := t.byID[cur]
+		if c.Kernel && c.Method == "join" {
+			return steps, cur
+		}
+		if t.visited[cur] {
+			break
+		}
+		t.visited[cur] = true
+		switch {
+		case c.Kernel && c.Method == "comment":
+			for _, s := range []string{c.Title, c.Markdown} {
+				for _, l := range strings.Split(strings.TrimSpace(s), "\n") {
+					if l = strings.TrimRight(l, " \r"); l != "" {
+						t.pending = append(t.pending, l)
+					}
+				}
+			}
+		case c.Kernel && c.Method == "noop":
+		default:
+			for _, n := range t.card(c) {
+				if len(t.pending) > 0 {
+					n.HeadComment = strings.Join(append(t.pending, n.HeadComment), "\n")
+					n.HeadComment = strings.TrimRight(n.HeadComment, "\n")
+					t.pending = nil
+				}
+				steps.Content = append(steps.Content, n)
+			}
+		}
+		if len(c.Branches) > 0 {
+			if j := t.branchJoin(c); j != "" {
+				t.visited[j] = true
+				cur = t.succ(j)
+				continue
+			}
+		}
+		cur = t.succ(cur)
+	}
+	return steps, ""
+}
+
+// branchJoin is the Join where the branches of c meet.
+func (t *ftr) branchJoin(c *Card) string {
+	for _, b := range sortedKeys(c.Branches) {
+		seen := map[string]bool{}
+		for cur := b; cur != "" && !seen[cur]; {
+			seen[cur] = true
+			if n := t.byID[cur]; n != nil && n.Kernel && n.Method == "join" {
+				return cur
+			}
+			cur = t.succ(cur)
+		}
+	}
+	return ""
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+func (t *ftr) stepID(c *Card) string {
+	return unique(ident(c.Name, "step"), t.stepIDs)
+}
+
+// trigger is the flow's trigger and, for a helper, its inputs.
+func (t *ftr) trigger() (*yaml.Node, *yaml.Node) {
+	c := t.root
+	switch {
+	case c == nil:
+		t.rep.Trigger = "helper"
+		t.im.decide("flow %q has no trigger card: imported as a helper (run it with call:)", t.f.Name)
+		return mapping("helper", flowMap()), nil
+	case !c.Kernel:
+		typ, ok := eventFor[c.Method]
+		if ok {
+			if _, known := eventtypes.Lookup(typ); !known {
+				ok = false
+			}
+		}
+		if !ok {
+			t.rep.Trigger = "helper"
+			t.todoNote(c, "event card with no Okta event type jml knows")
+			return mapping("helper", flowMap()), nil
+		}
+		t.rep.Trigger = "event " + typ
+		t.rep.Translated++
+		t.registerEvent(c)
+		n := mapping("event", typ)
+		n.Content[0].HeadComment = "Okta card: " + cardLabel(c)
+		return n, nil
+	case t.f.Scheduled && t.f.Cron != nil:
+		cr := t.f.Cron
+		dom := cr.DayOfMonth
+		if dom == "*/1" {
+			dom = "*"
+		}
+		cron := strings.Join([]string{orStar(cr.Minutes), orStar(cr.Hours), orStar(dom), orStar(cr.Month), orStar(cr.DayOfWeek)}, " ")
+		tz := cr.TimeZone
+		if tz == "" {
+			tz = "UTC"
+		}
+		t.rep.Trigger = "schedule " + cron + " " + tz
+		t.rep.Translated++
+		for _, o := range c.Outputs {
+			if o.Key == "execution_time" {
+				t.outExpr[c.ID+"/"+o.ID] = "run.startedAt"
+			}
+		}
+		if cr.Seconds != "" && cr.Seconds != "0" && cr.Seconds != "00" {
+			t.im.decide("flow %q: the schedule's seconds (%s) are dropped: jml's cron has minutes", t.f.Name, cr.Seconds)
+		}
+		s := mapping("cron", cron, "timezone", tz)
+		s.Style = yaml.FlowStyle
+		return mapping("schedule", s), nil
+	default:
+		t.rep.Trigger = "helper"
+		t.rep.Translated++
+		inputs := mapping()
+		for _, o := range c.Outputs {
+			switch {
+			case o.Custom:
+				name := ident(o.Key, "input")
+				t.outExpr[c.ID+"/"+o.ID] = "inputs." + name
+				in := mapping("type", jmlType(o))
+				in.Style = yaml.FlowStyle
+				if o.Key != name {
+					set(in, "description", str("Okta: "+o.Key))
+				}
+				set(inputs, name, in)
+			case o.Key == "execution_time":
+				t.outExpr[c.ID+"/"+o.ID] = "run.startedAt"
+			case o.Key == "execution_id":
+				t.outExpr[c.ID+"/"+o.ID] = "run.id"
+			}
+		}
+		if len(inputs.Content) == 0 {
+			inputs = nil
+		}
+		return mapping("helper", flowMap()), inputs
+	}
+}
+
+func flowMap() *yaml.Node { m := mapping(); m.Style = yaml.FlowStyle; return m }
+
+func orStar(s string) string {
+	if s == "" {
+		return "*"
+	}
+	return s
+}
+
+func jmlType(f *Field) string {
+	if f.Collection {
+		return "list"
+	}
+	switch f.Type {
+	case "string", "number", "boolean", "object":
+		return f.Type
+	}
+	return "any"
+}
+
+// eventField maps the fields of Okta's event card output to the event.
+var eventField = map[string]string{
+	"Okta User.ID": "user.id", "Okta User.Alternate ID": "user.alternateId", "Okta User.Display Name": "user.displayName",
+	"Okta Group.ID": "group.id", "Okta Group.Display Name": "group.displayName", "Okta Group.Alternate ID": "group.alternateId",
+	"Actor.ID": "event.actor.id", "Actor.Alternate ID": "event.actor.alternateId", "Actor.Display Name": "event.actor.displayName",
+	"Event Type": "event.eventType", "UUID": "event.uuid", "Event ID": "event.uuid", "Date and Time": "event.published",
+	"Event Time": "event.published", "Message": "event.displayMessage", "Changed Attributes": "changed",
+}
+
+func (t *ftr) registerEvent(c *Card) {
+	for _, o := range c.Outputs {
+		switch o.Key {
+		case "execution_id":
+			t.outExpr[c.ID+"/"+o.ID] = "run.id"
+		}
+	}
+}
+
+// expr is the CEL expression of card c's input f ("" and a reason when
+// it cannot be said).
+func (t *ftr) expr(c *Card, f *Field, item string) (string, string) {
+	if src, ok := t.in[c.ID][f.ID]; ok {
+		if src.out == nil {
+			return "", fmt.Sprintf("input %q is connected to an unknown output", f.Key)
+		}
+		e, ok := t.outExpr[src.card.ID+"/"+src.out.ID]
+		if !ok {
+			return "", fmt.Sprintf("input %q comes from %s output %q, which was not imported", f.Key, cardLabel(src.card), src.out.Key)
+		}
+		for _, p := range src.pin.Path {
+			e = fieldPath(e, p)
+		}
+		return e, ""
+	}
+	if f.Item != nil && item != "" {
+		return fieldPath(item, *f.Item), ""
+	}
+	if l, ok := celLiteral(f.Value); ok {
+		return l, ""
+	}
+	return "", fmt.Sprintf("input %q holds a value jml cannot write as an expression", f.Key)
+}
+
+// value is the YAML value of an input for with:/return: — a literal, or
+// "${{ expr }}".
+func (t *ftr) value(c *Card, f *Field, item string) (*yaml.Node, string) {
+	if _, pinned := t.in[c.ID][f.ID]; !pinned && !(f.Item != nil && item != "") {
+		return literal(f.Value), ""
+	}
+	e, why := t.expr(c, f, item)
+	if why != "" {
+		return nil, why
+	}
+	return str("${{ " + e + " }}"), ""
+}
+
+func (t *ftr) input(c *Card, key string) *Field {
+	for _, f := range c.Inputs {
+		if f.Key == key {
+			return f
+		}
+	}
+	return nil
+}
+
+func (t *ftr) todoNote(c *Card, why string) {
+	t.rep.Todo = append(t.rep.Todo, cardLabel(c)+": "+why)
+	t.im.rep.Missing[c.Module+"."+c.Method]++
+}
+
+// todo is the halt step standing for a card that was not imported.
+func (t *ftr) todo(c *Card, why string) *yaml.Node {
+	t.todoNote(c, why)
+	lines := []string{"jml:todo " + cardLabel(c) + ": " + why}
+	for _, f := range c.Inputs {
+		if f.Group == "context" {
+			continue
+		}
+		v := "(empty)"
+		if src, ok := t.in[c.ID][f.ID]; ok {
+			v = "from " + src.card.Name
+			if src.out != nil {
+				v += " → " + src.out.Key
+			}
+		} else if f.Item != nil {
+			v = "the list item " + strconv.Quote(*f.Item)
+		} else if !emptyLiteral(f.Value) {
+			b, _ := json.Marshal(f.Value)
+			v = string(b)
+			if len(v) > 120 {
+				v = v[:117] + "..."
+			}
+		}
+		name := f.Key
+		if f.Group != "" && f.Group != "parameters" {
+			name = f.Group + "." + f.Key
+		}
+		lines = append(lines, "  "+name+": "+v)
+	}
+	n := mapping("halt", "not imported: "+cardLabel(c))
+	n.HeadComment = strings.Join(lines, "\n")
+	return n
+}

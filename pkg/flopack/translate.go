@@ -1,0 +1,414 @@
+package flopack
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"gopkg.in/yaml.v3"
+)
+
+// File is one file the import writes, relative to the output directory.
+type File struct {
+	Path string
+	Data []byte
+}
+
+// Report says what an import did.
+type Report struct {
+	Flows      []FlowReport   `json:"flows"`
+	Cards      int            `json:"cards"`      // cards that do something (comments, noops and joins not counted)
+	Translated int            `json:"translated"` // of Cards
+	Missing    map[string]int `json:"notTranslated"`
+	Decisions  []string       `json:"decisions"`
+}
+
+// FlowReport is the part of a Report about one flow.
+type FlowReport struct {
+	Name       string   `json:"name"` // the Okta flow name
+	File       string   `json:"file"`
+	Trigger    string   `json:"trigger"`
+	Cards      int      `json:"cards"`
+	Translated int      `json:"translated"`
+	Enabled    bool     `json:"enabled"`
+	Todo       []string `json:"todo,omitempty"` // "Card Name (module.method): why"
+}
+
+// Import translates a pack into jml flow files (flows/<slug>.yaml) and
+// a jml.yaml holding the instances its connections need. The same pack
+// always gives the same bytes.
+func Import(p *Pack) ([]File, *Report) {
+	im := &importer{pack: p, rep: &Report{Missing: map[string]int{}}, flowSlug: map[string]string{}, flowByID: map[string]*Flow{}}
+	used := map[string]bool{}
+	for _, f := range p.Flows {
+		im.flowSlug[f.ID] = unique(slug(f.Name, "flow"), used)
+		im.flowByID[f.ID] = f
+	}
+	im.instances()
+	var files []File
+	for _, f := range p.Flows {
+		data, fr := im.flow(f)
+		files = append(files, File{Path: "flows/" + im.flowSlug[f.ID] + ".yaml", Data: data})
+		im.rep.Flows = append(im.rep.Flows, fr)
+		im.rep.Cards += fr.Cards
+		im.rep.Translated += fr.Translated
+	}
+	files = append(files, File{Path: "jml.yaml", Data: im.config()})
+	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
+	im.rep.Decisions = dedupe(im.rep.Decisions)
+	return files, im.rep
+}
+
+type importer struct {
+	pack     *Pack
+	rep      *Report
+	flowSlug map[string]string
+	flowByID map[string]*Flow
+	instance map[string]string // connection id → jml instance name
+	modInst  map[string]string // Okta module → jml instance name
+	conns    []instanceDecl
+}
+
+type instanceDecl struct {
+	name, typ, okta, id string
+}
+
+func (im *importer) decide(format string, args ...any) {
+	im.rep.Decisions = append(im.rep.Decisions, fmt.Sprintf(format, args...))
+}
+
+func dedupe(s []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, x := range s {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// connectorFor is the jml connector type behind an Okta Workflows
+// connector (module), or "".
+var connectorFor = map[string]string{
+	"okta":            "okta",
+	"googledirectory": "google",
+	"slack":           "slack",
+	"office365admin":  "microsoft",
+	"office365":       "microsoft",
+	"servicenow":      "servicenow",
+	"salesforce":      "salesforce",
+	"github":          "github",
+	"jira":            "jira",
+}
+
+func (im *importer) instances() {
+	im.instance = map[string]string{}
+	im.modInst = map[string]string{}
+	used := map[string]bool{}
+	for _, c := range im.pack.Connections {
+		typ := connectorFor[c.Module]
+		if typ == "" {
+			im.decide("connection %q (%s): jml has no %s connector; its cards are not imported", c.Name, c.Module, c.Module)
+			continue
+		}
+		name := im.modInst[c.Module]
+		if name == "" {
+			name = unique(typ, used)
+			im.modInst[c.Module] = name
+			im.conns = append(im.conns, instanceDecl{name: name, typ: typ, okta: c.Name, id: c.ID})
+		}
+		im.instance[c.ID] = name
+	}
+}
+
+// instanceFor is the jml instance an app card of module uses.
+func (im *importer) instanceFor(c *Card) string {
+	if n := im.instance[c.Config]; n != "" {
+		return n
+	}
+	if n := im.modInst[c.Module]; n != "" {
+		return n
+	}
+	typ := connectorFor[c.Module]
+	if typ == "" {
+		return ""
+	}
+	// A card whose connection the export left out: an instance named
+	// after the type.
+	used := map[string]bool{}
+	for _, d := range im.conns {
+		used[d.name] = true
+	}
+	name := unique(typ, used)
+	im.modInst[c.Module] = name
+	im.conns = append(im.conns, instanceDecl{name: name, typ: typ, okta: "(not in the export)"})
+	im.decide("card %q names no connection in the export: instance %q of type %s", c.Name, name, typ)
+	return name
+}
+
+// placeholders are the commented credentials of each connector type:
+// references only, never a secret.
+var placeholders = map[string][]string{
+	"okta":       {"baseURL: https://YOUR-ORG.okta.com", "auth: {type: ssws, token: {env: OKTA_API_TOKEN}}"},
+	"google":     {"auth: {type: serviceAccount, credentials: {file: /etc/jml/google-sa.json}, subject: admin@example.com}"},
+	"slack":      {"auth: {type: bearer, token: {env: SLACK_SCIM_TOKEN}}"},
+	"microsoft":  {"auth: {type: oauth2, tenant: YOUR-TENANT-ID, clientId: {env: MS_CLIENT_ID}, clientSecret: {env: MS_CLIENT_SECRET}}"},
+	"servicenow": {"baseURL: https://YOUR-INSTANCE.service-now.com", "auth: {type: basic, username: {env: SN_USER}, password: {env: SN_PASSWORD}}"},
+	"salesforce": {"baseURL: https://YOUR-DOMAIN.my.salesforce.com", "auth: {type: oauth2, clientId: {env: SF_CLIENT_ID}, clientSecret: {env: SF_CLIENT_SECRET}}"},
+	"github":     {"auth: {type: bearer, token: {env: GITHUB_TOKEN}}"},
+	"jira":       {"baseURL: https://YOUR-SITE.atlassian.net", "auth: {type: basic, username: {env: JIRA_USER}, password: {env: JIRA_API_TOKEN}}"},
+}
+
+func (im *importer) config() []byte {
+	var b bytes.Buffer
+	b.WriteString("# Written by jml import flopack. Fill in the commented credentials (references to\n")
+	b.WriteString("# environment variables or files, never the secrets themselves) before jml apply.\n")
+	b.WriteString("apiVersion: jml/v1\nkind: Config\nflows: flows/\n")
+	if len(im.conns) == 0 {
+		b.WriteString("connectors: {}\n")
+		return b.Bytes()
+	}
+	b.WriteString("connectors:\n")
+	for _, d := range im.conns {
+		fmt.Fprintf(&b, "  # Okta Workflows connection %s\n", strconv.Quote(d.okta))
+		fmt.Fprintf(&b, "  %s:\n    type: %s\n", d.name, d.typ)
+		for _, l := range placeholders[d.typ] {
+			fmt.Fprintf(&b, "    # %s\n", l)
+		}
+	}
+	return b.Bytes()
+}
+
+// slug makes a flow name: lower case, [a-z0-9-].
+func slug(s, fallback string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		if r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			dash = false
+			b.WriteRune(r)
+		} else {
+			dash = true
+		}
+	}
+	if b.Len() == 0 {
+		return fallback
+	}
+	return b.String()
+}
+
+// ident makes a CEL identifier in lowerCamelCase ("Last Login" → lastLogin).
+func ident(s, fallback string) string {
+	var b strings.Builder
+	up := false
+	for _, r := range s {
+		if r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_') {
+			switch {
+			case b.Len() == 0:
+				if unicode.IsDigit(r) {
+					b.WriteByte('_')
+				}
+				b.WriteRune(unicode.ToLower(r))
+			case up:
+				b.WriteRune(unicode.ToUpper(r))
+			default:
+				b.WriteRune(r)
+			}
+			up = false
+		} else {
+			up = true
+		}
+	}
+	if b.Len() == 0 {
+		return fallback
+	}
+	out := b.String()
+	if len(out) > 1 && strings.ToUpper(out) == out[:1]+strings.ToUpper(out[1:]) && strings.ToUpper(out[1:]) == out[1:] {
+		return strings.ToLower(out) // "ID" → id
+	}
+	return out
+}
+
+func unique(base string, used map[string]bool) string {
+	name := base
+	for i := 2; used[name]; i++ {
+		name = fmt.Sprintf("%s-%d", base, i)
+		if !strings.Contains(base, "-") && isIdent(base) {
+			name = fmt.Sprintf("%s%d", base, i)
+		}
+	}
+	used[name] = true
+	return name
+}
+
+// structural cards carry no behaviour of their own.
+func structural(c *Card) bool {
+	return c.Kernel && c.Module == "control" && (c.Method == "comment" || c.Method == "noop" || c.Method == "join")
+}
+
+func cardLabel(c *Card) string { return fmt.Sprintf("%s (%s.%s)", c.Name, c.Module, c.Method) }
+
+// YAML node helpers.
+
+func str(s string) *yaml.Node {
+	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
+	if strings.Contains(s, "\n") {
+		n.Style = yaml.LiteralStyle
+	}
+	return n
+}
+
+func plain(s, tag string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: s} }
+
+func mapping(kv ...any) *yaml.Node {
+	m := &yaml.Node{Kind: yaml.MappingNode}
+	for i := 0; i+1 < len(kv); i += 2 {
+		var v *yaml.Node
+		switch x := kv[i+1].(type) {
+		case *yaml.Node:
+			v = x
+		case string:
+			v = str(x)
+		}
+		m.Content = append(m.Content, str(kv[i].(string)), v)
+	}
+	return m
+}
+
+func seq(items ...*yaml.Node) *yaml.Node {
+	return &yaml.Node{Kind: yaml.SequenceNode, Content: items}
+}
+
+func set(m *yaml.Node, k string, v *yaml.Node) { m.Content = append(m.Content, str(k), v) }
+
+// literal is a YAML node for an Okta literal value.
+func literal(v any) *yaml.Node {
+	switch x := v.(type) {
+	case nil:
+		return plain("null", "!!null")
+	case bool:
+		return plain(strconv.FormatBool(x), "!!bool")
+	case json.Number:
+		if _, err := x.Int64(); err == nil {
+			return plain(x.String(), "!!int")
+		}
+		return plain(x.String(), "!!float")
+	case string:
+		return str(x)
+	case []any:
+		s := seq()
+		for _, e := range x {
+			s.Content = append(s.Content, literal(e))
+		}
+		s.Style = yaml.FlowStyle
+		return s
+	case map[string]any:
+		ks := make([]string, 0, len(x))
+		for k := range x {
+			ks = append(ks, k)
+		}
+		sort.Strings(ks)
+		m := mapping()
+		for _, k := range ks {
+			set(m, k, literal(x[k]))
+		}
+		m.Style = yaml.FlowStyle
+		return m
+	}
+	return str(fmt.Sprint(v))
+}
+
+// celLiteral is v as a CEL literal.
+func celLiteral(v any) (string, bool) {
+	switch x := v.(type) {
+	case nil:
+		return "null", true
+	case bool:
+		return strconv.FormatBool(x), true
+	case json.Number:
+		return x.String(), true
+	case string:
+		return strconv.Quote(x), true
+	}
+	return "", false
+}
+
+func emptyLiteral(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case string:
+		return x == ""
+	case []any:
+		return len(x) == 0
+	case map[string]any:
+		return len(x) == 0
+	}
+	return false
+}
+
+// eventFor maps Okta Workflows' Okta event cards to the System Log
+// event type they are fired by.
+var eventFor = map[string]string{
+	"userAddedToGroupMembership":     "group.user_membership.add",
+	"userRemovedFromGroupMembership": "group.user_membership.remove",
+	"oktaUserProfileUpdated":         "user.account.update_profile",
+	"userDeactivated":                "user.lifecycle.deactivate",
+	"userActivated":                  "user.lifecycle.activate",
+	"userCreated":                    "user.lifecycle.create",
+	"userSuspended":                  "user.lifecycle.suspend",
+	"userUnsuspended":                "user.lifecycle.unsuspend",
+	"userReactivated":                "user.lifecycle.reactivate",
+	"userDeleted":                    "user.lifecycle.delete.initiated",
+	"userAssignedToApplication":      "application.user_membership.add",
+	"userUnassignedFromApplication":  "application.user_membership.remove",
+	"userOktaPasswordChanged":        "user.account.update_password",
+	"userAccountLocked":              "user.account.lock",
+}
+
+// userField maps the fields of Okta Workflows' Okta user record (Read
+// User, List Users, and the objects they put in lists) to jml's okta
+// user object (id, status, profile, lastLogin).
+var userField = map[string]string{
+	"ID": "id", "Id": "id", "Status": "status", "Created": "created", "Activated": "activated",
+	"Status Changed": "statusChanged", "Last Login": "lastLogin", "Last Updated": "lastUpdated",
+	"Password Changed": "passwordChanged", "First Name": "profile.firstName", "Last Name": "profile.lastName",
+	"Mobile Phone": "profile.mobilePhone", "Second Email": "profile.secondEmail", "Login": "profile.login",
+	"Email": "profile.email", "Display Name": "profile.displayName", "Department": "profile.department",
+	"Title": "profile.title", "Manager ID": "profile.managerId", "Manager": "profile.manager",
+}
+
+// fieldPath is the CEL selection of an Okta output path on base.
+func fieldPath(base, path string) string {
+	if path == "" {
+		return base
+	}
+	if f, ok := userField[path]; ok {
+		return base + "." + f
+	}
+	if rest, ok := strings.CutPrefix(path, "Raw Output"); ok {
+		rest = strings.TrimPrefix(rest, ".")
+		if rest == "" {
+			return base
+		}
+		out := base
+		for _, p := range strings.Split(rest, ".") {
+			if isIdent(p) {
+				out += "." + p
+			} else {
+				out += "[" + strconv.Quote(p) + "]"
+			}
+		}
+		return out
+	}
+	return base + "[" + strconv.Quote(path) + "]"
+}
