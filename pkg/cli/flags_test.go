@@ -405,3 +405,14 @@ func TestNewCmdVersion(t *testing.T) {
 		{name: "an argument", args: []string{"x"}, code: ExitUsage},
 	})
 }
+
+func TestNewCmdImportFlopack(t *testing.T) {
+	testFlags(t, newImportFlopackCmd, []flagCase[ImportFlopackOptions]{
+		{name: "file", args: []string{"a.flopack"}, want: &ImportFlopackOptions{Color: "never", File: "a.flopack", Dir: ".", Format: "text"}},
+		{name: "all", args: []string{"a.flopack", "-o", "out", "--format", "json", "--force"},
+			want: &ImportFlopackOptions{Color: "never", File: "a.flopack", Dir: "out", Format: "json", Force: true}},
+		{name: "no file", code: ExitUsage},
+		{name: "two files", args: []string{"a.flopack", "b.flopack"}, code: ExitUsage},
+		{name: "bad format", args: []string{"a.flopack", "--format", "yaml"}, code: ExitUsage},
+	})
+}

@@ -157,6 +157,7 @@ jml looks for jml.yaml in the current directory or any parent (like git);
 		newConnectorsCmd(g, nil),
 		newVerifyCmd(g, nil),
 		newEventsCmd(g),
+		newImportCmd(g),
 		newVersionCmd(g, nil),
 	)
 	return root

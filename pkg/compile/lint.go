@@ -60,6 +60,30 @@ func ignores(check string, nodes ...*yaml.Node) bool {
 	return slices.Contains(ignored(nodes...), check)
 }
 
+// todoRE is the comment jml import flopack writes above a card it could
+// not translate: "jml:todo CARD (module.method): why".
+var todoRE = regexp.MustCompile(`jml:todo\s+([^\n]*)`)
+
+// todo returns the text of the jml:todo comment of a card's node (or of
+// its keys), and whether there is one.
+func todo(n *yaml.Node) (string, bool) {
+	if n == nil {
+		return "", false
+	}
+	comments := []string{n.HeadComment, n.LineComment}
+	if n.Kind == yaml.MappingNode {
+		for _, c := range n.Content {
+			comments = append(comments, c.HeadComment, c.LineComment)
+		}
+	}
+	for _, c := range comments {
+		if m := todoRE.FindStringSubmatch(c); m != nil {
+			return strings.TrimSpace(m[1]), true
+		}
+	}
+	return "", false
+}
+
 // flowIgnores reports whether a flow-level comment silences check.
 func flowIgnores(f *Flow, check string) bool {
 	if f.AST == nil || f.AST.File == nil {
@@ -116,8 +140,26 @@ func (c *compiler) lintFlow(f *Flow) {
 		}
 	}
 	leaver := f.isLeaver()
+	// Cards an import left to do (jml import flopack): a warning naming
+	// the card. The unreachable cards after such a halt and the helper
+	// inputs only they would read are part of the same todo.
+	todos := false
+	for _, n := range f.Nodes {
+		if n.Card == nil {
+			continue
+		}
+		if what, ok := todo(n.Card.Node); ok {
+			todos = true
+			c.warn(f, n, n.Range, "todo", "not imported: %s", what)
+		}
+	}
 	for _, n := range f.Nodes {
 		// Unreachable cards after halt or return.
+		if n.Card != nil && n.Kind == ast.CardHalt {
+			if _, ok := todo(n.Card.Node); ok {
+				continue
+			}
+		}
 		if (n.Kind == ast.CardHalt || n.Kind == ast.CardReturn) && n.Next != None {
 			next := f.Nodes[n.Next]
 			c.warn(f, next, next.Range, "unreachable-card",
@@ -143,7 +185,7 @@ func (c *compiler) lintFlow(f *Flow) {
 				"%s in a leaver without onError: continue: if the notification fails, the leaver halts and later deprovisioning is skipped", n.Card.Action.Value)
 		}
 	}
-	if f.IsHelper() {
+	if f.IsHelper() && !todos {
 		for _, in := range a.Inputs {
 			if !c.usedInputs[f.Name][in.Name.Value] && !ignores("unused-input", inputNodes(f, in.Name.Value)...) {
 				c.warn(f, nil, in.Name.Range, "unused-input", "input %q of helper flow %q is never read", in.Name.Value, f.Name)

@@ -124,7 +124,7 @@ func (t *ftr) policy(c *Card, n *yaml.Node) {
 		set(n, "retry", r)
 		t.im.decide("%s: Okta's retry error policy becomes retry: {attempts: N} with jml's default interval", cardLabel(c))
 	default:
-		n.FootComment = fmt.Sprintf("jml:todo %s: its error policy %q (an error-handling flow) was not imported; a failure stops the flow", cardLabel(c), c.OnError)
+		n.FootComment = fmt.Sprintf("Okta error policy %q of %s (an error-handling flow) not imported: a failure stops the flow", c.OnError, cardLabel(c))
 		t.im.decide("%s: error policy %q (a handler flow inside the card) not imported; a failure stops the flow, as in jml's default", cardLabel(c), c.OnError)
 	}
 }

@@ -81,6 +81,12 @@ func (im *importer) flow(f *Flow) ([]byte, FlowReport) {
 	}
 	trigger, inputs := t.trigger()
 	set(doc, "trigger", trigger)
+	if t.rep.Trigger == "event user.account.update_profile" {
+		// Okta's card fires on every profile update; jml's lint asks for a
+		// when: filter, which the Okta flow does not say.
+		doc.Content[len(doc.Content)-2].HeadComment = "Okta's event card fires on every profile update, as this trigger does; add a when: filter\n(e.g. '\"department\" in changed') when the flow cares about some attributes only.\njml:ignore mover-unfiltered (imported as Okta ran it)"
+		t.im.decide("flow %q: user.account.update_profile without a when: filter, as in Okta; mover-unfiltered is silenced with a comment saying so", t.f.Name)
+	}
 	var steps *yaml.Node
 	start := ""
 	if t.root != nil {
