@@ -364,6 +364,9 @@ func (t *ftr) kernel(c *Card) (*yaml.Node, string) {
 		byID := map[string]*Field{}
 		for _, f := range c.Inputs {
 			byID[f.ID] = f
+			if f.Key != "_text_" {
+				byID[f.Key] = f // Okta names a placeholder by the input's key
+			}
 		}
 		var parts []string
 		last := 0
@@ -421,6 +424,51 @@ func (t *ftr) kernel(c *Card) (*yaml.Node, string) {
 			t.outExpr[c.ID+"/"+o.ID] = fieldPath(oe, o.Key)
 		}
 		t.im.decide("Get Multiple reads fields of Okta's user record as jml's okta user object (ID → id, Last Login → lastLogin, Raw Output.profile.X → profile.X)")
+		return nil, ""
+	case "date.add", "date.subtract":
+		start, scale, unit := t.input(c, "start"), t.input(c, "scale"), t.input(c, "unit")
+		if start == nil || scale == nil || unit == nil {
+			return nil, "no start, scale or unit"
+		}
+		se, why := t.expr(c, start, "")
+		if why != "" {
+			return nil, why
+		}
+		if isPinned(t, c, scale) || isPinned(t, c, unit) {
+			return nil, "a connected scale or unit is not imported (only literals)"
+		}
+		n, ok := scale.Value.(json.Number)
+		u, _ := unit.Value.(string)
+		hours := map[string]int64{"hours": 1, "days": 24, "weeks": 168}
+		var d string
+		switch k, err := n.Int64(); {
+		case !ok || err != nil:
+			return nil, fmt.Sprintf("scale %v is not a whole number", scale.Value)
+		case u == "seconds" || u == "minutes":
+			d = fmt.Sprintf("%d%s", k, u[:1])
+		case hours[u] != 0:
+			d = fmt.Sprintf("%dh", k*hours[u])
+		default:
+			return nil, fmt.Sprintf("unit %q is not imported (months and years have no fixed length)", u)
+		}
+		op := map[string]string{"add": "+", "subtract": "-"}[c.Method]
+		for _, o := range c.Outputs {
+			t.outExpr[c.ID+"/"+o.ID] = fmt.Sprintf("(timestamp(%s) %s duration(%q))", se, op, d)
+		}
+		t.im.decide("Add/Subtract become CEL timestamp ± duration (days and weeks as 24h and 168h)")
+		return nil, ""
+	case "string.trim":
+		in := t.input(c, "string")
+		if in == nil {
+			return nil, "no string"
+		}
+		e, why := t.expr(c, in, "")
+		if why != "" {
+			return nil, why
+		}
+		for _, o := range c.Outputs {
+			t.outExpr[c.ID+"/"+o.ID] = "string(" + e + ").trim()"
+		}
 		return nil, ""
 	case "date.diff":
 		s, e := t.input(c, "start"), t.input(c, "end")
