@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -87,5 +88,28 @@ func TestImportDeterministic(t *testing.T) {
 	jb, _ := json.Marshal(rb)
 	if !bytes.Equal(ja, jb) {
 		t.Error("two reports differ")
+	}
+}
+
+// TestCoverageDocumented keeps docs/import.md's coverage table equal to
+// what the import does with each reference pack.
+func TestCoverageDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/import.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range packs(t) {
+		name := strings.TrimSuffix(filepath.Base(file), ".flopack")
+		_, rep := importFile(t, file)
+		enabled := 0
+		for _, f := range rep.Flows {
+			if f.Enabled {
+				enabled++
+			}
+		}
+		row := fmt.Sprintf("| `%s` | %d | %d/%d | %d |", name, len(rep.Flows), rep.Translated, rep.Cards, enabled)
+		if !strings.Contains(string(doc), row+"\n") {
+			t.Errorf("docs/import.md lacks the row\n%s", row)
+		}
 	}
 }
