@@ -288,7 +288,14 @@ func (t *ftr) trigger() (*yaml.Node, *yaml.Node) {
 			case o.Custom:
 				name := ident(o.Key, "input")
 				t.outExpr[c.ID+"/"+o.ID] = "inputs." + name
-				in := mapping("type", jmlType(o))
+				typ := jmlType(o)
+				if typ != "object" && t.readAsObject(c, o) {
+					// Okta's loose typing lets an object through a text
+					// field; a card reading fields of it says what it is.
+					typ = "object"
+					t.im.decide("helper %q: input %q, %s in Okta, is typed object: an Object card reads its fields", t.f.Name, name, o.Type)
+				}
+				in := mapping("type", typ)
 				in.Style = yaml.FlowStyle
 				if o.Key != name {
 					set(in, "description", str("Okta: "+o.Key))
@@ -305,6 +312,17 @@ func (t *ftr) trigger() (*yaml.Node, *yaml.Node) {
 		}
 		return mapping("helper", flowMap()), inputs
 	}
+}
+
+// readAsObject reports whether output o of card c feeds an Object card
+// (Get Multiple, Get) that reads fields of it.
+func (t *ftr) readAsObject(c *Card, o *Field) bool {
+	for _, p := range c.Pins {
+		if d := t.byID[p.Card]; p.Output == o.ID && d != nil && d.Kernel && d.Module == "object" {
+			return true
+		}
+	}
+	return false
 }
 
 func flowMap() *yaml.Node { m := mapping(); m.Style = yaml.FlowStyle; return m }
