@@ -70,15 +70,29 @@ func todo(n *yaml.Node) (string, bool) {
 	if n == nil {
 		return "", false
 	}
-	comments := []string{n.HeadComment, n.LineComment}
-	if n.Kind == yaml.MappingNode {
-		for _, c := range n.Content {
-			comments = append(comments, c.HeadComment, c.LineComment)
+	find := func(c string) (string, bool) {
+		if !strings.Contains(c, "jml:todo") { // most comments are not; no allocation then
+			return "", false
 		}
-	}
-	for _, c := range comments {
 		if m := todoRE.FindStringSubmatch(c); m != nil {
 			return strings.TrimSpace(m[1]), true
+		}
+		return "", false
+	}
+	if s, ok := find(n.HeadComment); ok {
+		return s, true
+	}
+	if s, ok := find(n.LineComment); ok {
+		return s, true
+	}
+	if n.Kind == yaml.MappingNode {
+		for _, c := range n.Content {
+			if s, ok := find(c.HeadComment); ok {
+				return s, true
+			}
+			if s, ok := find(c.LineComment); ok {
+				return s, true
+			}
 		}
 	}
 	return "", false
