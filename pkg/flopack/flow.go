@@ -11,6 +11,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/jml-dev/jml/pkg/eventtypes"
+	"github.com/jml-dev/jml/pkg/scaffold"
 )
 
 // source is where a card's input comes from.
@@ -75,7 +76,7 @@ func (im *importer) flow(f *Flow) ([]byte, FlowReport) {
 		}
 	}
 	doc := mapping("apiVersion", "jml/v1", "kind", "Flow", "name", im.flowSlug[f.ID])
-	doc.HeadComment = "yaml-language-server: $schema=../schemas/flow.schema.json\nImported by jml import flopack from the Okta Workflows flow " + strconv.Quote(f.Name) + "."
+	doc.HeadComment = "yaml-language-server: $schema=" + scaffold.SchemaBase + "flow.schema.json\nImported by jml import flopack from the Okta Workflows flow " + strconv.Quote(f.Name) + "."
 	if d := strings.TrimSpace(f.Description); d != "" {
 		set(doc, "description", str(d))
 	}

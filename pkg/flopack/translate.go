@@ -10,6 +10,8 @@ import (
 	"unicode"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/jml-dev/jml/pkg/scaffold"
 )
 
 // File is one file the import writes, relative to the output directory.
@@ -167,6 +169,7 @@ var placeholders = map[string][]string{
 
 func (im *importer) config() []byte {
 	var b bytes.Buffer
+	b.WriteString("# yaml-language-server: $schema=" + scaffold.SchemaBase + "config.schema.json\n")
 	b.WriteString("# Written by jml import flopack. Fill in the commented credentials (references to\n")
 	b.WriteString("# environment variables or files, never the secrets themselves) before jml apply.\n")
 	b.WriteString("apiVersion: jml/v1\nkind: Config\nflows: flows/\n")
