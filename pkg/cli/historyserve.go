@@ -138,15 +138,7 @@ func historyServeRun(o *HistoryServeOptions) (err error) {
 	io := o.IO
 	o.ReadyFile = io.Path(o.ReadyFile)
 	ready := false
-	defer func() {
-		if err != nil && !ready && o.ReadyFile != "" {
-			msg := err.Error()
-			if _, ok := err.(exitError); ok {
-				msg = "jml history serve could not start (see its standard error)"
-			}
-			_ = os.WriteFile(o.ReadyFile, []byte("error: "+msg+"\n"), 0o644)
-		}
-	}()
+	defer func() { failReady(o.ReadyFile, "jml history serve", ready, err) }()
 	token, err := uiToken(o)
 	if err != nil {
 		return err

@@ -80,15 +80,7 @@ func sandboxRun(o *SandboxOptions) (err error) {
 	// A script waiting on the ready file must not wait forever for a sandbox
 	// that could not start: the file then says why.
 	ready := false
-	defer func() {
-		if err != nil && !ready && o.ReadyFile != "" {
-			msg := err.Error()
-			if _, ok := err.(exitError); ok {
-				msg = "the sandbox could not start (see its standard error)"
-			}
-			_ = os.WriteFile(o.ReadyFile, []byte("error: "+msg+"\n"), 0o644)
-		}
-	}()
+	defer func() { failReady(o.ReadyFile, "the sandbox", ready, err) }()
 	host, _, err := net.SplitHostPort(o.Addr)
 	if err != nil {
 		return usageError{fmt.Errorf("--addr %q: %v", o.Addr, err)}
@@ -169,4 +161,19 @@ func sandboxRun(o *SandboxOptions) (err error) {
 	defer cancel()
 	fmt.Fprintln(o.IO.Out, "jml sandbox stopping")
 	return hs.Shutdown(shut)
+}
+
+// failReady writes why a server command (sandbox, serve, history serve)
+// failed before it was listening to its --ready-file, if it has one: a
+// script waiting on the file must not wait forever for a server that could
+// not start.
+func failReady(path, what string, ready bool, err error) {
+	if err == nil || ready || path == "" {
+		return
+	}
+	msg := err.Error()
+	if _, ok := err.(exitError); ok {
+		msg = what + " could not start (see its standard error)"
+	}
+	_ = os.WriteFile(path, []byte("error: "+msg+"\n"), 0o644)
 }

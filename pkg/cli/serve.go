@@ -119,15 +119,7 @@ func serveRun(o *ServeOptions) (err error) {
 	io := o.IO
 	o.ReadyFile = io.Path(o.ReadyFile)
 	ready := false
-	defer func() {
-		if err != nil && !ready && o.ReadyFile != "" {
-			msg := err.Error()
-			if _, ok := err.(exitError); ok {
-				msg = "jml serve could not start (see its standard error)"
-			}
-			_ = os.WriteFile(o.ReadyFile, []byte("error: "+msg+"\n"), 0o644)
-		}
-	}()
+	defer func() { failReady(o.ReadyFile, "jml serve", ready, err) }()
 	host, _, err := net.SplitHostPort(o.Addr)
 	if err != nil {
 		return usageError{fmt.Errorf("--addr %q: %v", o.Addr, err)}
