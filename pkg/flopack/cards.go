@@ -38,7 +38,8 @@ var appActions = map[string]appAction{
 	"okta.clearUserSessions":         {typ: "okta", action: "clearUserSessions", inputs: map[string]string{"User.ID": "userId", "User.Revoke oauthTokens?": "oauthTokens"}},
 	"okta.removeUserFromGroup":       {typ: "okta", action: "removeUserFromGroup", inputs: map[string]string{"User.id": "userId", "Group.id": "groupId"}},
 	"okta.addUserToGroup":            {typ: "okta", action: "addUserToGroup", inputs: map[string]string{"User.id": "userId", "Group.id": "groupId"}},
-	"okta.listUsersWithFilter":       {typ: "okta", action: "listUsers", special: listUsersFilter, output: func(k string) string { return "users" }},
+	"okta.listUsersWithFilter":       {typ: "okta", action: "listUsers", special: listUsersBy("filter"), output: func(k string) string { return "users" }},
+	"okta.listUsersWithSearch":       {typ: "okta", action: "listUsers", special: listUsersBy("search"), output: func(k string) string { return "users" }},
 	"googledirectory.readUser":       {typ: "google", action: "getUser", inputs: map[string]string{"Read By.User ID": "userKey"}, output: googleOutput},
 	"googledirectory.deactivateUser": {typ: "google", action: "suspendUser", inputs: map[string]string{"User.ID": "userKey"}},
 }
@@ -59,30 +60,40 @@ func googleOutput(k string) string {
 	return ident(k, "value")
 }
 
-// listUsersFilter: Okta's List Users with Filter takes the status; jml's
-// okta.listUsers takes Okta's filter expression.
-func listUsersFilter(t *ftr, c *Card, with *yaml.Node) string {
-	var clauses []string
-	for _, f := range c.Inputs {
-		switch {
-		case f.Key == "resultSet":
-			if f.Value != "All Matching Records" {
-				return fmt.Sprintf("result set %v: only \"All Matching Records\" is imported", f.Value)
-			}
-		case f.Group == "Inputs":
-			if _, pinned := t.in[c.ID][f.ID]; pinned {
-				return fmt.Sprintf("input %q is connected; only literal filters are imported", f.Key)
-			}
-			if s, ok := f.Value.(string); ok && s != "" {
-				clauses = append(clauses, fmt.Sprintf("%s eq %s", f.Key, strconv.Quote(s)))
+// listUsersBy: Okta's List Users with Filter / with Search take the
+// attributes to match as inputs; jml's okta.listUsers takes Okta's filter
+// or search expression (param), built from the literal inputs.
+func listUsersBy(param string) func(t *ftr, c *Card, with *yaml.Node) string {
+	return func(t *ftr, c *Card, with *yaml.Node) string {
+		var clauses []string
+		for _, f := range c.Inputs {
+			switch {
+			case f.Key == "resultSet":
+				if f.Value != "All Matching Records" {
+					return fmt.Sprintf("result set %v: only \"All Matching Records\" is imported", f.Value)
+				}
+			case f.Group == "Inputs":
+				if isPinned(t, c, f) {
+					return fmt.Sprintf("input %q is connected; only literal inputs are imported", f.Key)
+				}
+				s, ok := f.Value.(string)
+				switch {
+				case !ok || s == "":
+				case f.Key == "Custom Search Criteria":
+					clauses = append(clauses, s)
+				default:
+					clauses = append(clauses, fmt.Sprintf("%s eq %s", f.Key, strconv.Quote(s)))
+				}
+			case f.Group != "parameters" && (isPinned(t, c, f) || !emptyLiteral(f.Value)):
+				return fmt.Sprintf("input %q has no okta.listUsers equivalent", f.Key)
 			}
 		}
+		if len(clauses) == 0 {
+			return "no " + param
+		}
+		set(with, param, str(strings.Join(clauses, " and ")))
+		return ""
 	}
-	if len(clauses) == 0 {
-		return "no filter"
-	}
-	set(with, "filter", str(strings.Join(clauses, " and ")))
-	return ""
 }
 
 // card translates one card into steps (none for a card that only
