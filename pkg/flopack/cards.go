@@ -275,6 +275,8 @@ func (t *ftr) kernel(c *Card) (*yaml.Node, string) {
 			}
 		}
 		return n, ""
+	case "control.branch":
+		return t.branch(c)
 	case "control.continueIf":
 		cond, why := t.cond(c)
 		if why != "" {
@@ -538,4 +540,131 @@ func (t *ftr) flowRef(f *Field) (string, string) {
 		return "", "runs a flow defined inside the card (not imported)"
 	}
 	return "", "names no flow"
+}
+
+// branch translates an If/ElseIf card whose conditions all compare one
+// value with == to distinct constants into switch/cases/default. Okta keeps
+// each branch as a flow inside the card; a branch is imported when its
+// cards are only its start, Return without values and Throw (→ halt).
+func (t *ftr) branch(c *Card) (*yaml.Node, string) {
+	if len(c.Outputs) > 0 {
+		return nil, "its branches return values (not imported yet)"
+	}
+	groups := map[string][]*Field{}
+	var order []string
+	for _, f := range c.Inputs {
+		if f.Group == "context" {
+			continue
+		}
+		if _, ok := groups[f.Group]; !ok {
+			order = append(order, f.Group)
+		}
+		groups[f.Group] = append(groups[f.Group], f)
+	}
+	field := func(g, k string) *Field {
+		for _, f := range groups[g] {
+			if f.Key == k {
+				return f
+			}
+		}
+		return nil
+	}
+	var subject string
+	cases := mapping()
+	seen := map[string]bool{}
+	var dflt *yaml.Node
+	for _, g := range order {
+		body, why := t.branchBody(field(g, "flo"))
+		if why != "" {
+			return nil, fmt.Sprintf("branch %q %s", g, why)
+		}
+		if g == "else" {
+			dflt = body
+			continue
+		}
+		l, op, r := field(g, "left-operand"), field(g, "operator"), field(g, "right-operand")
+		if l == nil || op == nil || r == nil || op.Value != "==" || isPinned(t, c, r) {
+			return nil, "its conditions do not all compare one value with == to a constant (nested if/else not imported yet)"
+		}
+		le, why := t.expr(c, l, "")
+		if why != "" {
+			return nil, why
+		}
+		if subject != "" && le != subject {
+			return nil, "its conditions compare different values (nested if/else not imported yet)"
+		}
+		subject = le
+		key, ok := r.Value.(string)
+		if !ok {
+			if n, isNum := r.Value.(json.Number); isNum {
+				key, ok = n.String(), true
+			}
+		}
+		if !ok || seen[key] {
+			return nil, fmt.Sprintf("branch %q compares with %v, not a distinct text or number", g, r.Value)
+		}
+		seen[key] = true
+		set(cases, key, body)
+	}
+	if subject == "" {
+		return nil, "no conditions"
+	}
+	n := mapping("switch", subject, "cases", cases)
+	if dflt != nil {
+		set(n, "default", dflt)
+	}
+	t.im.decide("If/ElseIf comparing one value with == to constants becomes switch/cases/default (a case key is matched as text)")
+	return n, ""
+}
+
+// branchBody is the steps of a flow Okta keeps inside an If/ElseIf branch.
+func (t *ftr) branchBody(f *Field) (*yaml.Node, string) {
+	if f == nil {
+		return nil, "runs no flow"
+	}
+	fl, _ := f.Value.(map[string]any)
+	methods, _ := fl["methods"].([]any)
+	var steps []*yaml.Node
+	for _, m := range methods {
+		node, _ := dig(m, "node").(map[string]any)
+		name, _ := dig(node, "data", "name").(string)
+		switch k, _ := node["key"].(string); k {
+		case "callable", "noop", "comment":
+		case "return":
+			if d, _ := dig(node, "model", "inputs", "data").(map[string]any); len(d) > 0 {
+				return nil, "returns values (not imported yet)"
+			}
+		case "throw":
+			msg := "error"
+			d, _ := dig(node, "model", "inputs", "data").(map[string]any)
+			for _, in := range d {
+				if in, _ := in.(map[string]any); in["key"] == "message" {
+					if s, ok := dig(in, "value", "data").(string); ok && s != "" {
+						msg = s
+					}
+				}
+			}
+			h := mapping("halt", str(msg))
+			h.HeadComment = "Okta: " + name + " (control.throw)"
+			steps = append(steps, h)
+		default:
+			return nil, fmt.Sprintf("runs a %s card (only Return and Throw inside a branch are imported yet)", k)
+		}
+	}
+	if len(steps) == 0 {
+		steps = append(steps, mapping("continueIf", plain("true", "!!bool")))
+	}
+	return seq(steps...), ""
+}
+
+// dig walks nested JSON objects by key.
+func dig(v any, keys ...string) any {
+	for _, k := range keys {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[k]
+	}
+	return v
 }

@@ -1,6 +1,7 @@
 package flopack
 
 import (
+	"encoding/json"
 	"os"
 	"strings"
 	"testing"
@@ -72,6 +73,38 @@ func TestListUsersWithSearch(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			out := withCard(t, pack, "okta", "listUsersWithSearch", tt.edit)
+			if !strings.Contains(out, tt.want) {
+				t.Errorf("import lacks %q:\n%s", tt.want, out)
+			}
+		})
+	}
+}
+
+func TestIfElseIfSwitch(t *testing.T) {
+	const pack = "../../testdata/flopacks/close_abandoned_accounts.flopack"
+	group := func(c *Card, g, key string, v any) {
+		for _, f := range c.Inputs {
+			if f.Group == g && f.Key == key {
+				f.Value = v
+			}
+		}
+	}
+	tests := []struct {
+		name string
+		edit func(c *Card)
+		want string
+	}{
+		{"== to constants is a switch", func(c *Card) {}, "switch: vars.units\n    cases:\n      days:"},
+		{"the else branch's Return Error is the default's halt", func(c *Card) {}, "default:\n      # Okta: Return Error (control.throw)\n      - halt: 'User Error:"},
+		{"another operator stays a todo", func(c *Card) { group(c, "if", "operator", "<") },
+			"jml:todo If/ElseIf (control.branch): its conditions do not all compare one value with == to a constant"},
+		{"a repeated constant stays a todo", func(c *Card) { group(c, "if", "right-operand", "weeks") },
+			`compares with weeks, not a distinct text or number`},
+		{"a number is a case key", func(c *Card) { group(c, "if", "right-operand", json.Number("7")) }, "\n      \"7\":"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := withCard(t, pack, "control", "branch", tt.edit)
 			if !strings.Contains(out, tt.want) {
 				t.Errorf("import lacks %q:\n%s", tt.want, out)
 			}
