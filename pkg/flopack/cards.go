@@ -277,6 +277,8 @@ func (t *ftr) kernel(c *Card) (*yaml.Node, string) {
 		return n, ""
 	case "control.branch":
 		return t.branch(c)
+	case "list.findBy":
+		return t.find(c)
 	case "control.continueIf":
 		cond, why := t.cond(c)
 		if why != "" {
@@ -667,4 +669,44 @@ func dig(v any, keys ...string) any {
 		v = m[k]
 	}
 	return v
+}
+
+// find translates List Find (list.findBy: the first item whose field at
+// path compares to comparison) into a CEL filter; its item output is the
+// first match. The index output is not imported.
+func (t *ftr) find(c *Card) (*yaml.Node, string) {
+	list, op, path, cmp := t.input(c, "list"), t.input(c, "operator"), t.input(c, "path"), t.input(c, "comparison")
+	if list == nil || op == nil || path == nil || cmp == nil {
+		return nil, "no list, operator, path or comparison"
+	}
+	le, why := t.expr(c, list, "")
+	if why != "" {
+		return nil, why
+	}
+	ops, _ := op.Value.(string)
+	var cop string
+	var ok bool
+	if ops == "===" || ops == "!==" {
+		cop, ok = ops[:2], true
+	} else {
+		cop, ok = operators[ops]
+	}
+	if !ok {
+		return nil, fmt.Sprintf("operator %q is not imported", ops)
+	}
+	p, _ := path.Value.(string)
+	if isPinned(t, c, path) || p == "" {
+		return nil, "only a literal path is imported"
+	}
+	ce, why := t.expr(c, cmp, "")
+	if why != "" {
+		return nil, why
+	}
+	for _, o := range c.Outputs {
+		if o.Key == "item" {
+			t.outExpr[c.ID+"/"+o.ID] = fmt.Sprintf("%s.filter(x, %s %s %s)[0]", le, fieldPath("x", p), cop, ce)
+		}
+	}
+	t.im.decide("Find becomes LIST.filter(x, x.FIELD OP VALUE)[0] (=== and !== as == and !=); when no item matches, the expression fails and so does the flow")
+	return nil, ""
 }

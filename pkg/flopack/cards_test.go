@@ -111,3 +111,41 @@ func TestIfElseIfSwitch(t *testing.T) {
 		})
 	}
 }
+
+func TestFind(t *testing.T) {
+	tests := []struct {
+		name          string
+		op, path, cmp any
+		want, why     string
+	}{
+		{"== on a named field", "==", "SKU Part Number", "ENTERPRISEPACK", `steps.listUsers.output.users.filter(x, x["SKU Part Number"] == "ENTERPRISEPACK")[0]`, ""},
+		{"an Okta user field", "!=", "Status", "ACTIVE", `steps.listUsers.output.users.filter(x, x.status != "ACTIVE")[0]`, ""},
+		{"=== is ==", "===", "Id", json.Number("3"), `steps.listUsers.output.users.filter(x, x.id == 3)[0]`, ""},
+		{"has is not imported", "has", "Id", "", "", `operator "has" is not imported`},
+		{"no path", "==", "", "x", "", "only a literal path is imported"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := &Card{ID: "src", Name: "List Users", Module: "okta", Method: "listUsersWithFilter", Outputs: []*Field{{ID: "users", Key: "Users"}}}
+			list := &Field{ID: "l", Key: "list"}
+			c := &Card{ID: "find", Name: "Find", Module: "list", Method: "findBy", Kernel: true,
+				Inputs:  []*Field{list, {ID: "o", Key: "operator", Value: tt.op}, {ID: "p", Key: "path", Value: tt.path}, {ID: "c", Key: "comparison", Value: tt.cmp}},
+				Outputs: []*Field{{ID: "item", Key: "item"}, {ID: "index", Key: "index"}}}
+			tr := &ftr{
+				im:      &importer{rep: &Report{Missing: map[string]int{}}},
+				in:      map[string]map[string]source{"find": {"l": {card: src, out: src.Outputs[0]}}},
+				outExpr: map[string]string{"src/users": "steps.listUsers.output.users"},
+			}
+			n, why := tr.kernel(c)
+			if n != nil || why != tt.why {
+				t.Fatalf("kernel = %v, %q; want nil, %q", n, why, tt.why)
+			}
+			if got := tr.outExpr["find/item"]; got != tt.want {
+				t.Errorf("item = %s\nwant   %s", got, tt.want)
+			}
+			if got, ok := tr.outExpr["find/index"]; ok {
+				t.Errorf("index output imported as %s", got)
+			}
+		})
+	}
+}
