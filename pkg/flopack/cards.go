@@ -66,12 +66,38 @@ func googleOutput(k string) string {
 func listUsersBy(param string) func(t *ftr, c *Card, with *yaml.Node) string {
 	return func(t *ftr, c *Card, with *yaml.Node) string {
 		var clauses []string
+		var stream *yaml.Node // the helper call of Stream Matching Records
+		state := flowMap()
+		for _, f := range c.Inputs {
+			if f.Key == "resultSet" && f.Value == "Stream Matching Records" {
+				target, why := t.flowRef(t.input(c, "Flow"))
+				if why != "" {
+					return "Stream Matching Records: the streaming flow " + why
+				}
+				stream = mapping("call", target)
+			}
+		}
 		for _, f := range c.Inputs {
 			switch {
 			case f.Key == "resultSet":
-				if f.Value != "All Matching Records" {
-					return fmt.Sprintf("result set %v: only \"All Matching Records\" is imported", f.Value)
+				if f.Value != "All Matching Records" && stream == nil {
+					return fmt.Sprintf("result set %v: only \"All Matching Records\" and \"Stream Matching Records\" are imported", f.Value)
 				}
+			case f.Group == "Streaming" && stream != nil:
+				if f.Key == "Flow" {
+					continue
+				}
+				v, why := t.value(c, f, "")
+				if why != "" {
+					return why
+				}
+				set(state, f.Key, v)
+			case f.Group == "Search Criteria" && f.Key == "Limit":
+				v, why := t.value(c, f, "")
+				if why != "" {
+					return why
+				}
+				set(with, "limit", v)
 			case f.Group == "Inputs":
 				if isPinned(t, c, f) {
 					return fmt.Sprintf("input %q is connected; only literal inputs are imported", f.Key)
@@ -92,6 +118,11 @@ func listUsersBy(param string) func(t *ftr, c *Card, with *yaml.Node) string {
 			return "no " + param
 		}
 		set(with, param, str(strings.Join(clauses, " and ")))
+		if stream != nil {
+			set(stream, "with", mapping("record", str("${{ item }}"), "state", state))
+			t.stream = stream
+			t.im.decide("Stream Matching Records becomes okta.listUsers then forEach over its users calling the streaming flow with record: item and state: the Streaming inputs")
+		}
 		return ""
 	}
 }
@@ -118,7 +149,9 @@ func (t *ftr) card(c *Card) []*yaml.Node {
 	if n.HeadComment == "" {
 		n.HeadComment = "Okta: " + cardLabel(c)
 	}
-	return []*yaml.Node{n}
+	out := append([]*yaml.Node{n}, t.after...)
+	t.after = nil
+	return out
 }
 
 func (t *ftr) policy(c *Card, n *yaml.Node) {
@@ -141,6 +174,7 @@ func (t *ftr) policy(c *Card, n *yaml.Node) {
 }
 
 func (t *ftr) app(c *Card) (*yaml.Node, string) {
+	t.stream = nil
 	key := c.Module + "." + c.Method
 	am, ok := appActions[key]
 	if !ok {
@@ -191,6 +225,18 @@ func (t *ftr) app(c *Card) (*yaml.Node, string) {
 	n := mapping("id", id, "action", inst+"."+am.action)
 	if len(with.Content) > 0 {
 		set(n, "with", with)
+	}
+	if t.stream != nil {
+		each := mapping("forEach", "steps."+id+".output.users", "as", "item")
+		set(each, "do", seq(t.stream))
+		each.HeadComment = "Okta: the records " + cardLabel(c) + " streams to a flow"
+		t.after = append(t.after, each)
+		t.stream = nil
+		for _, o := range c.Outputs {
+			if o.Key == "Records Streamed" {
+				t.outExpr[c.ID+"/"+o.ID] = "size(steps." + id + ".output.users)"
+			}
+		}
 	}
 	return n, ""
 }

@@ -54,7 +54,14 @@ func TestListUsersWithSearch(t *testing.T) {
 		edit func(c *Card)
 		want string
 	}{
-		{"streamed records stay a todo", func(c *Card) {}, `todo List Users with Search (okta.listUsersWithSearch): result set Stream Matching Records`},
+		{"streamed records are a forEach calling the streaming flow", func(c *Card) {}, "search: status eq \"ACTIVE\"\n  # Okta: the records List Users with Search (okta.listUsersWithSearch) streams to a flow\n  - forEach: steps.listUsersWithSearch.output.users\n    as: item\n    do:\n      - call: check-last-login-date-and-add-to-table\n        with:\n          record: ${{ item }}\n          state: {timeWindowDays: 30}"},
+		{"a streaming flow not in the pack stays a todo", func(c *Card) { setInput(c, "Flow", "elsewhere") },
+			`todo List Users with Search (okta.listUsersWithSearch): Stream Matching Records: the streaming flow calls a flow that is not in the pack`},
+		{"the search's Limit is limit", func(c *Card) {
+			c.Inputs = append(c.Inputs, &Field{ID: "lim", Key: "Limit", Group: "Search Criteria", Value: json.Number("500")})
+		}, "    with:\n      limit: 500\n      search: status eq \"ACTIVE\"\n"},
+		{"another result set stays a todo", func(c *Card) { setInput(c, "resultSet", "First 200 Records") },
+			`result set First 200 Records: only "All Matching Records" and "Stream Matching Records" are imported`},
 		{"a literal status becomes a search", func(c *Card) {
 			setInput(c, "resultSet", "All Matching Records")
 			setInput(c, "Flow", "")

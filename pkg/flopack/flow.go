@@ -33,8 +33,10 @@ type ftr struct {
 	visited map[string]bool
 	root    *Card
 	rep     FlowReport
-	outputs []string // helper outputs (Return card inputs)
-	pending []string // comment lines for the next step
+	outputs []string     // helper outputs (Return card inputs)
+	pending []string     // comment lines for the next step
+	stream  *yaml.Node   // set by an app card's special: the call of a stream
+	after   []*yaml.Node // steps a card adds after its own
 	// item is the CEL name of the current For Each item, while translating
 	// the inputs of a For Each's call.
 }
