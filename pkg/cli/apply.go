@@ -541,12 +541,15 @@ func openLocked(ctx context.Context, io *IOStreams, flag string, proj *project.P
 // sqlite path is the working directory's when given by --history, the
 // repository's when written in jml.yaml.
 func openHistory(ctx context.Context, io *IOStreams, flag string, proj *project.Project) (*history.Store, error) {
-	if flag != "" {
+	if flag != "" || proj == nil {
 		return history.Open(ctx, flag, io.WorkDir)
 	}
-	u := ""
+	u, root := "", proj.Root
 	if proj.Config != nil {
 		u = proj.Config.History.Value
 	}
-	return history.Open(ctx, u, proj.Root)
+	if root == "" {
+		root = io.WorkDir
+	}
+	return history.Open(ctx, u, root)
 }

@@ -41,26 +41,18 @@ func (hf *historyFlags) add(cmd *cobra.Command) {
 // jml.yaml found (flows with errors do not stop history from being read),
 // else the default file beside jml.yaml (or in the working directory).
 func openHistoryFor(ctx context.Context, ios *IOStreams, config, url string) (*history.Store, error) {
-	base := ios.WorkDir
-	if url == "" {
-		proj, ds := project.Load(project.Options{Config: config, Dir: ios.WorkDir, WorkDir: ios.WorkDir})
-		for _, d := range ds {
-			if d.Code == "no-config" {
-				// Outside a repository there is no history to read, and
-				// none is created here.
-				return nil, fmt.Errorf("%s; or give --history URL", d.Message)
-			}
-		}
-		if proj != nil {
-			if proj.Root != "" {
-				base = proj.Root
-			}
-			if proj.Config != nil {
-				url = proj.Config.History.Value
-			}
+	if url != "" {
+		return openHistory(ctx, ios, url, nil)
+	}
+	proj, ds := project.Load(project.Options{Config: config, Dir: ios.WorkDir, WorkDir: ios.WorkDir})
+	for _, d := range ds {
+		if d.Code == "no-config" {
+			// Outside a repository there is no history to read, and
+			// none is created here.
+			return nil, fmt.Errorf("%s; or give --history URL", d.Message)
 		}
 	}
-	return history.Open(ctx, url, base)
+	return openHistory(ctx, ios, "", proj)
 }
 
 // parseAge reads an age: a Go duration (36h, 90m) or a number of days
