@@ -221,10 +221,19 @@ type DayCount struct {
 }
 
 // RunsPerDay counts the runs started in [from, to) by day (UTC) and
-// status, in day order.
+// status, in day order: from the per-day totals (rollup.go) when the
+// period is whole days, else from the runs.
 func (s *Store) RunsPerDay(ctx context.Context, from, to time.Time) ([]DayCount, error) {
-	res, err := s.db.QueryContext(ctx, s.q(`SELECT SUBSTR(started_at, 1, 10) AS day, status, COUNT(*) FROM runs
+	if lo, hi, ok := wholeDays(from, to); ok {
+		return s.runsPerDay(ctx, s.q(`SELECT day, status, CAST(runs AS BIGINT) FROM rollup_runs
+			WHERE day >= ? AND day < ? AND runs > 0 ORDER BY day, status`), lo, hi)
+	}
+	return s.runsPerDay(ctx, s.q(`SELECT SUBSTR(started_at, 1, 10) AS day, status, COUNT(*) FROM runs
 		WHERE started_at >= ? AND started_at < ? GROUP BY SUBSTR(started_at, 1, 10), status ORDER BY day, status`), fmtTime(from), fmtTime(to))
+}
+
+func (s *Store) runsPerDay(ctx context.Context, query string, args ...any) ([]DayCount, error) {
+	res, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -262,13 +271,23 @@ var itemIndex = regexp.MustCompile(`[^/]*#\d+/`)
 func CardOf(path string) string { return itemIndex.ReplaceAllString(path, "") }
 
 // SlowestCards returns the n cards whose calls that started in [from,
-// to) took longest on average, slowest first.
+// to) took longest on average, slowest first: from the per-day totals
+// (rollup.go) when the period is whole days, else from the calls.
 func (s *Store) SlowestCards(ctx context.Context, from, to time.Time, n int) ([]CardTiming, error) {
+	if lo, hi, ok := wholeDays(from, to); ok {
+		return s.slowestCards(ctx, n, s.q(`SELECT flow, card, action, CAST(SUM(calls) AS BIGINT), CAST(SUM(sum_ns) AS BIGINT), MAX(max_ns)
+			FROM rollup_cards WHERE day >= ? AND day < ? AND calls > 0
+			GROUP BY flow, card, action`), lo, hi)
+	}
 	// calls.flow spares reading the runs: the calls_started index holds
 	// every column read.
-	res, err := s.db.QueryContext(ctx, s.q(`SELECT flow, card, action, COUNT(*), CAST(SUM(duration_ns) AS BIGINT), MAX(duration_ns)
+	return s.slowestCards(ctx, n, s.q(`SELECT flow, card, action, COUNT(*), CAST(SUM(duration_ns) AS BIGINT), MAX(duration_ns)
 		FROM calls WHERE started_at >= ? AND started_at < ? AND status IN (?, ?)
 		GROUP BY flow, card, action`), fmtTime(from), fmtTime(to), CallSuccess, CallFailed)
+}
+
+func (s *Store) slowestCards(ctx context.Context, n int, query string, args ...any) ([]CardTiming, error) {
+	res, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -323,7 +342,9 @@ func (s *Store) SlowestCards(ctx context.Context, from, to time.Time, n int) ([]
 type RateLimit struct {
 	// Instance is the connector instance, Action the action called.
 	Instance, Action string
-	// Calls counts the tries answered 429; Runs the runs they were in.
+	// Calls counts the tries answered 429; Runs the runs they were in,
+	// a run counted once a day (a run with such calls on two days, over
+	// midnight UTC, counts twice).
 	Calls, Runs int
 	// Last is when the latest of them started.
 	Last time.Time
@@ -335,11 +356,23 @@ type RateLimit struct {
 const status429 = `%"status":429%`
 
 // RateLimited returns the connector actions whose calls that started in
-// [from, to) were answered 429 (Too Many Requests), most often first.
+// [from, to) were answered 429 (Too Many Requests), most often first:
+// from the per-day totals (rollup.go) when the period is whole days,
+// else from the calls.
 func (s *Store) RateLimited(ctx context.Context, from, to time.Time) ([]RateLimit, error) {
-	res, err := s.db.QueryContext(ctx, s.q(`SELECT action, COUNT(*), COUNT(DISTINCT run_id), MAX(started_at) FROM calls
-		WHERE started_at >= ? AND started_at < ? AND status = ? AND error LIKE ?
-		GROUP BY action`), fmtTime(from), fmtTime(to), CallFailed, status429)
+	query, args := s.q(`SELECT action, CAST(SUM(calls) AS BIGINT), CAST(SUM(runs) AS BIGINT), MAX(last) FROM rollup_429
+		WHERE day >= ? AND day < ? AND calls > 0 GROUP BY action`), []any(nil)
+	if lo, hi, ok := wholeDays(from, to); ok {
+		args = []any{lo, hi}
+	} else {
+		// The runs counted a day at a time, as the totals count them.
+		query = s.q(`SELECT action, CAST(SUM(calls) AS BIGINT), CAST(SUM(runs) AS BIGINT), MAX(last) FROM (
+			SELECT action, COUNT(*) AS calls, COUNT(DISTINCT run_id) AS runs, MAX(started_at) AS last FROM calls
+			WHERE started_at >= ? AND started_at < ? AND status = ? AND error LIKE ?
+			GROUP BY SUBSTR(started_at, 1, 10), action) AS days GROUP BY action`)
+		args = []any{fmtTime(from), fmtTime(to), CallFailed, status429}
+	}
+	res, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}

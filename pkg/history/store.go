@@ -269,6 +269,9 @@ var migrations = []string{
 	);
 	CREATE INDEX verify_results_login ON verify_results (LOWER(user_login));
 	CREATE INDEX verify_results_id ON verify_results (user_id)`,
+	// 6: the per-day totals of the web view's overview (rollup.go),
+	// filled from the runs and calls stored before.
+	rollupMigration(),
 }
 
 // migrate applies the pending migrations, with the bootstrap of
@@ -409,10 +412,21 @@ type CallRow struct {
 // fails is written again one write per transaction, so that one bad write
 // (a duplicate run id, a broken foreign key) fails alone.
 func (s *Store) write(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return s.enqueue(ctx, &pendingWrite{query: s.q(query), args: args})
+}
+
+// writeRollup is write for a write of a run or a call that changes the
+// per-day totals too (rollup.go): fn makes both in the group's
+// transaction.
+func (s *Store) writeRollup(ctx context.Context, fn func(context.Context, *sql.Tx) (sql.Result, error)) (sql.Result, error) {
+	return s.enqueue(ctx, &pendingWrite{fn: fn})
+}
+
+func (s *Store) enqueue(ctx context.Context, w *pendingWrite) (sql.Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	w := &pendingWrite{query: s.q(query), args: args, wake: make(chan struct{})}
+	w.wake = make(chan struct{})
 	s.batch.Lock()
 	s.batch.queue = append(s.batch.queue, w)
 	if s.batch.queued != nil {
@@ -450,8 +464,10 @@ func (s *Store) write(ctx context.Context, query string, args ...any) (sql.Resul
 type pendingWrite struct {
 	query string
 	args  []any
-	res   sql.Result
-	err   error
+	// fn, when set, makes the write instead of query.
+	fn  func(context.Context, *sql.Tx) (sql.Result, error)
+	res sql.Result
+	err error
 	// wake is closed when the write is committed (or failed), or when
 	// its writer is to lead the next group (lead set).
 	wake chan struct{}
@@ -524,7 +540,21 @@ func (s *Store) commitTx(group []*pendingWrite) error {
 		}
 	}
 	for _, w := range group {
-		res, err := tx.ExecContext(ctx, w.query, w.args...)
+		if w.fn != nil {
+			if err := s.lockRollups(ctx, tx); err != nil {
+				return err
+			}
+			break
+		}
+	}
+	for _, w := range group {
+		var res sql.Result
+		var err error
+		if w.fn != nil {
+			res, err = w.fn(ctx, tx)
+		} else {
+			res, err = tx.ExecContext(ctx, w.query, w.args...)
+		}
 		if err != nil {
 			return err
 		}
@@ -547,15 +577,15 @@ func (s *Store) commitTx(group []*pendingWrite) error {
 
 // InsertRun records a run that starts.
 func (s *Store) InsertRun(ctx context.Context, r *RunRow) error {
-	_, err := s.write(ctx, `INSERT INTO runs (id, flow, event_uuid, event_type, user_login, user_id, mode, status, started_at, ended_at, resumed_from, error, event, trace, digest, row_format)
+	_, err := s.writeRollup(ctx, s.runWrite(r.ID, `INSERT INTO runs (id, flow, event_uuid, event_type, user_login, user_id, mode, status, started_at, ended_at, resumed_from, error, event, trace, digest, row_format)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.ID, r.Flow, r.Event, r.EventType, r.User, r.UserID, r.Mode, r.Status, fmtTime(r.StartedAt), fmtTime(r.EndedAt), r.ResumedFrom, r.Error, r.EventJSON, r.Trace, r.Digest, RowFormat)
+		r.ID, r.Flow, r.Event, r.EventType, r.User, r.UserID, r.Mode, r.Status, fmtTime(r.StartedAt), fmtTime(r.EndedAt), r.ResumedFrom, r.Error, r.EventJSON, r.Trace, r.Digest, RowFormat))
 	return err
 }
 
 // FinishRun records how a run ended.
 func (s *Store) FinishRun(ctx context.Context, id, status string, ended time.Time, errJSON, trace string) error {
-	res, err := s.write(ctx, `UPDATE runs SET status = ?, ended_at = ?, error = ?, trace = ?, row_format = ? WHERE id = ?`, status, fmtTime(ended), errJSON, trace, RowFormat, id)
+	res, err := s.writeRollup(ctx, s.runWrite(id, `UPDATE runs SET status = ?, ended_at = ?, error = ?, trace = ?, row_format = ? WHERE id = ?`, status, fmtTime(ended), errJSON, trace, RowFormat, id))
 	if err != nil {
 		return err
 	}
@@ -567,16 +597,16 @@ func (s *Store) FinishRun(ctx context.Context, id, status string, ended time.Tim
 
 // BeginCall writes the journal entry of a call about to be made.
 func (s *Store) BeginCall(ctx context.Context, c *CallRow) error {
-	_, err := s.write(ctx, `INSERT INTO calls (run_id, seq, card, action, attempt, idempotency_key, input, status, output, error, reused_from, started_at, duration_ns, row_format, flow)
+	_, err := s.writeRollup(ctx, s.callWrite(c.RunID, c.Seq, `INSERT INTO calls (run_id, seq, card, action, attempt, idempotency_key, input, status, output, error, reused_from, started_at, duration_ns, row_format, flow)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.RunID, c.Seq, c.Card, c.Action, c.Attempt, c.IdempotencyKey, c.Input, c.Status, c.Output, c.Error, c.ReusedFrom, fmtTime(c.StartedAt), int64(c.Duration), RowFormat, c.Flow)
+		c.RunID, c.Seq, c.Card, c.Action, c.Attempt, c.IdempotencyKey, c.Input, c.Status, c.Output, c.Error, c.ReusedFrom, fmtTime(c.StartedAt), int64(c.Duration), RowFormat, c.Flow))
 	return err
 }
 
 // EndCall records a call's outcome.
 func (s *Store) EndCall(ctx context.Context, c *CallRow) error {
-	_, err := s.write(ctx, `UPDATE calls SET status = ?, output = ?, error = ?, duration_ns = ? WHERE run_id = ? AND seq = ?`,
-		c.Status, c.Output, c.Error, int64(c.Duration), c.RunID, c.Seq)
+	_, err := s.writeRollup(ctx, s.callWrite(c.RunID, c.Seq, `UPDATE calls SET status = ?, output = ?, error = ?, duration_ns = ? WHERE run_id = ? AND seq = ?`,
+		c.Status, c.Output, c.Error, int64(c.Duration), c.RunID, c.Seq))
 	return err
 }
 
@@ -794,18 +824,32 @@ func (s *Store) Reusable(ctx context.Context, id string) (map[string]Done, error
 // MarkInterrupted records that a run left "running" by a process that
 // died is being taken over by a resume.
 func (s *Store) MarkInterrupted(ctx context.Context, id string) error {
-	_, err := s.write(ctx, `UPDATE runs SET status = ? WHERE id = ? AND status = ?`, StatusInterrupted, id, StatusRunning)
+	_, err := s.writeRollup(ctx, s.runWrite(id, `UPDATE runs SET status = ? WHERE id = ? AND status = ?`, StatusInterrupted, id, StatusRunning))
 	return err
 }
 
-// Prune deletes the runs that started before t, and their journals.
+// Prune deletes the runs that started before t, and their journals, and
+// recomputes the per-day totals of the days they were on (rollup.go).
 func (s *Store) Prune(ctx context.Context, before time.Time) (int, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, err
 	}
 	defer tx.Rollback()
+	if err := s.lockRollups(ctx, tx); err != nil {
+		return 0, err
+	}
 	cut := fmtTime(before)
+	// The last day touched: the cut's, or a later one a pruned run's
+	// calls started on.
+	var last sql.NullString
+	if err := tx.QueryRowContext(ctx, s.q(`SELECT MAX(started_at) FROM calls WHERE run_id IN (SELECT id FROM runs WHERE started_at < ?)`), cut).Scan(&last); err != nil {
+		return 0, err
+	}
+	lastDay := cut
+	if last.Valid && last.String > lastDay {
+		lastDay = last.String
+	}
 	if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM calls WHERE run_id IN (SELECT id FROM runs WHERE started_at < ?)`), cut); err != nil {
 		return 0, err
 	}
@@ -814,5 +858,10 @@ func (s *Store) Prune(ctx context.Context, before time.Time) (int, error) {
 		return 0, err
 	}
 	n, _ := res.RowsAffected()
+	if n > 0 {
+		if err := s.refillRollups(ctx, tx, lastDay); err != nil {
+			return 0, err
+		}
+	}
 	return int(n), tx.Commit()
 }
