@@ -525,9 +525,10 @@ func contrast(a, b [3]float64) float64 {
 // as `jml serve` does: every link must carry it.
 const browserBase = "/ui"
 
-// TestBrowser: in a real browser, a reviewer finds the halted runs with
-// the filter form, opens one, expands its cards to the error and copies
-// the resume command, opens a helper call's cards, and looks at the
+// TestBrowser: in a real browser, a reviewer finds the failed run (and
+// then the halted ones) with the filter form, opens it, expands its cards
+// to the vendor's error and copies the resume command, opens a helper
+// call's cards, and looks at the
 // flow's graph, the overview and a user — in light and dark mode, with no
 // console error and no Content-Security-Policy violation on any page,
 // event and vendor markup shown as text, and without JavaScript too.
@@ -588,6 +589,44 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("markup from an event became %d elements", n)
 		}
 		tb.screenshot("runs")
+	})
+
+	t.Run("failed run", func(t *testing.T) {
+		tb.t = t
+		tb.open(base+"/runs", "form#run-filters")
+		tb.do("choosing status failed", chromedp.SetValue(chromedp.CSS(`form#run-filters select[name="status"]`), "failed"))
+		resp := tb.follow("submitting the filters", "table#runs", chromedp.Click(chromedp.CSS(`form#run-filters [type="submit"]`)))
+		if u, err := url.Parse(resp.URL); err != nil || u.Query().Get("status") != "failed" {
+			t.Errorf("the filtered page's URL %q does not hold status=failed", resp.URL)
+		}
+		if n, failed := tb.count("table#runs tr.run"), tb.count("table#runs tr.run.failed"); n != 1 || failed != 1 {
+			t.Errorf("%d runs listed (%d failed), want Ann's failed run", n, failed)
+		}
+		tb.screenshot("runs-failed")
+
+		resp = tb.follow("opening Ann's run", "section#run", chromedp.Click(chromedp.CSS(runLink(fx.Ann))))
+		if want := browserBase + "/runs/" + fx.Ann; !strings.HasSuffix(resp.URL, want) {
+			t.Errorf("the run link led to %s, want …%s", resp.URL, want)
+		}
+		// Where and why, at the top: the forEach that had no list to go
+		// over.
+		if got := tb.text("#failure"); !strings.Contains(got, "failed at each_group") || !strings.Contains(got, "no such key: groups") {
+			t.Errorf("#failure says %q, want the run failed at each_group, no such key: groups", got)
+		}
+		if got, want := tb.text("#failure #resume-command"), "jml resume "+fx.Ann; got != want {
+			t.Errorf("the resume command is %q, want %q", got, want)
+		}
+		if n := tb.count("#failure button.copy-button"); n != 1 {
+			t.Errorf("%d copy buttons beside the resume command, want 1", n)
+		}
+		// The card Okta refused shows the vendor's error.
+		groups := `details.card.failed[data-card="groups"]`
+		tb.expand(groups)
+		if got := tb.text(groups + " > .card-body > .error"); !strings.Contains(got, "You do not have permission to perform the requested action") || !strings.Contains(got, "403") {
+			t.Errorf("the groups card's error %q does not show Okta's 403 and its message", got)
+		}
+		tb.clean()
+		tb.screenshot("run-failed")
 	})
 
 	t.Run("halted run", func(t *testing.T) {

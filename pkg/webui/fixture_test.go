@@ -38,8 +38,11 @@ import (
 //     slack card, resumable.
 //   - Mallory: her login and the error Okta answers for her hold markup
 //     (xssLogin, xssMessage): halted at the first card.
-//   - Ann: a joiner event the leaver does not take; the joiner flow runs
-//     (success).
+//   - Ann: a joiner event the leaver does not take; the joiner flow runs.
+//     Okta refuses to list her groups (403, an injected fault); the card
+//     goes on (onError: continue), but the forEach over the groups it
+//     read then has no list to go over: failed, at the forEach, with the
+//     groups card's vendor error in its card.
 //
 // Each back end (SQLite always, PostgreSQL with JML_TEST_POSTGRES_URL)
 // is filled once per test binary and shared by the tests, read-only.
@@ -67,6 +70,7 @@ faults:
   - {action: slack.deactivateUser, user: jane.doe@acme.com, status: 429, times: 1}
   - {action: slack.deactivateUser, user: bob.smith@acme.com, status: 500, message: Backend Error}
   - {action: okta.clearUserSessions, user: 00u3mal00003, status: 400, message: 'no such session <script>alert(1)</script> "><img src=x onerror=alert(1)>'}
+  - {action: okta.listUserGroups, user: 00u4ann00004, status: 403, message: You do not have permission to perform the requested action}
 `,
 	"flows/leaver.yaml": `apiVersion: jml/v1
 kind: Flow
@@ -103,9 +107,20 @@ kind: Flow
 name: joiner
 trigger: {event: user.lifecycle.create}
 steps:
+  - id: groups
+    action: okta.listUserGroups
+    with: {userId: "${{ user.id }}"}
+    onError: continue
   - id: welcome
     action: itsm.createRecord
     with: {table: sc_task, fields: {short_description: "Welcome ${{ user.alternateId }}"}}
+  - id: each_group
+    forEach: steps.groups.output.groups
+    as: g
+    do:
+      - id: note
+        action: itsm.createRecord
+        with: {table: sc_task, fields: {short_description: "Group ${{ g.profile.name }}"}}
 `,
 	"events/events.ndjson": strings.Join([]string{
 		event1("0001", "2026-11-02T09:00:00.000Z", "user.lifecycle.deactivate", "00u1jane0001", janeLogin),
@@ -217,7 +232,7 @@ func buildFixture(backend string) (*fixture, error) {
 		}
 		return nil
 	}
-	// Jane succeeds, Bob and Mallory halt: exit 1.
+	// Jane succeeds, Bob and Mallory halt, Ann fails: exit 1.
 	if err := run(cli.ExitError, "apply", "--sandbox", sb.URL, "--history", url, "--auto-approve", "--parallelism", "1", "events/events.ndjson"); err != nil {
 		return nil, err
 	}

@@ -94,7 +94,7 @@ func TestPages(t *testing.T) {
 		jane, bob, mal, ann := f.Jane, f.Bob, f.Mal, f.Ann
 
 		body := page(t, h, "/")
-		has(t, "overview", body, `<section id="overview">`, `<svg id="runs-per-day" class="chart"`, `<rect class="bar success"`, `<rect class="bar halted"`,
+		has(t, "overview", body, `<section id="overview">`, `<svg id="runs-per-day" class="chart"`, `<rect class="bar success"`, `<rect class="bar halted"`, `<rect class="bar failed"`,
 			`<table id="slowest-cards">`, `<td>okta.clearUserSessions</td>`, `<td>itsm.createRecord</td>`,
 			`<table id="rate-limited">`, "<td>slack</td><td>deactivateUser</td><td class=\"num\">1</td><td class=\"num\">1</td>",
 			`<a href="/flows/leaver">leaver</a>`, `<a href="/flows/open-ticket">open-ticket</a>`,
@@ -104,12 +104,12 @@ func TestPages(t *testing.T) {
 		body = page(t, h, "/runs")
 		has(t, "runs", body, `<form id="run-filters" method="get" action="/runs">`, `<input name="flow" value=""`, `<select name="status">`,
 			`<input name="user" value=""`, `<input name="event" value=""`, `<input name="from" value=""`, `<input name="to" value=""`,
-			`<table id="runs">`, `<ul id="status-counts">`, `<li class="success"><a href="/runs?status=success">success <span class="n">2</span></a></li>`,
-			`<li class="halted"><a href="/runs?status=halted">halted <span class="n">2</span></a></li>`, "4 runs match.")
+			`<table id="runs">`, `<ul id="status-counts">`, `<li class="success"><a href="/runs?status=success">success <span class="n">1</span></a></li>`,
+			`<li class="halted"><a href="/runs?status=halted">halted <span class="n">2</span></a></li>`, `<li class="failed"><a href="/runs?status=failed">failed <span class="n">1</span></a></li>`, "4 runs match.")
 		if got := listed(body); strings.Join(got, " ") != strings.Join([]string{ann, mal, bob, jane}, " ") {
 			t.Errorf("runs listed %v, want newest first %v", got, []string{ann, mal, bob, jane})
 		}
-		has(t, "runs", body, `<tr class="run success">`, `<tr class="run halted">`, `<a href="/users/jane.doe@acme.com">jane.doe@acme.com</a>`)
+		has(t, "runs", body, `<tr class="run success">`, `<tr class="run halted">`, `<tr class="run failed">`, `<a href="/users/jane.doe@acme.com">jane.doe@acme.com</a>`)
 		hasNot(t, "runs", body, `id="next-page"`, `id="first-page"`)
 
 		// Jane: success; Slack retried after a 429; the ticket in the
@@ -137,6 +137,17 @@ func TestPages(t *testing.T) {
 		slack := body[strings.Index(body, `data-card="slack"`):]
 		slack = slack[:strings.Index(slack, "</details>")]
 		has(t, "bob's slack card", slack, `<div class="error"><h4>Error</h4><pre>Backend Error</pre>`, `<h4>Attempts: 2</h4>`)
+
+		// Ann: failed at the forEach over the groups Okta refused to list
+		// (403, the card went on): the expression's error at the top, the
+		// vendor's in the groups card, the command to resume.
+		body = page(t, h, "/runs/"+ann)
+		has(t, "ann's run", body, `<div id="failure" role="alert">`, `<code id="resume-command" class="copy">jml resume `+ann+`</code>`,
+			`no such key: groups`, `<details class="card failed" data-card="groups">`, `HTTP 403 · code forbidden`,
+			`You do not have permission to perform the requested action`, `<details class="card success" data-card="welcome">`)
+		if i, j := strings.Index(body, `id="failure"`), strings.Index(body, `<h1>`); i < 0 || i > j {
+			t.Errorf("ann's failure is not at the top")
+		}
 
 		// The flow: its graph, each card's rate, its runs.
 		body = page(t, h, "/flows/leaver")
@@ -216,16 +227,17 @@ func TestRunFilters(t *testing.T) {
 			form   []string
 		}{
 			{"flow=leaver", []string{mal, bob, jane}, "success 1, halted 2", []string{`<input name="flow" value="leaver"`}},
-			{"flow=joiner", []string{ann}, "success 1", nil},
-			{"status=halted", []string{mal, bob}, "success 2, halted 2", []string{`<option value="halted" selected>halted</option>`, `<a href="/runs?status=halted" aria-current="true">`}},
+			{"flow=joiner", []string{ann}, "failed 1", nil},
+			{"status=failed", []string{ann}, "success 1, halted 2, failed 1", []string{`<option value="failed" selected>failed</option>`, `<a href="/runs?status=failed" aria-current="true">`}},
+			{"status=halted", []string{mal, bob}, "success 1, halted 2, failed 1", []string{`<option value="halted" selected>halted</option>`, `<a href="/runs?status=halted" aria-current="true">`}},
 			{"status=success&flow=leaver", []string{jane}, "success 1, halted 2", nil},
 			{"user=BOB.SMITH@acme.com", []string{bob}, "halted 1", []string{`<input name="user" value="BOB.SMITH@acme.com"`}},
 			{"user=00u1jane0001", []string{jane}, "success 1", nil},
-			{"event=user.lifecycle.create", []string{ann}, "success 1", []string{`<input name="event" value="user.lifecycle.create"`}},
+			{"event=user.lifecycle.create", []string{ann}, "failed 1", []string{`<input name="event" value="user.lifecycle.create"`}},
 			{"event=" + eventUUID("0002"), []string{bob}, "halted 1", nil},
-			{"from=" + date(0), []string{ann, mal, bob, jane}, "success 2, halted 2", []string{`<input name="from" value="` + date(0) + `"`}},
+			{"from=" + date(0), []string{ann, mal, bob, jane}, "success 1, halted 2, failed 1", []string{`<input name="from" value="` + date(0) + `"`}},
 			{"from=" + date(1), nil, "", nil},
-			{"to=" + date(0), []string{ann, mal, bob, jane}, "success 2, halted 2", []string{`<input name="to" value="` + date(0) + `"`}},
+			{"to=" + date(0), []string{ann, mal, bob, jane}, "success 1, halted 2, failed 1", []string{`<input name="to" value="` + date(0) + `"`}},
 			{"to=" + date(-1), nil, "", nil},
 			{"from=" + url.QueryEscape(r.StartedAt.Format(time.RFC3339Nano)) + "&to=" + url.QueryEscape(r.StartedAt.Add(time.Nanosecond).Format(time.RFC3339Nano)), []string{jane}, "success 1", nil},
 			{"flow=leaver&status=halted&user=bob.smith@acme.com&event=user.lifecycle.deactivate&from=" + date(-1) + "&to=" + date(1), []string{bob}, "halted 1", nil},
