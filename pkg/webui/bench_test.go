@@ -2,6 +2,7 @@ package webui_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -10,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -22,13 +24,14 @@ import (
 // The benchmark's store: BenchRuns runs over the 90 days before benchNow,
 // written through the Store's own inserts (InsertRun, BeginCall) into a
 // SQLite file that is kept between runs (benchStore says where; delete it
-// to make it again). The flows are the fixture's: leaver (three cards, the
+// to make it again), and, when JML_TEST_POSTGRES_URL names a server, into
+// a schema of its own there, kept too (benchPostgres). The flows are the fixture's: leaver (three cards, the
 // third a helper call), joiner; 1 run in 20 halted or failed, a Slack 429
 // in 1 run of 50, 20,000 users.
 const (
 	BenchRuns   = 100_000
 	benchUsers  = 20_000
-	benchFormat = 3 // bump when the generated data changes
+	benchFormat = 4 // bump when the generated data (or its schema) changes
 )
 
 var benchNow = time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
@@ -59,6 +62,63 @@ func benchStore(b *testing.B) (*history.Store, string) {
 	}
 	b.Cleanup(func() { s.Close() })
 	return s, path
+}
+
+// benchPostgres is the benchmark's store on the PostgreSQL server
+// JML_TEST_POSTGRES_URL names (nil without one): the schema
+// jml_webui_bench_RUNS_FORMAT, filled once (the table bench_done marks it
+// filled; drop the schema to make it again).
+func benchPostgres(b *testing.B) *history.Store {
+	b.Helper()
+	base := os.Getenv("JML_TEST_POSTGRES_URL")
+	if base == "" {
+		return nil
+	}
+	ctx := context.Background()
+	schema := fmt.Sprintf("jml_webui_bench_%d_%d", BenchRuns, benchFormat)
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer admin.Close()
+	var done sql.NullString
+	if err := admin.QueryRowContext(ctx, `SELECT to_regclass($1)::text`, schema+".bench_done").Scan(&done); err != nil {
+		b.Fatal(err)
+	}
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+	}
+	u := base + sep + "search_path=" + schema
+	if !done.Valid {
+		start := time.Now()
+		for _, stmt := range []string{"DROP SCHEMA IF EXISTS " + schema + " CASCADE", "CREATE SCHEMA " + schema} {
+			if _, err := admin.ExecContext(ctx, stmt); err != nil {
+				b.Fatal(err)
+			}
+		}
+		s, err := history.Open(ctx, u, "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := fillBench(ctx, s); err != nil {
+			b.Fatal(err)
+		}
+		s.Close()
+		// Statistics for the planner, as autovacuum would gather them.
+		for _, stmt := range []string{"ANALYZE " + schema + ".runs", "ANALYZE " + schema + ".calls", "CREATE TABLE " + schema + ".bench_done ()"} {
+			if _, err := admin.ExecContext(ctx, stmt); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.Logf("generated %d runs in %s: PostgreSQL schema %s", BenchRuns, time.Since(start).Round(time.Second), schema)
+	}
+	s, err := history.Open(ctx, u, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	return s
 }
 
 func benchLogin(i int) string { return fmt.Sprintf("user%05d@acme.com", i) }
@@ -226,10 +286,24 @@ func benchRun(ctx context.Context, s *history.Store, i int) error {
 }
 
 // BenchmarkPages measures each page's server time (the handler, the
-// queries and the rendering; no network) on the store of BenchRuns runs.
+// queries and the rendering; no network) on the store of BenchRuns runs:
+// SQLite, and PostgreSQL when JML_TEST_POSTGRES_URL names a server.
 // bench/README.md reports the figures.
 func BenchmarkPages(b *testing.B) {
-	s, _ := benchStore(b)
+	b.Run("sqlite", func(b *testing.B) {
+		s, _ := benchStore(b)
+		benchPages(b, s)
+	})
+	b.Run("postgres", func(b *testing.B) {
+		s := benchPostgres(b)
+		if s == nil {
+			b.Skip("JML_TEST_POSTGRES_URL is not set: SQLite only")
+		}
+		benchPages(b, s)
+	})
+}
+
+func benchPages(b *testing.B, s *history.Store) {
 	dir := b.TempDir()
 	for name, body := range fixtureFiles {
 		p := filepath.Join(dir, name)
