@@ -272,6 +272,12 @@ var migrations = []string{
 	// 6: the per-day totals of the web view's overview (rollup.go),
 	// filled from the runs and calls stored before.
 	rollupMigration(),
+	// 7: the run that resumed a run (ResumedBy), found by the index
+	// whatever the plan: PostgreSQL's generic plan of a prepared
+	// statement took resumed_from = $1 for the common '' and walked every
+	// run newest first (100 ms on 100,000 runs).
+	`DROP INDEX runs_resumed_from;
+	CREATE INDEX runs_resumed_from ON runs (resumed_from, started_at, id)`,
 }
 
 // migrate applies the pending migrations, with the bootstrap of
