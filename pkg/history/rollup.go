@@ -126,111 +126,107 @@ func (s *Store) lockRollups(ctx context.Context, tx execer) error {
 	return err
 }
 
-// runWrite makes a write of one run (query, args) and moves the run in
-// rollup_runs if its day or status changed (or it was inserted).
-func (s *Store) runWrite(id, query string, args ...any) func(context.Context, *sql.Tx) (sql.Result, error) {
+// writeFn is a write made in the group's transaction (writeRollup).
+type writeFn = func(context.Context, *sql.Tx) (sql.Result, error)
+
+// runInserted inserts a run (query, args: the run r) and counts it in
+// rollup_runs.
+func (s *Store) runInserted(r *RunRow, query string, args ...any) writeFn {
 	return func(ctx context.Context, tx *sql.Tx) (sql.Result, error) {
-		before, err := s.runKey(ctx, tx, id)
-		if err != nil {
-			return nil, err
-		}
 		res, err := tx.ExecContext(ctx, s.q(query), args...)
 		if err != nil {
 			return nil, err
 		}
-		after, err := s.runKey(ctx, tx, id)
-		if err != nil {
+		return res, s.countRun(ctx, tx, dayOf(fmtTime(r.StartedAt)), r.Status)
+	}
+}
+
+// runStatus changes a run's status to status (query, args), only when
+// it is from when from is set, and moves the run in rollup_runs from its
+// old status to the new one.
+func (s *Store) runStatus(id, status, from, query string, args ...any) writeFn {
+	return func(ctx context.Context, tx *sql.Tx) (sql.Result, error) {
+		var started, old string
+		err := tx.QueryRowContext(ctx, s.q(`SELECT started_at, status FROM runs WHERE id = ?`), id).Scan(&started, &old)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return nil, err
 		}
-		if before == after {
-			return res, nil
+		res, err := tx.ExecContext(ctx, s.q(query), args...)
+		if err != nil || started == "" || old == status || (from != "" && old != from) {
+			return res, err
 		}
-		if before.ok {
-			if _, err := tx.ExecContext(ctx, s.q(`UPDATE rollup_runs SET runs = runs - 1 WHERE day = ? AND status = ?`), before.day, before.status); err != nil {
-				return nil, err
-			}
-			if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM rollup_runs WHERE day = ? AND status = ? AND runs <= 0`), before.day, before.status); err != nil {
-				return nil, err
-			}
+		// A count left at 0 stays, read as none.
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE rollup_runs SET runs = runs - 1 WHERE day = ? AND status = ?`), dayOf(started), old); err != nil {
+			return nil, err
 		}
-		if after.ok {
-			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO rollup_runs (day, status, runs) VALUES (?, ?, 1)
-				ON CONFLICT (day, status) DO UPDATE SET runs = rollup_runs.runs + 1`), after.day, after.status); err != nil {
-				return nil, err
-			}
-		}
-		return res, nil
+		return res, s.countRun(ctx, tx, dayOf(started), status)
 	}
 }
 
-type runKey struct {
-	day, status string
-	ok          bool
-}
-
-func (s *Store) runKey(ctx context.Context, tx *sql.Tx, id string) (runKey, error) {
-	var started string
-	k := runKey{ok: true}
-	err := tx.QueryRowContext(ctx, s.q(`SELECT started_at, status FROM runs WHERE id = ?`), id).Scan(&started, &k.status)
-	if errors.Is(err, sql.ErrNoRows) {
-		return runKey{}, nil
-	}
-	k.day = dayOf(started)
-	return k, err
+func (s *Store) countRun(ctx context.Context, tx *sql.Tx, day, status string) error {
+	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO rollup_runs (day, status, runs) VALUES (?, ?, 1)
+		ON CONFLICT (day, status) DO UPDATE SET runs = rollup_runs.runs + 1`), day, status)
+	return err
 }
 
 // callKey is what one call adds to the totals.
 type callKey struct {
-	exists             bool
 	started, day       string
 	flow, card, action string
 	dur                int64
 	timed, limited     bool
 }
 
-func (s *Store) callKey(ctx context.Context, tx *sql.Tx, runID string, seq int) (callKey, error) {
-	var k callKey
-	var status, errJSON string
-	err := tx.QueryRowContext(ctx, s.q(`SELECT started_at, flow, card, action, status, error, duration_ns FROM calls WHERE run_id = ? AND seq = ?`), runID, seq).
-		Scan(&k.started, &k.flow, &k.card, &k.action, &status, &errJSON, &k.dur)
-	if errors.Is(err, sql.ErrNoRows) {
-		return callKey{}, nil
-	}
-	if err != nil {
-		return callKey{}, err
-	}
-	k.exists, k.day = true, dayOf(k.started)
+// outcome sets what a call's outcome adds: timed when it got an answer,
+// limited when that was a 429 (as status429 matches it).
+func (k *callKey) outcome(status, errJSON string, dur int64) {
+	k.dur = dur
 	k.timed = status == CallSuccess || status == CallFailed
 	k.limited = status == CallFailed && strings.Contains(errJSON, strings.Trim(status429, "%"))
-	return k, nil
 }
 
-// callWrite makes a write of one call (query, args) and moves its
-// contribution in rollup_cards and rollup_429.
-func (s *Store) callWrite(runID string, seq int, query string, args ...any) func(context.Context, *sql.Tx) (sql.Result, error) {
+// callInserted inserts a call (query, args: the call c) and adds it to
+// the totals when it was inserted with an outcome.
+func (s *Store) callInserted(c *CallRow, query string, args ...any) writeFn {
 	return func(ctx context.Context, tx *sql.Tx) (sql.Result, error) {
-		before, err := s.callKey(ctx, tx, runID, seq)
-		if err != nil {
-			return nil, err
-		}
 		res, err := tx.ExecContext(ctx, s.q(query), args...)
 		if err != nil {
 			return nil, err
 		}
-		after, err := s.callKey(ctx, tx, runID, seq)
-		if err != nil {
+		started := fmtTime(c.StartedAt)
+		k := callKey{started: started, day: dayOf(started), flow: c.Flow, card: c.Card, action: c.Action}
+		k.outcome(c.Status, c.Error, int64(c.Duration))
+		return res, s.rollupCall(ctx, tx, c.RunID, c.Seq, k, +1)
+	}
+}
+
+// callOutcome records a call's outcome (query, args: c's status, error
+// and duration) and moves its contribution to the totals.
+func (s *Store) callOutcome(c *CallRow, query string, args ...any) writeFn {
+	return func(ctx context.Context, tx *sql.Tx) (sql.Result, error) {
+		var before callKey
+		var status, errJSON string
+		err := tx.QueryRowContext(ctx, s.q(`SELECT started_at, flow, card, action, status, error, duration_ns FROM calls WHERE run_id = ? AND seq = ?`), c.RunID, c.Seq).
+			Scan(&before.started, &before.flow, &before.card, &before.action, &status, &errJSON, &before.dur)
+		found := err == nil
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return nil, err
 		}
+		res, err := tx.ExecContext(ctx, s.q(query), args...)
+		if err != nil || !found {
+			return res, err
+		}
+		before.day = dayOf(before.started)
+		before.outcome(status, errJSON, before.dur)
+		after := before
+		after.outcome(c.Status, c.Error, int64(c.Duration))
 		if before == after {
 			return res, nil
 		}
-		if err := s.rollupCall(ctx, tx, runID, seq, before, -1); err != nil {
+		if err := s.rollupCall(ctx, tx, c.RunID, c.Seq, before, -1); err != nil {
 			return nil, err
 		}
-		if err := s.rollupCall(ctx, tx, runID, seq, after, +1); err != nil {
-			return nil, err
-		}
-		return res, nil
+		return res, s.rollupCall(ctx, tx, c.RunID, c.Seq, after, +1)
 	}
 }
 

@@ -424,7 +424,7 @@ func (s *Store) write(ctx context.Context, query string, args ...any) (sql.Resul
 // writeRollup is write for a write of a run or a call that changes the
 // per-day totals too (rollup.go): fn makes both in the group's
 // transaction.
-func (s *Store) writeRollup(ctx context.Context, fn func(context.Context, *sql.Tx) (sql.Result, error)) (sql.Result, error) {
+func (s *Store) writeRollup(ctx context.Context, fn writeFn) (sql.Result, error) {
 	return s.enqueue(ctx, &pendingWrite{fn: fn})
 }
 
@@ -583,7 +583,7 @@ func (s *Store) commitTx(group []*pendingWrite) error {
 
 // InsertRun records a run that starts.
 func (s *Store) InsertRun(ctx context.Context, r *RunRow) error {
-	_, err := s.writeRollup(ctx, s.runWrite(r.ID, `INSERT INTO runs (id, flow, event_uuid, event_type, user_login, user_id, mode, status, started_at, ended_at, resumed_from, error, event, trace, digest, row_format)
+	_, err := s.writeRollup(ctx, s.runInserted(r, `INSERT INTO runs (id, flow, event_uuid, event_type, user_login, user_id, mode, status, started_at, ended_at, resumed_from, error, event, trace, digest, row_format)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.Flow, r.Event, r.EventType, r.User, r.UserID, r.Mode, r.Status, fmtTime(r.StartedAt), fmtTime(r.EndedAt), r.ResumedFrom, r.Error, r.EventJSON, r.Trace, r.Digest, RowFormat))
 	return err
@@ -591,7 +591,7 @@ func (s *Store) InsertRun(ctx context.Context, r *RunRow) error {
 
 // FinishRun records how a run ended.
 func (s *Store) FinishRun(ctx context.Context, id, status string, ended time.Time, errJSON, trace string) error {
-	res, err := s.writeRollup(ctx, s.runWrite(id, `UPDATE runs SET status = ?, ended_at = ?, error = ?, trace = ?, row_format = ? WHERE id = ?`, status, fmtTime(ended), errJSON, trace, RowFormat, id))
+	res, err := s.writeRollup(ctx, s.runStatus(id, status, "", `UPDATE runs SET status = ?, ended_at = ?, error = ?, trace = ?, row_format = ? WHERE id = ?`, status, fmtTime(ended), errJSON, trace, RowFormat, id))
 	if err != nil {
 		return err
 	}
@@ -603,7 +603,7 @@ func (s *Store) FinishRun(ctx context.Context, id, status string, ended time.Tim
 
 // BeginCall writes the journal entry of a call about to be made.
 func (s *Store) BeginCall(ctx context.Context, c *CallRow) error {
-	_, err := s.writeRollup(ctx, s.callWrite(c.RunID, c.Seq, `INSERT INTO calls (run_id, seq, card, action, attempt, idempotency_key, input, status, output, error, reused_from, started_at, duration_ns, row_format, flow)
+	_, err := s.writeRollup(ctx, s.callInserted(c, `INSERT INTO calls (run_id, seq, card, action, attempt, idempotency_key, input, status, output, error, reused_from, started_at, duration_ns, row_format, flow)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.RunID, c.Seq, c.Card, c.Action, c.Attempt, c.IdempotencyKey, c.Input, c.Status, c.Output, c.Error, c.ReusedFrom, fmtTime(c.StartedAt), int64(c.Duration), RowFormat, c.Flow))
 	return err
@@ -611,7 +611,7 @@ func (s *Store) BeginCall(ctx context.Context, c *CallRow) error {
 
 // EndCall records a call's outcome.
 func (s *Store) EndCall(ctx context.Context, c *CallRow) error {
-	_, err := s.writeRollup(ctx, s.callWrite(c.RunID, c.Seq, `UPDATE calls SET status = ?, output = ?, error = ?, duration_ns = ? WHERE run_id = ? AND seq = ?`,
+	_, err := s.writeRollup(ctx, s.callOutcome(c, `UPDATE calls SET status = ?, output = ?, error = ?, duration_ns = ? WHERE run_id = ? AND seq = ?`,
 		c.Status, c.Output, c.Error, int64(c.Duration), c.RunID, c.Seq))
 	return err
 }
@@ -830,7 +830,7 @@ func (s *Store) Reusable(ctx context.Context, id string) (map[string]Done, error
 // MarkInterrupted records that a run left "running" by a process that
 // died is being taken over by a resume.
 func (s *Store) MarkInterrupted(ctx context.Context, id string) error {
-	_, err := s.writeRollup(ctx, s.runWrite(id, `UPDATE runs SET status = ? WHERE id = ? AND status = ?`, StatusInterrupted, id, StatusRunning))
+	_, err := s.writeRollup(ctx, s.runStatus(id, StatusInterrupted, StatusRunning, `UPDATE runs SET status = ? WHERE id = ? AND status = ?`, StatusInterrupted, id, StatusRunning))
 	return err
 }
 
