@@ -20,10 +20,10 @@ import (
 //     by action (instance.action): how many, in how many runs, the latest.
 //
 // Each write of a run or a call changes them in its own transaction
-// (runWrite, callWrite): its old contribution out, its new one in. Prune
-// recomputes the days it touched from the rows left (rollupFill), and
-// migration 6 fills them from the rows already stored the same way. The
-// reads (RunsPerDay, SlowestCards, RateLimited) use them for periods of
+// (runInserted, runStatus, callInserted, callOutcome): its old
+// contribution out, its new one in. Prune recomputes the days it
+// touched from the rows left (rollupFill), and migration 6 fills them
+// from the rows already stored the same way. The reads (RunsPerDay, SlowestCards, RateLimited) use them for periods of
 // whole days, and the runs and calls themselves for any other period.
 
 // rollupTables creates the totals (migration 6).
