@@ -23,8 +23,9 @@ import (
 // (runInserted, runStatus, callInserted, callOutcome): its old
 // contribution out, its new one in. Prune recomputes the days it
 // touched from the rows left (rollupFill), and migration 6 fills them
-// from the rows already stored the same way. The reads (RunsPerDay, SlowestCards, RateLimited) use them for periods of
-// whole days, and the runs and calls themselves for any other period.
+// from the rows already stored the same way. The reads (RunsPerDay,
+// SlowestCards, RateLimited) use them for periods of whole days, and the
+// runs and calls themselves for any other period.
 
 // rollupTables creates the totals (migration 6).
 const rollupTables = `CREATE TABLE rollup_runs (
