@@ -278,7 +278,18 @@ var migrations = []string{
 	// run newest first (100 ms on 100,000 runs).
 	`DROP INDEX runs_resumed_from;
 	CREATE INDEX runs_resumed_from ON runs (resumed_from, started_at, id)`,
+	// 8: a run found by a prefix of its id (history show, resume, the web
+	// view's /runs/PREFIX) and the next free id (NewRunID) read the ids
+	// as a byte-ordered range. SQLite's primary key is in that order;
+	// PostgreSQL's follows the database's collation, which neither a
+	// prefix range nor LIKE can use, so it gets an index in "C" order
+	// (0.35-1.3 s a lookup on 100,000 runs without it).
+	postgresOnly + `
+	CREATE INDEX runs_id_bytes ON runs ((id COLLATE "C"))`,
 }
+
+// postgresOnly starts a migration statement that SQLite skips.
+const postgresOnly = "-- postgres only"
 
 // migrate applies the pending migrations, with the bootstrap of
 // schema_migrations, in one transaction that holds the store's migration
@@ -313,8 +324,15 @@ func (s *Store) migrate(ctx context.Context) error {
 			continue
 		}
 		for _, stmt := range strings.Split(m, ";") {
-			if strings.TrimSpace(stmt) == "" {
+			stmt = strings.TrimSpace(stmt)
+			if stmt == "" {
 				continue
+			}
+			if rest, ok := strings.CutPrefix(stmt, postgresOnly); ok {
+				if !s.postgres {
+					continue
+				}
+				stmt = rest
 			}
 			if _, err := tx.ExecContext(ctx, stmt); err != nil {
 				return fmt.Errorf("migration %d: %v", v, err)
@@ -703,7 +721,8 @@ func (s *Store) Run(ctx context.Context, id string) (*RunRow, error) {
 	if !errors.Is(err, sql.ErrNoRows) {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+runColumns+` FROM runs WHERE id LIKE ? ORDER BY id LIMIT 2`), likePrefix(id))
+	byID := s.idBytes()
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+runColumns+` FROM runs WHERE `+byID+` >= ? AND `+byID+` < ? ORDER BY `+byID+` LIMIT 2`), id, prefixEnd(id))
 	if err != nil {
 		return nil, err
 	}
@@ -725,10 +744,20 @@ func (s *Store) Run(ctx context.Context, id string) (*RunRow, error) {
 	return nil, fmt.Errorf("run %s: %w", id, ErrAmbiguous)
 }
 
-func likePrefix(p string) string {
-	r := strings.NewReplacer(`\`, ``, `%`, ``, `_`, ``)
-	return r.Replace(p) + "%"
+// idBytes is the run id column compared byte by byte, as a prefix range
+// needs: PostgreSQL's text follows the database's collation, in which the
+// ids starting with a prefix need not sit together (migration 8 indexes
+// this expression); SQLite compares text as bytes already.
+func (s *Store) idBytes() string {
+	if s.postgres {
+		return `(id COLLATE "C")`
+	}
+	return "id"
 }
+
+// prefixEnd is the least string above every string that starts with p, in
+// byte order (U+10FFFF is the largest code point; no id holds it).
+func prefixEnd(p string) string { return p + "\U0010FFFF" }
 
 // Calls returns a run's journal, in order.
 func (s *Store) Calls(ctx context.Context, runID string) ([]*CallRow, error) {
@@ -764,7 +793,8 @@ func (s *Store) Latest(ctx context.Context, eventUUID, flow, mode string) (*RunR
 // NewRunID returns base if no run has that id yet, else base-2, base-3…
 func (s *Store) NewRunID(ctx context.Context, base string) (string, error) {
 	var n int
-	if err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM runs WHERE id = ? OR id LIKE ?`), base, likePrefix(base+"-")).Scan(&n); err != nil {
+	byID := s.idBytes()
+	if err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM runs WHERE id = ? OR (`+byID+` >= ? AND `+byID+` < ?)`), base, base+"-", prefixEnd(base+"-")).Scan(&n); err != nil {
 		return "", err
 	}
 	if n == 0 {

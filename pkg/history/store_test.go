@@ -328,3 +328,43 @@ func TestOpenErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestRunByPrefix: a run is found by a unique prefix of its id, in byte
+// order whatever the database's collation (PostgreSQL's en_US sorts "-"
+// and case loosely), and a prefix two runs share is ambiguous.
+func TestRunByPrefix(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		for _, id := range []string{"run-ab12", "run-ab12-2", "run-ab1z", "run-AB99", "run-ab3", "run-ab-3"} {
+			if err := s.InsertRun(ctx, run(id, "leaver", "e-"+id, "u", "success", t0)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, tc := range []struct {
+			prefix, want string
+			err          error
+		}{
+			{"run-ab12", "run-ab12", nil}, // exact id, though run-ab12-2 shares it
+			{"run-ab12-", "run-ab12-2", nil},
+			{"run-ab1z", "run-ab1z", nil},
+			{"run-ab1", "", ErrAmbiguous},
+			{"run-AB", "run-AB99", nil}, // ids are case-sensitive
+			{"run-ab3", "run-ab3", nil},
+			{"run-ab-", "run-ab-3", nil},
+			{"run-ab%", "", ErrNotFound}, // no pattern characters
+			{"run-a_", "", ErrNotFound},
+			{"run-zz", "", ErrNotFound},
+		} {
+			r, err := s.Run(ctx, tc.prefix)
+			switch {
+			case tc.err != nil && !errors.Is(err, tc.err):
+				t.Errorf("Run(%q) = %v, %v; want %v", tc.prefix, r, err, tc.err)
+			case tc.err == nil && (err != nil || r.ID != tc.want):
+				t.Errorf("Run(%q) = %v, %v; want %s", tc.prefix, r, err, tc.want)
+			}
+		}
+		if id, err := s.NewRunID(ctx, "run-ab12"); err != nil || id != "run-ab12-3" {
+			t.Errorf("NewRunID(run-ab12) = %s, %v; want run-ab12-3", id, err)
+		}
+	})
+}
