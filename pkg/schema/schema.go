@@ -386,12 +386,12 @@ func (m *mapper) unknownKeys(e *jsonschema.ValidationError, frag string) {
 		}
 	}
 	sort.Strings(props)
-	// A key allowed on some card but not on this kind of card.
+	// A key allowed on some card but not on this kind of card: the key
+	// list of each kind is the dependentSchema of its kind key.
 	cardKind := ""
-	if strings.HasPrefix(frag, "/$defs/card/allOf/") {
-		if req, ok := m.v.schemaAt(strings.TrimSuffix(parentFrag, "/then") + "/if/required/0").(string); ok {
-			cardKind = req
-		}
+	if rest, ok := strings.CutPrefix(parentFrag, cardKinds); ok && !strings.Contains(rest, "/") {
+		cardKind = strings.ReplaceAll(strings.ReplaceAll(rest, "~1", "/"), "~0", "~")
+		m.kindCount(loc)
 	}
 	// One error names every unknown key of a mapping: find their nodes
 	// in one pass over it, not one lookup each (10,000 unknown keys).
@@ -442,34 +442,7 @@ func (m *mapper) oneOf(e *jsonschema.ValidationError, frag string) {
 	loc := e.InstanceLocation
 	r, val := m.rangeOf(loc, false)
 	if keys := m.exclusiveKeys(frag); keys != nil {
-		code := map[string]string{"card": "card-kind", "trigger": "trigger-kind", "secretRef": "secret-ref"}[defName(frag)]
-		if code == "" {
-			code = "schema"
-		}
-		var present []string
-		var second *yaml.Node
-		for _, k := range keys {
-			if kn := source.Key(val, k); kn != nil {
-				present = append(present, k)
-				if len(present) == 2 {
-					second = kn
-				}
-			}
-		}
-		noun := map[string]string{"card-kind": "a card", "trigger-kind": "a trigger", "secret-ref": "a secret reference"}[code]
-		if noun == "" {
-			noun = m.what(loc)
-		}
-		if len(present) == 0 {
-			m.missed(loc, keys...)
-			m.ds.Errorf(r, code, "%s needs exactly one of these keys: %s", noun, strings.Join(keys, ", "))
-		} else {
-			if second != nil {
-				r = m.f.Range(second)
-				m.multiKind[loc] = true
-			}
-			m.ds.Errorf(r, code, "%s takes exactly one of %s, but this one has %s", noun, strings.Join(keys, ", "), strings.Join(present, " and "))
-		}
+		m.exclusive(loc, frag, keys, r, val)
 		return
 	}
 	if len(e.Causes) == 0 {
@@ -495,6 +468,69 @@ func (m *mapper) oneOf(e *jsonschema.ValidationError, frag string) {
 		return
 	}
 	m.visit(best)
+}
+
+// cardKinds is the schema location of the key lists of the card kinds,
+// by kind key; cardKindKeys is the "exactly one of these keys" rule of a
+// card, which the schema checks only on a card without any of them (a
+// card with two breaks the key list of each kind).
+const (
+	cardKinds    = "/$defs/card/dependentSchemas/"
+	cardKindKeys = "/$defs/card/then/oneOf"
+)
+
+// exclusive reports a mapping at loc that breaks an "exactly one of keys"
+// rule (the oneOf at frag): it has none of them, or more than one.
+func (m *mapper) exclusive(loc, frag string, keys []string, r diag.Range, val *yaml.Node) {
+	code := map[string]string{"card": "card-kind", "trigger": "trigger-kind", "secretRef": "secret-ref"}[defName(frag)]
+	if code == "" {
+		code = "schema"
+	}
+	var present []string
+	var second *yaml.Node
+	for _, k := range keys {
+		if kn := source.Key(val, k); kn != nil {
+			present = append(present, k)
+			if len(present) == 2 {
+				second = kn
+			}
+		}
+	}
+	noun := map[string]string{"card-kind": "a card", "trigger-kind": "a trigger", "secret-ref": "a secret reference"}[code]
+	if noun == "" {
+		noun = m.what(loc)
+	}
+	if len(present) == 0 {
+		m.missed(loc, keys...)
+		m.ds.Errorf(r, code, "%s needs exactly one of these keys: %s", noun, strings.Join(keys, ", "))
+		return
+	}
+	if second != nil {
+		r = m.f.Range(second)
+		m.multiKind[loc] = true
+	}
+	m.ds.Errorf(r, code, "%s takes exactly one of %s, but this one has %s", noun, strings.Join(keys, ", "), strings.Join(present, " and "))
+}
+
+// kindCount reports, once, a card at loc with more than one kind key:
+// the key list of each of its kinds rejects the others, and the card-kind
+// error says all there is to say.
+func (m *mapper) kindCount(loc string) {
+	if _, done := m.multiKind[loc]; done {
+		return
+	}
+	m.multiKind[loc] = false
+	keys := m.exclusiveKeys(cardKindKeys)
+	r, val := m.rangeOf(loc, false)
+	n := 0
+	for _, k := range keys {
+		if source.Key(val, k) != nil {
+			n++
+		}
+	}
+	if n > 1 {
+		m.exclusive(loc, cardKindKeys, keys, r, val)
+	}
 }
 
 // score ranks a failed branch: 0 when it failed on the instance's own

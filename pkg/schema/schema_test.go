@@ -164,3 +164,50 @@ func TestOneDiagnosticPerMisspeltKey(t *testing.T) {
 		})
 	}
 }
+
+// TestCardKindsAreExclusive: the flow schema checks "exactly one kind key
+// per card" without a oneOf over the kinds, which v5 would evaluate (and
+// fail nine branches of) on every valid card. A card with no kind key
+// fails the card's if/then; a card with two must fail the key list of
+// each: every kind has a key list (a dependentSchema on its kind key)
+// that takes its own kind key and no other.
+func TestCardKindsAreExclusive(t *testing.T) {
+	v, err := For("flow")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := mapper{v: v}
+	kinds := m.exclusiveKeys(cardKindKeys)
+	if len(kinds) < 10 {
+		t.Fatalf("%s: kinds %v", cardKindKeys, kinds)
+	}
+	none, _ := v.schemaAt("/$defs/card/if/properties").(map[string]any)
+	if len(none) != len(kinds) {
+		t.Errorf("the card's if names %d kind keys, the oneOf %d", len(none), len(kinds))
+	}
+	deps, _ := v.schemaAt(strings.TrimSuffix(cardKinds, "/")).(map[string]any)
+	if len(deps) != len(kinds) {
+		t.Errorf("%d key lists for %d kinds", len(deps), len(kinds))
+	}
+	for _, k := range kinds {
+		if none[k] != false {
+			t.Errorf("the card's if does not reject %q", k)
+		}
+		dep, _ := deps[k].(map[string]any)
+		props, _ := dep["properties"].(map[string]any)
+		if dep["additionalProperties"] != false || props[k] == nil {
+			t.Errorf("kind %q: no closed key list taking %q: %v", k, k, dep)
+		}
+		for _, other := range kinds {
+			if other != k && props[other] != nil {
+				t.Errorf("kind %q's key list takes the kind key %q", k, other)
+			}
+		}
+	}
+	// And the schema says so on a card with two of them, one diagnostic.
+	f, _ := source.Parse("f.yaml", []byte("apiVersion: jml/v1\nkind: Flow\nname: a\ntrigger: {helper: {}}\nsteps:\n  - assign: {a: '1'}\n    return: {}\n"))
+	ds := v.Validate(f)
+	if len(ds) != 1 || ds[0].Code != "card-kind" {
+		t.Errorf("two kind keys: %v", ds)
+	}
+}
