@@ -85,7 +85,7 @@ func validateRun(opts *ValidateOptions) error {
 	totalFiles, totalFlows, totalCards := 0, 0, 0
 	var scopes []string // "instance: scope, scope", for the text output
 	for _, p := range paths {
-		lo := project.Options{Dir: p, WorkDir: io.WorkDir, Cache: !opts.NoCache, Build: opts.Build}
+		lo := project.Options{Dir: p, WorkDir: io.WorkDir, Cache: !opts.NoCache, Stream: true, Build: opts.Build}
 		if p == "" {
 			lo.Config = opts.Config
 		}

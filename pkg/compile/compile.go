@@ -130,6 +130,9 @@ type compiler struct {
 	connectors map[string]*catalog.Connector
 	// usedInputs holds, per helper flow, the inputs some expression reads.
 	usedInputs map[string]map[string]bool
+	// reads, when set, records what compiling a flow reads of the
+	// others (UnitCompiler).
+	reads *Reads
 	// sums and names are Check's: the summaries by flow name, and the
 	// names sorted.
 	sums  map[string]*Summary
@@ -548,7 +551,7 @@ func (fc *flowCtx) errorOptions(n *Node) {
 	case ast.OnErrorFlow:
 		n.ErrorFlow = card.OnError.Flow.Value
 		fc.errFlows[n.ErrorFlow] = true
-		if target, ok := c.byName[n.ErrorFlow]; !ok {
+		if target, ok := c.flowNamed(n.ErrorFlow); !ok {
 			c.undefinedFlow(card.OnError.Flow)
 		} else if target.Kind != ast.TriggerHelper {
 			c.ds.Errorf(card.OnError.Flow.Range, "not-a-helper", "onError flow %q must be a helper flow (trigger: {helper: {}}); it is triggered by %s", n.ErrorFlow, target.Kind)
@@ -571,6 +574,9 @@ func (fc *flowCtx) duration(s ast.String, def time.Duration) time.Duration {
 func (c *compiler) undefinedFlow(name ast.String) {
 	d := diag.Diagnostic{Severity: diag.Error, Code: "undefined-flow", Range: name.Range,
 		Message: fmt.Sprintf("no flow named %q in this repository", name.Value)}
+	if c.reads != nil {
+		c.reads.Names = true
+	}
 	names := make([]string, 0, len(c.byName))
 	for n := range c.byName {
 		names = append(names, n)
@@ -764,7 +770,7 @@ func (fc *flowCtx) call(n *Node, sc scope, chk refCheck) {
 	n.With = fc.value(card.With, sc, n, chk)
 	n.Callee = card.Call.Value
 	fc.calls[n.Callee] = true
-	target, ok := c.byName[n.Callee]
+	target, ok := c.flowNamed(n.Callee)
 	if !ok {
 		c.undefinedFlow(card.Call)
 		return

@@ -81,7 +81,7 @@ func (fc *flowCtx) refChecker(n *Node, ran []string) refCheck {
 				c.ds.Errorf(rng, "unknown-output", "%s", msg)
 			}
 		case tn.Kind == ast.CardCall:
-			if h, ok := c.byName[tn.Callee]; ok && h.Kind == ast.TriggerHelper {
+			if h, ok := c.flowNamed(tn.Callee); ok && h.Kind == ast.TriggerHelper {
 				if !h.output(field) {
 					var names []string
 					for _, o := range h.Outputs {

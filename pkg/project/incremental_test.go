@@ -28,7 +28,13 @@ type rawAnswer struct {
 // or not; the compile phase's order is compile's tests' (compileChecked).
 func loadRaw(t *testing.T, dir string, cache bool) (rawAnswer, *Project) {
 	t.Helper()
-	p, ds := Load(Options{Dir: dir, WorkDir: dir, Cache: cache, Build: "test"})
+	return loadRawOpts(t, Options{Dir: dir, WorkDir: dir, Cache: cache, Build: "test"})
+}
+
+// loadRawOpts is loadRaw with other options.
+func loadRawOpts(t *testing.T, opts Options) (rawAnswer, *Project) {
+	t.Helper()
+	p, ds := Load(opts)
 	ds = append(diag.Diagnostics(nil), ds...)
 	key := func(d diag.Diagnostic) string {
 		return fmt.Sprintf("%s\x00%08d\x00%08d\x00%v\x00%d\x00%s\x00%s\x00%s", d.Range.File, d.Range.Start.Line, d.Range.Start.Column, d.Range.End, d.Severity, d.Code, d.Message, d.Detail)

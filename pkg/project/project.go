@@ -68,6 +68,12 @@ type Options struct {
 	// Build identifies the jml binary (version and build); with Cache,
 	// every cache key includes it.
 	Build string
+	// Stream is for a caller that reads only the diagnostics, Stats and
+	// Scopes (validate --no-cache): Config, Flows and Graph stay nil, as
+	// with Cache, and each flow is compiled as soon as its file is
+	// checked, its parsed file dropped then (docs/validate.md), so that
+	// the memory does not hold every file's YAML tree at once.
+	Stream bool
 
 	// zoneOK says whether a time zone name loads (time.LoadLocation when
 	// nil); tests stand in for the system's time-zone database with it.
@@ -202,7 +208,13 @@ func Load(opts Options) (*Project, diag.Diagnostics) {
 			return p, ds
 		}
 	}
-	each(len(items), func(i int) { checkFlowFile(flowSchema, c, &items[i]) })
+	bds := configAnswer(c, cfgFile)
+	stream := c == nil && opts.Stream
+	if stream {
+		streamFlowFiles(flowSchema, cfgFile, bds.HasErrors(), items)
+	} else {
+		each(len(items), func(i int) { checkFlowFile(flowSchema, c, &items[i]) })
+	}
 	var loadDs diag.Diagnostics
 	for i := range items {
 		loadDs.Add(items[i].load...)
@@ -210,13 +222,12 @@ func Load(opts Options) (*Project, diag.Diagnostics) {
 	}
 	ds.Add(loadDs...)
 
-	bds := configAnswer(c, cfgFile)
 	for i := range items {
 		bds.Add(items[i].check...)
 	}
 	var zones map[string]bool
 	if !bds.HasErrors() {
-		if c == nil {
+		if c == nil && !stream {
 			var files []*source.File
 			for i := range items {
 				if it := &items[i]; it.parsed {
@@ -263,6 +274,11 @@ type flowFile struct {
 	// interface (compile.Interface), and the decoded flow once decoded.
 	iface *compile.Interface
 	flow  *ast.Flow
+	// Streaming (Options.Stream): the flow's unit compiled as soon as its
+	// file was checked, and what it read of the other flows; it holds
+	// when those are the repository's (compile.Final).
+	unit  *compile.Unit
+	reads compile.Reads
 }
 
 // readFlow reads one flow file and hashes it.
@@ -360,23 +376,36 @@ func (p *Project) compileUnits(c *cache, cfgFile *source.File, items []flowFile,
 		}
 		ifaces[k] = *it.iface
 	}
-	digest := compile.InterfacesDigest(ifaces)
-	// What every unit depends on besides its file, hashed once.
-	context := []byte(c.key("unit-context", []byte(cfgPath), cfgSrc, digest[:]))
 	unique := compile.Unique(ifaces)
 	units := make([]*compile.Unit, len(its))
 	keys := make([]string, len(its))
-	each(len(its), func(k int) {
-		if !unique[k] {
-			return
+	if c == nil {
+		// Streaming: the units compiled while the files were read hold
+		// when what they read of the other flows is what the repository
+		// has.
+		holds := compile.Final(ifaces)
+		for k, it := range its {
+			if unique[k] && it.unit != nil && holds(it.reads) {
+				units[k] = it.unit
+			}
+			it.unit, it.reads = nil, compile.Reads{}
 		}
-		it := its[k]
-		keys[k] = c.key("unit", []byte(it.display), it.sum[:], context)
-		var ue unitEntry
-		if c.get("unit", keys[k], &ue) && zonesOK(ue.Zones, zoneOK) {
-			units[k] = &ue.Unit
-		}
-	})
+	} else {
+		digest := compile.InterfacesDigest(ifaces)
+		// What every unit depends on besides its file, hashed once.
+		context := []byte(c.key("unit-context", []byte(cfgPath), cfgSrc, digest[:]))
+		each(len(its), func(k int) {
+			if !unique[k] {
+				return
+			}
+			it := its[k]
+			keys[k] = c.key("unit", []byte(it.display), it.sum[:], context)
+			var ue unitEntry
+			if c.get("unit", keys[k], &ue) && zonesOK(ue.Zones, zoneOK) {
+				units[k] = &ue.Unit
+			}
+		})
+	}
 	flows := make([]*ast.Flow, len(its))
 	fresh := make([]bool, len(its))
 	each(len(its), func(k int) {
@@ -401,7 +430,7 @@ func (p *Project) compileUnits(c *cache, cfgFile *source.File, items []flowFile,
 			}
 			zones[z] = uz[z]
 		}
-		if fresh[k] {
+		if fresh[k] && c != nil {
 			c.put("unit", keys[k], unitEntry{Unit: *u, Zones: uz})
 		}
 	}

@@ -1,0 +1,100 @@
+package project
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// streamRepos are repositories where streaming must compile some flows
+// again: a helper that the early read does not find (its trigger key
+// quoted), a helper name given twice where the first is not read early,
+// and a call of a flow that no file has.
+func streamRepos(t *testing.T) map[string]string {
+	t.Helper()
+	repos := map[string]string{}
+	variant := func(name string, edit func(dir string)) {
+		dir := filepath.Join(t.TempDir(), name)
+		copyTree(t, "../../flows", dir)
+		edit(dir)
+		repos[name] = dir
+	}
+	edit := func(t *testing.T, path, old, new string) {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(data), old) {
+			t.Fatalf("%s has no %q", path, old)
+		}
+		writeFile(t, path, strings.Replace(string(data), old, new, 1))
+	}
+	variant("helper-not-found-early", func(dir string) {
+		edit(t, filepath.Join(dir, "open-offboarding-ticket.yaml"), "  helper: {}", "  \"helper\": {}")
+	})
+	variant("helper-twice", func(dir string) {
+		data, err := os.ReadFile(filepath.Join(dir, "open-offboarding-ticket.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// a-….yaml comes first in path order and is not read early: it
+		// is the helper every caller gets, with an input less.
+		src := strings.Replace(string(data), "  helper: {}", "  \"helper\": {}", 1)
+		src = strings.Replace(src, "  reason:\n", "  why:\n", 1)
+		writeFile(t, filepath.Join(dir, "a-open-offboarding-ticket.yaml"), src)
+	})
+	variant("undefined-flow", func(dir string) {
+		edit(t, filepath.Join(dir, "leaver.yaml"), "call: open-offboarding-ticket", "call: open-offboarding-tickets")
+	})
+	return repos
+}
+
+// TestStreamNeverChangesAnAnswer: validate --no-cache streams (compiles
+// each flow as it is read, against the interfaces known then) and gives
+// exactly the answer of compiling after reading every file: every
+// diagnostic, the counts and the scopes.
+func TestStreamNeverChangesAnAnswer(t *testing.T) {
+	t.Parallel()
+	repos := cacheRepos(t)
+	for name, dir := range streamRepos(t) {
+		repos[name] = dir
+	}
+	for name, dir := range repos {
+		t.Run(name, func(t *testing.T) {
+			want, _ := loadRawOpts(t, Options{Dir: dir, WorkDir: dir})
+			got, p := loadRawOpts(t, Options{Dir: dir, WorkDir: dir, Stream: true})
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("streaming changed the answer\n got: %+v\nwant: %+v", got, want)
+			}
+			if p.Graph != nil || p.Flows != nil || p.Config != nil {
+				t.Error("streaming kept the graph")
+			}
+		})
+	}
+}
+
+// TestStreamDropsTheTrees: once a flow is compiled, its file's YAML tree
+// is not kept (but for the helpers, read first and compiled last).
+func TestStreamDropsTheTrees(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "flows")
+	copyTree(t, "../../flows", dir)
+	p, ds := Load(Options{Dir: dir, WorkDir: dir, Stream: true})
+	if ds.HasErrors() || p.flows < 8 {
+		t.Fatalf("the library does not validate: %d flows, %v", p.flows, ds)
+	}
+	kept := 0
+	for path, f := range p.Files {
+		if f.Root != nil && !strings.HasSuffix(path, "jml.yaml") {
+			kept++
+			if !helperKey.Match(f.Src) {
+				t.Errorf("%s: the YAML tree of a flow that is not a helper is kept", path)
+			}
+		}
+	}
+	if kept == 0 {
+		t.Error("no helper's tree kept: the test proves little")
+	}
+}
