@@ -59,8 +59,8 @@ func writeBenchRepo(b *testing.B, n int) string {
 func BenchmarkValidate1000Flows(b *testing.B) {
 	dir := writeBenchRepo(b, 1000)
 	for b.Loop() {
-		p, ds := Load(Options{Dir: dir})
-		if ds.HasErrors() || p.Graph == nil || len(p.Graph.Flows) < 1000 {
+		p, ds := Load(Options{Dir: dir, Stream: true}) // as validate --no-cache
+		if flows, _ := p.Stats(); ds.HasErrors() || flows < 1000 {
 			b.Fatalf("the repository does not validate: %v", ds)
 		}
 	}
