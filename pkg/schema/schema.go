@@ -256,6 +256,10 @@ func (m *mapper) visit(e *jsonschema.ValidationError) {
 		kw = "dependentRequired"
 	}
 	frag := fragment(e)
+	if kind, key, ok := kindKey(frag); ok {
+		m.notOnKind(e.InstanceLocation, kind, key)
+		return
+	}
 	switch kw {
 	case "oneOf", "anyOf":
 		m.oneOf(e, frag)
@@ -386,13 +390,6 @@ func (m *mapper) unknownKeys(e *jsonschema.ValidationError, frag string) {
 		}
 	}
 	sort.Strings(props)
-	// A key allowed on some card but not on this kind of card: the key
-	// list of each kind is the dependentSchema of its kind key.
-	cardKind := ""
-	if rest, ok := strings.CutPrefix(parentFrag, cardKinds); ok && !strings.Contains(rest, "/") {
-		cardKind = strings.ReplaceAll(strings.ReplaceAll(rest, "~1", "/"), "~0", "~")
-		m.kindCount(loc)
-	}
 	// One error names every unknown key of a mapping: find their nodes
 	// in one pass over it, not one lookup each (10,000 unknown keys).
 	parent, _ := source.NodeAt(m.f.Root, loc)
@@ -411,19 +408,6 @@ func (m *mapper) unknownKeys(e *jsonschema.ValidationError, frag string) {
 			r, _ = m.rangeOf(loc+"/"+strings.ReplaceAll(strings.ReplaceAll(name, "~", "~0"), "/", "~1"), true)
 		}
 		name = short(name)
-		if cardKind != "" {
-			if m.kindNoise == nil {
-				m.kindNoise = map[int]string{}
-			}
-			m.kindNoise[len(m.ds)] = loc
-			msg := fmt.Sprintf("key %q is not allowed on %s card (it takes %s)", name, article(cardKind), strings.Join(props, ", "))
-			if s, ok := diag.Closest(q[1], props); ok {
-				msg += fmt.Sprintf("; did you mean %q?", s)
-				m.suggest(loc, s)
-			}
-			m.ds.Add(diag.Diagnostic{Severity: diag.Error, Code: "unknown-key", Range: r, Message: msg})
-			continue
-		}
 		d := diag.Diagnostic{Severity: diag.Error, Code: "unknown-key", Range: r,
 			Message: fmt.Sprintf("unknown key %q in %s", name, m.what(loc))}
 		if s, ok := diag.Closest(q[1], props); ok {
@@ -468,6 +452,49 @@ func (m *mapper) oneOf(e *jsonschema.ValidationError, frag string) {
 		return
 	}
 	m.visit(best)
+}
+
+// kindKey returns the kind and the key of a card key that a kind of card
+// does not take (/$defs/card/dependentSchemas/KIND/properties/KEY).
+func kindKey(frag string) (kind, key string, ok bool) {
+	rest, ok := strings.CutPrefix(frag, cardKinds)
+	if !ok {
+		return "", "", false
+	}
+	kind, key, ok = strings.Cut(rest, "/properties/")
+	if !ok || strings.Contains(kind, "/") || strings.Contains(key, "/") {
+		return "", "", false
+	}
+	unescape := strings.NewReplacer("~1", "/", "~0", "~")
+	return unescape.Replace(kind), unescape.Replace(key), true
+}
+
+// notOnKind reports a key (at loc) that the kind of its card does not
+// take.
+func (m *mapper) notOnKind(loc, kind, key string) {
+	card := loc[:strings.LastIndexByte(loc, '/')]
+	m.kindCount(card)
+	// What the kind takes: the card's keys but those its key list names.
+	not, _ := m.v.schemaAt(cardKinds + strings.ReplaceAll(strings.ReplaceAll(kind, "~", "~0"), "/", "~1") + "/properties").(map[string]any)
+	all, _ := m.v.schemaAt("/$defs/card/properties").(map[string]any)
+	var props []string
+	for k := range all {
+		if _, ok := not[k]; !ok {
+			props = append(props, k)
+		}
+	}
+	sort.Strings(props)
+	r, _ := m.rangeOf(loc, true)
+	if m.kindNoise == nil {
+		m.kindNoise = map[int]string{}
+	}
+	m.kindNoise[len(m.ds)] = card
+	msg := fmt.Sprintf("key %q is not allowed on %s card (it takes %s)", short(key), article(kind), strings.Join(props, ", "))
+	if s, ok := diag.Closest(key, props); ok {
+		msg += fmt.Sprintf("; did you mean %q?", s)
+		m.suggest(card, s)
+	}
+	m.ds.Add(diag.Diagnostic{Severity: diag.Error, Code: "unknown-key", Range: r, Message: msg})
 }
 
 // cardKinds is the schema location of the key lists of the card kinds,
