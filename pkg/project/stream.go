@@ -1,7 +1,7 @@
 package project
 
 import (
-	"regexp"
+	"bytes"
 	"runtime"
 
 	"github.com/jml-dev/jml/pkg/ast"
@@ -12,8 +12,34 @@ import (
 
 // helperKey finds the files that may be helper flows: the only flows
 // whose interface another flow's compile reads (a call:, an onError:
-// flow). It only orders the work; nothing depends on it being right.
-var helperKey = regexp.MustCompile(`\bhelper\s*:`)
+// flow), by a key "helper:" (the word, maybe spaces, a colon) anywhere in
+// the text. It only orders the work; nothing depends on it being right.
+// (A regexp, `\bhelper\s*:`, took 100 ms for 1,000 files.)
+func helperKey(src []byte) bool {
+	const word = "helper"
+	for i := 0; ; {
+		j := bytes.Index(src[i:], []byte(word))
+		if j < 0 {
+			return false
+		}
+		j += i
+		i = j + len(word)
+		if j > 0 && isWordByte(src[j-1]) {
+			continue
+		}
+		k := i
+		for k < len(src) && (src[k] == ' ' || src[k] == '\t') {
+			k++
+		}
+		if k < len(src) && src[k] == ':' {
+			return true
+		}
+	}
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+}
 
 // streamFlowFiles runs every flow file's own checks (checkFlowFile) and,
 // when jml.yaml has no error (cfgErrors false), compiles each flow whose
@@ -30,7 +56,7 @@ var helperKey = regexp.MustCompile(`\bhelper\s*:`)
 func streamFlowFiles(flowSchema func() (*schema.Validator, error), cfgFile *source.File, cfgErrors bool, items []flowFile) {
 	var first, rest []int
 	for i := range items {
-		if helperKey.Match(items[i].src) {
+		if helperKey(items[i].src) {
 			first = append(first, i)
 		} else {
 			rest = append(rest, i)
