@@ -472,7 +472,7 @@ func kindKey(frag string) (kind, key string, ok bool) {
 // notOnKind reports a key (at loc) that the kind of its card does not
 // take.
 func (m *mapper) notOnKind(loc, kind, key string) {
-	card := loc[:strings.LastIndexByte(loc, '/')]
+	card := loc[:max(strings.LastIndexByte(loc, '/'), 0)]
 	m.kindCount(card)
 	// What the kind takes: the card's keys but those its key list names.
 	not, _ := m.v.schemaAt(cardKinds + strings.ReplaceAll(strings.ReplaceAll(kind, "~", "~0"), "/", "~1") + "/properties").(map[string]any)
