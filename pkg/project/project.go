@@ -164,6 +164,10 @@ func Load(opts Options) (*Project, diag.Diagnostics) {
 	// The flow schema is compiled when a file needs it: not at all when
 	// every answer is in the cache.
 	flowSchema := sync.OnceValues(func() (*schema.Validator, error) { return schema.For("flow") })
+	if opts.Stream && !opts.Cache {
+		// Every file needs it: compile it while the files are read.
+		go flowSchema()
+	}
 	zoneOK := opts.zoneOK
 	if zoneOK == nil {
 		zoneOK = loadsZone
