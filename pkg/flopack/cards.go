@@ -155,6 +155,9 @@ func (t *ftr) card(c *Card) []*yaml.Node {
 }
 
 func (t *ftr) policy(c *Card, n *yaml.Node) {
+	if c.Kernel && c.Module == "control" && c.Method == "tryCatch" {
+		return // its handler flow is the catch:
+	}
 	switch c.OnError {
 	case "", "finish":
 	case "ignore", "continue":
@@ -296,6 +299,8 @@ var placeholder = regexp.MustCompile(`\{\{\{([^}]*)\}\}\}`)
 
 func (t *ftr) kernel(c *Card) (*yaml.Node, string) {
 	switch c.Module + "." + c.Method {
+	case "control.tryCatch":
+		return t.tryCatch(c)
 	case "control.if":
 		cond, why := t.cond(c)
 		if why != "" {

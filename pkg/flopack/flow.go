@@ -46,37 +46,7 @@ func (im *importer) flow(f *Flow) ([]byte, FlowReport) {
 		in: map[string]map[string]source{}, outExpr: map[string]string{}, stepIDs: map[string]bool{},
 		visited: map[string]bool{}}
 	t.rep = FlowReport{Name: f.Name, File: "flows/" + im.flowSlug[f.ID] + ".yaml"}
-	incoming := map[string]bool{}
-	for _, c := range f.Cards {
-		t.byID[c.ID] = c
-		if !structural(c) {
-			t.rep.Cards++
-		}
-	}
-	for _, e := range f.Edges { // sorted by id
-		if e.From == e.To {
-			continue
-		}
-		t.next[e.From] = append(t.next[e.From], e.To)
-		incoming[e.To] = true
-	}
-	for _, c := range f.Cards {
-		outs := map[string]*Field{}
-		for _, o := range c.Outputs {
-			outs[o.ID] = o
-		}
-		for _, p := range c.Pins {
-			if t.in[p.Card] == nil {
-				t.in[p.Card] = map[string]source{}
-			}
-			t.in[p.Card][p.Input] = source{card: c, out: outs[p.Output], pin: p}
-		}
-	}
-	for _, c := range f.Cards {
-		if c.Kernel && c.Module == "control" && c.Method == "callable" || isEventCard(c) {
-			t.root = c
-		}
-	}
+	incoming := t.index(f)
 	doc := mapping("apiVersion", "jml/v1", "kind", "Flow", "name", im.flowSlug[f.ID])
 	doc.HeadComment = "yaml-language-server: $schema=" + scaffold.SchemaBase + "flow.schema.json\nImported by jml import flopack from the Okta Workflows flow " + strconv.Quote(f.Name) + "."
 	if d := strings.TrimSpace(f.Description); d != "" {
@@ -141,6 +111,43 @@ func (im *importer) flow(f *Flow) ([]byte, FlowReport) {
 	}
 	enc.Close()
 	return b.Bytes(), t.rep
+}
+
+// index fills byID, next, in and root from f's cards and edges, counts
+// its cards, and returns the cards something leads to.
+func (t *ftr) index(f *Flow) map[string]bool {
+	incoming := map[string]bool{}
+	for _, c := range f.Cards {
+		t.byID[c.ID] = c
+		if !structural(c) {
+			t.rep.Cards++
+		}
+	}
+	for _, e := range f.Edges { // sorted by id
+		if e.From == e.To {
+			continue
+		}
+		t.next[e.From] = append(t.next[e.From], e.To)
+		incoming[e.To] = true
+	}
+	for _, c := range f.Cards {
+		outs := map[string]*Field{}
+		for _, o := range c.Outputs {
+			outs[o.ID] = o
+		}
+		for _, p := range c.Pins {
+			if t.in[p.Card] == nil {
+				t.in[p.Card] = map[string]source{}
+			}
+			t.in[p.Card][p.Input] = source{card: c, out: outs[p.Output], pin: p}
+		}
+	}
+	for _, c := range f.Cards {
+		if c.Kernel && c.Module == "control" && c.Method == "callable" || isEventCard(c) {
+			t.root = c
+		}
+	}
+	return incoming
 }
 
 // succ is the card after id on the chain: the first successor that is

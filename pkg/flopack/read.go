@@ -328,10 +328,34 @@ func (p *parser) flow(v any, path string) *Flow {
 			Month: p.str(c["month"], key(cp, "month")), DayOfWeek: p.str(c["dayOfTheWeek"], key(cp, "dayOfTheWeek")),
 			TimeZone: p.str(c["timeZone"], key(cp, "timeZone"))}
 	}
+	if !p.body(fl, d, dpath) {
+		return nil
+	}
+	return fl
+}
+
+// Inline parses a flow Okta keeps inside a card (an If Error's try or
+// handler flow, the value of a "flo" input or of policy.error.flo).
+func Inline(v any, path string) (*Flow, error) {
+	p := &parser{}
+	d := p.obj(v, path, true)
+	if d == nil {
+		return nil, p.err
+	}
+	fl := &Flow{ID: p.str(d["id"], key(path, "id"))}
+	p.body(fl, d, path)
+	if p.err != nil {
+		return nil, p.err
+	}
+	return fl, nil
+}
+
+// body reads the cards and orderings of a flow's data.
+func (p *parser) body(fl *Flow, d map[string]any, dpath string) bool {
 	mpath := key(dpath, "methods")
 	if d["methods"] == nil {
 		p.fail(mpath, "expected array, got null")
-		return nil
+		return false
 	}
 	seen := map[string]bool{}
 	_, ms, mpaths := p.entries(d["methods"], mpath)
@@ -371,7 +395,7 @@ func (p *parser) flow(v any, path string) *Flow {
 			}
 		}
 	}
-	return fl
+	return true
 }
 
 // address splits "root:kernel:control:0.0.1:if" and

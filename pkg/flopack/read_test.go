@@ -152,3 +152,23 @@ func FuzzRead(f *testing.F) {
 		}
 	})
 }
+
+func TestInlineMalformed(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		v    any
+		want string
+	}{
+		{"not an object", "x", `flo: expected object, got string`},
+		{"no methods", map[string]any{"id": "f"}, `flo.methods: expected array, got null`},
+		{"ordering to nowhere", map[string]any{"methods": []any{}, "orderings": map[string]any{"e1": []any{"a", "b"}}},
+			`flo.orderings.e1[0]: no card with id "a"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Inline(tc.v, "flo")
+			if err == nil || err.Error() != tc.want {
+				t.Fatalf("err = %v, want %s", err, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,94 @@
+package flopack
+
+import "gopkg.in/yaml.v3"
+
+// tryCatch translates an If Error card: the flow Okta keeps in its "flo"
+// input becomes try:, its error-handler flow (policy.error.flo) catch:.
+// A handler that does nothing becomes a catch that does nothing (the
+// error is ignored, as in Okta).
+func (t *ftr) tryCatch(c *Card) (*yaml.Node, string) {
+	body := t.input(c, "flo")
+	if body == nil {
+		return nil, "runs no flow"
+	}
+	try, why := t.inline(c, body.Value, "try")
+	if why != "" {
+		return nil, why
+	}
+	catch := seq()
+	if h, ok := c.Policy["flo"]; ok && c.OnError == "handler" {
+		if catch, why = t.inline(c, h, "error-handler"); why != "" {
+			return nil, why
+		}
+	}
+	if len(catch.Content) == 0 {
+		// jml wants a non-empty catch; continueIf: true does nothing, as
+		// an empty branch of a switch does.
+		noop := mapping("continueIf", plain("true", "!!bool"))
+		noop.HeadComment = "Okta's error flow does nothing: the failure is ignored."
+		catch.Content = append(catch.Content, noop)
+		t.im.decide("If Error whose error flow does nothing becomes try: with catch: [{continueIf: true}] (a failure is ignored, as in Okta)")
+	}
+	return mapping("try", try, "catch", catch), ""
+}
+
+// inline translates a flow Okta keeps inside card c. Its start card's
+// outputs are c's inputs of the same key (and, in an error handler,
+// error); its cards share the flow's step ids, output expressions and
+// report.
+func (t *ftr) inline(c *Card, v any, what string) (*yaml.Node, string) {
+	fl, err := Inline(v, what)
+	if err != nil {
+		return nil, "its " + what + " flow is malformed: " + err.Error()
+	}
+	// A Return with nothing to return is where Okta draws the end of the
+	// inner flow; in jml the list just ends.
+	ends := map[string]bool{}
+	cards := fl.Cards[:0:0]
+	for _, k := range fl.Cards {
+		if k.Kernel && k.Module == "control" && k.Method == "return" && len(customInputs(k)) == 0 {
+			ends[k.ID] = true
+			continue
+		}
+		cards = append(cards, k)
+	}
+	fl.Cards = cards
+	edges := fl.Edges[:0:0]
+	for _, e := range fl.Edges {
+		if !ends[e.From] && !ends[e.To] {
+			edges = append(edges, e)
+		}
+	}
+	fl.Edges = edges
+	sub := &ftr{im: t.im, f: t.f, byID: map[string]*Card{}, next: map[string][]string{},
+		in: map[string]map[string]source{}, outExpr: t.outExpr, stepIDs: t.stepIDs,
+		visited: map[string]bool{}}
+	sub.index(fl)
+	if sub.root == nil {
+		return nil, "its " + what + " flow has no start card"
+	}
+	for _, o := range sub.root.Outputs {
+		if o.Group == "context" && o.Key == "error" {
+			sub.outExpr[sub.root.ID+"/"+o.ID] = "error"
+			continue
+		}
+		if f := t.input(c, o.Key); f != nil && f.Key != "flo" {
+			if e, why := t.expr(c, f, ""); why == "" {
+				sub.outExpr[sub.root.ID+"/"+o.ID] = e
+			}
+		}
+	}
+	sub.visited[sub.root.ID] = true
+	steps, _ := sub.sequence(sub.succ(sub.root.ID))
+	for _, k := range fl.Cards {
+		if !sub.visited[k.ID] && !structural(k) && k != sub.root {
+			steps.Content = append(steps.Content, sub.todo(k, "not connected to the chain of cards of the "+what+" flow"))
+		}
+	}
+	// Comments after the inner flow's last card go above the card.
+	t.pending = append(t.pending, sub.pending...)
+	t.rep.Cards += sub.rep.Cards - 1 // the start card is not one
+	t.rep.Translated += sub.rep.Translated
+	t.rep.Todo = append(t.rep.Todo, sub.rep.Todo...)
+	return steps, ""
+}
