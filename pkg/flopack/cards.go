@@ -42,6 +42,18 @@ var appActions = map[string]appAction{
 	"okta.listUsersWithSearch":       {typ: "okta", action: "listUsers", special: listUsersBy("search"), output: func(k string) string { return "users" }},
 	"googledirectory.readUser":       {typ: "google", action: "getUser", inputs: map[string]string{"Read By.User ID": "userKey"}, output: googleOutput},
 	"googledirectory.deactivateUser": {typ: "google", action: "suspendUser", inputs: map[string]string{"User.ID": "userKey"}},
+	// Google Drive's transfer request moves the user's Drive files, as
+	// google.transferDrive does (Google Calendar's card has no jml action).
+	"googledrive.createTransferRequest": {typ: "google", action: "transferDrive", inputs: map[string]string{"Transfer.From User": "fromUser", "Transfer.To User": "toUser"},
+		output: func(k string) string {
+			switch k {
+			case "Transfer ID":
+				return "transferId"
+			case "Transfer Status":
+				return "status"
+			}
+			return ident(k, "value")
+		}},
 }
 
 func googleOutput(k string) string {

@@ -100,6 +100,7 @@ func dedupe(s []string) []string {
 var connectorFor = map[string]string{
 	"okta":            "okta",
 	"googledirectory": "google",
+	"googledrive":     "google",
 	"slack":           "slack",
 	"office365admin":  "microsoft",
 	"office365":       "microsoft",
@@ -141,11 +142,20 @@ func (im *importer) instanceFor(c *Card) string {
 	if typ == "" {
 		return ""
 	}
-	// A card whose connection the export left out: an instance named
-	// after the type.
+	// A card whose connection the export left out: the one instance of
+	// its type (Okta's Google Directory and Google Drive cards both run on
+	// jml's google connector), else an instance named after the type.
 	used := map[string]bool{}
+	same := []string{}
 	for _, d := range im.conns {
 		used[d.name] = true
+		if d.typ == typ {
+			same = append(same, d.name)
+		}
+	}
+	if len(same) == 1 {
+		im.modInst[c.Module] = same[0]
+		return same[0]
 	}
 	name := unique(typ, used)
 	im.modInst[c.Module] = name
