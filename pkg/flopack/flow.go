@@ -37,6 +37,11 @@ type ftr struct {
 	pending []string     // comment lines for the next step
 	stream  *yaml.Node   // set by an app card's special: the call of a stream
 	after   []*yaml.Node // steps a card adds after its own
+	// outer describes, in the translator of a flow inside a card, the
+	// start card's outputs by the containing card's inputs they stand for
+	// ("from Read User → email"); outerWhy says why one has no
+	// expression.
+	outer, outerWhy map[string]string
 	// item is the CEL name of the current For Each item, while translating
 	// the inputs of a For Each's call.
 }
@@ -381,6 +386,9 @@ func (t *ftr) expr(c *Card, f *Field, item string) (string, string) {
 			return "", fmt.Sprintf("input %q is connected to an unknown output", f.Key)
 		}
 		e, ok := t.outExpr[src.card.ID+"/"+src.out.ID]
+		if why, inner := t.outerWhy[src.card.ID+"/"+src.out.ID]; !ok && inner {
+			return "", why
+		}
 		if !ok {
 			return "", fmt.Sprintf("input %q comes from %s output %q, which was not imported", f.Key, cardLabel(src.card), src.out.Key)
 		}
@@ -438,6 +446,9 @@ func (t *ftr) todo(c *Card, why string) *yaml.Node {
 			v = "from " + src.card.Name
 			if src.out != nil {
 				v += " → " + src.out.Key
+				if d, inner := t.outer[src.card.ID+"/"+src.out.ID]; inner {
+					v = d
+				}
 			}
 		} else if f.Item != nil {
 			v = "the list item " + strconv.Quote(*f.Item)

@@ -62,7 +62,7 @@ func (t *ftr) inline(c *Card, v any, what string) (*yaml.Node, string) {
 	fl.Edges = edges
 	sub := &ftr{im: t.im, f: t.f, byID: map[string]*Card{}, next: map[string][]string{},
 		in: map[string]map[string]source{}, outExpr: t.outExpr, stepIDs: t.stepIDs,
-		visited: map[string]bool{}}
+		visited: map[string]bool{}, outer: map[string]string{}, outerWhy: map[string]string{}}
 	sub.index(fl)
 	if sub.root == nil {
 		return nil, "its " + what + " flow has no start card"
@@ -72,10 +72,18 @@ func (t *ftr) inline(c *Card, v any, what string) (*yaml.Node, string) {
 			sub.outExpr[sub.root.ID+"/"+o.ID] = "error"
 			continue
 		}
-		if f := t.input(c, o.Key); f != nil && f.Key != "flo" {
-			if e, why := t.expr(c, f, ""); why == "" {
-				sub.outExpr[sub.root.ID+"/"+o.ID] = e
-			}
+		f := t.input(c, o.Key)
+		if f == nil || f.Key == "flo" {
+			continue
+		}
+		k := sub.root.ID + "/" + o.ID
+		if src, ok := t.in[c.ID][f.ID]; ok && src.out != nil {
+			sub.outer[k] = "from " + src.card.Name + " → " + src.out.Key
+		}
+		if e, why := t.expr(c, f, ""); why == "" {
+			sub.outExpr[k] = e
+		} else {
+			sub.outerWhy[k] = why
 		}
 	}
 	sub.visited[sub.root.ID] = true
