@@ -156,3 +156,29 @@ func TestFind(t *testing.T) {
 		})
 	}
 }
+
+func TestIfError(t *testing.T) {
+	const pack = "../../testdata/flopacks/offboard_google_workspace_users.flopack"
+	tests := []struct {
+		name string
+		edit func(c *Card)
+		want string
+	}{
+		{"the inner flow is try:, an error flow that does nothing a catch that does nothing", func(c *Card) {},
+			"catch:\n      # Okta's error flow does nothing: the failure is ignored.\n      - continueIf: true"},
+		{"the inner flow's cards read the cards outside through the If Error's inputs", func(c *Card) {},
+			"action: google.transferDrive\n            with:\n              fromUser: ${{ steps.readUser.output.profile.email }}\n              toUser: ${{ steps.readUser2.output.profile.email }}"},
+		{"a malformed inner flow is a todo with its path", func(c *Card) { setInput(c, "flo", "x") },
+			"todo If Error (control.tryCatch): its try flow is malformed: try: expected object, got string"},
+		{"an inner flow with no start card is a todo", func(c *Card) { setInput(c, "flo", map[string]any{"methods": []any{}}) },
+			"todo If Error (control.tryCatch): its try flow has no start card"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out := withCard(t, pack, "control", "tryCatch", tc.edit)
+			if !strings.Contains(out, tc.want) {
+				t.Errorf("import lacks\n%s\n--- got:\n%s", tc.want, out)
+			}
+		})
+	}
+}
