@@ -503,6 +503,34 @@ func (t *ftr) kernel(c *Card) (*yaml.Node, string) {
 		}
 		t.im.decide("Get Multiple reads fields of Okta's user record as jml's okta user object (ID → id, Last Login → lastLogin, Raw Output.profile.X → profile.X)")
 		return nil, ""
+	case "date.format":
+		start, format, zone := t.input(c, "start"), t.input(c, "format"), t.input(c, "zone")
+		if start == nil || format == nil {
+			return nil, "no start or format"
+		}
+		se, why := t.expr(c, start, "")
+		if why != "" {
+			return nil, why
+		}
+		if isPinned(t, c, format) || zone != nil && isPinned(t, c, zone) {
+			return nil, "a connected format or zone is not imported (only literals)"
+		}
+		fs, _ := format.Value.(string)
+		tz := "UTC"
+		if zone != nil {
+			if z, _ := zone.Value.(string); z != "" {
+				tz = z
+			}
+		}
+		e, why := dateFormat(se, fs, tz)
+		if why != "" {
+			return nil, why
+		}
+		for _, o := range c.Outputs {
+			t.outExpr[c.ID+"/"+o.ID] = e
+		}
+		t.im.decide("Date to Text with a numeric day/month/year format becomes a CEL string of the timestamp's fields in the card's time zone")
+		return nil, ""
 	case "date.add", "date.subtract":
 		start, scale, unit := t.input(c, "start"), t.input(c, "scale"), t.input(c, "unit")
 		if start == nil || scale == nil || unit == nil {
@@ -772,4 +800,46 @@ func (t *ftr) find(c *Card) (*yaml.Node, string) {
 	}
 	t.im.decide("Find becomes LIST.filter(x, x.FIELD OP VALUE)[0] (=== and !== as == and !=); when no item matches, the expression fails and so does the flow")
 	return nil, ""
+}
+
+// dateFormat is the CEL of Okta's Date to Text for the numeric formats
+// (M, MM, D, DD, Y, YYYY between separators, as Okta's moment.js tokens
+// say: M and D unpadded, MM and DD padded to two digits, Y and YYYY the
+// full year) in time zone tz; other formats are not imported.
+func dateFormat(ts, format, tz string) (string, string) {
+	if format == "" {
+		return "", "an empty format is not imported"
+	}
+	q := strconv.Quote(tz)
+	var parts []string
+	for i := 0; i < len(format); {
+		j := i
+		for j < len(format) && format[j] == format[i] {
+			j++
+		}
+		tok := format[i:j]
+		field := ""
+		switch tok {
+		case "M", "MM":
+			field = fmt.Sprintf("(timestamp(%s).getMonth(%s) + 1)", ts, q)
+		case "D", "DD":
+			field = fmt.Sprintf("timestamp(%s).getDate(%s)", ts, q)
+		case "Y", "YYYY":
+			field = fmt.Sprintf("timestamp(%s).getFullYear(%s)", ts, q)
+		default:
+			if strings.ContainsAny(tok, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ[]") {
+				return "", fmt.Sprintf("format token %q is not imported (only M, MM, D, DD, Y, YYYY)", tok)
+			}
+			parts = append(parts, strconv.Quote(tok))
+			i = j
+			continue
+		}
+		if len(tok) == 2 {
+			parts = append(parts, fmt.Sprintf("(%s < 10 ? \"0\" : \"\") + string(%s)", field, field))
+		} else {
+			parts = append(parts, "string("+field+")")
+		}
+		i = j
+	}
+	return "(" + strings.Join(parts, " + ") + ")", ""
 }
