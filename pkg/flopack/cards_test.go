@@ -172,6 +172,8 @@ func TestIfError(t *testing.T) {
 			"action: google.transferDrive\n            with:\n              fromUser: ${{ steps.readUser.output.profile.email }}\n              toUser: ${{ steps.readUser2.output.profile.email }}"},
 		{"a malformed inner flow is a todo with its path", func(c *Card) { setInput(c, "flo", "x") },
 			"todo If Error (control.tryCatch): its try flow is malformed: try: expected object, got string"},
+		{"a malformed error flow is a todo, before the try flow is translated", func(c *Card) { c.Policy["flo"] = "x" },
+			"todo If Error (control.tryCatch): its error-handler flow is malformed: error-handler: expected object, got string\n"},
 		{"an inner flow with no start card is a todo", func(c *Card) { setInput(c, "flo", map[string]any{"methods": []any{}}) },
 			"todo If Error (control.tryCatch): its try flow has no start card"},
 	}

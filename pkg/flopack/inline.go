@@ -11,12 +11,22 @@ func (t *ftr) tryCatch(c *Card) (*yaml.Node, string) {
 	if body == nil {
 		return nil, "runs no flow"
 	}
+	h, handler := c.Policy["flo"]
+	handler = handler && c.OnError == "handler"
+	// Both inner flows are checked before either is translated, so that a
+	// card left as a todo counts none of its inner cards.
+	if why := inlineWhy(body.Value, "try"); why != "" {
+		return nil, why
+	}
+	if why := inlineWhy(h, "error-handler"); handler && why != "" {
+		return nil, why
+	}
 	try, why := t.inline(c, body.Value, "try")
 	if why != "" {
 		return nil, why
 	}
 	catch := seq()
-	if h, ok := c.Policy["flo"]; ok && c.OnError == "handler" {
+	if handler {
 		if catch, why = t.inline(c, h, "error-handler"); why != "" {
 			return nil, why
 		}
@@ -99,4 +109,19 @@ func (t *ftr) inline(c *Card, v any, what string) (*yaml.Node, string) {
 	t.rep.Translated += sub.rep.Translated
 	t.rep.Todo = append(t.rep.Todo, sub.rep.Todo...)
 	return steps, ""
+}
+
+// inlineWhy says why the flow v kept inside a card cannot be translated
+// ("" when it can).
+func inlineWhy(v any, what string) string {
+	fl, err := Inline(v, what)
+	if err != nil {
+		return "its " + what + " flow is malformed: " + err.Error()
+	}
+	for _, k := range fl.Cards {
+		if k.Kernel && k.Module == "control" && k.Method == "callable" {
+			return ""
+		}
+	}
+	return "its " + what + " flow has no start card"
 }
