@@ -1,6 +1,7 @@
 package world
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -9,10 +10,15 @@ import (
 // ServiceNow numbers), which a new id must not take (ids.go). Replaying a
 // log, a run per event adds some, so each is kept in the 8 bytes it packs
 // into exactly — when it has the shape the model generates, which pack
-// checks by unpacking it again — and any other spelling as itself.
+// checks by unpacking it again — and any other spelling as itself. The
+// packed keys live in a sorted slice (8 bytes each, binary search), the
+// newest in a small map merged into it once it holds an eighth as many, so
+// that adding stays amortised constant (a map of them cost about 20 bytes
+// an id). A merge makes a new slice, so a clone shares the old one.
 type idSet struct {
 	kind   idKind
-	packed map[uint64]struct{}
+	sorted []uint64
+	recent map[uint64]struct{}
 	other  map[string]struct{}
 	// prefixes numbers the ServiceNow number prefixes (kindNumber).
 	prefixes map[string]uint64
@@ -32,7 +38,7 @@ const (
 const messageIDSuffix = ".jml@world.invalid>"
 
 func newIDSet(kind idKind) idSet {
-	return idSet{kind: kind, packed: map[uint64]struct{}{}, other: map[string]struct{}{}, prefixes: map[string]uint64{}}
+	return idSet{kind: kind, recent: map[uint64]struct{}{}, other: map[string]struct{}{}, prefixes: map[string]uint64{}}
 }
 
 // pack returns id's packed form; ok is false when it has none. add is set
@@ -109,7 +115,13 @@ func (s *idSet) unpack(key uint64) string {
 
 func (s *idSet) add(id string) {
 	if key, ok := s.pack(id, true); ok {
-		s.packed[key] = struct{}{}
+		if s.hasKey(key) {
+			return
+		}
+		s.recent[key] = struct{}{}
+		if len(s.recent) >= max(idSetMinMerge, len(s.sorted)/8) {
+			s.merge()
+		}
 		return
 	}
 	s.other[id] = struct{}{}
@@ -117,18 +129,53 @@ func (s *idSet) add(id string) {
 
 func (s *idSet) has(id string) bool {
 	if key, ok := s.pack(id, false); ok {
-		_, in := s.packed[key]
-		return in
+		return s.hasKey(key)
 	}
 	_, in := s.other[id]
 	return in
 }
 
+// idSetMinMerge is the size of recent below which it is never merged.
+const idSetMinMerge = 1024
+
+func (s *idSet) hasKey(key uint64) bool {
+	if _, in := s.recent[key]; in {
+		return true
+	}
+	_, in := slices.BinarySearch(s.sorted, key)
+	return in
+}
+
+// merge moves recent into a new sorted slice.
+func (s *idSet) merge() {
+	keys := make([]uint64, 0, len(s.sorted)+len(s.recent))
+	for k := range s.recent {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	merged := make([]uint64, len(s.sorted)+len(keys))
+	i, j := 0, 0
+	for n := range merged {
+		if j >= len(keys) || (i < len(s.sorted) && s.sorted[i] < keys[j]) {
+			merged[n] = s.sorted[i]
+			i++
+		} else {
+			merged[n] = keys[j]
+			j++
+		}
+	}
+	s.sorted = merged
+	clear(s.recent)
+}
+
+// packedLen is the number of packed ids.
+func (s *idSet) packedLen() int { return len(s.sorted) + len(s.recent) }
+
 func (s *idSet) clone() idSet {
-	c := idSet{kind: s.kind, packed: make(map[uint64]struct{}, len(s.packed)), other: make(map[string]struct{}, len(s.other)),
+	c := idSet{kind: s.kind, sorted: s.sorted, recent: make(map[uint64]struct{}, len(s.recent)), other: make(map[string]struct{}, len(s.other)),
 		prefixes: make(map[string]uint64, len(s.prefixes))}
-	for k := range s.packed {
-		c.packed[k] = struct{}{}
+	for k := range s.recent {
+		c.recent[k] = struct{}{}
 	}
 	for k := range s.other {
 		c.other[k] = struct{}{}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/jml-dev/jml/pkg/effect"
@@ -107,6 +108,49 @@ func TestSpoolChangesNothing(t *testing.T) {
 	}
 }
 
+// TestIDSetMerges: ids added past several merges of the newest into the
+// sorted slice are all held, once each, and nothing else is; a clone
+// taken between merges is unchanged by later adds.
+func TestIDSetMerges(t *testing.T) {
+	s := newIDSet(kindNumber)
+	var c idSet
+	const n = 5 * idSetMinMerge
+	for i := 0; i < n; i++ {
+		// Not in order, so that a merge interleaves.
+		id := fmt.Sprintf("INC%07d", (i*7919)%n+10001)
+		s.add(id)
+		s.add(id)
+		if i == n/2 {
+			c = s.clone()
+		}
+	}
+	if len(s.sorted) == 0 {
+		t.Fatalf("no merge after %d ids", n)
+	}
+	if s.packedLen() != n {
+		t.Errorf("%d ids packed, want %d", s.packedLen(), n)
+	}
+	if !slices.IsSorted(s.sorted) {
+		t.Errorf("sorted keys out of order")
+	}
+	for i := 0; i < n; i++ {
+		if id := fmt.Sprintf("INC%07d", i+10001); !s.has(id) {
+			t.Errorf("%s added, not held", id)
+		}
+	}
+	for _, id := range []string{"INC0010000", fmt.Sprintf("INC%07d", n+10001), "CHG0010001"} {
+		if s.has(id) {
+			t.Errorf("%s held, never added", id)
+		}
+	}
+	if c.packedLen() != n/2+1 {
+		t.Errorf("clone holds %d ids, want %d", c.packedLen(), n/2+1)
+	}
+	if id := fmt.Sprintf("INC%07d", ((n-1)*7919)%n+10001); c.has(id) {
+		t.Errorf("clone holds %s, added after it", id)
+	}
+}
+
 // TestIDSet: an id set holds exactly the ids added, whether they pack into
 // eight bytes (the shapes the models generate) or are kept as spelt:
 // another spelling of a packed id is another id.
@@ -139,8 +183,8 @@ func TestIDSet(t *testing.T) {
 				t.Errorf("kind %d: %q held, never added", tc.kind, id)
 			}
 		}
-		if len(s.packed) != tc.packedLen || len(c.packed) != tc.packedLen {
-			t.Errorf("kind %d: %d ids packed, want %d", tc.kind, len(s.packed), tc.packedLen)
+		if s.packedLen() != tc.packedLen || c.packedLen() != tc.packedLen {
+			t.Errorf("kind %d: %d ids packed, want %d", tc.kind, s.packedLen(), tc.packedLen)
 		}
 	}
 }
