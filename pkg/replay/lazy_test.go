@@ -3,8 +3,10 @@ package replay
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/jml-dev/jml/bench/tenant"
@@ -53,8 +55,19 @@ func TestLazyWorldSamePlans(t *testing.T) {
 	if err := os.WriteFile(log, tenant.Bytes(tenant.Options{Events: 6000, Duplicates: 20}), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// 40 people: each always the same type; 42: each created, deactivated
+	// and created again in turn.
+	lifecycle, lifecycle42 := filepath.Join(t.TempDir(), "lifecycle.ndjson"), filepath.Join(t.TempDir(), "lifecycle42.ndjson")
+	if err := os.WriteFile(lifecycle, lifecycleLog(t, 400, 40), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(lifecycle42, lifecycleLog(t, 400, 42), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct{ repo, events string }{
 		{"../../flows", "../../testdata/events"},
+		{"../../flows", lifecycle},
+		{"../../flows", lifecycle42},
 		{"../../flows", "../../flows/events"},
 		{"../../flows", log},
 		{"../../examples/enterprise", "../../examples/enterprise/events"},
@@ -83,4 +96,29 @@ func TestLazyWorldSamePlans(t *testing.T) {
 			})
 		}
 	}
+}
+
+// lifecycleLog is bench/memory.sh's LOG=lifecycle: the recorded
+// deactivation, n times, its uuid made unique, its type rotating over
+// four, its user one of users people — with users a multiple of four, each
+// person always gets the same type, so a quarter are created again and
+// again (the roster's repeated joiner entries, pkg/world/roster.go).
+func lifecycleLog(t *testing.T, n, users int) []byte {
+	t.Helper()
+	tmpl, err := os.ReadFile("../../examples/quickstart/events/deactivate.ndjson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	line, _, _ := strings.Cut(string(tmpl), "\n")
+	types := []string{"user.lifecycle.deactivate", "user.lifecycle.create", "user.account.update_profile", "user.session.start"}
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		u := i % users
+		l := strings.Replace(line, "ab62c0bc-2837-11eb-9823-9fb8f750c5a9", fmt.Sprintf("bench-%08d", i), 1)
+		l = strings.Replace(l, `"eventType":"user.lifecycle.deactivate"`, `"eventType":"`+types[i%4]+`"`, 1)
+		l = strings.ReplaceAll(l, "john.doe@example.com", fmt.Sprintf("user%06d@example.com", u))
+		l = strings.ReplaceAll(l, "00u3m90rxKjGQ0G6L1d6", fmt.Sprintf("00ubench%08d", u))
+		b.WriteString(l + "\n")
+	}
+	return []byte(b.String())
 }

@@ -50,6 +50,7 @@ func (w *World) apply(s *Spec) diag.Diagnostics {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	clear(w.seeded) // instances described now are seeded no more
+	clear(w.roster.joiners)
 	r := &reader{spec: s}
 	known := sortedKeys(w.instances)
 	for _, name := range sortedKeys(s.Instances) {
@@ -192,6 +193,10 @@ func (w *World) SeedEvent(users []User, eventType, targetUserID string) {
 			// The roster takes the user; each instance takes it from
 			// there when something could see it (roster.go).
 			isJoiner := w.isJoiner(u)
+			if remember && isJoiner && w.repeats(u, joiner) {
+				w.repeated++
+				continue
+			}
 			w.enroll(u, joiner, isJoiner)
 			if remember && !isJoiner {
 				w.seeded[key] = struct{}{}

@@ -73,6 +73,9 @@ type roster struct {
 	heads   map[uint64]int32 // key hash → first link, plus one
 	links   []rosterLink
 	seed    maphash.Seed
+	// joiners holds, per joiner (by id and login), its newest entry, for
+	// repeats (see repeats).
+	joiners map[seedKey]int32
 }
 
 // maxLazyInstances is the most instances a roster entry's taken bits can
@@ -117,10 +120,59 @@ func (w *World) enroll(u User, staged, joiner bool) {
 	}
 	e := int32(len(r.entries))
 	r.entries = append(r.entries, rosterEntry{u: u, staged: staged, joiner: joiner})
+	if joiner && u.ID != "" && len(u.Profile) == 0 {
+		if r.joiners == nil {
+			r.joiners = map[seedKey]int32{}
+		}
+		r.joiners[seedKey{u.ID, u.Login}] = e
+	}
 	for _, h := range r.userHashes(nil, u) {
 		r.links = append(r.links, rosterLink{entry: e, next: r.heads[h]})
 		r.heads[h] = int32(len(r.links))
 	}
+}
+
+// repeats reports whether an entry for joiner u (with an id and no
+// profile fields: SeedEvent's remember) would be one the roster holds
+// already — same user, same staged, a joiner too — whose seed a second
+// entry would only run again to no effect, so that it can be left out.
+// A replay's joiners are not remembered (they skip the apps flows create
+// their accounts in), so a log that creates the same people over and over
+// would otherwise add an entry an event.
+//
+// Why a repeat changes nothing: every model's seed returns at once when it
+// finds the user (Okta by id or by email, the others by email) and
+// otherwise adds them under those keys; no model ever removes a user, and
+// only Okta lets a call change a key (see SeedEvent's memory of users
+// seeded). Per instance, the earlier entry e1 is either
+//   - not taken yet: the two have the same keys, so whatever pulls the
+//     repeat pulls e1 too, in the same pull, before it, with no call in
+//     between — after e1's seed the user is there, and the repeat's seed
+//     finds them;
+//   - taken: the user has been there since, by email (no call changes it
+//     outside Okta) — and in Okta by id only if it holds them by id now
+//     (ids never change); if Okta found them by email only, a call may
+//     have taken that login away since, so the repeat is kept.
+func (w *World) repeats(u User, staged bool) bool {
+	r := &w.roster
+	e, ok := r.joiners[seedKey{u.ID, u.Login}]
+	if !ok {
+		return false
+	}
+	en := &r.entries[e]
+	if !en.joiner || en.staged != staged || en.u.DisplayName != u.DisplayName || len(en.u.Profile) != 0 {
+		return false
+	}
+	for _, name := range w.names {
+		inst := w.instances[name]
+		if inst.described || inst.m == nil || en.taken&(uint64(1)<<inst.idx) == 0 {
+			continue
+		}
+		if o, ok := inst.m.(*oktaModel); ok && o.users[u.ID] == nil {
+			return false
+		}
+	}
+	return true
 }
 
 // lazy reports whether SeedEvent writes to the roster.

@@ -15,9 +15,12 @@ import (
 // calls' answers and the worlds' states must stay equal. States are
 // compared only now and then (State pulls every user in), or only at the
 // end, so that the lazy worlds keep users waiting for long stretches.
+// The lazy world with memory also leaves out a joiner's repeated roster
+// entries (World.repeats); the one without keeps them all.
 func TestSeedMemoChangesNothing(t *testing.T) {
 	types := []string{"user.session.start", "user.session.start", "user.authentication.sso", "user.lifecycle.create",
 		"user.lifecycle.deactivate", "user.lifecycle.suspend", "user.lifecycle.unsuspend", "user.lifecycle.activate", "group.user_membership.add"}
+	repeated := 0
 	for seed := uint64(0); seed < 60; seed++ {
 		r := rand.New(rand.NewPCG(seed, 7))
 		memo, plain := New(allInstances(), nil), New(allInstances(), nil)
@@ -106,5 +109,78 @@ func TestSeedMemoChangesNothing(t *testing.T) {
 		if len(memo.seeded) == 0 {
 			t.Errorf("seed %d: nobody remembered: the test proves nothing", seed)
 		}
+		if plain.repeated != 0 || eager.repeated != 0 {
+			t.Errorf("seed %d: repeats left out without the memory (%d) or eagerly (%d)", seed, plain.repeated, eager.repeated)
+		}
+		repeated += memo.repeated
+	}
+	if repeated == 0 {
+		t.Error("no joiner's repeated entry left out: the test proves nothing of it")
+	}
+}
+
+// TestRepeatedJoinerEntry: a joiner's entry repeated (the same user created
+// again) is left out only where its seed could change nothing. Each case
+// seeds the events, with calls in between, into an eager and a lazy world
+// and compares every answer, the entries left out, and the states.
+func TestRepeatedJoinerEntry(t *testing.T) {
+	a := User{ID: "00uA", Login: "a@acme.com", DisplayName: "A"}
+	b := User{ID: "00uB", Login: "A@ACME.com", DisplayName: "B"} // a's email, another case
+	c := User{ID: "00uC", Login: "c@acme.com", DisplayName: "C"}
+	seed := func(u User, typ string) []any { return []any{u, typ} }
+	call := func(name string, in map[string]any) []any { return []any{name, in} }
+	for _, tc := range []struct {
+		name     string
+		steps    [][]any
+		repeated int
+	}{
+		{"created twice, never pulled: left out", [][]any{
+			seed(c, "user.lifecycle.create"), seed(c, "user.lifecycle.create"),
+			call("okta.getUser", map[string]any{"userId": c.ID}),
+		}, 1},
+		{"created twice, pulled in between: left out", [][]any{
+			seed(c, "user.lifecycle.create"),
+			call("okta.getUser", map[string]any{"userId": c.ID}),
+			call("google.getUser", map[string]any{"userKey": c.Login}),
+			seed(c, "user.lifecycle.create"), seed(c, "user.lifecycle.create"),
+			call("slack.lookupUserByEmail", map[string]any{"email": c.Login}),
+		}, 2},
+		{"created, then named by another event: kept", [][]any{
+			seed(c, "user.lifecycle.create"), seed(c, "user.session.start"),
+			call("okta.getUser", map[string]any{"userId": c.ID}),
+		}, 0},
+		{"Okta found them by another's email, which a call took away: kept", [][]any{
+			seed(a, "user.session.start"),
+			seed(b, "user.lifecycle.create"),
+			call("okta.getUser", map[string]any{"userId": b.Login}),
+			call("okta.updateUserProfile", map[string]any{"userId": a.ID, "profile": map[string]any{"login": "renamed@acme.com", "email": "renamed@acme.com"}}),
+			seed(b, "user.lifecycle.create"),
+			call("okta.getUser", map[string]any{"userId": b.ID}),
+		}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			eager, lazy := New(allInstances(), nil), New(allInstances(), nil)
+			eager.eager = true
+			for i, s := range tc.steps {
+				if u, ok := s[0].(User); ok {
+					eager.SeedEvent([]User{u}, s[1].(string), u.ID)
+					lazy.SeedEvent([]User{u}, s[1].(string), u.ID)
+					continue
+				}
+				x, errX := do(eager, s[0].(string), s[1].(map[string]any))
+				y, errY := do(lazy, s[0].(string), s[1].(map[string]any))
+				if fmt.Sprint(x, errX) != fmt.Sprint(y, errY) {
+					t.Fatalf("step %d: %s answered %v %v eager, %v %v lazy", i, s[0], x, errX, y, errY)
+				}
+			}
+			if lazy.repeated != tc.repeated {
+				t.Errorf("%d entries left out, want %d", lazy.repeated, tc.repeated)
+			}
+			x, _ := json.Marshal(eager.State())
+			y, _ := json.Marshal(lazy.State())
+			if string(x) != string(y) {
+				t.Errorf("the worlds differ, eager and lazy:\n%s\n%s", x, y)
+			}
+		})
 	}
 }

@@ -62,6 +62,9 @@ type World struct {
 	// event naming them again (most events name someone seen before) costs
 	// one lookup rather than one per instance. See SeedEvent.
 	seeded map[seedKey]struct{}
+	// repeated counts the roster entries left out as repeats (roster.go),
+	// for the tests.
+	repeated int
 	// noSeedMemo turns seeded off, for the test that it changes nothing.
 	noSeedMemo bool
 	// performed, when set, is told of every action performed (see
