@@ -29,7 +29,7 @@ func (w *World) Records(instance, table string, where map[string]string) []map[s
 	var recs []*snRecord
 	if keys := sortedKeys(where); len(keys) > 0 {
 		recs = slices.Clone(m.indexed(keys[0], where[keys[0]]))
-		sortRecords(recs)
+		m.sortRecords(recs)
 	} else {
 		recs = m.sorted()
 	}
@@ -45,7 +45,7 @@ func (w *World) Records(instance, table string, where map[string]string) []map[s
 			match = match && ok && v != nil && fmt.Sprint(v) == where[k]
 		}
 		if match {
-			out = append(out, map[string]any{"sys_id": r.sysID, "number": r.number, "fields": fields})
+			out = append(out, map[string]any{"sys_id": r.sysID(), "number": m.number(r), "fields": fields})
 		}
 	}
 	return out

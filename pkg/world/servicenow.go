@@ -29,10 +29,103 @@ const snFirstNumber = 10001
 
 var snTableRE = regexp.MustCompile(`^[a-z0-9_]+$`)
 
+// snRecord is a record. A replay keeps every record a run creates, so its
+// ids are kept compact (issue #12): a sys_id of the generated shape (32
+// lower-case hex digits) as its 16 bytes, a number of the generated shape
+// packed as the model's taken set packs it (idset.go), and any other
+// spelling (a world file's) as itself, in odd. The table is the model's
+// own copy of its name, shared by its records.
 type snRecord struct {
-	table, sysID, number string
+	table string
+	sys   [16]byte
+	num   uint64
+	odd   *snOdd
 	// fields are in the model's spool (spool.go).
 	fields storedMap
+}
+
+// snOdd holds a record's ids that are not of the generated shape; an empty
+// one is of it.
+type snOdd struct{ sysID, number string }
+
+// snTable holds a table's records by sys_id: by its 16 bytes, or as spelt.
+type snTable struct {
+	ids map[[16]byte]*snRecord
+	odd map[string]*snRecord
+}
+
+func (t *snTable) get(sysID string) *snRecord {
+	if t == nil {
+		return nil
+	}
+	if k, ok := packSysID(sysID); ok {
+		return t.ids[k]
+	}
+	return t.odd[sysID]
+}
+
+func (t *snTable) each(f func(*snRecord)) {
+	for _, r := range t.ids {
+		f(r)
+	}
+	for _, r := range t.odd {
+		f(r)
+	}
+}
+
+// packSysID returns the 16 bytes of a sys_id of the generated shape.
+func packSysID(id string) (k [16]byte, ok bool) {
+	if len(id) != 32 {
+		return k, false
+	}
+	for i := 0; i < 32; i++ {
+		if c := id[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return k, false
+		}
+	}
+	_, err := hex.Decode(k[:], []byte(id))
+	return k, err == nil
+}
+
+// newRecord makes a record of table with the ids given.
+func (m *serviceNowModel) newRecord(table, sysID, number string) *snRecord {
+	t, ok := m.tableNames[table]
+	if !ok {
+		t = strings.Clone(table)
+		m.tableNames[t] = t
+	}
+	r := &snRecord{table: t}
+	var odd snOdd
+	if k, ok := packSysID(sysID); ok {
+		r.sys = k
+	} else {
+		odd.sysID = sysID
+	}
+	if key, ok := m.taken.pack(number, true); ok {
+		r.num = key
+	} else {
+		odd.number = number
+	}
+	if odd != (snOdd{}) {
+		r.odd = &odd
+	}
+	return r
+}
+
+// sysID is r's sys_id as spelt.
+func (r *snRecord) sysID() string {
+	if r.odd != nil && r.odd.sysID != "" {
+		return r.odd.sysID
+	}
+	return hex.EncodeToString(r.sys[:])
+}
+
+// number is r's number as spelt.
+func (m *serviceNowModel) number(r *snRecord) string {
+	if r.odd != nil && r.odd.number != "" {
+		return r.odd.number
+	}
+	return m.taken.unpack(r.num)
 }
 
 // serviceNowModel is a ServiceNow instance: records per table, numbered per
@@ -42,7 +135,9 @@ type serviceNowModel struct {
 	// idempotency key (see ids.go).
 	seq     int
 	numbers map[string]int // prefix → last number given
-	records map[string]map[string]*snRecord
+	records map[string]*snTable
+	// tableNames holds each table's name once, for its records.
+	tableNames map[string]string
 	// taken holds every record number.
 	taken idSet
 	// sp holds the records' fields.
@@ -56,25 +151,34 @@ type serviceNowModel struct {
 }
 
 func newServiceNow(sp *spool) *serviceNowModel {
-	return &serviceNowModel{numbers: map[string]int{}, records: map[string]map[string]*snRecord{}, taken: newIDSet(kindNumber), sp: sp}
+	return &serviceNowModel{numbers: map[string]int{}, records: map[string]*snTable{}, tableNames: map[string]string{}, taken: newIDSet(kindNumber), sp: sp}
 }
 
 func (m *serviceNowModel) clone() model {
-	c := &serviceNowModel{seq: m.seq, numbers: make(map[string]int, len(m.numbers)), records: make(map[string]map[string]*snRecord, len(m.records)),
-		taken: m.taken.clone(), sp: m.sp}
+	c := &serviceNowModel{seq: m.seq, numbers: make(map[string]int, len(m.numbers)), records: make(map[string]*snTable, len(m.records)),
+		tableNames: make(map[string]string, len(m.tableNames)), taken: m.taken.clone(), sp: m.sp}
 	for k, v := range m.numbers {
 		c.numbers[k] = v
 	}
+	for k, v := range m.tableNames {
+		c.tableNames[k] = v
+	}
 	for t, recs := range m.records {
-		cr := make(map[string]*snRecord, len(recs))
-		for id, r := range recs {
-			cp := *r // what the spool holds is never changed
+		ct := &snTable{ids: make(map[[16]byte]*snRecord, len(recs.ids)), odd: make(map[string]*snRecord, len(recs.odd))}
+		cp := func(r *snRecord) *snRecord {
+			cp := *r // what the spool holds, and odd, are never changed
 			if cp.fields.at.n < 0 {
 				cp.fields.mem = copyMap(r.fields.mem)
 			}
-			cr[id] = &cp
+			return &cp
 		}
-		c.records[t] = cr
+		for id, r := range recs.ids {
+			ct.ids[id] = cp(r)
+		}
+		for id, r := range recs.odd {
+			ct.odd[id] = cp(r)
+		}
+		c.records[t] = ct
 	}
 	return c
 }
@@ -99,7 +203,7 @@ func (m *serviceNowModel) newSysID(key string) string {
 
 func (m *serviceNowModel) lookup(sysID string) *snRecord {
 	for _, recs := range m.records {
-		if r := recs[sysID]; r != nil {
+		if r := recs.get(sysID); r != nil {
 			return r
 		}
 	}
@@ -151,13 +255,20 @@ func (m *serviceNowModel) noteNumber(number string) {
 
 // add adds r with fields, which it takes.
 func (m *serviceNowModel) add(r *snRecord, fields map[string]any) {
-	if m.records[r.table] == nil {
-		m.records[r.table] = map[string]*snRecord{}
+	t := m.records[r.table]
+	if t == nil {
+		t = &snTable{ids: map[[16]byte]*snRecord{}, odd: map[string]*snRecord{}}
+		m.records[r.table] = t
 	}
-	fields["sys_id"], fields["number"] = r.sysID, r.number
+	sysID, number := r.sysID(), m.number(r)
+	fields["sys_id"], fields["number"] = sysID, number
 	r.fields = storeMap(m.sp, fields)
-	m.records[r.table][r.sysID] = r
-	m.taken.add(r.number)
+	if r.odd != nil && r.odd.sysID != "" {
+		t.odd[sysID] = r
+	} else {
+		t.ids[r.sys] = r
+	}
+	m.taken.add(number)
 	m.indexRecord(r, nil, fields)
 }
 
@@ -185,12 +296,12 @@ func (m *serviceNowModel) indexed(field, value string) []*snRecord {
 		}
 		byValue := map[string][]*snRecord{}
 		for _, recs := range m.records {
-			for _, r := range recs {
+			recs.each(func(r *snRecord) {
 				if v := r.fields.load(m.sp)[field]; v != nil {
 					k := fmt.Sprint(v)
 					byValue[k] = append(byValue[k], r)
 				}
-			}
+			})
 		}
 		m.index[field] = byValue
 	}
@@ -207,13 +318,13 @@ func (m *serviceNowModel) load(o obj) {
 	}
 	for _, ro := range items {
 		ro.allow("a servicenow record", "table", "sys_id", "number", "fields", "correlation_id")
-		r := &snRecord{table: ro.reqStr("table"), sysID: ro.str("sys_id"), number: ro.str("number")}
+		table, sysID, number := ro.reqStr("table"), ro.str("sys_id"), ro.str("number")
 		fields := ro.object("fields")
-		if r.table == "" {
+		if table == "" {
 			continue
 		}
-		if !snTableRE.MatchString(r.table) {
-			ro.errf("table", "invalid-value", "%q is not a ServiceNow table name", r.table)
+		if !snTableRE.MatchString(table) {
+			ro.errf("table", "invalid-value", "%q is not a ServiceNow table name", table)
 			continue
 		}
 		if fields == nil {
@@ -222,15 +333,15 @@ func (m *serviceNowModel) load(o obj) {
 		if cid := ro.str("correlation_id"); cid != "" {
 			fields["correlation_id"] = cid
 		}
-		if r.sysID == "" {
-			r.sysID = m.newSysID("")
-		} else if m.lookup(r.sysID) != nil {
-			ro.errf("sys_id", "duplicate", "sys_id %s is listed twice", r.sysID)
+		if sysID == "" {
+			sysID = m.newSysID("")
+		} else if m.lookup(sysID) != nil {
+			ro.errf("sys_id", "duplicate", "sys_id %s is listed twice", sysID)
 		}
-		if r.number == "" {
-			r.number = m.newNumber(r.table, "")
+		if number == "" {
+			number = m.newNumber(table, "")
 		}
-		m.add(r, fields)
+		m.add(m.newRecord(table, sysID, number), fields)
 	}
 }
 
@@ -250,22 +361,22 @@ func (m *serviceNowModel) do(c *call) (map[string]any, error) {
 		delete(fields, "sys_id")
 		delete(fields, "number")
 		// The ids derive from the call's idempotency key (see ids.go).
-		r := &snRecord{table: table, sysID: m.newSysID(c.key()), number: m.newNumber(table, c.key())}
+		r := m.newRecord(table, m.newSysID(c.key()), m.newNumber(table, c.key()))
 		if _, set := fields["correlation_id"]; !set && c.req.IdempotencyKey != "" {
 			// The real connector looks records up by it before creating.
 			fields["correlation_id"] = c.req.IdempotencyKey
 		}
 		fields["sys_created_on"], fields["sys_updated_on"] = stamp, stamp
 		m.add(r, fields)
-		return map[string]any{"sys_id": r.sysID, "number": r.number}, nil
+		return map[string]any{"sys_id": r.sysID(), "number": m.number(r)}, nil
 	}
-	r := m.records[table][strings.TrimSpace(c.str("sysId"))]
+	r := m.records[table].get(strings.TrimSpace(c.str("sysId")))
 	if r == nil {
 		return nil, snNotFound()
 	}
 	switch c.action {
 	case "getRecord":
-		return map[string]any{"sys_id": r.sysID, "number": r.number, "fields": r.fields.load(m.sp)}, nil
+		return map[string]any{"sys_id": r.sysID(), "number": m.number(r), "fields": r.fields.load(m.sp)}, nil
 	case "updateRecord":
 		upd, _ := c.in["fields"].(map[string]any)
 		fields := r.fields.load(m.sp)
@@ -280,7 +391,7 @@ func (m *serviceNowModel) do(c *call) (map[string]any, error) {
 			m.indexRecord(r, r.fields.load(m.sp), fields)
 		}
 		r.fields = storeMap(m.sp, fields)
-		return map[string]any{"sys_id": r.sysID, "number": r.number}, nil
+		return map[string]any{"sys_id": r.sysID(), "number": m.number(r)}, nil
 	}
 	return nil, notImplemented("servicenow", c.action)
 }
@@ -289,33 +400,42 @@ func (m *serviceNowModel) do(c *call) (map[string]any, error) {
 func (m *serviceNowModel) sorted() []*snRecord {
 	var out []*snRecord
 	for _, recs := range m.records {
-		for _, r := range recs {
-			out = append(out, r)
-		}
+		recs.each(func(r *snRecord) { out = append(out, r) })
 	}
-	sortRecords(out)
+	m.sortRecords(out)
 	return out
 }
 
-// sortRecords sorts records in table, number, sys_id order.
-func sortRecords(out []*snRecord) {
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.table != b.table {
-			return a.table < b.table
+// sortRecords sorts records in table, number, sys_id order (as spelt).
+func (m *serviceNowModel) sortRecords(out []*snRecord) {
+	type key struct {
+		r             *snRecord
+		number, sysID string
+	}
+	keys := make([]key, len(out))
+	for i, r := range out {
+		keys[i] = key{r, m.number(r), r.sysID()}
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		if a.r.table != b.r.table {
+			return a.r.table < b.r.table
 		}
 		if a.number != b.number {
 			return a.number < b.number
 		}
 		return a.sysID < b.sysID
 	})
+	for i, k := range keys {
+		out[i] = k.r
+	}
 }
 
 func (m *serviceNowModel) state() map[string]any {
 	recs := m.sorted()
 	out := make([]any, len(recs))
 	for i, r := range recs {
-		out[i] = map[string]any{"table": r.table, "sys_id": r.sysID, "number": r.number, "fields": r.fields.load(m.sp)}
+		out[i] = map[string]any{"table": r.table, "sys_id": r.sysID(), "number": m.number(r), "fields": r.fields.load(m.sp)}
 	}
 	return map[string]any{"records": out}
 }
