@@ -35,7 +35,7 @@ func (w *World) Records(instance, table string, where map[string]string) []map[s
 	}
 	var out []map[string]any
 	for _, r := range recs {
-		if r.table != table {
+		if r.tab.name != table {
 			continue
 		}
 		fields := r.fields.load(m.sp)

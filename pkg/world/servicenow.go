@@ -33,13 +33,13 @@ var snTableRE = regexp.MustCompile(`^[a-z0-9_]+$`)
 // ids are kept compact (issue #12): a sys_id of the generated shape (32
 // lower-case hex digits) as its 16 bytes, a number of the generated shape
 // packed as the model's taken set packs it (idset.go), and any other
-// spelling (a world file's) as itself, in odd. The table is the model's
-// own copy of its name, shared by its records.
+// spelling (a world file's) as itself, in odd; the table is the model's
+// (64 bytes a record in all, with its fields spooled).
 type snRecord struct {
-	table string
-	sys   [16]byte
-	num   uint64
-	odd   *snOdd
+	tab *snTable
+	sys [16]byte
+	num uint64
+	odd *snOdd
 	// fields are in the model's spool (spool.go).
 	fields storedMap
 }
@@ -50,8 +50,9 @@ type snOdd struct{ sysID, number string }
 
 // snTable holds a table's records by sys_id: by its 16 bytes, or as spelt.
 type snTable struct {
-	ids map[[16]byte]*snRecord
-	odd map[string]*snRecord
+	name string
+	ids  map[[16]byte]*snRecord
+	odd  map[string]*snRecord
 }
 
 func (t *snTable) get(sysID string) *snRecord {
@@ -89,12 +90,12 @@ func packSysID(id string) (k [16]byte, ok bool) {
 
 // newRecord makes a record of table with the ids given.
 func (m *serviceNowModel) newRecord(table, sysID, number string) *snRecord {
-	t, ok := m.tableNames[table]
-	if !ok {
-		t = strings.Clone(table)
-		m.tableNames[t] = t
+	t := m.records[table]
+	if t == nil {
+		t = &snTable{name: strings.Clone(table), ids: map[[16]byte]*snRecord{}, odd: map[string]*snRecord{}}
+		m.records[t.name] = t
 	}
-	r := &snRecord{table: t}
+	r := &snRecord{tab: t}
 	var odd snOdd
 	if k, ok := packSysID(sysID); ok {
 		r.sys = k
@@ -136,8 +137,6 @@ type serviceNowModel struct {
 	seq     int
 	numbers map[string]int // prefix → last number given
 	records map[string]*snTable
-	// tableNames holds each table's name once, for its records.
-	tableNames map[string]string
 	// taken holds every record number.
 	taken idSet
 	// sp holds the records' fields.
@@ -151,22 +150,20 @@ type serviceNowModel struct {
 }
 
 func newServiceNow(sp *spool) *serviceNowModel {
-	return &serviceNowModel{numbers: map[string]int{}, records: map[string]*snTable{}, tableNames: map[string]string{}, taken: newIDSet(kindNumber), sp: sp}
+	return &serviceNowModel{numbers: map[string]int{}, records: map[string]*snTable{}, taken: newIDSet(kindNumber), sp: sp}
 }
 
 func (m *serviceNowModel) clone() model {
 	c := &serviceNowModel{seq: m.seq, numbers: make(map[string]int, len(m.numbers)), records: make(map[string]*snTable, len(m.records)),
-		tableNames: make(map[string]string, len(m.tableNames)), taken: m.taken.clone(), sp: m.sp}
+		taken: m.taken.clone(), sp: m.sp}
 	for k, v := range m.numbers {
 		c.numbers[k] = v
 	}
-	for k, v := range m.tableNames {
-		c.tableNames[k] = v
-	}
 	for t, recs := range m.records {
-		ct := &snTable{ids: make(map[[16]byte]*snRecord, len(recs.ids)), odd: make(map[string]*snRecord, len(recs.odd))}
+		ct := &snTable{name: recs.name, ids: make(map[[16]byte]*snRecord, len(recs.ids)), odd: make(map[string]*snRecord, len(recs.odd))}
 		cp := func(r *snRecord) *snRecord {
 			cp := *r // what the spool holds, and odd, are never changed
+			cp.tab = ct
 			if cp.fields.at.n < 0 {
 				cp.fields.mem = copyMap(r.fields.mem)
 			}
@@ -255,11 +252,7 @@ func (m *serviceNowModel) noteNumber(number string) {
 
 // add adds r with fields, which it takes.
 func (m *serviceNowModel) add(r *snRecord, fields map[string]any) {
-	t := m.records[r.table]
-	if t == nil {
-		t = &snTable{ids: map[[16]byte]*snRecord{}, odd: map[string]*snRecord{}}
-		m.records[r.table] = t
-	}
+	t := r.tab
 	sysID, number := r.sysID(), m.number(r)
 	fields["sys_id"], fields["number"] = sysID, number
 	r.fields = storeMap(m.sp, fields)
@@ -418,8 +411,8 @@ func (m *serviceNowModel) sortRecords(out []*snRecord) {
 	}
 	sort.Slice(keys, func(i, j int) bool {
 		a, b := keys[i], keys[j]
-		if a.r.table != b.r.table {
-			return a.r.table < b.r.table
+		if a.r.tab.name != b.r.tab.name {
+			return a.r.tab.name < b.r.tab.name
 		}
 		if a.number != b.number {
 			return a.number < b.number
@@ -435,7 +428,7 @@ func (m *serviceNowModel) state() map[string]any {
 	recs := m.sorted()
 	out := make([]any, len(recs))
 	for i, r := range recs {
-		out[i] = map[string]any{"table": r.table, "sys_id": r.sysID(), "number": m.number(r), "fields": r.fields.load(m.sp)}
+		out[i] = map[string]any{"table": r.tab.name, "sys_id": r.sysID(), "number": m.number(r), "fields": r.fields.load(m.sp)}
 	}
 	return map[string]any{"records": out}
 }
