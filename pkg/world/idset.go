@@ -12,7 +12,7 @@ import (
 // into exactly — when it has the shape the model generates, which pack
 // checks by unpacking it again — and any other spelling as itself. The
 // packed keys live in a sorted slice (8 bytes each, binary search), the
-// newest in a small map merged into it once it holds an eighth as many, so
+// newest in a small map merged into it once it holds a 32nd as many, so
 // that adding stays amortised constant (a map of them cost about 20 bytes
 // an id). A merge makes a new slice, so a clone shares the old one.
 type idSet struct {
@@ -119,7 +119,7 @@ func (s *idSet) add(id string) {
 			return
 		}
 		s.recent[key] = struct{}{}
-		if len(s.recent) >= max(idSetMinMerge, len(s.sorted)/8) {
+		if len(s.recent) >= max(idSetMinMerge, len(s.sorted)/32) {
 			s.merge()
 		}
 		return
