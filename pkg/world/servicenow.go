@@ -1,6 +1,7 @@
 package world
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -48,11 +49,20 @@ type snRecord struct {
 // one is of it.
 type snOdd struct{ sysID, number string }
 
-// snTable holds a table's records by sys_id: by its 16 bytes, or as spelt.
+// snTable holds a table's records by sys_id: those of the generated shape
+// by their 16 bytes — in a slice sorted by them (8 bytes a record, binary
+// search), the newest in a small map merged into it once it holds a 32nd
+// as many (a map of them all cost about 36 bytes a record) — and the
+// others as spelt.
 type snTable struct {
-	name string
-	ids  map[[16]byte]*snRecord
-	odd  map[string]*snRecord
+	name   string
+	sorted []*snRecord
+	recent map[[16]byte]*snRecord
+	odd    map[string]*snRecord
+}
+
+func newSNTable(name string) *snTable {
+	return &snTable{name: name, recent: map[[16]byte]*snRecord{}, odd: map[string]*snRecord{}}
 }
 
 func (t *snTable) get(sysID string) *snRecord {
@@ -60,13 +70,61 @@ func (t *snTable) get(sysID string) *snRecord {
 		return nil
 	}
 	if k, ok := packSysID(sysID); ok {
-		return t.ids[k]
+		return t.byKey(k)
 	}
 	return t.odd[sysID]
 }
 
+func (t *snTable) byKey(k [16]byte) *snRecord {
+	if r := t.recent[k]; r != nil {
+		return r
+	}
+	if i, found := slices.BinarySearchFunc(t.sorted, k, func(r *snRecord, k [16]byte) int { return bytes.Compare(r.sys[:], k[:]) }); found {
+		return t.sorted[i]
+	}
+	return nil
+}
+
+// put adds r, whose sys_id no record of the table has.
+func (t *snTable) put(r *snRecord) {
+	if r.odd != nil && r.odd.sysID != "" {
+		t.odd[r.odd.sysID] = r
+		return
+	}
+	t.recent[r.sys] = r
+	if len(t.recent) >= max(idSetMinMerge, len(t.sorted)/32) {
+		t.merge()
+	}
+}
+
+// merge moves recent into a new sorted slice.
+func (t *snTable) merge() {
+	add := make([]*snRecord, 0, len(t.recent))
+	for _, r := range t.recent {
+		add = append(add, r)
+	}
+	cmp := func(a, b *snRecord) int { return bytes.Compare(a.sys[:], b.sys[:]) }
+	slices.SortFunc(add, cmp)
+	merged := make([]*snRecord, len(t.sorted)+len(add))
+	i, j := 0, 0
+	for n := range merged {
+		if j >= len(add) || (i < len(t.sorted) && cmp(t.sorted[i], add[j]) < 0) {
+			merged[n] = t.sorted[i]
+			i++
+		} else {
+			merged[n] = add[j]
+			j++
+		}
+	}
+	t.sorted = merged
+	clear(t.recent)
+}
+
 func (t *snTable) each(f func(*snRecord)) {
-	for _, r := range t.ids {
+	for _, r := range t.sorted {
+		f(r)
+	}
+	for _, r := range t.recent {
 		f(r)
 	}
 	for _, r := range t.odd {
@@ -92,7 +150,7 @@ func packSysID(id string) (k [16]byte, ok bool) {
 func (m *serviceNowModel) newRecord(table, sysID, number string) *snRecord {
 	t := m.records[table]
 	if t == nil {
-		t = &snTable{name: strings.Clone(table), ids: map[[16]byte]*snRecord{}, odd: map[string]*snRecord{}}
+		t = newSNTable(strings.Clone(table))
 		m.records[t.name] = t
 	}
 	r := &snRecord{tab: t}
@@ -160,7 +218,8 @@ func (m *serviceNowModel) clone() model {
 		c.numbers[k] = v
 	}
 	for t, recs := range m.records {
-		ct := &snTable{name: recs.name, ids: make(map[[16]byte]*snRecord, len(recs.ids)), odd: make(map[string]*snRecord, len(recs.odd))}
+		ct := &snTable{name: recs.name, sorted: make([]*snRecord, len(recs.sorted)), recent: make(map[[16]byte]*snRecord, len(recs.recent)),
+			odd: make(map[string]*snRecord, len(recs.odd))}
 		cp := func(r *snRecord) *snRecord {
 			cp := *r // what the spool holds, and odd, are never changed
 			cp.tab = ct
@@ -169,8 +228,11 @@ func (m *serviceNowModel) clone() model {
 			}
 			return &cp
 		}
-		for id, r := range recs.ids {
-			ct.ids[id] = cp(r)
+		for i, r := range recs.sorted {
+			ct.sorted[i] = cp(r)
+		}
+		for id, r := range recs.recent {
+			ct.recent[id] = cp(r)
 		}
 		for id, r := range recs.odd {
 			ct.odd[id] = cp(r)
@@ -256,11 +318,7 @@ func (m *serviceNowModel) add(r *snRecord, fields map[string]any) {
 	sysID, number := r.sysID(), m.number(r)
 	fields["sys_id"], fields["number"] = sysID, number
 	r.fields = storeMap(m.sp, fields)
-	if r.odd != nil && r.odd.sysID != "" {
-		t.odd[sysID] = r
-	} else {
-		t.ids[r.sys] = r
-	}
+	t.put(r)
 	m.taken.add(number)
 	m.indexRecord(r, nil, fields)
 }

@@ -72,3 +72,47 @@ func TestServiceNowRecordIDs(t *testing.T) {
 		t.Errorf("created number %s was given", n)
 	}
 }
+
+// TestServiceNowManyRecords: records past several merges of a table's
+// newest into its sorted ones are each found by sys_id and updated, in the
+// world and in a clone taken between merges, which later records do not
+// reach.
+func TestServiceNowManyRecords(t *testing.T) {
+	w := New(allInstances(), nil)
+	const n = 3*idSetMinMerge + 7
+	var ids []string
+	var c *World
+	for i := 0; i < n; i++ {
+		out, err := doReq(w, effect.Request{Input: map[string]any{"table": "sc_task", "fields": map[string]any{"i": i}}, IdempotencyKey: fmt.Sprint("k", i)}, "itsm.createRecord")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, out["sys_id"].(string))
+		if i == n/2 {
+			c = w.Clone()
+		}
+	}
+	m := w.instances["itsm"].m.(*serviceNowModel)
+	if len(m.records["sc_task"].sorted) == 0 {
+		t.Fatalf("no merge after %d records", n)
+	}
+	for i, id := range ids {
+		if _, err := do(w, "itsm.updateRecord", map[string]any{"table": "sc_task", "sysId": id, "fields": map[string]any{"state": i}}); err != nil {
+			t.Fatalf("updateRecord %d: %v", i, err)
+		}
+		got, err := do(w, "itsm.getRecord", map[string]any{"table": "sc_task", "sysId": id})
+		if err != nil {
+			t.Fatalf("getRecord %d: %v", i, err)
+		}
+		if f := got["fields"].(map[string]any); fmt.Sprint(f["i"], f["state"]) != fmt.Sprint(i, i) {
+			t.Errorf("record %d has fields %v", i, f)
+		}
+		_, err = do(c, "itsm.getRecord", map[string]any{"table": "sc_task", "sysId": id})
+		if (err == nil) != (i <= n/2) {
+			t.Errorf("record %d in the clone: %v", i, err)
+		}
+	}
+	if got := len(w.State()["itsm"].(map[string]any)["records"].([]any)); got != n {
+		t.Errorf("state lists %d records, want %d", got, n)
+	}
+}
