@@ -19,9 +19,9 @@ import (
 //     before, and is a different uuid from its lower-case twin;
 //   - the 16-byte keys live in a sorted slice (16 bytes each, binary
 //     search), with the newest in a small map merged into it once it holds
-//     an eighth as many, so that adding stays amortised constant;
+//     a 32nd as many, so that adding stays amortised constant;
 //   - any other uuid is kept as its string, the same way: the newest in a
-//     map, merged once it holds an eighth as many into one sorted arena of
+//     map, merged once it holds a 32nd as many into one sorted arena of
 //     their bytes (its length and 4 bytes of offset a uuid).
 //
 // A string-keyed map cost about 90 bytes a uuid (13.5 MB at 150,000
@@ -55,7 +55,7 @@ func (s *uuidSet) add(uuid string) (dup bool) {
 			s.other = map[string]struct{}{}
 		}
 		s.other[uuid] = struct{}{}
-		if len(s.other) >= max(minMerge, len(s.otherEnd)/8) {
+		if len(s.other) >= max(minMerge, len(s.otherEnd)/32) {
 			s.mergeOther()
 		}
 		return false
@@ -70,7 +70,7 @@ func (s *uuidSet) add(uuid string) (dup bool) {
 		s.recent = map[uuidKey]struct{}{}
 	}
 	s.recent[k] = struct{}{}
-	if len(s.recent) >= max(minMerge, len(s.sorted)/8) {
+	if len(s.recent) >= max(minMerge, len(s.sorted)/32) {
 		s.merge()
 	}
 	return false

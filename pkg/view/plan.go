@@ -237,6 +237,7 @@ func (e *errWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-func mdEscape(s string) string {
-	return strings.NewReplacer("|", "\\|", "`", "'", "\n", " ").Replace(s)
-}
+// mdEscaper is built once: a replacer builds its tables on first use.
+var mdEscaper = strings.NewReplacer("|", "\\|", "`", "'", "\n", " ")
+
+func mdEscape(s string) string { return mdEscaper.Replace(s) }
