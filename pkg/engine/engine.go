@@ -43,6 +43,53 @@ type Options struct {
 	// "" reads none (user.profile then holds login and email from the
 	// event). Set by the one set-up every mode shares (replay.Engine).
 	ProfileFrom string
+	// Runtime is where a run's concurrency happens; nil is LocalRuntime
+	// (goroutines). Calls go through Effector and waits through Clock, so
+	// a durable runtime (pkg/temporal) sets the three together: an
+	// Effector that runs each try as an activity, a Clock of workflow time
+	// and timers, and a Runtime of workflow coroutines.
+	Runtime Runtime
+}
+
+// Runtime runs the items of a concurrent forEach.
+type Runtime interface {
+	// Parallel calls fn(ctx, i) for i = 0..n-1, in order, at most limit
+	// at once, and waits for all it started. Once an fn returns stop, or
+	// ctx is done, no further item starts and the context of the running
+	// ones is cancelled. It returns which items started.
+	Parallel(ctx context.Context, limit, n int, fn func(ctx context.Context, i int) (stop bool)) (started []bool)
+}
+
+// LocalRuntime runs items on goroutines: the runtime of every local mode.
+type LocalRuntime struct{}
+
+// Parallel implements Runtime.
+func (LocalRuntime) Parallel(ctx context.Context, limit, n int, fn func(ctx context.Context, i int) bool) []bool {
+	started := make([]bool, n)
+	lctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sem := make(chan struct{}, limit)
+	var wg sync.WaitGroup
+	for i := range n {
+		select {
+		case sem <- struct{}{}:
+		case <-lctx.Done():
+		}
+		if lctx.Err() != nil {
+			break
+		}
+		started[i] = true
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if fn(lctx, i) {
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	return started
 }
 
 // Engine runs flows. It is safe for concurrent use by runs of different
@@ -58,6 +105,9 @@ func New(opts Options) *Engine {
 	}
 	if opts.Clock == nil {
 		opts.Clock = clock.Real{}
+	}
+	if opts.Runtime == nil {
+		opts.Runtime = LocalRuntime{}
 	}
 	return &Engine{opts: opts}
 }
@@ -613,37 +663,18 @@ func (x *exec) forEachConcurrent(ctx context.Context, fr *frame, n *compile.Node
 	changes := make([][]Change, len(items))
 	outs := make([]outcome, len(items))
 	forks := make([]*frame, len(items))
-	started := make([]bool, len(items))
-	lctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	sem := make(chan struct{}, n.Concurrency)
-	var wg sync.WaitGroup
 	for i, item := range items {
-		select {
-		case sem <- struct{}{}:
-		case <-lctx.Done():
-		}
-		if lctx.Err() != nil {
-			break
-		}
-		started[i] = true
 		f := fr.fork()
 		f.items[n.As], f.items[n.As+"_index"] = item, int64(i)
 		f.prefix = fmt.Sprintf("%s%s#%d/", fr.prefix, n.Path, i)
 		forks[i] = f
+	}
+	started := x.e.opts.Runtime.Parallel(ctx, n.Concurrency, len(items), func(ctx context.Context, i int) bool {
 		xi := *x
 		xi.changes = &changes[i]
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			outs[i] = xi.list(lctx, f, n.Body, fmt.Sprintf("item %d", i), &traces[i])
-			if outs[i].kind != outNext {
-				cancel()
-			}
-		}()
-	}
-	wg.Wait()
+		outs[i] = xi.list(ctx, forks[i], n.Body, fmt.Sprintf("item %d", i), &traces[i])
+		return outs[i].kind != outNext
+	})
 	result := outcome{kind: outNext}
 	for i := range items {
 		if !started[i] {

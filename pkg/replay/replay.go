@@ -93,6 +93,8 @@ type Setup struct {
 	Clock    clock.Clock
 	Observer engine.Observer
 	RunID    func(derived string) string
+	// Runtime is engine.Options.Runtime (nil: local goroutines).
+	Runtime engine.Runtime
 }
 
 // Engine is the one engine set-up of every mode — dry-run, plan, test,
@@ -102,7 +104,7 @@ type Setup struct {
 // one of them.
 func Engine(s Setup) *engine.Engine {
 	return engine.New(engine.Options{Graph: s.Graph, Effector: s.Effector, Clock: s.Clock, Observer: s.Observer,
-		Mode: s.Mode, Flow: s.Flow, RunID: s.RunID, ProfileFrom: s.Graph.ProfileInstance()})
+		Mode: s.Mode, Flow: s.Flow, RunID: s.RunID, ProfileFrom: s.Graph.ProfileInstance(), Runtime: s.Runtime})
 }
 
 // Trigger names a result's trigger as plans and traces show it: the
