@@ -151,6 +151,7 @@ jml looks for jml.yaml in the current directory or any parent (like git);
 		newApplyCmd(g, nil),
 		newSandboxCmd(g, nil),
 		newServeCmd(g, nil),
+		newWorkerCmd(g, nil),
 		newHistoryCmd(g, nil),
 		newResumeCmd(g, nil),
 		newSchemaCmd(g, nil),

@@ -25,11 +25,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -264,4 +267,29 @@ func Start(ctx context.Context, c client.Client, taskQueue string, g *compile.Gr
 		runs = append(runs, r)
 	}
 	return runs, nil
+}
+
+// Dial connects to the Temporal frontend at hostPort, in namespace
+// ("default" when empty), logging to log (nil: none).
+func Dial(hostPort, namespace string, log *slog.Logger) (client.Client, error) {
+	opts := client.Options{HostPort: hostPort, Namespace: namespace}
+	if log != nil {
+		opts.Logger = tlog.NewStructuredLogger(log)
+	}
+	c, err := client.Dial(opts)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to Temporal at %s: %w", hostPort, err)
+	}
+	return c, nil
+}
+
+// NewWorker returns a worker polling taskQueue (DefaultTaskQueue when
+// empty) that serves f's workflow and activity; Run or Start it.
+func NewWorker(c client.Client, taskQueue string, f *Flows) worker.Worker {
+	if taskQueue == "" {
+		taskQueue = DefaultTaskQueue
+	}
+	w := worker.New(c, taskQueue, worker.Options{})
+	f.Register(w)
+	return w
 }

@@ -1,0 +1,101 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/jml-dev/jml/pkg/connector"
+	"github.com/jml-dev/jml/pkg/effect"
+	"github.com/jml-dev/jml/pkg/temporal"
+)
+
+// WorkerOptions are the inputs of `jml worker`.
+type WorkerOptions struct {
+	IO        *IOStreams
+	Color     string
+	Config    string
+	Temporal  string
+	Namespace string
+	TaskQueue string
+	Sandbox   string
+	LogFormat string
+}
+
+func newWorkerCmd(g *globals, runF func(*WorkerOptions) error) *cobra.Command {
+	o := &WorkerOptions{}
+	cmd := &cobra.Command{
+		Use:   "worker",
+		Short: "Run the project's flows as Temporal workflows",
+		Long: `Worker connects to a Temporal frontend (--temporal HOST:PORT) and serves
+the project's flows on a task queue: each workflow runs one flow for one
+event, each try of an action call is an activity calling the connectors of
+jml.yaml. jml apply --temporal starts the workflows. A worker refuses a
+workflow started for other flows than its own (docs/temporal.md).
+SIGINT or SIGTERM stops polling.`,
+		Example: `  jml worker --temporal 127.0.0.1:7233
+  jml worker --temporal temporal.internal:7233 --namespace iam --task-queue jml`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.IO, o.Color, o.Config = g.io, g.color, g.config
+			if o.Temporal == "" {
+				return usageError{fmt.Errorf("--temporal HOST:PORT is required")}
+			}
+			if o.LogFormat != "text" && o.LogFormat != "json" {
+				return usageError{fmt.Errorf("--log-format must be text or json, not %q", o.LogFormat)}
+			}
+			if o.Sandbox == "" {
+				o.Sandbox = g.io.Getenv("JML_SANDBOX_URL")
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return workerRun(o)
+		},
+	}
+	cmd.Flags().StringVar(&o.Temporal, "temporal", "", "Temporal frontend HOST:PORT")
+	cmd.Flags().StringVar(&o.Namespace, "namespace", "default", "Temporal namespace")
+	cmd.Flags().StringVar(&o.TaskQueue, "task-queue", temporal.DefaultTaskQueue, "Temporal task queue")
+	cmd.Flags().StringVar(&o.Sandbox, "sandbox", "", "point every connector at this jml sandbox URL (default $JML_SANDBOX_URL)")
+	cmd.Flags().StringVar(&o.LogFormat, "log-format", "text", "log format on standard error: text or json")
+	return cmd
+}
+
+func workerRun(o *WorkerOptions) error {
+	io := o.IO
+	proj, _, err := loadForReplay(loadOptions{IO: io, Color: o.Color, Config: o.Config})
+	if err != nil {
+		return err
+	}
+	secrets := &effect.Redactor{}
+	set, err := connector.New(proj.Config, connector.Options{SandboxURL: o.Sandbox, Getenv: io.Getenv, BaseDir: proj.Root, Scopes: proj.Graph.Scopes(), Redactor: secrets})
+	if err != nil {
+		return err
+	}
+	errOut := newRedactor(io.ErrOut, secrets)
+	var h slog.Handler = slog.NewTextHandler(errOut, nil)
+	if o.LogFormat == "json" {
+		h = slog.NewJSONHandler(errOut, nil)
+	}
+	log := slog.New(h)
+	c, err := temporal.Dial(o.Temporal, o.Namespace, log)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	w := temporal.NewWorker(c, o.TaskQueue, temporal.NewFlows(proj.Graph, set))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("starting the worker: %w", err)
+	}
+	log.Info("worker started", "temporal", o.Temporal, "namespace", o.Namespace, "taskQueue", o.TaskQueue, "flows", temporal.Digest(proj.Graph))
+	<-ctx.Done()
+	w.Stop()
+	return nil
+}
