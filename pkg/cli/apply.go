@@ -27,6 +27,7 @@ import (
 	"github.com/jml-dev/jml/pkg/plan"
 	"github.com/jml-dev/jml/pkg/project"
 	"github.com/jml-dev/jml/pkg/replay"
+	"github.com/jml-dev/jml/pkg/temporal"
 	"github.com/jml-dev/jml/pkg/view"
 )
 
@@ -55,6 +56,11 @@ type ApplyOptions struct {
 	Force     bool
 	At        string
 	Window    string
+	// Temporal, when set, starts the runs as workflows on this Temporal
+	// frontend (HOST:PORT) instead of running them here.
+	Temporal  string
+	Namespace string
+	TaskQueue string
 	ApplyFlags
 	// Clock is apply's time: the engine's waits, the progress line's rate
 	// and ETA (tests inject a virtual one); nil is the wall clock.
@@ -109,6 +115,9 @@ Exits 1 when any run halted or failed.`,
 			if runF != nil {
 				return runF(o)
 			}
+			if o.Temporal != "" {
+				return applyTemporalRun(o)
+			}
 			return applyRun(o)
 		},
 	}
@@ -121,6 +130,9 @@ Exits 1 when any run halted or failed.`,
 	cmd.Flags().BoolVar(&o.KeepGoing, "keep-going", false, "skip malformed events instead of stopping")
 	cmd.Flags().StringVar(&o.History, "history", "", "history store URL: sqlite://PATH or postgres://… (default: history: in jml.yaml, else sqlite://.jml/history.db)")
 	cmd.Flags().BoolVar(&o.Force, "force", false, "run every flow from scratch, even those an earlier apply finished")
+	cmd.Flags().StringVar(&o.Temporal, "temporal", "", "start the runs as workflows on this Temporal frontend (HOST:PORT) for jml worker to run")
+	cmd.Flags().StringVar(&o.Namespace, "namespace", "", "Temporal namespace (with --temporal; default \"default\")")
+	cmd.Flags().StringVar(&o.TaskQueue, "task-queue", "", "Temporal task queue (with --temporal; default \""+temporal.DefaultTaskQueue+"\")")
 	addScheduleFlags(cmd, &o.At, &o.Window)
 	cmd.ValidArgsFunction = eventFiles
 	completeFlag(cmd, "flow", completeFlow(g))

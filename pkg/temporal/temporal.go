@@ -246,12 +246,15 @@ func (wfRuntime) Parallel(ctx context.Context, limit, n int, fn func(ctx context
 }
 
 // Start starts one workflow per flow ev fires (engine.Select), on
-// taskQueue, and returns them in flow order. A workflow already started
+// taskQueue (DefaultTaskQueue when empty), and returns them in flow order. A workflow already started
 // for the same event and flow is refused by Temporal (the error says so).
 func Start(ctx context.Context, c client.Client, taskQueue string, g *compile.Graph, ev *event.Event) ([]client.WorkflowRun, error) {
 	raw, err := json.Marshal(ev.Raw)
 	if err != nil {
 		return nil, err
+	}
+	if taskQueue == "" {
+		taskQueue = DefaultTaskQueue
 	}
 	sel := engine.New(engine.Options{Graph: g}).Select(ev)
 	digest := Digest(g)

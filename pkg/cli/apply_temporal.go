@@ -1,0 +1,46 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jml-dev/jml/pkg/temporal"
+)
+
+// applyTemporalRun is jml apply --temporal: one workflow per flow each
+// event fires, started on the Temporal frontend for jml worker to run.
+// It prints each workflow's id and run id; Temporal refuses a second
+// start for the same event and flow.
+func applyTemporalRun(o *ApplyOptions) error {
+	io := o.IO
+	if o.At != "" || o.Window != "" || o.Flow != "" {
+		return usageError{fmt.Errorf("--temporal takes EVENTS only (not --at, --window or --flow)")}
+	}
+	if len(o.Args) == 1 && isPlanFile(io.Path(o.Args[0])) {
+		return usageError{fmt.Errorf("--temporal takes EVENTS, not a saved plan")}
+	}
+	proj, _, err := loadForReplay(loadOptions{IO: io, Color: o.Color, Config: o.Config})
+	if err != nil {
+		return err
+	}
+	events, err := eventReader{io: io, color: o.Color, proj: proj, sandbox: o.Sandbox}.load(o.Args, o.KeepGoing)
+	if err != nil {
+		return err
+	}
+	c, err := temporal.Dial(o.Temporal, o.Namespace, nil)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	ctx := context.Background()
+	for _, ev := range events {
+		runs, err := temporal.Start(ctx, c, o.TaskQueue, proj.Graph, ev)
+		for _, r := range runs {
+			fmt.Fprintf(io.Out, "started %s (run %s)\n", r.GetID(), r.GetRunID())
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
