@@ -296,3 +296,23 @@ func NewWorker(c client.Client, taskQueue string, f *Flows) worker.Worker {
 	f.Register(w)
 	return w
 }
+
+// Replay replays a recorded workflow history (the JSON `temporal workflow
+// show --output json` prints, or client.GetWorkflowHistory's events
+// written with protojson) against the workflow serving g: an error means
+// the workflow code no longer makes the decisions it made when the history
+// was recorded (non-determinism), or the history is not of g's flows.
+func Replay(g *compile.Graph, historyFile string) error {
+	r := worker.NewWorkflowReplayer()
+	NewFlows(g, nil).Register(replayRegistry{r})
+	return r.ReplayWorkflowHistoryFromJSONFile(nil, historyFile)
+}
+
+// replayRegistry registers only the workflow: a replay runs no activity.
+type replayRegistry struct{ r worker.WorkflowReplayer }
+
+func (rr replayRegistry) RegisterWorkflowWithOptions(w any, o workflow.RegisterOptions) {
+	rr.r.RegisterWorkflowWithOptions(w, o)
+}
+
+func (replayRegistry) RegisterActivityWithOptions(any, activity.RegisterOptions) {}
