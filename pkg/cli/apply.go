@@ -109,9 +109,7 @@ Exits 1 when any run halted or failed.`,
 			if _, _, err := parseSchedule(o.At, o.Window); err != nil {
 				return err
 			}
-			if o.Sandbox == "" {
-				o.Sandbox = g.io.Getenv("JML_SANDBOX_URL")
-			}
+			o.Sandbox = sandboxURL(g.io, o.Sandbox)
 			if runF != nil {
 				return runF(o)
 			}

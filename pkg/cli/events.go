@@ -91,9 +91,7 @@ dry-run, plan and apply.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.IO, o.Color, o.Config = g.io, g.color, g.config
-			if o.Sandbox == "" {
-				o.Sandbox = g.io.Getenv("JML_SANDBOX_URL")
-			}
+			o.Sandbox = sandboxURL(g.io, o.Sandbox)
 			if err := o.check(); err != nil {
 				return err
 			}

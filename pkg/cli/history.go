@@ -353,9 +353,7 @@ Confirmation, guardrail, --sandbox and secrets work as for apply.`,
 			if (len(args) == 0) == !o.All {
 				return usageError{errors.New("give RUN ids or --all")}
 			}
-			if o.Sandbox == "" {
-				o.Sandbox = g.io.Getenv("JML_SANDBOX_URL")
-			}
+			o.Sandbox = sandboxURL(g.io, o.Sandbox)
 			if runF != nil {
 				return runF(o)
 			}
@@ -467,9 +465,7 @@ Exits 0 when nothing differs; with --detailed-exitcode, 2 when something does.`,
 			if err := checkFormat(o.Format, "text", "json", "markdown"); err != nil {
 				return err
 			}
-			if o.Sandbox == "" {
-				o.Sandbox = g.io.Getenv("JML_SANDBOX_URL")
-			}
+			o.Sandbox = sandboxURL(g.io, o.Sandbox)
 			if runF != nil {
 				return runF(o)
 			}

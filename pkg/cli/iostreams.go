@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -107,4 +108,22 @@ func (s *IOStreams) styles(w io.Writer, mode string, tty bool) view.Styles {
 		r.SetColorProfile(termenv.Ascii)
 	}
 	return view.NewStyles(r)
+}
+
+// sandboxURL is the --sandbox flag's value, or $JML_SANDBOX_URL when the
+// flag is not given: every command that can point its connectors at a jml
+// sandbox reads it through here.
+func sandboxURL(io *IOStreams, flag string) string {
+	if flag != "" {
+		return flag
+	}
+	return io.Getenv("JML_SANDBOX_URL")
+}
+
+// checkLogFormat is the one check of --log-format (serve, worker).
+func checkLogFormat(f string) error {
+	if f != "text" && f != "json" {
+		return usageError{fmt.Errorf("--log-format must be text or json, not %q", f)}
+	}
+	return nil
 }

@@ -87,9 +87,7 @@ func addReplayFlags(g *globals, cmd *cobra.Command, o *ReplayFlags) {
 // nothing to replay.
 func (f *ReplayFlags) fill(io *IOStreams, args []string) error {
 	f.Events = args
-	if f.Sandbox == "" {
-		f.Sandbox = io.Getenv("JML_SANDBOX_URL")
-	}
+	f.Sandbox = sandboxURL(io, f.Sandbox)
 	if err := checkFormat(f.Format, "text", "json", "markdown"); err != nil {
 		return err
 	}

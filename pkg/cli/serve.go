@@ -90,12 +90,10 @@ SIGINT or SIGTERM stops taking deliveries and lets the runs in flight end
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.IO, o.Color, o.Config = g.io, g.color, g.config
-			if o.LogFormat != "text" && o.LogFormat != "json" {
-				return usageError{fmt.Errorf("--log-format must be text or json, not %q", o.LogFormat)}
+			if err := checkLogFormat(o.LogFormat); err != nil {
+				return err
 			}
-			if o.Sandbox == "" {
-				o.Sandbox = g.io.Getenv("JML_SANDBOX_URL")
-			}
+			o.Sandbox = sandboxURL(g.io, o.Sandbox)
 			if runF != nil {
 				return runF(o)
 			}

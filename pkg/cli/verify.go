@@ -115,8 +115,8 @@ Exit status:
 			if o.Parallelism < 1 {
 				return usageError{fmt.Errorf("--parallelism must be at least 1, not %d", o.Parallelism)}
 			}
-			if o.Sandbox == "" && !o.Simulated {
-				o.Sandbox = g.io.Getenv("JML_SANDBOX_URL")
+			if !o.Simulated {
+				o.Sandbox = sandboxURL(g.io, o.Sandbox)
 			}
 			if runF != nil {
 				return runF(o)

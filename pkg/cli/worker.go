@@ -46,12 +46,10 @@ SIGINT or SIGTERM stops polling.`,
 			if o.Temporal == "" {
 				return usageError{fmt.Errorf("--temporal HOST:PORT is required")}
 			}
-			if o.LogFormat != "text" && o.LogFormat != "json" {
-				return usageError{fmt.Errorf("--log-format must be text or json, not %q", o.LogFormat)}
+			if err := checkLogFormat(o.LogFormat); err != nil {
+				return err
 			}
-			if o.Sandbox == "" {
-				o.Sandbox = g.io.Getenv("JML_SANDBOX_URL")
-			}
+			o.Sandbox = sandboxURL(g.io, o.Sandbox)
 			if runF != nil {
 				return runF(o)
 			}

@@ -1,6 +1,7 @@
 package world
 
 import (
+	"cmp"
 	"slices"
 	"strconv"
 	"strings"
@@ -153,19 +154,27 @@ func (s *idSet) merge() {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	merged := make([]uint64, len(s.sorted)+len(keys))
+	s.sorted = mergeSorted(s.sorted, keys, cmp.Compare[uint64])
+	clear(s.recent)
+}
+
+// mergeSorted returns a new slice holding a and b, both sorted by cmp, in
+// that order; of equal elements a's come first. The sorted halves of the
+// world's packed sets (ids, ServiceNow records) merge their newest through
+// it.
+func mergeSorted[T any](a, b []T, cmp func(x, y T) int) []T {
+	merged := make([]T, len(a)+len(b))
 	i, j := 0, 0
 	for n := range merged {
-		if j >= len(keys) || (i < len(s.sorted) && s.sorted[i] < keys[j]) {
-			merged[n] = s.sorted[i]
+		if j >= len(b) || (i < len(a) && cmp(a[i], b[j]) <= 0) {
+			merged[n] = a[i]
 			i++
 		} else {
-			merged[n] = keys[j]
+			merged[n] = b[j]
 			j++
 		}
 	}
-	s.sorted = merged
-	clear(s.recent)
+	return merged
 }
 
 // packedLen is the number of packed ids.

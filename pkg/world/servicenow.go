@@ -105,18 +105,7 @@ func (t *snTable) merge() {
 	}
 	cmp := func(a, b *snRecord) int { return bytes.Compare(a.sys[:], b.sys[:]) }
 	slices.SortFunc(add, cmp)
-	merged := make([]*snRecord, len(t.sorted)+len(add))
-	i, j := 0, 0
-	for n := range merged {
-		if j >= len(add) || (i < len(t.sorted) && cmp(t.sorted[i], add[j]) < 0) {
-			merged[n] = t.sorted[i]
-			i++
-		} else {
-			merged[n] = add[j]
-			j++
-		}
-	}
-	t.sorted = merged
+	t.sorted = mergeSorted(t.sorted, add, cmp)
 	clear(t.recent)
 }
 
