@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/muesli/termenv"
 
+	"github.com/jml-dev/jml/pkg/effect"
 	"github.com/jml-dev/jml/pkg/view"
 )
 
@@ -118,6 +120,17 @@ func sandboxURL(io *IOStreams, flag string) string {
 		return flag
 	}
 	return io.Getenv("JML_SANDBOX_URL")
+}
+
+// serviceLog is the log of a long-running command (serve, worker) on
+// standard error, in --log-format (text or json, checkLogFormat), every
+// secret the command holds redacted.
+func serviceLog(io *IOStreams, format string, secrets *effect.Redactor) *slog.Logger {
+	errOut := newRedactor(io.ErrOut, secrets)
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(errOut, nil))
+	}
+	return slog.New(slog.NewTextHandler(errOut, nil))
 }
 
 // checkLogFormat is the one check of --log-format (serve, worker).

@@ -149,12 +149,7 @@ func serveRun(o *ServeOptions) (err error) {
 	if err != nil {
 		return err
 	}
-	errOut := newRedactor(io.ErrOut, secrets)
-	var h slog.Handler = slog.NewTextHandler(errOut, nil)
-	if o.LogFormat == "json" {
-		h = slog.NewJSONHandler(errOut, nil)
-	}
-	log := slog.New(h)
+	log := serviceLog(io, o.LogFormat, secrets)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -198,7 +193,7 @@ func serveRun(o *ServeOptions) (err error) {
 	url := scheme + "://" + ln.Addr().String()
 	log.Info("jml serve listening", "url", url, "hook", srv.Path(), "flows", len(proj.Graph.Names), "history", store.Where, "ui", url+compile.UIPath+"/")
 	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
-		ErrorLog: slog.NewLogLogger(h, slog.LevelWarn)}
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	served := make(chan error, 1)
 	go func() {
 		if tls {

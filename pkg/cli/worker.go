@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -75,12 +74,7 @@ func workerRun(o *WorkerOptions) error {
 	if err != nil {
 		return err
 	}
-	errOut := newRedactor(io.ErrOut, secrets)
-	var h slog.Handler = slog.NewTextHandler(errOut, nil)
-	if o.LogFormat == "json" {
-		h = slog.NewJSONHandler(errOut, nil)
-	}
-	log := slog.New(h)
+	log := serviceLog(io, o.LogFormat, secrets)
 	c, err := temporal.Dial(o.Temporal, o.Namespace, log)
 	if err != nil {
 		return err
