@@ -4,13 +4,18 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/jml-dev/jml/pkg/apply"
 	"github.com/jml-dev/jml/pkg/temporal"
 )
 
 // applyTemporalRun is jml apply --temporal: one workflow per flow each
 // event fires, started on the Temporal frontend for jml worker to run.
-// It prints each workflow's id and run id; Temporal refuses a second
-// start for the same event and flow.
+// Before anything starts it is the apply every other is: the plan made
+// against the simulated world, the guardrail on the people it would
+// deprovision (--allow-mass-deprovision) and the confirmation
+// (--auto-approve) — nothing reaches Temporal before them. It prints each
+// workflow's id and run id; Temporal refuses a second start for the same
+// event and flow.
 func applyTemporalRun(o *ApplyOptions) error {
 	io := o.IO
 	if o.At != "" || o.Window != "" || o.Flow != "" {
@@ -23,8 +28,18 @@ func applyTemporalRun(o *ApplyOptions) error {
 	if err != nil {
 		return err
 	}
-	events, err := eventReader{io: io, color: o.Color, proj: proj, sandbox: o.Sandbox}.load(o.Args, o.KeepGoing)
+	j := &applyJob{io: io, color: o.Color, ApplyFlags: o.ApplyFlags, clock: o.Clock, proj: proj}
+	if err := j.fromArgs(o); err != nil {
+		return err
+	}
+	p, err := j.plan()
 	if err != nil {
+		return err
+	}
+	if err := apply.Guardrail(p, proj.Graph.MaxDeprovisions(), j.AllowMassDeprovision); err != nil {
+		return err
+	}
+	if err := j.confirm(p); err != nil {
 		return err
 	}
 	c, err := temporal.Dial(o.Temporal, o.Namespace, nil)
@@ -33,7 +48,7 @@ func applyTemporalRun(o *ApplyOptions) error {
 	}
 	defer c.Close()
 	ctx := context.Background()
-	for _, ev := range events {
+	for _, ev := range j.events {
 		runs, err := temporal.Start(ctx, c, o.TaskQueue, proj.Graph, ev)
 		for _, r := range runs {
 			fmt.Fprintf(io.Out, "started %s (run %s)\n", r.GetID(), r.GetRunID())
