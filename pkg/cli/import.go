@@ -80,10 +80,7 @@ The same pack always gives the same bytes. See docs/import.md.`,
 
 func importFlopackRun(opts *ImportFlopackOptions) error {
 	io := opts.IO
-	path := opts.File
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(io.WorkDir, path)
-	}
+	path := io.Path(opts.File)
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("import: %w", err)
@@ -93,10 +90,7 @@ func importFlopackRun(opts *ImportFlopackOptions) error {
 		return fmt.Errorf("import: %s: %w", opts.File, err)
 	}
 	files, rep := flopack.Import(pack)
-	dir := opts.Dir
-	if !filepath.IsAbs(dir) {
-		dir = filepath.Join(io.WorkDir, dir)
-	}
+	dir := io.Path(opts.Dir)
 	var existing []string
 	for _, f := range files {
 		if _, err := os.Stat(filepath.Join(dir, f.Path)); err == nil {

@@ -69,10 +69,7 @@ pass. Init refuses to overwrite an existing file and names them all;
 
 func initRun(opts *InitOptions) error {
 	io := opts.IO
-	dir := opts.Dir
-	if !filepath.IsAbs(dir) {
-		dir = filepath.Join(io.WorkDir, dir)
-	}
+	dir := io.Path(opts.Dir)
 	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
 		return fmt.Errorf("init: %s is not a directory", opts.Dir)
 	}
