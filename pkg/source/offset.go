@@ -60,6 +60,12 @@ func (f *File) scalarPos(n *yaml.Node, off int) (line, col int, ok bool) {
 	}
 	switch n.Style &^ yaml.TaggedStyle {
 	case 0:
+		// A plain scalar starts with its value's first character; where
+		// yaml.v3's position does not (an anchor it read otherwise than
+		// the skip above, as in "&0:: 0"), only the node's position holds.
+		if n.Value != "" && text[i] != n.Value[0] {
+			return 0, 0, false
+		}
 		return f.flowScalarPos(n, off, text, i, 0)
 	case yaml.SingleQuotedStyle, yaml.DoubleQuotedStyle:
 		q := text[i]
