@@ -48,8 +48,17 @@ func (f *File) scalarPos(n *yaml.Node, off int) (line, col int, ok bool) {
 	}
 	// A node with an anchor or a tag starts at them, not at its value.
 	for i < len(text) && (text[i] == '&' || text[i] == '!') {
-		for i < len(text) && text[i] != ' ' && text[i] != '\t' {
+		if text[i] == '&' {
+			// An anchor's name is what yaml.v3 reads as one: letters,
+			// digits, '_' and '-' ("&0:0 ::" is the anchor 0, then ":0 ::").
 			i++
+			for i < len(text) && anchorChar(text[i]) {
+				i++
+			}
+		} else {
+			for i < len(text) && text[i] != ' ' && text[i] != '\t' {
+				i++
+			}
 		}
 		for i < len(text) && (text[i] == ' ' || text[i] == '\t') {
 			i++
@@ -348,4 +357,10 @@ func byteIndexOfColumn(s string, col int) int {
 		return len(s)
 	}
 	return -1
+}
+
+// anchorChar reports whether c can be part of an anchor's name as yaml.v3
+// scans it (its is_alpha).
+func anchorChar(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == '-'
 }
