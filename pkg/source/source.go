@@ -316,6 +316,47 @@ func posOf(data []byte, off int) (line, col int) {
 	return line, utf8.RuneCount(data) + 1
 }
 
+// duplicateKeys reports the keys of mapping n written twice. A small
+// mapping (most of them) is scanned without a map.
+func (f *File) duplicateKeys(n *yaml.Node) diag.Diagnostics {
+	var ds diag.Diagnostics
+	key := func(i int) *yaml.Node {
+		if k := n.Content[i]; k.Kind == yaml.ScalarNode && k.Tag != "!!merge" {
+			return k
+		}
+		return nil
+	}
+	if len(n.Content) <= 32 {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := key(i)
+			if k == nil {
+				continue
+			}
+			for j := 0; j < i; j += 2 {
+				// The first key of the name, as the map below keeps.
+				if prev := key(j); prev != nil && prev.Value == k.Value {
+					ds.Errorf(f.Range(k), "duplicate-key", "duplicate key %q (first defined at line %d)", k.Value, prev.Line)
+					break
+				}
+			}
+		}
+		return ds
+	}
+	seen := make(map[string]*yaml.Node, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := key(i)
+		if k == nil {
+			continue
+		}
+		if prev, ok := seen[k.Value]; ok {
+			ds.Errorf(f.Range(k), "duplicate-key", "duplicate key %q (first defined at line %d)", k.Value, prev.Line)
+			continue
+		}
+		seen[k.Value] = k
+	}
+	return ds
+}
+
 // checkTree reports duplicate keys and bounds alias expansion.
 func (f *File) checkTree(root *yaml.Node) diag.Diagnostics {
 	var ds diag.Diagnostics
@@ -324,18 +365,7 @@ func (f *File) checkTree(root *yaml.Node) diag.Diagnostics {
 	var walk func(n *yaml.Node)
 	walk = func(n *yaml.Node) {
 		if n.Kind == yaml.MappingNode {
-			seen := make(map[string]*yaml.Node, len(n.Content)/2)
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				k := n.Content[i]
-				if k.Kind != yaml.ScalarNode || k.Tag == "!!merge" {
-					continue
-				}
-				if prev, ok := seen[k.Value]; ok {
-					ds.Errorf(f.Range(k), "duplicate-key", "duplicate key %q (first defined at line %d)", k.Value, prev.Line)
-					continue
-				}
-				seen[k.Value] = k
-			}
+			ds.Add(f.duplicateKeys(n)...)
 		}
 		for _, c := range n.Content {
 			walk(c)
@@ -461,8 +491,7 @@ func Pairs(n *yaml.Node) [][2]*yaml.Node {
 	if n == nil || n.Kind != yaml.MappingNode {
 		return nil
 	}
-	var out [][2]*yaml.Node
-	index := map[string]int{}
+	out := make([][2]*yaml.Node, 0, len(n.Content)/2)
 	var merged [][2]*yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
@@ -480,8 +509,15 @@ func Pairs(n *yaml.Node) [][2]*yaml.Node {
 			}
 			continue
 		}
-		index[k.Value] = len(out)
 		out = append(out, [2]*yaml.Node{k, v})
+	}
+	if len(merged) == 0 {
+		return out
+	}
+	// The keys written, which merged keys do not override.
+	index := make(map[string]int, len(out))
+	for i, p := range out {
+		index[p[0].Value] = i
 	}
 	for _, p := range merged {
 		if _, ok := index[p[0].Value]; ok {

@@ -157,6 +157,24 @@ func TestParse(t *testing.T) {
 			},
 		},
 		{
+			// A small mapping is scanned, a large one indexed: both name
+			// the first definition.
+			name: "a key written three times, small mapping",
+			src:  "a: 1\nb: 2\na: 3\na: 4\n",
+			want: []wantDiag{
+				{code: "duplicate-key", line: 3, col: 1, msg: `duplicate key "a" (first defined at line 1)`},
+				{code: "duplicate-key", line: 4, col: 1, msg: `duplicate key "a" (first defined at line 1)`},
+			},
+		},
+		{
+			name: "a key written three times, large mapping",
+			src:  "a: 1\nb: 2\na: 3\na: 4\nk0: 0\nk1: 0\nk2: 0\nk3: 0\nk4: 0\nk5: 0\nk6: 0\nk7: 0\nk8: 0\nk9: 0\nk10: 0\nk11: 0\nk12: 0\nk13: 0\nk14: 0\nk15: 0\nk16: 0\nk17: 0\nk18: 0\nk19: 0\n",
+			want: []wantDiag{
+				{code: "duplicate-key", line: 3, col: 1, msg: `duplicate key "a" (first defined at line 1)`},
+				{code: "duplicate-key", line: 4, col: 1, msg: `duplicate key "a" (first defined at line 1)`},
+			},
+		},
+		{
 			name: "same key in sibling mappings is fine",
 			src:  "x: {a: 1}\ny: {a: 2}\n",
 		},
