@@ -5,10 +5,83 @@ import (
 	"unicode/utf8"
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
+	"gopkg.in/yaml.v3"
+
+	"github.com/jml-dev/jml/pkg/source"
 )
 
-// fastCheck says whether v is valid against s, reading the same compiled
-// schema as jsonschema v5 and giving its answer, but without building a
+// inst is a value of the document as source.Value gives it to v5: a
+// mapping or a list (n), a string (s), or another scalar (v).
+type inst struct {
+	kind byte // 'o' mapping, 'a' list, 's' string, 'x' another scalar
+	n    *yaml.Node
+	s    string
+	v    any
+}
+
+// instOf reads a node as source.Value does; ok is false for what the
+// quick check does not read (an alias loop, a merge key, a key that is
+// not a scalar, a key written twice).
+func instOf(n *yaml.Node) (inst, bool) {
+	n = source.Resolve(n)
+	if n == nil {
+		return inst{kind: 'x'}, true
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind != yaml.ScalarNode || k.Tag == "!!merge" {
+				return inst{}, false
+			}
+			for j := 0; j < i; j += 2 {
+				if n.Content[j].Value == k.Value {
+					return inst{}, false
+				}
+			}
+		}
+		return inst{kind: 'o', n: n}, true
+	case yaml.SequenceNode:
+		return inst{kind: 'a', n: n}, true
+	case yaml.ScalarNode:
+		if n.ShortTag() == "!!str" {
+			return inst{kind: 's', s: n.Value}, true
+		}
+		v := source.Scalar(n)
+		if s, ok := v.(string); ok {
+			return inst{kind: 's', s: s}, true
+		}
+		return inst{kind: 'x', v: v}, true
+	case yaml.AliasNode: // an alias Resolve gave up on
+		return inst{}, false
+	}
+	return inst{kind: 'x'}, true // v5 sees nil
+}
+
+// lookup finds key in mapping n (keys are unique: instOf checked).
+func lookup(n *yaml.Node, key string) *yaml.Node {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// validNode checks the node tree n; see fastCheck.
+func (c *fastCheck) validNode(s *jsonschema.Schema, n *yaml.Node) bool {
+	in, ok := instOf(n)
+	if !ok {
+		c.unsure = true
+		return false
+	}
+	return c.valid(s, in)
+}
+
+// fastCheck says whether a document is valid against s, reading the same
+// compiled schema as jsonschema v5 and giving its answer for the value v5
+// is given (source.Value of the tree), but walking the YAML tree itself
+// (no map[string]any a mapping), and without building a
 // ValidationError for every branch that fails, keyword-location strings,
 // scope slices or a map of every object's keys (v5's cost per value, which
 // it pays on valid documents too). It answers only for the keywords and
@@ -28,7 +101,7 @@ const maxFastDepth = 1000
 
 // valid reports whether v is valid against s; it is meaningless once
 // c.unsure is set.
-func (c *fastCheck) valid(s *jsonschema.Schema, v any) bool {
+func (c *fastCheck) valid(s *jsonschema.Schema, v inst) bool {
 	if c.unsure {
 		return false
 	}
@@ -67,40 +140,44 @@ func (c *fastCheck) valid(s *jsonschema.Schema, v any) bool {
 	if !ok || c.unsure {
 		return false
 	}
-	switch v := v.(type) {
-	case map[string]any:
-		if !c.object(s, v) {
+	switch v.kind {
+	case 'o':
+		if !c.object(s, v.n) {
 			return false
 		}
-	case []any:
-		if s.MinItems != -1 && len(v) < s.MinItems || s.MaxItems != -1 && len(v) > s.MaxItems {
+	case 'a':
+		items := v.n.Content
+		if s.MinItems != -1 && len(items) < s.MinItems || s.MaxItems != -1 && len(items) > s.MaxItems {
 			return false
 		}
 		if s.Items2020 != nil {
-			for _, item := range v {
-				if !c.valid(s.Items2020, item) {
+			for _, item := range items {
+				if !c.validNode(s.Items2020, item) {
 					return false
 				}
 			}
 		}
-	case string:
+	case 's':
 		if s.MinLength != -1 || s.MaxLength != -1 {
-			n := utf8.RuneCountInString(v)
+			n := utf8.RuneCountInString(v.s)
 			if s.MinLength != -1 && n < s.MinLength || s.MaxLength != -1 && n > s.MaxLength {
 				return false
 			}
 		}
-		if s.Pattern != nil && !s.Pattern.MatchString(v) {
+		if s.Pattern != nil && !s.Pattern.MatchString(v.s) {
 			return false
 		}
-	case int64:
-		if !c.bounds(s, v) {
-			return false
-		}
-	case float64:
-		if s.Minimum != nil || s.Maximum != nil || s.ExclusiveMinimum != nil || s.ExclusiveMaximum != nil {
-			c.unsure = true
-			return false
+	default:
+		switch x := v.v.(type) {
+		case int64:
+			if !c.bounds(s, x) {
+				return false
+			}
+		case float64:
+			if s.Minimum != nil || s.Maximum != nil || s.ExclusiveMinimum != nil || s.ExclusiveMaximum != nil {
+				c.unsure = true
+				return false
+			}
 		}
 	}
 	if s.Ref != nil && !c.valid(s.Ref, v) {
@@ -149,31 +226,33 @@ func (c *fastCheck) valid(s *jsonschema.Schema, v any) bool {
 	return !c.unsure
 }
 
-// object checks the object keywords of s.
-func (c *fastCheck) object(s *jsonschema.Schema, v map[string]any) bool {
-	if s.MinProperties != -1 && len(v) < s.MinProperties || s.MaxProperties != -1 && len(v) > s.MaxProperties {
+// object checks the object keywords of s on mapping n.
+func (c *fastCheck) object(s *jsonschema.Schema, n *yaml.Node) bool {
+	size := len(n.Content) / 2
+	if s.MinProperties != -1 && size < s.MinProperties || s.MaxProperties != -1 && size > s.MaxProperties {
 		return false
 	}
 	for _, name := range s.Required {
-		if _, ok := v[name]; !ok {
+		if lookup(n, name) == nil {
 			return false
 		}
 	}
-	for name, pv := range v {
-		if s.PropertyNames != nil && !c.valid(s.PropertyNames, name) {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		name, pv := n.Content[i].Value, n.Content[i+1]
+		if s.PropertyNames != nil && !c.valid(s.PropertyNames, inst{kind: 's', s: name}) {
 			return false
 		}
 		evaluated := false
 		if sub, ok := s.Properties[name]; ok {
 			evaluated = true
-			if !c.valid(sub, pv) {
+			if !c.validNode(sub, pv) {
 				return false
 			}
 		}
 		for re, sub := range s.PatternProperties {
 			if re.MatchString(name) {
 				evaluated = true
-				if !c.valid(sub, pv) {
+				if !c.validNode(sub, pv) {
 					return false
 				}
 			}
@@ -187,7 +266,7 @@ func (c *fastCheck) object(s *jsonschema.Schema, v map[string]any) bool {
 				return false
 			}
 		case *jsonschema.Schema:
-			if !c.valid(ap, pv) {
+			if !c.validNode(ap, pv) {
 				return false
 			}
 		default:
@@ -196,17 +275,17 @@ func (c *fastCheck) object(s *jsonschema.Schema, v map[string]any) bool {
 		}
 	}
 	for name, names := range s.DependentRequired {
-		if _, ok := v[name]; !ok {
+		if lookup(n, name) == nil {
 			continue
 		}
-		for _, n := range names {
-			if _, ok := v[n]; !ok {
+		for _, r := range names {
+			if lookup(n, r) == nil {
 				return false
 			}
 		}
 	}
 	for name, sub := range s.DependentSchemas {
-		if _, ok := v[name]; ok && !c.valid(sub, v) {
+		if lookup(n, name) != nil && !c.valid(sub, inst{kind: 'o', n: n}) {
 			return false
 		}
 	}
@@ -224,31 +303,34 @@ func fastKnown(s *jsonschema.Schema) bool {
 }
 
 // typeOK is v5's type keyword for the values source.Value gives.
-func (c *fastCheck) typeOK(types []string, v any) bool {
+func (c *fastCheck) typeOK(types []string, v inst) bool {
 	var vt string
-	switch v.(type) {
-	case nil:
-		vt = "null"
-	case bool:
-		vt = "boolean"
-	case int64, float64:
-		vt = "number"
-	case string:
-		vt = "string"
-	case []any:
-		vt = "array"
-	case map[string]any:
+	switch v.kind {
+	case 'o':
 		vt = "object"
+	case 'a':
+		vt = "array"
+	case 's':
+		vt = "string"
 	default:
-		c.unsure = true
-		return false
+		switch v.v.(type) {
+		case nil:
+			vt = "null"
+		case bool:
+			vt = "boolean"
+		case int64, float64:
+			vt = "number"
+		default:
+			c.unsure = true
+			return false
+		}
 	}
 	for _, t := range types {
 		if t == vt {
 			return true
 		}
 		if t == "integer" && vt == "number" {
-			if _, ok := v.(int64); ok {
+			if _, ok := v.v.(int64); ok {
 				return true
 			}
 			c.unsure = true // a float: v5 decides whether it is whole
@@ -259,18 +341,17 @@ func (c *fastCheck) typeOK(types []string, v any) bool {
 }
 
 // equals is v5's equality for strings, booleans and null; a value of
-// another JSON type never equals one of these. Numbers, arrays and
-// objects make the check unsure.
-func (c *fastCheck) equals(v, want any) bool {
+// another JSON type never equals one of these. Numbers, lists and
+// mappings make the check unsure.
+func (c *fastCheck) equals(v inst, want any) bool {
 	switch w := want.(type) {
 	case string:
-		s, ok := v.(string)
-		return ok && s == w
+		return v.kind == 's' && v.s == w
 	case bool:
-		b, ok := v.(bool)
-		return ok && b == w
+		b, ok := v.v.(bool)
+		return v.kind == 'x' && ok && b == w
 	case nil:
-		return v == nil
+		return v.kind == 'x' && v.v == nil
 	}
 	c.unsure = true
 	return false

@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/santhosh-tekuri/jsonschema/v5"
+	"gopkg.in/yaml.v3"
+
 	"github.com/jml-dev/jml/pkg/source"
 	"github.com/jml-dev/jml/schemas"
 )
@@ -17,8 +20,9 @@ import (
 // answer: on every YAML document of the repository (flows, examples,
 // tests, worlds, the validate error cases) against every schema, and on
 // random mutations of each (a key removed or added, a value of another
-// type or spelling), whenever the quick check is sure, it says valid
-// exactly when v5 does.
+// type or spelling; the mutated value encoded back into a YAML tree),
+// whenever the quick check is sure, it says valid exactly when v5 does
+// on source.Value of the same tree.
 func TestFastCheckAgrees(t *testing.T) {
 	var docs []string
 	root := filepath.Join("..", "..")
@@ -48,10 +52,10 @@ func TestFastCheckAgrees(t *testing.T) {
 	}
 	rng := rand.New(rand.NewSource(1))
 	var sure, unsure, valid, invalid int
-	check := func(what string, v *Validator, val any) (bool, bool) {
+	check := func(what string, v *Validator, n *yaml.Node) (bool, bool) {
 		var c fastCheck
-		fast := c.valid(v.schema, val)
-		slow := v.schema.Validate(val) == nil
+		fast := c.validNode(v.schema, n)
+		slow := v.schema.Validate(source.Value(n)) == nil
 		if c.unsure {
 			unsure++
 			return slow, false
@@ -79,7 +83,7 @@ func TestFastCheckAgrees(t *testing.T) {
 		val := source.Value(f.Root)
 		var own []*Validator
 		for _, v := range vs {
-			if ok, _ := check(path, v, val); ok {
+			if ok, _ := check(path, v, f.Root); ok {
 				own = append(own, v)
 			}
 		}
@@ -87,9 +91,12 @@ func TestFastCheckAgrees(t *testing.T) {
 			own = vs[:1]
 		}
 		for i := 0; i < 12; i++ {
-			m := mutate(rng, copyValue(val))
+			var m yaml.Node
+			if err := m.Encode(mutate(rng, copyValue(val))); err != nil {
+				t.Fatal(err)
+			}
 			for _, v := range own {
-				check(path+" (mutated)", v, m)
+				check(path+" (mutated)", v, &m)
 			}
 		}
 	}
@@ -171,4 +178,80 @@ func mutate(rng *rand.Rand, v any) any {
 		}
 	}
 	return v
+}
+
+// TestFastCheckReadsYAMLAsValue: the quick check reads the YAML tree as
+// source.Value gives it to v5 — tags, quoting, aliases, null — and is
+// unsure of what it does not read (merge keys).
+func TestFastCheckReadsYAMLAsValue(t *testing.T) {
+	const url = "https://jml.dev/schemas/fast-test.schema.json"
+	c := jsonschema.NewCompiler()
+	c.Draft = jsonschema.Draft2020
+	if err := c.AddResource(url, strings.NewReader(`{
+		"type": "object", "required": ["a"], "additionalProperties": false,
+		"properties": {
+			"a": {"type": "integer", "minimum": 1},
+			"b": {"type": "string", "pattern": "^x"},
+			"c": {"type": "boolean"},
+			"d": {"type": "null"},
+			"e": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+			"f": {"enum": ["on", true, null]},
+			"base": {}
+		}}`)); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Compile(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		doc    string
+		valid  bool
+		unsure bool
+	}{
+		{doc: "a: 1", valid: true},
+		{doc: "a: 0"},
+		{doc: "a: '1'"},
+		{doc: "a: 0x10", valid: true},
+		{doc: "a: 1.5", unsure: true},
+		{doc: "b: xy"},
+		{doc: "a: 1\nb: xy", valid: true},
+		{doc: "a: 1\nb: !!str xy", valid: true},
+		{doc: "a: 1\nb: 'y'"},
+		{doc: "a: 1\nc: yes"},
+		{doc: "a: 1\nc: true", valid: true},
+		{doc: "a: 1\nc: 'true'"},
+		{doc: "a: 1\nd: ~", valid: true},
+		{doc: "a: 1\nd: null", valid: true},
+		{doc: "a: 1\nd: ''"},
+		{doc: "a: 1\nd:", valid: true},
+		{doc: "a: 1\ne: []"},
+		{doc: "a: 1\ne: [x, 2]"},
+		{doc: "a: 1\ne: [x, '2']", valid: true},
+		{doc: "a: &n 2\nb: x\ne: [x]\ng: *n"},
+		{doc: "a: 1\nb: &s xa\ne: [*s]", valid: true},
+		{doc: "a: 1\nf: on", valid: true},
+		{doc: "a: 1\nf: 'true'"},
+		{doc: "a: 1\nf: true", valid: true},
+		{doc: "a: 1\nf: ~", valid: true},
+		{doc: "base: &b {a: 1}\n<<: *b", valid: true, unsure: true},
+	} {
+		var n yaml.Node
+		if err := yaml.Unmarshal([]byte(tc.doc), &n); err != nil {
+			t.Fatalf("%q: %v", tc.doc, err)
+		}
+		root := n.Content[0]
+		slow := s.Validate(source.Value(root)) == nil
+		if slow != tc.valid {
+			t.Errorf("%q: v5 says valid=%v, the case says %v", tc.doc, slow, tc.valid)
+		}
+		var fc fastCheck
+		fast := fc.validNode(s, root)
+		switch {
+		case fc.unsure != tc.unsure:
+			t.Errorf("%q: quick check unsure=%v, want %v", tc.doc, fc.unsure, tc.unsure)
+		case !fc.unsure && fast != slow:
+			t.Errorf("%q: quick check says valid=%v, v5 %v", tc.doc, fast, slow)
+		}
+	}
 }

@@ -86,17 +86,16 @@ func (v *Validator) Validate(f *source.File) diag.Diagnostics {
 	if f == nil || f.Root == nil {
 		return nil
 	}
-	val := source.Value(f.Root)
 	if !noFastCheck {
 		// Most documents are valid: the quick check says so without v5's
 		// cost; v5 validates the others, and its errors make the
 		// diagnostics.
 		var c fastCheck
-		if c.valid(v.schema, val) && !c.unsure {
+		if c.validNode(v.schema, f.Root) && !c.unsure {
 			return nil
 		}
 	}
-	err := v.schema.Validate(val)
+	err := v.schema.Validate(source.Value(f.Root))
 	if err == nil {
 		return nil
 	}
