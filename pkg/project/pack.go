@@ -51,6 +51,13 @@ func (c *cache) putPacked(key string, v any) {
 	c.mu.Unlock()
 }
 
+// empty reports whether this run's pack holds no entry: no file's answer
+// can come from the cache.
+func (c *cache) empty() bool {
+	c.packOnce.Do(c.readPack)
+	return len(c.packIn) == 0
+}
+
 func (c *cache) readPack() {
 	if c.dir == "" || c.pack == "" {
 		return

@@ -46,6 +46,8 @@ type Project struct {
 	flows, cards int
 	scopes       map[string][]string
 	cached       bool
+	// streamed: the flows were compiled as their files were read.
+	streamed bool
 	// cache is the cache Load used, if any (its counts are for tests).
 	cache *cache
 }
@@ -213,9 +215,13 @@ func Load(opts Options) (*Project, diag.Diagnostics) {
 		}
 	}
 	bds := configAnswer(c, cfgFile)
-	stream := c == nil && opts.Stream
+	// With the cache, a run that finds it empty (the first, or the first
+	// of another build of jml) has nothing to reuse: it streams too, and
+	// writes every answer it works out.
+	stream := opts.Stream && (c == nil || c.empty())
+	p.streamed = stream
 	if stream {
-		streamFlowFiles(flowSchema, cfgFile, bds.HasErrors(), items)
+		streamFlowFiles(flowSchema, c, cfgFile, bds.HasErrors(), items)
 	} else {
 		each(len(items), func(i int) { checkFlowFile(flowSchema, c, &items[i]) })
 	}
@@ -383,18 +389,17 @@ func (p *Project) compileUnits(c *cache, cfgFile *source.File, items []flowFile,
 	unique := compile.Unique(ifaces)
 	units := make([]*compile.Unit, len(its))
 	keys := make([]string, len(its))
-	if c == nil {
-		// Streaming: the units compiled while the files were read hold
-		// when what they read of the other flows is what the repository
-		// has.
-		holds := compile.Final(ifaces)
-		for k, it := range its {
-			if unique[k] && it.unit != nil && holds(it.reads) {
-				units[k] = it.unit
-			}
-			it.unit, it.reads = nil, compile.Reads{}
+	fresh := make([]bool, len(its))
+	// Streaming: the units compiled while the files were read hold when
+	// what they read of the other flows is what the repository has.
+	holds := compile.Final(ifaces)
+	for k, it := range its {
+		if unique[k] && it.unit != nil && holds(it.reads) {
+			units[k], fresh[k] = it.unit, true
 		}
-	} else {
+		it.unit, it.reads = nil, compile.Reads{}
+	}
+	if c != nil {
 		digest := compile.InterfacesDigest(ifaces)
 		// What every unit depends on besides its file, hashed once.
 		context := []byte(c.key("unit-context", []byte(cfgPath), cfgSrc, digest[:]))
@@ -404,6 +409,9 @@ func (p *Project) compileUnits(c *cache, cfgFile *source.File, items []flowFile,
 			}
 			it := its[k]
 			keys[k] = c.key("unit", []byte(it.display), it.sum[:], context)
+			if units[k] != nil { // streamed
+				return
+			}
 			var ue unitEntry
 			if c.get("unit", keys[k], &ue) && zonesOK(ue.Zones, zoneOK) {
 				units[k] = &ue.Unit
@@ -411,7 +419,6 @@ func (p *Project) compileUnits(c *cache, cfgFile *source.File, items []flowFile,
 		})
 	}
 	flows := make([]*ast.Flow, len(its))
-	fresh := make([]bool, len(its))
 	each(len(its), func(k int) {
 		if unique[k] && units[k] == nil {
 			decodeFlow(its[k])

@@ -53,7 +53,7 @@ func isWordByte(c byte) bool {
 // what the repository has (compile.Final), and compiles the others again
 // (parsing their file again if it was dropped). The answer is the one of
 // compiling every flow after reading all files.
-func streamFlowFiles(flowSchema func() (*schema.Validator, error), cfgFile *source.File, cfgErrors bool, items []flowFile) {
+func streamFlowFiles(flowSchema func() (*schema.Validator, error), c *cache, cfgFile *source.File, cfgErrors bool, items []flowFile) {
 	var first, rest []int
 	for i := range items {
 		if helperKey(items[i].src) {
@@ -63,14 +63,16 @@ func streamFlowFiles(flowSchema func() (*schema.Validator, error), cfgFile *sour
 		}
 	}
 	check := func(it *flowFile) bool {
-		checkFlowFile(flowSchema, nil, it)
+		checkFlowFile(flowSchema, c, it)
 		if !it.parsed || it.check.HasErrors() {
 			it.file = nil // no compile: the repository has errors
 			return false
 		}
-		it.flow = ast.DecodeFlow(it.file)
-		in := compile.InterfaceOf(it.flow)
-		it.iface = &in
+		if it.flow == nil { // with the cache, checkFlowFile decoded it
+			it.flow = ast.DecodeFlow(it.file)
+			in := compile.InterfaceOf(it.flow)
+			it.iface = &in
+		}
 		return true
 	}
 	each(len(first), func(k int) { check(&items[first[k]]) })

@@ -4,7 +4,9 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -113,5 +115,63 @@ func TestHelperKey(t *testing.T) {
 		if got := helperKey([]byte(src)); got != want {
 			t.Errorf("helperKey(%q) = %v, want %v", src, got, want)
 		}
+	}
+}
+
+// TestStreamIntoAnEmptyCache: validate with the cache streams when the
+// cache is empty, writing every answer it works out, and gives the answer
+// of compiling after reading every file without the cache; then, one flow
+// file changed, a run that reads those answers (and does not stream)
+// gives that answer too.
+func TestStreamIntoAnEmptyCache(t *testing.T) {
+	t.Parallel()
+	repos := cacheRepos(t)
+	for name, dir := range streamRepos(t) {
+		repos[name] = dir
+	}
+	var unitHits atomic.Int64
+	t.Run("repos", func(t *testing.T) {
+		for name, dir := range repos {
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				opts := Options{Dir: dir, WorkDir: dir, Cache: true, Stream: true, Build: "test"}
+				want, _ := loadRawOpts(t, Options{Dir: dir, WorkDir: dir})
+				got, p := loadRawOpts(t, opts)
+				if !p.streamed {
+					t.Fatal("a run into an empty cache did not stream")
+				}
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("streaming into the cache changed the answer\n got: %+v\nwant: %+v", got, want)
+				}
+				var flows []string
+				for rel := range p.Sources {
+					if rel != ConfigName {
+						flows = append(flows, rel)
+					}
+				}
+				if len(flows) == 0 {
+					return
+				}
+				sort.Strings(flows)
+				path := filepath.Join(p.Root, filepath.FromSlash(flows[0]))
+				data, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				writeFile(t, path, string(data)+"\n# changed\n")
+				want, _ = loadRawOpts(t, Options{Dir: dir, WorkDir: dir})
+				got, p = loadRawOpts(t, opts)
+				if p.streamed {
+					t.Error("a run with answers in the cache streamed")
+				}
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("one file changed after streaming into the cache: the answer differs\n got: %+v\nwant: %+v", got, want)
+				}
+				unitHits.Add(int64(p.cache.hits["unit"]))
+			})
+		}
+	})
+	if unitHits.Load() == 0 {
+		t.Error("no compiled unit written by a streaming run was read again: the test proves little")
 	}
 }
