@@ -623,11 +623,22 @@ func Scalar(n *yaml.Node) any {
 	case "!!null":
 		return nil
 	case "!!bool":
+		// The common spellings without yaml.v3's decoder (a reflection
+		// walk and a decoder a call); Node.Decode decides the others.
+		switch n.Value {
+		case "true":
+			return true
+		case "false":
+			return false
+		}
 		var b bool
 		if n.Decode(&b) == nil {
 			return b
 		}
 	case "!!int":
+		if i, ok := plainDecimal(n.Value); ok {
+			return i
+		}
 		var i int64
 		if n.Decode(&i) == nil {
 			return i
@@ -643,6 +654,24 @@ func Scalar(n *yaml.Node) any {
 		}
 	}
 	return n.Value
+}
+
+// plainDecimal reads an integer written in decimal digits, no sign but
+// '-', no leading zero, no '_', at most 18 digits: what yaml.v3 reads the
+// same way (it reads others with strconv.ParseInt's base 0, where a
+// leading 0 is octal).
+func plainDecimal(s string) (int64, bool) {
+	digits := strings.TrimPrefix(s, "-")
+	if digits == "" || len(digits) > 18 || len(digits) > 1 && digits[0] == '0' {
+		return 0, false
+	}
+	for i := 0; i < len(digits); i++ {
+		if digits[i] < '0' || digits[i] > '9' {
+			return 0, false
+		}
+	}
+	i, err := strconv.ParseInt(s, 10, 64)
+	return i, err == nil
 }
 
 // NodeAt returns the node that a JSON pointer (RFC 6901, as the schema

@@ -651,3 +651,44 @@ func TestLargePlainDocumentIsNotABomb(t *testing.T) {
 		}
 	}
 }
+
+// TestScalarAsDecoded: Scalar's quick reading of integers and booleans
+// gives what yaml.v3's decoder gives, for every spelling.
+func TestScalarAsDecoded(t *testing.T) {
+	for _, src := range []string{
+		"0", "7", "-7", "10", "010", "-010", "0x1F", "0o17", "1_000", "+5",
+		"123456789012345678", "1234567890123456789", "9223372036854775807",
+		"9223372036854775808", "-9223372036854775808", "1e3", "1.5", "-0",
+		"true", "false", "True", "FALSE", "yes", "on", "~", "null", "x",
+	} {
+		var doc yaml.Node
+		if err := yaml.Unmarshal([]byte("v: "+src), &doc); err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		n := doc.Content[0].Content[1]
+		var want any
+		switch n.ShortTag() {
+		case "!!bool":
+			var b bool
+			if n.Decode(&b) == nil {
+				want = b
+			}
+		case "!!int":
+			var i int64
+			if n.Decode(&i) == nil {
+				want = i
+			} else {
+				var f float64
+				if n.Decode(&f) == nil {
+					want = f
+				}
+			}
+		}
+		if want == nil {
+			continue // not read quickly
+		}
+		if got := Scalar(n); got != want {
+			t.Errorf("%s (%s): Scalar gives %#v, the decoder %#v", src, n.ShortTag(), got, want)
+		}
+	}
+}
