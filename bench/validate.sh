@@ -11,6 +11,8 @@
 # median's ratio to ajv's median, and the largest peak RSS (GNU time's %M,
 # when /usr/bin/time is there). Not run by CI.
 # Usage: bench/validate.sh [N]   (default 1000; needs Go, Node.js and npm)
+#        JML=/path/to/jml bench/validate.sh …   measures that build instead
+#        (another commit's, for a side-by-side in one session)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-1000}
@@ -18,7 +20,7 @@ runs=${RUNS:-5}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-go build -o "$work/jml" ./cmd/jml
+if [ -n "${JML:-}" ]; then cp "$JML" "$work/jml"; else go build -o "$work/jml" ./cmd/jml; fi
 go run ./bench/gen "$work/repo" "$n"
 (cd "$work" && npm install --silent --no-audit --no-fund ajv-cli@5 ajv-formats@2 >/dev/null)
 ajv="$work/node_modules/.bin/ajv"
