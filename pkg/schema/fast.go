@@ -29,10 +29,23 @@ func instOf(n *yaml.Node) (inst, bool) {
 	}
 	switch n.Kind {
 	case yaml.MappingNode:
+		// Keys twice: scanned in a small mapping, a set in a large one
+		// (never quadratic in a file's size).
+		var seen map[string]bool
+		if len(n.Content) > 32 {
+			seen = make(map[string]bool, len(n.Content)/2)
+		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i]
 			if k.Kind != yaml.ScalarNode || k.Tag == "!!merge" {
 				return inst{}, false
+			}
+			if seen != nil {
+				if seen[k.Value] {
+					return inst{}, false
+				}
+				seen[k.Value] = true
+				continue
 			}
 			for j := 0; j < i; j += 2 {
 				if n.Content[j].Value == k.Value {
@@ -95,8 +108,9 @@ type fastCheck struct {
 	depth  int
 }
 
-// maxFastDepth bounds the schemas entered in place ($ref, allOf, if, …)
-// for one value: deeper, the check gives up (v5 then finds a loop).
+// maxFastDepth bounds how deep the check goes, values nested and schemas
+// entered in place ($ref, allOf, if, …) counted alike: deeper, it gives
+// up and v5 decides (and finds a loop of schemas, if that is what it is).
 const maxFastDepth = 1000
 
 // valid reports whether v is valid against s; it is meaningless once

@@ -235,6 +235,9 @@ func TestFastCheckReadsYAMLAsValue(t *testing.T) {
 		{doc: "a: 1\nf: true", valid: true},
 		{doc: "a: 1\nf: ~", valid: true},
 		{doc: "base: &b {a: 1}\n<<: *b", valid: true, unsure: true},
+		{doc: "a: 1\na: 2", valid: true, unsure: true},
+		{doc: "a: 1\nk0: 0\nk1: 0\nk2: 0\nk3: 0\nk4: 0\nk5: 0\nk6: 0\nk7: 0\nk8: 0\nk9: 0\nk10: 0\nk11: 0\nk12: 0\nk13: 0\nk14: 0\nk15: 0\nk16: 0\nk17: 0\nk18: 0\nk19: 0\na: 2", unsure: true},
+		{doc: "a: 1\nk0: 0\nk1: 0\nk2: 0\nk3: 0\nk4: 0\nk5: 0\nk6: 0\nk7: 0\nk8: 0\nk9: 0\nk10: 0\nk11: 0\nk12: 0\nk13: 0\nk14: 0\nk15: 0\nk16: 0\nk17: 0\nk18: 0\nk19: 0\n", valid: false},
 	} {
 		var n yaml.Node
 		if err := yaml.Unmarshal([]byte(tc.doc), &n); err != nil {
