@@ -16,6 +16,7 @@ type appAction struct {
 	inputs      map[string]string // Okta input ("Group.key" or "key") → jml input
 	special     func(t *ftr, c *Card, with *yaml.Node) string
 	output      func(key string) string // Okta output key → jml output path
+	list        string                  // the output a streaming card's forEach walks ("users" when empty)
 }
 
 func userOutput(k string) string {
@@ -40,6 +41,7 @@ var appActions = map[string]appAction{
 	"okta.addUserToGroup":            {typ: "okta", action: "addUserToGroup", inputs: map[string]string{"User.id": "userId", "Group.id": "groupId"}},
 	"okta.listUsersWithFilter":       {typ: "okta", action: "listUsers", special: listUsersBy("filter"), output: func(k string) string { return "users" }},
 	"okta.listUsersWithSearch":       {typ: "okta", action: "listUsers", special: listUsersBy("search"), output: func(k string) string { return "users" }},
+	"okta.getUsersGroups":            {typ: "okta", action: "listUserGroups", list: "groups", special: userGroups, inputs: map[string]string{"User.ID": "userId"}, output: func(k string) string { return "groups" }},
 	"googledirectory.readUser":       {typ: "google", action: "getUser", inputs: map[string]string{"Read By.User ID": "userKey"}, output: googleOutput},
 	"googledirectory.deactivateUser": {typ: "google", action: "suspendUser", inputs: map[string]string{"User.ID": "userKey"}},
 	// Google Drive's transfer request moves the user's Drive files, as
@@ -79,14 +81,12 @@ func listUsersBy(param string) func(t *ftr, c *Card, with *yaml.Node) string {
 	return func(t *ftr, c *Card, with *yaml.Node) string {
 		var clauses []string
 		var stream *yaml.Node // the helper call of Stream Matching Records
-		state := flowMap()
 		for _, f := range c.Inputs {
 			if f.Key == "resultSet" && f.Value == "Stream Matching Records" {
-				target, why := t.flowRef(t.input(c, "Flow"))
-				if why != "" {
-					return "Stream Matching Records: the streaming flow " + why
+				var why string
+				if stream, why = t.streamCall(c, "Stream Matching Records"); why != "" {
+					return why
 				}
-				stream = mapping("call", target)
 			}
 		}
 		for _, f := range c.Inputs {
@@ -96,14 +96,7 @@ func listUsersBy(param string) func(t *ftr, c *Card, with *yaml.Node) string {
 					return fmt.Sprintf("result set %v: only \"All Matching Records\" and \"Stream Matching Records\" are imported", f.Value)
 				}
 			case f.Group == "Streaming" && stream != nil:
-				if f.Key == "Flow" {
-					continue
-				}
-				v, why := t.value(c, f, "")
-				if why != "" {
-					return why
-				}
-				set(state, f.Key, v)
+				// in the call's state
 			case f.Group == "Search Criteria" && f.Key == "Limit":
 				v, why := t.value(c, f, "")
 				if why != "" {
@@ -131,12 +124,68 @@ func listUsersBy(param string) func(t *ftr, c *Card, with *yaml.Node) string {
 		}
 		set(with, param, str(strings.Join(clauses, " and ")))
 		if stream != nil {
-			set(stream, "with", mapping("record", str("${{ item }}"), "state", state))
 			t.stream = stream
 			t.im.decide("Stream Matching Records becomes okta.listUsers then forEach over its users calling the streaming flow with record: item and state: the Streaming inputs")
 		}
 		return ""
 	}
+}
+
+// streamCall is the call: of the flow an app card streams its records to
+// (Okta's Streaming group: the Flow, and the other inputs passed to every
+// call as its State), with record: the item of a forEach over them.
+func (t *ftr) streamCall(c *Card, what string) (*yaml.Node, string) {
+	target, why := t.flowRef(t.input(c, "Flow"))
+	if why != "" {
+		return nil, what + ": the streaming flow " + why
+	}
+	state := flowMap()
+	for _, f := range c.Inputs {
+		if f.Group != "Streaming" || f.Key == "Flow" {
+			continue
+		}
+		v, why := t.value(c, f, "")
+		if why != "" {
+			return nil, why
+		}
+		set(state, f.Key, v)
+	}
+	return mapping("call", target, "with", mapping("record", str("${{ item }}"), "state", state)), ""
+}
+
+// userGroups is Okta's Get User's Groups streaming its records
+// (resultSet Stream Records) to a flow: okta.listUserGroups, then a
+// forEach over its groups calling that flow. jml's listUserGroups returns
+// every group; a List Criteria Limit below a million (which no user's
+// groups reach) would return fewer, and stays a todo.
+func userGroups(t *ftr, c *Card, with *yaml.Node) string {
+	var stream *yaml.Node
+	for _, f := range c.Inputs {
+		switch {
+		case f.Key == "resultSet":
+			if f.Value != "Stream Records" || isPinned(t, c, f) {
+				return fmt.Sprintf("result set %v: only \"Stream Records\" is imported", f.Value)
+			}
+			var why string
+			if stream, why = t.streamCall(c, "Stream Records"); why != "" {
+				return why
+			}
+		case f.Group == "List Criteria" && f.Key == "Limit":
+			n, ok := f.Value.(json.Number)
+			if k, err := n.Int64(); isPinned(t, c, f) || !ok || err != nil || k < 1000000 {
+				return fmt.Sprintf("Limit %v: okta.listUserGroups returns every group; only a literal Limit of a million or more is imported", f.Value)
+			}
+		case f.Group == "Streaming" || f.Group == "User" && f.Key == "ID":
+		case f.Group != "parameters" && (isPinned(t, c, f) || !emptyLiteral(f.Value)):
+			return fmt.Sprintf("input %q has no okta.listUserGroups equivalent", f.Key)
+		}
+	}
+	if stream == nil {
+		return "result set: only \"Stream Records\" is imported"
+	}
+	t.stream = stream
+	t.im.decide("Get User's Groups streaming its records becomes okta.listUserGroups then forEach over its groups calling the streaming flow with record: item and state: the Streaming inputs; its Limit of a million or more is dropped (listUserGroups returns every group)")
+	return ""
 }
 
 // card translates one card into steps (none for a card that only
@@ -242,14 +291,18 @@ func (t *ftr) app(c *Card) (*yaml.Node, string) {
 		set(n, "with", with)
 	}
 	if t.stream != nil {
-		each := mapping("forEach", "steps."+id+".output.users", "as", "item")
+		list := am.list
+		if list == "" {
+			list = "users"
+		}
+		each := mapping("forEach", "steps."+id+".output."+list, "as", "item")
 		set(each, "do", seq(t.stream))
 		each.HeadComment = "Okta: the records " + cardLabel(c) + " streams to a flow"
 		t.after = append(t.after, each)
 		t.stream = nil
 		for _, o := range c.Outputs {
 			if o.Key == "Records Streamed" {
-				t.outExpr[c.ID+"/"+o.ID] = "size(steps." + id + ".output.users)"
+				t.outExpr[c.ID+"/"+o.ID] = "size(steps." + id + ".output." + list + ")"
 			}
 		}
 	}
@@ -342,6 +395,8 @@ func (t *ftr) kernel(c *Card) (*yaml.Node, string) {
 		return t.branch(c)
 	case "list.findBy":
 		return t.find(c)
+	case "object.expand":
+		return nil, t.expand(c)
 	case "control.continueIf":
 		cond, why := t.cond(c)
 		if why != "" {

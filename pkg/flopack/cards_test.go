@@ -224,3 +224,104 @@ func TestDateFormat(t *testing.T) {
 		})
 	}
 }
+
+func TestObjectExpand(t *testing.T) {
+	const pack = "../../testdata/flopacks/remove_user_from_all_non_built_in_okta_groups.flopack"
+	keyOut := func(c *Card, v any) {
+		for _, o := range c.Outputs {
+			if o.Key == "key" {
+				o.Value = v
+			}
+		}
+	}
+	tests := []struct {
+		name string
+		edit func(c *Card)
+		want string
+	}{
+		{"a field of the record is a field selection", func(c *Card) {}, `continueIf: inputs.record.type == "OKTA_GROUP"`},
+		{"a field of the state is an index", func(c *Card) {}, `userID: inputs.state["userId"]`},
+		{"the hidden card is folded, not a step", func(c *Card) {}, "# Okta: ScHEXpotM (object.expand) (folded into the expressions below)\n"},
+		{"a path of several names walks them", func(c *Card) { keyOut(c, []any{"profile", "name"}) }, `continueIf: inputs.record["profile"]["name"] == "OKTA_GROUP"`},
+		{"a path that is not names is a todo", func(c *Card) { keyOut(c, []any{json.Number("1")}) },
+			`comes from ScHEXpotM (object.expand), which was not imported: output group "90546Y7fWt" has a path that is not a list of field names`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := withCard(t, pack, "object", "expand", tt.edit)
+			if !strings.Contains(out, tt.want) {
+				t.Errorf("import lacks %q:\n%s", tt.want, out)
+			}
+		})
+	}
+}
+
+// An Object Expand whose object comes from its own output is a todo, not
+// an endless recursion.
+func TestObjectExpandCycle(t *testing.T) {
+	data, err := os.ReadFile("../../testdata/flopacks/remove_user_from_all_non_built_in_okta_groups.flopack")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range p.Flows {
+		expands := map[string]*Card{}
+		for _, c := range f.Cards {
+			if isExpand(c) {
+				expands[c.ID] = c
+			}
+		}
+		for _, c := range f.Cards {
+			pins := c.Pins[:0]
+			for _, pin := range c.Pins {
+				if expands[pin.Card] == nil {
+					pins = append(pins, pin)
+				}
+			}
+			c.Pins = pins
+		}
+		for _, c := range expands {
+			c.Pins = append(c.Pins, Pin{Output: c.Outputs[0].ID, Card: c.ID, Input: c.Inputs[0].ID})
+			n++
+		}
+	}
+	if n == 0 {
+		t.Fatal("the pack has no object.expand card")
+	}
+	_, rep := Import(p)
+	var b strings.Builder
+	WriteReport(&b, rep)
+	if want := "its object comes from itself (a cycle)"; !strings.Contains(b.String(), want) {
+		t.Errorf("report lacks %q:\n%s", want, b.String())
+	}
+}
+
+func TestGetUsersGroups(t *testing.T) {
+	const pack = "../../testdata/flopacks/remove_user_from_all_non_built_in_okta_groups.flopack"
+	tests := []struct {
+		name string
+		edit func(c *Card)
+		want string
+	}{
+		{"streamed groups are a forEach calling the streaming flow", func(c *Card) {},
+			"action: okta.listUserGroups\n    with:\n      userId: ${{ vars.userId }}\n  # Okta: the records Get Users Groups (okta.getUsersGroups) streams to a flow\n  - forEach: steps.getUsersGroups.output.groups\n    as: item\n    do:\n      - call: remove-user-from-all-groups-helper\n        with:\n          record: ${{ item }}\n          state: {userId: '${{ vars.userId }}'}"},
+		{"a Limit under a million stays a todo", func(c *Card) { setInput(c, "Limit", json.Number("200")) },
+			"jml:todo Get Users Groups (okta.getUsersGroups): Limit 200: okta.listUserGroups returns every group"},
+		{"another result set stays a todo", func(c *Card) { setInput(c, "resultSet", "First 200 Records") },
+			`result set First 200 Records: only "Stream Records" is imported`},
+		{"a streaming flow not in the pack stays a todo", func(c *Card) { setInput(c, "Flow", "elsewhere") },
+			`Stream Records: the streaming flow calls a flow that is not in the pack`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := withCard(t, pack, "okta", "getUsersGroups", tt.edit)
+			if !strings.Contains(out, tt.want) {
+				t.Errorf("import lacks %q:\n%s", tt.want, out)
+			}
+		})
+	}
+}

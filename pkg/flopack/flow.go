@@ -42,6 +42,9 @@ type ftr struct {
 	// ("from Read User → email"); outerWhy says why one has no
 	// expression.
 	outer, outerWhy map[string]string
+	// expanded holds, per object.expand card, why it cannot be folded
+	// ("" when it was); a card being expanded is "cycle".
+	expanded map[string]string
 	// item is the CEL name of the current For Each item, while translating
 	// the inputs of a For Each's call.
 }
@@ -71,9 +74,11 @@ func (im *importer) flow(f *Flow) ([]byte, FlowReport) {
 		t.visited[t.root.ID] = true
 		start = t.succ(t.root.ID)
 	} else {
-		// No trigger card: start at the card nothing leads to.
+		// No trigger card: start at the card nothing leads to (a Noop
+		// that leads somewhere is where Okta's editor starts such a flow).
 		for _, c := range f.Cards {
-			if !incoming[c.ID] && !(structural(c) && c.Method != "comment") {
+			startNoop := c.Kernel && c.Method == "noop" && len(t.next[c.ID]) > 0
+			if !incoming[c.ID] && (!structural(c) || c.Method == "comment" || startNoop) {
 				start = c.ID
 				break
 			}
@@ -96,7 +101,9 @@ func (im *importer) flow(f *Flow) ([]byte, FlowReport) {
 	// Cards not reached from the trigger (Okta keeps cards off the chain).
 	for _, c := range f.Cards {
 		if !t.visited[c.ID] && !structural(c) && c != t.root {
-			t.todo(c, "not connected to the flow's chain of cards")
+			if n := t.offChain(c, "flow's"); n != nil {
+				steps.Content = append(steps.Content, n)
+			}
 		}
 	}
 	t.rep.Enabled = len(t.rep.Todo) == 0
@@ -386,6 +393,12 @@ func (t *ftr) expr(c *Card, f *Field, item string) (string, string) {
 			return "", fmt.Sprintf("input %q is connected to an unknown output", f.Key)
 		}
 		e, ok := t.outExpr[src.card.ID+"/"+src.out.ID]
+		if !ok && isExpand(src.card) {
+			if why := t.expand(src.card); why != "" {
+				return "", fmt.Sprintf("input %q comes from %s, which was not imported: %s", f.Key, cardLabel(src.card), why)
+			}
+			e, ok = t.outExpr[src.card.ID+"/"+src.out.ID]
+		}
 		if why, inner := t.outerWhy[src.card.ID+"/"+src.out.ID]; !ok && inner {
 			return "", why
 		}

@@ -1,6 +1,10 @@
 package flopack
 
-import "gopkg.in/yaml.v3"
+import (
+	"fmt"
+
+	"gopkg.in/yaml.v3"
+)
 
 // tryCatch translates an If Error card: the flow Okta keeps in its "flo"
 // input becomes try:, its error-handler flow (policy.error.flo) catch:.
@@ -100,7 +104,9 @@ func (t *ftr) inline(c *Card, v any, what string) (*yaml.Node, string) {
 	steps, _ := sub.sequence(sub.succ(sub.root.ID))
 	for _, k := range fl.Cards {
 		if !sub.visited[k.ID] && !structural(k) && k != sub.root {
-			steps.Content = append(steps.Content, sub.todo(k, "not connected to the chain of cards of the "+what+" flow"))
+			if n := sub.offChain(k, what+" flow's"); n != nil {
+				steps.Content = append(steps.Content, n)
+			}
 		}
 	}
 	// Comments after the inner flow's last card go above the card.
@@ -124,4 +130,82 @@ func inlineWhy(v any, what string) string {
 		}
 	}
 	return "its " + what + " flow has no start card"
+}
+
+// offChain accounts for a card no chain of the flow reaches: an Object
+// Expand card (which Okta never runs as a step) is folded into the
+// expressions that read it; any other card is a todo, returned.
+func (t *ftr) offChain(c *Card, flow string) *yaml.Node {
+	if isExpand(c) {
+		why := t.expand(c)
+		if why == "" {
+			t.rep.Translated++
+			return nil
+		}
+		return t.todo(c, why)
+	}
+	return t.todo(c, "not connected to the "+flow+" chain of cards")
+}
+
+func isExpand(c *Card) bool { return c.Kernel && c.Module == "object" && c.Method == "expand" }
+
+// expand folds an object.expand card into field selections. Okta's editor
+// adds one, hidden and never run ("executable": false), when an object
+// output is opened to its fields: its input "object" is the object, and
+// each pair of outputs in one group is "key" (the path, a list of field
+// names) and "value" (the field). Each value output becomes fieldPath of
+// the object's expression along the path, as Get Multiple's fields are.
+// The result is kept: a card is expanded once, whoever asks first.
+func (t *ftr) expand(c *Card) string {
+	if t.expanded == nil {
+		t.expanded = map[string]string{}
+	}
+	if why, ok := t.expanded[c.ID]; ok {
+		return why
+	}
+	t.expanded[c.ID] = "its object comes from itself (a cycle)"
+	why := t.expandOnce(c)
+	t.expanded[c.ID] = why
+	return why
+}
+
+func (t *ftr) expandOnce(c *Card) string {
+	obj := t.input(c, "object")
+	if obj == nil {
+		return "no object"
+	}
+	oe, why := t.expr(c, obj, "")
+	if why != "" {
+		return why
+	}
+	paths := map[string][]string{}
+	for _, o := range c.Outputs {
+		if o.Key != "key" {
+			continue
+		}
+		l, _ := o.Value.([]any)
+		for _, p := range l {
+			s, ok := p.(string)
+			if !ok || s == "" {
+				return fmt.Sprintf("output group %q has a path that is not a list of field names", o.Group)
+			}
+			paths[o.Group] = append(paths[o.Group], s)
+		}
+	}
+	for _, o := range c.Outputs {
+		if o.Key != "value" {
+			continue
+		}
+		p, ok := paths[o.Group]
+		if !ok {
+			continue // no path: a card reading it is a todo
+		}
+		e := oe
+		for _, s := range p {
+			e = fieldPath(e, s)
+		}
+		t.outExpr[c.ID+"/"+o.ID] = e
+	}
+	t.im.decide("Okta's hidden Object Expand cards (an object output opened to its fields) are folded into field selections, read as Get Multiple's fields are")
+	return ""
 }

@@ -390,7 +390,8 @@ var eventFor = map[string]string{
 
 // userField maps the fields of Okta Workflows' Okta user record (Read
 // User, List Users, and the objects they put in lists) to jml's okta
-// user object (id, status, profile, lastLogin).
+// user object (id, status, profile, lastLogin); ID and Type are also the
+// fields of Okta's group record (jml's group object: id, type).
 var userField = map[string]string{
 	"ID": "id", "Id": "id", "Status": "status", "Created": "created", "Activated": "activated",
 	"Status Changed": "statusChanged", "Last Login": "lastLogin", "Last Updated": "lastUpdated",
@@ -398,6 +399,7 @@ var userField = map[string]string{
 	"Mobile Phone": "profile.mobilePhone", "Second Email": "profile.secondEmail", "Login": "profile.login",
 	"Email": "profile.email", "Display Name": "profile.displayName", "Department": "profile.department",
 	"Title": "profile.title", "Manager ID": "profile.managerId", "Manager": "profile.manager",
+	"Type": "type",
 }
 
 // fieldPath is the CEL selection of an Okta output path on base.
