@@ -338,7 +338,27 @@ func (t *ftr) cond(c *Card) (string, string) {
 	if why != "" {
 		return "", why
 	}
+	if l.Type == "Date" && r.Type == "Date" {
+		// Okta compares two dates as instants; jml's dates (lastLogin,
+		// run.startedAt) may be RFC 3339 text, which compares as text.
+		for _, f := range []*Field{l, r} {
+			if why := t.formattedDate(c, f); why != "" {
+				return "", why
+			}
+		}
+		return "timestamp(" + le + ") " + cop + " timestamp(" + re + ")", ""
+	}
 	return le + " " + cop + " " + re, ""
+}
+
+// formattedDate says why input f of card c cannot be read as a timestamp
+// when it comes from Date to Text: a text in the card's format (M/D/Y),
+// which CEL's timestamp() does not read. "" otherwise.
+func (t *ftr) formattedDate(c *Card, f *Field) string {
+	if src, ok := t.in[c.ID][f.ID]; ok && src.card.Kernel && src.card.Module == "date" && src.card.Method == "format" {
+		return fmt.Sprintf("input %q is the text of %s, not a date jml can read as a timestamp", f.Key, cardLabel(src.card))
+	}
+	return ""
 }
 
 // customInputs are the inputs a user added to a card (Assign, Return,
@@ -591,18 +611,37 @@ func (t *ftr) kernel(c *Card) (*yaml.Node, string) {
 		if start == nil || scale == nil || unit == nil {
 			return nil, "no start, scale or unit"
 		}
+		if why := t.formattedDate(c, start); why != "" {
+			return nil, why
+		}
 		se, why := t.expr(c, start, "")
 		if why != "" {
 			return nil, why
 		}
-		if isPinned(t, c, scale) || isPinned(t, c, unit) {
-			return nil, "a connected scale or unit is not imported (only literals)"
+		if isPinned(t, c, unit) {
+			return nil, "a connected unit is not imported (only a literal)"
 		}
 		n, ok := scale.Value.(json.Number)
 		u, _ := unit.Value.(string)
 		hours := map[string]int64{"hours": 1, "days": 24, "weeks": 168}
+		seconds := map[string]int64{"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400, "weeks": 604800}
 		var d string
 		switch k, err := n.Int64(); {
+		case isPinned(t, c, scale):
+			if seconds[u] == 0 {
+				return nil, fmt.Sprintf("unit %q is not imported (months and years have no fixed length)", u)
+			}
+			sc, why := t.expr(c, scale, "")
+			if why != "" {
+				return nil, why
+			}
+			op := map[string]string{"add": "+", "subtract": "-"}[c.Method]
+			e := fmt.Sprintf("(timestamp(%s) %s duration(string(int(double(%s) * %d.0)) + \"s\"))", se, op, sc, seconds[u])
+			for _, o := range c.Outputs {
+				t.outExpr[c.ID+"/"+o.ID] = e
+			}
+			t.im.decide("Add/Subtract with a connected scale becomes timestamp ± duration(string(int(double(SCALE) * SECONDS_PER_UNIT)) + \"s\") (a fraction of a second is cut)")
+			return nil, ""
 		case !ok || err != nil:
 			return nil, fmt.Sprintf("scale %v is not a whole number", scale.Value)
 		case u == "seconds" || u == "minutes":
@@ -635,6 +674,11 @@ func (t *ftr) kernel(c *Card) (*yaml.Node, string) {
 		s, e := t.input(c, "start"), t.input(c, "end")
 		if s == nil || e == nil {
 			return nil, "no start or end"
+		}
+		for _, f := range []*Field{s, e} {
+			if why := t.formattedDate(c, f); why != "" {
+				return nil, why
+			}
 		}
 		se, why := t.expr(c, s, "")
 		if why != "" {

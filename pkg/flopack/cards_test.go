@@ -5,6 +5,9 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/jml-dev/jml/pkg/expr"
 )
@@ -321,6 +324,87 @@ func TestGetUsersGroups(t *testing.T) {
 			out := withCard(t, pack, "okta", "getUsersGroups", tt.edit)
 			if !strings.Contains(out, tt.want) {
 				t.Errorf("import lacks %q:\n%s", tt.want, out)
+			}
+		})
+	}
+}
+
+// The identify-inactive-users template's helper skips a user who never
+// logged in, then one who logged in within the State's timeWindowDays of
+// the run: its two Continue If cards, imported, evaluated for users on
+// either side of the window (30 days before 2026-01-05T17:00Z).
+func TestInactiveWindowBehaviour(t *testing.T) {
+	data, err := os.ReadFile("../../testdata/flopacks/identify_inactive_okta_users.flopack")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := Import(p)
+	var conds []string
+	for _, f := range files {
+		if f.Path != "flows/check-last-login-date-and-add-to-table.yaml" {
+			continue
+		}
+		var doc struct {
+			Steps []struct {
+				ContinueIf string `yaml:"continueIf"`
+			} `yaml:"steps"`
+		}
+		if err := yaml.Unmarshal(f.Data, &doc); err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range doc.Steps {
+			if s.ContinueIf != "" {
+				conds = append(conds, s.ContinueIf)
+			}
+		}
+	}
+	if len(conds) != 2 {
+		t.Fatalf("want the helper's two continueIf steps, got %q", conds)
+	}
+	env, err := expr.NewEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 1, 5, 17, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name      string
+		lastLogin any
+		window    any
+		want      bool // whether the flow goes on past both cards
+	}{
+		{"never logged in: skipped", nil, int64(30), false},
+		{"31 days ago: inactive", "2025-12-05T16:00:00Z", int64(30), true},
+		{"29 days ago: active, skipped", "2025-12-07T17:00:00Z", int64(30), false},
+		{"31 days ago with a 60 day window: skipped", "2025-12-05T16:00:00Z", float64(60), false},
+		{"a window as text, as Okta's loose typing allows", "2025-12-05T16:00:00Z", "30", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			vars := map[string]any{
+				"run":    map[string]any{"startedAt": at},
+				"inputs": map[string]any{"record": map[string]any{"lastLogin": tc.lastLogin}, "state": map[string]any{"timeWindowDays": tc.window}},
+			}
+			goes := true
+			for _, c := range conds {
+				prg, issues := env.Compile(c, expr.Scope{Inputs: true})
+				if len(issues) > 0 {
+					t.Fatalf("%s: %v", c, issues)
+				}
+				v, err := prg.Eval(vars)
+				if err != nil {
+					t.Fatalf("%s: %v", c, err)
+				}
+				if v != true {
+					goes = false
+					break
+				}
+			}
+			if goes != tc.want {
+				t.Errorf("goes on = %v, want %v (%q)", goes, tc.want, conds)
 			}
 		})
 	}
