@@ -325,10 +325,10 @@ func (t *ftr) cond(c *Card) (string, string) {
 		return "", why
 	}
 	switch ops {
-	case "is empty":
-		return fmt.Sprintf("%s == null || size(%s) == 0", le, le), ""
+	case "is empty": // dyn: a value typed string is never null to CEL's checker
+		return fmt.Sprintf("dyn(%s) == null || size(%s) == 0", le, le), ""
 	case "is not empty":
-		return fmt.Sprintf("%s != null && size(%s) > 0", le, le), ""
+		return fmt.Sprintf("dyn(%s) != null && size(%s) > 0", le, le), ""
 	}
 	cop, ok := operators[ops]
 	if !ok || r == nil {
@@ -475,6 +475,13 @@ func (t *ftr) kernel(c *Card) (*yaml.Node, string) {
 		list := t.input(c, "list")
 		if list == nil {
 			return nil, "no list"
+		}
+		if src, ok := t.in[c.ID][list.ID]; ok && isEventCard(src.card) && src.out != nil && src.out.Key == "collection" {
+			if body := t.input(c, "flo"); body != nil {
+				if _, inline := body.Value.(map[string]any); inline {
+					return t.eventEach(c, body)
+				}
+			}
 		}
 		le, why := t.expr(c, list, "")
 		if why != "" {
@@ -657,6 +664,8 @@ func (t *ftr) kernel(c *Card) (*yaml.Node, string) {
 		}
 		t.im.decide("Add/Subtract become CEL timestamp ± duration (days and weeks as 24h and 168h)")
 		return nil, ""
+	case "string.split", "list.join", "list.intersection", "list.construct", "math.round":
+		return t.listFunc(c)
 	case "string.trim":
 		in := t.input(c, "string")
 		if in == nil {
@@ -709,12 +718,40 @@ func (t *ftr) kernel(c *Card) (*yaml.Node, string) {
 
 // assignOut is an assign of expr to a var named after the card; the
 // card's outputs read it.
+//
+// A card whose output feeds a Join (where an If/Else's branches meet) of
+// one input and one output, fed by two cards or more (one a branch),
+// assigns the var named after the Join's output instead, as the card of
+// every other branch does: the Join's output reads it, whichever branch
+// ran.
 func (t *ftr) assignOut(c *Card, expr string) *yaml.Node {
 	name := t.stepID(c)
+	for _, p := range c.Pins {
+		j := t.byID[p.Card]
+		if j == nil || !isJoin(j) || len(j.Outputs) != 1 || len(customInputs(j)) != 1 || t.joinFeeds(j.ID, p.Input) < 2 {
+			continue
+		}
+		name = ident(j.Outputs[0].Key, "value")
+		t.outExpr[j.ID+"/"+j.Outputs[0].ID] = "vars." + name
+		t.im.decide("a Join's output fed by each branch of an If/Else is a var every branch assigns")
+	}
 	for _, o := range c.Outputs {
 		t.outExpr[c.ID+"/"+o.ID] = "vars." + name
 	}
 	return mapping("assign", mapping(name, expr))
+}
+
+// joinFeeds is how many cards' outputs feed input in of card id.
+func (t *ftr) joinFeeds(id, in string) int {
+	n := 0
+	for _, c := range t.byID {
+		for _, p := range c.Pins {
+			if p.Card == id && p.Input == in {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // flowRef is the jml flow a Call Flow / For Each card names.
@@ -941,4 +978,71 @@ func dateFormat(ts, format, tz string) (string, string) {
 		i = j
 	}
 	return "(" + strings.Join(parts, " + ") + ")", ""
+}
+
+// listFunc folds Okta's Split, List to Text, Intersection, List
+// Construct and Round into CEL: JavaScript's split and join, lodash's
+// intersection (the first list's items found in the second, each once, in
+// the first list's order), a list literal, and Math.round (floor(x + 0.5):
+// halves round up, -2.5 to -2).
+func (t *ftr) listFunc(c *Card) (*yaml.Node, string) {
+	args := map[string]string{}
+	for _, f := range c.Inputs {
+		if f.Group == "context" {
+			continue
+		}
+		e, why := t.expr(c, f, "")
+		if why != "" {
+			return nil, why
+		}
+		args[f.Key] = e
+	}
+	need := func(keys ...string) string {
+		for _, k := range keys {
+			if args[k] == "" {
+				return "no " + k
+			}
+		}
+		return ""
+	}
+	var e string
+	switch c.Module + "." + c.Method {
+	case "string.split":
+		if why := need("string", "delimiter"); why != "" {
+			return nil, why
+		}
+		e = fmt.Sprintf("string(%s).split(%s)", args["string"], args["delimiter"])
+	case "list.join":
+		if why := need("list", "delimiter"); why != "" {
+			return nil, why
+		}
+		e = fmt.Sprintf("%s.join(%s)", args["list"], args["delimiter"])
+	case "list.intersection":
+		if why := need("list1", "list2"); why != "" {
+			return nil, why
+		}
+		if len(args) != 2 {
+			return nil, "an intersection of more than two lists is not imported"
+		}
+		e = fmt.Sprintf("%s.filter(x, x in %s).distinct()", args["list1"], args["list2"])
+	case "list.construct":
+		var items []string
+		for _, f := range customInputs(c) {
+			items = append(items, args[f.Key])
+		}
+		e = "[" + strings.Join(items, ", ") + "]"
+	case "math.round":
+		if why := need("a"); why != "" {
+			return nil, why
+		}
+		if len(args) != 1 {
+			return nil, "a Round with more inputs than the number is not imported"
+		}
+		e = fmt.Sprintf("math.floor(double(%s) + 0.5)", args["a"])
+	}
+	for _, o := range c.Outputs {
+		t.outExpr[c.ID+"/"+o.ID] = e
+	}
+	t.im.decide("Split, List to Text, Intersection, List Construct and Round are folded into CEL: split, join, filter(x, x in L2).distinct(), a list literal, math.floor(double(X) + 0.5)")
+	return nil, ""
 }

@@ -45,6 +45,10 @@ type ftr struct {
 	// expanded holds, per object.expand card, why it cannot be folded
 	// ("" when it was); a card being expanded is "cycle".
 	expanded map[string]string
+	// eventObj names, by card id + "/" + output id, the outputs that are
+	// an event object ("Okta User", "Actor"): their fields are read by
+	// eventField, not by name.
+	eventObj map[string]string
 	// item is the CEL name of the current For Each item, while translating
 	// the inputs of a For Each's call.
 }
@@ -52,7 +56,7 @@ type ftr struct {
 func (im *importer) flow(f *Flow) ([]byte, FlowReport) {
 	t := &ftr{im: im, f: f, byID: map[string]*Card{}, next: map[string][]string{},
 		in: map[string]map[string]source{}, outExpr: map[string]string{}, stepIDs: map[string]bool{},
-		visited: map[string]bool{}}
+		visited: map[string]bool{}, eventObj: map[string]string{}}
 	t.rep = FlowReport{Name: f.Name, File: "flows/" + im.flowSlug[f.ID] + ".yaml"}
 	incoming := t.index(f)
 	doc := mapping("apiVersion", "jml/v1", "kind", "Flow", "name", im.flowSlug[f.ID])
@@ -167,7 +171,7 @@ func (t *ftr) index(f *Flow) map[string]bool {
 func (t *ftr) succ(id string) string {
 	join := ""
 	for _, n := range t.next[id] {
-		if c := t.byID[n]; c != nil && c.Kernel && c.Method == "join" {
+		if c := t.byID[n]; c != nil && isJoin(c) {
 			if join == "" {
 				join = n
 			}
@@ -184,7 +188,7 @@ func (t *ftr) sequence(start string) (*yaml.Node, string) {
 	steps := seq()
 	for cur := start; cur != ""; {
 		c := t.byID[cur]
-		if c.Kernel && c.Method == "join" {
+		if isJoin(c) {
 			return steps, cur
 		}
 		if t.visited[cur] {
@@ -229,7 +233,7 @@ func (t *ftr) branchJoin(c *Card) string {
 		seen := map[string]bool{}
 		for cur := b; cur != "" && !seen[cur]; {
 			seen[cur] = true
-			if n := t.byID[cur]; n != nil && n.Kernel && n.Method == "join" {
+			if n := t.byID[cur]; n != nil && isJoin(n) {
 				return cur
 			}
 			cur = t.succ(cur)
@@ -367,14 +371,24 @@ func jmlType(f *Field) string {
 	return "any"
 }
 
-// eventField maps the fields of Okta's event card output to the event.
+// eventField maps the fields of an event Okta Workflows hands a flow
+// (the outputs of an event card, or of the start of the For Each that
+// walks the events of the newer event cards) to jml's event scope:
+// "Okta User" is the first User target (user), "Actor" the event's actor,
+// "Okta Group" (or "Group") the first group target. Changed Attributes is Okta's
+// comma-separated text of jml's changed list.
 var eventField = map[string]string{
-	"Okta User.ID": "user.id", "Okta User.Alternate ID": "user.alternateId", "Okta User.Display Name": "user.displayName",
-	"Okta Group.ID": "group.id", "Okta Group.Display Name": "group.displayName", "Okta Group.Alternate ID": "group.alternateId",
-	"Actor.ID": "event.actor.id", "Actor.Alternate ID": "event.actor.alternateId", "Actor.Display Name": "event.actor.displayName",
+	"Okta User.ID": "user.id", "Okta User.Alternate ID": "user.alternateId", "Okta User.Display Name": "user.displayName", "Okta User.Type": "user.type",
+	"Group.ID": "group.id", "Group.Display Name": "group.displayName", "Group.Alternate ID": "group.alternateId", "Group.Type": "group.type",
+	"Okta Group.ID": "group.id", "Okta Group.Display Name": "group.displayName", "Okta Group.Alternate ID": "group.alternateId", "Okta Group.Type": "group.type",
+	"Actor.ID": "event.actor.id", "Actor.Alternate ID": "event.actor.alternateId", "Actor.Display Name": "event.actor.displayName", "Actor.Type": "event.actor.type",
 	"Event Type": "event.eventType", "UUID": "event.uuid", "Event ID": "event.uuid", "Date and Time": "event.published",
-	"Event Time": "event.published", "Message": "event.displayMessage", "Changed Attributes": "changed",
+	"Event Time": "event.published", "Message": "event.displayMessage", "Changed Attributes": `changed.join(",")`, "Version": "event.version",
 }
+
+// eventObject is, for the event objects of eventField, the jml object
+// they stand for.
+var eventObject = map[string]string{"Okta User": "user", "Okta Group": "group", "Group": "group", "Actor": "event.actor"}
 
 func (t *ftr) registerEvent(c *Card) {
 	for _, o := range c.Outputs {
@@ -404,6 +418,9 @@ func (t *ftr) expr(c *Card, f *Field, item string) (string, string) {
 		}
 		if !ok {
 			return "", fmt.Sprintf("input %q comes from %s output %q, which was not imported", f.Key, cardLabel(src.card), src.out.Key)
+		}
+		if name, ok := t.eventObj[src.card.ID+"/"+src.out.ID]; ok && len(src.pin.Path) > 0 {
+			return eventPath(name, src.pin.Path)
 		}
 		for _, p := range src.pin.Path {
 			e = fieldPath(e, p)
@@ -481,4 +498,14 @@ func (t *ftr) todo(c *Card, why string) *yaml.Node {
 	n := mapping("halt", "not imported: "+cardLabel(c))
 	n.HeadComment = strings.Join(lines, "\n")
 	return n
+}
+
+// eventPath is the jml expression of a field of the event object name.
+func eventPath(name string, path []string) (string, string) {
+	if len(path) == 1 {
+		if e, ok := eventField[name+"."+path[0]]; ok {
+			return e, ""
+		}
+	}
+	return "", fmt.Sprintf("the event's %s field %q is not imported", name, strings.Join(path, "."))
 }

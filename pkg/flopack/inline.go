@@ -51,6 +51,12 @@ func (t *ftr) tryCatch(c *Card) (*yaml.Node, string) {
 // error); its cards share the flow's step ids, output expressions and
 // report.
 func (t *ftr) inline(c *Card, v any, what string) (*yaml.Node, string) {
+	return t.inlineWith(c, v, what, nil)
+}
+
+// inlineWith is inline whose start card's outputs are given by start
+// (when not nil) rather than by c's inputs.
+func (t *ftr) inlineWith(c *Card, v any, what string, start func(sub *ftr, o *Field)) (*yaml.Node, string) {
 	fl, err := Inline(v, what)
 	if err != nil {
 		return nil, "its " + what + " flow is malformed: " + err.Error()
@@ -76,12 +82,16 @@ func (t *ftr) inline(c *Card, v any, what string) (*yaml.Node, string) {
 	fl.Edges = edges
 	sub := &ftr{im: t.im, f: t.f, byID: map[string]*Card{}, next: map[string][]string{},
 		in: map[string]map[string]source{}, outExpr: t.outExpr, stepIDs: t.stepIDs,
-		visited: map[string]bool{}, outer: map[string]string{}, outerWhy: map[string]string{}}
+		visited: map[string]bool{}, outer: map[string]string{}, outerWhy: map[string]string{}, eventObj: t.eventObj}
 	sub.index(fl)
 	if sub.root == nil {
 		return nil, "its " + what + " flow has no start card"
 	}
 	for _, o := range sub.root.Outputs {
+		if start != nil {
+			start(sub, o)
+			continue
+		}
 		if o.Group == "context" && o.Key == "error" {
 			sub.outExpr[sub.root.ID+"/"+o.ID] = "error"
 			continue
@@ -178,6 +188,10 @@ func (t *ftr) expandOnce(c *Card) string {
 	if why != "" {
 		return why
 	}
+	event := ""
+	if src, ok := t.in[c.ID][obj.ID]; ok && src.out != nil {
+		event = t.eventObj[src.card.ID+"/"+src.out.ID]
+	}
 	paths := map[string][]string{}
 	for _, o := range c.Outputs {
 		if o.Key != "key" {
@@ -201,11 +215,54 @@ func (t *ftr) expandOnce(c *Card) string {
 			continue // no path: a card reading it is a todo
 		}
 		e := oe
+		if event != "" {
+			if e, why = eventPath(event, p); why != "" {
+				return why
+			}
+		}
 		for _, s := range p {
-			e = fieldPath(e, s)
+			if event == "" {
+				e = fieldPath(e, s)
+			}
 		}
 		t.outExpr[c.ID+"/"+o.ID] = e
 	}
 	t.im.decide("Okta's hidden Object Expand cards (an object output opened to its fields) are folded into field selections, read as Get Multiple's fields are")
 	return ""
+}
+
+// eventEach translates a For Each walking the events an Okta event card
+// hands its flow (the newer event cards: the card's collection output),
+// with its body a flow kept inside the card. jml runs a flow once per
+// event, so the body's cards run in place, the start card's outputs being
+// the run's event (eventField). For Each - Ignore Errors: a failure of the
+// body is ignored, as Okta ignores an item's error: try/catch.
+func (t *ftr) eventEach(c *Card, body *Field) (*yaml.Node, string) {
+	if c.Method != "asyncEach" {
+		return nil, "a For Each over the events (not Ignore Errors) is not imported yet"
+	}
+	if why := inlineWhy(body.Value, "For Each"); why != "" {
+		return nil, why
+	}
+	steps, why := t.inlineWith(c, body.Value, "For Each", func(sub *ftr, o *Field) {
+		k := sub.root.ID + "/" + o.ID
+		switch {
+		case o.Group == "context" && o.Key == "execution_id":
+			sub.outExpr[k] = "run.id"
+		case eventObject[o.Key] != "":
+			sub.outExpr[k] = eventObject[o.Key]
+			sub.eventObj[k] = o.Key
+		case eventField[o.Key] != "":
+			sub.outExpr[k] = eventField[o.Key]
+		default:
+			sub.outerWhy[k] = fmt.Sprintf("the event's %q is not imported", o.Key)
+		}
+	})
+	if why != "" {
+		return nil, why
+	}
+	noop := mapping("continueIf", plain("true", "!!bool"))
+	noop.HeadComment = "For Each - Ignore Errors: a failure of the event's cards is ignored."
+	t.im.decide("For Each over the events of an Okta event card (its collection) runs its cards in place: jml runs the flow once per event, whose fields (Okta User, Actor, Changed Attributes…) are user, event.actor, changed…; Ignore Errors is try: with catch: [{continueIf: true}]")
+	return mapping("try", steps, "catch", seq(noop)), ""
 }

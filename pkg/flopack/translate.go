@@ -427,3 +427,7 @@ func fieldPath(base, path string) string {
 	}
 	return base + "[" + strconv.Quote(path) + "]"
 }
+
+// isJoin reports whether c is a Join, where the branches of an If/Else
+// meet (not List to Text, list.join).
+func isJoin(c *Card) bool { return c.Kernel && c.Module == "control" && c.Method == "join" }
