@@ -32,16 +32,23 @@ func userOutput(k string) string {
 func camelOutput(k string) string { return ident(k, "value") }
 
 var appActions = map[string]appAction{
-	"okta.readUser":                  {typ: "okta", action: "getUser", inputs: map[string]string{"ID or Login": "userId", "User.ID or Login": "userId"}, output: userOutput},
-	"okta.suspendUser":               {typ: "okta", action: "suspendUser", inputs: map[string]string{"User.id": "userId", "User.ID": "userId"}},
-	"okta.unsuspendUser":             {typ: "okta", action: "unsuspendUser", inputs: map[string]string{"User.id": "userId", "User.ID": "userId"}},
-	"okta.deactivateUser":            {typ: "okta", action: "deactivateUser", inputs: map[string]string{"User.id": "userId", "User.ID": "userId", "Send Email?": "sendEmail"}},
-	"okta.clearUserSessions":         {typ: "okta", action: "clearUserSessions", inputs: map[string]string{"User.ID": "userId", "User.Revoke oauthTokens?": "oauthTokens"}},
-	"okta.removeUserFromGroup":       {typ: "okta", action: "removeUserFromGroup", inputs: map[string]string{"User.id": "userId", "Group.id": "groupId"}},
-	"okta.addUserToGroup":            {typ: "okta", action: "addUserToGroup", inputs: map[string]string{"User.id": "userId", "Group.id": "groupId"}},
-	"okta.listUsersWithFilter":       {typ: "okta", action: "listUsers", special: listUsersBy("filter"), output: func(k string) string { return "users" }},
-	"okta.listUsersWithSearch":       {typ: "okta", action: "listUsers", special: listUsersBy("search"), output: func(k string) string { return "users" }},
-	"okta.getUsersGroups":            {typ: "okta", action: "listUserGroups", list: "groups", special: userGroups, inputs: map[string]string{"User.ID": "userId"}, output: func(k string) string { return "groups" }},
+	"okta.readUser":            {typ: "okta", action: "getUser", inputs: map[string]string{"ID or Login": "userId", "User.ID or Login": "userId"}, output: userOutput},
+	"okta.suspendUser":         {typ: "okta", action: "suspendUser", inputs: map[string]string{"User.id": "userId", "User.ID": "userId"}},
+	"okta.unsuspendUser":       {typ: "okta", action: "unsuspendUser", inputs: map[string]string{"User.id": "userId", "User.ID": "userId"}},
+	"okta.deactivateUser":      {typ: "okta", action: "deactivateUser", inputs: map[string]string{"User.id": "userId", "User.ID": "userId", "Send Email?": "sendEmail"}},
+	"okta.clearUserSessions":   {typ: "okta", action: "clearUserSessions", inputs: map[string]string{"User.ID": "userId", "User.Revoke oauthTokens?": "oauthTokens"}},
+	"okta.removeUserFromGroup": {typ: "okta", action: "removeUserFromGroup", inputs: map[string]string{"User.id": "userId", "Group.id": "groupId"}},
+	"okta.addUserToGroup":      {typ: "okta", action: "addUserToGroup", inputs: map[string]string{"User.id": "userId", "Group.id": "groupId"}},
+	"okta.listUsersWithFilter": {typ: "okta", action: "listUsers", special: listUsersBy("filter"), output: func(k string) string { return "users" }},
+	"okta.listUsersWithSearch": {typ: "okta", action: "listUsers", special: listUsersBy("search"), output: func(k string) string { return "users" }},
+	"okta.getUsersGroups":      {typ: "okta", action: "listUserGroups", list: "groups", special: userGroups, inputs: map[string]string{"User.ID": "userId"}, output: func(k string) string { return "groups" }},
+	"slack.sendMessageToChannel2": {typ: "slack", action: "postMessage", inputs: map[string]string{"Message.Text": "text", "channel": "channel"}, special: slackMessage,
+		output: func(k string) string {
+			if k == "Timestamp" {
+				return "ts"
+			}
+			return ident(k, "value")
+		}},
 	"googledirectory.readUser":       {typ: "google", action: "getUser", inputs: map[string]string{"Read By.User ID": "userKey"}, output: googleOutput},
 	"googledirectory.deactivateUser": {typ: "google", action: "suspendUser", inputs: map[string]string{"User.ID": "userKey"}},
 	// Google Drive's transfer request moves the user's Drive files, as
@@ -1045,4 +1052,29 @@ func (t *ftr) listFunc(c *Card) (*yaml.Node, string) {
 	}
 	t.im.decide("Split, List to Text, Intersection, List Construct and Round are folded into CEL: split, join, filter(x, x in L2).distinct(), a list literal, math.floor(double(X) + 0.5)")
 	return nil, ""
+}
+
+// slackMessage checks the options of Slack's Send Message to Channel that
+// slack.postMessage has no input for: the message is posted as a bot
+// (bot: Yes; jml posts as its Slack app) in plain text, links unfurled as
+// Slack does by default. The Slackbot name Okta shows the message under
+// is dropped (a decision): the message comes from jml's Slack app.
+func slackMessage(t *ftr, c *Card, with *yaml.Node) string {
+	want := map[string]string{"bot": "Yes", "links": "Yes", "messageType": "Plain Text"}
+	for _, f := range c.Inputs {
+		switch {
+		case f.Group == "context", f.Key == "channel", f.Group == "Message" && f.Key == "Text":
+		case f.Group == "Slackbot" && f.Key == "Name":
+			if isPinned(t, c, f) || !emptyLiteral(f.Value) {
+				t.im.decide("%s: the Slackbot name is dropped: the message is posted by jml's Slack app", cardLabel(c))
+			}
+		case want[f.Key] != "":
+			if isPinned(t, c, f) || f.Value != want[f.Key] {
+				return fmt.Sprintf("%s %v: only %s: %q is imported (slack.postMessage posts as a bot, links unfurled)", f.Key, f.Value, f.Key, want[f.Key])
+			}
+		case isPinned(t, c, f) || !emptyLiteral(f.Value):
+			return fmt.Sprintf("input %q has no slack.postMessage equivalent", f.Key)
+		}
+	}
+	return ""
 }

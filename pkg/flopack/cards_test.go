@@ -2,6 +2,7 @@ package flopack
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -408,4 +409,119 @@ func TestInactiveWindowBehaviour(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The function cards folded into CEL compute what Okta's do.
+func TestListFuncBehaviour(t *testing.T) {
+	env, err := expr.NewEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	card := func(module, method string, in ...any) *Card {
+		c := &Card{ID: "c", Name: method, Module: module, Method: method, Kernel: true, Outputs: []*Field{{ID: "o", Key: "output"}}}
+		for i := 0; i+1 < len(in); i += 2 {
+			c.Inputs = append(c.Inputs, &Field{ID: fmt.Sprint("i", i), Key: in[i].(string), Value: in[i+1]})
+		}
+		return c
+	}
+	tests := []struct {
+		name string
+		c    *Card
+		want any
+		why  string
+	}{
+		{"Split", card("string", "split", "string", "a,b,,c", "delimiter", ","), []any{"a", "b", "", "c"}, ""},
+		{"List to Text", card("list", "join", "list", []any{"x", "y"}, "delimiter", " / "), "x / y", ""},
+		{"Intersection keeps the first list's order, each once", card("list", "intersection", "list1", []any{"email", "manager", "email", "title"}, "list2", []any{"title", "email"}), []any{"email", "title"}, ""},
+		{"Construct", card("list", "construct", "a", "primaryPhone", "b", "email"), []any{"primaryPhone", "email"}, ""},
+		{"Round: halves up", card("math", "round", "a", json.Number("2.5")), 3.0, ""},
+		{"Round: -2.5 to -2, as JavaScript", card("math", "round", "a", json.Number("-2.5")), -2.0, ""},
+		{"Round: 2.49 to 2", card("math", "round", "a", json.Number("2.49")), 2.0, ""},
+		{"Round with digits is a todo", card("math", "round", "a", json.Number("2.5"), "digits", json.Number("1")), nil, "a Round with more inputs than the number is not imported"},
+		{"an intersection of three lists is a todo", card("list", "intersection", "list1", []any{}, "list2", []any{}, "list3", []any{}), nil, "an intersection of more than two lists is not imported"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			im := &importer{rep: &Report{Missing: map[string]int{}}}
+			tr := &ftr{im: im, byID: map[string]*Card{}, in: map[string]map[string]source{}, outExpr: map[string]string{}, stepIDs: map[string]bool{}}
+			_, why := tr.listFunc(tc.c)
+			if why != tc.why {
+				t.Fatalf("why = %q, want %q", why, tc.why)
+			}
+			if why != "" {
+				return
+			}
+			src := tr.outExpr["c/o"]
+			p, issues := env.Compile(src, expr.Scope{})
+			if len(issues) > 0 {
+				t.Fatalf("%s: %v", src, issues)
+			}
+			got, err := p.Eval(map[string]any{})
+			if err != nil {
+				t.Fatalf("%s: %v", src, err)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("%s = %v, want %v", src, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestSlackSendMessage(t *testing.T) {
+	const pack = "../../testdata/flopacks/notify_user_on_profile_update.flopack"
+	data, err := os.ReadFile(pack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name       string
+		key, value string
+		want       string
+	}{
+		{"posts to the channel", "", "", "action: slack.postMessage\n        with:\n          text: ${{ vars.compose3 }}\n          channel: C9QPV3D1A"},
+		{"as the user, not a bot, is a todo", "bot", "No", `bot No: only bot: "Yes" is imported`},
+		{"another message type is a todo", "messageType", "Blocks", `messageType Blocks: only messageType: "Plain Text" is imported`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := Parse(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The card is inside the For Each: edit the inline flow's JSON.
+			for _, c := range p.Flows[0].Cards {
+				if f := (&ftr{}).input(c, "flo"); f != nil && tc.key != "" {
+					editInline(t, f.Value, "sendMessageToChannel2", tc.key, tc.value)
+				}
+			}
+			files, _ := Import(p)
+			var b strings.Builder
+			for _, f := range files {
+				b.Write(f.Data)
+			}
+			if !strings.Contains(b.String(), tc.want) {
+				t.Errorf("import lacks %q:\n%s", tc.want, b.String())
+			}
+		})
+	}
+}
+
+// editInline sets input key of the card of node key method in the flow
+// kept inside a card (its JSON).
+func editInline(t *testing.T, v any, method, key string, value any) {
+	t.Helper()
+	methods, _ := dig(v, "methods").([]any)
+	for _, m := range methods {
+		if dig(m, "node", "key") != method {
+			continue
+		}
+		ins, _ := dig(m, "node", "model", "inputs", "data").(map[string]any)
+		for _, in := range ins {
+			if in, _ := in.(map[string]any); in["key"] == key {
+				in["value"].(map[string]any)["data"] = value
+				return
+			}
+		}
+	}
+	t.Fatalf("no %s card with input %q", method, key)
 }

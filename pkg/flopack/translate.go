@@ -351,6 +351,16 @@ func celLiteral(v any) (string, bool) {
 		return x.String(), true
 	case string:
 		return strconv.Quote(x), true
+	case []any:
+		items := make([]string, len(x))
+		for i, e := range x {
+			l, ok := celLiteral(e)
+			if !ok {
+				return "", false
+			}
+			items[i] = l
+		}
+		return "[" + strings.Join(items, ", ") + "]", true
 	}
 	return "", false
 }
