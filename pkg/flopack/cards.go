@@ -671,6 +671,26 @@ func (t *ftr) kernel(c *Card) (*yaml.Node, string) {
 		}
 		t.im.decide("Add/Subtract become CEL timestamp ± duration (days and weeks as 24h and 168h)")
 		return nil, ""
+	case "object.construct":
+		// Okta's Construct: an object of its inputs, keyed by their names.
+		var fields []string
+		seen := map[string]bool{}
+		for _, f := range customInputs(c) {
+			if seen[f.Key] {
+				return nil, fmt.Sprintf("two inputs are named %q", f.Key)
+			}
+			seen[f.Key] = true
+			e, why := t.expr(c, f, "")
+			if why != "" {
+				return nil, why
+			}
+			fields = append(fields, strconv.Quote(f.Key)+": "+e)
+		}
+		for _, o := range c.Outputs {
+			t.outExpr[c.ID+"/"+o.ID] = "{" + strings.Join(fields, ", ") + "}"
+		}
+		t.im.decide("Object Construct is a CEL map of its inputs, keyed by their names")
+		return nil, ""
 	case "string.split", "list.join", "list.intersection", "list.construct", "math.round":
 		return t.listFunc(c)
 	case "string.trim":

@@ -525,3 +525,31 @@ func editInline(t *testing.T, v any, method, key string, value any) {
 	}
 	t.Fatalf("no %s card with input %q", method, key)
 }
+
+func TestObjectConstruct(t *testing.T) {
+	env, err := expr.NewEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	newT := func() *ftr {
+		return &ftr{im: &importer{rep: &Report{Missing: map[string]int{}}}, byID: map[string]*Card{}, in: map[string]map[string]source{}, outExpr: map[string]string{}, stepIDs: map[string]bool{}}
+	}
+	c := &Card{ID: "c", Name: "Construct", Module: "object", Method: "construct", Kernel: true, Outputs: []*Field{{ID: "o", Key: "output"}},
+		Inputs: []*Field{{ID: "a", Key: "productId", Value: "Google-Apps"}, {ID: "b", Key: "skuId", Value: "1010020027"}, {ID: "n", Key: "seats", Value: json.Number("3")}}}
+	tr := newT()
+	if _, why := tr.kernel(c); why != "" {
+		t.Fatal(why)
+	}
+	src := tr.outExpr["c/o"]
+	p, issues := env.Compile(src+` == {"productId": "Google-Apps", "skuId": "1010020027", "seats": 3}`, expr.Scope{})
+	if len(issues) > 0 {
+		t.Fatalf("%s: %v", src, issues)
+	}
+	if got, err := p.Eval(map[string]any{}); err != nil || got != true {
+		t.Errorf("%s: got %v, %v", src, got, err)
+	}
+	c.Inputs = append(c.Inputs, &Field{ID: "d", Key: "skuId", Value: "again"})
+	if _, why := newT().kernel(c); why != `two inputs are named "skuId"` {
+		t.Errorf("a repeated key: why = %q", why)
+	}
+}
