@@ -150,6 +150,9 @@ func FuzzRead(f *testing.F) {
 		if err != nil && p != nil {
 			t.Fatal("pack with error")
 		}
+		if err == nil {
+			Import(p) // whatever the pack holds, the import never panics
+		}
 	})
 }
 
