@@ -693,6 +693,25 @@ func (t *ftr) kernel(c *Card) (*yaml.Node, string) {
 		return nil, ""
 	case "string.split", "list.join", "list.intersection", "list.construct", "math.round":
 		return t.listFunc(c)
+	case "date.unix":
+		// Okta's UNIX: milliseconds since 1970-01-01T00:00:00Z (its Epoch
+		// card gives seconds).
+		start := t.input(c, "start")
+		if start == nil {
+			return nil, "no start"
+		}
+		if why := t.formattedDate(c, start); why != "" {
+			return nil, why
+		}
+		se, why := t.expr(c, start, "")
+		if why != "" {
+			return nil, why
+		}
+		for _, o := range c.Outputs {
+			t.outExpr[c.ID+"/"+o.ID] = fmt.Sprintf("(int(timestamp(%s)) * 1000 + timestamp(%s).getMilliseconds())", se, se)
+		}
+		t.im.decide("UNIX is the timestamp's milliseconds since 1970 (int(timestamp(D)) * 1000 + its milliseconds), as Okta's card gives")
+		return nil, ""
 	case "string.trim":
 		in := t.input(c, "string")
 		if in == nil {

@@ -553,3 +553,30 @@ func TestObjectConstruct(t *testing.T) {
 		t.Errorf("a repeated key: why = %q", why)
 	}
 }
+
+// UNIX gives milliseconds, as Okta's reference example says:
+// 2016-09-07T00:01:25.670Z is 1473206485670.
+func TestUnixBehaviour(t *testing.T) {
+	env, err := expr.NewEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := &ftr{im: &importer{rep: &Report{Missing: map[string]int{}}}, byID: map[string]*Card{}, in: map[string]map[string]source{}, outExpr: map[string]string{}, stepIDs: map[string]bool{}}
+	c := &Card{ID: "c", Name: "UNIX", Module: "date", Method: "unix", Kernel: true, Outputs: []*Field{{ID: "o", Key: "output"}},
+		Inputs: []*Field{{ID: "s", Key: "start", Value: "2016-09-07T00:01:25.670Z"}}}
+	if _, why := tr.kernel(c); why != "" {
+		t.Fatal(why)
+	}
+	src := tr.outExpr["c/o"]
+	p, issues := env.Compile(src, expr.Scope{})
+	if len(issues) > 0 {
+		t.Fatalf("%s: %v", src, issues)
+	}
+	got, err := p.Eval(map[string]any{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(got) != "1473206485670" {
+		t.Errorf("%s = %v, want 1473206485670", src, got)
+	}
+}
