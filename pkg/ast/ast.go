@@ -252,6 +252,28 @@ type Config struct {
 	}
 	// Serve is the serve: section (jml serve's event hook endpoint).
 	Serve Serve
+	// Temporal is the temporal: section (where jml worker, apply
+	// --temporal and serve --temporal connect).
+	Temporal Temporal
+}
+
+// Temporal is the temporal: section of jml.yaml; its fields are zero (nil)
+// when not set.
+type Temporal struct {
+	HostPort, Namespace, TaskQueue String
+	// TLS is the tls: mapping, or nil.
+	TLS *TemporalTLS
+	// APIKey is the secret reference ({env:} or {file:}), or nil.
+	APIKey *yaml.Node
+}
+
+// TemporalTLS is temporal.tls of jml.yaml.
+type TemporalTLS struct {
+	CAFile, CertFile, ServerName String
+	// Key is the client key's secret reference, or nil.
+	Key *yaml.Node
+	// Node is the tls: mapping, for messages.
+	Node *yaml.Node
 }
 
 // Serve is jml serve's section of jml.yaml.

@@ -297,6 +297,14 @@ func DecodeConfig(f *source.File) *Config {
 			AuthSecret: source.Get(sv, "authSecret"), MaxBodyBytes: d.integer(source.Get(sv, "maxBodyBytes")),
 			Workers: d.integer(source.Get(sv, "workers"))}
 	}
+	if tp := source.Resolve(source.Get(root, "temporal")); tp != nil {
+		c.Temporal = Temporal{HostPort: d.str(source.Get(tp, "hostPort")), Namespace: d.str(source.Get(tp, "namespace")),
+			TaskQueue: d.str(source.Get(tp, "taskQueue")), APIKey: source.Get(tp, "apiKey")}
+		if t := source.Resolve(source.Get(tp, "tls")); t != nil {
+			c.Temporal.TLS = &TemporalTLS{CAFile: d.str(source.Get(t, "caFile")), CertFile: d.str(source.Get(t, "certFile")),
+				ServerName: d.str(source.Get(t, "serverName")), Key: source.Get(t, "key"), Node: t}
+		}
+	}
 	for _, p := range source.Pairs(source.Get(root, "connectors")) {
 		v := source.Resolve(p[1])
 		c.Connectors = append(c.Connectors, Connector{

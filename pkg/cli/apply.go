@@ -27,7 +27,6 @@ import (
 	"github.com/jml-dev/jml/pkg/plan"
 	"github.com/jml-dev/jml/pkg/project"
 	"github.com/jml-dev/jml/pkg/replay"
-	"github.com/jml-dev/jml/pkg/temporal"
 	"github.com/jml-dev/jml/pkg/view"
 )
 
@@ -99,6 +98,7 @@ Exits 1 when any run halted or failed.`,
   jml apply --at 2026-01-05T02:00:00Z --auto-approve     # fire schedule flows
   jml sandbox & jml apply --sandbox http://127.0.0.1:8787 events/ --auto-approve`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Temporal, args = temporalHost(g.io, o.Temporal, args)
 			o.IO, o.Color, o.Config, o.Args = g.io, g.color, g.config, args
 			if len(args) == 0 && o.At == "" && o.Window == "" {
 				return usageError{fmt.Errorf("give EVENTS, a saved PLANFILE, or --at / --window for schedule flows")}
@@ -128,9 +128,7 @@ Exits 1 when any run halted or failed.`,
 	cmd.Flags().BoolVar(&o.KeepGoing, "keep-going", false, "skip malformed events instead of stopping")
 	cmd.Flags().StringVar(&o.History, "history", "", "history store URL: sqlite://PATH or postgres://… (default: history: in jml.yaml, else sqlite://.jml/history.db)")
 	cmd.Flags().BoolVar(&o.Force, "force", false, "run every flow from scratch, even those an earlier apply finished")
-	cmd.Flags().StringVar(&o.Temporal, "temporal", "", "start the runs as workflows on this Temporal frontend (HOST:PORT) for jml worker to run")
-	cmd.Flags().StringVar(&o.Namespace, "namespace", "", "Temporal namespace (with --temporal; default \"default\")")
-	cmd.Flags().StringVar(&o.TaskQueue, "task-queue", "", "Temporal task queue (with --temporal; default \""+temporal.DefaultTaskQueue+"\")")
+	addTemporalFlags(cmd, &o.Temporal, &o.Namespace, &o.TaskQueue, "start the runs as workflows on Temporal, at HOST:PORT or temporal.hostPort of jml.yaml, for jml worker to run")
 	addScheduleFlags(cmd, &o.At, &o.Window)
 	cmd.ValidArgsFunction = eventFiles
 	completeFlag(cmd, "flow", completeFlow(g))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/jml-dev/jml/pkg/apply"
+	"github.com/jml-dev/jml/pkg/effect"
 	"github.com/jml-dev/jml/pkg/temporal"
 )
 
@@ -42,14 +43,18 @@ func applyTemporalRun(o *ApplyOptions) error {
 	if err := j.confirm(p); err != nil {
 		return err
 	}
-	c, err := temporal.Dial(o.Temporal, o.Namespace, nil)
+	conn, queue, err := temporalConn(io, proj, temporalFlags{o.Temporal, o.Namespace, o.TaskQueue}, &effect.Redactor{})
+	if err != nil {
+		return err
+	}
+	c, err := temporal.Dial(conn, nil)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
 	ctx := context.Background()
 	for _, ev := range j.events {
-		runs, err := temporal.Start(ctx, c, o.TaskQueue, proj.Graph, ev)
+		runs, err := temporal.Start(ctx, c, queue, proj.Graph, ev)
 		for _, r := range runs {
 			fmt.Fprintf(io.Out, "started %s (run %s)\n", r.GetID(), r.GetRunID())
 		}

@@ -31,7 +31,8 @@ func newWorkerCmd(g *globals, runF func(*WorkerOptions) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "worker",
 		Short: "Run the project's flows as Temporal workflows",
-		Long: `Worker connects to a Temporal frontend (--temporal HOST:PORT) and serves
+		Long: `Worker connects to a Temporal frontend (--temporal HOST:PORT, or
+temporal.hostPort of jml.yaml, whose tls and apiKey it uses) and serves
 the project's flows on a task queue: each workflow runs one flow for one
 event, each try of an action call is an activity calling the connectors of
 jml.yaml. jml apply --temporal starts the workflows. A worker refuses a
@@ -39,11 +40,13 @@ workflow started for other flows than its own (docs/temporal.md).
 SIGINT or SIGTERM stops polling.`,
 		Example: `  jml worker --temporal 127.0.0.1:7233
   jml worker --temporal temporal.internal:7233 --namespace iam --task-queue jml`,
-		Args: cobra.NoArgs,
+		// The HOST:PORT of --temporal HOST:PORT comes as an argument
+		// (temporalHost); anything else is one too many.
+		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.IO, o.Color, o.Config = g.io, g.color, g.config
-			if o.Temporal == "" {
-				return usageError{fmt.Errorf("--temporal HOST:PORT is required")}
+			if o.Temporal, args = temporalHost(g.io, o.Temporal, args); len(args) > 0 {
+				return usageError{fmt.Errorf("unexpected argument %q: jml worker takes flags only", args[0])}
 			}
 			if err := checkLogFormat(o.LogFormat); err != nil {
 				return err
@@ -55,9 +58,7 @@ SIGINT or SIGTERM stops polling.`,
 			return workerRun(o)
 		},
 	}
-	cmd.Flags().StringVar(&o.Temporal, "temporal", "", "Temporal frontend HOST:PORT")
-	cmd.Flags().StringVar(&o.Namespace, "namespace", "default", "Temporal namespace")
-	cmd.Flags().StringVar(&o.TaskQueue, "task-queue", temporal.DefaultTaskQueue, "Temporal task queue")
+	addTemporalFlags(cmd, &o.Temporal, &o.Namespace, &o.TaskQueue, "Temporal frontend HOST:PORT (default: temporal.hostPort in jml.yaml)")
 	cmd.Flags().StringVar(&o.Sandbox, "sandbox", "", "point every connector at this jml sandbox URL (default $JML_SANDBOX_URL)")
 	cmd.Flags().StringVar(&o.LogFormat, "log-format", "text", "log format on standard error: text or json")
 	return cmd
@@ -70,23 +71,29 @@ func workerRun(o *WorkerOptions) error {
 		return err
 	}
 	secrets := &effect.Redactor{}
+	// The temporal: section first (the worker's own configuration), then
+	// the connectors'; one registry of secrets for both.
+	conn, queue, err := temporalConn(io, proj, temporalFlags{o.Temporal, o.Namespace, o.TaskQueue}, secrets)
+	if err != nil {
+		return err
+	}
 	set, err := connector.New(proj.Config, connector.Options{SandboxURL: o.Sandbox, Getenv: io.Getenv, BaseDir: proj.Root, Scopes: proj.Graph.Scopes(), Redactor: secrets})
 	if err != nil {
 		return err
 	}
 	log := serviceLog(io, o.LogFormat, secrets)
-	c, err := temporal.Dial(o.Temporal, o.Namespace, log)
+	c, err := temporal.Dial(conn, log)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	w := temporal.NewWorker(c, o.TaskQueue, temporal.NewFlows(proj.Graph, set))
+	w := temporal.NewWorker(c, queue, temporal.NewFlows(proj.Graph, set))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("starting the worker: %w", err)
 	}
-	log.Info("worker started", "temporal", o.Temporal, "namespace", o.Namespace, "taskQueue", o.TaskQueue, "flows", temporal.Digest(proj.Graph))
+	log.Info("worker started", "temporal", conn.HostPort, "namespace", conn.Namespace, "taskQueue", queue, "tls", conn.TLS != nil || conn.APIKey != "", "flows", temporal.Digest(proj.Graph))
 	<-ctx.Done()
 	w.Stop()
 	return nil

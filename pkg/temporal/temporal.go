@@ -272,16 +272,16 @@ func Start(ctx context.Context, c client.Client, taskQueue string, g *compile.Gr
 	return runs, nil
 }
 
-// Dial connects to the Temporal frontend at hostPort, in namespace
-// ("default" when empty), logging to log (nil: none).
-func Dial(hostPort, namespace string, log *slog.Logger) (client.Client, error) {
-	opts := client.Options{HostPort: hostPort, Namespace: namespace}
+// Dial connects to the Temporal frontend of conn (namespace "default"
+// when empty; TLS and API key as conn says), logging to log (nil: none).
+func Dial(conn Connection, log *slog.Logger) (client.Client, error) {
+	opts := conn.clientOptions()
 	if log != nil {
 		opts.Logger = tlog.NewStructuredLogger(log)
 	}
 	c, err := client.Dial(opts)
 	if err != nil {
-		return nil, fmt.Errorf("connecting to Temporal at %s: %w", hostPort, err)
+		return nil, fmt.Errorf("connecting to Temporal at %s: %w", conn.HostPort, err)
 	}
 	return c, nil
 }
