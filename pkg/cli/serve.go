@@ -23,10 +23,12 @@ import (
 	"github.com/jml-dev/jml/pkg/connector"
 	"github.com/jml-dev/jml/pkg/effect"
 	"github.com/jml-dev/jml/pkg/engine"
+	"github.com/jml-dev/jml/pkg/event"
 	"github.com/jml-dev/jml/pkg/history"
 	"github.com/jml-dev/jml/pkg/plan"
 	"github.com/jml-dev/jml/pkg/replay"
 	"github.com/jml-dev/jml/pkg/serve"
+	"github.com/jml-dev/jml/pkg/temporal"
 	"github.com/jml-dev/jml/pkg/webui"
 )
 
@@ -44,6 +46,11 @@ type ServeOptions struct {
 	TLSKey         string
 	InsecureListen bool
 	DrainTimeout   time.Duration
+	// Temporal, when set, starts workflows for the delivered events
+	// instead of running them here (temporalFromConfig: jml.yaml's host).
+	Temporal  string
+	Namespace string
+	TaskQueue string
 }
 
 func newServeCmd(g *globals, runF func(*ServeOptions) error) *cobra.Command {
@@ -75,6 +82,12 @@ an event that would take the distinct people deprovisioned in the last hour
 above it; jml serve queue lists the queue, jml serve approve releases held
 events.
 
+--temporal [HOST:PORT] (or temporal.hostPort of jml.yaml, with its tls and
+apiKey): each queued event starts its flows as Temporal workflows for jml
+worker to run (jml/<uuid>/<flow>, as jml apply --temporal starts them)
+instead of running them here; workflows Temporal already has for the
+event count as started. schedule: and http: flows still run here.
+
 GET /healthz, /readyz and /metrics (Prometheus) are served beside the hook,
 and under /ui/ the read-only web view of the history (as jml history serve
 serves it), whose token is the event hook's secret: open /ui/?token=SECRET
@@ -85,11 +98,17 @@ SIGINT or SIGTERM stops taking deliveries and lets the runs in flight end
 (--drain-timeout, then they stop between cards and stay queued).`,
 		Example: `  JML_HOOK_SECRET=… jml serve --addr 127.0.0.1:8080
   jml serve --addr 0.0.0.0:8443 --tls-cert cert.pem --tls-key key.pem --log-format json
+  jml serve --temporal temporal.internal:7233 --namespace iam
   jml serve queue --status held
   jml serve approve --all`,
-		Args: cobra.NoArgs,
+		// The HOST:PORT of --temporal HOST:PORT comes as an argument
+		// (temporalHost); any other is refused as cobra.NoArgs does.
+		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.IO, o.Color, o.Config = g.io, g.color, g.config
+			if o.Temporal, args = temporalHost(g.io, o.Temporal, args); len(args) > 0 {
+				return cobra.NoArgs(cmd, args)
+			}
 			if err := checkLogFormat(o.LogFormat); err != nil {
 				return err
 			}
@@ -109,6 +128,7 @@ SIGINT or SIGTERM stops taking deliveries and lets the runs in flight end
 	cmd.Flags().StringVar(&o.TLSKey, "tls-key", "", "TLS key file (PEM)")
 	cmd.Flags().BoolVar(&o.InsecureListen, "insecure-listen", false, "allow a non-loopback --addr without TLS (behind a TLS-terminating proxy only)")
 	cmd.Flags().DurationVar(&o.DrainTimeout, "drain-timeout", 30*time.Second, "on SIGINT/SIGTERM, how long the runs in flight may take to end")
+	addTemporalFlags(cmd, &o.Temporal, &o.Namespace, &o.TaskQueue, "start Temporal workflows for the delivered events instead of running them here, at HOST:PORT or temporal.hostPort of jml.yaml")
 	cmd.AddCommand(newServeQueueCmd(g, nil), newServeApproveCmd(g, nil))
 	return cmd
 }
@@ -145,11 +165,30 @@ func serveRun(o *ServeOptions) (err error) {
 	if err != nil {
 		return err
 	}
+	var conn temporal.Connection
+	var queue string
+	if o.Temporal != "" {
+		if conn, queue, err = temporalConn(io, proj, temporalFlags{o.Temporal, o.Namespace, o.TaskQueue}, secrets); err != nil {
+			return err
+		}
+	}
 	set, err := connector.New(proj.Config, connector.Options{SandboxURL: o.Sandbox, Getenv: io.Getenv, BaseDir: proj.Root, Scopes: proj.Graph.Scopes(), Redactor: secrets})
 	if err != nil {
 		return err
 	}
 	log := serviceLog(io, o.LogFormat, secrets)
+	// --temporal: the delivered events start workflows for jml worker;
+	// schedule: and http: flows still run here.
+	var start func(context.Context, *event.Event) (string, error)
+	if o.Temporal != "" {
+		c, err := temporal.Dial(conn, log)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		start = (&temporal.Starter{Client: c, TaskQueue: queue, Graph: proj.Graph}).Start
+		log.Info("delivered events start Temporal workflows", "temporal", conn.HostPort, "namespace", conn.Namespace, "taskQueue", queue)
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -172,7 +211,7 @@ func serveRun(o *ServeOptions) (err error) {
 	eng := replay.Engine(replay.Setup{Graph: proj.Graph, Effector: rec.Effector(metrics.Effector(set)), Clock: clock.Real{}, Observer: rec, Mode: engine.ModeApply})
 	srv, err := serve.New(serve.Options{RunContext: runCtx, Store: store, Graph: proj.Graph, Engine: eng, Recorder: rec, Digest: digest, Files: files,
 		Log: log, Path: cfg.Path.Value, AuthHeader: cfg.AuthHeader.Value, AuthSecret: secret, MaxBodyBytes: int64(cfg.MaxBodyBytes),
-		Workers: cfg.Workers, MaxPerHour: proj.Graph.MaxDeprovisionsPerHour(), Metrics: metrics})
+		Workers: cfg.Workers, MaxPerHour: proj.Graph.MaxDeprovisionsPerHour(), Metrics: metrics, Start: start})
 	if err != nil {
 		return err
 	}

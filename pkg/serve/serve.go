@@ -68,6 +68,12 @@ type Options struct {
 	// RunContext is the context http: flow runs go on in (the server's,
 	// not the caller's); nil means context.Background().
 	RunContext context.Context
+	// Start, when set, is given each queued event instead of running its
+	// flows here (jml serve --temporal: it starts the event's workflows);
+	// its answer is the event's outcome. An error leaves the event queued
+	// for the next pass. A start that finds the event's workflows already
+	// started must answer as if it had started them.
+	Start func(ctx context.Context, ev *event.Event) (outcome string, err error)
 }
 
 // Server receives deliveries and applies the queued events.
@@ -396,6 +402,10 @@ func (s *Server) apply(ctx context.Context, it *history.QueueItem, ev *event.Eve
 		s.running.Done()
 		s.Kick()
 	}()
+	if s.o.Start != nil {
+		s.start(ctx, it, ev)
+		return
+	}
 	var res apply.Result
 	apply.Run(ctx, s.o.Engine, []*event.Event{ev}, apply.Options{Parallelism: 1, Decide: apply.Converge(s.o.Store, s.o.Recorder, false)},
 		func(r apply.Result) { res = r })
@@ -421,6 +431,24 @@ func (s *Server) apply(ctx context.Context, it *history.QueueItem, ev *event.Eve
 		s.o.Log.Info("run finished", "uuid", it.UUID, "flow", r.Flow, "run", r.ID, "status", string(r.Status))
 	}
 	if err := s.o.Store.Finish(context.WithoutCancel(ctx), it.UUID, Outcome(res), s.o.Clock.Now()); err != nil {
+		s.o.Log.Error("event not marked done", "uuid", it.UUID, "error", err.Error())
+	}
+}
+
+// start hands the event to Options.Start, then marks it done with the
+// outcome; an event whose start failed stays queued.
+func (s *Server) start(ctx context.Context, it *history.QueueItem, ev *event.Event) {
+	outcome, err := s.o.Start(ctx, ev)
+	if err != nil {
+		if ctx.Err() != nil {
+			s.o.Log.Info("event left queued: stopping", "uuid", it.UUID)
+		} else {
+			s.o.Log.Error("event left queued: its workflows did not start", "uuid", it.UUID, "error", err.Error())
+		}
+		return
+	}
+	s.o.Log.Info("workflows started", "uuid", it.UUID, "outcome", outcome)
+	if err := s.o.Store.Finish(context.WithoutCancel(ctx), it.UUID, outcome, s.o.Clock.Now()); err != nil {
 		s.o.Log.Error("event not marked done", "uuid", it.UUID, "error", err.Error())
 	}
 }

@@ -246,8 +246,9 @@ func (wfRuntime) Parallel(ctx context.Context, limit, n int, fn func(ctx context
 }
 
 // Start starts one workflow per flow ev fires (engine.Select), on
-// taskQueue (DefaultTaskQueue when empty), and returns them in flow order. A workflow already started
-// for the same event and flow is refused by Temporal (the error says so).
+// taskQueue (DefaultTaskQueue when empty), and returns them in flow order.
+// A workflow already started for the same event and flow is not started
+// again (Temporal refuses the id): its run is returned in its place.
 func Start(ctx context.Context, c client.Client, taskQueue string, g *compile.Graph, ev *event.Event) ([]client.WorkflowRun, error) {
 	raw, err := json.Marshal(ev.Raw)
 	if err != nil {
@@ -264,6 +265,10 @@ func Start(ctx context.Context, c client.Client, taskQueue string, g *compile.Gr
 			WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 			WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL}
 		r, err := c.ExecuteWorkflow(ctx, opts, WorkflowName, FlowInput{Digest: digest, Flow: fl.Name, Event: raw, Source: ev.Source})
+		if runID, ok := alreadyStarted(err); ok {
+			// A client that reports the refusal: that run is the flow's.
+			r, err = c.GetWorkflow(ctx, opts.ID, runID), nil
+		}
 		if err != nil {
 			return runs, fmt.Errorf("starting %s: %w", opts.ID, err)
 		}
