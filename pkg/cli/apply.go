@@ -98,7 +98,6 @@ Exits 1 when any run halted or failed.`,
   jml apply --at 2026-01-05T02:00:00Z --auto-approve     # fire schedule flows
   jml sandbox & jml apply --sandbox http://127.0.0.1:8787 events/ --auto-approve`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Temporal, args = temporalHost(g.io, o.Temporal, args)
 			o.IO, o.Color, o.Config, o.Args = g.io, g.color, g.config, args
 			if len(args) == 0 && o.At == "" && o.Window == "" {
 				return usageError{fmt.Errorf("give EVENTS, a saved PLANFILE, or --at / --window for schedule flows")}

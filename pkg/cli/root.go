@@ -36,7 +36,7 @@ func Run(io *IOStreams, args []string, version string) (code int) {
 	g := &globals{io: io, version: resolveVersion(version)}
 	io.makeSafe(&g.color)
 	root := newRoot(g)
-	root.SetArgs(args)
+	root.SetArgs(temporalArgs(io, args))
 	root.SetIn(io.In)
 	root.SetOut(io.Out)
 	root.SetErr(io.ErrOut)

@@ -101,14 +101,9 @@ SIGINT or SIGTERM stops taking deliveries and lets the runs in flight end
   jml serve --temporal temporal.internal:7233 --namespace iam
   jml serve queue --status held
   jml serve approve --all`,
-		// The HOST:PORT of --temporal HOST:PORT comes as an argument
-		// (temporalHost); any other is refused as cobra.NoArgs does.
-		Args: cobra.ArbitraryArgs,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.IO, o.Color, o.Config = g.io, g.color, g.config
-			if o.Temporal, args = temporalHost(g.io, o.Temporal, args); len(args) > 0 {
-				return cobra.NoArgs(cmd, args)
-			}
 			if err := checkLogFormat(o.LogFormat); err != nil {
 				return err
 			}

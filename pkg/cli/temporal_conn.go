@@ -119,25 +119,36 @@ func addTemporalFlags(cmd *cobra.Command, hostPort, namespace, taskQueue *string
 	cmd.Flags().StringVar(taskQueue, "task-queue", "", "Temporal task queue (default: temporal.taskQueue in jml.yaml, else \""+temporal.DefaultTaskQueue+"\")")
 }
 
-// temporalFromConfig is --temporal given without a value (its NoOptDefVal):
-// the host and port come from the next argument when it is HOST:PORT,
-// else from temporal.hostPort of jml.yaml.
+// temporalFromConfig is --temporal given without a value (its
+// NoOptDefVal): temporal.hostPort of jml.yaml.
 const temporalFromConfig = "jml.yaml"
 
-// temporalHost takes the HOST:PORT of `--temporal HOST:PORT` out of args
-// (cobra gives a flag with an optional value only as --temporal=HOST:PORT):
-// when --temporal came without a value and the first argument is a
-// HOST:PORT that names no file, that argument is the host.
-func temporalHost(io *IOStreams, flag string, args []string) (string, []string) {
-	if flag != temporalFromConfig || len(args) == 0 {
-		return flag, args
+// temporalArgs glues the HOST:PORT of `--temporal HOST:PORT` to its flag
+// (--temporal=HOST:PORT) before cobra parses the command line: the flag's
+// value is optional (--temporal alone is temporal.hostPort of jml.yaml),
+// and cobra takes an optional value only after '='. The argument after
+// --temporal is its value when it is HOST:PORT and names no file (jml
+// apply --temporal events.ndjson keeps its events).
+func temporalArgs(io *IOStreams, args []string) []string {
+	var out []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			return append(out, args[i:]...)
+		}
+		if a == "--temporal" && i+1 < len(args) && isHostPort(args[i+1]) {
+			if _, err := os.Stat(io.Path(args[i+1])); err != nil {
+				out = append(out, a+"="+args[i+1])
+				i++
+				continue
+			}
+		}
+		out = append(out, a)
 	}
-	_, port, err := net.SplitHostPort(args[0])
-	if err != nil || port == "" || strings.Trim(port, "0123456789") != "" {
-		return flag, args
-	}
-	if _, err := os.Stat(io.Path(args[0])); err == nil {
-		return flag, args
-	}
-	return args[0], args[1:]
+	return out
+}
+
+func isHostPort(s string) bool {
+	_, port, err := net.SplitHostPort(s)
+	return err == nil && port != "" && strings.Trim(port, "0123456789") == ""
 }

@@ -157,33 +157,30 @@ func TestTemporalConn(t *testing.T) {
 	}
 }
 
-// TestTemporalHost: --temporal HOST:PORT comes in as an argument when the
-// flag has no value; an argument that is a file, or not HOST:PORT, stays.
-func TestTemporalHost(t *testing.T) {
+// TestTemporalArgs: the HOST:PORT after --temporal is glued to it,
+// wherever the flag is; an argument that is a file, or not HOST:PORT,
+// stays an argument (--temporal alone: jml.yaml's host).
+func TestTemporalArgs(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "a:1"), nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	io := &IOStreams{WorkDir: dir}
-	cases := []struct {
-		flag     string
-		args     []string
-		wantHost string
-		wantArgs int
-	}{
-		{"", []string{"127.0.0.1:7233"}, "", 1},
-		{"h:1", []string{"events.json"}, "h:1", 1},
-		{temporalFromConfig, nil, temporalFromConfig, 0},
-		{temporalFromConfig, []string{"127.0.0.1:7233", "events.json"}, "127.0.0.1:7233", 1},
-		{temporalFromConfig, []string{"[::1]:7233"}, "[::1]:7233", 0},
-		{temporalFromConfig, []string{"events.json"}, temporalFromConfig, 1},
-		{temporalFromConfig, []string{"a:1"}, temporalFromConfig, 1},
-		{temporalFromConfig, []string{"host:port"}, temporalFromConfig, 1},
+	cases := []struct{ args, want string }{
+		{"apply --temporal 127.0.0.1:7233 ev.json", "apply --temporal=127.0.0.1:7233 ev.json"},
+		{"apply --auto-approve ev.json --temporal 127.0.0.1:7233 --namespace n", "apply --auto-approve ev.json --temporal=127.0.0.1:7233 --namespace n"},
+		{"worker --temporal [::1]:7233", "worker --temporal=[::1]:7233"},
+		{"apply --temporal ev.json", "apply --temporal ev.json"},
+		{"apply --temporal a:1", "apply --temporal a:1"},
+		{"apply --temporal host:port", "apply --temporal host:port"},
+		{"serve --temporal", "serve --temporal"},
+		{"apply --temporal=h:1 ev.json", "apply --temporal=h:1 ev.json"},
+		{"apply -- --temporal h:1", "apply -- --temporal h:1"},
+		{"apply --namespace 127.0.0.1:7233", "apply --namespace 127.0.0.1:7233"},
 	}
 	for _, tc := range cases {
-		host, rest := temporalHost(io, tc.flag, tc.args)
-		if host != tc.wantHost || len(rest) != tc.wantArgs {
-			t.Errorf("temporalHost(%q, %q) = %q, %q", tc.flag, tc.args, host, rest)
+		if got := strings.Join(temporalArgs(io, strings.Fields(tc.args)), " "); got != tc.want {
+			t.Errorf("temporalArgs(%s) = %s, want %s", tc.args, got, tc.want)
 		}
 	}
 }

@@ -40,14 +40,9 @@ workflow started for other flows than its own (docs/temporal.md).
 SIGINT or SIGTERM stops polling.`,
 		Example: `  jml worker --temporal 127.0.0.1:7233
   jml worker --temporal temporal.internal:7233 --namespace iam --task-queue jml`,
-		// The HOST:PORT of --temporal HOST:PORT comes as an argument
-		// (temporalHost); anything else is one too many.
-		Args: cobra.ArbitraryArgs,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.IO, o.Color, o.Config = g.io, g.color, g.config
-			if o.Temporal, args = temporalHost(g.io, o.Temporal, args); len(args) > 0 {
-				return usageError{fmt.Errorf("unexpected argument %q: jml worker takes flags only", args[0])}
-			}
 			if err := checkLogFormat(o.LogFormat); err != nil {
 				return err
 			}
