@@ -25,6 +25,7 @@ type Metrics struct {
 	cards      *prometheus.HistogramVec
 	throttled  *prometheus.CounterVec
 	heldTotal  prometheus.Counter
+	starts     *prometheus.CounterVec
 }
 
 // NewMetrics registers the metrics; the queue depth is read from store at
@@ -45,9 +46,11 @@ func NewMetrics(store *history.Store) *Metrics {
 			Help: "Vendor answers 429 (rate limited), by connector instance."}, []string{"instance"}),
 		heldTotal: prometheus.NewCounter(prometheus.CounterOpts{Name: "jml_serve_events_held_total",
 			Help: "Events held by the hourly guardrail."}),
+		starts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "jml_serve_workflow_starts_total",
+			Help: "jml serve --temporal: events handed to Temporal, by result (started: their workflows started or already there; failed: left queued)."}, []string{"result"}),
 	}
 	depth := prometheus.NewDesc("jml_serve_queue_depth", "Events in the queue, by status (queued, held, done).", []string{"status"}, nil)
-	m.reg.MustRegister(m.deliveries, m.ack, m.events, m.runs, m.cards, m.throttled, m.heldTotal,
+	m.reg.MustRegister(m.deliveries, m.ack, m.events, m.runs, m.cards, m.throttled, m.heldTotal, m.starts,
 		collector{desc: depth, collect: func(ch chan<- prometheus.Metric) {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 			defer cancel()
@@ -98,6 +101,13 @@ func (m *Metrics) run(r *engine.Run) {
 		return
 	}
 	m.runs.WithLabelValues(r.Flow, string(r.Status)).Inc()
+}
+
+func (m *Metrics) started(ok bool) {
+	if m == nil {
+		return
+	}
+	m.starts.WithLabelValues(map[bool]string{true: "started", false: "failed"}[ok]).Inc()
 }
 
 func (m *Metrics) held() {

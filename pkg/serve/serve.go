@@ -439,6 +439,7 @@ func (s *Server) apply(ctx context.Context, it *history.QueueItem, ev *event.Eve
 // outcome; an event whose start failed stays queued.
 func (s *Server) start(ctx context.Context, it *history.QueueItem, ev *event.Event) {
 	outcome, err := s.o.Start(ctx, ev)
+	s.o.Metrics.started(err == nil)
 	if err != nil {
 		if ctx.Err() != nil {
 			s.o.Log.Info("event left queued: stopping", "uuid", it.UUID)

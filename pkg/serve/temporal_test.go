@@ -3,6 +3,7 @@ package serve
 import (
 	"context"
 	"errors"
+	"net/http/httptest"
 	"sort"
 	"strings"
 	"sync"
@@ -72,7 +73,7 @@ func (f *fixture) temporalServer(c client.Client) *Server {
 	digest, files := plan.Digest(f.proj.Sources)
 	st := &temporal.Starter{Client: c, Graph: f.proj.Graph}
 	s, err := New(Options{Store: f.store, Graph: f.proj.Graph, Digest: digest, Files: files, Clock: f.clk, AuthSecret: secret,
-		MaxBodyBytes: 4096, MaxPerHour: f.proj.Graph.MaxDeprovisionsPerHour(), Start: st.Start})
+		MaxBodyBytes: 4096, MaxPerHour: f.proj.Graph.MaxDeprovisionsPerHour(), Start: st.Start, Metrics: NewMetrics(f.store)})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -142,7 +143,11 @@ func TestTemporalStartFails(t *testing.T) {
 	fc := &fakeTemporal{fail: serviceerror.NewUnavailable("frontend down")}
 	f.srv = f.temporalServer(fc)
 	f.do("POST", secret, delivery(t, nil, 1))
-	f.drain()
+	// One pass over the queue: one failed start.
+	if err := f.srv.Dispatch(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	f.srv.Wait()
 	if q := f.queue(history.QueueQueued); len(q) != 1 {
 		t.Fatalf("queued: %+v", q)
 	}
@@ -152,5 +157,16 @@ func TestTemporalStartFails(t *testing.T) {
 	f.drain()
 	if q := f.queue(history.QueueDone); len(q) != 1 || len(fc.starts) != 1 {
 		t.Fatalf("done %+v, starts %v", q, fc.starts)
+	}
+	rec := httptest.NewRecorder()
+	f.srv.o.Metrics.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	fams := parseMetrics(t, rec.Result())
+	for name, want := range map[string]float64{
+		`jml_serve_workflow_starts_total{result="failed"}`:  1,
+		`jml_serve_workflow_starts_total{result="started"}`: 1,
+	} {
+		if got := fams[name]; got != want {
+			t.Errorf("%s = %v, want %v", name, got, want)
+		}
 	}
 }
