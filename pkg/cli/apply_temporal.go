@@ -29,6 +29,12 @@ func applyTemporalRun(o *ApplyOptions) error {
 	if err != nil {
 		return err
 	}
+	// Where to start the workflows is checked before the plan and the
+	// confirmation: a bad temporal: section is said before anything is asked.
+	conn, queue, err := temporalConn(io, proj, temporalFlags{o.Temporal, o.Namespace, o.TaskQueue}, &effect.Redactor{})
+	if err != nil {
+		return err
+	}
 	j := &applyJob{io: io, color: o.Color, ApplyFlags: o.ApplyFlags, clock: o.Clock, proj: proj}
 	if err := j.fromArgs(o); err != nil {
 		return err
@@ -41,10 +47,6 @@ func applyTemporalRun(o *ApplyOptions) error {
 		return err
 	}
 	if err := j.confirm(p); err != nil {
-		return err
-	}
-	conn, queue, err := temporalConn(io, proj, temporalFlags{o.Temporal, o.Namespace, o.TaskQueue}, &effect.Redactor{})
-	if err != nil {
 		return err
 	}
 	c, err := temporal.Dial(conn, nil)
