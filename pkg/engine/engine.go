@@ -777,6 +777,9 @@ const DefaultMaxRetryAfter = time.Minute
 // (DefaultMaxRetryAfter when unset), nor past the context's deadline: a
 // vendor that asks for longer fails the card at once (retryWait).
 func (x *exec) callWithRetry(ctx context.Context, pol compile.RetryPolicy, req effect.Request) (map[string]any, *effect.Error, int) {
+	if r, ok := x.e.opts.Effector.(Retrier); ok {
+		return r.DoRetrying(ctx, req, pol)
+	}
 	attempts := max(pol.Attempts, 1)
 	for try := 1; ; try++ {
 		req.Attempt = try
@@ -796,6 +799,36 @@ func (x *exec) callWithRetry(ctx context.Context, pol compile.RetryPolicy, req e
 			return nil, &effect.Error{Code: "canceled", Message: "canceled while waiting to retry: " + ee.Message, Status: ee.Status}, try
 		}
 	}
+}
+
+// Retrier is an effector that makes all the tries of a call itself (on
+// Temporal, one activity whose retry policy is the card's): when the
+// engine's effector is one, callWithRetry hands it the whole call. It must
+// keep the engine's rule: a failed try is retried only as RetryWait says,
+// after the wait it gives, with req.Attempt the try's number. It returns
+// the output, or the error to stop with, and the number of tries made.
+type Retrier interface {
+	DoRetrying(ctx context.Context, req effect.Request, pol compile.RetryPolicy) (map[string]any, *effect.Error, int)
+}
+
+// MaxRetryWait is the longest wait RetryWait can give under pol: the
+// backoff of the last retry (capped by maxInterval) plus the jitter, or
+// the longest Retry-After it waits for (maxInterval, DefaultMaxRetryAfter
+// when unset), whichever is longer. A Retrier whose waits are capped
+// (Temporal's MaximumInterval) caps them at this.
+func MaxRetryWait(pol compile.RetryPolicy) time.Duration {
+	limit := pol.MaxInterval
+	if limit <= 0 {
+		limit = DefaultMaxRetryAfter
+	}
+	last := max(pol.Attempts, 2) - 1
+	nojitter := pol
+	nojitter.Jitter = 0
+	b := backoff(nojitter, last, "")
+	if b < 0 || b > math.MaxInt64/2 { // the float overflowed the Duration
+		b = math.MaxInt64 / 2
+	}
+	return max(limit, b+pol.Jitter)
 }
 
 // RetryWait is the engine's one retry rule for calls made outside a card

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jml-dev/jml/pkg/clock"
+	"github.com/jml-dev/jml/pkg/compile"
 	"github.com/jml-dev/jml/pkg/effect"
 )
 
@@ -113,5 +114,88 @@ func TestWaitTooLongNamesTheVendorOrTheInstance(t *testing.T) {
 		if got.Message != tt.want || !got.Retryable || got.RetryAfter != ee.RetryAfter || got.Status != 429 {
 			t.Errorf("%s: %+v, want message %q", tt.typ, got, tt.want)
 		}
+	}
+}
+
+// TestMaxRetryWaitBoundsEveryWait: no wait RetryWait gives — any try, any
+// Retry-After it accepts, any jitter — is longer than MaxRetryWait, and
+// the longest one is reached (a Retrier capping waits at it changes none).
+func TestMaxRetryWaitBoundsEveryWait(t *testing.T) {
+	pols := []compile.RetryPolicy{
+		{Attempts: 1, Backoff: 1},
+		{Attempts: 3, Interval: 5 * time.Second, Backoff: 2, MaxInterval: 8 * time.Second},
+		{Attempts: 5, Interval: time.Second, Backoff: 3},
+		{Attempts: 4, Interval: 30 * time.Second, Backoff: 2, Jitter: 10 * time.Second},
+		{Attempts: 4, Interval: time.Second, Backoff: 2, MaxInterval: 3 * time.Second, Jitter: time.Second},
+		{Attempts: 3, Interval: 0, Backoff: 1},
+		ProfileRetry,
+	}
+	req := effect.Request{Type: "slack", IdempotencyKey: "jml-k"}
+	for _, pol := range pols {
+		limit := MaxRetryWait(pol)
+		longest := time.Duration(0)
+		for try := 1; try < pol.Attempts; try++ {
+			for _, after := range []time.Duration{0, time.Second, pol.MaxInterval, DefaultMaxRetryAfter, time.Hour} {
+				for _, key := range []string{"jml-a", "jml-b", "jml-c", "jml-d"} {
+					req.IdempotencyKey = key
+					ee := &effect.Error{Status: 429, Code: "rate_limited", Retryable: true, RetryAfter: after}
+					wait, stop := RetryWait(context.Background(), pol, try, req, ee)
+					if stop != nil {
+						continue
+					}
+					if wait > limit {
+						t.Errorf("%+v try %d Retry-After %s: wait %s > MaxRetryWait %s", pol, try, after, wait, limit)
+					}
+					longest = max(longest, wait)
+				}
+			}
+		}
+		if pol.Attempts > 1 && pol.Jitter == 0 && longest != limit {
+			t.Errorf("%+v: longest wait %s, MaxRetryWait %s", pol, longest, limit)
+		}
+	}
+	huge := compile.RetryPolicy{Attempts: 200, Interval: time.Hour, Backoff: 10}
+	if got := MaxRetryWait(huge); got <= 0 {
+		t.Errorf("MaxRetryWait of an overflowing backoff = %s", got)
+	}
+}
+
+// retrier makes a call's tries itself and records what it was given.
+type retrier struct {
+	fake
+	pols     []compile.RetryPolicy
+	attempts int
+}
+
+func (r *retrier) DoRetrying(ctx context.Context, req effect.Request, pol compile.RetryPolicy) (map[string]any, *effect.Error, int) {
+	r.pols = append(r.pols, pol)
+	out, err := r.Do(ctx, req)
+	return out, effect.AsError(err), r.attempts
+}
+
+// TestRetrierGetsTheWholeCall: an effector that is a Retrier is handed
+// each card call once, with the card's policy, and the tries it reports
+// are the card's and the error's attempts; the engine waits for nothing.
+func TestRetrierGetsTheWholeCall(t *testing.T) {
+	g := graph(t, `name: f
+trigger: {event: user.lifecycle.deactivate}
+steps:
+  - id: s
+    action: slack.deactivateUser
+    with: {email: jane@acme.com}
+    retry: {attempts: 4, interval: 2s, backoff: 3, maxInterval: 10s}
+`)
+	r := &retrier{fake: fake{script: map[string][]result{"slack.deactivateUser": {{err: effect.HTTPError(503, "down")}}}}, attempts: 4}
+	clk := clock.NewVirtual(t0)
+	run := New(Options{Graph: g, Effector: r, Clock: clk, Mode: ModeApply}).Run(context.Background(), g.Flows["f"], Trigger{Event: deactivation(), At: t0})
+	want := compile.RetryPolicy{Attempts: 4, Interval: 2 * time.Second, Backoff: 3, MaxInterval: 10 * time.Second}
+	if len(r.pols) != 1 || r.pols[0] != want || len(r.calls) != 1 {
+		t.Fatalf("DoRetrying got %+v (%d calls), want one call with %+v", r.pols, len(r.calls), want)
+	}
+	if run.Status != StatusHalted || run.Cards[0].Attempts != 4 || run.Error.Attempts != 4 || run.Error.Code != "server_error" {
+		t.Errorf("run %s, card attempts %d, error %+v", run.Status, run.Cards[0].Attempts, run.Error)
+	}
+	if !clk.Now().Equal(t0) {
+		t.Errorf("the engine waited %s", clk.Now().Sub(t0))
 	}
 }
