@@ -3,11 +3,12 @@
 //
 // One workflow (WorkflowName) runs one compiled flow for one trigger; its
 // id is WorkflowID(event uuid, flow) and a second start with the same id
-// is refused. Each try of an action call is one activity (ActivityName)
-// that calls the worker's Effector; the card's retry is the engine's own
-// (engine.RetryWait's deterministic backoff, jitter and Retry-After),
-// waited for with workflow timers, so that a run makes the same tries in
-// the same order here as locally. A forEach with concurrency runs its
+// is refused. Each action call is one activity (ActivityName) that calls
+// the worker's Effector, retried by Temporal under a RetryPolicy made from
+// the card's retry; each failed try asks for the wait the engine's own
+// rule gives (engine.RetryWait: deterministic backoff and jitter,
+// Retry-After), so that a run makes the same tries with the same waits
+// here as locally (retry.go). A forEach with concurrency runs its
 // items as workflow coroutines; the clock is workflow time. Helper flows
 // run inside the caller's workflow.
 //
@@ -23,7 +24,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -137,18 +137,6 @@ func decodeEvent(raw json.RawMessage, source string) (*event.Event, error) {
 	return s.Next()
 }
 
-// Call is the activity: one try of one action call. A failure is returned
-// as a non-retryable application error (type: the error's code) carrying
-// the effect.Error, so that the engine decides on retries.
-func (f *Flows) Call(ctx context.Context, req effect.Request) (json.RawMessage, error) {
-	out, err := f.Effector.Do(ctx, req)
-	if err != nil {
-		ee := effect.AsError(err)
-		return nil, temporal.NewNonRetryableApplicationError(ee.Message, ee.Code, nil, ee)
-	}
-	return json.Marshal(out)
-}
-
 // wctxKey carries the workflow.Context of the running coroutine in the
 // engine's context.Context.
 type wctxKey struct{}
@@ -160,52 +148,6 @@ func with(ctx context.Context, w workflow.Context) context.Context {
 func wctx(ctx context.Context) workflow.Context {
 	w, _ := ctx.Value(wctxKey{}).(workflow.Context)
 	return w
-}
-
-// activities is the workflow side's effector: each Do is one activity.
-type activities struct{}
-
-func (activities) Do(ctx context.Context, req effect.Request) (map[string]any, error) {
-	w := wctx(ctx)
-	timeout := req.Timeout
-	if timeout <= 0 {
-		timeout = DefaultCallTimeout
-	}
-	w = workflow.WithActivityOptions(w, workflow.ActivityOptions{StartToCloseTimeout: timeout,
-		RetryPolicy: &temporal.RetryPolicy{MaximumAttempts: 1}})
-	var raw json.RawMessage
-	if err := workflow.ExecuteActivity(w, ActivityName, req).Get(w, &raw); err != nil {
-		return nil, callError(err)
-	}
-	d := json.NewDecoder(bytes.NewReader(raw))
-	d.UseNumber()
-	var out map[string]any
-	if err := d.Decode(&out); err != nil {
-		return nil, &effect.Error{Code: "error", Message: "decoding the activity's answer: " + err.Error()}
-	}
-	effect.Numbers(out)
-	return out, nil
-}
-
-// callError turns an activity's failure back into the effect.Error the
-// engine decides on.
-func callError(err error) *effect.Error {
-	var ae *temporal.ApplicationError
-	if errors.As(err, &ae) && ae.HasDetails() {
-		var ee effect.Error
-		if ae.Details(&ee) == nil {
-			return &ee
-		}
-	}
-	var ce *temporal.CanceledError
-	if errors.As(err, &ce) {
-		return &effect.Error{Code: "canceled", Message: "canceled"}
-	}
-	var te *temporal.TimeoutError
-	if errors.As(err, &te) {
-		return &effect.Error{Code: "timeout", Message: "the call timed out: " + err.Error(), Retryable: true}
-	}
-	return &effect.Error{Code: "error", Message: err.Error()}
 }
 
 // wfClock is workflow time; Sleep is a workflow timer.
