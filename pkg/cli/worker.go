@@ -34,8 +34,9 @@ func newWorkerCmd(g *globals, runF func(*WorkerOptions) error) *cobra.Command {
 		Long: `Worker connects to a Temporal frontend (--temporal HOST:PORT, or
 temporal.hostPort of jml.yaml, whose tls and apiKey it uses) and serves
 the project's flows on a task queue: each workflow runs one flow for one
-event, each try of an action call is an activity calling the connectors of
-jml.yaml. jml apply --temporal starts the workflows. A worker refuses a
+event, each action call is an activity calling the connectors of jml.yaml,
+retried by Temporal as the card's retry says. jml apply --temporal starts
+the workflows. A worker refuses a
 workflow started for other flows than its own (docs/temporal.md).
 SIGINT or SIGTERM stops polling.`,
 		Example: `  jml worker --temporal 127.0.0.1:7233

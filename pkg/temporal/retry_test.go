@@ -2,6 +2,7 @@ package temporal
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -139,8 +140,10 @@ func TestRetryIsTheActivitysRetryPolicy(t *testing.T) {
 			if g, w := summary(got), summary(want); g != w {
 				t.Errorf("workflow run differs from the local run\n got:\n%s\nwant:\n%s", g, w)
 			}
-			if fmt.Sprint(got.Error) != fmt.Sprint(want.Error) {
-				t.Errorf("error %+v, local %+v", got.Error, want.Error)
+			// The whole run as history records it: error, card times and
+			// durations (which include the waits) too.
+			if g, w := runJSON(t, got), runJSON(t, want); g != w {
+				t.Errorf("workflow run differs from the local run\n got:\n%s\nwant:\n%s", g, w)
 			}
 			if g, w := strings.Join(gotTries, "\n"), strings.Join(wantTries, "\n"); g != w {
 				t.Errorf("tries differ from the local run's\n got:\n%s\nwant:\n%s", g, w)
@@ -156,6 +159,14 @@ func TestRetryIsTheActivitysRetryPolicy(t *testing.T) {
 			}
 		})
 	}
+}
+
+func runJSON(t *testing.T, r *engine.Run) string {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 // TestRetryWaitsAreTheEngines: the retried tries wait what the engine's
