@@ -48,7 +48,8 @@ func (f *Flows) Call(ctx context.Context, req effect.Request, pol compile.RetryP
 	if err == nil {
 		raw, err := json.Marshal(out)
 		if err != nil {
-			return nil, temporal.NewNonRetryableApplicationError("encoding the answer: "+err.Error(), "error", nil)
+			ee := &effect.Error{Code: "error", Message: "encoding the answer: " + err.Error()}
+			return nil, temporal.NewNonRetryableApplicationError(ee.Message, ee.Code, nil, ee, try)
 		}
 		return &CallResult{Output: raw, Attempts: try}, nil
 	}
@@ -122,15 +123,11 @@ func (activities) DoRetrying(ctx context.Context, req effect.Request, pol compil
 }
 
 // callError turns an activity's failure back into the effect.Error the
-// engine records, and the tries made: the activity's own failure carries
-// both; a try that timed out or whose worker died carries neither (when
-// Temporal gave up because the attempts were spent, they all were).
+// engine records, and the tries made. The activity's own failure carries
+// both. Any other — a try that timed out or whose worker died, a panic —
+// is one Temporal retries, so it ends the call only when the attempts are
+// spent: all of them were made.
 func callError(err error, attempts int) (*effect.Error, int) {
-	tries := 1
-	var actErr *temporal.ActivityError
-	if errors.As(err, &actErr) && actErr.RetryState() == enumspb.RETRY_STATE_MAXIMUM_ATTEMPTS_REACHED {
-		tries = attempts
-	}
 	var ae *temporal.ApplicationError
 	if errors.As(err, &ae) && ae.HasDetails() {
 		var ee effect.Error
@@ -139,12 +136,19 @@ func callError(err error, attempts int) (*effect.Error, int) {
 			return &ee, max(try, 1)
 		}
 	}
+	tries := 1
+	var actErr *temporal.ActivityError
+	var te *temporal.TimeoutError
+	timedOut := errors.As(err, &te)
+	if timedOut || (ae != nil && !ae.NonRetryable()) ||
+		errors.As(err, &actErr) && actErr.RetryState() == enumspb.RETRY_STATE_MAXIMUM_ATTEMPTS_REACHED {
+		tries = attempts
+	}
 	var ce *temporal.CanceledError
 	if errors.As(err, &ce) {
 		return &effect.Error{Code: "canceled", Message: "canceled"}, tries
 	}
-	var te *temporal.TimeoutError
-	if errors.As(err, &te) {
+	if timedOut {
 		return &effect.Error{Code: "timeout", Message: "the call timed out: " + err.Error(), Retryable: true}, tries
 	}
 	return &effect.Error{Code: "error", Message: err.Error()}, tries

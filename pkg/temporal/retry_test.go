@@ -9,10 +9,12 @@ import (
 	"testing"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/jml-dev/jml/pkg/clock"
 	"github.com/jml-dev/jml/pkg/compile"
@@ -244,5 +246,39 @@ func TestRetryPolicyOfACard(t *testing.T) {
 		if fmt.Sprintf("%+v", *got) != fmt.Sprintf("%+v", tt.want) {
 			t.Errorf("retryPolicy(%+v) = %+v, want %+v", tt.pol, *got, tt.want)
 		}
+	}
+}
+
+// TestLostTriesAreTemporals: a try that Temporal sees time out (its worker
+// died, or it outran the start-to-close timeout) carries no jml error; it
+// is retried by Temporal within the card's attempts after the policy's
+// interval, without jitter, and when the attempts are spent the card fails
+// with a retryable timeout after all of them.
+func TestLostTriesAreTemporals(t *testing.T) {
+	g := graph(t, retrySrc)
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	env.SetStartTime(t0)
+	// The workflow, and in place of the activity one whose every try
+	// times out.
+	env.RegisterWorkflowWithOptions(NewFlows(g, nil).RunFlow, workflow.RegisterOptions{Name: WorkflowName})
+	var at []time.Duration
+	env.RegisterActivityWithOptions(func(ctx context.Context, req effect.Request, pol compile.RetryPolicy) (*CallResult, error) {
+		at = append(at, env.Now().Sub(t0))
+		return nil, temporal.NewTimeoutError(enumspb.TIMEOUT_TYPE_START_TO_CLOSE, nil)
+	}, activity.RegisterOptions{Name: ActivityName})
+	env.ExecuteWorkflow(WorkflowName, input(g, "retrying"))
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	var r engine.Run
+	if err := env.GetWorkflowResult(&r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != engine.StatusHalted || r.Error == nil || r.Error.Code != "timeout" || !r.Error.Retryable || r.Error.Attempts != 3 || r.Cards[0].Attempts != 3 {
+		t.Errorf("run %s, error %+v, card attempts %d; want halted on a retryable timeout after 3 attempts", r.Status, r.Error, r.Cards[0].Attempts)
+	}
+	if fmt.Sprint(at) != "[0s 2s 6s]" {
+		t.Errorf("tries at %v, want [0s 2s 6s]: the policy's 2s × 2^(n-1)", at)
 	}
 }
