@@ -30,8 +30,27 @@ import (
 // CallResult is the activity's result: the call's output and the number
 // of tries it took.
 type CallResult struct {
-	Output   json.RawMessage
-	Attempts int
+	Output   json.RawMessage `json:"output"`
+	Attempts int             `json:"attempts"`
+}
+
+// CallRetry is the card's retry as the activity's input carries it in
+// Temporal's history: a wire type of its own, so that the compiler's
+// RetryPolicy may change without breaking workflows in flight.
+type CallRetry struct {
+	Attempts    int           `json:"attempts"`
+	Interval    time.Duration `json:"interval"`
+	Backoff     float64       `json:"backoff"`
+	MaxInterval time.Duration `json:"maxInterval,omitempty"`
+	Jitter      time.Duration `json:"jitter,omitempty"`
+}
+
+func callRetry(p compile.RetryPolicy) CallRetry {
+	return CallRetry{Attempts: p.Attempts, Interval: p.Interval, Backoff: p.Backoff, MaxInterval: p.MaxInterval, Jitter: p.Jitter}
+}
+
+func (r CallRetry) policy() compile.RetryPolicy {
+	return compile.RetryPolicy{Attempts: r.Attempts, Interval: r.Interval, Backoff: r.Backoff, MaxInterval: r.MaxInterval, Jitter: r.Jitter}
 }
 
 // Call is the activity: one try of one action call, its number Temporal's
@@ -41,7 +60,8 @@ type CallResult struct {
 // would retry it (engine.RetryWait), and non-retryable otherwise — with
 // the engine's error when the vendor asks to wait longer than the card's
 // retry allows.
-func (f *Flows) Call(ctx context.Context, req effect.Request, pol compile.RetryPolicy) (*CallResult, error) {
+func (f *Flows) Call(ctx context.Context, req effect.Request, retry CallRetry) (*CallResult, error) {
+	pol := retry.policy()
 	try := int(activity.GetInfo(ctx).Attempt)
 	req.Attempt = try
 	out, err := f.Effector.Do(ctx, req)
@@ -108,7 +128,7 @@ func (activities) DoRetrying(ctx context.Context, req effect.Request, pol compil
 	}
 	w = workflow.WithActivityOptions(w, workflow.ActivityOptions{StartToCloseTimeout: timeout, RetryPolicy: retryPolicy(pol)})
 	var res CallResult
-	if err := workflow.ExecuteActivity(w, ActivityName, req, pol).Get(w, &res); err != nil {
+	if err := workflow.ExecuteActivity(w, ActivityName, req, callRetry(pol)).Get(w, &res); err != nil {
 		ee, tries := callError(err, max(pol.Attempts, 1))
 		return nil, ee, tries
 	}

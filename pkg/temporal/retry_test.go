@@ -225,6 +225,23 @@ func (f effectorFunc) Do(ctx context.Context, req effect.Request) (map[string]an
 	return f(ctx, req)
 }
 
+// TestCallRetryCarriesEveryField: the wire type of a card's retry gives
+// back the policy it was made from.
+func TestCallRetryCarriesEveryField(t *testing.T) {
+	p := compile.RetryPolicy{Attempts: 4, Interval: 2 * time.Second, Backoff: 1.5, MaxInterval: time.Minute, Jitter: 3 * time.Second}
+	raw, err := json.Marshal(callRetry(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r CallRetry
+	if err := json.Unmarshal(raw, &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.policy() != p {
+		t.Errorf("%s gives back %+v, want %+v", raw, r.policy(), p)
+	}
+}
+
 // TestRetryPolicyOfACard: the activity's RetryPolicy is the card's retry;
 // its cap (a real server caps NextRetryDelay too; the test suite does not)
 // is the engine's longest wait, engine.MaxRetryWait.
@@ -263,7 +280,7 @@ func TestLostTriesAreTemporals(t *testing.T) {
 	// times out.
 	env.RegisterWorkflowWithOptions(NewFlows(g, nil).RunFlow, workflow.RegisterOptions{Name: WorkflowName})
 	var at []time.Duration
-	env.RegisterActivityWithOptions(func(ctx context.Context, req effect.Request, pol compile.RetryPolicy) (*CallResult, error) {
+	env.RegisterActivityWithOptions(func(ctx context.Context, req effect.Request, retry CallRetry) (*CallResult, error) {
 		at = append(at, env.Now().Sub(t0))
 		return nil, temporal.NewTimeoutError(enumspb.TIMEOUT_TYPE_START_TO_CLOSE, nil)
 	}, activity.RegisterOptions{Name: ActivityName})
