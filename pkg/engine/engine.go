@@ -775,7 +775,8 @@ const DefaultMaxRetryAfter = time.Minute
 // waiting interval × backoff^(try-1) (capped by maxInterval, plus jitter)
 // and at least the vendor's Retry-After — but never more than maxInterval
 // (DefaultMaxRetryAfter when unset), nor past the context's deadline: a
-// vendor that asks for longer fails the card at once (retryWait).
+// vendor that asks for longer fails the card at once (retryWait). An
+// effector that is a Retrier makes the tries itself, by the same rule.
 func (x *exec) callWithRetry(ctx context.Context, pol compile.RetryPolicy, req effect.Request) (map[string]any, *effect.Error, int) {
 	if r, ok := x.e.opts.Effector.(Retrier); ok {
 		return r.DoRetrying(ctx, req, pol)
