@@ -972,9 +972,22 @@ func (x *exec) call(ctx context.Context, fr *frame, n *compile.Node, ct *CardTra
 		return x.fail(ctx, fr, n, ct, &ErrorInfo{Card: cardRef(fr, n), Action: "call " + n.Callee, Message: ierr, Status: 400, Code: "invalid_input"})
 	}
 	via := append(append([]string{}, fr.via...), h.Name)
-	hfr := x.newFrame(h, inputs, nil, via, fr.depth+1)
-	hfr.prefix = fr.prefix + n.Path + "/" + h.Name + "/"
-	out := x.flowBody(ctx, hfr, &ct.Children)
+	prefix := fr.prefix + n.Path + "/" + h.Name + "/"
+	var out outcome
+	if hr, ok := x.e.opts.Runtime.(HelperRuntime); ok {
+		res := hr.CallHelper(ctx, HelperCall{Helper: h.Name, Inputs: inputs, Card: fr.prefix + n.Path, Prefix: prefix, Via: via,
+			Depth: fr.depth + 1, RunID: x.run.ID, Flow: x.run.Flow, Key: x.key, At: x.trigger.At, Request: x.trigger.Request,
+			Profile: x.profile()})
+		ct.Children = append(ct.Children, res.Cards...)
+		for _, ch := range res.Changes {
+			x.addChange(ch)
+		}
+		out = res.outcome()
+	} else {
+		hfr := x.newFrame(h, inputs, nil, via, fr.depth+1)
+		hfr.prefix = prefix
+		out = x.flowBody(ctx, hfr, &ct.Children)
+	}
 	switch {
 	case out.kind == outReturned && out.errReturn:
 		e := *out.err
