@@ -9,8 +9,8 @@
 // rule gives (engine.RetryWait: deterministic backoff and jitter,
 // Retry-After), so that a run makes the same tries with the same waits
 // here as locally (retry.go). A forEach with concurrency runs its
-// items as workflow coroutines; the clock is workflow time. Helper flows
-// run inside the caller's workflow.
+// items as workflow coroutines; the clock is workflow time. Each call of
+// a helper flow is a child workflow (HelperWorkflowName, child.go).
 //
 // A workflow records the digest of the flows it was started for
 // (FlowInput.Digest); a worker serving other flows refuses it with a
@@ -102,15 +102,15 @@ type Registry interface {
 // Register registers the workflow and the activity under their names.
 func (f *Flows) Register(r Registry) {
 	r.RegisterWorkflowWithOptions(f.RunFlow, workflow.RegisterOptions{Name: WorkflowName})
+	r.RegisterWorkflowWithOptions(f.RunHelper, workflow.RegisterOptions{Name: HelperWorkflowName})
 	r.RegisterActivityWithOptions(f.Call, activity.RegisterOptions{Name: ActivityName})
 }
 
 // RunFlow is the workflow: it runs in.Flow for in.Event through the one
 // engine set-up every mode shares (replay.Engine), in apply mode.
 func (f *Flows) RunFlow(ctx workflow.Context, in FlowInput) (*engine.Run, error) {
-	if in.Digest != f.digest {
-		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf(
-			"this worker serves flows %s, the workflow was started for flows %s: run a worker of those flows, or start the workflow again", f.digest, in.Digest), ErrDigest, nil)
+	if err := f.refuse(in.Digest); err != nil {
+		return nil, err
 	}
 	fl := f.Graph.Flows[in.Flow]
 	if fl == nil {
@@ -124,9 +124,25 @@ func (f *Flows) RunFlow(ctx workflow.Context, in FlowInput) (*engine.Run, error)
 	if !ok {
 		at = workflow.Now(ctx)
 	}
-	e := replay.Engine(replay.Setup{Graph: f.Graph, Mode: engine.ModeApply, Flow: in.Flow,
-		Effector: activities{}, Clock: wfClock{ctx}, Runtime: wfRuntime{}})
-	return e.Run(with(context.Background(), ctx), fl, engine.Trigger{Event: ev, At: at}), nil
+	rt := wfRuntime{root: workflow.GetInfo(ctx).WorkflowExecution.ID, digest: in.Digest, event: in.Event, source: in.Source}
+	return f.engine(ctx, in.Flow, rt).Run(with(context.Background(), ctx), fl, engine.Trigger{Event: ev, At: at}), nil
+}
+
+// refuse is the error of a workflow started for flows of another digest
+// than the worker's, or nil.
+func (f *Flows) refuse(digest string) error {
+	if digest == f.digest {
+		return nil
+	}
+	return temporal.NewNonRetryableApplicationError(fmt.Sprintf(
+		"this worker serves flows %s, the workflow was started for flows %s: run a worker of those flows, or start the workflow again", f.digest, digest), ErrDigest, nil)
+}
+
+// engine is the engine of a workflow running flow: replay.Engine in apply
+// mode, calls as activities, workflow time, the workflow runtime rt.
+func (f *Flows) engine(ctx workflow.Context, flow string, rt wfRuntime) *engine.Engine {
+	return replay.Engine(replay.Setup{Graph: f.Graph, Mode: engine.ModeApply, Flow: flow,
+		Effector: activities{}, Clock: wfClock{ctx}, Runtime: rt})
 }
 
 func decodeEvent(raw json.RawMessage, source string) (*event.Event, error) {
@@ -159,8 +175,14 @@ func (c wfClock) Sleep(ctx context.Context, d time.Duration) error {
 	return workflow.Sleep(wctx(ctx), d)
 }
 
-// wfRuntime runs a forEach's items as workflow coroutines.
-type wfRuntime struct{}
+// wfRuntime runs a forEach's items as workflow coroutines, and each
+// helper call as a child workflow (CallHelper, child.go) of the workflow
+// root runs in, started for digest and the event.
+type wfRuntime struct {
+	root, digest string
+	event        json.RawMessage
+	source       string
+}
 
 func (wfRuntime) Parallel(ctx context.Context, limit, n int, fn func(ctx context.Context, i int) bool) []bool {
 	w := wctx(ctx)

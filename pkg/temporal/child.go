@@ -1,0 +1,121 @@
+package temporal
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/jml-dev/jml/pkg/effect"
+	"github.com/jml-dev/jml/pkg/engine"
+	"github.com/jml-dev/jml/pkg/event"
+)
+
+// HelperWorkflowName is the workflow type of a helper call: a child
+// workflow of the workflow that runs the flow (or of the helper's caller).
+const HelperWorkflowName = "jml.RunHelper"
+
+// HelperInput is a helper workflow's input.
+type HelperInput struct {
+	// Digest is the digest of the flows the flow's workflow was started
+	// for; Root is that workflow's id, what every child workflow id of
+	// the run derives from (HelperWorkflowID).
+	Digest string
+	Root   string
+	// Event and Source are the flow's trigger (FlowInput's).
+	Event  json.RawMessage
+	Source string
+	// Call is the engine.HelperCall as JSON, so that its numbers decode
+	// as the engine has them (effect.Numbers), not as float64.
+	Call json.RawMessage
+}
+
+// HelperWorkflowID is the id of the child workflow running the helper
+// called by the card at path card (its full path: call chain and forEach
+// index included) in the run of workflow root.
+func HelperWorkflowID(root, card string) string { return root + "/" + card }
+
+// RunHelper is the helper workflow: it runs one helper call through the
+// engine set-up of the flow's workflow (replay.Engine) and returns the
+// engine.HelperResult as JSON (numbers as the engine has them, see
+// decodeJSON).
+func (f *Flows) RunHelper(ctx workflow.Context, in HelperInput) (json.RawMessage, error) {
+	if err := f.refuse(in.Digest); err != nil {
+		return nil, err
+	}
+	var c engine.HelperCall
+	if err := decodeJSON(in.Call, &c); err != nil {
+		return nil, temporal.NewNonRetryableApplicationError("decoding the helper call: "+err.Error(), "jml.bad_call", nil)
+	}
+	effect.Numbers(c.Inputs)
+	effect.Numbers(c.Request)
+	effect.Numbers(c.Profile)
+	var ev *event.Event
+	if len(in.Event) > 0 {
+		var err error
+		if ev, err = decodeEvent(in.Event, in.Source); err != nil {
+			return nil, temporal.NewNonRetryableApplicationError(err.Error(), "jml.bad_event", nil)
+		}
+	}
+	rt := wfRuntime{root: in.Root, digest: in.Digest, event: in.Event, source: in.Source}
+	res := f.engine(ctx, c.Flow, rt).RunHelper(with(context.Background(), ctx), ev, c)
+	return json.Marshal(res)
+}
+
+// CallHelper runs a helper call as a child workflow of the running
+// workflow, on its task queue, and waits for it (a cancelled caller
+// waits for the child to end, as a local helper ends its card).
+func (rt wfRuntime) CallHelper(ctx context.Context, c engine.HelperCall) engine.HelperResult {
+	failed := func(err error) engine.HelperResult {
+		ee := callError(err)
+		ei := &engine.ErrorInfo{Card: c.Card, Action: "call " + c.Helper, Message: "helper flow " + c.Helper + ": " + ee.Message,
+			Status: ee.Status, Code: ee.Code, Retryable: ee.Retryable}
+		if ee.Code == "canceled" {
+			// As a helper whose action was cancelled: a card failure.
+			return engine.HelperResult{Outcome: engine.HelperHalted, Error: ei, Failure: true}
+		}
+		return engine.HelperResult{Outcome: engine.HelperFailed, Error: ei}
+	}
+	call, err := json.Marshal(c)
+	if err != nil {
+		return failed(err)
+	}
+	w := workflow.WithChildOptions(wctx(ctx), workflow.ChildWorkflowOptions{
+		WorkflowID: HelperWorkflowID(rt.root, c.Card), WaitForCancellation: true})
+	var raw json.RawMessage
+	in := HelperInput{Digest: rt.digest, Root: rt.root, Event: rt.event, Source: rt.source, Call: call}
+	if err := workflow.ExecuteChildWorkflow(w, HelperWorkflowName, in).Get(w, &raw); err != nil {
+		return failed(err)
+	}
+	var res engine.HelperResult
+	if err := decodeJSON(raw, &res); err != nil {
+		return failed(errors.New("decoding the helper's result: " + err.Error()))
+	}
+	effect.Numbers(res.Outputs)
+	for _, ch := range res.Changes {
+		effect.Numbers(ch.With)
+	}
+	numbers(res.Cards)
+	return res
+}
+
+// decodeJSON decodes raw into v keeping numbers as json.Number, for
+// effect.Numbers to make them int64 or float64 as a call's answer is.
+func decodeJSON(raw json.RawMessage, v any) error {
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	return d.Decode(v)
+}
+
+// numbers applies effect.Numbers to the values of card traces.
+func numbers(cards []*engine.CardTrace) {
+	for _, ct := range cards {
+		effect.Numbers(ct.Input)
+		ct.Output = effect.Numbers(ct.Output)
+		ct.Value = effect.Numbers(ct.Value)
+		numbers(ct.Children)
+	}
+}

@@ -1,0 +1,236 @@
+package temporal
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"sync"
+	"testing"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/jml-dev/jml/pkg/clock"
+	"github.com/jml-dev/jml/pkg/compile"
+	"github.com/jml-dev/jml/pkg/effect"
+	"github.com/jml-dev/jml/pkg/engine"
+	"github.com/jml-dev/jml/pkg/replay"
+)
+
+// withChildren runs the flow as a workflow with id WorkflowID("ev-1",
+// flow) in the test environment, and returns the run and the ids of the
+// child workflows it started, of type HelperWorkflowName, in start order.
+func withChildren(t *testing.T, g *compile.Graph, fx effect.Effector, flow string) (*engine.Run, []string) {
+	t.Helper()
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	env.SetStartTime(t0)
+	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: WorkflowID("ev-1", flow)})
+	NewFlows(g, fx).Register(env)
+	var mu sync.Mutex
+	var children []string
+	env.SetOnChildWorkflowStartedListener(func(info *workflow.Info, _ workflow.Context, _ converter.EncodedValues) {
+		mu.Lock()
+		defer mu.Unlock()
+		if info.WorkflowType.Name != HelperWorkflowName {
+			t.Errorf("child workflow of type %s", info.WorkflowType.Name)
+		}
+		children = append(children, info.WorkflowExecution.ID)
+	})
+	env.ExecuteWorkflow(WorkflowName, input(g, flow))
+	if !env.IsWorkflowCompleted() {
+		t.Fatal("workflow did not complete")
+	}
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	var r engine.Run
+	if err := env.GetWorkflowResult(&r); err != nil {
+		t.Fatal(err)
+	}
+	return &r, children
+}
+
+// profiled answers okta.getUser with a profile the flows read.
+type profiled struct{ *fake }
+
+func (p profiled) Do(ctx context.Context, req effect.Request) (map[string]any, error) {
+	out, err := p.fake.Do(ctx, req)
+	if err == nil && req.Name() == "okta.getUser" {
+		out["profile"] = map[string]any{"title": "Rep", "level": int64(3)}
+	}
+	return out, err
+}
+
+// runJSON is the run as the workflow's result carries it: JSON.
+func runJSON(t *testing.T, r *engine.Run) string {
+	t.Helper()
+	b, err := json.MarshalIndent(r, "", " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestHelpersAsChildWorkflows: every helper call runs as a child workflow
+// (one per call, its id derived from the flow's workflow id and the call
+// card's path, forEach index included), and the run is the local run:
+// same cards, calls, changes, outputs, errors and times, in JSON.
+func TestHelpersAsChildWorkflows(t *testing.T) {
+	const outer = `name: outer
+trigger: {helper: {}}
+inputs: {login: {type: string, required: true}, n: {type: number, required: true}, tags: {type: object}}
+outputs: {number: {type: string}, next: {type: number}, half: {type: number}}
+steps:
+  - id: sub
+    call: inner
+    with: {login: "${{ inputs.login }}"}
+  - action: slack.postMessage
+    with: {channel: "#it", text: "${{ inputs.tags.team }} ${{ user.profile.title }} ${{ inputs.n + 1 }} ${{ inputs.n / 2 }} ${{ user.profile.level / 2 }}"}
+  - return: {number: "${{ steps.sub.output.number }}", next: "${{ steps.sub.output.n + inputs.n }}", half: "${{ double(inputs.n) / 2.0 }}"}
+`
+	const inner = `name: inner
+trigger: {helper: {}}
+inputs: {login: {type: string, required: true}}
+outputs: {number: {type: string}, n: {type: number}}
+steps:
+  - id: rec
+    action: itsm.createRecord
+    with: {table: sc_task, fields: {short_description: "Offboard ${{ inputs.login }}", level: "${{ user.profile.level + 1 }}"}}
+  - return: {number: "${{ steps.rec.output.number }}", n: "${{ size(inputs.login) }}"}
+`
+	const halter = `name: halter
+trigger: {helper: {}}
+inputs: {why: {type: string}}
+steps:
+  - action: slack.postMessage
+    with: {channel: "#it", text: before}
+  - halt: "stopped: ${{ inputs.why }}"
+  - action: slack.postMessage
+    with: {channel: "#it", text: never}
+`
+	const failer = `name: failer
+trigger: {helper: {}}
+outputs: {v: {type: string}}
+steps:
+  - continueIf: run.flow != "nobody"
+  - action: google.suspendUser
+    with: {userKey: x}
+    onError: return
+  - return: {v: ok}
+`
+	const stopper = `name: stopper
+trigger: {helper: {}}
+outputs: {v: {type: string}}
+steps:
+  - continueIf: "false"
+  - return: {v: never}
+`
+	tests := []struct {
+		name, flow string
+		script     map[string][]*effect.Error
+		status     engine.Status
+		children   []string
+	}{
+		{"nested helpers pass inputs and outputs with their types", `name: nested
+trigger: {event: user.lifecycle.deactivate}
+vars: {login: user.alternateId}
+steps:
+  - id: o
+    call: outer
+    with: {login: "${{ vars.login }}", n: 5, tags: {team: ops}}
+  - action: slack.postMessage
+    with: {channel: "#it", text: "${{ steps.o.output.number }} ${{ steps.o.output.next * 2 }} ${{ steps.o.output.next / 4 }} ${{ steps.o.output.half }}"}
+`, nil, engine.StatusSuccess, []string{"jml/ev-1/nested/steps[0]", "jml/ev-1/nested/steps[0]/outer/steps[0]"}},
+		{"a helper that halts halts the run", `name: halts
+trigger: {event: user.lifecycle.deactivate}
+steps:
+  - call: halter
+    with: {why: "${{ user.alternateId }}"}
+  - action: slack.postMessage
+    with: {channel: "#it", text: after}
+`, nil, engine.StatusHalted, []string{"jml/ev-1/halts/steps[0]"}},
+		{"a helper's onError: return is caught by the caller's try", `name: catches
+trigger: {event: user.lifecycle.deactivate}
+steps:
+  - try:
+      - id: f
+        call: failer
+    catch:
+      - action: slack.postMessage
+        with: {channel: "#it", text: "caught ${{ error.code }} ${{ error.status }} ${{ error.card }} ${{ error.message }}"}
+  - call: stopper
+    id: s
+  - action: slack.postMessage
+    with: {channel: "#it", text: "${{ steps.s.status }} ${{ steps.s.output.v == null }}"}
+`, map[string][]*effect.Error{"google.suspendUser": {effect.HTTPError(404, "no such user")}}, engine.StatusSuccess,
+			[]string{"jml/ev-1/catches/steps[0].try[0]", "jml/ev-1/catches/steps[1]"}},
+		{"helpers in a concurrent forEach", `name: loop
+trigger: {event: user.lifecycle.deactivate}
+vars: {logins: "['a', 'b', 'c']"}
+steps:
+  - forEach: vars.logins
+    as: l
+    concurrency: 2
+    do:
+      - call: inner
+        with: {login: "${{ l }}"}
+  - action: slack.postMessage
+    with: {channel: "#it", text: done}
+`, nil, engine.StatusSuccess, []string{"jml/ev-1/loop/steps[0]#0/steps[0].do[0]", "jml/ev-1/loop/steps[0]#1/steps[0].do[0]", "jml/ev-1/loop/steps[0]#2/steps[0].do[0]"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := graph(t, tt.flow, outer, inner, halter, failer, stopper)
+			flow := g.Names[0]
+			for _, name := range g.Names {
+				if !g.Flows[name].IsHelper() {
+					flow = name
+				}
+			}
+			clone := func() map[string][]*effect.Error {
+				m := map[string][]*effect.Error{}
+				for k, v := range tt.script {
+					m[k] = append([]*effect.Error(nil), v...)
+				}
+				return m
+			}
+			lfx, tfx := &fake{script: clone()}, &fake{script: clone()}
+			clk := clock.NewVirtual(t0)
+			e := replay.Engine(replay.Setup{Graph: g, Effector: profiled{lfx}, Clock: clk, Mode: engine.ModeApply, Flow: flow})
+			at, _ := ev(t).PublishedTime()
+			want := e.Run(context.Background(), g.Flows[flow], engine.Trigger{Event: ev(t), At: at})
+			got, children := withChildren(t, g, profiled{tfx}, flow)
+			if got.Status != tt.status {
+				t.Errorf("status %s, want %s (%+v)", got.Status, tt.status, got.Error)
+			}
+			if g, w := runJSON(t, got), runJSON(t, want); g != w {
+				t.Errorf("workflow run differs from the local run\n got:\n%s\nwant:\n%s", g, w)
+			}
+			if strings.Join(children, "\n") != strings.Join(tt.children, "\n") {
+				t.Errorf("child workflows\n%s\nwant\n%s", strings.Join(children, "\n"), strings.Join(tt.children, "\n"))
+			}
+			if strings.Join(tfx.calls, " ") != strings.Join(lfx.calls, " ") {
+				t.Errorf("calls %v, local %v", tfx.calls, lfx.calls)
+			}
+		})
+	}
+}
+
+// TestHelperWorkflowRefusesOtherFlows: a helper workflow started for
+// other flows than the worker's is refused as its flow's workflow is.
+func TestHelperWorkflowRefusesOtherFlows(t *testing.T) {
+	g := graph(t, leaverSrc, ticketSrc)
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	fx := &fake{}
+	NewFlows(g, fx).Register(env)
+	env.ExecuteWorkflow(HelperWorkflowName, HelperInput{Digest: "sha256:other", Root: "jml/ev-1/leaver"})
+	var ae *temporal.ApplicationError
+	if err := env.GetWorkflowError(); !errorsAs(err, &ae) || ae.Type() != ErrDigest || len(fx.calls) != 0 {
+		t.Fatalf("error %v, calls %v: want a non-retryable %s", err, fx.calls, ErrDigest)
+	}
+}
