@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -28,8 +29,9 @@ type HelperInput struct {
 	// Event and Source are the flow's trigger (FlowInput's).
 	Event  json.RawMessage
 	Source string
-	// Call is the engine.HelperCall as JSON, so that its numbers decode
-	// as the engine has them (effect.Numbers), not as float64.
+	// Call is the engine.HelperCall as JSON, its inputs tagged with their
+	// types (tagValues), so that the helper sees the values its caller
+	// passed, not JSON's.
 	Call json.RawMessage
 }
 
@@ -40,8 +42,7 @@ func HelperWorkflowID(root, card string) string { return root + "/" + card }
 
 // RunHelper is the helper workflow: it runs one helper call through the
 // engine set-up of the flow's workflow (replay.Engine) and returns the
-// engine.HelperResult as JSON (numbers as the engine has them, see
-// decodeJSON).
+// engine.HelperResult as JSON, its outputs tagged with their types.
 func (f *Flows) RunHelper(ctx workflow.Context, in HelperInput) (json.RawMessage, error) {
 	if err := f.refuse(in.Digest); err != nil {
 		return nil, err
@@ -50,7 +51,11 @@ func (f *Flows) RunHelper(ctx workflow.Context, in HelperInput) (json.RawMessage
 	if err := decodeJSON(in.Call, &c); err != nil {
 		return nil, temporal.NewNonRetryableApplicationError("decoding the helper call: "+err.Error(), "jml.bad_call", nil)
 	}
-	effect.Numbers(c.Inputs)
+	inputs, err := untagValues(c.Inputs)
+	if err != nil {
+		return nil, temporal.NewNonRetryableApplicationError("decoding the helper's inputs: "+err.Error(), "jml.bad_call", nil)
+	}
+	c.Inputs = inputs
 	effect.Numbers(c.Request)
 	effect.Numbers(c.Profile)
 	var ev *event.Event
@@ -62,6 +67,12 @@ func (f *Flows) RunHelper(ctx workflow.Context, in HelperInput) (json.RawMessage
 	}
 	rt := wfRuntime{root: in.Root, digest: in.Digest, event: in.Event, source: in.Source}
 	res := f.engine(ctx, c.Flow, rt).RunHelper(with(context.Background(), ctx), ev, c)
+	outputs, err := tagValues(res.Outputs)
+	if err != nil {
+		res = engine.HelperResult{Outcome: engine.HelperFailed, Cards: res.Cards, Changes: res.Changes,
+			Error: &engine.ErrorInfo{Card: c.Card, Action: "call " + c.Helper, Message: "the outputs of helper flow " + c.Helper + ": " + err.Error(), Code: "expression"}}
+	}
+	res.Outputs = outputs
 	return json.Marshal(res)
 }
 
@@ -79,6 +90,11 @@ func (rt wfRuntime) CallHelper(ctx context.Context, c engine.HelperCall) engine.
 		}
 		return engine.HelperResult{Outcome: engine.HelperFailed, Error: ei}
 	}
+	inputs, err := tagValues(c.Inputs)
+	if err != nil {
+		return failed(fmt.Errorf("the inputs: %w", err))
+	}
+	c.Inputs = inputs
 	call, err := json.Marshal(c)
 	if err != nil {
 		return failed(err)
@@ -94,7 +110,9 @@ func (rt wfRuntime) CallHelper(ctx context.Context, c engine.HelperCall) engine.
 	if err := decodeJSON(raw, &res); err != nil {
 		return failed(errors.New("decoding the helper's result: " + err.Error()))
 	}
-	effect.Numbers(res.Outputs)
+	if res.Outputs, err = untagValues(res.Outputs); err != nil {
+		return failed(fmt.Errorf("decoding the helper's outputs: %w", err))
+	}
 	for _, ch := range res.Changes {
 		effect.Numbers(ch.With)
 	}

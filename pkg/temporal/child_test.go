@@ -82,15 +82,15 @@ func runJSON(t *testing.T, r *engine.Run) string {
 func TestHelpersAsChildWorkflows(t *testing.T) {
 	const outer = `name: outer
 trigger: {helper: {}}
-inputs: {login: {type: string, required: true}, n: {type: number, required: true}, tags: {type: object}}
-outputs: {number: {type: string}, next: {type: number}, half: {type: number}}
+inputs: {login: {type: string, required: true}, n: {type: number, required: true}, tags: {type: object}, at: {}}
+outputs: {number: {type: string}, next: {type: number}, half: {type: number}, whole: {type: number}, later: {}}
 steps:
   - id: sub
     call: inner
     with: {login: "${{ inputs.login }}"}
   - action: slack.postMessage
     with: {channel: "#it", text: "${{ inputs.tags.team }} ${{ user.profile.title }} ${{ inputs.n + 1 }} ${{ inputs.n / 2 }} ${{ user.profile.level / 2 }}"}
-  - return: {number: "${{ steps.sub.output.number }}", next: "${{ steps.sub.output.n + inputs.n }}", half: "${{ double(inputs.n) / 2.0 }}"}
+  - return: {number: "${{ steps.sub.output.number }}", next: "${{ steps.sub.output.n + inputs.n }}", half: "${{ double(inputs.n) / 2.0 }}", whole: "${{ double(inputs.n) }}", later: "${{ inputs.at + duration('1h') }}"}
 `
 	const inner = `name: inner
 trigger: {helper: {}}
@@ -141,9 +141,9 @@ vars: {login: user.alternateId}
 steps:
   - id: o
     call: outer
-    with: {login: "${{ vars.login }}", n: 5, tags: {team: ops}}
+    with: {login: "${{ vars.login }}", n: 5, tags: {team: ops}, at: "${{ timestamp('2026-01-05T09:00:00Z') }}"}
   - action: slack.postMessage
-    with: {channel: "#it", text: "${{ steps.o.output.number }} ${{ steps.o.output.next * 2 }} ${{ steps.o.output.next / 4 }} ${{ steps.o.output.half }}"}
+    with: {channel: "#it", text: "${{ steps.o.output.number }} ${{ steps.o.output.next * 2 }} ${{ steps.o.output.next / 4 }} ${{ steps.o.output.half }} ${{ steps.o.output.whole / 2.0 }} ${{ steps.o.output.later.getHours() }}"}
 `, nil, engine.StatusSuccess, []string{"jml/ev-1/nested/steps[0]", "jml/ev-1/nested/steps[0]/outer/steps[0]"}},
 		{"a helper that halts halts the run", `name: halts
 trigger: {event: user.lifecycle.deactivate}
