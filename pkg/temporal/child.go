@@ -35,6 +35,32 @@ type HelperInput struct {
 	Call json.RawMessage
 }
 
+// HelperChildren is the change id (workflow.GetVersion) of helper calls
+// as child workflows: a workflow whose history has no marker of it was
+// started by a worker that ran helpers inside the flow's workflow, and
+// replays so.
+const HelperChildren = "jml.helper-children"
+
+// flowRuntime is the runtime of the workflow running in: a forEach's
+// items as coroutines, and each helper call as a child workflow — unless
+// the workflow started before helpers were child workflows.
+func flowRuntime(ctx workflow.Context, in FlowInput) engine.Runtime {
+	if workflow.GetVersion(ctx, HelperChildren, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return wfRuntime{}
+	}
+	return childRuntime{root: workflow.GetInfo(ctx).WorkflowExecution.ID, digest: in.Digest, event: in.Event, source: in.Source}
+}
+
+// childRuntime is wfRuntime that runs each helper call as a child
+// workflow (CallHelper) of the run of workflow root, started for digest
+// and the event.
+type childRuntime struct {
+	wfRuntime
+	root, digest string
+	event        json.RawMessage
+	source       string
+}
+
 // HelperWorkflowID is the id of the child workflow running the helper
 // called by the card at path card (its full path: call chain and forEach
 // index included) in the run of workflow root.
@@ -65,7 +91,7 @@ func (f *Flows) RunHelper(ctx workflow.Context, in HelperInput) (json.RawMessage
 			return nil, temporal.NewNonRetryableApplicationError(err.Error(), "jml.bad_event", nil)
 		}
 	}
-	rt := wfRuntime{root: in.Root, digest: in.Digest, event: in.Event, source: in.Source}
+	rt := childRuntime{root: in.Root, digest: in.Digest, event: in.Event, source: in.Source}
 	res := f.engine(ctx, c.Flow, rt).RunHelper(with(context.Background(), ctx), ev, c)
 	outputs, err := tagValues(res.Outputs)
 	if err != nil {
@@ -79,7 +105,7 @@ func (f *Flows) RunHelper(ctx workflow.Context, in HelperInput) (json.RawMessage
 // CallHelper runs a helper call as a child workflow of the running
 // workflow, on its task queue, and waits for it (a cancelled caller
 // waits for the child to end, as a local helper ends its card).
-func (rt wfRuntime) CallHelper(ctx context.Context, c engine.HelperCall) engine.HelperResult {
+func (rt childRuntime) CallHelper(ctx context.Context, c engine.HelperCall) engine.HelperResult {
 	failed := func(err error) engine.HelperResult {
 		ee := callError(err)
 		ei := &engine.ErrorInfo{Card: c.Card, Action: "call " + c.Helper, Message: "helper flow " + c.Helper + ": " + ee.Message,

@@ -23,13 +23,16 @@ import (
 // withChildren runs the flow as a workflow with id WorkflowID("ev-1",
 // flow) in the test environment, and returns the run and the ids of the
 // child workflows it started, of type HelperWorkflowName, in start order.
-func withChildren(t *testing.T, g *compile.Graph, fx effect.Effector, flow string) (*engine.Run, []string) {
+func withChildren(t *testing.T, g *compile.Graph, fx effect.Effector, flow string, setup ...func(*testsuite.TestWorkflowEnvironment)) (*engine.Run, []string) {
 	t.Helper()
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
 	env.SetStartTime(t0)
 	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: WorkflowID("ev-1", flow)})
 	NewFlows(g, fx).Register(env)
+	for _, f := range setup {
+		f(env)
+	}
 	var mu sync.Mutex
 	var children []string
 	env.SetOnChildWorkflowStartedListener(func(info *workflow.Info, _ workflow.Context, _ converter.EncodedValues) {
@@ -232,5 +235,27 @@ func TestHelperWorkflowRefusesOtherFlows(t *testing.T) {
 	var ae *temporal.ApplicationError
 	if err := env.GetWorkflowError(); !errorsAs(err, &ae) || ae.Type() != ErrDigest || len(fx.calls) != 0 {
 		t.Fatalf("error %v, calls %v: want a non-retryable %s", err, fx.calls, ErrDigest)
+	}
+}
+
+// TestWorkflowStartedBeforeHelperChildren: a workflow whose history has
+// no HelperChildren marker (started by a worker that ran helpers inside
+// the flow's workflow) still runs its helpers so, and its run is still the
+// local run.
+func TestWorkflowStartedBeforeHelperChildren(t *testing.T) {
+	g := graph(t, leaverSrc, ticketSrc)
+	old := func(env *testsuite.TestWorkflowEnvironment) {
+		env.OnGetVersion(HelperChildren, workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+	}
+	want := local(t, g, &fake{}, "leaver")
+	got, children := withChildren(t, g, &fake{}, "leaver", old)
+	if len(children) != 0 {
+		t.Errorf("child workflows %v, want none", children)
+	}
+	if g, w := summary(got), summary(want); g != w || got.Status != engine.StatusSuccess {
+		t.Errorf("workflow run differs from the local run\n got:\n%s\nwant:\n%s", g, w)
+	}
+	if _, children := withChildren(t, g, &fake{}, "leaver"); strings.Join(children, " ") != "jml/ev-1/leaver/steps[5]" {
+		t.Errorf("a new workflow started child workflows %v, want one for the ticket", children)
 	}
 }

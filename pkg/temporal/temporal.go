@@ -124,8 +124,7 @@ func (f *Flows) RunFlow(ctx workflow.Context, in FlowInput) (*engine.Run, error)
 	if !ok {
 		at = workflow.Now(ctx)
 	}
-	rt := wfRuntime{root: workflow.GetInfo(ctx).WorkflowExecution.ID, digest: in.Digest, event: in.Event, source: in.Source}
-	return f.engine(ctx, in.Flow, rt).Run(with(context.Background(), ctx), fl, engine.Trigger{Event: ev, At: at}), nil
+	return f.engine(ctx, in.Flow, flowRuntime(ctx, in)).Run(with(context.Background(), ctx), fl, engine.Trigger{Event: ev, At: at}), nil
 }
 
 // refuse is the error of a workflow started for flows of another digest
@@ -140,7 +139,7 @@ func (f *Flows) refuse(digest string) error {
 
 // engine is the engine of a workflow running flow: replay.Engine in apply
 // mode, calls as activities, workflow time, the workflow runtime rt.
-func (f *Flows) engine(ctx workflow.Context, flow string, rt wfRuntime) *engine.Engine {
+func (f *Flows) engine(ctx workflow.Context, flow string, rt engine.Runtime) *engine.Engine {
 	return replay.Engine(replay.Setup{Graph: f.Graph, Mode: engine.ModeApply, Flow: flow,
 		Effector: activities{}, Clock: wfClock{ctx}, Runtime: rt})
 }
@@ -175,14 +174,8 @@ func (c wfClock) Sleep(ctx context.Context, d time.Duration) error {
 	return workflow.Sleep(wctx(ctx), d)
 }
 
-// wfRuntime runs a forEach's items as workflow coroutines, and each
-// helper call as a child workflow (CallHelper, child.go) of the workflow
-// root runs in, started for digest and the event.
-type wfRuntime struct {
-	root, digest string
-	event        json.RawMessage
-	source       string
-}
+// wfRuntime runs a forEach's items as workflow coroutines.
+type wfRuntime struct{}
 
 func (wfRuntime) Parallel(ctx context.Context, limit, n int, fn func(ctx context.Context, i int) bool) []bool {
 	w := wctx(ctx)
