@@ -259,3 +259,52 @@ func TestWorkflowStartedBeforeHelperChildren(t *testing.T) {
 		t.Errorf("a new workflow started child workflows %v, want one for the ticket", children)
 	}
 }
+
+// failing fails the ticket of one login.
+type failing struct {
+	*fake
+	login string
+}
+
+func (f failing) Do(ctx context.Context, req effect.Request) (map[string]any, error) {
+	if fields, _ := req.Input["fields"].(map[string]any); fields != nil && fields["short_description"] == "Offboard "+f.login {
+		return nil, effect.HTTPError(400, "bad table")
+	}
+	return f.fake.Do(ctx, req)
+}
+
+// TestHelperFailsInAConcurrentForEach: a helper whose call fails in one
+// item of a concurrent forEach halts the run as locally, with the same
+// error, however the other items' child workflows were scheduled.
+func TestHelperFailsInAConcurrentForEach(t *testing.T) {
+	g := graph(t, `name: loop
+trigger: {event: user.lifecycle.deactivate}
+steps:
+  - forEach: "['a', 'b', 'c', 'd']"
+    as: l
+    concurrency: 2
+    do:
+      - call: ticket
+        with: {login: "${{ l }}"}
+  - action: slack.postMessage
+    with: {channel: "#it", text: done}
+`, ticketSrc)
+	want := func() *engine.Run {
+		e := replay.Engine(replay.Setup{Graph: g, Effector: failing{&fake{}, "b"}, Clock: clock.NewVirtual(t0), Mode: engine.ModeApply, Flow: "loop"})
+		at, _ := ev(t).PublishedTime()
+		return e.Run(context.Background(), g.Flows["loop"], engine.Trigger{Event: ev(t), At: at})
+	}()
+	got, children := withChildren(t, g, failing{&fake{}, "b"}, "loop")
+	if got.Status != engine.StatusHalted || want.Status != engine.StatusHalted || got.Error == nil || want.Error == nil ||
+		*got.Error != *want.Error {
+		t.Errorf("workflow run %s %+v, local run %s %+v", got.Status, got.Error, want.Status, want.Error)
+	}
+	if len(children) < 2 || children[1] != "jml/ev-1/loop/steps[0]#1/steps[0].do[0]" {
+		t.Errorf("child workflows %v, want at least items 0 and 1", children)
+	}
+	for _, ch := range got.Changes {
+		if strings.Contains(ch.Path, "#1/") {
+			t.Errorf("the failed item made a change: %+v", ch)
+		}
+	}
+}
