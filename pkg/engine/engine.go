@@ -979,6 +979,7 @@ func (x *exec) call(ctx context.Context, fr *frame, n *compile.Node, ct *CardTra
 			Depth: fr.depth + 1, RunID: x.run.ID, Flow: x.run.Flow, Key: x.key, At: x.trigger.At, Request: x.trigger.Request,
 			Profile: x.profile()})
 		ct.Children = append(ct.Children, res.Cards...)
+		x.heard(res.Cards)
 		for _, ch := range res.Changes {
 			x.addChange(ch)
 		}

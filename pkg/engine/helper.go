@@ -118,3 +118,24 @@ func (x *exec) profile() map[string]any {
 	p, _ := user["profile"].(map[string]any)
 	return p
 }
+
+// heard tells the observer about the cards a HelperRuntime ran, as it
+// would have heard them run in the caller's frame: each card's start, its
+// nested cards, its end; the cards that did not run (skipped) it never
+// hears of. It hears the helper's writes after its cards (locally, each
+// before its card's end), as the caller records them.
+func (x *exec) heard(cards []*CardTrace) {
+	obs := x.e.opts.Observer
+	var walk func([]*CardTrace)
+	walk = func(cards []*CardTrace) {
+		for _, ct := range cards {
+			if ct.Status == CardSkipped {
+				continue
+			}
+			obs.CardStarted(x.run, ct)
+			walk(ct.Children)
+			obs.CardFinished(x.run, ct)
+		}
+	}
+	walk(cards)
+}

@@ -111,15 +111,30 @@ steps:
 			"slack.deactivateUser": {{}, {err: effect.HTTPError(404, "gone")}},
 		}
 	}
-	runWith := func(rt func(*Engine) Runtime) (*Run, *fake) {
+	runWith := func(rt func(*Engine) Runtime, obs Observer) (*Run, *fake) {
 		fx := &fake{script: script()}
-		e := New(Options{Graph: g, Effector: fx, Clock: clock.NewVirtual(t0), Mode: ModeApply, ProfileFrom: "okta"})
+		e := New(Options{Graph: g, Effector: fx, Clock: clock.NewVirtual(t0), Mode: ModeApply, ProfileFrom: "okta", Observer: obs})
 		e.opts.Runtime = rt(e)
 		return e.Run(context.Background(), g.Flows["c"], Trigger{Event: deactivation(), At: t0}), fx
 	}
-	want, lfx := runWith(func(*Engine) Runtime { return LocalRuntime{} })
+	lrec, rrec := &syncRecorder{}, &syncRecorder{}
+	want, lfx := runWith(func(*Engine) Runtime { return LocalRuntime{} }, lrec)
 	rt := &remote{t: t, ev: deactivation()}
-	got, rfx := runWith(func(e *Engine) Runtime { rt.e = e; return rt })
+	got, rfx := runWith(func(e *Engine) Runtime {
+		// The helpers run on an engine of their own, as in a child
+		// workflow: the caller's observer hears of them from the caller.
+		o := e.opts
+		o.Observer, o.Runtime = nil, rt
+		rt.e = New(o)
+		return rt
+	}, rrec)
+	// The observer hears the same (cards of concurrent items, and a
+	// helper's writes, in another order).
+	sort.Strings(lrec.log)
+	sort.Strings(rrec.log)
+	if l, r := strings.Join(lrec.log, "\n"), strings.Join(rrec.log, "\n"); l != r || !strings.Contains(r, "start steps[2]/nest/steps[0]/ticket/steps[0]") {
+		t.Errorf("the observer heard\n%s\nlocally\n%s", r, l)
+	}
 
 	js := func(r *Run) string {
 		b, err := json.MarshalIndent(r, "", " ")
@@ -156,4 +171,36 @@ steps:
 	if strings.Join(rt.cards, " ") != strings.Join(wantCards, " ") {
 		t.Errorf("CallHelper ran %v, want %v", rt.cards, wantCards)
 	}
+}
+
+// syncRecorder is a recorder safe for concurrent use.
+type syncRecorder struct {
+	mu sync.Mutex
+	recorder
+}
+
+func (r *syncRecorder) RunStarted(run *Run) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.recorder.RunStarted(run)
+}
+func (r *syncRecorder) CardStarted(run *Run, c *CardTrace) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.recorder.CardStarted(run, c)
+}
+func (r *syncRecorder) CardFinished(run *Run, c *CardTrace) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.recorder.CardFinished(run, c)
+}
+func (r *syncRecorder) ChangePlanned(run *Run, ch Change) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.recorder.ChangePlanned(run, ch)
+}
+func (r *syncRecorder) RunFinished(run *Run) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.recorder.RunFinished(run)
 }
