@@ -48,23 +48,35 @@ func flowRuntime(ctx workflow.Context, in FlowInput) engine.Runtime {
 	if workflow.GetVersion(ctx, HelperChildren, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 		return wfRuntime{}
 	}
-	return childRuntime{root: workflow.GetInfo(ctx).WorkflowExecution.ID, digest: in.Digest, event: in.Event, source: in.Source}
+	return childRuntime{root: workflow.GetInfo(ctx).WorkflowExecution.ID, digest: in.Digest, event: in.Event, source: in.Source,
+		started: map[string]int{}}
 }
 
 // childRuntime is wfRuntime that runs each helper call as a child
 // workflow (CallHelper) of the run of workflow root, started for digest
-// and the event.
+// and the event. started counts the child workflows this workflow
+// started per id.
 type childRuntime struct {
 	wfRuntime
 	root, digest string
 	event        json.RawMessage
 	source       string
+	started      map[string]int
 }
 
 // HelperWorkflowID is the id of the child workflow running the helper
 // called by the card at path card (its full path: call chain and forEach
-// index included) in the run of workflow root.
-func HelperWorkflowID(root, card string) string { return root + "/" + card }
+// index included) in the run of workflow root. A card path is unique in a
+// run but for the cards of an onError handler flow, whose paths do not
+// name the failed card: the nth call (n > 1) from the same path in one
+// workflow gets the suffix ~n, so that a second handler's call does not
+// collide with the first's.
+func HelperWorkflowID(root, card string, n int) string {
+	if n > 1 {
+		return fmt.Sprintf("%s/%s~%d", root, card, n)
+	}
+	return root + "/" + card
+}
 
 // RunHelper is the helper workflow: it runs one helper call through the
 // engine set-up of the flow's workflow (replay.Engine) and returns the
@@ -91,7 +103,7 @@ func (f *Flows) RunHelper(ctx workflow.Context, in HelperInput) (json.RawMessage
 			return nil, temporal.NewNonRetryableApplicationError(err.Error(), "jml.bad_event", nil)
 		}
 	}
-	rt := childRuntime{root: in.Root, digest: in.Digest, event: in.Event, source: in.Source}
+	rt := childRuntime{root: in.Root, digest: in.Digest, event: in.Event, source: in.Source, started: map[string]int{}}
 	res := f.engine(ctx, c.Flow, rt).RunHelper(with(context.Background(), ctx), ev, c)
 	outputs, err := tagValues(res.Outputs)
 	if err != nil {
@@ -125,8 +137,11 @@ func (rt childRuntime) CallHelper(ctx context.Context, c engine.HelperCall) engi
 	if err != nil {
 		return failed(err)
 	}
+	// Coroutines run one at a time, in an order the history fixes: the
+	// count is the same on every replay.
+	rt.started[c.Card]++
 	w := workflow.WithChildOptions(wctx(ctx), workflow.ChildWorkflowOptions{
-		WorkflowID: HelperWorkflowID(rt.root, c.Card), WaitForCancellation: true})
+		WorkflowID: HelperWorkflowID(rt.root, c.Card, rt.started[c.Card]), WaitForCancellation: true})
 	var raw json.RawMessage
 	in := HelperInput{Digest: rt.digest, Root: rt.root, Event: rt.event, Source: rt.source, Call: call}
 	if err := workflow.ExecuteChildWorkflow(w, HelperWorkflowName, in).Get(w, &raw); err != nil {

@@ -308,3 +308,38 @@ steps:
 		}
 	}
 }
+
+// TestHandlerCallsAHelperTwice: an onError handler flow's cards have the
+// same paths each time it runs, so its second call of a helper in one
+// workflow gets the child workflow id suffix ~2; the run is the local run.
+func TestHandlerCallsAHelperTwice(t *testing.T) {
+	g := graph(t, `name: twice
+trigger: {event: user.lifecycle.deactivate}
+steps:
+  - try:
+      - action: slack.postMessage
+        with: {channel: "#a", text: hi}
+        onError: {flow: handler}
+    catch:
+      - assign: {caught: true}
+  - action: slack.postMessage
+    with: {channel: "#b", text: hi}
+    onError: {flow: handler}
+`, `name: handler
+trigger: {helper: {}}
+steps:
+  - call: ticket
+    with: {login: "${{ error.card }}"}
+`, ticketSrc)
+	script := func() map[string][]*effect.Error {
+		return map[string][]*effect.Error{"slack.postMessage": {effect.HTTPError(400, "no channel"), effect.HTTPError(400, "no channel")}}
+	}
+	want := local(t, g, &fake{script: script()}, "twice")
+	got, children := withChildren(t, g, &fake{script: script()}, "twice")
+	if g, w := runJSON(t, got), runJSON(t, want); g != w || len(got.Changes) != 2 {
+		t.Errorf("workflow run differs from the local run, or did not open two tickets\n got:\n%s\nwant:\n%s", g, w)
+	}
+	if w := "jml/ev-1/twice/handler/steps[0] jml/ev-1/twice/handler/steps[0]~2"; strings.Join(children, " ") != w {
+		t.Errorf("child workflows %v, want %s", children, w)
+	}
+}
