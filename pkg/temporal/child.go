@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -22,10 +24,8 @@ const HelperWorkflowName = "jml.RunHelper"
 // HelperInput is a helper workflow's input.
 type HelperInput struct {
 	// Digest is the digest of the flows the flow's workflow was started
-	// for; Root is that workflow's id, what every child workflow id of
-	// the run derives from (HelperWorkflowID).
+	// for.
 	Digest string
-	Root   string
 	// Event and Source are the flow's trigger (FlowInput's).
 	Event  json.RawMessage
 	Source string
@@ -48,34 +48,41 @@ func flowRuntime(ctx workflow.Context, in FlowInput) engine.Runtime {
 	if workflow.GetVersion(ctx, HelperChildren, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 		return wfRuntime{}
 	}
-	return childRuntime{root: workflow.GetInfo(ctx).WorkflowExecution.ID, digest: in.Digest, event: in.Event, source: in.Source,
+	return childRuntime{id: workflow.GetInfo(ctx).WorkflowExecution.ID, digest: in.Digest, event: in.Event, source: in.Source,
 		started: map[string]int{}}
 }
 
 // childRuntime is wfRuntime that runs each helper call as a child
-// workflow (CallHelper) of the run of workflow root, started for digest
-// and the event. started counts the child workflows this workflow
-// started per id.
+// workflow (CallHelper) of workflow id — the flow's, or the helper
+// workflow of the call card at path card — started for digest and the
+// event. started counts the helper calls made per card path.
 type childRuntime struct {
 	wfRuntime
-	root, digest string
-	event        json.RawMessage
-	source       string
-	started      map[string]int
+	id, card, digest string
+	event            json.RawMessage
+	source           string
+	started          map[string]int
 }
 
-// HelperWorkflowID is the id of the child workflow running the helper
-// called by the card at path card (its full path: call chain and forEach
-// index included) in the run of workflow root. A card path is unique in a
-// run but for the cards of an onError handler flow, whose paths do not
-// name the failed card: the nth call (n > 1) from the same path in one
-// workflow gets the suffix ~n, so that a second handler's call does not
-// collide with the first's.
-func HelperWorkflowID(root, card string, n int) string {
-	if n > 1 {
-		return fmt.Sprintf("%s/%s~%d", root, card, n)
+// HelperWorkflowID is the id of the child workflow running the nth
+// helper call made by the card at path card (its full path: call chain
+// and forEach index included) in workflow parent, itself the flow's
+// workflow (parentCard "") or the helper workflow of the call card at
+// parentCard. The call card's path under the parent's is unique in a run,
+// so the id is the flow's workflow id and the call card's path: card
+// starts with parentCard. The cards of an onError handler flow are the
+// exception: their paths name the handler, not the failed card, so they
+// repeat — for them the id is the parent's and the card's path, and the
+// nth call (n > 1) from the same path gets the suffix ~n.
+func HelperWorkflowID(parent, parentCard, card string, n int) string {
+	id := parent + "/" + card
+	if parentCard != "" {
+		id = parent + "/" + strings.TrimPrefix(card, parentCard+"/")
 	}
-	return root + "/" + card
+	if n > 1 {
+		id += "~" + strconv.Itoa(n)
+	}
+	return id
 }
 
 // RunHelper is the helper workflow: it runs one helper call through the
@@ -103,7 +110,8 @@ func (f *Flows) RunHelper(ctx workflow.Context, in HelperInput) (json.RawMessage
 			return nil, temporal.NewNonRetryableApplicationError(err.Error(), "jml.bad_event", nil)
 		}
 	}
-	rt := childRuntime{root: in.Root, digest: in.Digest, event: in.Event, source: in.Source, started: map[string]int{}}
+	rt := childRuntime{id: workflow.GetInfo(ctx).WorkflowExecution.ID, card: c.Card, digest: in.Digest, event: in.Event,
+		source: in.Source, started: map[string]int{}}
 	res := f.engine(ctx, c.Flow, rt).RunHelper(with(context.Background(), ctx), ev, c)
 	outputs, err := tagValues(res.Outputs)
 	if err != nil {
@@ -141,9 +149,9 @@ func (rt childRuntime) CallHelper(ctx context.Context, c engine.HelperCall) engi
 	// count is the same on every replay.
 	rt.started[c.Card]++
 	w := workflow.WithChildOptions(wctx(ctx), workflow.ChildWorkflowOptions{
-		WorkflowID: HelperWorkflowID(rt.root, c.Card, rt.started[c.Card]), WaitForCancellation: true})
+		WorkflowID: HelperWorkflowID(rt.id, rt.card, c.Card, rt.started[c.Card]), WaitForCancellation: true})
 	var raw json.RawMessage
-	in := HelperInput{Digest: rt.digest, Root: rt.root, Event: rt.event, Source: rt.source, Call: call}
+	in := HelperInput{Digest: rt.digest, Event: rt.event, Source: rt.source, Call: call}
 	if err := workflow.ExecuteChildWorkflow(w, HelperWorkflowName, in).Get(w, &raw); err != nil {
 		return failed(err)
 	}

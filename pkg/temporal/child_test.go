@@ -231,7 +231,7 @@ func TestHelperWorkflowRefusesOtherFlows(t *testing.T) {
 	env := s.NewTestWorkflowEnvironment()
 	fx := &fake{}
 	NewFlows(g, fx).Register(env)
-	env.ExecuteWorkflow(HelperWorkflowName, HelperInput{Digest: "sha256:other", Root: "jml/ev-1/leaver"})
+	env.ExecuteWorkflow(HelperWorkflowName, HelperInput{Digest: "sha256:other"})
 	var ae *temporal.ApplicationError
 	if err := env.GetWorkflowError(); !errorsAs(err, &ae) || ae.Type() != ErrDigest || len(fx.calls) != 0 {
 		t.Fatalf("error %v, calls %v: want a non-retryable %s", err, fx.calls, ErrDigest)
@@ -340,6 +340,66 @@ steps:
 		t.Errorf("workflow run differs from the local run, or did not open two tickets\n got:\n%s\nwant:\n%s", g, w)
 	}
 	if w := "jml/ev-1/twice/handler/steps[0] jml/ev-1/twice/handler/steps[0]~2"; strings.Join(children, " ") != w {
+		t.Errorf("child workflows %v, want %s", children, w)
+	}
+}
+
+func TestHelperWorkflowID(t *testing.T) {
+	const root = "jml/ev-1/leaver"
+	tests := []struct {
+		parent, parentCard, card string
+		n                        int
+		want                     string
+	}{
+		{root, "", "steps[5]", 1, root + "/steps[5]"},
+		{root, "", "steps[2]#0/steps[2].do[0]", 1, root + "/steps[2]#0/steps[2].do[0]"},
+		{root + "/steps[5]", "steps[5]", "steps[5]/ticket/steps[1]", 1, root + "/steps[5]/ticket/steps[1]"},
+		{root, "", "handler/steps[0]", 2, root + "/handler/steps[0]~2"},
+		// A handler's card inside a helper: its path is not under the
+		// helper's call card, so the id keeps the helper workflow's.
+		{root + "/steps[5]", "steps[5]", "outer/handler/steps[0]", 1, root + "/steps[5]/outer/handler/steps[0]"},
+		{root + "/steps[6]", "steps[6]", "outer/handler/steps[0]", 1, root + "/steps[6]/outer/handler/steps[0]"},
+	}
+	for _, tt := range tests {
+		if got := HelperWorkflowID(tt.parent, tt.parentCard, tt.card, tt.n); got != tt.want {
+			t.Errorf("HelperWorkflowID(%q, %q, %q, %d) = %q, want %q", tt.parent, tt.parentCard, tt.card, tt.n, got, tt.want)
+		}
+	}
+}
+
+// TestHandlersInTwoHelperCalls: a helper called twice whose handler flow
+// calls a helper: the handler's cards have the same paths in both calls,
+// and the child workflows' ids stay apart under their helper workflows.
+func TestHandlersInTwoHelperCalls(t *testing.T) {
+	g := graph(t, `name: two
+trigger: {event: user.lifecycle.deactivate}
+steps:
+  - try: [{call: notify}]
+    catch: [{assign: {a: true}}]
+  - try: [{call: notify}]
+    catch: [{assign: {b: true}}]
+`, `name: notify
+trigger: {helper: {}}
+steps:
+  - action: slack.postMessage
+    with: {channel: "#a", text: hi}
+    onError: {flow: handler}
+`, `name: handler
+trigger: {helper: {}}
+steps:
+  - call: ticket
+    with: {login: "${{ error.card }}"}
+`, ticketSrc)
+	script := func() map[string][]*effect.Error {
+		return map[string][]*effect.Error{"slack.postMessage": {effect.HTTPError(400, "no channel"), effect.HTTPError(400, "no channel")}}
+	}
+	want := local(t, g, &fake{script: script()}, "two")
+	got, children := withChildren(t, g, &fake{script: script()}, "two")
+	if g, w := runJSON(t, got), runJSON(t, want); g != w || len(got.Changes) != 2 {
+		t.Errorf("workflow run differs from the local run, or did not open two tickets\n got:\n%s\nwant:\n%s", g, w)
+	}
+	w := "jml/ev-1/two/steps[0].try[0] jml/ev-1/two/steps[0].try[0]/notify/handler/steps[0] jml/ev-1/two/steps[1].try[0] jml/ev-1/two/steps[1].try[0]/notify/handler/steps[0]"
+	if strings.Join(children, " ") != w {
 		t.Errorf("child workflows %v, want %s", children, w)
 	}
 }
