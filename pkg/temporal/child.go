@@ -24,8 +24,10 @@ const HelperWorkflowName = "jml.RunHelper"
 // HelperInput is a helper workflow's input.
 type HelperInput struct {
 	// Digest is the digest of the flows the flow's workflow was started
-	// for.
+	// for; ID is this workflow's id, as its parent named it
+	// (HelperWorkflowID).
 	Digest string
+	ID     string
 	// Event and Source are the flow's trigger (FlowInput's).
 	Event  json.RawMessage
 	Source string
@@ -41,15 +43,17 @@ type HelperInput struct {
 // replays so.
 const HelperChildren = "jml.helper-children"
 
-// flowRuntime is the runtime of the workflow running in: a forEach's
-// items as coroutines, and each helper call as a child workflow — unless
-// the workflow started before helpers were child workflows.
-func flowRuntime(ctx workflow.Context, in FlowInput) engine.Runtime {
+// flowRuntime is the runtime of the workflow running in for event uuid:
+// a forEach's items as coroutines, and each helper call as a child
+// workflow — unless the workflow started before helpers were child
+// workflows. The child workflow ids derive from WorkflowID(uuid,
+// in.Flow), the id Start gives the workflow, not from the id it runs
+// under: a replayer runs a history under an id of its own.
+func flowRuntime(ctx workflow.Context, in FlowInput, uuid string) engine.Runtime {
 	if workflow.GetVersion(ctx, HelperChildren, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 		return wfRuntime{}
 	}
-	return childRuntime{id: workflow.GetInfo(ctx).WorkflowExecution.ID, digest: in.Digest, event: in.Event, source: in.Source,
-		started: map[string]int{}}
+	return childRuntime{id: WorkflowID(uuid, in.Flow), digest: in.Digest, event: in.Event, source: in.Source, started: map[string]int{}}
 }
 
 // childRuntime is wfRuntime that runs each helper call as a child
@@ -110,8 +114,7 @@ func (f *Flows) RunHelper(ctx workflow.Context, in HelperInput) (json.RawMessage
 			return nil, temporal.NewNonRetryableApplicationError(err.Error(), "jml.bad_event", nil)
 		}
 	}
-	rt := childRuntime{id: workflow.GetInfo(ctx).WorkflowExecution.ID, card: c.Card, digest: in.Digest, event: in.Event,
-		source: in.Source, started: map[string]int{}}
+	rt := childRuntime{id: in.ID, card: c.Card, digest: in.Digest, event: in.Event, source: in.Source, started: map[string]int{}}
 	res := f.engine(ctx, c.Flow, rt).RunHelper(with(context.Background(), ctx), ev, c)
 	outputs, err := tagValues(res.Outputs)
 	if err != nil {
@@ -148,10 +151,10 @@ func (rt childRuntime) CallHelper(ctx context.Context, c engine.HelperCall) engi
 	// Coroutines run one at a time, in an order the history fixes: the
 	// count is the same on every replay.
 	rt.started[c.Card]++
-	w := workflow.WithChildOptions(wctx(ctx), workflow.ChildWorkflowOptions{
-		WorkflowID: HelperWorkflowID(rt.id, rt.card, c.Card, rt.started[c.Card]), WaitForCancellation: true})
+	id := HelperWorkflowID(rt.id, rt.card, c.Card, rt.started[c.Card])
+	w := workflow.WithChildOptions(wctx(ctx), workflow.ChildWorkflowOptions{WorkflowID: id, WaitForCancellation: true})
 	var raw json.RawMessage
-	in := HelperInput{Digest: rt.digest, Event: rt.event, Source: rt.source, Call: call}
+	in := HelperInput{Digest: rt.digest, ID: id, Event: rt.event, Source: rt.source, Call: call}
 	if err := workflow.ExecuteChildWorkflow(w, HelperWorkflowName, in).Get(w, &raw); err != nil {
 		return failed(err)
 	}

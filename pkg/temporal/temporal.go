@@ -124,7 +124,7 @@ func (f *Flows) RunFlow(ctx workflow.Context, in FlowInput) (*engine.Run, error)
 	if !ok {
 		at = workflow.Now(ctx)
 	}
-	return f.engine(ctx, in.Flow, flowRuntime(ctx, in)).Run(with(context.Background(), ctx), fl, engine.Trigger{Event: ev, At: at}), nil
+	return f.engine(ctx, in.Flow, flowRuntime(ctx, in, ev.UUID)).Run(with(context.Background(), ctx), fl, engine.Trigger{Event: ev, At: at}), nil
 }
 
 // refuse is the error of a workflow started for flows of another digest
