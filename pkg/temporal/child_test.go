@@ -6,11 +6,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/jml-dev/jml/pkg/clock"
@@ -27,6 +29,10 @@ func withChildren(t *testing.T, g *compile.Graph, fx effect.Effector, flow strin
 	t.Helper()
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
+	// The SDK's real-time limits (3 s idle, 1 s per workflow task) are
+	// for a machine at rest; this one may be busy (-race, shared cores).
+	env.SetTestTimeout(time.Minute)
+	env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: time.Minute})
 	env.SetStartTime(t0)
 	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: WorkflowID("ev-1", flow)})
 	NewFlows(g, fx).Register(env)
