@@ -130,7 +130,7 @@ func (f *Flows) RunHelper(ctx workflow.Context, in HelperInput) (json.RawMessage
 // waits for the child to end, as a local helper ends its card).
 func (rt childRuntime) CallHelper(ctx context.Context, c engine.HelperCall) engine.HelperResult {
 	failed := func(err error) engine.HelperResult {
-		ee := callError(err)
+		ee, _ := callError(err, 1)
 		ei := &engine.ErrorInfo{Card: c.Card, Action: "call " + c.Helper, Message: "helper flow " + c.Helper + ": " + ee.Message,
 			Status: ee.Status, Code: ee.Code, Retryable: ee.Retryable}
 		if ee.Code == "canceled" {

@@ -2,7 +2,6 @@ package temporal
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"sync"
 	"testing"
@@ -75,15 +74,6 @@ func (p profiled) Do(ctx context.Context, req effect.Request) (map[string]any, e
 }
 
 // runJSON is the run as the workflow's result carries it: JSON.
-func runJSON(t *testing.T, r *engine.Run) string {
-	t.Helper()
-	b, err := json.MarshalIndent(r, "", " ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
 // TestHelpersAsChildWorkflows: every helper call runs as a child workflow
 // (one per call, its id derived from the flow's workflow id and the call
 // card's path, forEach index included), and the run is the local run:
