@@ -100,8 +100,43 @@ func leaverEvents(t testing.TB, file string, n int) []string {
 	return uuids
 }
 
+// callTimeout is the timeout: the e2e flows give every action card. On
+// Temporal a card's timeout is its activity's start-to-close timeout: how
+// long the server waits for an activity lost with a killed worker before
+// giving it to another (a card without one waits 5 minutes). The sandbox
+// answers in milliseconds, so a try never comes near it.
+const callTimeout = "5s"
+
+// withCallTimeout gives every action card of a flow file a timeout:
+// (callTimeout), written after its action: line at the same indentation.
+// It fails the test when the file has no action card, so that a change to
+// the quickstart's layout cannot silently leave the cards without one.
+func withCallTimeout(t testing.TB, file string, data []byte) []byte {
+	t.Helper()
+	var out []string
+	n := 0
+	for _, line := range strings.SplitAfter(string(data), "\n") {
+		out = append(out, line)
+		trimmed := strings.TrimLeft(line, " ")
+		indent := len(line) - len(trimmed)
+		if strings.HasPrefix(trimmed, "- action:") {
+			trimmed, indent = trimmed[2:], indent+2
+		}
+		if strings.HasPrefix(trimmed, "action:") {
+			out = append(out, strings.Repeat(" ", indent)+"timeout: "+callTimeout+"\n")
+			n++
+		}
+	}
+	if n == 0 {
+		t.Fatalf("%s: no action card to give a timeout", file)
+	}
+	return []byte(strings.Join(out, ""))
+}
+
 // quickstart copies the quickstart example's config and flows into a new
-// directory, with its history in that directory, and returns it.
+// directory, with its history in that directory, and returns it. Every
+// action card of the copy gets a short timeout (withCallTimeout), locally
+// and on Temporal alike.
 func quickstart(t testing.TB) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -109,6 +144,9 @@ func quickstart(t testing.TB) string {
 		data, err := os.ReadFile(filepath.Join(repoRoot, "examples/quickstart", f))
 		if err != nil {
 			t.Fatal(err)
+		}
+		if strings.HasPrefix(f, "flows/") {
+			data = withCallTimeout(t, f, data)
 		}
 		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, f)), 0o755); err != nil {
 			t.Fatal(err)

@@ -128,6 +128,11 @@ func TestLeaversTwoWorkers(t *testing.T) {
 			if a := ev.GetActivityTaskStartedEventAttributes(); a != nil {
 				identities[a.GetIdentity()]++
 			}
+			// The card's timeout: is the activity's start-to-close
+			// timeout, what bounds the wait for a lost activity.
+			if a := ev.GetActivityTaskScheduledEventAttributes(); a != nil && a.GetStartToCloseTimeout().AsDuration().String() != callTimeout {
+				t.Fatalf("%s: activity %s has start-to-close timeout %s, want the card's %s", id, a.GetActivityId(), a.GetStartToCloseTimeout().AsDuration(), callTimeout)
+			}
 		}
 	}
 	if <-apply.done; apply.err != nil {
