@@ -1,0 +1,134 @@
+package temporal
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/server/temporaltest"
+	"google.golang.org/protobuf/encoding/protojson"
+)
+
+// record turns TestRecordHistories on (or JML_RECORD_HISTORIES=1).
+var record = flag.Bool("record", false, "record the workflow histories of pkg/temporal/testdata/recorded into pkg/temporal/testdata/histories")
+
+// Where the recorded project and its histories live, in the root module:
+// pkg/temporal's TestReplayRecordedHistories replays every history
+// against that project's flows.
+var (
+	recordedProject = filepath.Join(repoRoot, "pkg/temporal/testdata/recorded")
+	historiesDir    = filepath.Join(repoRoot, "pkg/temporal/testdata/histories")
+)
+
+// TestRecordHistories records the workflow histories pkg/temporal replays
+// to prove that the workflow code still decides as it did: the recorded
+// project's events (one leaver event firing each of its flows: a retry
+// after a 429, a helper call, a forEach, a halt) are started with jml
+// apply --temporal and run by a jml worker against jml sandbox with the
+// project's world (its faults), on a real server; each workflow's history
+// is written as JSON (client.GetWorkflowHistory, protojson: what `temporal
+// workflow show --output json` prints) to histories/FLOW.json, replacing
+// the files there. Run after a change to the workflow code or to the
+// recorded flows:
+//
+//	cd e2e/temporal && go test -count=1 -run TestRecordHistories . -args -record
+func TestRecordHistories(t *testing.T) {
+	if !*record && os.Getenv("JML_RECORD_HISTORIES") == "" {
+		t.Skip("records pkg/temporal/testdata/histories: run with -args -record (or JML_RECORD_HISTORIES=1)")
+	}
+	jml := jmlBinary(t)
+	dir := t.TempDir()
+	copyTree(t, recordedProject, dir)
+	url := startSandboxWorld(t, jml, dir, "world.yaml", "events.ndjson")
+
+	ts := temporaltest.NewServer(temporaltest.WithT(t))
+	c := ts.GetDefaultClient()
+	temporalFlags := []string{"--temporal", ts.GetFrontendHostPort(), "--namespace", ts.GetDefaultNamespace(), "--task-queue", taskQueue}
+	start(t, jml, dir, "worker", append([]string{"worker", "--sandbox", url}, temporalFlags...)...)
+	out := run(t, jml, dir, append([]string{"apply", "--auto-approve", "events.ndjson"}, temporalFlags...)...)
+
+	// apply prints "started jml/<uuid>/<flow> (run <id>)" for each workflow.
+	var ids []string
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "started "); ok {
+			id, _, _ := strings.Cut(rest, " ")
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		t.Fatalf("jml apply --temporal started no workflow:\n%s", out)
+	}
+
+	ctx := context.Background()
+	histories := map[string][]byte{}
+	for _, id := range ids {
+		wf := c.GetWorkflow(ctx, id, "")
+		if err := wf.Get(ctx, nil); err != nil {
+			t.Fatalf("workflow %s: %v", id, err)
+		}
+		var h historypb.History
+		it := c.GetWorkflowHistory(ctx, id, wf.GetRunID(), false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+		for it.HasNext() {
+			ev, err := it.Next()
+			if err != nil {
+				t.Fatalf("history of %s: %v", id, err)
+			}
+			h.Events = append(h.Events, ev)
+		}
+		data, err := protojson.MarshalOptions{Multiline: true, Indent: "  "}.Marshal(&h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		histories[id[strings.LastIndex(id, "/")+1:]] = append(data, '\n')
+		t.Logf("%s: %d events", id, len(h.Events))
+	}
+	// The 429 was met and waited out on a workflow timer: the history
+	// shows what it is kept for.
+	if !strings.Contains(string(histories["retry-429"]), "EVENT_TYPE_TIMER_FIRED") {
+		t.Errorf("retry-429's history has no timer: the 429 fault did not apply\n%s", histories["retry-429"])
+	}
+
+	old, err := filepath.Glob(filepath.Join(historiesDir, "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range old {
+		if err := os.Remove(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for flow, data := range histories {
+		if err := os.WriteFile(filepath.Join(historiesDir, flow+".json"), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// copyTree copies the regular files under src into dst.
+func copyTree(t testing.TB, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
