@@ -167,21 +167,19 @@ func quickstart(t testing.TB) string {
 // it; if the sandbox exits first, the FIFO gets its error instead.
 func startSandbox(t testing.TB, jml, dir string, events ...string) string {
 	t.Helper()
-	return startSandboxWorld(t, jml, dir, "", events...)
+	return startSandboxWith(t, jml, dir, nil, events...)
 }
 
-// startSandboxWorld is startSandbox with a world file (--world: its
-// instances and faults) when world is not empty.
-func startSandboxWorld(t testing.TB, jml, dir, world string, events ...string) string {
+// startSandboxWith is startSandbox with more flags (--world FILE,
+// --latency D).
+func startSandboxWith(t testing.TB, jml, dir string, flags []string, events ...string) string {
 	t.Helper()
 	ready := filepath.Join(t.TempDir(), "ready")
 	if err := syscall.Mkfifo(ready, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	args := []string{"sandbox", "--addr", "127.0.0.1:0", "--ready-file", ready}
-	if world != "" {
-		args = append(args, "--world", world)
-	}
+	args = append(args, flags...)
 	for _, e := range events {
 		args = append(args, "--seed", e)
 	}

@@ -45,7 +45,7 @@ func TestRecordHistories(t *testing.T) {
 	jml := jmlBinary(t)
 	dir := t.TempDir()
 	copyTree(t, recordedProject, dir)
-	url := startSandboxWorld(t, jml, dir, "world.yaml", "events.ndjson")
+	url := startSandboxWith(t, jml, dir, []string{"--world", "world.yaml"}, "events.ndjson")
 
 	ts := temporaltest.NewServer(temporaltest.WithT(t))
 	c := ts.GetDefaultClient()
