@@ -153,6 +153,18 @@ func TestCost(t *testing.T) {
 	t.Logf("%d leavers, %d rounds, sandbox latency %s; ms per run, min/median/max:", n, len(local), *costLat)
 	t.Logf("  wall     local %.2f/%.2f/%.2f  temporal %.2f/%.2f/%.2f  ratio of medians %.2fx", lw.min, lw.med, lw.max, tw.min, tw.med, tw.max, tw.med/lw.med)
 	t.Logf("  jml CPU  local %.2f/%.2f/%.2f  temporal %.2f/%.2f/%.2f  ratio of medians %.2fx", lc.min, lc.med, lc.max, tc.min, tc.med, tc.max, tc.med/lc.med)
+	// Each round's own ratio (the two sides of a round ran back to back,
+	// under the same load).
+	ratios := func(f func(usage) time.Duration) stat {
+		var v []float64
+		for i := range local {
+			v = append(v, float64(f(onTemporal[i]))/float64(f(local[i])))
+		}
+		sort.Float64s(v)
+		return stat{v[0], v[len(v)/2], v[len(v)-1]}
+	}
+	rw, rc := ratios(wall), ratios(jmlCPU)
+	t.Logf("  ratio per round, min/median/max: wall %.2f/%.2f/%.2fx, jml CPU %.2f/%.2f/%.2fx", rw.min, rw.med, rw.max, rc.min, rc.med, rc.max)
 	t.Logf("  server CPU (in-process, Temporal side only) %.2f/%.2f/%.2f", sc.min, sc.med, sc.max)
 	t.Logf("load average after: %s", load())
 }
