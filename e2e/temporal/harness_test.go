@@ -170,16 +170,14 @@ func startSandbox(t testing.TB, jml, dir string, events ...string) string {
 	return startSandboxWith(t, jml, dir, nil, events...)
 }
 
-// startSandboxWith is startSandbox with more flags (--world FILE,
-// --latency D).
+// startSandboxWith is startSandbox with more flags (--world FILE).
 func startSandboxWith(t testing.TB, jml, dir string, flags []string, events ...string) string {
 	t.Helper()
 	ready := filepath.Join(t.TempDir(), "ready")
 	if err := syscall.Mkfifo(ready, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	args := []string{"sandbox", "--addr", "127.0.0.1:0", "--ready-file", ready}
-	args = append(args, flags...)
+	args := append([]string{"sandbox", "--addr", "127.0.0.1:0", "--ready-file", ready}, flags...)
 	for _, e := range events {
 		args = append(args, "--seed", e)
 	}

@@ -302,7 +302,7 @@ func NewWorker(c client.Client, taskQueue string, f *Flows) worker.Worker {
 // written with protojson) against the workflow serving g: an error means
 // the workflow code no longer makes the decisions it made when the history
 // was recorded (non-determinism), or the history is not of g's flows
-// (ErrDigest, checked first: readHistory).
+// (ErrDigest, checked first: readHistory, replay.go).
 func Replay(g *compile.Graph, historyFile string) error {
 	h, err := readHistory(g, historyFile)
 	if err != nil {
