@@ -103,28 +103,61 @@ func leaverEvents(t testing.TB, file string, n int) []string {
 // callTimeout is the timeout: the e2e flows give every action card. On
 // Temporal a card's timeout is its activity's start-to-close timeout: how
 // long the server waits for an activity lost with a killed worker before
-// giving it to another (a card without one waits 5 minutes). The sandbox
-// answers in milliseconds, so a try never comes near it.
+// the workflow learns that the try timed out (a card without one waits 5
+// minutes). The sandbox answers in milliseconds, so a try never comes
+// near it.
 const callTimeout = "5s"
 
-// withCallTimeout gives every action card of a flow file a timeout:
-// (callTimeout), written after its action: line at the same indentation.
-// It fails the test when the file has no action card, so that a change to
-// the quickstart's layout cannot silently leave the cards without one.
-func withCallTimeout(t testing.TB, file string, data []byte) []byte {
+// callRetry is the retry: the e2e flows give every action card that has
+// none. A try lost with a killed worker ends as a timeout, which is
+// retryable: with it the card tries again (on the other worker) instead of
+// failing the run — a lost Okta or Google call would otherwise halt it,
+// and a lost notification (onError: continue) would be missing.
+const callRetry = "{attempts: 3, interval: 1s}"
+
+// crashSafeCards gives every action card of a flow file a timeout:
+// (callTimeout) and, when it has none, a retry: (callRetry), written after
+// its action: line at the same indentation. It fails the test when the
+// file has no action card, so that a change to the quickstart's layout
+// cannot silently leave the cards without them.
+func crashSafeCards(t testing.TB, file string, data []byte) []byte {
 	t.Helper()
+	lines := strings.SplitAfter(string(data), "\n")
+	indentOf := func(line string) (int, string) {
+		trimmed := strings.TrimLeft(line, " ")
+		return len(line) - len(trimmed), trimmed
+	}
 	var out []string
 	n := 0
-	for _, line := range strings.SplitAfter(string(data), "\n") {
+	for i, line := range lines {
 		out = append(out, line)
-		trimmed := strings.TrimLeft(line, " ")
-		indent := len(line) - len(trimmed)
+		indent, trimmed := indentOf(line)
 		if strings.HasPrefix(trimmed, "- action:") {
 			trimmed, indent = trimmed[2:], indent+2
 		}
-		if strings.HasPrefix(trimmed, "action:") {
-			out = append(out, strings.Repeat(" ", indent)+"timeout: "+callTimeout+"\n")
-			n++
+		if !strings.HasPrefix(trimmed, "action:") {
+			continue
+		}
+		n++
+		pad := strings.Repeat(" ", indent)
+		out = append(out, pad+"timeout: "+callTimeout+"\n")
+		// The card's keys are the lines at its indentation up to the
+		// first line indented less (the next card or the end of a list).
+		hasRetry := false
+		for _, next := range lines[i+1:] {
+			ni, nt := indentOf(next)
+			if strings.TrimSpace(next) == "" || strings.HasPrefix(nt, "#") {
+				continue
+			}
+			if ni < indent {
+				break
+			}
+			if ni == indent && strings.HasPrefix(nt, "retry:") {
+				hasRetry = true
+			}
+		}
+		if !hasRetry {
+			out = append(out, pad+"retry: "+callRetry+"\n")
 		}
 	}
 	if n == 0 {
@@ -135,8 +168,8 @@ func withCallTimeout(t testing.TB, file string, data []byte) []byte {
 
 // quickstart copies the quickstart example's config and flows into a new
 // directory, with its history in that directory, and returns it. Every
-// action card of the copy gets a short timeout (withCallTimeout), locally
-// and on Temporal alike.
+// action card of the copy gets a short timeout and a retry
+// (crashSafeCards), locally and on Temporal alike.
 func quickstart(t testing.TB) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -146,7 +179,7 @@ func quickstart(t testing.TB) string {
 			t.Fatal(err)
 		}
 		if strings.HasPrefix(f, "flows/") {
-			data = withCallTimeout(t, f, data)
+			data = crashSafeCards(t, f, data)
 		}
 		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, f)), 0o755); err != nil {
 			t.Fatal(err)

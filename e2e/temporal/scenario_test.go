@@ -115,8 +115,18 @@ func TestLeaversTwoWorkers(t *testing.T) {
 	for _, u := range uuids {
 		id := "jml/" + u + "/leaver"
 		run := c.GetWorkflow(ctx, id, "")
-		if err := run.Get(ctx, nil); err != nil {
+		// The workflow's result is the run, as jml history records it:
+		// each must have succeeded, not only completed (a card lost with
+		// the killed worker must not halt its run).
+		var result struct {
+			Status string `json:"status"`
+			Error  any    `json:"error"`
+		}
+		if err := run.Get(ctx, &result); err != nil {
 			t.Fatalf("workflow %s: %v", id, err)
+		}
+		if result.Status != "success" {
+			t.Errorf("workflow %s: run %s (%v), want success", id, result.Status, result.Error)
 		}
 		runIDs[id] = run.GetRunID()
 		it := c.GetWorkflowHistory(ctx, id, run.GetRunID(), false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
