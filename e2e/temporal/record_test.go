@@ -19,7 +19,7 @@ import (
 var record = flag.Bool("record", false, "record the workflow histories of pkg/temporal/testdata/recorded into pkg/temporal/testdata/histories")
 
 // Where the recorded project and its histories live, in the root module:
-// pkg/temporal's TestReplayRecordedHistories replays every history
+// pkg/temporal's TestReplayServerHistories replays every history
 // against that project's flows.
 var (
 	recordedProject = filepath.Join(repoRoot, "pkg/temporal/testdata/recorded")

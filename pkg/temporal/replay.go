@@ -33,15 +33,17 @@ func readHistory(g *compile.Graph, file string) (*historypb.History, error) {
 		return nil, fmt.Errorf("%s: a workflow history with no event", file)
 	}
 	attrs := events[0].GetWorkflowExecutionStartedEventAttributes()
-	if attrs == nil || attrs.GetWorkflowType().GetName() != WorkflowName {
-		return nil, fmt.Errorf("%s: not the history of a %s workflow (its first event is %s)", file, WorkflowName, events[0].GetEventType())
+	if attrs == nil {
+		return nil, fmt.Errorf("%s: not a workflow's history from its start (its first event is %s)", file, events[0].GetEventType())
 	}
-	var in FlowInput
+	// Every jml workflow's input carries the digest of the flows it was
+	// started for (FlowInput's, and a helper workflow's).
+	var in struct{ Digest string }
 	if err := converter.GetDefaultDataConverter().FromPayloads(attrs.GetInput(), &in); err != nil {
-		return nil, fmt.Errorf("%s: the workflow's input: %w", file, err)
+		return nil, fmt.Errorf("%s: the input of the %s workflow: %w", file, attrs.GetWorkflowType().GetName(), err)
 	}
-	if in.Digest == "" || in.Flow == "" {
-		return nil, fmt.Errorf("%s: the workflow's input names no flow or no digest of flows", file)
+	if in.Digest == "" {
+		return nil, fmt.Errorf("%s: the input of the %s workflow names no digest of flows: not a jml workflow", file, attrs.GetWorkflowType().GetName())
 	}
 	if want := Digest(g); in.Digest != want {
 		return nil, fmt.Errorf("%s: %s: the workflow was started for flows %s, these are flows %s: a history replays only against the flows that recorded it (record it again after changing them)", file, ErrDigest, in.Digest, want)
