@@ -33,8 +33,8 @@ var (
 // apply --temporal and run by a jml worker against jml sandbox with the
 // project's world (its faults), on a real server; each workflow's history
 // is written as JSON (client.GetWorkflowHistory, protojson: what `temporal
-// workflow show --output json` prints) to histories/FLOW.json, replacing
-// the files there. Run after a change to the workflow code or to the
+// workflow show --output json` prints) to histories/FLOW.json, and each of
+// its child workflows' to FLOW.PATH.json, replacing the files there. Run after a change to the workflow code or to the
 // recorded flows:
 //
 //	cd e2e/temporal && go test -count=1 -run TestRecordHistories . -args -record
@@ -77,21 +77,39 @@ func TestRecordHistories(t *testing.T) {
 		}
 		flow := id[strings.LastIndex(id, "/")+1:]
 		runs[flow] = result
-		var h historypb.History
-		it := c.GetWorkflowHistory(ctx, id, wf.GetRunID(), false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-		for it.HasNext() {
-			ev, err := it.Next()
-			if err != nil {
-				t.Fatalf("history of %s: %v", id, err)
+		// The workflow's history, then those of its child workflows (a
+		// helper call run as one), theirs, and so on: a child's file is
+		// named by its id under the event's (jml/<uuid>/FLOW/PATH →
+		// FLOW.PATH.json).
+		prefix := id[:len(id)-len(flow)]
+		queue := []string{id}
+		runIDs := map[string]string{id: wf.GetRunID()}
+		for len(queue) > 0 {
+			wid := queue[0]
+			queue = queue[1:]
+			var h historypb.History
+			it := c.GetWorkflowHistory(ctx, wid, runIDs[wid], false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+			for it.HasNext() {
+				ev, err := it.Next()
+				if err != nil {
+					t.Fatalf("history of %s: %v", wid, err)
+				}
+				h.Events = append(h.Events, ev)
+				if a := ev.GetChildWorkflowExecutionStartedEventAttributes(); a != nil {
+					child := a.GetWorkflowExecution()
+					runIDs[child.GetWorkflowId()] = child.GetRunId()
+					queue = append(queue, child.GetWorkflowId())
+				}
 			}
-			h.Events = append(h.Events, ev)
+			data, err := protojson.MarshalOptions{Multiline: true, Indent: "  "}.Marshal(&h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			name := strings.ReplaceAll(strings.TrimPrefix(wid, prefix), "/", ".")
+			histories[name] = append(data, '\n')
+			t.Logf("%s: %d events", wid, len(h.Events))
 		}
-		data, err := protojson.MarshalOptions{Multiline: true, Indent: "  "}.Marshal(&h)
-		if err != nil {
-			t.Fatal(err)
-		}
-		histories[flow] = append(data, '\n')
-		t.Logf("%s: run %s, %d events", id, result.Status, len(h.Events))
+		t.Logf("%s: run %s", id, result.Status)
 	}
 	// Each history shows what it is kept for, whatever the workflow
 	// makes of it (a timer and a second activity, or one activity
