@@ -100,8 +100,76 @@ func leaverEvents(t testing.TB, file string, n int) []string {
 	return uuids
 }
 
+// callTimeout is the timeout: the e2e flows give every action card. On
+// Temporal a card's timeout is its activity's start-to-close timeout: how
+// long the server waits for an activity lost with a killed worker before
+// the workflow learns that the try timed out (a card without one waits 5
+// minutes). The sandbox answers in milliseconds, so a try never comes
+// near it.
+const callTimeout = "5s"
+
+// callRetry is the retry: the e2e flows give every action card that has
+// none. A try lost with a killed worker ends as a timeout, which is
+// retryable: with it the card tries again (on the other worker) instead of
+// failing the run — a lost Okta or Google call would otherwise halt it,
+// and a lost notification (onError: continue) would be missing.
+const callRetry = "{attempts: 3, interval: 1s}"
+
+// crashSafeCards gives every action card of a flow file a timeout:
+// (callTimeout) and, when it has none, a retry: (callRetry), written after
+// its action: line at the same indentation. It fails the test when the
+// file has no action card, so that a change to the quickstart's layout
+// cannot silently leave the cards without them.
+func crashSafeCards(t testing.TB, file string, data []byte) []byte {
+	t.Helper()
+	lines := strings.SplitAfter(string(data), "\n")
+	indentOf := func(line string) (int, string) {
+		trimmed := strings.TrimLeft(line, " ")
+		return len(line) - len(trimmed), trimmed
+	}
+	var out []string
+	n := 0
+	for i, line := range lines {
+		out = append(out, line)
+		indent, trimmed := indentOf(line)
+		if strings.HasPrefix(trimmed, "- action:") {
+			trimmed, indent = trimmed[2:], indent+2
+		}
+		if !strings.HasPrefix(trimmed, "action:") {
+			continue
+		}
+		n++
+		pad := strings.Repeat(" ", indent)
+		out = append(out, pad+"timeout: "+callTimeout+"\n")
+		// The card's keys are the lines at its indentation up to the
+		// first line indented less (the next card or the end of a list).
+		hasRetry := false
+		for _, next := range lines[i+1:] {
+			ni, nt := indentOf(next)
+			if strings.TrimSpace(next) == "" || strings.HasPrefix(nt, "#") {
+				continue
+			}
+			if ni < indent {
+				break
+			}
+			if ni == indent && strings.HasPrefix(nt, "retry:") {
+				hasRetry = true
+			}
+		}
+		if !hasRetry {
+			out = append(out, pad+"retry: "+callRetry+"\n")
+		}
+	}
+	if n == 0 {
+		t.Fatalf("%s: no action card to give a timeout", file)
+	}
+	return []byte(strings.Join(out, ""))
+}
+
 // quickstart copies the quickstart example's config and flows into a new
-// directory, with its history in that directory, and returns it.
+// directory, with its history in that directory, and returns it. Every
+// action card of the copy gets a short timeout and a retry
+// (crashSafeCards), locally and on Temporal alike.
 func quickstart(t testing.TB) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -109,6 +177,9 @@ func quickstart(t testing.TB) string {
 		data, err := os.ReadFile(filepath.Join(repoRoot, "examples/quickstart", f))
 		if err != nil {
 			t.Fatal(err)
+		}
+		if strings.HasPrefix(f, "flows/") {
+			data = crashSafeCards(t, f, data)
 		}
 		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, f)), 0o755); err != nil {
 			t.Fatal(err)

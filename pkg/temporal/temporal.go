@@ -263,11 +263,16 @@ func NewWorker(c client.Client, taskQueue string, f *Flows) worker.Worker {
 // show --output json` prints, or client.GetWorkflowHistory's events
 // written with protojson) against the workflow serving g: an error means
 // the workflow code no longer makes the decisions it made when the history
-// was recorded (non-determinism), or the history is not of g's flows.
+// was recorded (non-determinism), or the history is not of g's flows
+// (ErrDigest, checked first: readHistory, replay.go).
 func Replay(g *compile.Graph, historyFile string) error {
+	h, err := readHistory(g, historyFile)
+	if err != nil {
+		return err
+	}
 	r := worker.NewWorkflowReplayer()
 	NewFlows(g, nil).Register(replayRegistry{r})
-	return r.ReplayWorkflowHistoryFromJSONFile(nil, historyFile)
+	return r.ReplayWorkflowHistory(nil, h)
 }
 
 // replayRegistry registers only the workflow: a replay runs no activity.
