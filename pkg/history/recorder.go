@@ -31,6 +31,12 @@ type Recorder struct {
 	// Digest is the digest of the flows and config the runs use.
 	Digest string
 	Clock  clock.Clock
+	// Remote says that the runs are driven by another process than the
+	// one journaling their calls — a Temporal workflow, whose activities
+	// any worker may run: each journal entry then takes its sequence
+	// number and flow from the store (BeginCall with Seq 0), not from what
+	// this process saw of the run.
+	Remote bool
 
 	redactor *effect.Redactor
 	mu       sync.Mutex
@@ -133,16 +139,41 @@ func (r *Recorder) RunStarted(run *engine.Run) {
 	}
 	r.flows[run.ID] = run.Flow
 	r.mu.Unlock()
+	r.insertRun(run, ev, Workflow{})
+	r.Next.RunStarted(run)
+}
+
+// Workflow names the Temporal workflow execution that runs a run.
+type Workflow struct {
+	ID, RunID string
+}
+
+// RunStartedOn records as running a run that workflow wf runs, for event
+// ev (nil for a schedule's run): RunStarted for a run driven by another
+// process (Remote), which hears nothing of it but this.
+//
+// It is idempotent for one workflow execution: a run already recorded
+// with wf's run id (the activity that recorded it was tried again) is
+// left as it is.
+func (r *Recorder) RunStartedOn(run *engine.Run, ev *event.Event, wf Workflow) error {
+	if got, err := r.Store.Run(context.Background(), run.ID); err == nil && got.ID == run.ID && wf.RunID != "" && got.WorkflowRunID == wf.RunID {
+		return nil
+	}
+	return r.insertRun(run, ev, wf)
+}
+
+func (r *Recorder) insertRun(run *engine.Run, ev *event.Event, wf Workflow) error {
 	row := &RunRow{ID: run.ID, Flow: run.Flow, Event: run.EventUUID, EventType: run.EventType, Mode: string(run.Mode),
-		Status: StatusRunning, StartedAt: r.Clock.Now(), ResumedFrom: run.ResumedFrom, Digest: r.Digest}
+		Status: StatusRunning, StartedAt: r.Clock.Now(), ResumedFrom: run.ResumedFrom, Digest: r.Digest,
+		WorkflowID: wf.ID, WorkflowRunID: wf.RunID}
 	row.User, row.UserID = UserOf(ev)
 	if ev != nil {
 		row.EventJSON = r.json(ev.Raw)
 	}
 	if err := r.Store.InsertRun(context.Background(), row); err != nil {
-		r.fail(err)
+		return r.fail(err)
 	}
-	r.Next.RunStarted(run)
+	return nil
 }
 
 // CardStarted passes the card on.
@@ -156,6 +187,19 @@ func (r *Recorder) ChangePlanned(run *engine.Run, ch engine.Change) { r.Next.Cha
 
 // RunFinished records how the run ended, with its whole trace.
 func (r *Recorder) RunFinished(run *engine.Run) {
+	r.finishRun(run)
+	r.mu.Lock()
+	delete(r.seq, run.ID)
+	delete(r.flows, run.ID)
+	delete(r.reuse, run.ID)
+	r.mu.Unlock()
+	r.Next.RunFinished(run)
+}
+
+// RunFinishedOn records how a run a workflow ran ended (RunStartedOn).
+func (r *Recorder) RunFinishedOn(run *engine.Run) error { return r.finishRun(run) }
+
+func (r *Recorder) finishRun(run *engine.Run) error {
 	errJSON := ""
 	if run.Error != nil {
 		errJSON = r.json(errorOf(run.Error))
@@ -163,14 +207,9 @@ func (r *Recorder) RunFinished(run *engine.Run) {
 	// The history keeps when the run really happened (a dry-run's trace is
 	// on the virtual clock of the event's time).
 	if err := r.Store.FinishRun(context.Background(), run.ID, string(run.Status), r.Clock.Now(), errJSON, r.json(traceOf(run))); err != nil {
-		r.fail(err)
+		return r.fail(err)
 	}
-	r.mu.Lock()
-	delete(r.seq, run.ID)
-	delete(r.flows, run.ID)
-	delete(r.reuse, run.ID)
-	r.mu.Unlock()
-	r.Next.RunFinished(run)
+	return nil
 }
 
 // Effector wraps inner: every call is journaled before it is made and its
@@ -191,10 +230,12 @@ func (j *journal) Do(ctx context.Context, req effect.Request) (map[string]any, e
 		return nil, &effect.Error{Code: "history", Message: err.Error()}
 	}
 	r.mu.Lock()
-	r.seq[req.RunID]++
-	seq := r.seq[req.RunID]
+	seq, flow := 0, "" // Remote: placed by the store (BeginCall)
+	if !r.Remote {
+		r.seq[req.RunID]++
+		seq, flow = r.seq[req.RunID], r.flows[req.RunID]
+	}
 	done, reused := r.reuse[req.RunID][req.Card]
-	flow := r.flows[req.RunID]
 	r.mu.Unlock()
 	name := req.Instance + "." + req.Action
 	c := &CallRow{RunID: req.RunID, Flow: flow, Seq: seq, Card: req.Card, Action: name, Attempt: req.Attempt,

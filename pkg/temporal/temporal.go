@@ -41,6 +41,7 @@ import (
 	"github.com/jml-dev/jml/pkg/effect"
 	"github.com/jml-dev/jml/pkg/engine"
 	"github.com/jml-dev/jml/pkg/event"
+	"github.com/jml-dev/jml/pkg/history"
 	"github.com/jml-dev/jml/pkg/replay"
 )
 
@@ -85,6 +86,8 @@ type Flows struct {
 	Graph    *compile.Graph
 	Effector effect.Effector
 	digest   string
+	// rec records the runs in jml's history (WithHistory), or nil.
+	rec *history.Recorder
 }
 
 // NewFlows returns the workflow and activity of g, calling fx.
@@ -103,6 +106,7 @@ type Registry interface {
 func (f *Flows) Register(r Registry) {
 	r.RegisterWorkflowWithOptions(f.RunFlow, workflow.RegisterOptions{Name: WorkflowName})
 	r.RegisterActivityWithOptions(f.Call, activity.RegisterOptions{Name: ActivityName})
+	f.registerHistory(r)
 }
 
 // RunFlow is the workflow: it runs in.Flow for in.Event through the one
@@ -124,9 +128,11 @@ func (f *Flows) RunFlow(ctx workflow.Context, in FlowInput) (*engine.Run, error)
 	if !ok {
 		at = workflow.Now(ctx)
 	}
+	runID, obs := mirror(ctx, in)
 	e := replay.Engine(replay.Setup{Graph: f.Graph, Mode: engine.ModeApply, Flow: in.Flow,
-		Effector: activities{}, Clock: wfClock{ctx}, Runtime: wfRuntime{}})
-	return e.Run(with(context.Background(), ctx), fl, engine.Trigger{Event: ev, At: at}), nil
+		Effector: activities{}, Clock: wfClock{ctx}, Runtime: wfRuntime{}, Observer: obs, RunID: runID})
+	run := e.Run(with(context.Background(), ctx), fl, engine.Trigger{Event: ev, At: at})
+	return run, recorded(obs)
 }
 
 func decodeEvent(raw json.RawMessage, source string) (*event.Event, error) {
