@@ -11,6 +11,8 @@ import (
 
 	"github.com/jml-dev/jml/pkg/connector"
 	"github.com/jml-dev/jml/pkg/effect"
+	"github.com/jml-dev/jml/pkg/history"
+	"github.com/jml-dev/jml/pkg/plan"
 	"github.com/jml-dev/jml/pkg/temporal"
 )
 
@@ -24,6 +26,7 @@ type WorkerOptions struct {
 	TaskQueue string
 	Sandbox   string
 	LogFormat string
+	History   string
 }
 
 func newWorkerCmd(g *globals, runF func(*WorkerOptions) error) *cobra.Command {
@@ -36,6 +39,10 @@ the project's flows on a task queue: each workflow runs one flow for one
 event, each try of an action call is an activity calling the connectors of
 jml.yaml. jml apply --temporal starts the workflows. A worker refuses a
 workflow started for other flows than its own (docs/temporal.md).
+Each run is recorded in the history store (history: in jml.yaml, or
+--history URL) as jml apply records it: jml history lists and shows it
+with its workflow's id, and jml resume continues a halted or failed one
+locally. A worker that cannot write the history stops (exit 1).
 SIGINT or SIGTERM stops polling.`,
 		Example: `  jml worker --temporal 127.0.0.1:7233
   jml worker --temporal temporal.internal:7233 --namespace iam --task-queue jml`,
@@ -60,6 +67,7 @@ SIGINT or SIGTERM stops polling.`,
 	cmd.Flags().StringVar(&o.TaskQueue, "task-queue", temporal.DefaultTaskQueue, "Temporal task queue")
 	cmd.Flags().StringVar(&o.Sandbox, "sandbox", "", "point every connector at this jml sandbox URL (default $JML_SANDBOX_URL)")
 	cmd.Flags().StringVar(&o.LogFormat, "log-format", "text", "log format on standard error: text or json")
+	cmd.Flags().StringVar(&o.History, "history", "", "history store URL (sqlite://PATH or postgres://…; default: history: in jml.yaml)")
 	return cmd
 }
 
@@ -80,14 +88,37 @@ func workerRun(o *WorkerOptions) error {
 		return err
 	}
 	defer c.Close()
-	w := temporal.NewWorker(c, o.TaskQueue, temporal.NewFlows(proj.Graph, set))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The runs are recorded as apply records them, in the same store.
+	// A worker takes no apply lock: several write one history at once
+	// (Temporal runs each event's flow once), each call's journal entry
+	// numbered by the store.
+	store, err := openHistory(ctx, io, o.History, proj)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	digest, _ := plan.Digest(proj.Sources)
+	rec := history.NewRecorder(store, nil, nil, digest)
+	rec.Redactor = secrets
+	failed := make(chan error, 1)
+	rec.OnFail = func(err error) { failed <- err }
+	w := temporal.NewWorker(c, o.TaskQueue, temporal.NewFlows(proj.Graph, set).WithHistory(rec))
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("starting the worker: %w", err)
 	}
-	log.Info("worker started", "temporal", o.Temporal, "namespace", o.Namespace, "taskQueue", o.TaskQueue, "flows", temporal.Digest(proj.Graph))
-	<-ctx.Done()
-	w.Stop()
-	return nil
+	log.Info("worker started", "temporal", o.Temporal, "namespace", o.Namespace, "taskQueue", o.TaskQueue, "flows", temporal.Digest(proj.Graph), "history", store.Where)
+	select {
+	case <-ctx.Done():
+		w.Stop()
+		return nil
+	case err := <-failed:
+		// As apply: nothing is called that is not journaled. The run
+		// whose write failed halts (code history); the worker stops,
+		// for one that can write to take its workflows over.
+		w.Stop()
+		log.Error("the worker stopped: it cannot write the history", "error", err)
+		return fmt.Errorf("%v: the worker stopped; its workflows go on when a worker that can write the history polls", err)
+	}
 }

@@ -37,6 +37,9 @@ type Recorder struct {
 	// number and flow from the store (BeginCall with Seq 0), not from what
 	// this process saw of the run.
 	Remote bool
+	// OnFail, when set before the first run, is called once, with the
+	// first error writing the history (Err), when it happens.
+	OnFail func(error)
 
 	redactor *effect.Redactor
 	mu       sync.Mutex
@@ -91,6 +94,9 @@ func (r *Recorder) fail(err error) error {
 	defer r.mu.Unlock()
 	if r.err == nil {
 		r.err = fmt.Errorf("writing the history %s: %v", r.Store.Where, err)
+		if r.OnFail != nil {
+			r.OnFail(r.err)
+		}
 	}
 	return r.err
 }
