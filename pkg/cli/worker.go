@@ -13,6 +13,7 @@ import (
 	"github.com/jml-dev/jml/pkg/effect"
 	"github.com/jml-dev/jml/pkg/history"
 	"github.com/jml-dev/jml/pkg/plan"
+	"github.com/jml-dev/jml/pkg/project"
 	"github.com/jml-dev/jml/pkg/temporal"
 )
 
@@ -77,43 +78,29 @@ func workerRun(o *WorkerOptions) error {
 	if err != nil {
 		return err
 	}
-	secrets := &effect.Redactor{}
-	set, err := connector.New(proj.Config, connector.Options{SandboxURL: o.Sandbox, Getenv: io.Getenv, BaseDir: proj.Root, Scopes: proj.Graph.Scopes(), Redactor: secrets})
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ws, err := newWorkerSetup(ctx, o, proj)
 	if err != nil {
 		return err
 	}
-	log := serviceLog(io, o.LogFormat, secrets)
+	defer ws.store.Close()
+	log := serviceLog(io, o.LogFormat, ws.secrets)
 	c, err := temporal.Dial(o.Temporal, o.Namespace, log)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	// The runs are recorded as apply records them, in the same store.
-	// A worker takes no apply lock: several write one history at once
-	// (Temporal runs each event's flow once), each call's journal entry
-	// numbered by the store.
-	store, err := openHistory(ctx, io, o.History, proj)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	digest, _ := plan.Digest(proj.Sources)
-	rec := history.NewRecorder(store, nil, nil, digest)
-	rec.Redactor = secrets
-	failed := make(chan error, 1)
-	rec.OnFail = func(err error) { failed <- err }
-	w := temporal.NewWorker(c, o.TaskQueue, temporal.NewFlows(proj.Graph, set).WithHistory(rec))
+	w := temporal.NewWorker(c, o.TaskQueue, ws.flows)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("starting the worker: %w", err)
 	}
-	log.Info("worker started", "temporal", o.Temporal, "namespace", o.Namespace, "taskQueue", o.TaskQueue, "flows", temporal.Digest(proj.Graph), "history", store.Where)
+	log.Info("worker started", "temporal", o.Temporal, "namespace", o.Namespace, "taskQueue", o.TaskQueue, "flows", temporal.Digest(proj.Graph), "history", ws.store.Where)
 	select {
 	case <-ctx.Done():
 		w.Stop()
 		return nil
-	case err := <-failed:
+	case err := <-ws.failed:
 		// As apply: nothing is called that is not journaled. The run
 		// whose write failed halts (code history); the worker stops,
 		// for one that can write to take its workflows over.
@@ -121,4 +108,39 @@ func workerRun(o *WorkerOptions) error {
 		log.Error("the worker stopped: it cannot write the history", "error", err)
 		return fmt.Errorf("%v: the worker stopped; its workflows go on when a worker that can write the history polls", err)
 	}
+}
+
+// workerSetup is what a worker serves: the flows, calling the connectors
+// of jml.yaml, recording their runs in the history store.
+type workerSetup struct {
+	flows *temporal.Flows
+	store *history.Store
+	// secrets is the registry of every secret the connectors read.
+	secrets *effect.Redactor
+	// failed receives the first error writing the history.
+	failed chan error
+}
+
+// newWorkerSetup makes the connectors and opens the history store
+// (openHistory: --history, else jml.yaml's). The runs are recorded as
+// apply records them, in the same store; a worker takes no apply lock:
+// several write one history at once (Temporal runs each event's flow
+// once), each call's journal entry numbered by the store.
+func newWorkerSetup(ctx context.Context, o *WorkerOptions, proj *project.Project) (*workerSetup, error) {
+	io := o.IO
+	secrets := &effect.Redactor{}
+	set, err := connector.New(proj.Config, connector.Options{SandboxURL: o.Sandbox, Getenv: io.Getenv, BaseDir: proj.Root, Scopes: proj.Graph.Scopes(), Redactor: secrets})
+	if err != nil {
+		return nil, err
+	}
+	store, err := openHistory(ctx, io, o.History, proj)
+	if err != nil {
+		return nil, err
+	}
+	digest, _ := plan.Digest(proj.Sources)
+	rec := history.NewRecorder(store, nil, nil, digest)
+	rec.Redactor = secrets
+	failed := make(chan error, 1)
+	rec.OnFail = func(err error) { failed <- err }
+	return &workerSetup{flows: temporal.NewFlows(proj.Graph, set).WithHistory(rec), store: store, secrets: secrets, failed: failed}, nil
 }
