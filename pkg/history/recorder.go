@@ -3,6 +3,7 @@ package history
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -145,7 +146,9 @@ func (r *Recorder) RunStarted(run *engine.Run) {
 	}
 	r.flows[run.ID] = run.Flow
 	r.mu.Unlock()
-	r.insertRun(run, ev, Workflow{})
+	if err := r.insertRun(run, ev, Workflow{}); err != nil {
+		r.fail(err)
+	}
 	r.Next.RunStarted(run)
 }
 
@@ -160,13 +163,40 @@ type Workflow struct {
 //
 // It is idempotent for one workflow execution: a run already recorded
 // with wf's run id (the activity that recorded it was tried again) is
-// left as it is.
+// left as it is. A run id another run holds (an apply of the same event
+// took it meanwhile) is ErrRunTaken, which, concerning that run alone,
+// is not the recorder's failure (Err).
 func (r *Recorder) RunStartedOn(run *engine.Run, ev *event.Event, wf Workflow) error {
-	if got, err := r.Store.Run(context.Background(), run.ID); err == nil && got.ID == run.ID && wf.RunID != "" && got.WorkflowRunID == wf.RunID {
+	taken := func() error {
+		got, err := r.Store.Run(context.Background(), run.ID)
+		if err != nil || got.ID != run.ID {
+			return nil
+		}
+		if wf.RunID != "" && got.WorkflowRunID == wf.RunID {
+			return errOurs
+		}
+		return fmt.Errorf("run %s: %w", run.ID, ErrRunTaken)
+	}
+	err := taken()
+	if err == nil {
+		if err = r.insertRun(run, ev, wf); err != nil {
+			if t := taken(); t != nil {
+				err = t
+			} else {
+				err = r.fail(err)
+			}
+		}
+	}
+	if errors.Is(err, errOurs) {
 		return nil
 	}
-	return r.insertRun(run, ev, wf)
+	return err
 }
+
+// ErrRunTaken is returned for a run whose id another run holds.
+var ErrRunTaken = errors.New("another run holds this id in the history (an apply of the same event took it)")
+
+var errOurs = errors.New("recorded by this workflow execution")
 
 func (r *Recorder) insertRun(run *engine.Run, ev *event.Event, wf Workflow) error {
 	row := &RunRow{ID: run.ID, Flow: run.Flow, Event: run.EventUUID, EventType: run.EventType, Mode: string(run.Mode),
@@ -176,10 +206,7 @@ func (r *Recorder) insertRun(run *engine.Run, ev *event.Event, wf Workflow) erro
 	if ev != nil {
 		row.EventJSON = r.json(ev.Raw)
 	}
-	if err := r.Store.InsertRun(context.Background(), row); err != nil {
-		return r.fail(err)
-	}
-	return nil
+	return r.Store.InsertRun(context.Background(), row)
 }
 
 // CardStarted passes the card on.

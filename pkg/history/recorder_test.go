@@ -752,11 +752,12 @@ func TestRemoteRecorders(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if err := r2.RunStartedOn(run, nil, Workflow{ID: wf.ID, RunID: "wr-2"}); err == nil {
-				t.Error("another workflow execution recorded a run of the same id")
+			if err := r2.RunStartedOn(run, nil, Workflow{ID: wf.ID, RunID: "wr-2"}); !errors.Is(err, ErrRunTaken) {
+				t.Errorf("another workflow execution recording a run of the same id: %v", err)
 			}
-			r2 = NewRecorder(s2, nil, nil, "d") // that failure stays the recorder's
-			r2.Remote = true
+			if err := r2.Err(); err != nil {
+				t.Errorf("a run id taken failed the recorder: %v", err)
+			}
 			const perWorker = 20
 			var wg sync.WaitGroup
 			for w, rec := range []*Recorder{r1, r2} {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/jml-dev/jml/pkg/effect"
 	"github.com/jml-dev/jml/pkg/engine"
 	"github.com/jml-dev/jml/pkg/history"
 )
@@ -87,7 +89,11 @@ func (f *Flows) RunStarted(ctx context.Context, in RunStart) error {
 	if err != nil {
 		return temporal.NewNonRetryableApplicationError(err.Error(), "jml.bad_event", nil)
 	}
-	return f.rec.RunStartedOn(run, ev, history.Workflow{ID: in.WorkflowID, RunID: in.WorkflowRunID})
+	err = f.rec.RunStartedOn(run, ev, history.Workflow{ID: in.WorkflowID, RunID: in.WorkflowRunID})
+	if errors.Is(err, history.ErrRunTaken) {
+		return temporal.NewNonRetryableApplicationError(err.Error(), "jml.run_taken", nil)
+	}
+	return err
 }
 
 // RunFinished is RunFinishedActivity: raw is the finished engine.Run.
@@ -125,7 +131,7 @@ func mirror(ctx workflow.Context, in FlowInput) (func(string) string, engine.Obs
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: recordTimeout,
 		// The history unreachable: the workflow waits for it, trying
 		// again (Temporal's default backoff, up to 100 s between tries).
-		RetryPolicy: &temporal.RetryPolicy{NonRetryableErrorTypes: []string{"jml.bad_event", "jml.bad_run"}}})
+		RetryPolicy: &temporal.RetryPolicy{NonRetryableErrorTypes: []string{"jml.bad_event", "jml.bad_run", "jml.run_taken"}}})
 	o := &recording{ctx: ctx, in: in}
 	runID := func(derived string) string {
 		var id string
@@ -152,6 +158,9 @@ type recording struct {
 }
 
 func (o *recording) RunStarted(r *engine.Run) {
+	if o.err != nil {
+		return // no id allocated
+	}
 	raw, err := json.Marshal(r)
 	if err != nil {
 		o.err = err
@@ -166,6 +175,9 @@ func (o *recording) RunStarted(r *engine.Run) {
 }
 
 func (o *recording) RunFinished(r *engine.Run) {
+	if o.err != nil {
+		return // not recorded as started: there is no row of ours to end
+	}
 	raw, err := json.Marshal(r)
 	if err != nil {
 		o.err = err
@@ -174,6 +186,26 @@ func (o *recording) RunFinished(r *engine.Run) {
 	if err := workflow.ExecuteActivity(o.ctx, RunFinishedActivity, json.RawMessage(raw)).Get(o.ctx, nil); err != nil && o.err == nil {
 		o.err = err
 	}
+}
+
+// recordingKey carries the workflow's recording in the engine's context.
+type recordingKey struct{}
+
+func withRecording(ctx context.Context, obs engine.Observer) context.Context {
+	if o, ok := obs.(*recording); ok {
+		return context.WithValue(ctx, recordingKey{}, o)
+	}
+	return ctx
+}
+
+// unrecorded is the error of a call the run may not make because the run
+// could not be recorded (code history, as in a local apply whose history
+// cannot be written): nil when it may.
+func unrecorded(ctx context.Context) error {
+	if o, ok := ctx.Value(recordingKey{}).(*recording); ok && o.err != nil {
+		return &effect.Error{Code: "history", Message: "the run is not recorded in jml's history, so no call is made: " + o.err.Error()}
+	}
+	return nil
 }
 
 // recorded is the workflow's error when the mirror could not record the

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/jml-dev/jml/pkg/apply"
@@ -258,5 +260,53 @@ func TestRunningWorkflowIsNotTakenOver(t *testing.T) {
 	}
 	if r, _ := s.Run(ctx, row.ID); r.Status != history.StatusRunning {
 		t.Errorf("the workflow's run is now %s", r.Status)
+	}
+}
+
+// TestRunIDTakenMeanwhile: when the id allocated to a workflow's run is
+// taken before the run is recorded (an apply of the same event recorded
+// its run between the two activities), the run makes no call, leaves the
+// other run's row alone, and fails the workflow saying why; the worker's
+// recorder is still sound for the next runs.
+func TestRunIDTakenMeanwhile(t *testing.T) {
+	g := graph(t, leaverSrc, ticketSrc)
+	s := store(t)
+	ctx := context.Background()
+	var ts testsuite.WorkflowTestSuite
+	env := ts.NewTestWorkflowEnvironment()
+	env.SetStartTime(t0)
+	fx := &fake{}
+	rec := recorder(s)
+	NewFlows(g, fx).WithHistory(rec).Register(env)
+	var allocated string
+	env.SetOnActivityCompletedListener(func(info *activity.Info, result converter.EncodedValue, err error) {
+		if info.ActivityType.Name != RunIDActivity || result.Get(&allocated) != nil {
+			return
+		}
+		other := &history.RunRow{ID: allocated, Flow: "leaver", Event: "ev-1", EventType: "user.lifecycle.deactivate", Mode: "apply", Status: "success", StartedAt: t0}
+		if err := s.InsertRun(ctx, other); err != nil {
+			t.Error(err)
+		}
+	})
+	env.ExecuteWorkflow(WorkflowName, input(g, "leaver"))
+	err := env.GetWorkflowError()
+	if allocated != engine.RunID("ev-1", "leaver") {
+		t.Fatalf("allocated %q", allocated)
+	}
+	if err == nil || !strings.Contains(err.Error(), "another run holds this id") {
+		t.Fatalf("workflow error %v", err)
+	}
+	if len(fx.calls) != 0 {
+		t.Errorf("calls made: %v", fx.calls)
+	}
+	row, err := s.Run(ctx, allocated)
+	if err != nil || row.Status != "success" || row.WorkflowID != "" || row.Trace != "" {
+		t.Errorf("the other run's row: %+v, %v", row, err)
+	}
+	if calls, _ := s.Calls(ctx, allocated); len(calls) != 0 {
+		t.Errorf("calls journaled under the other run: %d", len(calls))
+	}
+	if err := rec.Err(); err != nil {
+		t.Errorf("the recorder failed: %v", err)
 	}
 }

@@ -131,7 +131,7 @@ func (f *Flows) RunFlow(ctx workflow.Context, in FlowInput) (*engine.Run, error)
 	runID, obs := mirror(ctx, in)
 	e := replay.Engine(replay.Setup{Graph: f.Graph, Mode: engine.ModeApply, Flow: in.Flow,
 		Effector: activities{}, Clock: wfClock{ctx}, Runtime: wfRuntime{}, Observer: obs, RunID: runID})
-	run := e.Run(with(context.Background(), ctx), fl, engine.Trigger{Event: ev, At: at})
+	run := e.Run(withRecording(with(context.Background(), ctx), obs), fl, engine.Trigger{Event: ev, At: at})
 	return run, recorded(obs)
 }
 
@@ -172,6 +172,9 @@ func wctx(ctx context.Context) workflow.Context {
 type activities struct{}
 
 func (activities) Do(ctx context.Context, req effect.Request) (map[string]any, error) {
+	if err := unrecorded(ctx); err != nil {
+		return nil, err
+	}
 	w := wctx(ctx)
 	timeout := req.Timeout
 	if timeout <= 0 {
