@@ -39,7 +39,8 @@ type Recorder struct {
 	// this process saw of the run.
 	Remote bool
 	// OnFail, when set before the first run, is called once, with the
-	// first error writing the history (Err), when it happens.
+	// first error writing the history (Err), when it happens — under the
+	// recorder's lock: it must not block.
 	OnFail func(error)
 
 	redactor *effect.Redactor
