@@ -12,8 +12,10 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
 
 	"github.com/jml-dev/jml/pkg/engine"
 	"github.com/jml-dev/jml/pkg/temporal"
@@ -97,6 +99,8 @@ func TestWorkerRunInHistory(t *testing.T) {
 	defer ws.store.Close()
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestWorkflowEnvironment()
+	// A loaded machine (-race, other tests) is not a deadlock.
+	env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: time.Minute})
 	ws.flows.Register(env)
 	env.ExecuteWorkflow(temporal.WorkflowName, temporal.FlowInput{Digest: temporal.Digest(proj.Graph), Flow: "leaver",
 		Event: json.RawMessage(applyEvent(1)), Source: "events.ndjson"})

@@ -7,10 +7,12 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
 
 	"github.com/jml-dev/jml/pkg/apply"
 	"github.com/jml-dev/jml/pkg/clock"
@@ -69,6 +71,7 @@ func onTemporalRecorded(t *testing.T, g *compile.Graph, s *history.Store, fx eff
 	var ts testsuite.WorkflowTestSuite
 	env := ts.NewTestWorkflowEnvironment()
 	env.SetStartTime(t0)
+	env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: time.Minute}) // a loaded machine is not a deadlock
 	rec := recorder(s)
 	NewFlows(g, fx).WithHistory(rec).Register(env)
 	env.ExecuteWorkflow(WorkflowName, input(g, "leaver"))
@@ -275,6 +278,7 @@ func TestRunIDTakenMeanwhile(t *testing.T) {
 	var ts testsuite.WorkflowTestSuite
 	env := ts.NewTestWorkflowEnvironment()
 	env.SetStartTime(t0)
+	env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: time.Minute}) // a loaded machine is not a deadlock
 	fx := &fake{}
 	rec := recorder(s)
 	NewFlows(g, fx).WithHistory(rec).Register(env)
