@@ -41,6 +41,9 @@ func Converge(s *history.Store, rec *history.Recorder, force bool) Decide {
 // runs it resumed) made are answered from the record. A run its process
 // left "running" is marked interrupted.
 func resume(ctx context.Context, s *history.Store, rec *history.Recorder, last *history.RunRow, id string) (Decision, error) {
+	if err := last.HeldByWorkflow(); err != nil {
+		return Decision{}, err
+	}
 	done, err := s.Reusable(ctx, last.ID)
 	if err != nil {
 		return Decision{}, fmt.Errorf("reading the history: %v", err)

@@ -12,7 +12,8 @@ import (
 
 // Unfinished lists the runs jml resume --all continues, newest first: per
 // (event, flow), the latest apply run, when it did not finish (halted,
-// failed, running or interrupted). limit, when not 0, looks only at that
+// failed, running or interrupted) — but a run its Temporal workflow is
+// still running (HeldByWorkflow). limit, when not 0, looks only at that
 // many of the latest apply runs (shell completion).
 func Unfinished(ctx context.Context, s *history.Store, limit int) ([]*history.RunRow, error) {
 	rows, err := s.Runs(ctx, history.Filter{Mode: string(engine.ModeApply), Limit: limit})
@@ -27,7 +28,7 @@ func Unfinished(ctx context.Context, s *history.Store, limit int) ([]*history.Ru
 			continue
 		}
 		seen[k] = true
-		if !r.Finished() {
+		if !r.Finished() && r.HeldByWorkflow() == nil {
 			runs = append(runs, r)
 		}
 	}
@@ -58,6 +59,9 @@ func Resumable(ctx context.Context, s *history.Store, id string) (*history.RunRo
 	}
 	if r.Finished() {
 		return nil, fmt.Errorf("run %s finished (%s): nothing to resume", r.ID, r.Status)
+	}
+	if err := r.HeldByWorkflow(); err != nil {
+		return nil, err
 	}
 	return r, nil
 }

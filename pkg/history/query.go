@@ -76,7 +76,7 @@ func ParseCursor(s string) (Cursor, error) {
 
 // listColumns are runColumns without the event and the trace, which a
 // listing does not show (Run reads them).
-const listColumns = `id, flow, event_uuid, event_type, user_login, user_id, mode, status, started_at, ended_at, resumed_from, error, '', '', digest, row_format`
+const listColumns = `id, flow, event_uuid, event_type, user_login, user_id, mode, status, started_at, ended_at, resumed_from, error, '', '', digest, row_format, workflow_id, workflow_run_id`
 
 // where is q's WHERE clause (with its leading keyword, or "") and its
 // arguments; the status filter and the cursor only when asked. uuid says

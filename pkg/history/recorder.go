@@ -3,6 +3,7 @@ package history
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -31,6 +32,16 @@ type Recorder struct {
 	// Digest is the digest of the flows and config the runs use.
 	Digest string
 	Clock  clock.Clock
+	// Remote says that the runs are driven by another process than the
+	// one journaling their calls — a Temporal workflow, whose activities
+	// any worker may run: each journal entry then takes its sequence
+	// number and flow from the store (BeginCall with Seq 0), not from what
+	// this process saw of the run.
+	Remote bool
+	// OnFail, when set before the first run, is called once, with the
+	// first error writing the history (Err), when it happens — under the
+	// recorder's lock: it must not block.
+	OnFail func(error)
 
 	redactor *effect.Redactor
 	mu       sync.Mutex
@@ -85,6 +96,9 @@ func (r *Recorder) fail(err error) error {
 	defer r.mu.Unlock()
 	if r.err == nil {
 		r.err = fmt.Errorf("writing the history %s: %v", r.Store.Where, err)
+		if r.OnFail != nil {
+			r.OnFail(r.err)
+		}
 	}
 	return r.err
 }
@@ -133,16 +147,67 @@ func (r *Recorder) RunStarted(run *engine.Run) {
 	}
 	r.flows[run.ID] = run.Flow
 	r.mu.Unlock()
+	if err := r.insertRun(run, ev, Workflow{}); err != nil {
+		r.fail(err)
+	}
+	r.Next.RunStarted(run)
+}
+
+// Workflow names the Temporal workflow execution that runs a run.
+type Workflow struct {
+	ID, RunID string
+}
+
+// RunStartedOn records as running a run that workflow wf runs, for event
+// ev (nil for a schedule's run): RunStarted for a run driven by another
+// process (Remote), which hears nothing of it but this.
+//
+// It is idempotent for one workflow execution: a run already recorded
+// with wf's run id (the activity that recorded it was tried again) is
+// left as it is. A run id another run holds (an apply of the same event
+// took it meanwhile) is ErrRunTaken, which, concerning that run alone,
+// is not the recorder's failure (Err).
+func (r *Recorder) RunStartedOn(run *engine.Run, ev *event.Event, wf Workflow) error {
+	taken := func() error {
+		got, err := r.Store.Run(context.Background(), run.ID)
+		if err != nil || got.ID != run.ID {
+			return nil
+		}
+		if wf.RunID != "" && got.WorkflowRunID == wf.RunID {
+			return errOurs
+		}
+		return fmt.Errorf("run %s: %w", run.ID, ErrRunTaken)
+	}
+	err := taken()
+	if err == nil {
+		if err = r.insertRun(run, ev, wf); err != nil {
+			if t := taken(); t != nil {
+				err = t
+			} else {
+				err = r.fail(err)
+			}
+		}
+	}
+	if errors.Is(err, errOurs) {
+		return nil
+	}
+	return err
+}
+
+// ErrRunTaken is returned for a run whose id another run holds.
+var ErrRunTaken = errors.New("another run holds this id in the history (an apply of the same event took it)")
+
+var errOurs = errors.New("recorded by this workflow execution")
+
+func (r *Recorder) insertRun(run *engine.Run, ev *event.Event, wf Workflow) error {
 	row := &RunRow{ID: run.ID, Flow: run.Flow, Event: run.EventUUID, EventType: run.EventType, Mode: string(run.Mode),
-		Status: StatusRunning, StartedAt: r.Clock.Now(), ResumedFrom: run.ResumedFrom, Digest: r.Digest}
+		Status: StatusRunning, StartedAt: r.Clock.Now(), ResumedFrom: run.ResumedFrom, Digest: r.Digest,
+		WorkflowID: wf.ID, WorkflowRunID: wf.RunID}
 	row.User, row.UserID = UserOf(ev)
 	if ev != nil {
 		row.EventJSON = r.json(ev.Raw)
 	}
-	if err := r.Store.InsertRun(context.Background(), row); err != nil {
-		r.fail(err)
-	}
-	r.Next.RunStarted(run)
+	return r.Store.InsertRun(context.Background(), row)
 }
 
 // CardStarted passes the card on.
@@ -156,6 +221,19 @@ func (r *Recorder) ChangePlanned(run *engine.Run, ch engine.Change) { r.Next.Cha
 
 // RunFinished records how the run ended, with its whole trace.
 func (r *Recorder) RunFinished(run *engine.Run) {
+	r.finishRun(run)
+	r.mu.Lock()
+	delete(r.seq, run.ID)
+	delete(r.flows, run.ID)
+	delete(r.reuse, run.ID)
+	r.mu.Unlock()
+	r.Next.RunFinished(run)
+}
+
+// RunFinishedOn records how a run a workflow ran ended (RunStartedOn).
+func (r *Recorder) RunFinishedOn(run *engine.Run) error { return r.finishRun(run) }
+
+func (r *Recorder) finishRun(run *engine.Run) error {
 	errJSON := ""
 	if run.Error != nil {
 		errJSON = r.json(errorOf(run.Error))
@@ -163,14 +241,9 @@ func (r *Recorder) RunFinished(run *engine.Run) {
 	// The history keeps when the run really happened (a dry-run's trace is
 	// on the virtual clock of the event's time).
 	if err := r.Store.FinishRun(context.Background(), run.ID, string(run.Status), r.Clock.Now(), errJSON, r.json(traceOf(run))); err != nil {
-		r.fail(err)
+		return r.fail(err)
 	}
-	r.mu.Lock()
-	delete(r.seq, run.ID)
-	delete(r.flows, run.ID)
-	delete(r.reuse, run.ID)
-	r.mu.Unlock()
-	r.Next.RunFinished(run)
+	return nil
 }
 
 // Effector wraps inner: every call is journaled before it is made and its
@@ -191,10 +264,12 @@ func (j *journal) Do(ctx context.Context, req effect.Request) (map[string]any, e
 		return nil, &effect.Error{Code: "history", Message: err.Error()}
 	}
 	r.mu.Lock()
-	r.seq[req.RunID]++
-	seq := r.seq[req.RunID]
+	seq, flow := 0, "" // Remote: placed by the store (BeginCall)
+	if !r.Remote {
+		r.seq[req.RunID]++
+		seq, flow = r.seq[req.RunID], r.flows[req.RunID]
+	}
 	done, reused := r.reuse[req.RunID][req.Card]
-	flow := r.flows[req.RunID]
 	r.mu.Unlock()
 	name := req.Instance + "." + req.Action
 	c := &CallRow{RunID: req.RunID, Flow: flow, Seq: seq, Card: req.Card, Action: name, Attempt: req.Attempt,

@@ -732,3 +732,93 @@ func TestRecorderRuns(t *testing.T) {
 		})
 	})
 }
+
+// TestRemoteRecorders: the calls of one run journaled by several
+// processes at once (the workers running a Temporal workflow's
+// activities, each with its own store handle and Remote recorder) get the
+// run's sequence numbers 1…n, each once, and the run's flow; the run is
+// recorded once with its workflow, however often its start is retried.
+func TestRemoteRecorders(t *testing.T) {
+	for name, open := range storePairs(t) {
+		t.Run(name, func(t *testing.T) {
+			s1, s2 := open(t)
+			ctx := context.Background()
+			r1, r2 := NewRecorder(s1, nil, nil, "d"), NewRecorder(s2, nil, nil, "d")
+			r1.Remote, r2.Remote = true, true
+			run := newRun("run-w", nil)
+			wf := Workflow{ID: "jml/ev-1/leaver", RunID: "wr-1"}
+			for _, rec := range []*Recorder{r1, r2, r1} { // the start activity tried again
+				if err := rec.RunStartedOn(run, nil, wf); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := r2.RunStartedOn(run, nil, Workflow{ID: wf.ID, RunID: "wr-2"}); !errors.Is(err, ErrRunTaken) {
+				t.Errorf("another workflow execution recording a run of the same id: %v", err)
+			}
+			if err := r2.Err(); err != nil {
+				t.Errorf("a run id taken failed the recorder: %v", err)
+			}
+			const perWorker = 20
+			var wg sync.WaitGroup
+			for w, rec := range []*Recorder{r1, r2} {
+				eff := rec.Effector(&countingEffector{out: map[string]any{}})
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := range perWorker {
+						req := effect.Request{Instance: "slack", Action: "postMessage", Attempt: 1, RunID: run.ID,
+							Card: fmt.Sprintf("steps[0]#%d/steps[0].do[0]", w*perWorker+i), Input: map[string]any{}}
+						if _, err := eff.Do(ctx, req); err != nil {
+							t.Error(err)
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			calls, err := s1.Calls(ctx, run.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(calls) != 2*perWorker {
+				t.Fatalf("%d calls journaled, want %d", len(calls), 2*perWorker)
+			}
+			cards := map[string]bool{}
+			for i, c := range calls {
+				if c.Seq != i+1 || c.Flow != "leaver" || c.Status != CallSuccess {
+					t.Errorf("call %d: seq %d, flow %q, status %s", i+1, c.Seq, c.Flow, c.Status)
+				}
+				cards[c.Card] = true
+			}
+			if len(cards) != 2*perWorker {
+				t.Errorf("%d cards journaled, want %d", len(cards), 2*perWorker)
+			}
+			run.Status, run.EndedAt = engine.StatusSuccess, t0.Add(time.Second)
+			if err := r2.RunFinishedOn(run); err != nil {
+				t.Fatal(err)
+			}
+			row, err := s1.Run(ctx, run.ID)
+			if err != nil || row.Status != "success" || row.WorkflowID != wf.ID || row.WorkflowRunID != wf.RunID || row.Trace == "" {
+				t.Fatalf("run %+v, %v", row, err)
+			}
+			checkRollups(t, s1, "remote")
+		})
+	}
+}
+
+// TestRemoteCallOfUnrecordedRun: a call of a run the history does not
+// hold is not made (its entry cannot be written).
+func TestRemoteCallOfUnrecordedRun(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Store) {
+		rec := NewRecorder(s, nil, nil, "")
+		rec.Remote = true
+		inner := &countingEffector{out: map[string]any{}}
+		_, err := rec.Effector(inner).Do(context.Background(), effect.Request{Instance: "slack", Action: "postMessage", Attempt: 1, RunID: "run-none", Card: "steps[0]"})
+		if ee := effect.AsError(err); err == nil || ee.Code != "history" || !strings.Contains(ee.Message, "run-none is not in the history") {
+			t.Errorf("error %v", err)
+		}
+		if len(inner.calls) != 0 {
+			t.Errorf("calls made: %v", inner.calls)
+		}
+	})
+}

@@ -286,6 +286,10 @@ var migrations = []string{
 	// (0.35-1.3 s a lookup on 100,000 runs without it).
 	postgresOnly + `
 	CREATE INDEX runs_id_bytes ON runs ((id COLLATE "C"))`,
+	// 9: the Temporal workflow that ran a run (jml worker): its id and
+	// run id, '' for a run jml ran itself.
+	`ALTER TABLE runs ADD COLUMN workflow_id TEXT NOT NULL DEFAULT '';
+	ALTER TABLE runs ADD COLUMN workflow_run_id TEXT NOT NULL DEFAULT ''`,
 }
 
 // postgresOnly starts a migration statement that SQLite skips.
@@ -392,11 +396,26 @@ type RunRow struct {
 	// Format is the RowFormat the row's JSON was written in (InsertRun
 	// and FinishRun write RowFormat).
 	Format int `json:"-"`
+	// WorkflowID and WorkflowRunID name the Temporal workflow execution
+	// that ran the run (jml worker); "" for a run jml ran itself.
+	WorkflowID    string `json:"workflowId,omitempty"`
+	WorkflowRunID string `json:"workflowRunId,omitempty"`
 }
 
 // Finished reports whether the run ended as a success or filtered run:
 // nothing is left to do for its (event, flow).
 func (r *RunRow) Finished() bool { return r.Status == "success" || r.Status == "filtered" }
+
+// HeldByWorkflow returns an error saying so when the run is running on
+// Temporal: its workflow, not this process, continues it, so that no
+// apply or resume may take it over (nil otherwise). A run whose workflow
+// was terminated stays running; jml apply --force starts it again.
+func (r *RunRow) HeldByWorkflow() error {
+	if r.WorkflowID == "" || r.Status != StatusRunning {
+		return nil
+	}
+	return fmt.Errorf("run %s is running on Temporal (workflow %s): its workflow continues it, not this jml; if that workflow was terminated, jml apply --force EVENTS --flow %s runs the flow again", r.ID, r.WorkflowID, r.Flow)
+}
 
 // CallRow is one journal entry: one try of one connector call.
 type CallRow struct {
@@ -601,9 +620,9 @@ func (s *Store) commitTx(group []*pendingWrite) error {
 
 // InsertRun records a run that starts.
 func (s *Store) InsertRun(ctx context.Context, r *RunRow) error {
-	_, err := s.writeRollup(ctx, s.runInserted(r, `INSERT INTO runs (id, flow, event_uuid, event_type, user_login, user_id, mode, status, started_at, ended_at, resumed_from, error, event, trace, digest, row_format)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.ID, r.Flow, r.Event, r.EventType, r.User, r.UserID, r.Mode, r.Status, fmtTime(r.StartedAt), fmtTime(r.EndedAt), r.ResumedFrom, r.Error, r.EventJSON, r.Trace, r.Digest, RowFormat))
+	_, err := s.writeRollup(ctx, s.runInserted(r, `INSERT INTO runs (id, flow, event_uuid, event_type, user_login, user_id, mode, status, started_at, ended_at, resumed_from, error, event, trace, digest, row_format, workflow_id, workflow_run_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, r.Flow, r.Event, r.EventType, r.User, r.UserID, r.Mode, r.Status, fmtTime(r.StartedAt), fmtTime(r.EndedAt), r.ResumedFrom, r.Error, r.EventJSON, r.Trace, r.Digest, RowFormat, r.WorkflowID, r.WorkflowRunID))
 	return err
 }
 
@@ -619,11 +638,33 @@ func (s *Store) FinishRun(ctx context.Context, id, status string, ended time.Tim
 	return nil
 }
 
-// BeginCall writes the journal entry of a call about to be made.
+// BeginCall writes the journal entry of a call about to be made. A call
+// whose Seq is 0 is placed by the store, in the transaction that writes
+// it: the run's next sequence number, and the run's flow — for a run whose
+// calls several processes journal (the activities of a Temporal workflow,
+// on any worker), where no one process counts them. BeginCall sets c.Seq
+// and c.Flow.
 func (s *Store) BeginCall(ctx context.Context, c *CallRow) error {
-	_, err := s.writeRollup(ctx, s.callInserted(c, `INSERT INTO calls (run_id, seq, card, action, attempt, idempotency_key, input, status, output, error, reused_from, started_at, duration_ns, row_format, flow)
+	place := c.Seq == 0
+	_, err := s.writeRollup(ctx, func(ctx context.Context, tx *sql.Tx) (sql.Result, error) {
+		if place {
+			// Every write of a call holds the store's rollup lock on
+			// PostgreSQL (lockRollups), SQLite's write lock on SQLite:
+			// no other transaction takes the same number meanwhile.
+			if err := tx.QueryRowContext(ctx, s.q(`SELECT COALESCE(MAX(seq), 0) + 1 FROM calls WHERE run_id = ?`), c.RunID).Scan(&c.Seq); err != nil {
+				return nil, err
+			}
+			if err := tx.QueryRowContext(ctx, s.q(`SELECT flow FROM runs WHERE id = ?`), c.RunID).Scan(&c.Flow); err != nil {
+				if errors.Is(err, sql.ErrNoRows) {
+					return nil, fmt.Errorf("run %s is not in the history", c.RunID)
+				}
+				return nil, err
+			}
+		}
+		return s.callInserted(c, `INSERT INTO calls (run_id, seq, card, action, attempt, idempotency_key, input, status, output, error, reused_from, started_at, duration_ns, row_format, flow)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.RunID, c.Seq, c.Card, c.Action, c.Attempt, c.IdempotencyKey, c.Input, c.Status, c.Output, c.Error, c.ReusedFrom, fmtTime(c.StartedAt), int64(c.Duration), RowFormat, c.Flow))
+			c.RunID, c.Seq, c.Card, c.Action, c.Attempt, c.IdempotencyKey, c.Input, c.Status, c.Output, c.Error, c.ReusedFrom, fmtTime(c.StartedAt), int64(c.Duration), RowFormat, c.Flow)(ctx, tx)
+	})
 	return err
 }
 
@@ -634,12 +675,12 @@ func (s *Store) EndCall(ctx context.Context, c *CallRow) error {
 	return err
 }
 
-const runColumns = `id, flow, event_uuid, event_type, user_login, user_id, mode, status, started_at, ended_at, resumed_from, error, event, trace, digest, row_format`
+const runColumns = `id, flow, event_uuid, event_type, user_login, user_id, mode, status, started_at, ended_at, resumed_from, error, event, trace, digest, row_format, workflow_id, workflow_run_id`
 
 func scanRun(sc interface{ Scan(...any) error }) (*RunRow, error) {
 	var r RunRow
 	var started, ended string
-	if err := sc.Scan(&r.ID, &r.Flow, &r.Event, &r.EventType, &r.User, &r.UserID, &r.Mode, &r.Status, &started, &ended, &r.ResumedFrom, &r.Error, &r.EventJSON, &r.Trace, &r.Digest, &r.Format); err != nil {
+	if err := sc.Scan(&r.ID, &r.Flow, &r.Event, &r.EventType, &r.User, &r.UserID, &r.Mode, &r.Status, &started, &ended, &r.ResumedFrom, &r.Error, &r.EventJSON, &r.Trace, &r.Digest, &r.Format, &r.WorkflowID, &r.WorkflowRunID); err != nil {
 		return nil, err
 	}
 	r.StartedAt, r.EndedAt = parseTime(started), parseTime(ended)

@@ -115,7 +115,7 @@ func (f *Flows) RunHelper(ctx workflow.Context, in HelperInput) (json.RawMessage
 		}
 	}
 	rt := childRuntime{id: in.ID, card: c.Card, digest: in.Digest, event: in.Event, source: in.Source, started: map[string]int{}}
-	res := f.engine(ctx, c.Flow, rt).RunHelper(with(context.Background(), ctx), ev, c)
+	res := f.engine(ctx, c.Flow, rt, nil, nil).RunHelper(with(context.Background(), ctx), ev, c)
 	outputs, err := tagValues(res.Outputs)
 	if err != nil {
 		res = engine.HelperResult{Outcome: engine.HelperFailed, Cards: res.Cards, Changes: res.Changes,

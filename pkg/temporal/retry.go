@@ -121,6 +121,9 @@ func (a activities) Do(ctx context.Context, req effect.Request) (map[string]any,
 // DoRetrying runs the call as one activity retried under pol (see Call),
 // and returns its output or the last try's error, and the tries made.
 func (activities) DoRetrying(ctx context.Context, req effect.Request, pol compile.RetryPolicy) (map[string]any, *effect.Error, int) {
+	if err := unrecorded(ctx); err != nil {
+		return nil, effect.AsError(err), 1
+	}
 	w := wctx(ctx)
 	timeout := req.Timeout
 	if timeout <= 0 {

@@ -65,6 +65,9 @@ func retryOnTemporal(t *testing.T, g *compile.Graph, script map[string][]*effect
 	ids := map[string]bool{}
 	var mu sync.Mutex
 	env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
+		if info.ActivityType.Name != ActivityName {
+			return // the history's activities (RunID, RunStarted, RunFinished)
+		}
 		mu.Lock()
 		defer mu.Unlock()
 		ids[info.ActivityID] = true
@@ -278,7 +281,9 @@ func TestLostTriesAreTemporals(t *testing.T) {
 	env.SetStartTime(t0)
 	// The workflow, and in place of the activity one whose every try
 	// times out.
-	env.RegisterWorkflowWithOptions(NewFlows(g, nil).RunFlow, workflow.RegisterOptions{Name: WorkflowName})
+	f := NewFlows(g, nil)
+	env.RegisterWorkflowWithOptions(f.RunFlow, workflow.RegisterOptions{Name: WorkflowName})
+	f.registerHistory(env)
 	var at []time.Duration
 	env.RegisterActivityWithOptions(func(ctx context.Context, req effect.Request, retry CallRetry) (*CallResult, error) {
 		at = append(at, env.Now().Sub(t0))

@@ -41,6 +41,7 @@ import (
 	"github.com/jml-dev/jml/pkg/effect"
 	"github.com/jml-dev/jml/pkg/engine"
 	"github.com/jml-dev/jml/pkg/event"
+	"github.com/jml-dev/jml/pkg/history"
 	"github.com/jml-dev/jml/pkg/replay"
 )
 
@@ -85,6 +86,8 @@ type Flows struct {
 	Graph    *compile.Graph
 	Effector effect.Effector
 	digest   string
+	// rec records the runs in jml's history (WithHistory), or nil.
+	rec *history.Recorder
 }
 
 // NewFlows returns the workflow and activity of g, calling fx.
@@ -104,6 +107,7 @@ func (f *Flows) Register(r Registry) {
 	r.RegisterWorkflowWithOptions(f.RunFlow, workflow.RegisterOptions{Name: WorkflowName})
 	r.RegisterWorkflowWithOptions(f.RunHelper, workflow.RegisterOptions{Name: HelperWorkflowName})
 	r.RegisterActivityWithOptions(f.Call, activity.RegisterOptions{Name: ActivityName})
+	f.registerHistory(r)
 }
 
 // RunFlow is the workflow: it runs in.Flow for in.Event through the one
@@ -124,7 +128,12 @@ func (f *Flows) RunFlow(ctx workflow.Context, in FlowInput) (*engine.Run, error)
 	if !ok {
 		at = workflow.Now(ctx)
 	}
-	return f.engine(ctx, in.Flow, flowRuntime(ctx, in, ev.UUID)).Run(with(context.Background(), ctx), fl, engine.Trigger{Event: ev, At: at}), nil
+	// The history marker first, then the child workflows' (flowRuntime):
+	// the order new histories record them in.
+	runID, obs := mirror(ctx, in)
+	e := f.engine(ctx, in.Flow, flowRuntime(ctx, in, ev.UUID), obs, runID)
+	run := e.Run(withRecording(with(context.Background(), ctx), obs), fl, engine.Trigger{Event: ev, At: at})
+	return run, recorded(obs)
 }
 
 // refuse is the error of a workflow started for flows of another digest
@@ -138,10 +147,11 @@ func (f *Flows) refuse(digest string) error {
 }
 
 // engine is the engine of a workflow running flow: replay.Engine in apply
-// mode, calls as activities, workflow time, the workflow runtime rt.
-func (f *Flows) engine(ctx workflow.Context, flow string, rt engine.Runtime) *engine.Engine {
+// mode, calls as activities, workflow time, the workflow runtime rt; obs
+// and runID record the run in jml's history (mirror; nil: not recorded).
+func (f *Flows) engine(ctx workflow.Context, flow string, rt engine.Runtime, obs engine.Observer, runID func(string) string) *engine.Engine {
 	return replay.Engine(replay.Setup{Graph: f.Graph, Mode: engine.ModeApply, Flow: flow,
-		Effector: activities{}, Clock: wfClock{ctx}, Runtime: rt})
+		Effector: activities{}, Clock: wfClock{ctx}, Runtime: rt, Observer: obs, RunID: runID})
 }
 
 func decodeEvent(raw json.RawMessage, source string) (*event.Event, error) {

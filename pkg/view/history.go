@@ -68,6 +68,9 @@ func HistoryList(w io.Writer, rows []*history.RunRow, st Styles) {
 		if r.Mode != string(engine.ModeApply) {
 			id += " (" + r.Mode + ")"
 		}
+		if r.WorkflowID != "" {
+			id += " (temporal)"
+		}
 		if r.ResumedFrom != "" {
 			id += " ← " + r.ResumedFrom
 		}
@@ -93,6 +96,9 @@ func HistoryShow(w io.Writer, r *history.RunRow, calls []*history.CallRow, st St
 		fmt.Fprintf(w, "  user:     %s %s\n", r.User, st.Dim.Render(r.UserID))
 	}
 	fmt.Fprintf(w, "  mode:     %s\n", r.Mode)
+	if r.WorkflowID != "" {
+		fmt.Fprintf(w, "  temporal: workflow %s %s\n", r.WorkflowID, st.Dim.Render("(run "+r.WorkflowRunID+")"))
+	}
 	fmt.Fprintf(w, "  started:  %s\n", fmtWhen(r.StartedAt))
 	fmt.Fprintf(w, "  ended:    %s (%s)\n", fmtWhen(r.EndedAt), fmtDuration(r))
 	if r.ResumedFrom != "" {
@@ -104,6 +110,8 @@ func HistoryShow(w io.Writer, r *history.RunRow, calls []*history.CallRow, st St
 	} else if run != nil {
 		fmt.Fprintln(w)
 		RunText(w, run, "", st)
+	} else if err := r.HeldByWorkflow(); err != nil {
+		fmt.Fprintf(w, "\n%s its Temporal workflow %s is running it (or was stopped before it ended): its calls so far are below\n", st.Warning.Render("running:"), r.WorkflowID)
 	} else if r.Status == history.StatusRunning {
 		fmt.Fprintf(w, "\n%s the run never finished (the process stopped, or it is still running): its calls are below; jml resume %s continues it\n", st.Warning.Render("unfinished:"), r.ID)
 	} else if r.Status == history.StatusInterrupted {
@@ -128,7 +136,11 @@ func HistoryShow(w io.Writer, r *history.RunRow, calls []*history.CallRow, st St
 		case history.CallReused:
 			extra = append(extra, "not called: done by "+c.ReusedFrom)
 		case history.CallPending:
-			extra = append(extra, "no outcome recorded: the process stopped during this call")
+			if r.HeldByWorkflow() != nil {
+				extra = append(extra, "no outcome recorded yet")
+			} else {
+				extra = append(extra, "no outcome recorded: the process stopped during this call")
+			}
 		default:
 			extra = append(extra, Duration(c.Duration))
 		}

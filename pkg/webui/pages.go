@@ -126,6 +126,8 @@ type runItem struct {
 	ID, URL, Flow, FlowURL, Event, EventType, User, UserURL, Status, Mode string
 	Started, Duration                                                     string
 	ResumedFrom, ResumedURL                                               string
+	// Workflow and WorkflowRun name the Temporal workflow that ran the run.
+	Workflow, WorkflowRun string
 }
 
 func (s *server) runItem(r *history.RunRow) runItem {
@@ -143,6 +145,7 @@ func (s *server) runItem(r *history.RunRow) runItem {
 	if r.ResumedFrom != "" {
 		it.ResumedFrom, it.ResumedURL = r.ResumedFrom, s.runURL(r.ResumedFrom)
 	}
+	it.Workflow, it.WorkflowRun = s.redact(r.WorkflowID), r.WorkflowRunID
 	return it
 }
 
@@ -562,6 +565,10 @@ func (s *server) run(w http.ResponseWriter, r *http.Request) {
 		}
 		data.Failure = f
 	case history.StatusRunning:
+		if row.HeldByWorkflow() != nil {
+			data.Unfinished = "This run is running on Temporal: its workflow " + s.redact(row.WorkflowID) + " continues it, not jml resume. Its calls so far are below."
+			break
+		}
 		data.Unfinished = "This run has not finished: it is still running, or its process stopped during it. Its calls so far are below; if the process stopped, jml resume " + row.ID + " continues it."
 	case history.StatusInterrupted:
 		data.Unfinished = "The process stopped during this run, and a later run took it over."
