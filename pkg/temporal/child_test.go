@@ -5,13 +5,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
-	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/jml-dev/jml/pkg/clock"
@@ -26,12 +24,7 @@ import (
 // child workflows it started, of type HelperWorkflowName, in start order.
 func withChildren(t *testing.T, g *compile.Graph, fx effect.Effector, flow string, setup ...func(*testsuite.TestWorkflowEnvironment)) (*engine.Run, []string) {
 	t.Helper()
-	var s testsuite.WorkflowTestSuite
-	env := s.NewTestWorkflowEnvironment()
-	// The SDK's real-time limits (3 s idle, 1 s per workflow task) are
-	// for a machine at rest; this one may be busy (-race, shared cores).
-	env.SetTestTimeout(time.Minute)
-	env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: time.Minute})
+	env := testEnv()
 	env.SetStartTime(t0)
 	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: WorkflowID("ev-1", flow)})
 	NewFlows(g, fx).Register(env)
@@ -223,8 +216,7 @@ steps:
 // other flows than the worker's is refused as its flow's workflow is.
 func TestHelperWorkflowRefusesOtherFlows(t *testing.T) {
 	g := graph(t, leaverSrc, ticketSrc)
-	var s testsuite.WorkflowTestSuite
-	env := s.NewTestWorkflowEnvironment()
+	env := testEnv()
 	fx := &fake{}
 	NewFlows(g, fx).Register(env)
 	env.ExecuteWorkflow(HelperWorkflowName, HelperInput{Digest: "sha256:other"})

@@ -7,12 +7,9 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
-	"go.temporal.io/sdk/testsuite"
-	"go.temporal.io/sdk/worker"
 
 	"github.com/jml-dev/jml/pkg/apply"
 	"github.com/jml-dev/jml/pkg/clock"
@@ -68,10 +65,8 @@ func converge(s *history.Store) func(*history.Recorder) apply.Decide {
 // onTemporalRecorded runs the flow as a workflow whose worker records in s.
 func onTemporalRecorded(t *testing.T, g *compile.Graph, s *history.Store, fx effect.Effector) (*engine.Run, string) {
 	t.Helper()
-	var ts testsuite.WorkflowTestSuite
-	env := ts.NewTestWorkflowEnvironment()
+	env := testEnv()
 	env.SetStartTime(t0)
-	env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: time.Minute}) // a loaded machine is not a deadlock
 	rec := recorder(s)
 	NewFlows(g, fx).WithHistory(rec).Register(env)
 	env.ExecuteWorkflow(WorkflowName, input(g, "leaver"))
@@ -275,10 +270,8 @@ func TestRunIDTakenMeanwhile(t *testing.T) {
 	g := graph(t, leaverSrc, ticketSrc)
 	s := store(t)
 	ctx := context.Background()
-	var ts testsuite.WorkflowTestSuite
-	env := ts.NewTestWorkflowEnvironment()
+	env := testEnv()
 	env.SetStartTime(t0)
-	env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: time.Minute}) // a loaded machine is not a deadlock
 	fx := &fake{}
 	rec := recorder(s)
 	NewFlows(g, fx).WithHistory(rec).Register(env)

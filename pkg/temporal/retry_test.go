@@ -13,7 +13,6 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
-	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/jml-dev/jml/pkg/clock"
@@ -58,8 +57,7 @@ func (t *tries) Do(ctx context.Context, req effect.Request) (map[string]any, err
 // their attempts).
 func retryOnTemporal(t *testing.T, g *compile.Graph, script map[string][]*effect.Error, flow string) (*engine.Run, []string, int) {
 	t.Helper()
-	var s testsuite.WorkflowTestSuite
-	env := s.NewTestWorkflowEnvironment()
+	env := testEnv()
 	env.SetStartTime(t0)
 	tr := &tries{fx: &fake{script: script}, now: env.Now}
 	ids := map[string]bool{}
@@ -276,8 +274,7 @@ func TestRetryPolicyOfACard(t *testing.T) {
 // with a retryable timeout after all of them.
 func TestLostTriesAreTemporals(t *testing.T) {
 	g := graph(t, retrySrc)
-	var s testsuite.WorkflowTestSuite
-	env := s.NewTestWorkflowEnvironment()
+	env := testEnv()
 	env.SetStartTime(t0)
 	// The workflow, and in place of the activity one whose every try
 	// times out.

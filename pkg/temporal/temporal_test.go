@@ -12,6 +12,7 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
 
 	"github.com/jml-dev/jml/pkg/ast"
 	"github.com/jml-dev/jml/pkg/clock"
@@ -153,9 +154,21 @@ func local(t *testing.T, g *compile.Graph, fx *fake, flow string) *engine.Run {
 }
 
 // onTemporal runs the flow as a workflow in the test environment.
-func onTemporal(t *testing.T, g *compile.Graph, fx *fake, in FlowInput) (*engine.Run, time.Duration, error) {
+// testEnv is the SDK's test environment for every workflow test here:
+// its real-time limits (3 s idle, 1 s per workflow task before it reports
+// a deadlock) are for a machine at rest; this one may be busy (-race,
+// shared cores). Not a limit of the tests' logic, which runs on the
+// environment's own clock.
+func testEnv() *testsuite.TestWorkflowEnvironment {
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
+	env.SetTestTimeout(time.Minute)
+	env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: time.Minute})
+	return env
+}
+
+func onTemporal(t *testing.T, g *compile.Graph, fx *fake, in FlowInput) (*engine.Run, time.Duration, error) {
+	env := testEnv()
 	env.SetStartTime(t0)
 	NewFlows(g, fx).Register(env)
 	env.ExecuteWorkflow(WorkflowName, in)
