@@ -3,7 +3,9 @@ package view
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -97,4 +99,59 @@ func TestMarkdownSpools(t *testing.T) {
 		}
 		check(t, out.String(), fmt.Sprintf("### jml dry-run\n\nDry run: %d events, %d runs (%d success).\n\n", n, n, n), "| `d-")
 	})
+}
+
+// TestRenderersHeapFlat: a plan renderer's live heap does not grow with
+// the events it has written — text and json write each event out, and
+// markdown's table and sections, once past the spools' 1 MiB, wait in
+// temporary files. Measured in bytes per event over a second batch of
+// events, after the first has filled the spools' memory; a renderer that
+// kept a row, a section or any per-event aggregate in memory (a few
+// hundred bytes an event and more) fails it. Not parallel: the heap is
+// the process's.
+func TestRenderersHeapFlat(t *testing.T) {
+	t.Setenv("TMPDIR", t.TempDir())
+	const n = 8000 // markdown's sections pass 1 MiB within the first batch
+	events := make([]plan.Event, 100)
+	for i := range events {
+		var changes []engine.Change
+		for k := 0; k < 3; k++ {
+			changes = append(changes, engine.Change{Card: fmt.Sprintf("card%d", k), Action: "slack.deactivateUser", Via: []string{"offboard"},
+				With: map[string]any{"email": fmt.Sprintf("u%05d@acme.com", i), "text": "Offboarding | `u` done"}})
+		}
+		events[i] = plan.NewEvent(fmt.Sprintf("ev-%05d", i), "user.lifecycle.deactivate", "2026-12-04T10:00:00.000Z",
+			[]*engine.Run{{Flow: "leaver", Status: engine.StatusSuccess, Changes: changes}})
+	}
+	live := func() uint64 {
+		var m runtime.MemStats
+		runtime.GC()
+		runtime.GC()
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	for _, format := range []string{"text", "json", "markdown"} {
+		t.Run(format, func(t *testing.T) {
+			r := NewPlanRenderer(format, io.Discard, Styles{})
+			defer r.Close()
+			if err := r.Begin("sha256:x", nil); err != nil {
+				t.Fatal(err)
+			}
+			batch := func() {
+				for i := 0; i < n; i++ {
+					if err := r.Event(events[i%len(events)]); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			batch()
+			before := live()
+			batch()
+			after := live()
+			runtime.KeepAlive(r)
+			grown := int64(after) - int64(before)
+			if perEvent := float64(grown) / n; perEvent > 16 {
+				t.Errorf("the live heap grew by %d bytes over %d events (%.1f an event): the renderer keeps something per event", grown, n, perEvent)
+			}
+		})
+	}
 }
