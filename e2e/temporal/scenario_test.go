@@ -168,7 +168,7 @@ func TestLeaversTwoWorkers(t *testing.T) {
 			}
 			// The card's timeout: is the activity's start-to-close
 			// timeout, what bounds the wait for a lost activity.
-			if a := ev.GetActivityTaskScheduledEventAttributes(); a != nil {
+			if a := ev.GetActivityTaskScheduledEventAttributes(); a != nil && a.GetActivityType().GetName() == "jml.Call" {
 				if a.GetStartToCloseTimeout().AsDuration().String() != callTimeout {
 					t.Fatalf("%s: activity %s has start-to-close timeout %s, want the card's %s", id, a.GetActivityId(), a.GetStartToCloseTimeout().AsDuration(), callTimeout)
 				}
