@@ -29,29 +29,15 @@ func instOf(n *yaml.Node) (inst, bool) {
 	}
 	switch n.Kind {
 	case yaml.MappingNode:
-		// Keys twice: scanned in a small mapping, a set in a large one
-		// (never quadratic in a file's size).
-		var seen map[string]bool
-		if len(n.Content) > 32 {
-			seen = make(map[string]bool, len(n.Content)/2)
-		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			k := n.Content[i]
-			if k.Kind != yaml.ScalarNode || k.Tag == "!!merge" {
+			if k := n.Content[i]; k.Kind != yaml.ScalarNode || k.Tag == "!!merge" {
 				return inst{}, false
 			}
-			if seen != nil {
-				if seen[k.Value] {
-					return inst{}, false
-				}
-				seen[k.Value] = true
-				continue
-			}
-			for j := 0; j < i; j += 2 {
-				if n.Content[j].Value == k.Value {
-					return inst{}, false
-				}
-			}
+		}
+		twice := false
+		source.EachDuplicateKey(n, func(_, _ *yaml.Node) { twice = true })
+		if twice {
+			return inst{}, false
 		}
 		return inst{kind: 'o', n: n}, true
 	case yaml.SequenceNode:

@@ -316,10 +316,20 @@ func posOf(data []byte, off int) (line, col int) {
 	return line, utf8.RuneCount(data) + 1
 }
 
-// duplicateKeys reports the keys of mapping n written twice. A small
-// mapping (most of them) is scanned without a map.
+// duplicateKeys reports the keys of mapping n written twice.
 func (f *File) duplicateKeys(n *yaml.Node) diag.Diagnostics {
 	var ds diag.Diagnostics
+	EachDuplicateKey(n, func(first, again *yaml.Node) {
+		ds.Errorf(f.Range(again), "duplicate-key", "duplicate key %q (first defined at line %d)", again.Value, first.Line)
+	})
+	return ds
+}
+
+// EachDuplicateKey calls fn, in order, for each scalar key of mapping n
+// written again after its first (merge keys aside), with that first. A
+// small mapping (most of them) is scanned without a map, a large one with
+// one: never quadratic in a file's size.
+func EachDuplicateKey(n *yaml.Node, fn func(first, again *yaml.Node)) {
 	key := func(i int) *yaml.Node {
 		if k := n.Content[i]; k.Kind == yaml.ScalarNode && k.Tag != "!!merge" {
 			return k
@@ -335,12 +345,12 @@ func (f *File) duplicateKeys(n *yaml.Node) diag.Diagnostics {
 			for j := 0; j < i; j += 2 {
 				// The first key of the name, as the map below keeps.
 				if prev := key(j); prev != nil && prev.Value == k.Value {
-					ds.Errorf(f.Range(k), "duplicate-key", "duplicate key %q (first defined at line %d)", k.Value, prev.Line)
+					fn(prev, k)
 					break
 				}
 			}
 		}
-		return ds
+		return
 	}
 	seen := make(map[string]*yaml.Node, len(n.Content)/2)
 	for i := 0; i+1 < len(n.Content); i += 2 {
@@ -349,12 +359,11 @@ func (f *File) duplicateKeys(n *yaml.Node) diag.Diagnostics {
 			continue
 		}
 		if prev, ok := seen[k.Value]; ok {
-			ds.Errorf(f.Range(k), "duplicate-key", "duplicate key %q (first defined at line %d)", k.Value, prev.Line)
+			fn(prev, k)
 			continue
 		}
 		seen[k.Value] = k
 	}
-	return ds
 }
 
 // checkTree reports duplicate keys and bounds alias expansion.
