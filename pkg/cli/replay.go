@@ -366,13 +366,13 @@ func reportSkipped(ios *IOStreams, color string, stats replay.Stats) {
 }
 
 // ReplayMemoryLimit is the soft limit of the Go runtime's memory that
-// dry-run and plan set while they replay, unless GOMEMLIMIT is set. The
+// dry-run and plan set while they replay, unless one is set (GOMEMLIMIT). The
 // replay streams and keeps what it holds flat (about 30 MB live at 200,000
 // events of the lifecycle log), but the collector lets the heap grow to
 // twice what is live before it runs; with the executable's own pages
-// (about 32 MiB) that came to 104–111 MiB of peak RSS. With the limit the
-// collector runs sooner as the heap nears it: 88 MiB at 200,000 events,
-// the output byte for byte the same, about 10% more CPU time on that log
+// (about 32 MiB) that came to 103–112 MiB of peak RSS. With the limit the
+// collector runs sooner as the heap nears it: 84–88 MiB at 200,000 events,
+// the output byte for byte the same, about 18% more CPU time on that log
 // (bench/README.md). A replay whose live heap outgrows it still runs —
 // the limit is soft — with the collector working harder.
 const ReplayMemoryLimit = 56 << 20
