@@ -168,36 +168,34 @@ type Workflow struct {
 // took it meanwhile) is ErrRunTaken, which, concerning that run alone,
 // is not the recorder's failure (Err).
 func (r *Recorder) RunStartedOn(run *engine.Run, ev *event.Event, wf Workflow) error {
-	taken := func() error {
-		got, err := r.Store.Run(context.Background(), run.ID)
-		if err != nil || got.ID != run.ID {
-			return nil
-		}
-		if wf.RunID != "" && got.WorkflowRunID == wf.RunID {
-			return errOurs
-		}
-		return fmt.Errorf("run %s: %w", run.ID, ErrRunTaken)
+	if ours, err := r.holder(run.ID, wf); ours || err != nil {
+		return err
 	}
-	err := taken()
-	if err == nil {
-		if err = r.insertRun(run, ev, wf); err != nil {
-			if t := taken(); t != nil {
-				err = t
-			} else {
-				err = r.fail(err)
-			}
+	if err := r.insertRun(run, ev, wf); err != nil {
+		// Another insert of the id came first: whose it is decides.
+		if ours, herr := r.holder(run.ID, wf); ours || herr != nil {
+			return herr
 		}
+		return r.fail(err)
 	}
-	if errors.Is(err, errOurs) {
-		return nil
+	return nil
+}
+
+// holder says who holds run id in the store: no run (false, nil), the run
+// of workflow execution wf (true, nil), or another run (ErrRunTaken).
+func (r *Recorder) holder(id string, wf Workflow) (ours bool, err error) {
+	got, gerr := r.Store.Run(context.Background(), id)
+	if gerr != nil || got.ID != id {
+		return false, nil
 	}
-	return err
+	if wf.RunID != "" && got.WorkflowRunID == wf.RunID {
+		return true, nil
+	}
+	return false, fmt.Errorf("run %s: %w", id, ErrRunTaken)
 }
 
 // ErrRunTaken is returned for a run whose id another run holds.
 var ErrRunTaken = errors.New("another run holds this id in the history (an apply of the same event took it)")
-
-var errOurs = errors.New("recorded by this workflow execution")
 
 func (r *Recorder) insertRun(run *engine.Run, ev *event.Event, wf Workflow) error {
 	row := &RunRow{ID: run.ID, Flow: run.Flow, Event: run.EventUUID, EventType: run.EventType, Mode: string(run.Mode),
