@@ -207,7 +207,7 @@ func (c *cache) writeFile(name string, write func(w *bufio.Writer) error) {
 	if err := os.MkdirAll(c.dir, 0o700); err != nil {
 		return
 	}
-	f, err := os.CreateTemp(c.dir, "."+name[:16]+"-*.tmp") // 0600
+	f, err := os.CreateTemp(c.dir, "."+name[:min(16, len(name))]+"-*.tmp") // 0600
 	if err != nil {
 		return
 	}
@@ -293,8 +293,9 @@ func (c *cache) prune(files int) {
 }
 
 // entryName matches the names the cache writes: KEY.json, KEY.pack, and
-// .KEY[:16]-N.tmp while it writes them.
-var entryName = regexp.MustCompile(`^(?:[0-9a-f]{64}\.(?:json|pack)|\.[0-9a-f]{16}-[0-9]+\.tmp)$`)
+// .KEY[:16]-N.tmp while it writes them (.stat.index-N.tmp for the stat
+// index, which is never pruned).
+var entryName = regexp.MustCompile(`^(?:[0-9a-f]{64}\.(?:json|pack)|\.(?:[0-9a-f]{16}|stat\.index)-[0-9]+\.tmp)$`)
 
 // fileAnswer is what one flow file's own checks found: the load phase
 // (YAML, duplicate keys, limits) and, when it parsed, the schema phase and

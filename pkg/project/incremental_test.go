@@ -28,7 +28,7 @@ type rawAnswer struct {
 // or not; the compile phase's order is compile's tests' (compileChecked).
 func loadRaw(t *testing.T, dir string, cache bool) (rawAnswer, *Project) {
 	t.Helper()
-	return loadRawOpts(t, Options{Dir: dir, WorkDir: dir, Cache: cache, Build: "test"})
+	return loadRawOpts(t, Options{Dir: dir, WorkDir: dir, Cache: cache, Build: "test", now: indexClock})
 }
 
 // loadRawOpts is loadRaw with other options.

@@ -48,8 +48,10 @@ type Project struct {
 	cached       bool
 	// streamed: the flows were compiled as their files were read.
 	streamed bool
-	// cache is the cache Load used, if any (its counts are for tests).
+	// cache is the cache Load used, if any (its counts are for tests),
+	// and index its stat index.
 	cache *cache
+	index *fileIndex
 }
 
 // Options say where the repository is.
@@ -80,6 +82,9 @@ type Options struct {
 	// zoneOK says whether a time zone name loads (time.LoadLocation when
 	// nil); tests stand in for the system's time-zone database with it.
 	zoneOK func(name string) bool
+	// now is the clock the stat index stamps files with (time.Now when
+	// nil).
+	now func() time.Time
 }
 
 // zonesOK checks the time zones a cached answer was worked out with: the
@@ -138,6 +143,20 @@ func Display(workDir, path string) string {
 // Load reads, checks and compiles a repository. The returned project is
 // never nil; its Graph is nil when there are errors before compile.
 func Load(opts Options) (*Project, diag.Diagnostics) {
+	p, ds, stale := loadRepo(opts, true)
+	if stale {
+		// A file changed while it was being read: again, every file read.
+		p, ds, _ = loadRepo(opts, false)
+	}
+	return p, ds
+}
+
+// loadRepo is Load; with the cache and useIndex, the stat index (index.go)
+// spares reading the files that did not change (without useIndex, every
+// file is read and the index written anew). stale reports a file whose
+// bytes were not those the index named: nothing of the run was written,
+// and its answer must not be used.
+func loadRepo(opts Options, useIndex bool) (*Project, diag.Diagnostics, bool) {
 	var ds diag.Diagnostics
 	p := &Project{Files: map[string]*source.File{}, Sources: map[string][]byte{}}
 	if opts.WorkDir == "" {
@@ -145,7 +164,7 @@ func Load(opts Options) (*Project, diag.Diagnostics) {
 	}
 	cfgPath, fds := configPath(opts)
 	if fds != nil {
-		return p, fds
+		return p, fds, false
 	}
 	p.ConfigPath = cfgPath
 	p.Root = filepath.Dir(cfgPath)
@@ -180,16 +199,22 @@ func Load(opts Options) (*Project, diag.Diagnostics) {
 		c.usePack(disp(cfgPath))
 		p.cache = c
 	}
+	now := opts.now
+	if now == nil {
+		now = time.Now
+	}
+	x := openIndex(c, now, useIndex)
+	p.index = x
 	// Files are read, parsed and checked on every core (their own checks:
 	// YAML, schema, literal secrets), or their answers found in the cache;
 	// the results are used in path order.
 	items := make([]flowFile, len(flowPaths))
 	each(len(flowPaths), func(i int) {
-		items[i] = readFlow(flowPaths[i], disp(flowPaths[i]))
+		items[i] = readFlow(x, flowPaths[i], disp(flowPaths[i]))
 	})
 	allRead := cfgFile != nil && readErr == nil
 	for i := range items {
-		if items[i].src == nil {
+		if items[i].src == nil && !items[i].lazy {
 			allRead = false
 		}
 	}
@@ -205,13 +230,18 @@ func Load(opts Options) (*Project, diag.Diagnostics) {
 		repoKey = c.key("repo", parts...)
 		var ra repoAnswer
 		if c.get("repo", repoKey, &ra) && zonesOK(ra.Zones, zoneOK) {
+			ds.Add(ra.Load...)
+			ds.Add(ra.Diags...)
+			quoted(x, ds, items)
 			for i := range items {
 				p.addFlowFile(flowPaths[i], &items[i])
 			}
-			ds.Add(ra.Load...)
-			ds.Add(ra.Diags...)
 			p.flows, p.cards, p.scopes, p.cached = ra.Flows, ra.Cards, ra.Scopes, true
-			return p, ds
+			if x.stale.Load() {
+				return p, ds, true
+			}
+			x.flush(c)
+			return p, ds, false
 		}
 	}
 	bds := configAnswer(c, cfgFile)
@@ -221,14 +251,14 @@ func Load(opts Options) (*Project, diag.Diagnostics) {
 	stream := opts.Stream && (c == nil || c.empty())
 	p.streamed = stream
 	if stream {
+		each(len(items), func(i int) { items[i].read(x) }) // every file is checked
 		streamFlowFiles(flowSchema, c, cfgFile, bds.HasErrors(), items)
 	} else {
-		each(len(items), func(i int) { checkFlowFile(flowSchema, c, &items[i]) })
+		each(len(items), func(i int) { checkFlowFile(flowSchema, c, x, &items[i]) })
 	}
 	var loadDs diag.Diagnostics
 	for i := range items {
 		loadDs.Add(items[i].load...)
-		p.addFlowFile(flowPaths[i], &items[i])
 	}
 	ds.Add(loadDs...)
 
@@ -253,27 +283,56 @@ func Load(opts Options) (*Project, diag.Diagnostics) {
 			}
 		} else {
 			var cds diag.Diagnostics
-			cds, zones = p.compileUnits(c, cfgFile, items, zoneOK)
+			cds, zones = p.compileUnits(c, x, cfgFile, items, zoneOK)
 			bds.Add(cds...)
 		}
 	}
 	ds.Add(bds...)
+	quoted(x, ds, items)
+	for i := range items {
+		p.addFlowFile(flowPaths[i], &items[i])
+	}
+	if x.stale.Load() {
+		return p, ds, true
+	}
 	if repoKey != "" && !hasCode(bds, "internal") {
 		c.put("repo", repoKey, repoAnswer{Load: loadDs, Diags: bds, Flows: p.flows, Cards: p.cards, Scopes: p.scopes, Zones: zones})
 	}
 	if c != nil {
 		c.flushPack()
+		x.flush(c)
 		c.prune(len(items) + 1)
 	}
-	return p, ds
+	return p, ds, false
+}
+
+// quoted reads the files the diagnostics quote that the stat index spared
+// reading, for their snippets.
+func quoted(x *fileIndex, ds diag.Diagnostics, items []flowFile) {
+	var files map[string]bool
+	for _, d := range ds {
+		if files == nil {
+			files = map[string]bool{}
+		}
+		files[d.Range.File] = true
+	}
+	for i := range items {
+		if items[i].lazy && files[items[i].display] {
+			items[i].read(x)
+		}
+	}
 }
 
 // flowFile is one flow file as Load reads it.
 type flowFile struct {
-	display string
-	// src is nil when the file could not be read (load says why).
+	path, display string
+	// src is nil when the file could not be read (load says why), or when
+	// lazy.
 	src []byte
 	sum [sha256.Size]byte
+	// lazy: the stat index vouched for sum, and the bytes have not been
+	// read (read reads them).
+	lazy bool
 	// file is the parsed file; nil when its answer came from the cache
 	// (until compile needs it) or when it could not be read.
 	file *source.File
@@ -291,20 +350,57 @@ type flowFile struct {
 	reads compile.Reads
 }
 
-// readFlow reads one flow file and hashes it.
-func readFlow(path, display string) flowFile {
-	it := flowFile{display: display}
+// readFlow reads one flow file and hashes it, or takes its hash from the
+// stat index when the file did not change since (lazy).
+func readFlow(x *fileIndex, path, display string) flowFile {
+	it := flowFile{path: path, display: display}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		abs = ""
+	}
+	if abs != "" {
+		if sum, ok := x.lookup(abs); ok {
+			it.sum, it.lazy = sum, true
+			return it
+		}
+	}
+	st, at, stamped := x.stamp(abs)
 	it.src, it.load = source.ReadBytes(path, display)
 	if it.src != nil {
 		it.sum = sha256.Sum256(it.src)
+		if stamped && abs != "" {
+			x.record(abs, st, at, it.sum)
+		} else {
+			x.reads.Add(1)
+		}
 	}
 	return it
 }
 
+// read reads the bytes of a file the stat index vouched for. Bytes that
+// are not those the index named (the file changed since its stamp was
+// taken) make the run stale (Load validates again); they are used
+// meanwhile, with their own hash.
+func (it *flowFile) read(x *fileIndex) {
+	if !it.lazy {
+		return
+	}
+	it.lazy = false
+	x.reads.Add(1)
+	src, load := source.ReadBytes(it.path, it.display)
+	if src == nil || sha256.Sum256(src) != it.sum {
+		x.stale.Store(true)
+	}
+	it.src, it.load = src, load
+	if src != nil {
+		it.sum = sha256.Sum256(src)
+	}
+}
+
 // checkFlowFile parses a flow file that was read and runs its own checks,
 // or takes their answer from the cache (c may be nil).
-func checkFlowFile(flowSchema func() (*schema.Validator, error), c *cache, it *flowFile) {
-	if it.src == nil {
+func checkFlowFile(flowSchema func() (*schema.Validator, error), c *cache, x *fileIndex, it *flowFile) {
+	if it.src == nil && !it.lazy {
 		return
 	}
 	var key string
@@ -315,6 +411,12 @@ func checkFlowFile(flowSchema func() (*schema.Validator, error), c *cache, it *f
 			it.parsed, it.load, it.check, it.iface = fa.Parsed, fa.Load, fa.Check, fa.Interface
 			return
 		}
+	}
+	if it.read(x); it.src == nil {
+		return
+	}
+	if c != nil {
+		key = c.key("flow", []byte(it.display), it.sum[:]) // the bytes read
 	}
 	it.file, it.load = source.Parse(it.display, it.src)
 	if it.file != nil && it.file.Root != nil {
@@ -361,7 +463,7 @@ func configAnswer(c *cache, cfgFile *source.File) diag.Diagnostics {
 // again; then the checks across flows run over every unit
 // (compile.Check), as Compile runs them. It sets the counts and scopes and
 // returns the diagnostics and the time zones the units looked up.
-func (p *Project) compileUnits(c *cache, cfgFile *source.File, items []flowFile, zoneOK func(string) bool) (diag.Diagnostics, map[string]bool) {
+func (p *Project) compileUnits(c *cache, x *fileIndex, cfgFile *source.File, items []flowFile, zoneOK func(string) bool) (diag.Diagnostics, map[string]bool) {
 	var cfg *ast.Config
 	if cfgFile != nil && cfgFile.Root != nil {
 		cfg = ast.DecodeConfig(cfgFile)
@@ -380,7 +482,7 @@ func (p *Project) compileUnits(c *cache, cfgFile *source.File, items []flowFile,
 	ifaces := make([]compile.Interface, len(its))
 	for k, it := range its {
 		if it.iface == nil { // cannot be: a file without errors has one
-			decodeFlow(it)
+			decodeFlow(x, it)
 			in := compile.InterfaceOf(it.flow)
 			it.iface = &in
 		}
@@ -421,7 +523,7 @@ func (p *Project) compileUnits(c *cache, cfgFile *source.File, items []flowFile,
 	flows := make([]*ast.Flow, len(its))
 	each(len(its), func(k int) {
 		if unique[k] && units[k] == nil {
-			decodeFlow(its[k])
+			decodeFlow(x, its[k])
 			flows[k], fresh[k] = its[k].flow, true
 		}
 	})
@@ -452,12 +554,17 @@ func (p *Project) compileUnits(c *cache, cfgFile *source.File, items []flowFile,
 
 // decodeFlow decodes a flow file whose own checks passed, parsing it
 // first when its answer came from the cache.
-func decodeFlow(it *flowFile) {
+func decodeFlow(x *fileIndex, it *flowFile) {
 	if it.flow != nil {
 		return
 	}
 	if it.file == nil {
-		it.file, _ = source.Parse(it.display, it.src)
+		it.read(x)
+		if it.file, _ = source.Parse(it.display, it.src); it.file == nil {
+			// Unreadable since its answer was cached: the run is stale,
+			// and validates again.
+			it.file = &source.File{Path: it.display, Src: it.src}
+		}
 	}
 	it.flow = ast.DecodeFlow(it.file)
 }

@@ -63,7 +63,7 @@ func streamFlowFiles(flowSchema func() (*schema.Validator, error), c *cache, cfg
 		}
 	}
 	check := func(it *flowFile) bool {
-		checkFlowFile(flowSchema, c, it)
+		checkFlowFile(flowSchema, c, nil, it)
 		if !it.parsed || it.check.HasErrors() {
 			it.file = nil // no compile: the repository has errors
 			return false
