@@ -266,3 +266,42 @@ func TestIndexFileChangedWhileRead(t *testing.T) {
 	got, _ = load(t, dir, true, "test")
 	sameAnswer(t, "changed back", got, want)
 }
+
+// FuzzParseIndex: any bytes read as a stat index give entries or none,
+// never a panic; entries read are what writing them gives back.
+func FuzzParseIndex(f *testing.F) {
+	good := func(lines ...string) []byte {
+		b := indexHead + strings.Join(lines, "")
+		sum := sha256.Sum256([]byte(b))
+		return []byte(b + "end " + hex.EncodeToString(sum[:]) + "\n")
+	}
+	h := strings.Repeat("0f", sha256.Size)
+	f.Add(good(h + " 10 1 2 3 4 33188 99 \"/r/flows/a.yaml\"\n"))
+	f.Add(good(h+" 10 -1 2 3 4 33188 99 \"/r/flows/a b\\n.yaml\"\n", h+" 0 0 0 0 0 0 0 \"/x\"\n"))
+	f.Add(good(h + " 10 1 2 3 4 33188 99 \"relative.yaml\"\n"))
+	f.Add([]byte(indexHead))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		in := parseIndex(data)
+		if len(in) == 0 {
+			return
+		}
+		dir := t.TempDir()
+		c := &cache{dir: dir}
+		x := &fileIndex{path: filepath.Join(dir, IndexName), in: map[string]indexEntry{}, out: in, changed: true}
+		x.flush(c)
+		back, err := os.ReadFile(x.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again := parseIndex(back)
+		if len(again) != len(in) {
+			t.Fatalf("%d entries read, %d after writing them", len(in), len(again))
+		}
+		for p, e := range in {
+			if !filepath.IsAbs(p) || again[p] != e {
+				t.Fatalf("entry %q: %+v, after writing it %+v", p, e, again[p])
+			}
+		}
+	})
+}
