@@ -48,6 +48,15 @@ func copyTree(t *testing.T, src, dst string) {
 // change even when the write fell in the same tick of the file system's
 // clock as the file's last one, with the same size (tests trust the index
 // at once: indexClock).
+// okRepo is a repository of the ok cases, with no error.
+func okRepo(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	copyTree(t, filepath.Join(validateData, "base"), dir)
+	copyTree(t, filepath.Join(validateData, "ok"), filepath.Join(dir, "flows"))
+	return dir
+}
+
 func writeFile(t *testing.T, path, data string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
@@ -175,9 +184,7 @@ func TestCacheNeverChangesAnAnswer(t *testing.T) {
 // run again, and the answer is a cold run's.
 func TestCacheOneFileChanged(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	copyTree(t, filepath.Join(validateData, "base"), dir)
-	copyTree(t, filepath.Join(validateData, "ok"), filepath.Join(dir, "flows"))
+	dir := okRepo(t)
 	flows, _ := filepath.Glob(filepath.Join(dir, "flows", "*.yaml"))
 	first, _ := load(t, dir, true, "test")
 	if first.Errors != 0 {
@@ -216,9 +223,7 @@ func TestCacheOneFileChanged(t *testing.T) {
 // jml.yaml must not take the answers worked out before.
 func TestCacheInvalidation(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	copyTree(t, filepath.Join(validateData, "base"), dir)
-	copyTree(t, filepath.Join(validateData, "ok"), filepath.Join(dir, "flows"))
+	dir := okRepo(t)
 	flows, _ := filepath.Glob(filepath.Join(dir, "flows", "*.yaml"))
 	load(t, dir, true, "v1")
 
@@ -525,9 +530,7 @@ func TestCacheSymlink(t *testing.T) {
 // looked up still loads, or still does not.
 func TestCacheTimeZones(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	copyTree(t, filepath.Join(validateData, "base"), dir)
-	copyTree(t, filepath.Join(validateData, "ok"), filepath.Join(dir, "flows"))
+	dir := okRepo(t)
 	sched := filepath.Join(dir, "flows", "schedule.yaml")
 	src, _ := os.ReadFile(sched)
 	mars := strings.Replace(string(src), "timezone: Europe/Paris", "timezone: Mars/Olympus", 1)

@@ -1,7 +1,6 @@
 package project
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -36,8 +35,9 @@ import (
 // stale: Load writes nothing of it and validates again, reading every
 // file.
 //
-// The index is one file, IndexName in the cache directory, written whole
-// (a temporary file renamed) when an entry changed:
+// The index is one sealed file (pack.go), IndexName in the cache
+// directory, written whole (a temporary file renamed) when an entry
+// changed:
 //
 //	jml-validate-index/1
 //	SHA256 SIZE MTIME CTIME INODE DEVICE MODE STAMPED "PATH"     one a file
@@ -171,10 +171,7 @@ func (x *fileIndex) flush(c *cache) {
 		paths = append(paths, p)
 	}
 	slices.Sort(paths)
-	c.writeFile(IndexName, func(w *bufio.Writer) error {
-		h := sha256.New()
-		hw := io.MultiWriter(w, h)
-		io.WriteString(hw, indexHead)
+	c.writeSealed(IndexName, indexHead, func(w io.Writer) {
 		var b []byte
 		for _, p := range paths {
 			e := x.out[p]
@@ -187,27 +184,20 @@ func (x *fileIndex) flush(c *cache) {
 			}
 			b = strconv.AppendInt(append(b, ' '), e.stamped, 10)
 			b = strconv.AppendQuote(append(b, ' '), p)
-			hw.Write(append(b, '\n'))
+			w.Write(append(b, '\n'))
 		}
-		_, err := io.WriteString(w, "end "+hex.EncodeToString(h.Sum(nil))+"\n")
-		return err
 	})
 }
 
 // parseIndex returns the entries of an index file; none when it is not
 // whole or not of this shape.
 func parseIndex(data []byte) map[string]indexEntry {
-	const tail = len("end ") + 2*sha256.Size + 1
-	if len(data) < len(indexHead)+tail || !bytes.HasPrefix(data, []byte(indexHead)) {
+	body, ok := unseal(data, indexHead)
+	if !ok {
 		return map[string]indexEntry{}
 	}
-	body := data[:len(data)-tail]
-	sum := sha256.Sum256(body)
-	if string(data[len(body):]) != "end "+hex.EncodeToString(sum[:])+"\n" {
-		return map[string]indexEntry{}
-	}
-	out := map[string]indexEntry{}
-	for rest := body[len(indexHead):]; len(rest) > 0; {
+	out := make(map[string]indexEntry, bytes.Count(body, []byte{'\n'}))
+	for rest := body; len(rest) > 0; {
 		i := bytes.IndexByte(rest, '\n')
 		if i < 0 {
 			return map[string]indexEntry{}

@@ -73,9 +73,7 @@ func TestIndexSeesEveryChange(t *testing.T) {
 		t.Skip("no stat index on this platform")
 	}
 	t.Parallel()
-	dir := t.TempDir()
-	copyTree(t, filepath.Join(validateData, "base"), dir)
-	copyTree(t, filepath.Join(validateData, "ok"), filepath.Join(dir, "flows"))
+	dir := okRepo(t)
 	leaver := filepath.Join(dir, "flows", "schedule.yaml")
 	src, err := os.ReadFile(leaver)
 	if err != nil {
@@ -135,9 +133,7 @@ func TestIndexRacy(t *testing.T) {
 		t.Skip("no stat index on this platform")
 	}
 	t.Parallel()
-	dir := t.TempDir()
-	copyTree(t, filepath.Join(validateData, "base"), dir)
-	copyTree(t, filepath.Join(validateData, "ok"), filepath.Join(dir, "flows"))
+	dir := okRepo(t)
 	flows, _ := filepath.Glob(filepath.Join(dir, "flows", "*.yaml"))
 	at := time.Now()
 	clock := func() time.Time { return at }
@@ -169,9 +165,7 @@ func TestIndexWrongOrCorrupt(t *testing.T) {
 	t.Parallel()
 	for _, damage := range []string{"wrong hash", "cut short", "altered"} {
 		t.Run(damage, func(t *testing.T) {
-			dir := t.TempDir()
-			copyTree(t, filepath.Join(validateData, "base"), dir)
-			copyTree(t, filepath.Join(validateData, "ok"), filepath.Join(dir, "flows"))
+			dir := okRepo(t)
 			flows, _ := filepath.Glob(filepath.Join(dir, "flows", "*.yaml"))
 			want, _ := load(t, dir, false, "test")
 			load(t, dir, true, "test")
@@ -226,9 +220,7 @@ func TestIndexFileChangedWhileRead(t *testing.T) {
 		t.Skip("no stat index on this platform")
 	}
 	t.Parallel()
-	dir := t.TempDir()
-	copyTree(t, filepath.Join(validateData, "base"), dir)
-	copyTree(t, filepath.Join(validateData, "ok"), filepath.Join(dir, "flows"))
+	dir := okRepo(t)
 	leaver := filepath.Join(dir, "flows", "schedule.yaml")
 	a, err := os.ReadFile(leaver)
 	if err != nil {

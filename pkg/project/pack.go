@@ -69,9 +69,13 @@ func (c *cache) readPack() {
 	c.packIn, _ = parsePack(c.pack, data)
 }
 
-// parsePack returns the entries of a pack of the given key.
-func parsePack(key string, data []byte) (map[string][]byte, bool) {
-	head := packHead + key + "\n"
+// The pack and the stat index are sealed files: a head line, a body, and
+// a last line "end SHA256" of every byte before it. One that is cut short,
+// altered or of another head holds nothing.
+
+// unseal returns the body of a sealed file with the given head line
+// (newline included); false when the file is not whole.
+func unseal(data []byte, head string) ([]byte, bool) {
 	const tail = len("end ") + 2*sha256.Size + 1
 	if len(data) < len(head)+tail || !bytes.HasPrefix(data, []byte(head)) {
 		return nil, false
@@ -81,8 +85,30 @@ func parsePack(key string, data []byte) (map[string][]byte, bool) {
 	if string(data[len(body):]) != "end "+hex.EncodeToString(sum[:])+"\n" {
 		return nil, false
 	}
+	return body[len(head):], true
+}
+
+// writeSealed writes the cache's file name whole, sealed: head (newline
+// included), what body writes, and the last line.
+func (c *cache) writeSealed(name, head string, body func(w io.Writer)) {
+	c.writeFile(name, func(w *bufio.Writer) error {
+		h := sha256.New()
+		hw := io.MultiWriter(w, h)
+		io.WriteString(hw, head)
+		body(hw)
+		_, err := io.WriteString(w, "end "+hex.EncodeToString(h.Sum(nil))+"\n")
+		return err
+	})
+}
+
+// parsePack returns the entries of a pack of the given key.
+func parsePack(key string, data []byte) (map[string][]byte, bool) {
+	body, ok := unseal(data, packHead+key+"\n")
+	if !ok {
+		return nil, false
+	}
 	out := map[string][]byte{}
-	for rest := body[len(head):]; len(rest) > 0; {
+	for rest := body; len(rest) > 0; {
 		i := bytes.IndexByte(rest, '\n')
 		if i < 0 {
 			return nil, false
@@ -126,17 +152,12 @@ func (c *cache) flushPack() {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	c.writeFile(c.pack+".pack", func(w *bufio.Writer) error {
-		h := sha256.New()
-		hw := io.MultiWriter(w, h)
-		io.WriteString(hw, packHead+c.pack+"\n")
+	c.writeSealed(c.pack+".pack", packHead+c.pack+"\n", func(w io.Writer) {
 		for _, k := range keys {
-			io.WriteString(hw, k)
-			io.WriteString(hw, " ")
-			hw.Write(c.packOut[k])
-			io.WriteString(hw, "\n")
+			io.WriteString(w, k)
+			io.WriteString(w, " ")
+			w.Write(c.packOut[k])
+			io.WriteString(w, "\n")
 		}
-		_, err := io.WriteString(w, "end "+hex.EncodeToString(h.Sum(nil))+"\n")
-		return err
 	})
 }

@@ -2,22 +2,4 @@ package project
 
 import "syscall"
 
-const stampsSupported = true
-
-// statFile returns the stamp of the file at path (following symbolic
-// links, as reading it does); false when it cannot be had or the file is
-// not a regular file.
-func statFile(path string) (stamp, bool) {
-	var st syscall.Stat_t
-	if err := syscall.Stat(path, &st); err != nil || st.Mode&syscall.S_IFMT != syscall.S_IFREG {
-		return stamp{}, false
-	}
-	return stamp{
-		size:  st.Size,
-		mtime: st.Mtim.Sec*1e9 + st.Mtim.Nsec,
-		ctime: st.Ctim.Sec*1e9 + st.Ctim.Nsec,
-		ino:   st.Ino,
-		dev:   uint64(st.Dev),
-		mode:  st.Mode,
-	}, true
-}
+func statTimes(st *syscall.Stat_t) (mtime, ctime syscall.Timespec) { return st.Mtim, st.Ctim }
