@@ -59,6 +59,9 @@ var contract = []spec{
 	{"microsoft", "addToGroup", w, true, "groupId userId", ""},
 	{"microsoft", "removeFromGroup", w, true, "groupId userId", ""},
 	{"microsoft", "assignLicense", w, true, "userId skuId", ""},
+	{"microsoft", "enableUser", w, true, "userId", ""},
+	{"microsoft", "listSubscribedSkus", r, true, "", "skus"},
+	{"microsoft", "sendMail", w, false, "userId to subject body cc? contentType?", ""},
 
 	{"servicenow", "getRecord", r, true, "table sysId", "sys_id number fields"},
 	{"servicenow", "createRecord", w, false, "table fields", "sys_id number"},
@@ -522,6 +525,7 @@ var repeatVerdicts = map[string]string{
 	"slack.createUser":        "may repeat",
 	"http.request":            "may repeat",
 	"email.send":              "may repeat",
+	"microsoft.sendMail":      "may repeat",
 }
 
 func TestIdempotencyVerdicts(t *testing.T) {

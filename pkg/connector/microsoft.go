@@ -14,7 +14,7 @@ import (
 const graphDirectoryObjects = "https://graph.microsoft.com/v1.0/directoryObjects/"
 
 // msUserFields are the user properties getUser selects.
-const msUserFields = "id,userPrincipalName,accountEnabled,displayName,mail"
+const msUserFields = "id,userPrincipalName,accountEnabled,displayName,mail,licenseAssignmentStates"
 
 // microsoftClient calls Microsoft Graph v1.0.
 type microsoftClient struct{ in *Instance }
@@ -23,6 +23,9 @@ func newMicrosoft(in *Instance) Client { return &microsoftClient{in: in} }
 
 // Do performs one action.
 func (c *microsoftClient) Do(ctx context.Context, req effect.Request) (map[string]any, error) {
+	if req.Action == "listSubscribedSkus" {
+		return c.listSubscribedSkus(ctx)
+	}
 	keys, err := Require(req.Input, "userId")
 	if err != nil {
 		return nil, err
@@ -36,10 +39,24 @@ func (c *microsoftClient) Do(ctx context.Context, req effect.Request) (map[strin
 			return nil, err
 		}
 		b, _ := u["accountEnabled"].(bool)
+		states, _ := u["licenseAssignmentStates"].([]any)
+		lic := make([]any, 0, len(states))
+		for _, s := range states {
+			m, _ := s.(map[string]any)
+			var group any
+			if g := String(m, "assignedByGroup"); g != "" {
+				group = g
+			}
+			lic = append(lic, map[string]any{"skuId": String(m, "skuId"), "assignedByGroup": group, "state": String(m, "state")})
+		}
 		return map[string]any{"id": String(u, "id"), "userPrincipalName": String(u, "userPrincipalName"),
-			"accountEnabled": b, "displayName": String(u, "displayName"), "mail": String(u, "mail")}, nil
-	case "disableUser":
-		return c.empty(c.in.Call(ctx, "PATCH", user, nil, map[string]any{"accountEnabled": false}, nil))
+			"accountEnabled": b, "displayName": String(u, "displayName"), "mail": String(u, "mail"),
+			"licenseAssignmentStates": lic}, nil
+	case "disableUser", "enableUser":
+		enabled := req.Action == "enableUser"
+		return c.empty(c.in.Call(ctx, "PATCH", user, nil, map[string]any{"accountEnabled": enabled}, nil))
+	case "sendMail":
+		return c.sendMail(ctx, user, req.Input)
 	case "revokeSignInSessions":
 		return c.empty(c.in.Call(ctx, "POST", user+"/revokeSignInSessions", nil, nil, nil))
 	case "assignLicense":
@@ -253,4 +270,86 @@ func (c *microsoftClient) removeFromGroup(ctx context.Context, groupID, userID s
 		}
 	}
 	return map[string]any{}, nil
+}
+
+// listSubscribedSkus reads the organisation's licences (subscribedsku-list:
+// one page, no @odata.nextLink).
+func (c *microsoftClient) listSubscribedSkus(ctx context.Context) (map[string]any, error) {
+	resp, err := c.in.Call(ctx, "GET", "/v1.0/subscribedSkus", nil, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	body, err := resp.Object()
+	if err != nil {
+		return nil, err
+	}
+	value, _ := body["value"].([]any)
+	skus := make([]any, 0, len(value))
+	for _, v := range value {
+		m, _ := v.(map[string]any)
+		units, _ := m["prepaidUnits"].(map[string]any)
+		prepaid := map[string]any{}
+		for _, k := range []string{"enabled", "suspended", "warning", "lockedOut"} {
+			prepaid[k] = msNumber(units[k])
+		}
+		in, _ := m["servicePlans"].([]any)
+		plans := make([]any, 0, len(in))
+		for _, p := range in {
+			pm, _ := p.(map[string]any)
+			plans = append(plans, map[string]any{"servicePlanId": String(pm, "servicePlanId"), "servicePlanName": String(pm, "servicePlanName"),
+				"provisioningStatus": String(pm, "provisioningStatus"), "appliesTo": String(pm, "appliesTo")})
+		}
+		skus = append(skus, map[string]any{"id": String(m, "id"), "skuId": String(m, "skuId"), "skuPartNumber": String(m, "skuPartNumber"),
+			"appliesTo": String(m, "appliesTo"), "capabilityStatus": String(m, "capabilityStatus"),
+			"consumedUnits": msNumber(m["consumedUnits"]), "prepaidUnits": prepaid, "servicePlans": plans})
+	}
+	return map[string]any{"skus": skus}, nil
+}
+
+// msNumber is a count of Graph's answer (an Edm.Int32; 0 when absent).
+func msNumber(v any) any {
+	if v == nil {
+		return int64(0)
+	}
+	return v
+}
+
+// sendMail sends a message from the user's mailbox (user-sendmail). The
+// action's parameters are spelled as the v1.0 $metadata declares them
+// (Message, SaveToSentItems). Graph answers 202 Accepted with no body.
+func (c *microsoftClient) sendMail(ctx context.Context, user string, in map[string]any) (map[string]any, error) {
+	ks, err := Require(in, "to", "subject", "body")
+	if err != nil {
+		return nil, err
+	}
+	contentType := "Text"
+	if ct, _ := in["contentType"].(string); ct != "" {
+		switch {
+		case strings.EqualFold(ct, "text"):
+		case strings.EqualFold(ct, "html"):
+			contentType = "HTML"
+		default:
+			return nil, &effect.Error{Status: 400, Code: "invalid_input", Message: "input \"contentType\" must be Text or HTML, not " + ct}
+		}
+	}
+	msg := map[string]any{
+		"subject":      ks[1],
+		"body":         map[string]any{"contentType": contentType, "content": ks[2]},
+		"toRecipients": msRecipients(ks[0]),
+	}
+	if cc, _ := in["cc"].(string); strings.TrimSpace(cc) != "" {
+		msg["ccRecipients"] = msRecipients(cc)
+	}
+	return c.empty(c.in.Call(ctx, "POST", user+"/sendMail", nil, map[string]any{"Message": msg, "SaveToSentItems": true}, nil))
+}
+
+// msRecipients turns a comma-separated address list into Graph recipients.
+func msRecipients(list string) []any {
+	out := []any{}
+	for _, a := range strings.Split(list, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			out = append(out, map[string]any{"emailAddress": map[string]any{"address": a}})
+		}
+	}
+	return out
 }

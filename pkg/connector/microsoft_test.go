@@ -47,7 +47,7 @@ var msNotFound = msErr("Request_ResourceNotFound", "Resource 'x' does not exist 
 
 func TestMicrosoftClient(t *testing.T) {
 	sel := func(f string) url.Values { return url.Values{"$select": {f}} }
-	allFields := sel("id,userPrincipalName,accountEnabled,displayName,mail")
+	allFields := sel("id,userPrincipalName,accountEnabled,displayName,mail,licenseAssignmentStates")
 	lasSel := sel("licenseAssignmentStates")
 	jane := map[string]any{"userId": "jane.doe@acme.com"}
 	with := func(in map[string]any, extra map[string]any) map[string]any {
@@ -66,12 +66,23 @@ func TestMicrosoftClient(t *testing.T) {
 		{name: "getUser", action: "getUser", input: jane,
 			calls: []gmsExchange{{method: "GET", path: msJaneUser, query: allFields, resp: msJaneJSON}},
 			want: map[string]any{"id": msJaneID, "userPrincipalName": "jane.doe@acme.com", "accountEnabled": true,
-				"displayName": "Jane Doe", "mail": "jane.doe@acme.com"}},
+				"displayName": "Jane Doe", "mail": "jane.doe@acme.com", "licenseAssignmentStates": []any{}}},
+		{name: "getUser with licences", action: "getUser", input: jane,
+			calls: []gmsExchange{{method: "GET", path: msJaneUser, query: allFields,
+				resp: `{"id":"87d349ed-44d7-43e1-9a83-5f2406dee5bd","userPrincipalName":"jane.doe@acme.com","accountEnabled":true,"displayName":"Jane Doe","mail":null,` +
+					strings.TrimPrefix(msInheritedStates, "{")}},
+			want: map[string]any{"id": msJaneID, "userPrincipalName": "jane.doe@acme.com", "accountEnabled": true,
+				"displayName": "Jane Doe", "mail": "", "licenseAssignmentStates": []any{
+					map[string]any{"skuId": msEMS, "assignedByGroup": msM365, "state": "Active"},
+					map[string]any{"skuId": msEMS, "assignedByGroup": msSales, "state": "Error"},
+					map[string]any{"skuId": msE3, "assignedByGroup": msM365, "state": "Active"},
+					map[string]any{"skuId": msE3, "assignedByGroup": nil, "state": "Active"},
+				}}},
 		{name: "getUser without mail", action: "getUser", input: jane,
 			calls: []gmsExchange{{method: "GET", path: msJaneUser, query: allFields,
 				resp: `{"id":"87d349ed-44d7-43e1-9a83-5f2406dee5bd","userPrincipalName":"jane.doe@acme.com","accountEnabled":false,"displayName":"Jane Doe","mail":null}`}},
 			want: map[string]any{"id": msJaneID, "userPrincipalName": "jane.doe@acme.com", "accountEnabled": false,
-				"displayName": "Jane Doe", "mail": ""}},
+				"displayName": "Jane Doe", "mail": "", "licenseAssignmentStates": []any{}}},
 		{name: "getUser missing input", action: "getUser", input: map[string]any{"userId": ""},
 			err: &effect.Error{Status: 400, Code: "invalid_input"}, errMsg: "userId"},
 		{name: "getUser 404", action: "getUser", input: jane,
@@ -87,6 +98,40 @@ func TestMicrosoftClient(t *testing.T) {
 		{name: "disableUser", action: "disableUser", input: jane,
 			calls: []gmsExchange{{method: "PATCH", path: msJaneUser, body: `{"accountEnabled":false}`, status: 204}},
 			want:  map[string]any{}},
+		{name: "enableUser", action: "enableUser", input: jane,
+			calls: []gmsExchange{{method: "PATCH", path: msJaneUser, body: `{"accountEnabled":true}`, status: 204}},
+			want:  map[string]any{}},
+		{name: "enableUser 404", action: "enableUser", input: jane,
+			calls: []gmsExchange{{method: "PATCH", path: msJaneUser, body: `{"accountEnabled":true}`, status: 404, resp: msNotFound}},
+			err:   &effect.Error{Status: 404, Code: "not_found"}, errMsg: "does not exist"},
+		// subscribedsku-list's example answer, one SKU.
+		{name: "listSubscribedSkus", action: "listSubscribedSkus", input: map[string]any{},
+			calls: []gmsExchange{{method: "GET", path: "/v1.0/subscribedSkus", resp: `{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#subscribedSkus","value":[
+				{"capabilityStatus":"Enabled","consumedUnits":14,"id":"48a80680-7326-48cd-9935-b556b81d3a4e_c7df2760-2c81-4ef7-b578-5b5392b571df",
+				"prepaidUnits":{"enabled":25,"suspended":0,"warning":0},"servicePlans":[{"servicePlanId":"8c098270-9dd4-4350-9b30-ba4703f3b36b",
+				"servicePlanName":"ADALLOM_S_O365","provisioningStatus":"Success","appliesTo":"User"}],
+				"skuId":"c7df2760-2c81-4ef7-b578-5b5392b571df","skuPartNumber":"ENTERPRISEPREMIUM","appliesTo":"User"}]}`}},
+			want: map[string]any{"skus": []any{map[string]any{"id": "48a80680-7326-48cd-9935-b556b81d3a4e_c7df2760-2c81-4ef7-b578-5b5392b571df",
+				"skuId": "c7df2760-2c81-4ef7-b578-5b5392b571df", "skuPartNumber": "ENTERPRISEPREMIUM", "appliesTo": "User",
+				"capabilityStatus": "Enabled", "consumedUnits": int64(14),
+				"prepaidUnits": map[string]any{"enabled": int64(25), "suspended": int64(0), "warning": int64(0), "lockedOut": int64(0)},
+				"servicePlans": []any{map[string]any{"servicePlanId": "8c098270-9dd4-4350-9b30-ba4703f3b36b", "servicePlanName": "ADALLOM_S_O365",
+					"provisioningStatus": "Success", "appliesTo": "User"}}}}}},
+		{name: "sendMail", action: "sendMail",
+			input: with(jane, map[string]any{"to": "boss@acme.com, bob@acme.com", "cc": "it@acme.com", "subject": "Welcome", "body": "<p>Hi</p>", "contentType": "html"}),
+			calls: []gmsExchange{{method: "POST", path: msJaneUser + "/sendMail", status: 202,
+				body: `{"Message":{"subject":"Welcome","body":{"contentType":"HTML","content":"<p>Hi</p>"},` +
+					`"toRecipients":[{"emailAddress":{"address":"boss@acme.com"}},{"emailAddress":{"address":"bob@acme.com"}}],` +
+					`"ccRecipients":[{"emailAddress":{"address":"it@acme.com"}}]},"SaveToSentItems":true}`}},
+			want: map[string]any{}},
+		{name: "sendMail plain text", action: "sendMail", input: with(jane, map[string]any{"to": "boss@acme.com", "subject": "Hi", "body": "Hello"}),
+			calls: []gmsExchange{{method: "POST", path: msJaneUser + "/sendMail", status: 202,
+				body: `{"Message":{"subject":"Hi","body":{"contentType":"Text","content":"Hello"},"toRecipients":[{"emailAddress":{"address":"boss@acme.com"}}]},"SaveToSentItems":true}`}},
+			want: map[string]any{}},
+		{name: "sendMail bad content type", action: "sendMail", input: with(jane, map[string]any{"to": "boss@acme.com", "subject": "Hi", "body": "Hello", "contentType": "markdown"}),
+			err: &effect.Error{Status: 400, Code: "invalid_input"}, errMsg: "contentType"},
+		{name: "sendMail missing to", action: "sendMail", input: with(jane, map[string]any{"subject": "Hi", "body": "Hello"}),
+			err: &effect.Error{Status: 400, Code: "invalid_input"}, errMsg: "to"},
 		{name: "revokeSignInSessions", action: "revokeSignInSessions", input: jane,
 			calls: []gmsExchange{{method: "POST", path: msJaneUser + "/revokeSignInSessions",
 				resp: `{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#Edm.Boolean","value":true}`}},

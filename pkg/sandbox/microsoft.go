@@ -19,13 +19,15 @@ func microsoftRoutes(in *Instance, mux *http.ServeMux) {
 			in.Error(w, err)
 			return
 		}
+		// licenseAssignmentStates is returned only on $select, in
+		// Graph's shape.
+		states, _ := out["licenseAssignmentStates"].([]any)
+		delete(out, "licenseAssignmentStates")
 		if sel := r.URL.Query().Get("$select"); sel != "" {
 			picked := map[string]any{}
 			for _, f := range strings.Split(sel, ",") {
-				// licenseAssignmentStates, returned only on $select, is no
-				// output of getUser: it is read from the state.
 				if strings.TrimSpace(f) == "licenseAssignmentStates" {
-					picked["licenseAssignmentStates"] = msAssignments(in, msUser(in, r.PathValue("userId")))
+					picked["licenseAssignmentStates"] = msAssignments(states)
 				}
 				if v, ok := out[strings.TrimSpace(f)]; ok {
 					picked[strings.TrimSpace(f)] = v
@@ -44,16 +46,52 @@ func microsoftRoutes(in *Instance, mux *http.ServeMux) {
 			return
 		}
 		enabled, isBool := body["accountEnabled"].(bool)
-		if len(body) != 1 || !isBool || enabled {
+		if len(body) != 1 || !isBool {
 			in.Error(w, &effect.Error{Status: 400, Code: "invalid_input",
-				Message: "Invalid request: the sandbox updates only accountEnabled to false"})
+				Message: "Invalid request: the sandbox updates only accountEnabled"})
 			return
 		}
-		if _, err := in.Do(r.Context(), "disableUser", map[string]any{"userId": r.PathValue("userId")}, ""); err != nil {
+		action := "disableUser"
+		if enabled {
+			action = "enableUser"
+		}
+		if _, err := in.Do(r.Context(), action, map[string]any{"userId": r.PathValue("userId")}, ""); err != nil {
 			in.Error(w, err)
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("POST /v1.0/users/{userId}/sendMail", func(w http.ResponseWriter, r *http.Request) {
+		body, ok := in.ReadJSON(w, r)
+		if !ok {
+			return
+		}
+		// The $metadata spells the parameters Message and SaveToSentItems,
+		// the reference page message and saveToSentItems: both are taken.
+		msg, _ := msParam(body, "Message").(map[string]any)
+		if msg == nil {
+			in.Error(w, &effect.Error{Status: 400, Code: "invalid_input", Message: "Invalid request: Message is required"})
+			return
+		}
+		b, _ := msg["body"].(map[string]any)
+		input := map[string]any{"userId": r.PathValue("userId"), "to": msAddresses(msg["toRecipients"]),
+			"subject": msg["subject"], "body": b["content"], "contentType": b["contentType"]}
+		if cc := msAddresses(msg["ccRecipients"]); cc != "" {
+			input["cc"] = cc
+		}
+		if _, err := in.Do(r.Context(), "sendMail", input, ""); err != nil {
+			in.Error(w, err)
+			return
+		}
+		w.WriteHeader(http.StatusAccepted)
+	})
+	mux.HandleFunc("GET /v1.0/subscribedSkus", func(w http.ResponseWriter, r *http.Request) {
+		out, err := in.Do(r.Context(), "listSubscribedSkus", map[string]any{}, "")
+		if err != nil {
+			in.Error(w, err)
+			return
+		}
+		in.JSON(w, http.StatusOK, map[string]any{"@odata.context": graphMetadata + "#subscribedSkus", "value": out["skus"]})
 	})
 	mux.HandleFunc("POST /v1.0/users/{userId}/revokeSignInSessions", func(w http.ResponseWriter, r *http.Request) {
 		if _, err := in.Do(r.Context(), "revokeSignInSessions", map[string]any{"userId": r.PathValue("userId")}, ""); err != nil {
@@ -217,24 +255,41 @@ func msIsMember(in *Instance, group, key string) bool {
 	return false
 }
 
-// msAssignments are a user's licenseAssignmentStates: one per directly
-// assigned SKU (assignedByGroup null), one per SKU and group assigning it.
-func msAssignments(in *Instance, u map[string]any) []any {
+// msAssignments are the world's licenseAssignmentStates of a user (getUser's
+// output) in Graph's shape.
+func msAssignments(states []any) []any {
 	out := []any{}
-	state := func(sku, group any) map[string]any {
-		return map[string]any{"skuId": sku, "assignedByGroup": group, "disabledPlans": []any{}, "state": "Active", "error": nil}
-	}
-	direct, _ := u["licenses"].([]any)
-	for _, sku := range direct {
-		out = append(out, state(sku, nil))
-	}
-	for _, g := range msGroupsOf(in, u) {
-		lic, _ := g["licenses"].([]any)
-		for _, sku := range lic {
-			out = append(out, state(sku, g["id"]))
-		}
+	for _, st := range states {
+		m, _ := st.(map[string]any)
+		out = append(out, map[string]any{"skuId": m["skuId"], "assignedByGroup": m["assignedByGroup"], "disabledPlans": []any{},
+			"state": m["state"], "error": nil})
 	}
 	return out
+}
+
+// msParam is an action parameter of a request body by name, in any case.
+func msParam(body map[string]any, name string) any {
+	for k, v := range body {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	return nil
+}
+
+// msAddresses are the addresses of Graph recipients
+// ([{emailAddress: {address}}]), comma-separated.
+func msAddresses(v any) string {
+	l, _ := v.([]any)
+	var out []string
+	for _, r := range l {
+		m, _ := r.(map[string]any)
+		e, _ := m["emailAddress"].(map[string]any)
+		if a, _ := e["address"].(string); a != "" {
+			out = append(out, a)
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 // msGroupsOf returns the state of the groups a user is a member of.

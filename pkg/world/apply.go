@@ -12,7 +12,7 @@ var instanceKeys = map[string][]string{
 	"okta":            {"users", "groups"},
 	"slack":           {"users"},
 	"google":          {"users", "groups"},
-	"microsoft":       {"users", "groups"},
+	"microsoft":       {"users", "groups", "skus"},
 	"servicenow":      {"records"},
 	"salesforce":      {"users"},
 	"github":          {"members"},

@@ -26,20 +26,40 @@ type msGroup struct {
 	licenses []string
 }
 
+// msSku is a licence the organisation has acquired (a subscribedSku).
+type msSku struct {
+	skuID, partNumber string
+	// units are the licences bought (prepaidUnits.enabled).
+	units int
+}
+
+// msMail is a message sent with sendMail, kept as the sender's Sent Items.
+type msMail struct {
+	from, to, cc, subject, body, contentType string
+}
+
 // microsoftModel is a Microsoft Entra ID tenant: users (sign-in, sessions,
-// licences) and groups.
+// licences), groups, the organisation's licences (subscribedSkus) and the
+// mail sent.
 type microsoftModel struct {
 	users  map[string]*msUser
 	byUPN  map[string]string // lower(upn) → id
 	groups map[string]*msGroup
+	// skus are the organisation's licences, in the world file's order;
+	// when the world file lists none, the SKUs its users and groups hold.
+	skus []msSku
+	// sent holds the messages sent, in order, in sp (spool.go).
+	sent []blob
+	sp   *spool
 }
 
-func newMicrosoft() *microsoftModel {
-	return &microsoftModel{users: map[string]*msUser{}, byUPN: map[string]string{}, groups: map[string]*msGroup{}}
+func newMicrosoft(sp *spool) *microsoftModel {
+	return &microsoftModel{users: map[string]*msUser{}, byUPN: map[string]string{}, groups: map[string]*msGroup{}, sp: sp}
 }
 
 func (m *microsoftModel) clone() model {
-	c := &microsoftModel{users: make(map[string]*msUser, len(m.users)), byUPN: make(map[string]string, len(m.byUPN)), groups: make(map[string]*msGroup, len(m.groups))}
+	c := &microsoftModel{users: make(map[string]*msUser, len(m.users)), byUPN: make(map[string]string, len(m.byUPN)), groups: make(map[string]*msGroup, len(m.groups)),
+		skus: append([]msSku(nil), m.skus...), sent: append([]blob(nil), m.sent...), sp: m.sp}
 	for id, u := range m.users {
 		cp := *u
 		cp.licenses, cp.groups = cloneStrings(u.licenses), cloneStrings(u.groups)
@@ -95,6 +115,20 @@ func (m *microsoftModel) seed(u User) {
 }
 
 func (m *microsoftModel) load(o obj) {
+	for _, so := range o.list("skus") {
+		so.allow("a microsoft sku", "skuId", "skuPartNumber", "units")
+		sku := msSku{skuID: so.reqStr("skuId"), partNumber: so.str("skuPartNumber"), units: so.integer("units", 0)}
+		if sku.skuID == "" {
+			continue
+		}
+		if sku.partNumber == "" {
+			sku.partNumber = sku.skuID
+		}
+		if m.sku(sku.skuID) != nil {
+			so.errf("", "duplicate", "sku %s is listed twice", sku.skuID)
+		}
+		m.skus = append(m.skus, sku)
+	}
 	for _, g := range o.list("groups") {
 		g.allow("a microsoft group", "id", "displayName", "licenses")
 		grp := &msGroup{id: g.reqStr("id"), displayName: g.str("displayName")}
@@ -158,7 +192,20 @@ func (m *microsoftModel) group(c *call) (*msGroup, error) {
 	return g, nil
 }
 
+// sku finds a licence of the organisation by SKU id.
+func (m *microsoftModel) sku(id string) *msSku {
+	for i := range m.skus {
+		if strings.EqualFold(m.skus[i].skuID, id) {
+			return &m.skus[i]
+		}
+	}
+	return nil
+}
+
 func (m *microsoftModel) do(c *call) (map[string]any, error) {
+	if c.action == "listSubscribedSkus" {
+		return map[string]any{"skus": m.subscribedSkus()}, nil
+	}
 	key := c.str("userId")
 	u := m.find(key)
 	if u == nil {
@@ -166,10 +213,13 @@ func (m *microsoftModel) do(c *call) (map[string]any, error) {
 	}
 	switch c.action {
 	case "getUser":
-		return map[string]any{"id": u.id, "userPrincipalName": u.upn, "accountEnabled": u.enabled, "displayName": u.displayName, "mail": u.mail}, nil
-	case "disableUser":
-		u.enabled = false
+		return map[string]any{"id": u.id, "userPrincipalName": u.upn, "accountEnabled": u.enabled, "displayName": u.displayName, "mail": u.mail,
+			"licenseAssignmentStates": m.assignments(u)}, nil
+	case "disableUser", "enableUser":
+		u.enabled = c.action == "enableUser"
 		return map[string]any{}, nil
+	case "sendMail":
+		return m.sendMail(u, c)
 	case "revokeSignInSessions":
 		u.revocations++
 		u.revokedAt = c.now.UTC().Format(time.RFC3339)
@@ -177,6 +227,11 @@ func (m *microsoftModel) do(c *call) (map[string]any, error) {
 	case "removeLicenses":
 		return m.removeLicenses(u, c)
 	case "assignLicense":
+		// Graph refuses a SKU the organisation has not acquired; a world
+		// that lists no skus takes any.
+		if sku := c.str("skuId"); len(m.skus) > 0 && m.sku(sku) == nil {
+			return nil, badRequest("License %s does not correspond to a valid company License.", sku)
+		}
 		u.licenses, _ = addSorted(u.licenses, c.str("skuId"), true)
 		return map[string]any{}, nil
 	case "addToGroup", "removeFromGroup":
@@ -245,6 +300,94 @@ func (m *microsoftModel) removeLicenses(u *msUser, c *call) (map[string]any, err
 	return map[string]any{"removed": strList(removed), "inherited": inh}, nil
 }
 
+// assignments are a user's licenseAssignmentStates: one per directly
+// assigned SKU (assignedByGroup null), then one per SKU and group
+// assigning it, in the groups' order.
+func (m *microsoftModel) assignments(u *msUser) []any {
+	out := []any{}
+	for _, sku := range u.licenses {
+		out = append(out, map[string]any{"skuId": sku, "assignedByGroup": nil, "state": "Active"})
+	}
+	for _, gid := range u.groups {
+		if g := m.groups[gid]; g != nil {
+			for _, sku := range g.licenses {
+				out = append(out, map[string]any{"skuId": sku, "assignedByGroup": gid, "state": "Active"})
+			}
+		}
+	}
+	return out
+}
+
+// subscribedSkus are the organisation's licences with the units its users
+// consume (a user holding a SKU directly and through a group consumes one).
+func (m *microsoftModel) subscribedSkus() []any {
+	skus := m.skus
+	if len(skus) == 0 {
+		var ids []string
+		for _, id := range sortedKeys(m.users) {
+			for _, s := range m.users[id].licenses {
+				ids, _ = addSorted(ids, s, true)
+			}
+		}
+		for _, id := range sortedKeys(m.groups) {
+			for _, s := range m.groups[id].licenses {
+				ids, _ = addSorted(ids, s, true)
+			}
+		}
+		for _, id := range ids {
+			skus = append(skus, msSku{skuID: id, partNumber: id})
+		}
+	}
+	out := make([]any, 0, len(skus))
+	for _, s := range skus {
+		consumed := 0
+		for _, id := range sortedKeys(m.users) {
+			u := m.users[id]
+			held := indexOf(u.licenses, s.skuID, true) >= 0
+			for _, gid := range u.groups {
+				if g := m.groups[gid]; g != nil && indexOf(g.licenses, s.skuID, true) >= 0 {
+					held = true
+				}
+			}
+			if held {
+				consumed++
+			}
+		}
+		out = append(out, map[string]any{"id": msTenant + "_" + s.skuID, "skuId": s.skuID, "skuPartNumber": s.partNumber,
+			"appliesTo": "User", "capabilityStatus": "Enabled", "consumedUnits": int64(consumed),
+			"prepaidUnits": map[string]any{"enabled": int64(s.units), "suspended": int64(0), "warning": int64(0), "lockedOut": int64(0)},
+			"servicePlans": []any{}})
+	}
+	return out
+}
+
+// msTenant is the simulated tenant's id, the first half of a
+// subscribedSku's id.
+const msTenant = "00000000-0000-4000-8000-00000000a11e"
+
+// sendMail sends a message from the user's mailbox. Graph refuses a
+// recipient that is not an address (ErrorInvalidRecipients); the
+// addresses are checked as the email connector's relay checks them.
+func (m *microsoftModel) sendMail(u *msUser, c *call) (map[string]any, error) {
+	for _, f := range []string{"to", "cc"} {
+		if v := c.str(f); v != "" || f == "to" {
+			if err := addresses(f, v); err != nil {
+				return nil, badRequest("ErrorInvalidRecipients: At least one recipient is not valid. (%s: %q)", f, v)
+			}
+		}
+	}
+	if strings.TrimSpace(c.str("subject")) == "" && strings.TrimSpace(c.str("body")) == "" {
+		return nil, badRequest("ErrorInvalidArgument: the message has neither subject nor body")
+	}
+	ct := "Text"
+	if strings.EqualFold(c.str("contentType"), "html") {
+		ct = "HTML"
+	}
+	msg := msMail{from: u.mail, to: c.str("to"), cc: c.str("cc"), subject: c.str("subject"), body: c.str("body"), contentType: ct}
+	m.sent = append(m.sent, m.sp.put(encodeStrings(msg.from, msg.to, msg.cc, msg.subject, msg.body, msg.contentType)))
+	return map[string]any{}, nil
+}
+
 // msInherited is a licence a user holds through a group (a
 // licenseAssignmentState whose assignedByGroup is the group's id).
 type msInherited struct{ sku, group string }
@@ -283,5 +426,25 @@ func (m *microsoftModel) state() map[string]any {
 			groups[len(groups)-1].(map[string]any)["licenses"] = strList(g.licenses)
 		}
 	}
-	return map[string]any{"users": users, "groups": groups}
+	// skus and messages appear once there are any: a world without them
+	// reads as it did before they were modelled.
+	st := map[string]any{"users": users, "groups": groups}
+	if len(m.skus) > 0 {
+		st["skus"] = m.subscribedSkus()
+	}
+	if len(m.sent) == 0 {
+		return st
+	}
+	messages := make([]any, 0, len(m.sent))
+	for _, at := range m.sent {
+		var msg msMail
+		decodeStrings(m.sp.get(at), &msg.from, &msg.to, &msg.cc, &msg.subject, &msg.body, &msg.contentType)
+		o := map[string]any{"from": msg.from, "to": msg.to, "subject": msg.subject, "body": msg.body, "contentType": msg.contentType}
+		if msg.cc != "" {
+			o["cc"] = msg.cc
+		}
+		messages = append(messages, o)
+	}
+	st["messages"] = messages
+	return st
 }

@@ -170,7 +170,7 @@ func newModel(typ string, sp *spool) model {
 	case "google":
 		return newGoogle()
 	case "microsoft":
-		return newMicrosoft()
+		return newMicrosoft(sp)
 	case "servicenow":
 		return newServiceNow(sp)
 	case "salesforce":

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jml-dev/jml/pkg/catalog"
 	"github.com/jml-dev/jml/pkg/clock"
+	"github.com/jml-dev/jml/pkg/diag"
 	"github.com/jml-dev/jml/pkg/effect"
 )
 
@@ -95,7 +96,8 @@ var samples = map[string]map[string]any{
 		"userName": "new.hire", "displayName": "New Hire"},
 	"google": {"userKey": "jane.doe@acme.com", "groupKey": "vpn@acme.com", "fromUser": "jane.doe@acme.com", "toUser": "bob@acme.com",
 		"privacyLevels": []any{"SHARED", "PRIVATE"}},
-	"microsoft":       {"userId": "jane.doe@acme.com", "skuIds": []any{"sku-e3"}, "skuId": "sku-e3", "groupId": "grp-vpn", "disabledPlans": []any{}},
+	"microsoft": {"userId": "jane.doe@acme.com", "skuIds": []any{"sku-e3"}, "skuId": "sku-e3", "groupId": "grp-vpn", "disabledPlans": []any{},
+		"to": "boss@acme.com", "subject": "Welcome", "body": "Hello"},
 	"servicenow":      {"table": "sc_task", "sysId": "set by prepare", "fields": map[string]any{"short_description": "Offboard Jane"}},
 	"salesforce":      {"username": "jane.doe@acme.com"},
 	"github":          {"org": "acme", "username": "jane.doe"},
@@ -609,6 +611,71 @@ func TestOtherModels(t *testing.T) {
 			u = w.State()["ms"].(map[string]any)["users"].([]any)[2].(map[string]any)
 			if len(u["licenses"].([]any)) != 0 {
 				t.Errorf("%v", u)
+			}
+		}},
+		{"microsoft enable, skus and mail", []string{"ms.enableUser", "ms.listSubscribedSkus", "ms.sendMail"}, func(t *testing.T, _ *World) {
+			w, _ := described(t)
+			// bob is disabled in testdata/acme.yaml; enabling twice is one state.
+			for range 2 {
+				mustDo(t, w, "ms.enableUser", map[string]any{"userId": "bob@acme.com"})
+			}
+			if out := mustDo(t, w, "ms.getUser", map[string]any{"userId": "bob@acme.com"}); out["accountEnabled"] != true {
+				t.Errorf("bob after enableUser: %v", out)
+			}
+			if _, err := do(w, "ms.enableUser", map[string]any{"userId": "nobody@acme.com"}); err == nil || err.Status != 404 {
+				t.Errorf("enabling an unknown user: %v", err)
+			}
+			// jane: sku-e3 directly and through grp-m365, sku-ems through it.
+			want := []any{
+				map[string]any{"skuId": "sku-e3", "assignedByGroup": nil, "state": "Active"},
+				map[string]any{"skuId": "sku-e3", "assignedByGroup": "grp-m365", "state": "Active"},
+				map[string]any{"skuId": "sku-ems", "assignedByGroup": "grp-m365", "state": "Active"},
+			}
+			if out := mustDo(t, w, "ms.getUser", map[string]any{"userId": "jane.doe@acme.com"}); !reflect.DeepEqual(out["licenseAssignmentStates"], want) {
+				t.Errorf("jane's licenseAssignmentStates: %v, want %v", out["licenseAssignmentStates"], want)
+			}
+			// No skus listed: the SKUs held, jane consuming one of each.
+			skus := mustDo(t, w, "ms.listSubscribedSkus", map[string]any{})["skus"].([]any)
+			if len(skus) != 2 || skus[0].(map[string]any)["skuId"] != "sku-e3" || skus[1].(map[string]any)["consumedUnits"] != int64(1) {
+				t.Errorf("skus held: %v", skus)
+			}
+			if _, ok := w.State()["ms"].(map[string]any)["skus"]; ok {
+				t.Errorf("a world listing no skus shows some")
+			}
+			mustDo(t, w, "ms.sendMail", map[string]any{"userId": "jane.doe@acme.com", "to": "boss@acme.com, bob@acme.com", "subject": "Hi", "body": "<p>Hello</p>", "contentType": "html"})
+			mustDo(t, w, "ms.sendMail", map[string]any{"userId": "jane.doe@acme.com", "to": "boss@acme.com", "subject": "Hi", "body": "Hello"})
+			msgs := w.State()["ms"].(map[string]any)["messages"].([]any)
+			first := map[string]any{"from": "jane.doe@acme.com", "to": "boss@acme.com, bob@acme.com", "subject": "Hi", "body": "<p>Hello</p>", "contentType": "HTML"}
+			if len(msgs) != 2 || !reflect.DeepEqual(msgs[0], first) || msgs[1].(map[string]any)["contentType"] != "Text" {
+				t.Errorf("sent mail (not idempotent: two messages): %v", msgs)
+			}
+			for _, bad := range []map[string]any{
+				{"userId": "nobody@acme.com", "to": "boss@acme.com", "subject": "Hi", "body": "x"},
+				{"userId": "jane.doe@acme.com", "to": "not an address", "subject": "Hi", "body": "x"},
+				{"userId": "jane.doe@acme.com", "to": "boss@acme.com", "cc": "boss", "subject": "Hi", "body": "x"},
+			} {
+				if _, err := do(w, "ms.sendMail", bad); err == nil || (err.Status != 400 && err.Status != 404) {
+					t.Errorf("sendMail(%v): %v", bad, err)
+				}
+			}
+			// A world listing skus: assignLicense refuses another one.
+			spec, ds := Decode(map[string]any{"ms": map[string]any{
+				"users": []any{map[string]any{"userPrincipalName": "ann@acme.com", "licenses": []any{"sku-e3"}}},
+				"skus":  []any{map[string]any{"skuId": "sku-e3", "skuPartNumber": "ENTERPRISEPACK", "units": 25}},
+			}}, diag.Range{})
+			if len(ds) > 0 {
+				t.Fatal(ds)
+			}
+			w2 := New([]Instance{{Name: "ms", Type: "microsoft"}}, clock.NewVirtual(epoch))
+			if err := w2.Apply(spec); err != nil {
+				t.Fatal(err)
+			}
+			sku := mustDo(t, w2, "ms.listSubscribedSkus", map[string]any{})["skus"].([]any)[0].(map[string]any)
+			if sku["skuPartNumber"] != "ENTERPRISEPACK" || sku["consumedUnits"] != int64(1) || sku["prepaidUnits"].(map[string]any)["enabled"] != int64(25) {
+				t.Errorf("listed sku: %v", sku)
+			}
+			if _, err := do(w2, "ms.assignLicense", map[string]any{"userId": "ann@acme.com", "skuId": "sku-visio"}); err == nil || err.Status != 400 {
+				t.Errorf("assigning a SKU the organisation lacks: %v", err)
 			}
 		}},
 		{"microsoft inherited licences", nil, func(t *testing.T, _ *World) {

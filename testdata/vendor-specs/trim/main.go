@@ -80,7 +80,7 @@ var sources = []source{
 	{
 		Out: "graph-v1.0.xml", Repo: "microsoftgraph/msgraph-metadata", Commit: "f54f11b60956ea7b185ca0447b2b80805836ec7b",
 		Path: "clean_v10_metadata/cleanMetadata.xml", Format: "csdl",
-		Keep: []string{"users", "groups", "members", "assignLicense", "revokeSignInSessions", "licenseDetails"},
+		Keep: []string{"users", "groups", "members", "assignLicense", "revokeSignInSessions", "licenseDetails", "subscribedSkus", "sendMail"},
 	},
 	{
 		// A copy of googleapis/google-api-nodejs-client (its fork
