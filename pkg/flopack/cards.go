@@ -49,6 +49,15 @@ var appActions = map[string]appAction{
 			}
 			return ident(k, "value")
 		}},
+	"office365admin.readUser":           {typ: "microsoft", action: "getUser", inputs: map[string]string{"User.ID or Email": "userId"}, output: msUserOutput},
+	"office365admin.enableUserAccount":  {typ: "microsoft", action: "enableUser", inputs: map[string]string{"User.id": "userId"}, output: msNoOutput},
+	"office365admin.disableUserAccount": {typ: "microsoft", action: "disableUser", inputs: map[string]string{"User.id": "userId"}, output: msNoOutput},
+	"office365admin.getLicenses":        {typ: "microsoft", action: "listSubscribedSkus", output: msLicenses},
+	"office365admin.assignLicenseToUser": {typ: "microsoft", action: "assignLicense", output: msNoOutput,
+		inputs: map[string]string{"User.id": "userId", "License.skuId": "skuId", "License.disabledPlans": "disabledPlans"}},
+	"office365admin.removeLicenseFromUser": {typ: "microsoft", action: "removeLicenses", output: msNoOutput, special: removeLicense,
+		inputs: map[string]string{"User.id": "userId"}},
+	"office365mail.sendEmail2":       {typ: "microsoft", action: "sendMail", output: msNoOutput, special: sendEmail},
 	"googledirectory.readUser":       {typ: "google", action: "getUser", inputs: map[string]string{"Read By.User ID": "userKey"}, output: googleOutput},
 	"googledirectory.deactivateUser": {typ: "google", action: "suspendUser", inputs: map[string]string{"User.ID": "userKey"}},
 	// Google Drive's transfer request moves the user's Drive files, as
@@ -64,6 +73,29 @@ var appActions = map[string]appAction{
 			return ident(k, "value")
 		}},
 }
+
+// Office 365 cards run on jml's microsoft connector (Microsoft Graph).
+// Their outputs jml's actions do not return are not imported: a card
+// reading one is a todo.
+var (
+	// Read User's outputs that are getUser's (of Graph's user resource).
+	msUserOutput = func(k string) string {
+		switch k {
+		case "id", "accountEnabled", "licenseAssignmentStates", "displayName", "userPrincipalName", "mail":
+			return k
+		}
+		return ""
+	}
+	msNoOutput = func(string) string { return "" }
+	// Get Licenses' one output, the list of the organisation's SKUs
+	// (its items' fields read by skuField).
+	msLicenses = func(k string) string {
+		if k == "Licenses" {
+			return "skus"
+		}
+		return ""
+	}
+)
 
 func googleOutput(k string) string {
 	switch k {
@@ -289,8 +321,11 @@ func (t *ftr) app(c *Card) (*yaml.Node, string) {
 		}
 	}
 	for _, o := range c.Outputs {
-		if am.output != nil {
-			t.outExpr[c.ID+"/"+o.ID] = "steps." + id + ".output." + am.output(o.Key)
+		if am.output == nil {
+			continue
+		}
+		if out := am.output(o.Key); out != "" {
+			t.outExpr[c.ID+"/"+o.ID] = "steps." + id + ".output." + out
 		}
 	}
 	n := mapping("id", id, "action", inst+"."+am.action)
@@ -1115,5 +1150,102 @@ func slackMessage(t *ftr, c *Card, with *yaml.Node) string {
 			return fmt.Sprintf("input %q has no slack.postMessage equivalent", f.Key)
 		}
 	}
+	return ""
+}
+
+// removeLicense is Office 365's Remove License from User: one SKU,
+// microsoft.removeLicenses' skuIds as a one-item list. jml's action
+// removes the SKU only when it is assigned to the user directly (Graph
+// refuses the others) and succeeds when the user does not hold it, where
+// Okta's card fails.
+func removeLicense(t *ftr, c *Card, with *yaml.Node) string {
+	for _, f := range c.Inputs {
+		switch {
+		case f.Group == "User" && f.Key == "id":
+		case f.Group == "License" && f.Key == "skuId":
+			e, why := t.expr(c, f, "")
+			if why != "" {
+				return why
+			}
+			set(with, "skuIds", str("${{ ["+e+"] }}"))
+		case f.Group != "parameters" && (isPinned(t, c, f) || !emptyLiteral(f.Value)):
+			return fmt.Sprintf("input %q has no microsoft.removeLicenses equivalent", f.Key)
+		}
+	}
+	t.im.decide("%s: Remove License from User becomes microsoft.removeLicenses with skuIds: [the SKU]; it removes a directly assigned licence and succeeds when the user does not hold it (Okta's card fails)", cardLabel(c))
+	return ""
+}
+
+// msSender is the mailbox the imported Send Email cards send from. Okta's
+// Office 365 Mail connection sends as the account that signed in to it,
+// which the export does not name; microsoft.sendMail, with the app's Graph
+// permission, names the mailbox.
+const msSender = "SENDER@YOUR-DOMAIN"
+
+// sendEmail is Office 365 Mail's Send Email: microsoft.sendMail from the
+// mailbox msSender stands for, To and CC (Okta's lists of addresses)
+// joined with commas, Message Type as contentType. Bcc has no input.
+func sendEmail(t *ftr, c *Card, with *yaml.Node) string {
+	set(with, "userId", str(msSender))
+	addresses := func(f *Field) (*yaml.Node, bool, string) {
+		if !isPinned(t, c, f) {
+			l, _ := f.Value.([]any)
+			var parts []string
+			for _, a := range l {
+				s, ok := a.(string)
+				if !ok {
+					return nil, false, fmt.Sprintf("input %q holds a value that is not an address", f.Key)
+				}
+				parts = append(parts, s)
+			}
+			if s, ok := f.Value.(string); ok && s != "" {
+				parts = append(parts, s)
+			}
+			if len(parts) == 0 {
+				return nil, false, ""
+			}
+			return str(strings.Join(parts, ",")), true, ""
+		}
+		e, why := t.expr(c, f, "")
+		if why != "" {
+			return nil, false, why
+		}
+		return str("${{ " + e + ".join(\",\") }}"), true, ""
+	}
+	for _, f := range c.Inputs {
+		switch {
+		case f.Group == "Fields" && (f.Key == "To" || f.Key == "CC"):
+			v, ok, why := addresses(f)
+			if why != "" {
+				return why
+			}
+			if !ok && f.Key == "To" {
+				return "no To address"
+			}
+			if ok {
+				set(with, strings.ToLower(f.Key), v)
+			}
+		case f.Group == "Fields" && (f.Key == "Subject" || f.Key == "Body"):
+			v, why := t.value(c, f, "")
+			if why != "" {
+				return why
+			}
+			set(with, strings.ToLower(f.Key), v)
+		case f.Group == "Fields" && f.Key == "Message Type":
+			switch {
+			case isPinned(t, c, f):
+				return "a connected Message Type is not imported"
+			case f.Value == "HTML":
+				set(with, "contentType", str("HTML"))
+			case f.Value == "Text", emptyLiteral(f.Value):
+			default:
+				return fmt.Sprintf("Message Type %v is not imported (HTML or Text)", f.Value)
+			}
+		case f.Group != "parameters" && (isPinned(t, c, f) || !emptyLiteral(f.Value)):
+			return fmt.Sprintf("input %q has no microsoft.sendMail equivalent", f.Key)
+		}
+	}
+	with.HeadComment = "Okta sent this as the account of its Office 365 Mail connection, which the export does not name:\nset userId to that mailbox (its object id or userPrincipalName) before jml apply."
+	t.im.decide("%s: Send Email becomes microsoft.sendMail from the placeholder mailbox %s (Okta's Office 365 Mail connection sends as its signed-in account, which the export does not name); To and CC are joined with commas", cardLabel(c), msSender)
 	return ""
 }

@@ -131,7 +131,7 @@ func TestFind(t *testing.T) {
 		op, path, cmp any
 		want, why     string
 	}{
-		{"== on a named field", "==", "SKU Part Number", "ENTERPRISEPACK", `steps.listUsers.output.users.filter(x, x["SKU Part Number"] == "ENTERPRISEPACK")[0]`, ""},
+		{"== on an Office 365 licence field", "==", "SKU Part Number", "ENTERPRISEPACK", `steps.listUsers.output.users.filter(x, x.skuPartNumber == "ENTERPRISEPACK")[0]`, ""},
 		{"an Okta user field", "!=", "Status", "ACTIVE", `steps.listUsers.output.users.filter(x, x.status != "ACTIVE")[0]`, ""},
 		{"=== is ==", "===", "Id", json.Number("3"), `steps.listUsers.output.users.filter(x, x.id == 3)[0]`, ""},
 		{"has is not imported", "has", "Id", "", "", `operator "has" is not imported`},
@@ -578,5 +578,119 @@ func TestUnixBehaviour(t *testing.T) {
 	}
 	if fmt.Sprint(got) != "1473206485670" {
 		t.Errorf("%s = %v, want 1473206485670", src, got)
+	}
+}
+
+// TestOffice365Cards: the Office 365 Admin and Office 365 Mail cards on
+// jml's microsoft connector, inputs mapped by name, the outputs jml's
+// actions return read by later cards, the others not imported.
+func TestOffice365Cards(t *testing.T) {
+	src := &Card{ID: "src", Name: "Read User", Module: "okta", Method: "readUser", Outputs: []*Field{{ID: "email", Key: "email"}, {ID: "list", Key: "list"}}}
+	srcExpr := map[string]string{"src/email": "steps.readUser.output.profile.email", "src/list": "vars.to"}
+	f := func(id, group, key string, v any) *Field { return &Field{ID: id, Group: group, Key: key, Value: v} }
+	tests := []struct {
+		name, method string
+		inputs       []*Field
+		pinned       map[string]string // input id → src output id
+		outputs      []*Field
+		want, why    string
+		outs         map[string]string // output id → expression ("" not imported)
+	}{
+		{name: "Read User", method: "office365admin.readUser",
+			inputs: []*Field{f("u", "User", "ID or Email", "")}, pinned: map[string]string{"u": "email"},
+			outputs: []*Field{f("id", "User", "id", nil), f("las", "User", "licenseAssignmentStates", nil), f("age", "User", "ageGroup", nil)},
+			want:    "id: readUser2\naction: microsoft.getUser\nwith:\n  userId: ${{ steps.readUser.output.profile.email }}\n",
+			outs:    map[string]string{"id": "steps.readUser2.output.id", "las": "steps.readUser2.output.licenseAssignmentStates", "age": ""}},
+		{name: "Enable User Account", method: "office365admin.enableUserAccount",
+			inputs: []*Field{f("u", "User", "id", "")}, pinned: map[string]string{"u": "email"}, outputs: []*Field{f("sc", "Output", "Status Code", nil)},
+			want: "id: enableUserAccount\naction: microsoft.enableUser\nwith:\n  userId: ${{ steps.readUser.output.profile.email }}\n",
+			outs: map[string]string{"sc": ""}},
+		{name: "Disable User Account", method: "office365admin.disableUserAccount",
+			inputs: []*Field{f("u", "User", "id", "00u1")},
+			want:   "id: disableUserAccount\naction: microsoft.disableUser\nwith:\n  userId: 00u1\n"},
+		{name: "Get Licenses", method: "office365admin.getLicenses", outputs: []*Field{f("l", "Output", "Licenses", nil)},
+			want: "id: getLicenses\naction: microsoft.listSubscribedSkus\n", outs: map[string]string{"l": "steps.getLicenses.output.skus"}},
+		{name: "Assign License to User", method: "office365admin.assignLicenseToUser",
+			inputs: []*Field{f("u", "User", "id", "jane@acme.com"), f("s", "License", "skuId", "6fd2c87f-b296-42f0-b197-1e91e994b900"), f("d", "License", "disabledPlans", []any{})},
+			want:   "id: assignLicenseToUser\naction: microsoft.assignLicense\nwith:\n  userId: jane@acme.com\n  skuId: 6fd2c87f-b296-42f0-b197-1e91e994b900\n  disabledPlans: []\n"},
+		{name: "Remove License from User", method: "office365admin.removeLicenseFromUser",
+			inputs: []*Field{f("u", "User", "id", "jane@acme.com"), f("s", "License", "skuId", "")}, pinned: map[string]string{"s": "email"},
+			want: "id: removeLicenseFromUser\naction: microsoft.removeLicenses\nwith:\n  skuIds: ${{ [steps.readUser.output.profile.email] }}\n  userId: jane@acme.com\n"},
+		{name: "Send Email", method: "office365mail.sendEmail2",
+			inputs: []*Field{f("to", "Fields", "To", []any{"boss@acme.com", "it@acme.com"}), f("cc", "Fields", "CC", []any{}), f("bcc", "Fields", "BCC", []any{}),
+				f("s", "Fields", "Subject", ""), f("b", "Fields", "Body", "<p>Welcome</p>"), f("mt", "Fields", "Message Type", "HTML")},
+			pinned:  map[string]string{"s": "email"},
+			outputs: []*Field{f("mid", "Email", "Message ID", nil)},
+			want: "id: sendEmail\naction: microsoft.sendMail\nwith:\n  # Okta sent this as the account of its Office 365 Mail connection, which the export does not name:\n" +
+				"  # set userId to that mailbox (its object id or userPrincipalName) before jml apply.\n" +
+				"  userId: SENDER@YOUR-DOMAIN\n  to: boss@acme.com,it@acme.com\n  subject: ${{ steps.readUser.output.profile.email }}\n  body: <p>Welcome</p>\n  contentType: HTML\n",
+			outs: map[string]string{"mid": ""}},
+		{name: "Send Email to a connected list", method: "office365mail.sendEmail2",
+			inputs: []*Field{f("to", "Fields", "To", []any{}), f("cc", "Fields", "CC", []any{"it@acme.com"}), f("s", "Fields", "Subject", "Hi"), f("b", "Fields", "Body", "Hello"), f("mt", "Fields", "Message Type", "Text")},
+			pinned: map[string]string{"to": "list"},
+			want: "id: sendEmail\naction: microsoft.sendMail\nwith:\n  # Okta sent this as the account of its Office 365 Mail connection, which the export does not name:\n" +
+				"  # set userId to that mailbox (its object id or userPrincipalName) before jml apply.\n" +
+				"  userId: SENDER@YOUR-DOMAIN\n  to: ${{ vars.to.join(\",\") }}\n  cc: it@acme.com\n  subject: Hi\n  body: Hello\n"},
+		{name: "Send Email with Bcc is a todo", method: "office365mail.sendEmail2",
+			inputs: []*Field{f("to", "Fields", "To", []any{"boss@acme.com"}), f("bcc", "Fields", "BCC", []any{"audit@acme.com"}), f("s", "Fields", "Subject", "Hi"), f("b", "Fields", "Body", "x")},
+			why:    `input "BCC" has no microsoft.sendMail equivalent`},
+		{name: "Send Email without To is a todo", method: "office365mail.sendEmail2",
+			inputs: []*Field{f("to", "Fields", "To", []any{}), f("s", "Fields", "Subject", "Hi"), f("b", "Fields", "Body", "x")},
+			why:    "no To address"},
+		{name: "Send Email as Markdown is a todo", method: "office365mail.sendEmail2",
+			inputs: []*Field{f("to", "Fields", "To", []any{"boss@acme.com"}), f("s", "Fields", "Subject", "Hi"), f("b", "Fields", "Body", "x"), f("mt", "Fields", "Message Type", "Markdown")},
+			why:    "Message Type Markdown is not imported (HTML or Text)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mod, method, _ := strings.Cut(tt.method, ".")
+			c := &Card{ID: "c", Name: strings.TrimSuffix(strings.TrimSuffix(tt.name, " is a todo"), " to a connected list"), Module: mod, Method: method, Inputs: tt.inputs, Outputs: tt.outputs}
+			if strings.HasPrefix(tt.name, "Send Email") {
+				c.Name = "Send Email"
+			}
+			in := map[string]source{}
+			for id, out := range tt.pinned {
+				for _, o := range src.Outputs {
+					if o.ID == out {
+						in[id] = source{card: src, out: o}
+					}
+				}
+			}
+			outExpr := map[string]string{}
+			for k, v := range srcExpr {
+				outExpr[k] = v
+			}
+			tr := &ftr{
+				im:      &importer{rep: &Report{Missing: map[string]int{}}, instance: map[string]string{}, modInst: map[string]string{}},
+				in:      map[string]map[string]source{"c": in},
+				outExpr: outExpr,
+				stepIDs: map[string]bool{"readUser": true},
+			}
+			n, why := tr.app(c)
+			if why != tt.why {
+				t.Fatalf("why = %q, want %q", why, tt.why)
+			}
+			if why != "" {
+				return
+			}
+			var b strings.Builder
+			enc := yaml.NewEncoder(&b)
+			enc.SetIndent(2)
+			if err := enc.Encode(n); err != nil {
+				t.Fatal(err)
+			}
+			if b.String() != tt.want {
+				t.Errorf("step:\n%s\nwant:\n%s", b.String(), tt.want)
+			}
+			for id, want := range tt.outs {
+				got, ok := tr.outExpr["c/"+id]
+				if want == "" && ok {
+					t.Errorf("output %s imported as %s; jml's action has no such output", id, got)
+				}
+				if want != "" && got != want {
+					t.Errorf("output %s = %q, want %q", id, got, want)
+				}
+			}
+		})
 	}
 }

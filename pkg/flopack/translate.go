@@ -103,6 +103,7 @@ var connectorFor = map[string]string{
 	"googledrive":     "google",
 	"slack":           "slack",
 	"office365admin":  "microsoft",
+	"office365mail":   "microsoft",
 	"office365":       "microsoft",
 	"servicenow":      "servicenow",
 	"salesforce":      "salesforce",
@@ -412,12 +413,25 @@ var userField = map[string]string{
 	"Type": "type",
 }
 
+// skuField maps the fields of Okta Workflows' Office 365 licence record
+// (the items of Get Licenses' Licenses) to microsoft.listSubscribedSkus'
+// skus (Graph's subscribedSku); its Id is the record's id, as userField
+// says. Its Name has no Graph property and is not mapped.
+var skuField = map[string]string{
+	"SKU Id": "skuId", "SKU ID": "skuId", "SKU Part Number": "skuPartNumber", "Applies To": "appliesTo",
+	"Capability Status": "capabilityStatus", "Consumed Units": "consumedUnits", "Prepaid Units": "prepaidUnits",
+	"Service Plans": "servicePlans",
+}
+
 // fieldPath is the CEL selection of an Okta output path on base.
 func fieldPath(base, path string) string {
 	if path == "" {
 		return base
 	}
 	if f, ok := userField[path]; ok {
+		return base + "." + f
+	}
+	if f, ok := skuField[path]; ok {
 		return base + "." + f
 	}
 	if rest, ok := strings.CutPrefix(path, "Raw Output"); ok {
