@@ -171,7 +171,7 @@ var placeholders = map[string][]string{
 	"okta":       {"baseURL: https://YOUR-ORG.okta.com", "auth: {type: ssws, token: {env: OKTA_API_TOKEN}}"},
 	"google":     {"auth: {type: serviceAccount, credentials: {file: /etc/jml/google-sa.json}, subject: admin@example.com}"},
 	"slack":      {"auth: {type: bearer, token: {env: SLACK_SCIM_TOKEN}}"},
-	"microsoft":  {"auth: {type: oauth2, tenant: YOUR-TENANT-ID, clientId: {env: MS_CLIENT_ID}, clientSecret: {env: MS_CLIENT_SECRET}}"},
+	"microsoft":  {"auth: {type: oauth2, tokenURL: https://login.microsoftonline.com/YOUR-TENANT-ID/oauth2/v2.0/token, clientID: {env: MS_CLIENT_ID}, clientSecret: {env: MS_CLIENT_SECRET}}"},
 	"servicenow": {"baseURL: https://YOUR-INSTANCE.service-now.com", "auth: {type: basic, username: {env: SN_USER}, password: {env: SN_PASSWORD}}"},
 	"salesforce": {"baseURL: https://YOUR-DOMAIN.my.salesforce.com", "auth: {type: oauth2, clientId: {env: SF_CLIENT_ID}, clientSecret: {env: SF_CLIENT_SECRET}}"},
 	"github":     {"auth: {type: bearer, token: {env: GITHUB_TOKEN}}"},
