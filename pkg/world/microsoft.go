@@ -376,9 +376,6 @@ func (m *microsoftModel) sendMail(u *msUser, c *call) (map[string]any, error) {
 			}
 		}
 	}
-	if strings.TrimSpace(c.str("subject")) == "" && strings.TrimSpace(c.str("body")) == "" {
-		return nil, badRequest("ErrorInvalidArgument: the message has neither subject nor body")
-	}
 	ct := "Text"
 	if strings.EqualFold(c.str("contentType"), "html") {
 		ct = "HTML"
