@@ -316,7 +316,11 @@ func msNumber(v any) any {
 
 // sendMail sends a message from the user's mailbox (user-sendmail). The
 // action's parameters are spelled as the v1.0 $metadata declares them
-// (Message, SaveToSentItems). Graph answers 202 Accepted with no body.
+// (Message, SaveToSentItems), which the contract test holds it to; the
+// reference page's examples write message and saveToSentItems, and
+// microsoftgraph/microsoft-graph-docs issue 10518 reports the parameters
+// case-sensitive as Message and SaveToSentItems. Graph answers 202
+// Accepted with no body.
 func (c *microsoftClient) sendMail(ctx context.Context, user string, in map[string]any) (map[string]any, error) {
 	ks, err := Require(in, "to", "subject", "body")
 	if err != nil {
