@@ -1210,6 +1210,10 @@ func sendEmail(t *ftr, c *Card, with *yaml.Node) string {
 		if why != "" {
 			return nil, false, why
 		}
+		// Okta takes one address (a text output) for the list too.
+		if src := t.in[c.ID][f.ID]; src.out != nil && !src.out.Collection && len(src.pin.Path) == 0 {
+			return str("${{ " + e + " }}"), true, ""
+		}
 		return str("${{ " + e + ".join(\",\") }}"), true, ""
 	}
 	for _, f := range c.Inputs {

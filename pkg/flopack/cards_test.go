@@ -585,7 +585,7 @@ func TestUnixBehaviour(t *testing.T) {
 // jml's microsoft connector, inputs mapped by name, the outputs jml's
 // actions return read by later cards, the others not imported.
 func TestOffice365Cards(t *testing.T) {
-	src := &Card{ID: "src", Name: "Read User", Module: "okta", Method: "readUser", Outputs: []*Field{{ID: "email", Key: "email"}, {ID: "list", Key: "list"}}}
+	src := &Card{ID: "src", Name: "Read User", Module: "okta", Method: "readUser", Outputs: []*Field{{ID: "email", Key: "email"}, {ID: "list", Key: "list", Collection: true}}}
 	srcExpr := map[string]string{"src/email": "steps.readUser.output.profile.email", "src/list": "vars.to"}
 	f := func(id, group, key string, v any) *Field { return &Field{ID: id, Group: group, Key: key, Value: v} }
 	tests := []struct {
@@ -631,6 +631,12 @@ func TestOffice365Cards(t *testing.T) {
 			want: "id: sendEmail\naction: microsoft.sendMail\nwith:\n  # Okta sent this as the account of its Office 365 Mail connection, which the export does not name:\n" +
 				"  # set userId to that mailbox (its object id or userPrincipalName) before jml apply.\n" +
 				"  userId: SENDER@YOUR-DOMAIN\n  to: ${{ vars.to.join(\",\") }}\n  cc: it@acme.com\n  subject: Hi\n  body: Hello\n"},
+		{name: "Send Email to a connected address", method: "office365mail.sendEmail2",
+			inputs: []*Field{f("to", "Fields", "To", []any{}), f("s", "Fields", "Subject", "Hi"), f("b", "Fields", "Body", "Hello")},
+			pinned: map[string]string{"to": "email"},
+			want: "id: sendEmail\naction: microsoft.sendMail\nwith:\n  # Okta sent this as the account of its Office 365 Mail connection, which the export does not name:\n" +
+				"  # set userId to that mailbox (its object id or userPrincipalName) before jml apply.\n" +
+				"  userId: SENDER@YOUR-DOMAIN\n  to: ${{ steps.readUser.output.profile.email }}\n  subject: Hi\n  body: Hello\n"},
 		{name: "Send Email with Bcc is a todo", method: "office365mail.sendEmail2",
 			inputs: []*Field{f("to", "Fields", "To", []any{"boss@acme.com"}), f("bcc", "Fields", "BCC", []any{"audit@acme.com"}), f("s", "Fields", "Subject", "Hi"), f("b", "Fields", "Body", "x")},
 			why:    `input "BCC" has no microsoft.sendMail equivalent`},
@@ -644,7 +650,7 @@ func TestOffice365Cards(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			mod, method, _ := strings.Cut(tt.method, ".")
-			c := &Card{ID: "c", Name: strings.TrimSuffix(strings.TrimSuffix(tt.name, " is a todo"), " to a connected list"), Module: mod, Method: method, Inputs: tt.inputs, Outputs: tt.outputs}
+			c := &Card{ID: "c", Name: tt.name, Module: mod, Method: method, Inputs: tt.inputs, Outputs: tt.outputs}
 			if strings.HasPrefix(tt.name, "Send Email") {
 				c.Name = "Send Email"
 			}
