@@ -67,6 +67,18 @@ func TestMicrosoftRoundTripEdges(t *testing.T) {
 			{"removeLicenses", jane(nil), 0},
 			{"removeLicenses", jane(map[string]any{"skuIds": "sku-e3"}), 400},
 		}},
+		{name: "enable and mail", world: "described", steps: []gmsStep{
+			// bob is disabled in acme.yaml.
+			{"enableUser", map[string]any{"userId": "bob@acme.com"}, 0},
+			{"enableUser", map[string]any{"userId": "bob@acme.com"}, 0},
+			{"enableUser", map[string]any{"userId": "nobody@acme.com"}, 404},
+			{"getUser", map[string]any{"userId": "bob@acme.com"}, 0},
+			{"listSubscribedSkus", map[string]any{}, 0},
+			{"sendMail", jane(map[string]any{"to": "bob@acme.com, boss@acme.com", "subject": "Hi", "body": "Hello"}), 0},
+			{"sendMail", jane(map[string]any{"to": "bob@acme.com", "cc": "boss@acme.com", "subject": "Hi", "body": "<b>Hello</b>", "contentType": "HTML"}), 0},
+			{"sendMail", map[string]any{"userId": "nobody@acme.com", "to": "bob@acme.com", "subject": "Hi", "body": "Hello"}, 404},
+			{"sendMail", jane(map[string]any{"to": "not-an-address", "subject": "Hi", "body": "Hello"}), 400},
+		}},
 		{name: "injected faults", world: "seeded", faults: []world.Fault{
 			{Action: "ms.disableUser", Status: 429, Times: 1},
 			{Action: "ms.removeLicenses", Status: 503},
@@ -122,5 +134,46 @@ func TestMicrosoftLicenseAssignmentStates(t *testing.T) {
 	if status, body = do(t, "POST", srv+"/ms/v1.0/users/jane.doe@acme.com/assignLicense", "Bearer x",
 		`{"addLicenses":[],"removeLicenses":["sku-e3"]}`); status != 200 {
 		t.Errorf("removing the direct sku-e3: %d %s", status, body)
+	}
+}
+
+// TestMicrosoftMailAndSkus holds the sandbox's sendMail and subscribedSkus
+// routes to Graph's shapes: 202 with no body; the action's parameters
+// taken as the $metadata spells them and as the reference page does; a
+// body without a message refused; the SKUs as an OData collection.
+func TestMicrosoftMailAndSkus(t *testing.T) {
+	w := worlds["described"](t)
+	ts := httptest.NewServer(sandbox.New(instances(), w, sandbox.Options{}))
+	t.Cleanup(ts.Close)
+	srv := ts.URL + "/ms/v1.0"
+	for _, body := range []string{
+		`{"Message":{"subject":"Hi","body":{"contentType":"Text","content":"Hello"},"toRecipients":[{"emailAddress":{"address":"bob@acme.com"}}]},"SaveToSentItems":true}`,
+		`{"message":{"subject":"Hi","body":{"contentType":"HTML","content":"<b>Hello</b>"},"toRecipients":[{"emailAddress":{"address":"bob@acme.com"}},{"emailAddress":{"address":"boss@acme.com"}}]}}`,
+	} {
+		if status, resp := do(t, "POST", srv+"/users/jane.doe@acme.com/sendMail", "Bearer x", body); status != 202 || resp != "" {
+			t.Errorf("sendMail %s: %d %q, want 202 and no body", body, status, resp)
+		}
+	}
+	msgs, _ := w.State()["ms"].(map[string]any)["messages"].([]any)
+	if len(msgs) != 2 || msgs[1].(map[string]any)["to"] != "bob@acme.com, boss@acme.com" || msgs[1].(map[string]any)["contentType"] != "HTML" {
+		t.Errorf("messages %v", msgs)
+	}
+	if status, resp := do(t, "POST", srv+"/users/jane.doe@acme.com/sendMail", "Bearer x", `{"SaveToSentItems":true}`); status != 400 || !strings.Contains(resp, "Message is required") {
+		t.Errorf("sendMail without a message: %d %s", status, resp)
+	}
+	if status, resp := do(t, "PATCH", srv+"/users/bob@acme.com", "Bearer x", `{"accountEnabled":true,"displayName":"Bob"}`); status != 400 {
+		t.Errorf("PATCH of another property: %d %s", status, resp)
+	}
+	status, resp := do(t, "GET", srv+"/subscribedSkus", "Bearer x", "")
+	var got struct {
+		Context string           `json:"@odata.context"`
+		Value   []map[string]any `json:"value"`
+	}
+	if err := json.Unmarshal([]byte(resp), &got); status != 200 || err != nil {
+		t.Fatalf("%d %s %v", status, resp, err)
+	}
+	if got.Context != "https://graph.microsoft.com/v1.0/$metadata#subscribedSkus" || len(got.Value) != 2 ||
+		got.Value[0]["skuPartNumber"] != "sku-e3" || got.Value[0]["consumedUnits"] != float64(1) {
+		t.Errorf("subscribedSkus %s", resp)
 	}
 }
