@@ -197,10 +197,12 @@ type checker interface {
 
 // specDirs are where the trimmed descriptions are looked for, in order:
 // JML_VENDOR_SPECS; testdata/vendor-specs, which holds Okta's (the project
-// was given it in shared/reference/okta and copied it, with provenance);
-// the steering repo's shared/reference/vendor-specs beside the
-// repository, which holds the descriptions fetched from the vendors'
-// repositories (third-party text this repository does not commit).
+// was given it in shared/reference/okta and copied it, with provenance)
+// and the excerpt of Graph's $metadata (MIT, provenance in its
+// SOURCES.md); the steering repo's shared/reference/vendor-specs beside
+// the repository, which holds the other descriptions fetched from the
+// vendors' repositories (third-party text this repository does not
+// commit).
 func specDirs() []string {
 	var dirs []string
 	if d := os.Getenv("JML_VENDOR_SPECS"); d != "" {
