@@ -526,6 +526,7 @@ var repeatVerdicts = map[string]string{
 	"http.request":            "may repeat",
 	"email.send":              "may repeat",
 	"microsoft.sendMail":      "may repeat",
+	"okta.deleteUser":         "may repeat",
 }
 
 func TestIdempotencyVerdicts(t *testing.T) {

@@ -169,6 +169,23 @@ func okta() Connector {
 					Docs: oktaLifecycleDocs + "deactivateuser"},
 			},
 			{
+				Name:        "deleteUser",
+				Scopes:      []string{"okta.users.manage"},
+				Deprovision: true,
+				Subject:     "userId",
+				Description: "Delete the user permanently. Okta deletes only a DEPROVISIONED user: on any other, the call deactivates the user, and a second call deletes. Cannot be undone.",
+				Effect:      Write,
+				Idempotent:  false,
+				Repeat:      "a second call deletes a user the first only deactivated; a call on a deleted user answers 404",
+				Inputs: []Field{
+					oktaUserID(),
+					optIn("sendEmail", Boolean, "Send a deactivation email to the admin when the call deactivates the user (default false)."),
+				},
+				Call: Call{Protocol: "http", Method: "DELETE",
+					Path: "/api/v1/users/{userId}?sendEmail={sendEmail}",
+					Docs: oktaUsersDocs},
+			},
+			{
 				Name:        "suspendUser",
 				Scopes:      []string{"okta.users.manage"},
 				Deprovision: true,

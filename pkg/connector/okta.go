@@ -34,7 +34,7 @@ func (c *oktaClient) Do(ctx context.Context, req effect.Request) (map[string]any
 	}
 	switch req.Action {
 	case "getUser", "getManager", "listUserGroups", "addUserToGroup", "removeUserFromGroup",
-		"clearUserSessions", "deactivateUser", "suspendUser", "unsuspendUser", "updateUserProfile":
+		"clearUserSessions", "deactivateUser", "deleteUser", "suspendUser", "unsuspendUser", "updateUserProfile":
 	default:
 		return nil, Unsupported(c.in.Type, req.Action)
 	}
@@ -102,12 +102,18 @@ func (c *oktaClient) Do(ctx context.Context, req effect.Request) (map[string]any
 		}
 		_, err = c.in.Call(ctx, http.MethodDelete, "/api/v1/users/"+Seg(id)+"/sessions", q, nil, nil)
 		return oktaDone(err)
-	case "deactivateUser":
+	case "deactivateUser", "deleteUser":
 		q := url.Values{}
 		if b, ok := Bool(in, "sendEmail"); ok {
 			q.Set("sendEmail", strconv.FormatBool(b))
 		}
-		_, err := c.in.Call(ctx, http.MethodPost, userPath+"/lifecycle/deactivate", q, nil, nil)
+		method, path := http.MethodPost, userPath+"/lifecycle/deactivate"
+		if req.Action == "deleteUser" {
+			// DELETE /users/{id}: deactivates a user that is not
+			// DEPROVISIONED, deletes one that is (204 both times).
+			method, path = http.MethodDelete, userPath
+		}
+		_, err := c.in.Call(ctx, method, path, q, nil, nil)
 		return oktaDone(err)
 	case "suspendUser":
 		_, err := c.in.Call(ctx, http.MethodPost, userPath+"/lifecycle/suspend", nil, nil, nil)

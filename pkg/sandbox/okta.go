@@ -107,6 +107,15 @@ func oktaRoutes(in *Instance, mux *http.ServeMux) {
 	}
 	mux.HandleFunc("POST /api/v1/users/{id}/lifecycle/deactivate", lifecycle("deactivateUser", "sendEmail"))
 	mux.HandleFunc("POST /api/v1/users/{id}/lifecycle/suspend", lifecycle("suspendUser"))
+	mux.HandleFunc("DELETE /api/v1/users/{id}", func(w http.ResponseWriter, r *http.Request) {
+		input := map[string]any{"userId": r.PathValue("id")}
+		if !o.bools(w, r, input, "sendEmail") {
+			return
+		}
+		if _, ok := o.do(w, r, "deleteUser", input); ok {
+			w.WriteHeader(http.StatusNoContent)
+		}
+	})
 	mux.HandleFunc("POST /api/v1/users/{id}/lifecycle/unsuspend", lifecycle("unsuspendUser"))
 }
 

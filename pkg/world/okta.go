@@ -2,6 +2,7 @@ package world
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"unicode"
@@ -41,15 +42,18 @@ type oktaModel struct {
 	// user — quadratic in the users of an event log.
 	byShort map[string][]string // foldKey(localPart(login)) → ids
 	groups  map[string]*oktaGroup
+	// deleted holds the ids of the users deleteUser deleted: gone, and
+	// never seeded again from an event that names them.
+	deleted map[string]bool
 }
 
 func newOkta() *oktaModel {
-	return &oktaModel{users: map[string]*oktaUser{}, byLogin: map[string]string{}, byShort: map[string][]string{}, groups: map[string]*oktaGroup{}}
+	return &oktaModel{users: map[string]*oktaUser{}, byLogin: map[string]string{}, byShort: map[string][]string{}, groups: map[string]*oktaGroup{}, deleted: map[string]bool{}}
 }
 
 func (m *oktaModel) clone() model {
 	c := &oktaModel{seq: m.seq, users: make(map[string]*oktaUser, len(m.users)), byLogin: make(map[string]string, len(m.byLogin)),
-		byShort: make(map[string][]string, len(m.byShort)), groups: make(map[string]*oktaGroup, len(m.groups))}
+		byShort: make(map[string][]string, len(m.byShort)), groups: make(map[string]*oktaGroup, len(m.groups)), deleted: maps.Clone(m.deleted)}
 	for k, ids := range m.byShort {
 		c.byShort[k] = slices.Clone(ids)
 	}
@@ -75,7 +79,7 @@ func (m *oktaModel) clone() model {
 // it has the same id whichever event seeded it; from a counter when it has
 // neither.
 func (m *oktaModel) newID(prefix, name string) string {
-	taken := func(id string) bool { return m.users[id] != nil || m.groups[id] != nil }
+	taken := func(id string) bool { return m.users[id] != nil || m.groups[id] != nil || m.deleted[id] }
 	if name != "" {
 		return newID("okta "+prefix, lower(name), func(h idHash) string { return prefix + h.chars(17, base62) }, taken)
 	}
@@ -118,6 +122,19 @@ func (m *oktaModel) add(u *oktaUser) {
 		m.byLogin[lower(l)] = u.id
 	}
 	m.indexShort(u)
+}
+
+// remove deletes a user for good.
+func (m *oktaModel) remove(u *oktaUser) {
+	m.unindexShort(u)
+	if l := u.login(); l != "" && m.byLogin[lower(l)] == u.id {
+		delete(m.byLogin, lower(l))
+	}
+	delete(m.users, u.id)
+	if m.deleted == nil {
+		m.deleted = map[string]bool{}
+	}
+	m.deleted[u.id] = true
 }
 
 // indexShort and unindexShort keep byShort in step with a user's login.
@@ -176,7 +193,7 @@ func (m *oktaModel) seed(u User) { m.seedStatus(u, "ACTIVE") }
 // seedStatus adds an event's user with a status unless it exists.
 func (m *oktaModel) seedStatus(u User, status string) {
 	email := userEmail(u)
-	if (u.ID != "" && m.users[u.ID] != nil) || (email != "" && m.find(email) != nil) {
+	if (u.ID != "" && (m.users[u.ID] != nil || m.deleted[u.ID])) || (email != "" && m.find(email) != nil) {
 		return
 	}
 	first, last := names(userDisplayName(u), email)
@@ -361,6 +378,14 @@ func (m *oktaModel) do(c *call) (map[string]any, error) {
 		return map[string]any{}, nil
 	case "deactivateUser":
 		m.setStatus(u, "DEPROVISIONED")
+		return map[string]any{}, nil
+	case "deleteUser":
+		// Okta deletes a DEPROVISIONED user; any other it deactivates.
+		if u.status != "DEPROVISIONED" {
+			m.setStatus(u, "DEPROVISIONED")
+			return map[string]any{}, nil
+		}
+		m.remove(u)
 		return map[string]any{}, nil
 	case "suspendUser":
 		if u.status != "ACTIVE" {

@@ -500,6 +500,46 @@ func TestOktaLifecycle(t *testing.T) {
 	}
 }
 
+// TestOktaDeleteUser: Okta's DELETE /users/{id} deactivates a user that
+// is not DEPROVISIONED and deletes one that is; a deleted user is gone
+// (404 by id and by login) and an event naming them again does not bring
+// them back, in an eager world as in a lazy one.
+func TestOktaDeleteUser(t *testing.T) {
+	for _, eager := range []bool{false, true} {
+		t.Run(fmt.Sprintf("eager=%v", eager), func(t *testing.T) {
+			w, _ := seeded(t)
+			if eager {
+				w.SeedEagerly()
+			}
+			before := w.Clone()
+			in := map[string]any{"userId": bob.ID}
+			mustDo(t, w, "okta.deleteUser", in)
+			if got := mustDo(t, w, "okta.getUser", in)["status"]; got != "DEPROVISIONED" {
+				t.Fatalf("first delete of an active user: status %v, want DEPROVISIONED", got)
+			}
+			mustDo(t, w, "okta.deleteUser", map[string]any{"userId": bob.ID, "sendEmail": true})
+			for _, key := range []string{bob.ID, bob.Login, "bob"} {
+				if _, err := do(w, "okta.getUser", map[string]any{"userId": key}); err == nil || err.Status != 404 {
+					t.Errorf("getUser %s after the second delete: %v, want 404", key, err)
+				}
+			}
+			if _, err := do(w, "okta.deleteUser", in); err == nil || err.Status != 404 {
+				t.Errorf("a third delete: %v, want 404", err)
+			}
+			w.SeedEvent([]User{bob}, "user.session.start", bob.ID)
+			if _, err := do(w, "okta.getUser", in); err == nil || err.Status != 404 {
+				t.Errorf("an event naming the deleted user brought them back: %v", err)
+			}
+			if us := mustDo(t, w, "okta.listUsers", map[string]any{"search": `status eq "DEPROVISIONED"`})["users"].([]any); len(us) != 0 {
+				t.Errorf("listUsers finds a deleted user: %v", us)
+			}
+			if got := mustDo(t, before, "okta.getUser", in)["status"]; got != "ACTIVE" {
+				t.Errorf("a clone taken before the deletes: status %v, want ACTIVE", got)
+			}
+		})
+	}
+}
+
 func TestOutputsAreCopies(t *testing.T) {
 	w, _ := seeded(t)
 	out := mustDo(t, w, "okta.getUser", map[string]any{"userId": jane.ID})

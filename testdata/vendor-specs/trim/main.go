@@ -60,7 +60,7 @@ var sources = []source{
 		Path: "dist/current/management-minimal.yaml", Local: "shared/reference/okta/management-minimal.yaml",
 		Format: "openapi",
 		Keep: []string{
-			"GET /api/v1/users", "GET /api/v1/users/{id}", "POST /api/v1/users/{id}",
+			"GET /api/v1/users", "GET /api/v1/users/{id}", "POST /api/v1/users/{id}", "DELETE /api/v1/users/{id}",
 			"GET /api/v1/users/{id}/groups",
 			"POST /api/v1/users/{id}/lifecycle/deactivate", "POST /api/v1/users/{id}/lifecycle/suspend",
 			"POST /api/v1/users/{id}/lifecycle/unsuspend",
