@@ -32,10 +32,13 @@ func userOutput(k string) string {
 func camelOutput(k string) string { return ident(k, "value") }
 
 var appActions = map[string]appAction{
-	"okta.readUser":            {typ: "okta", action: "getUser", inputs: map[string]string{"ID or Login": "userId", "User.ID or Login": "userId"}, output: userOutput},
-	"okta.suspendUser":         {typ: "okta", action: "suspendUser", inputs: map[string]string{"User.id": "userId", "User.ID": "userId"}},
-	"okta.unsuspendUser":       {typ: "okta", action: "unsuspendUser", inputs: map[string]string{"User.id": "userId", "User.ID": "userId"}},
-	"okta.deactivateUser":      {typ: "okta", action: "deactivateUser", inputs: map[string]string{"User.id": "userId", "User.ID": "userId", "Send Email?": "sendEmail"}},
+	"okta.readUser":       {typ: "okta", action: "getUser", inputs: map[string]string{"ID or Login": "userId", "User.ID or Login": "userId"}, output: userOutput},
+	"okta.suspendUser":    {typ: "okta", action: "suspendUser", inputs: map[string]string{"User.id": "userId", "User.ID": "userId"}},
+	"okta.unsuspendUser":  {typ: "okta", action: "unsuspendUser", inputs: map[string]string{"User.id": "userId", "User.ID": "userId"}},
+	"okta.deactivateUser": {typ: "okta", action: "deactivateUser", inputs: map[string]string{"User.id": "userId", "User.ID": "userId", "Send Email?": "sendEmail"}},
+	// Okta's Delete User card makes the same call as okta.deleteUser
+	// (DELETE /api/v1/users/{id}: deactivates, or deletes a DEPROVISIONED user).
+	"okta.deleteUser":          {typ: "okta", action: "deleteUser", inputs: map[string]string{"User.id": "userId", "User.ID": "userId", "User.Send Email?": "sendEmail", "Send Email?": "sendEmail"}},
 	"okta.clearUserSessions":   {typ: "okta", action: "clearUserSessions", inputs: map[string]string{"User.ID": "userId", "User.Revoke oauthTokens?": "oauthTokens"}},
 	"okta.removeUserFromGroup": {typ: "okta", action: "removeUserFromGroup", inputs: map[string]string{"User.id": "userId", "Group.id": "groupId"}},
 	"okta.addUserToGroup":      {typ: "okta", action: "addUserToGroup", inputs: map[string]string{"User.id": "userId", "Group.id": "groupId"}},
