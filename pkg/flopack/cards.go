@@ -42,6 +42,9 @@ var appActions = map[string]appAction{
 	"okta.clearUserSessions":   {typ: "okta", action: "clearUserSessions", inputs: map[string]string{"User.ID": "userId", "User.Revoke oauthTokens?": "oauthTokens"}},
 	"okta.removeUserFromGroup": {typ: "okta", action: "removeUserFromGroup", inputs: map[string]string{"User.id": "userId", "Group.id": "groupId"}},
 	"okta.addUserToGroup":      {typ: "okta", action: "addUserToGroup", inputs: map[string]string{"User.id": "userId", "Group.id": "groupId"}},
+	// The newer Add User to Group card: the same PUT /groups/{id}/users/{id}.
+	// Its Status output (the HTTP status) is not imported.
+	"okta.addNewUserToGroup":   {typ: "okta", action: "addUserToGroup", inputs: map[string]string{"User.id": "userId", "Group.id": "groupId"}},
 	"okta.listUsersWithFilter": {typ: "okta", action: "listUsers", special: listUsersBy("filter"), output: func(k string) string { return "users" }},
 	"okta.listUsersWithSearch": {typ: "okta", action: "listUsers", special: listUsersBy("search"), output: func(k string) string { return "users" }},
 	"okta.getUsersGroups":      {typ: "okta", action: "listUserGroups", list: "groups", special: userGroups, inputs: map[string]string{"User.ID": "userId"}, output: func(k string) string { return "groups" }},
@@ -431,6 +434,12 @@ func (t *ftr) kernel(c *Card) (*yaml.Node, string) {
 	switch c.Module + "." + c.Method {
 	case "control.tryCatch":
 		return t.tryCatch(c)
+	case "json.parse":
+		return t.parseBody(c)
+	case "object.get":
+		return t.objectGet(c)
+	case "control.returnRaw":
+		return t.returnRaw(c)
 	case "control.if":
 		cond, why := t.cond(c)
 		if why != "" {

@@ -49,6 +49,10 @@ type ftr struct {
 	// an event object ("Okta User", "Actor"): their fields are read by
 	// eventField, not by name.
 	eventObj map[string]string
+	// inputOf maps a helper's input name to its start card's output, and
+	// usedRoot holds the start card's outputs an expression read.
+	inputOf  map[string]string
+	usedRoot map[string]bool
 	// item is the CEL name of the current For Each item, while translating
 	// the inputs of a For Each's call.
 }
@@ -56,7 +60,7 @@ type ftr struct {
 func (im *importer) flow(f *Flow) ([]byte, FlowReport) {
 	t := &ftr{im: im, f: f, byID: map[string]*Card{}, next: map[string][]string{},
 		in: map[string]map[string]source{}, outExpr: map[string]string{}, stepIDs: map[string]bool{},
-		visited: map[string]bool{}, eventObj: map[string]string{}}
+		visited: map[string]bool{}, eventObj: map[string]string{}, outerWhy: map[string]string{}}
 	t.rep = FlowReport{Name: f.Name, File: "flows/" + im.flowSlug[f.ID] + ".yaml"}
 	incoming := t.index(f)
 	doc := mapping("apiVersion", "jml/v1", "kind", "Flow", "name", im.flowSlug[f.ID])
@@ -111,6 +115,18 @@ func (im *importer) flow(f *Flow) ([]byte, FlowReport) {
 		}
 	}
 	t.rep.Enabled = len(t.rep.Todo) == 0
+	if inputs != nil && t.rep.Enabled {
+		// An input Okta's helper declares (a streaming helper always takes
+		// Record and State) that none of its cards, all imported, reads:
+		// kept, so that callers pass what they passed, with unused-input
+		// silenced. (A flow with a todo does not report unused-input.)
+		for i := 0; i+1 < len(inputs.Content); i += 2 {
+			if k := inputs.Content[i]; !t.usedRoot[t.inputOf[k.Value]] {
+				k.HeadComment = "jml:ignore unused-input (Okta's helper flow declares it; its cards do not read it)"
+				t.im.decide("helper %q: input %q, which none of its cards reads, is kept (callers pass it) with unused-input silenced", t.f.Name, k.Value)
+			}
+		}
+	}
 	if !t.rep.Enabled {
 		set(doc, "enabled", plain("false", "!!bool"))
 		doc.Content[len(doc.Content)-2].HeadComment = "Disabled: some cards were not imported (see the jml:todo comments)."
@@ -159,7 +175,7 @@ func (t *ftr) index(f *Flow) map[string]bool {
 		}
 	}
 	for _, c := range f.Cards {
-		if c.Kernel && c.Module == "control" && c.Method == "callable" || isEventCard(c) {
+		if c.Kernel && c.Module == "control" && c.Method == "callable" || isEventCard(c) || isEndpointCard(c) {
 			t.root = c
 		}
 	}
@@ -263,6 +279,8 @@ func (t *ftr) trigger() (*yaml.Node, *yaml.Node) {
 		t.rep.Trigger = "helper"
 		t.im.decide("flow %q has no trigger card: imported as a helper (run it with call:)", t.f.Name)
 		return mapping("helper", flowMap()), nil
+	case isEndpointCard(c):
+		return t.endpoint(c), nil
 	case !c.Kernel:
 		typ, ok := eventFor[c.Method]
 		if ok {
@@ -323,6 +341,10 @@ func (t *ftr) trigger() (*yaml.Node, *yaml.Node) {
 				}
 				in := mapping("type", typ)
 				in.Style = yaml.FlowStyle
+				if t.inputOf == nil {
+					t.inputOf = map[string]string{}
+				}
+				t.inputOf[name] = o.ID
 				if o.Key != name {
 					set(in, "description", str("Okta: "+o.Key))
 				}
@@ -415,6 +437,12 @@ func (t *ftr) expr(c *Card, f *Field, item string) (string, string) {
 		}
 		if why, inner := t.outerWhy[src.card.ID+"/"+src.out.ID]; !ok && inner {
 			return "", why
+		}
+		if ok && src.card == t.root {
+			if t.usedRoot == nil {
+				t.usedRoot = map[string]bool{}
+			}
+			t.usedRoot[src.out.ID] = true
 		}
 		if !ok {
 			return "", fmt.Sprintf("input %q comes from %s output %q, which was not imported", f.Key, cardLabel(src.card), src.out.Key)

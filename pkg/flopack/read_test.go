@@ -40,7 +40,7 @@ func TestReadReferencePacks(t *testing.T) {
 					if c.Module == "" || c.Method == "" {
 						t.Errorf("flow %q card %s: no module/method", f.Name, c.ID)
 					}
-					if c.Method == "callable" && c.Module == "control" || isEventCard(c) {
+					if c.Method == "callable" && c.Module == "control" || isEventCard(c) || isEndpointCard(c) {
 						triggers++
 					}
 				}
