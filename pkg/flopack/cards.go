@@ -436,6 +436,26 @@ func (t *ftr) kernel(c *Card) (*yaml.Node, string) {
 		return t.tryCatch(c)
 	case "json.parse":
 		return t.parseBody(c)
+	case "list.shift":
+		// Get First Item: the list's first item, null for an empty list
+		// (lodash's head, as Okta's card gives). Its other outputs (the
+		// rest of the list) are not imported: a card reading them is a
+		// todo.
+		list := t.input(c, "list")
+		if list == nil {
+			return nil, "no list"
+		}
+		le, why := t.expr(c, list, "")
+		if why != "" {
+			return nil, why
+		}
+		for _, o := range c.Outputs {
+			if o.Key == "item" {
+				t.outExpr[c.ID+"/"+o.ID] = fmt.Sprintf("(size(%s) > 0 ? dyn(%s[0]) : null)", le, le)
+			}
+		}
+		t.im.decide("Get First Item is the list's first item, null for an empty list (size(L) > 0 ? dyn(L[0]) : null)")
+		return nil, ""
 	case "object.get":
 		return t.objectGet(c)
 	case "control.returnRaw":

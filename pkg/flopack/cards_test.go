@@ -467,6 +467,62 @@ func TestListFuncBehaviour(t *testing.T) {
 	}
 }
 
+// Get First Item and Get compute what Okta's cards do: the first item
+// (null for an empty list), the value along a path of keys. The list or
+// object comes from another card (inputs.v here).
+func TestFirstItemAndGetBehaviour(t *testing.T) {
+	env, err := expr.NewEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, method, out, path string
+		v, want                 any
+		why                     string
+	}{
+		{"first of three", "shift", "item", "", []any{"a", "b", "c"}, "a", ""},
+		{"first of none is null", "shift", "item", "", []any{}, nil, ""},
+		{"first of objects", "shift", "item", "", []any{map[string]any{"skuId": "x"}}, map[string]any{"skuId": "x"}, ""},
+		{"Get one key", "get", "output", "userEmail", map[string]any{"userEmail": "a@b.c"}, "a@b.c", ""},
+		{"Get a path", "get", "output", "a.b", map[string]any{"a": map[string]any{"b": int64(2)}}, int64(2), ""},
+		{"Get with an index is a todo", "get", "output", "a[0]", nil, nil, `path "a[0]" is not imported (only keys separated by dots)`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			module, key := "list", "list"
+			c := &Card{ID: "c", Name: tc.method, Module: module, Method: tc.method, Kernel: true, Outputs: []*Field{{ID: "o", Key: tc.out}}}
+			if tc.method == "get" {
+				c.Module, key = "object", "object"
+				c.Inputs = append(c.Inputs, &Field{ID: "p", Key: "path", Value: tc.path})
+			}
+			c.Inputs = append(c.Inputs, &Field{ID: "i", Key: key})
+			from := &Card{ID: "from", Name: "Helper Flow", Outputs: []*Field{{ID: "fo", Key: "v"}}}
+			im := &importer{rep: &Report{Missing: map[string]int{}}}
+			tr := &ftr{im: im, byID: map[string]*Card{"c": c, "from": from}, in: map[string]map[string]source{"c": {"i": {card: from, out: from.Outputs[0]}}},
+				outExpr: map[string]string{"from/fo": "inputs.v"}, stepIDs: map[string]bool{}}
+			_, why := tr.kernel(c)
+			if why != tc.why {
+				t.Fatalf("why = %q, want %q", why, tc.why)
+			}
+			if why != "" {
+				return
+			}
+			src := tr.outExpr["c/o"]
+			p, issues := env.Compile(src, expr.Scope{Inputs: true})
+			if len(issues) > 0 {
+				t.Fatalf("%s: %v", src, issues)
+			}
+			got, err := p.Eval(map[string]any{"inputs": map[string]any{"v": tc.v}})
+			if err != nil {
+				t.Fatalf("%s: %v", src, err)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("%s = %v (%T), want %v", src, got, got, tc.want)
+			}
+		})
+	}
+}
+
 func TestSlackSendMessage(t *testing.T) {
 	const pack = "../../testdata/flopacks/notify_user_on_profile_update.flopack"
 	data, err := os.ReadFile(pack)
