@@ -51,6 +51,11 @@ var contract = []spec{
 	{"google", "transferDrive", w, true, "fromUser toUser", "transferId"},
 	{"google", "addToGroup", w, true, "groupKey userKey", ""},
 	{"google", "removeFromGroup", w, true, "groupKey userKey", ""},
+	{"google", "sendGmail", w, false, "userKey? to subject body cc? contentType?", "id threadId"},
+	{"google", "addDelegate", w, true, "userKey delegateEmail", ""},
+	{"google", "removeDelegate", w, true, "userKey delegateEmail", ""},
+	{"google", "setAutoForwarding", w, true, "userKey emailAddress disposition?", ""},
+	{"google", "setVacation", w, true, "userKey subject message contentType? start? end? restrictToDomain? restrictToContacts?", ""},
 
 	{"microsoft", "getUser", r, true, "userId", "id userPrincipalName accountEnabled"},
 	{"microsoft", "disableUser", w, true, "userId", ""},
@@ -526,6 +531,7 @@ var repeatVerdicts = map[string]string{
 	"http.request":            "may repeat",
 	"email.send":              "may repeat",
 	"microsoft.sendMail":      "may repeat",
+	"google.sendGmail":        "may repeat",
 	"okta.deleteUser":         "may repeat",
 }
 

@@ -33,7 +33,7 @@ func google() Connector {
 			Signals: []Signal{boolSignal("suspended", false, "suspended")}},
 		Error:    &ErrorShape{Body: `{"error": {"code": "{status}", "message": "{message}"}}`},
 		Verified: googleDirectory,
-		Actions: []Action{
+		Actions: append([]Action{
 			{
 				Name:        "getUser",
 				Scopes:      []string{googleScope + "admin.directory.user.readonly"},
@@ -145,6 +145,6 @@ func google() Connector {
 				},
 				Call: Call{Protocol: "http", Method: "DELETE", Path: "/admin/directory/v1/groups/{groupKey}/members/{userKey}", Docs: googleDirectoryDocs + "members/delete"},
 			},
-		},
+		}, gmailActions()...),
 	}
 }

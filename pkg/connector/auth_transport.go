@@ -125,6 +125,9 @@ func checkInsecure(inst *Instance) error {
 	if w := inst.Settings["webAPIURL"]; creds && plain(w) {
 		return refuse("webAPIURL", w)
 	}
+	if g := inst.Settings["gmailURL"]; creds && plain(g) {
+		return refuse("gmailURL", g)
+	}
 	for _, a := range []Authorizer{inst.Auth, inst.WebAPIAuth} {
 		tokenURL := ""
 		switch x := a.(type) {

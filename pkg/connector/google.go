@@ -27,12 +27,17 @@ type googleClient struct {
 
 	mu    sync.Mutex
 	drive string // the Drive application id, once looked up
+
+	gmail *gmailAPI // the Gmail API (gmail.go)
 }
 
-func newGoogle(in *Instance) Client { return &googleClient{in: in} }
+func newGoogle(in *Instance) Client { return &googleClient{in: in, gmail: newGmailAPI(in)} }
 
 // Do performs one action.
 func (c *googleClient) Do(ctx context.Context, req effect.Request) (map[string]any, error) {
+	if gmailActions[req.Action] {
+		return c.gmail.do(ctx, req)
+	}
 	switch req.Action {
 	case "transferDrive":
 		return c.transferDrive(ctx, req.Input)

@@ -102,7 +102,9 @@ var samples = map[string]map[string]any{
 	"slack": {"email": "jane.doe@acme.com", "channel": "C0123456789", "text": "hello", "threadTs": "1699999999.000001",
 		"userName": "new.hire", "displayName": "New Hire"},
 	"google": {"userKey": "jane.doe@acme.com", "groupKey": "vpn@acme.com", "fromUser": "jane.doe@acme.com", "toUser": "bob@acme.com",
-		"privacyLevels": []any{"SHARED", "PRIVATE"}},
+		"privacyLevels": []any{"SHARED", "PRIVATE"}, "delegateEmail": "bob@acme.com", "emailAddress": "boss@acme.com",
+		"to": "boss@acme.com", "cc": "bob@acme.com", "subject": "Jane Doe has left", "body": "<p>Jane's mail now goes to you.</p>",
+		"contentType": "HTML", "message": "Jane Doe is no longer with the company.", "start": "2024-01-01T00:00:00Z", "restrictToDomain": false},
 	"microsoft": {"userId": "jane.doe@acme.com", "skuIds": []any{e3}, "skuId": e3, "groupId": "grp-vpn", "disabledPlans": []any{},
 		"to": "boss@acme.com", "cc": "bob@acme.com", "subject": "Welcome", "body": "<p>Hello</p>", "contentType": "HTML"},
 	"servicenow": {"table": "sc_task", "sysId": "set by prepare", "fields": map[string]any{"short_description": "Offboard Jane"}},
@@ -132,6 +134,10 @@ var prepare = map[string]func(t *testing.T, h *harness, in map[string]any){
 			t.Fatal(err)
 		}
 		in["skuIds"] = []any{e3, ems}
+	},
+	// Bob is Jane's delegate, so that removing him deletes one.
+	"google.removeDelegate": func(t *testing.T, h *harness, in map[string]any) {
+		h.do(t, "google", "addDelegate", map[string]any{"userKey": "jane.doe@acme.com", "delegateEmail": "bob@acme.com"})
 	},
 	"servicenow.getRecord":    func(t *testing.T, h *harness, in map[string]any) { in["sysId"] = h.record(t) },
 	"servicenow.updateRecord": func(t *testing.T, h *harness, in map[string]any) { in["sysId"] = h.record(t) },

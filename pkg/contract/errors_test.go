@@ -34,6 +34,10 @@ var errorSuccesses = map[string]string{
 	// Graph answers 404 for "not a member"; the connector then finds the
 	// group and the user, and the removal is the idempotent no-op.
 	"microsoft.removeFromGroup/404": "404 on DELETE members/$ref with the group and user found is \"not a member\"",
+	// Gmail answers 404 for one who is not a delegate: the idempotent
+	// no-op (an unknown mailbox fails before, at the token, or names the
+	// userKey).
+	"google.removeDelegate/404": "404 on DELETE settings/delegates/{delegateEmail} is \"not a delegate\"",
 }
 
 // knownErrorFailures are, by action and error case, mismatches of the

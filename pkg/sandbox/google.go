@@ -11,7 +11,8 @@ import (
 const googleDriveApp = "55656082996"
 
 // googleRoutes registers the Admin SDK Directory API (users, group
-// members) and the Data Transfer API of a Google Workspace instance.
+// members), the Data Transfer API and the Gmail API (gmail.go) of a
+// Google Workspace instance.
 func googleRoutes(in *Instance, mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin/directory/v1/users/{userKey}", func(w http.ResponseWriter, r *http.Request) {
 		out, err := in.Do(r.Context(), "getUser", map[string]any{"userKey": r.PathValue("userKey")}, "")
@@ -150,6 +151,7 @@ func googleRoutes(in *Instance, mux *http.ServeMux) {
 			"oldOwnerUserId": from, "newOwnerUserId": to, "applicationDataTransfers": []any{app},
 			"overallTransferStatusCode": out["status"]})
 	})
+	gmailRoutes(in, mux)
 }
 
 // googleUser finds a user of the instance's state by primary email, alias

@@ -95,8 +95,8 @@ type pair struct {
 // idempotency key (world/ids.go), which key the sandbox's world gets: what
 // the vendor's protocol carries. ServiceNow's correlation_id carries the key
 // unless the flow sets a correlation_id of its own, which the sandbox then
-// takes as the key; Slack's chat.postMessage and Google's Data Transfer API
-// carry nothing the key could be read back from, so the sandbox's world
+// takes as the key; Slack's chat.postMessage, Google's Data Transfer API and
+// Gmail's messages.send carry nothing the key could be read back from, so the sandbox's world
 // answers as to a call without a key, from its counter. (Jira's issue
 // property, the Message-ID and the Idempotency-Key header carry the key
 // itself.) Where the keys differ, the round trip holds the sandbox to
@@ -105,6 +105,7 @@ type pair struct {
 var wireKey = map[string]func(req effect.Request) string{
 	"slack.postMessage":    func(effect.Request) string { return "" },
 	"google.transferDrive": func(effect.Request) string { return "" },
+	"google.sendGmail":     func(effect.Request) string { return "" },
 	"itsm.createRecord": func(req effect.Request) string {
 		fields, _ := req.Input["fields"].(map[string]any)
 		if cid, ok := fields["correlation_id"].(string); ok {
@@ -242,7 +243,9 @@ var samples = map[string]map[string]any{
 	"slack": {"email": "jane.doe@acme.com", "channel": "#it-ops", "text": "hello", "threadTs": "1699999999.000001",
 		"userName": "new.hire", "displayName": "New Hire"},
 	"google": {"userKey": "jane.doe@acme.com", "groupKey": "vpn@acme.com", "fromUser": "jane.doe@acme.com", "toUser": "bob@acme.com",
-		"privacyLevels": []any{"SHARED", "PRIVATE"}},
+		"privacyLevels": []any{"SHARED", "PRIVATE"}, "delegateEmail": "bob@acme.com", "emailAddress": "boss@acme.com",
+		"to": "boss@acme.com", "cc": "bob@acme.com", "subject": "Jane Doe has left", "body": "Jane's mail now goes to you.",
+		"message": "Jane Doe is no longer with the company.", "start": "2024-01-01T00:00:00Z"},
 	"microsoft": {"userId": "jane.doe@acme.com", "skuIds": []any{"sku-e3"}, "skuId": "sku-e3", "groupId": "grp-vpn", "disabledPlans": []any{},
 		"to": "boss@acme.com", "cc": "bob@acme.com", "subject": "Welcome", "body": "<p>Hello</p>", "contentType": "HTML"},
 	"servicenow": {"table": "sc_task", "sysId": "set by prepare", "fields": map[string]any{"short_description": "Offboard Jane"}},

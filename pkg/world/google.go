@@ -34,14 +34,15 @@ type googleModel struct {
 	keys        map[string]string      // lower(alias) and id → lower(primaryEmail)
 	groups      map[string]*googleGroup
 	transfers   []googleTransfer
+	mail        *gmailModel // mailboxes and sent messages (gmail.go)
 }
 
-func newGoogle() *googleModel {
-	return &googleModel{users: map[string]*googleUser{}, keys: map[string]string{}, groups: map[string]*googleGroup{}}
+func newGoogle(sp *spool) *googleModel {
+	return &googleModel{users: map[string]*googleUser{}, keys: map[string]string{}, groups: map[string]*googleGroup{}, mail: newGmail(sp)}
 }
 
 func (m *googleModel) clone() model {
-	c := &googleModel{transferSeq: m.transferSeq, users: make(map[string]*googleUser, len(m.users)), keys: make(map[string]string, len(m.keys)), groups: make(map[string]*googleGroup, len(m.groups))}
+	c := &googleModel{transferSeq: m.transferSeq, mail: m.mail.clone(), users: make(map[string]*googleUser, len(m.users)), keys: make(map[string]string, len(m.keys)), groups: make(map[string]*googleGroup, len(m.groups))}
 	for k, u := range m.users {
 		cp := *u
 		cp.aliases = cloneStrings(u.aliases)
@@ -124,7 +125,7 @@ func (m *googleModel) seed(u User) {
 
 func (m *googleModel) load(o obj) {
 	for _, uo := range o.list("users") {
-		uo.allow("a google user", "primaryEmail", "id", "suspended", "aliases", "orgUnitPath", "isAdmin", "name", "driveFiles")
+		uo.allow("a google user", "primaryEmail", "id", "suspended", "aliases", "orgUnitPath", "isAdmin", "name", "driveFiles", "delegates")
 		u := &googleUser{id: uo.str("id"), primaryEmail: uo.reqStr("primaryEmail"), suspended: uo.boolean("suspended", false),
 			aliases: uo.strs("aliases"), orgUnitPath: uo.str("orgUnitPath"), isAdmin: uo.boolean("isAdmin", false), driveFiles: uo.integer("driveFiles", 0)}
 		if u.primaryEmail == "" {
@@ -145,6 +146,7 @@ func (m *googleModel) load(o obj) {
 			uo.errf("", "duplicate", "user %s is listed twice", u.primaryEmail)
 		}
 		m.add(u)
+		m.loadMailbox(uo, u)
 	}
 	for _, g := range o.list("groups") {
 		g.allow("a google group", "email", "name", "members")
@@ -191,6 +193,9 @@ func (m *googleModel) group(c *call) (*googleGroup, error) {
 }
 
 func (m *googleModel) do(c *call) (map[string]any, error) {
+	if gmailActions[c.action] {
+		return m.gmail(c)
+	}
 	if c.action == "transferDrive" {
 		from, err := m.user(c.str("fromUser"))
 		if err != nil {
@@ -276,5 +281,7 @@ func (m *googleModel) state() map[string]any {
 	for _, t := range m.transfers {
 		transfers = append(transfers, map[string]any{"transferId": t.id, "fromUser": t.from, "toUser": t.to, "files": int64(t.files)})
 	}
-	return map[string]any{"users": users, "groups": groups, "transfers": transfers}
+	st := map[string]any{"users": users, "groups": groups, "transfers": transfers}
+	m.mail.state(st)
+	return st
 }

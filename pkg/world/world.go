@@ -168,7 +168,7 @@ func newModel(typ string, sp *spool) model {
 	case "slack":
 		return newSlack(sp)
 	case "google":
-		return newGoogle()
+		return newGoogle(sp)
 	case "microsoft":
 		return newMicrosoft(sp)
 	case "servicenow":

@@ -96,6 +96,13 @@ var sources = []source{
 		Path: "discovery/admin-datatransfer_v1.json", Format: "discovery",
 		Keep: []string{"datatransfer.applications.list", "datatransfer.transfers.insert"},
 	},
+	{
+		// The Gmail actions of the google type (issue #17).
+		Out: "google-gmail.json", Repo: "semihcebrail/googleapis", Commit: "cf77c9077e5c666fca49664c5bc303a5658451c5",
+		Path: "discovery/gmail-v1.json", Format: "discovery",
+		Keep: []string{"gmail.users.messages.send", "gmail.users.settings.delegates.create", "gmail.users.settings.delegates.delete",
+			"gmail.users.settings.forwardingAddresses.create", "gmail.users.settings.updateAutoForwarding", "gmail.users.settings.updateVacation"},
+	},
 }
 
 func main() {
