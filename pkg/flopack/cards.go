@@ -1214,40 +1214,45 @@ func removeLicense(t *ftr, c *Card, with *yaml.Node) string {
 // permission, names the mailbox.
 const msSender = "SENDER@YOUR-DOMAIN"
 
+// mailAddresses is an address input of a Send Email card (Okta's list of
+// addresses, or one connected text): the addresses joined with commas; ok
+// is false when there is none.
+func mailAddresses(t *ftr, c *Card, f *Field) (*yaml.Node, bool, string) {
+	if !isPinned(t, c, f) {
+		l, _ := f.Value.([]any)
+		var parts []string
+		for _, a := range l {
+			s, ok := a.(string)
+			if !ok {
+				return nil, false, fmt.Sprintf("input %q holds a value that is not an address", f.Key)
+			}
+			parts = append(parts, s)
+		}
+		if s, ok := f.Value.(string); ok && s != "" {
+			parts = append(parts, s)
+		}
+		if len(parts) == 0 {
+			return nil, false, ""
+		}
+		return str(strings.Join(parts, ",")), true, ""
+	}
+	e, why := t.expr(c, f, "")
+	if why != "" {
+		return nil, false, why
+	}
+	// Okta takes one address (a text output) for the list too.
+	if src := t.in[c.ID][f.ID]; src.out != nil && !src.out.Collection && len(src.pin.Path) == 0 {
+		return str("${{ " + e + " }}"), true, ""
+	}
+	return str("${{ " + e + ".join(\",\") }}"), true, ""
+}
+
 // sendEmail is Office 365 Mail's Send Email: microsoft.sendMail from the
 // mailbox msSender stands for, To and CC (Okta's lists of addresses)
 // joined with commas, Message Type as contentType. Bcc has no input.
 func sendEmail(t *ftr, c *Card, with *yaml.Node) string {
 	set(with, "userId", str(msSender))
-	addresses := func(f *Field) (*yaml.Node, bool, string) {
-		if !isPinned(t, c, f) {
-			l, _ := f.Value.([]any)
-			var parts []string
-			for _, a := range l {
-				s, ok := a.(string)
-				if !ok {
-					return nil, false, fmt.Sprintf("input %q holds a value that is not an address", f.Key)
-				}
-				parts = append(parts, s)
-			}
-			if s, ok := f.Value.(string); ok && s != "" {
-				parts = append(parts, s)
-			}
-			if len(parts) == 0 {
-				return nil, false, ""
-			}
-			return str(strings.Join(parts, ",")), true, ""
-		}
-		e, why := t.expr(c, f, "")
-		if why != "" {
-			return nil, false, why
-		}
-		// Okta takes one address (a text output) for the list too.
-		if src := t.in[c.ID][f.ID]; src.out != nil && !src.out.Collection && len(src.pin.Path) == 0 {
-			return str("${{ " + e + " }}"), true, ""
-		}
-		return str("${{ " + e + ".join(\",\") }}"), true, ""
-	}
+	addresses := func(f *Field) (*yaml.Node, bool, string) { return mailAddresses(t, c, f) }
 	for _, f := range c.Inputs {
 		switch {
 		case f.Group == "Fields" && (f.Key == "To" || f.Key == "CC"):
