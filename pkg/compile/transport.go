@@ -13,7 +13,7 @@ import (
 
 // checkInsecure reports (check insecure-credentials) a connector that
 // would send credentials over plain http:// — to its baseURL, its Slack
-// webAPIURL or its OAuth tokenURL — without allowInsecure: true, which the
+// webAPIURL, its Gmail gmailURL or its OAuth tokenURL — without allowInsecure: true, which the
 // real connectors refuse when apply builds them (pkg/connector
 // checkInsecure); and, as a warning, allowInsecure: true on a baseURL that
 // is not on loopback, where credentials would cross a network in clear
@@ -21,11 +21,11 @@ import (
 func (c *compiler) checkInsecure(con ast.Connector) {
 	f := c.cfg.File
 	creds := hasCredentials(source.Get(con.Node, "auth")) || hasCredentials(source.Get(con.Node, "webAPIAuth"))
-	urls := []*yaml.Node{source.Get(con.Node, "baseURL"), source.Get(con.Node, "webAPIURL"),
+	urls := []*yaml.Node{source.Get(con.Node, "baseURL"), source.Get(con.Node, "webAPIURL"), source.Get(con.Node, "gmailURL"),
 		source.Get(source.Get(con.Node, "auth"), "tokenURL"), source.Get(source.Get(con.Node, "webAPIAuth"), "tokenURL")}
 	for i, n := range urls {
 		u := plainHTTP(n)
-		if u == nil || (i < 2 && !creds) {
+		if u == nil || (i < 3 && !creds) {
 			continue
 		}
 		if !con.AllowInsecure {

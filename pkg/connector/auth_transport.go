@@ -103,7 +103,7 @@ func hasCredentials(a Authorizer) bool {
 }
 
 // checkInsecure refuses an instance that would send credentials over plain
-// http:// — to its baseURL, the Slack Web API root, or a token endpoint —
+// http:// — to its baseURL, the Slack Web API or Gmail API root, or a token endpoint —
 // unless it sets allowInsecure: true (a test server on loopback). The
 // error names the URL's key, never a secret.
 func checkInsecure(inst *Instance) error {
