@@ -24,7 +24,7 @@ func google() Connector {
 	return Connector{
 		Type:           "google",
 		Vendor:         "Google",
-		Description:    "Google Workspace Admin SDK: Directory API users and groups, Data Transfer API.",
+		Description:    "Google Workspace: Admin SDK Directory API users and groups, Data Transfer API, Gmail API mailbox settings and mail.",
 		Auth:           []string{"serviceAccount", "oauth2"},
 		DefaultRate:    10,
 		RequestsScopes: true,
