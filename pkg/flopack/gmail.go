@@ -21,9 +21,10 @@ var gmailActions = map[string]appAction{
 		}},
 	"gmail.addDelegate":    {typ: "google", action: "addDelegate", inputs: map[string]string{"Delegator.Email": "userKey", "Delegate.Email": "delegateEmail"}},
 	"gmail.deleteDelegate": {typ: "google", action: "removeDelegate", inputs: map[string]string{"Delegator.email": "userKey", "Delegate.email": "delegateEmail"}},
-	// Okta's Forward Emails "creates a forwarding address"; the templates
-	// use it to forward the mailbox's mail, which is what setAutoForwarding
-	// does (it registers the address, then turns auto-forwarding on).
+	// Okta's Forward Emails "creates a forwarding address" and answers
+	// Forwarding Email, Enabled and Disposition — Gmail's AutoForwarding
+	// resource: it registers the address and turns auto-forwarding on, as
+	// setAutoForwarding does.
 	"gmail.forwardEmails": {typ: "google", action: "setAutoForwarding", special: gmailForward,
 		inputs: map[string]string{"Forward From.Email": "userKey", "Forward To.Email": "emailAddress"}},
 	"gmail.setAutoReply": {typ: "google", action: "setVacation", special: gmailAutoReply,
