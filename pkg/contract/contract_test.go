@@ -531,6 +531,9 @@ func pattern(template, hole string) *regexp.Regexp {
 var (
 	googleDirectory    = &catalog.Description{ID: "google-directory", Format: "discovery"}
 	googleDataTransfer = &catalog.Description{ID: "google-datatransfer", Format: "discovery"}
+	// googleGmail's excerpt is committed, so its cases of TestCheckersCatch
+	// run on every run, as the Okta and Graph ones do.
+	googleGmail = &catalog.Description{ID: "google-gmail", Format: "discovery"}
 )
 
 // TestCheckersCatch holds the checkers to finding what is wrong: a test
@@ -586,6 +589,21 @@ func TestCheckersCatch(t *testing.T) {
 		{"google int64 string", googleDataTransfer,
 			exchange{Method: "POST", Path: "/admin/datatransfer/v1/transfers", Header: json, Body: []byte(`{"applicationDataTransfers":[{"applicationId":"Drive"}]}`), Status: 200,
 				RespBody: []byte(`{}`)}, "not an int64"},
+		{"gmail wrong path", googleGmail,
+			exchange{Method: "POST", Path: "/gmail/v1/users/jane@acme.com/settings/delegate", Header: json, Body: []byte(`{"delegateEmail":"max@acme.com"}`), Status: 200,
+				RespBody: []byte(`{}`)}, "no method"},
+		{"gmail unknown body property", googleGmail,
+			exchange{Method: "PUT", Path: "/gmail/v1/users/jane@acme.com/settings/vacation", Header: json, Body: []byte(`{"enableAutoReply":true,"responseBody":"gone"}`), Status: 200,
+				RespBody: []byte(`{}`)}, "no property of VacationSettings"},
+		{"gmail bad enum", googleGmail,
+			exchange{Method: "PUT", Path: "/gmail/v1/users/jane@acme.com/settings/autoForwarding", Header: json, Body: []byte(`{"enabled":true,"emailAddress":"max@acme.com","disposition":"delete"}`), Status: 200,
+				RespBody: []byte(`{}`)}, "none of"},
+		{"gmail int64 string", googleGmail,
+			exchange{Method: "PUT", Path: "/gmail/v1/users/jane@acme.com/settings/vacation", Header: json, Body: []byte(`{"enableAutoReply":true,"startTime":"tomorrow"}`), Status: 200,
+				RespBody: []byte(`{}`)}, "not an int64"},
+		{"gmail bad answer", googleGmail,
+			exchange{Method: "POST", Path: "/gmail/v1/users/jane@acme.com/messages/send", Header: json, Body: []byte(`{"raw":"VG86IG1heEBhY21lLmNvbQ0KDQpoaQ0K"}`), Status: 200,
+				RespBody: []byte(`{"id":"18a","thread":"18a"}`)}, "thread: no property of Message"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
