@@ -155,15 +155,25 @@ func (m *googleModel) gmail(c *call) (map[string]any, error) {
 	return nil, notImplemented("google", c.action)
 }
 
-// loadMailbox reads a google user's Gmail settings from a world file.
-func (m *googleModel) loadMailbox(uo obj, u *googleUser) {
-	ds := uo.strs("delegates")
-	if len(ds) == 0 {
-		return
-	}
-	mb := m.mail.box(u)
-	for _, d := range ds {
-		mb.delegates, _ = addSorted(mb.delegates, lower(d), false)
+// userObj is a google user of a world file and the user it made.
+type userObj struct {
+	o obj
+	u *googleUser
+}
+
+// loadMailboxes reads the users' Gmail delegates from a world file: each
+// must be a user of the domain, as Gmail wants.
+func (m *googleModel) loadMailboxes(users []userObj) {
+	for _, x := range users {
+		for _, d := range x.o.strs("delegates") {
+			du := m.find(d)
+			if du == nil {
+				x.o.errf("delegates", "unknown-user", "user %s lists delegate %s, who is not among the users", x.u.primaryEmail, d)
+				continue
+			}
+			mb := m.mail.box(x.u)
+			mb.delegates, _ = addSorted(mb.delegates, lower(du.primaryEmail), false)
+		}
 	}
 }
 

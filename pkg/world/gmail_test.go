@@ -99,3 +99,19 @@ func TestGmailWorldFile(t *testing.T) {
 		}
 	}
 }
+
+// TestGmailWorldFileUnknownDelegate: a delegate must be a user of the
+// domain, as Gmail wants; the error names the user and the delegate.
+func TestGmailWorldFileUnknownDelegate(t *testing.T) {
+	spec, ds := Decode(map[string]any{"google": map[string]any{"users": []any{
+		map[string]any{"primaryEmail": "jane.doe@acme.com", "delegates": []any{"ghost@acme.com"}},
+	}}}, diag.Range{})
+	if len(ds) > 0 {
+		t.Fatal(ds)
+	}
+	w, _ := seeded(t)
+	err := w.Apply(spec)
+	if err == nil || !strings.Contains(err.Error(), "user jane.doe@acme.com lists delegate ghost@acme.com, who is not among the users") {
+		t.Fatalf("got %v", err)
+	}
+}

@@ -124,6 +124,7 @@ func (m *googleModel) seed(u User) {
 }
 
 func (m *googleModel) load(o obj) {
+	var boxes []userObj // read once every user is (a delegate is one)
 	for _, uo := range o.list("users") {
 		uo.allow("a google user", "primaryEmail", "id", "suspended", "aliases", "orgUnitPath", "isAdmin", "name", "driveFiles", "delegates")
 		u := &googleUser{id: uo.str("id"), primaryEmail: uo.reqStr("primaryEmail"), suspended: uo.boolean("suspended", false),
@@ -146,8 +147,9 @@ func (m *googleModel) load(o obj) {
 			uo.errf("", "duplicate", "user %s is listed twice", u.primaryEmail)
 		}
 		m.add(u)
-		m.loadMailbox(uo, u)
+		boxes = append(boxes, userObj{uo, u})
 	}
+	m.loadMailboxes(boxes)
 	for _, g := range o.list("groups") {
 		g.allow("a google group", "email", "name", "members")
 		grp := &googleGroup{email: g.reqStr("email"), name: g.str("name")}
