@@ -49,6 +49,7 @@ var contract = []spec{
 	{"google", "unsuspendUser", w, true, "userKey", ""},
 	{"google", "signOutUser", w, true, "userKey", ""},
 	{"google", "transferDrive", w, true, "fromUser toUser", "transferId"},
+	{"google", "transferCalendar", w, true, "fromUser toUser", "transferId"},
 	{"google", "addToGroup", w, true, "groupKey userKey", ""},
 	{"google", "removeFromGroup", w, true, "groupKey userKey", ""},
 	{"google", "sendGmail", w, false, "userKey? to subject body cc? contentType?", "id threadId"},

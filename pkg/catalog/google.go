@@ -117,6 +117,34 @@ func google() Connector {
 				},
 			},
 			{
+				Name:        "transferCalendar",
+				Scopes:      []string{googleScope + "admin.datatransfer", googleScope + "admin.directory.user.readonly"},
+				Deprovision: true,
+				Subject:     "fromUser",
+				Description: "Transfer the user's future Calendar events to another user, releasing their booked resources.",
+				Effect:      Write,
+				Idempotent:  true,
+				Repeat:      "a second transfer request, which finds no future event of fromUser left to move",
+				Verified:    googleDataTransfer,
+				Inputs: []Field{
+					reqIn("fromUser", String, "Current owner: primary email or unique user ID."),
+					reqIn("toUser", String, "New owner: primary email or unique user ID."),
+				},
+				Outputs: []Field{
+					out("transferId", String, "ID of the data transfer request."),
+					out("status", String, "Overall transfer status, e.g. inProgress or completed."),
+				},
+				Call: Call{
+					Protocol: "http", Method: "POST", Path: "/admin/datatransfer/v1/transfers",
+					Docs: "https://developers.google.com/workspace/admin/data-transfer/reference/rest/v1/transfers/insert",
+					Lookups: []LookupCall{
+						{Method: "GET", Path: "/admin/directory/v1/users/{fromUser}", Yields: []string{"oldOwnerUserId"}, Docs: googleDirectoryDocs + "users/get"},
+						{Method: "GET", Path: "/admin/directory/v1/users/{toUser}", Yields: []string{"newOwnerUserId"}, Docs: googleDirectoryDocs + "users/get"},
+						{Method: "GET", Path: "/admin/datatransfer/v1/applications", Yields: []string{"applicationId"}},
+					},
+				},
+			},
+			{
 				Name:        "addToGroup",
 				Scopes:      []string{googleScope + "admin.directory.group.member"},
 				Description: "Add the user to a Google group (no-op if already a member).",

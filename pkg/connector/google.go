@@ -9,9 +9,13 @@ import (
 	"github.com/jml-dev/jml/pkg/effect"
 )
 
-// googleDriveApplicationID is the Data Transfer API id of "Drive and
-// Docs", used when applications.list does not name it.
-const googleDriveApplicationID = "55656082996"
+// googleDriveApplicationID and googleCalendarApplicationID are the Data
+// Transfer API ids of "Drive and Docs" and "Calendar" (Google's transfer
+// parameters page), used when applications.list does not name them.
+const (
+	googleDriveApplicationID    = "55656082996"
+	googleCalendarApplicationID = "435070579839"
+)
 
 const (
 	googleUsers     = "/admin/directory/v1/users/"
@@ -25,8 +29,8 @@ const (
 type googleClient struct {
 	in *Instance
 
-	mu    sync.Mutex
-	drive string // the Drive application id, once looked up
+	mu   sync.Mutex
+	apps map[string]string // application ids by name fragment, once looked up
 
 	gmail *gmailAPI // the Gmail API (gmail.go)
 }
@@ -40,7 +44,15 @@ func (c *googleClient) Do(ctx context.Context, req effect.Request) (map[string]a
 	}
 	switch req.Action {
 	case "transferDrive":
-		return c.transferDrive(ctx, req.Input)
+		levels, err := googlePrivacyLevels(req.Input)
+		if err != nil {
+			return nil, err
+		}
+		return c.transfer(ctx, req.Input, "drive", googleDriveApplicationID, "PRIVACY_LEVEL", levels)
+	case "transferCalendar":
+		// RELEASE_RESOURCES=TRUE releases the rooms and resources booked
+		// for the user's future events, as the Admin console does.
+		return c.transfer(ctx, req.Input, "calendar", googleCalendarApplicationID, "RELEASE_RESOURCES", []any{"TRUE"})
 	case "addToGroup", "removeFromGroup":
 		keys, err := Require(req.Input, "groupKey", "userKey")
 		if err != nil {
@@ -156,14 +168,12 @@ func googlePrivacyLevels(in map[string]any) ([]any, error) {
 	return out, nil
 }
 
-// transferDrive resolves both users' numeric ids and the Drive application
-// id, then inserts a data transfer.
-func (c *googleClient) transferDrive(ctx context.Context, in map[string]any) (map[string]any, error) {
+// transfer resolves both users' numeric ids and the id of the application
+// whose name contains name, then inserts a data transfer of that
+// application's data with the one transfer parameter key=value
+// (transferDrive and transferCalendar).
+func (c *googleClient) transfer(ctx context.Context, in map[string]any, name, fallback, key string, value []any) (map[string]any, error) {
 	keys, err := Require(in, "fromUser", "toUser")
-	if err != nil {
-		return nil, err
-	}
-	levels, err := googlePrivacyLevels(in)
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +185,7 @@ func (c *googleClient) transferDrive(ctx context.Context, in map[string]any) (ma
 	if err != nil {
 		return nil, err
 	}
-	app, err := c.driveApplication(ctx)
+	app, err := c.application(ctx, name, fallback)
 	if err != nil {
 		return nil, err
 	}
@@ -184,7 +194,7 @@ func (c *googleClient) transferDrive(ctx context.Context, in map[string]any) (ma
 		"newOwnerUserId": String(to, "id"),
 		"applicationDataTransfers": []any{map[string]any{
 			"applicationId":             app,
-			"applicationTransferParams": []any{map[string]any{"key": "PRIVACY_LEVEL", "value": levels}},
+			"applicationTransferParams": []any{map[string]any{"key": key, "value": value}},
 		}},
 	}
 	resp, err := c.in.Call(ctx, "POST", googleTransfers, nil, body, nil)
@@ -198,36 +208,38 @@ func (c *googleClient) transferDrive(ctx context.Context, in map[string]any) (ma
 	return map[string]any{"transferId": String(t, "id"), "status": String(t, "overallTransferStatusCode")}, nil
 }
 
-// driveApplication returns the id of the Drive application from
-// applications.list, remembered for the client's life.
-func (c *googleClient) driveApplication(ctx context.Context) (string, error) {
+// application returns the id of the application whose name contains
+// name (lower case) from applications.list, or fallback when none does;
+// the list is read once for the client's life.
+func (c *googleClient) application(ctx context.Context, name, fallback string) (string, error) {
 	c.mu.Lock()
-	id := c.drive
+	apps := c.apps
 	c.mu.Unlock()
-	if id != "" {
+	if apps == nil {
+		resp, err := c.in.Call(ctx, "GET", googleApps, nil, nil, nil)
+		if err != nil {
+			return "", err
+		}
+		list, err := resp.Object()
+		if err != nil {
+			return "", err
+		}
+		apps = map[string]string{}
+		all, _ := list["applications"].([]any)
+		for _, a := range all {
+			m, _ := a.(map[string]any)
+			for _, n := range []string{"drive", "calendar"} {
+				if _, seen := apps[n]; !seen && strings.Contains(strings.ToLower(String(m, "name")), n) && String(m, "id") != "" {
+					apps[n] = String(m, "id")
+				}
+			}
+		}
+		c.mu.Lock()
+		c.apps = apps
+		c.mu.Unlock()
+	}
+	if id := apps[name]; id != "" {
 		return id, nil
 	}
-	resp, err := c.in.Call(ctx, "GET", googleApps, nil, nil, nil)
-	if err != nil {
-		return "", err
-	}
-	list, err := resp.Object()
-	if err != nil {
-		return "", err
-	}
-	apps, _ := list["applications"].([]any)
-	for _, a := range apps {
-		m, _ := a.(map[string]any)
-		if name := strings.ToLower(String(m, "name")); strings.Contains(name, "drive") && String(m, "id") != "" {
-			id = String(m, "id")
-			break
-		}
-	}
-	if id == "" {
-		id = googleDriveApplicationID
-	}
-	c.mu.Lock()
-	c.drive = id
-	c.mu.Unlock()
-	return id, nil
+	return fallback, nil
 }

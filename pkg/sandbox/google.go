@@ -7,8 +7,12 @@ import (
 	"github.com/jml-dev/jml/pkg/effect"
 )
 
-// googleDriveApp is the Data Transfer API id of "Drive and Docs".
-const googleDriveApp = "55656082996"
+// googleDriveApp and googleCalendarApp are the Data Transfer API ids of
+// "Drive and Docs" and "Calendar".
+const (
+	googleDriveApp    = "55656082996"
+	googleCalendarApp = "435070579839"
+)
 
 // googleRoutes registers the Admin SDK Directory API (users, group
 // members), the Data Transfer API and the Gmail API (gmail.go) of a
@@ -110,7 +114,7 @@ func googleRoutes(in *Instance, mux *http.ServeMux) {
 	})
 	mux.HandleFunc("GET /admin/datatransfer/v1/applications", func(w http.ResponseWriter, r *http.Request) {
 		in.JSON(w, http.StatusOK, map[string]any{"kind": "admin#datatransfer#applicationsList", "applications": []any{
-			map[string]any{"kind": "admin#datatransfer#ApplicationResource", "id": "435070579839", "name": "Calendar",
+			map[string]any{"kind": "admin#datatransfer#ApplicationResource", "id": googleCalendarApp, "name": "Calendar",
 				"transferParams": []any{map[string]any{"key": "RELEASE_RESOURCES", "value": []any{"TRUE"}}}},
 			map[string]any{"kind": "admin#datatransfer#ApplicationResource", "id": googleDriveApp, "name": "Drive and Docs",
 				"transferParams": []any{map[string]any{"key": "PRIVACY_LEVEL", "value": []any{"PRIVATE", "SHARED"}}}},
@@ -130,18 +134,24 @@ func googleRoutes(in *Instance, mux *http.ServeMux) {
 			return
 		}
 		app, _ := apps[0].(map[string]any)
-		if id, _ := app["applicationId"].(string); id != googleDriveApp {
-			in.Error(w, &effect.Error{Status: 400, Code: "invalid_input", Message: "Invalid Input: the sandbox transfers only Drive (application " + googleDriveApp + ")"})
+		action := ""
+		switch id, _ := app["applicationId"].(string); id {
+		case googleDriveApp:
+			action = "transferDrive"
+		case googleCalendarApp:
+			action = "transferCalendar"
+		default:
+			in.Error(w, &effect.Error{Status: 400, Code: "invalid_input", Message: "Invalid Input: the sandbox transfers only Drive (application " + googleDriveApp + ") and Calendar (application " + googleCalendarApp + ")"})
 			return
 		}
 		input := map[string]any{"fromUser": googleEmailOf(in, from), "toUser": googleEmailOf(in, to)}
 		params, _ := app["applicationTransferParams"].([]any)
 		for _, p := range params {
-			if pm, _ := p.(map[string]any); pm["key"] == "PRIVACY_LEVEL" {
+			if pm, _ := p.(map[string]any); pm["key"] == "PRIVACY_LEVEL" && action == "transferDrive" {
 				input["privacyLevels"] = pm["value"]
 			}
 		}
-		out, err := in.Do(r.Context(), "transferDrive", input, "")
+		out, err := in.Do(r.Context(), action, input, "")
 		if err != nil {
 			in.Error(w, err)
 			return

@@ -22,6 +22,8 @@ func TestGoogleRoundTripEdges(t *testing.T) {
 			{"removeFromGroup", map[string]any{"groupKey": "vpn@acme.com", "userKey": "nobody@acme.com"}, 404},
 			{"transferDrive", map[string]any{"fromUser": "nobody@acme.com", "toUser": "bob@acme.com"}, 404},
 			{"transferDrive", map[string]any{"fromUser": "jane.doe@acme.com", "toUser": "nobody@acme.com"}, 404},
+			{"transferCalendar", map[string]any{"fromUser": "nobody@acme.com", "toUser": "bob@acme.com"}, 404},
+			{"transferCalendar", map[string]any{"fromUser": "jane.doe@acme.com", "toUser": "nobody@acme.com"}, 404},
 		}},
 		{name: "missing input", world: "seeded", steps: []gmsStep{
 			{"getUser", map[string]any{}, 400},
@@ -45,6 +47,9 @@ func TestGoogleRoundTripEdges(t *testing.T) {
 			{"unsuspendUser", map[string]any{"userKey": "bob@acme.com"}, 0},
 			{"transferDrive", map[string]any{"fromUser": "jane.doe@acme.com", "toUser": "robert@acme.com", "privacyLevels": []any{"SHARED"}}, 0},
 			{"transferDrive", map[string]any{"fromUser": "jane.doe@acme.com", "toUser": "bob@acme.com"}, 0},
+			{"transferCalendar", map[string]any{"fromUser": "jane.doe@acme.com", "toUser": "jane.doe@acme.com"}, 400},
+			{"transferCalendar", map[string]any{"fromUser": "jane.doe@acme.com", "toUser": "bob@acme.com"}, 0},
+			{"transferCalendar", map[string]any{"fromUser": "jane.doe@acme.com", "toUser": "bob@acme.com"}, 0},
 		}},
 		{name: "injected faults", world: "seeded", faults: []world.Fault{
 			{Action: "google.suspendUser", Status: 429, Times: 1},

@@ -103,9 +103,10 @@ type pair struct {
 // exactly what the in-process world answers the same call with the wire's
 // key, and the two worlds to the same state once those ids are renamed.
 var wireKey = map[string]func(req effect.Request) string{
-	"slack.postMessage":    func(effect.Request) string { return "" },
-	"google.transferDrive": func(effect.Request) string { return "" },
-	"google.sendGmail":     func(effect.Request) string { return "" },
+	"slack.postMessage":       func(effect.Request) string { return "" },
+	"google.transferDrive":    func(effect.Request) string { return "" },
+	"google.transferCalendar": func(effect.Request) string { return "" },
+	"google.sendGmail":        func(effect.Request) string { return "" },
 	"itsm.createRecord": func(req effect.Request) string {
 		fields, _ := req.Input["fields"].(map[string]any)
 		if cid, ok := fields["correlation_id"].(string); ok {

@@ -12,6 +12,7 @@ type googleUser struct {
 	givenName, familyName string
 	aliases               []string
 	driveFiles, signOuts  int
+	calendarEvents        int // future events in the primary calendar
 }
 
 type googleGroup struct {
@@ -22,6 +23,7 @@ type googleGroup struct {
 type googleTransfer struct {
 	id, from, to string
 	files        int
+	calendar     bool // a Calendar transfer: files counts events
 }
 
 // googleModel is a Google Workspace domain: users (suspension, sign-outs,
@@ -126,9 +128,9 @@ func (m *googleModel) seed(u User) {
 func (m *googleModel) load(o obj) {
 	var boxes []userObj // read once every user is (a delegate is one)
 	for _, uo := range o.list("users") {
-		uo.allow("a google user", "primaryEmail", "id", "suspended", "aliases", "orgUnitPath", "isAdmin", "name", "driveFiles", "delegates")
+		uo.allow("a google user", "primaryEmail", "id", "suspended", "aliases", "orgUnitPath", "isAdmin", "name", "driveFiles", "calendarEvents", "delegates")
 		u := &googleUser{id: uo.str("id"), primaryEmail: uo.reqStr("primaryEmail"), suspended: uo.boolean("suspended", false),
-			aliases: uo.strs("aliases"), orgUnitPath: uo.str("orgUnitPath"), isAdmin: uo.boolean("isAdmin", false), driveFiles: uo.integer("driveFiles", 0)}
+			aliases: uo.strs("aliases"), orgUnitPath: uo.str("orgUnitPath"), isAdmin: uo.boolean("isAdmin", false), driveFiles: uo.integer("driveFiles", 0), calendarEvents: uo.integer("calendarEvents", 0)}
 		if u.primaryEmail == "" {
 			continue
 		}
@@ -198,7 +200,7 @@ func (m *googleModel) do(c *call) (map[string]any, error) {
 	if gmailActions[c.action] {
 		return m.gmail(c)
 	}
-	if c.action == "transferDrive" {
+	if c.action == "transferDrive" || c.action == "transferCalendar" {
 		from, err := m.user(c.str("fromUser"))
 		if err != nil {
 			return nil, err
@@ -214,8 +216,14 @@ func (m *googleModel) do(c *call) (map[string]any, error) {
 			return nil, badRequest("Invalid request: the new owner %s is suspended", to.primaryEmail)
 		}
 		t := googleTransfer{id: m.transferID(c.key()), from: from.primaryEmail, to: to.primaryEmail, files: from.driveFiles}
-		to.driveFiles += from.driveFiles
-		from.driveFiles = 0
+		if c.action == "transferCalendar" {
+			t.calendar, t.files = true, from.calendarEvents
+			to.calendarEvents += from.calendarEvents
+			from.calendarEvents = 0
+		} else {
+			to.driveFiles += from.driveFiles
+			from.driveFiles = 0
+		}
 		m.transfers = append(m.transfers, t)
 		return map[string]any{"transferId": t.id, "status": "completed"}, nil
 	}
@@ -252,9 +260,13 @@ func (m *googleModel) do(c *call) (map[string]any, error) {
 }
 
 func (u *googleUser) state() map[string]any {
-	return map[string]any{"id": u.id, "primaryEmail": u.primaryEmail, "suspended": u.suspended, "isAdmin": u.isAdmin,
+	st := map[string]any{"id": u.id, "primaryEmail": u.primaryEmail, "suspended": u.suspended, "isAdmin": u.isAdmin,
 		"orgUnitPath": u.orgUnitPath, "name": map[string]any{"givenName": u.givenName, "familyName": u.familyName},
 		"aliases": strList(u.aliases), "driveFiles": int64(u.driveFiles), "signOuts": int64(u.signOuts)}
+	if u.calendarEvents != 0 {
+		st["calendarEvents"] = int64(u.calendarEvents)
+	}
+	return st
 }
 
 // findUser finds a user by "key": primary email, alias or id, as find
@@ -281,7 +293,12 @@ func (m *googleModel) state() map[string]any {
 	}
 	transfers := make([]any, 0, len(m.transfers))
 	for _, t := range m.transfers {
-		transfers = append(transfers, map[string]any{"transferId": t.id, "fromUser": t.from, "toUser": t.to, "files": int64(t.files)})
+		tr := map[string]any{"transferId": t.id, "fromUser": t.from, "toUser": t.to, "files": int64(t.files)}
+		if t.calendar {
+			delete(tr, "files")
+			tr["events"] = int64(t.files)
+		}
+		transfers = append(transfers, tr)
 	}
 	st := map[string]any{"users": users, "groups": groups, "transfers": transfers}
 	m.mail.state(st)

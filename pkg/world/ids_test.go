@@ -21,6 +21,7 @@ var creates = []struct {
 	{"jira.createIssue", map[string]any{"project": "IT", "issueType": "Task", "summary": "s"}, "id", regexp.MustCompile(`^\d+$`)},
 	{"slack.postMessage", map[string]any{"channel": "#it", "text": "hi"}, "ts", regexp.MustCompile(`^1[78]\d{8}\.\d{6}$`)},
 	{"google.transferDrive", map[string]any{"fromUser": jane.Login, "toUser": bob.Login}, "transferId", regexp.MustCompile(`^AKrEtIZ[0-9A-Za-z]{12}$`)},
+	{"google.transferCalendar", map[string]any{"fromUser": jane.Login, "toUser": bob.Login}, "transferId", regexp.MustCompile(`^AKrEtIZ[0-9A-Za-z]{12}$`)},
 	{"mail.send", map[string]any{"to": "a@acme.com", "subject": "s", "body": "b"}, "messageId", regexp.MustCompile(`^<[0-9a-f]{16}\.jml@world\.invalid>$`)},
 }
 

@@ -642,6 +642,31 @@ func TestOtherModels(t *testing.T) {
 				t.Errorf("transfer to a suspended user: %v", err)
 			}
 		}},
+		{"google transfer moves calendar events", nil, func(t *testing.T, w *World) {
+			spec, _ := Decode(map[string]any{"google": map[string]any{"users": []any{
+				map[string]any{"primaryEmail": "jane.doe@acme.com", "calendarEvents": 5, "driveFiles": 3},
+				map[string]any{"primaryEmail": "bob@acme.com"},
+			}}}, diagAt)
+			if err := w.Apply(spec); err != nil {
+				t.Fatal(err)
+			}
+			out := mustDo(t, w, "google.transferCalendar", map[string]any{"fromUser": "jane.doe@acme.com", "toUser": "bob@acme.com"})
+			if out["transferId"] == "" || out["status"] != "completed" {
+				t.Errorf("%v", out)
+			}
+			st := w.State()["google"].(map[string]any)
+			users := st["users"].([]any)
+			bob, jane := users[0].(map[string]any), users[1].(map[string]any)
+			if bob["calendarEvents"] != int64(5) || jane["calendarEvents"] != nil || jane["driveFiles"] != int64(3) {
+				t.Errorf("%v", users)
+			}
+			if tr := st["transfers"].([]any); len(tr) != 1 || tr[0].(map[string]any)["events"] != int64(5) {
+				t.Errorf("transfers %v", tr)
+			}
+			if _, err := do(w, "google.transferCalendar", map[string]any{"fromUser": "jane.doe@acme.com", "toUser": "nobody@acme.com"}); err == nil || err.Status != 404 {
+				t.Errorf("transfer to an unknown user: %v", err)
+			}
+		}},
 		{"microsoft licences", []string{"ms.assignLicense"}, func(t *testing.T, w *World) {
 			mustDo(t, w, "ms.assignLicense", map[string]any{"userId": jane.ID, "skuId": "sku-e5"})
 			mustDo(t, w, "ms.removeLicenses", map[string]any{"userId": jane.ID, "skuIds": []any{"SKU-E3"}})
