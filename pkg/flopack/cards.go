@@ -66,18 +66,11 @@ var appActions = map[string]appAction{
 	"office365mail.sendEmail2":       {typ: "microsoft", action: "sendMail", output: msNoOutput, special: sendEmail},
 	"googledirectory.readUser":       {typ: "google", action: "getUser", inputs: map[string]string{"Read By.User ID": "userKey"}, output: googleOutput},
 	"googledirectory.deactivateUser": {typ: "google", action: "suspendUser", inputs: map[string]string{"User.ID": "userKey"}},
-	// Google Drive's transfer request moves the user's Drive files, as
-	// google.transferDrive does (Google Calendar's card has no jml action).
-	"googledrive.createTransferRequest": {typ: "google", action: "transferDrive", inputs: map[string]string{"Transfer.From User": "fromUser", "Transfer.To User": "toUser"},
-		output: func(k string) string {
-			switch k {
-			case "Transfer ID":
-				return "transferId"
-			case "Transfer Status":
-				return "status"
-			}
-			return ident(k, "value")
-		}},
+	// Google Drive's and Google Calendar's transfer requests move the
+	// user's Drive files and future events, as google.transferDrive and
+	// google.transferCalendar do.
+	"googledrive.createTransferRequest":    {typ: "google", action: "transferDrive", inputs: googleTransferInputs, output: googleTransferOutput},
+	"googlecalendar.createTransferRequest": {typ: "google", action: "transferCalendar", inputs: googleTransferInputs, output: googleTransferOutput},
 }
 
 // Office 365 cards run on jml's microsoft connector (Microsoft Graph).
@@ -1289,4 +1282,18 @@ func sendEmail(t *ftr, c *Card, with *yaml.Node) string {
 	with.HeadComment = "Okta sent this as the account of its Office 365 Mail connection, which the export does not name:\nset userId to that mailbox (its object id or userPrincipalName) before jml apply."
 	t.im.decide("%s: Send Email becomes microsoft.sendMail from the placeholder mailbox %s (Okta's Office 365 Mail connection sends as its signed-in account, which the export does not name); To and CC are joined with commas", cardLabel(c), msSender)
 	return ""
+}
+
+// googleTransferInputs and googleTransferOutput map the Drive and Calendar
+// transfer request cards, which share their fields.
+var googleTransferInputs = map[string]string{"Transfer.From User": "fromUser", "Transfer.To User": "toUser"}
+
+func googleTransferOutput(k string) string {
+	switch k {
+	case "Transfer ID":
+		return "transferId"
+	case "Transfer Status":
+		return "status"
+	}
+	return ident(k, "value")
 }

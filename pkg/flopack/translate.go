@@ -101,6 +101,7 @@ var connectorFor = map[string]string{
 	"okta":            "okta",
 	"googledirectory": "google",
 	"googledrive":     "google",
+	"googlecalendar":  "google",
 	"gmail":           "google",
 	"slack":           "slack",
 	"office365admin":  "microsoft",
