@@ -102,19 +102,8 @@ func google() Connector {
 					reqIn("toUser", String, "New owner: primary email or unique user ID."),
 					optIn("privacyLevels", List, "Files to transfer: SHARED, PRIVATE or both (default both)."),
 				},
-				Outputs: []Field{
-					out("transferId", String, "ID of the data transfer request."),
-					out("status", String, "Overall transfer status, e.g. inProgress or completed."),
-				},
-				Call: Call{
-					Protocol: "http", Method: "POST", Path: "/admin/datatransfer/v1/transfers",
-					Docs: "https://developers.google.com/workspace/admin/data-transfer/reference/rest/v1/transfers/insert",
-					Lookups: []LookupCall{
-						{Method: "GET", Path: "/admin/directory/v1/users/{fromUser}", Yields: []string{"oldOwnerUserId"}, Docs: googleDirectoryDocs + "users/get"},
-						{Method: "GET", Path: "/admin/directory/v1/users/{toUser}", Yields: []string{"newOwnerUserId"}, Docs: googleDirectoryDocs + "users/get"},
-						{Method: "GET", Path: "/admin/datatransfer/v1/applications", Yields: []string{"applicationId"}},
-					},
-				},
+				Outputs: googleTransferOutputs(),
+				Call:    googleTransferCall(),
 			},
 			{
 				Name:        "transferCalendar",
@@ -130,19 +119,8 @@ func google() Connector {
 					reqIn("fromUser", String, "Current owner: primary email or unique user ID."),
 					reqIn("toUser", String, "New owner: primary email or unique user ID."),
 				},
-				Outputs: []Field{
-					out("transferId", String, "ID of the data transfer request."),
-					out("status", String, "Overall transfer status, e.g. inProgress or completed."),
-				},
-				Call: Call{
-					Protocol: "http", Method: "POST", Path: "/admin/datatransfer/v1/transfers",
-					Docs: "https://developers.google.com/workspace/admin/data-transfer/reference/rest/v1/transfers/insert",
-					Lookups: []LookupCall{
-						{Method: "GET", Path: "/admin/directory/v1/users/{fromUser}", Yields: []string{"oldOwnerUserId"}, Docs: googleDirectoryDocs + "users/get"},
-						{Method: "GET", Path: "/admin/directory/v1/users/{toUser}", Yields: []string{"newOwnerUserId"}, Docs: googleDirectoryDocs + "users/get"},
-						{Method: "GET", Path: "/admin/datatransfer/v1/applications", Yields: []string{"applicationId"}},
-					},
-				},
+				Outputs: googleTransferOutputs(),
+				Call:    googleTransferCall(),
 			},
 			{
 				Name:        "addToGroup",
@@ -174,5 +152,28 @@ func google() Connector {
 				Call: Call{Protocol: "http", Method: "DELETE", Path: "/admin/directory/v1/groups/{groupKey}/members/{userKey}", Docs: googleDirectoryDocs + "members/delete"},
 			},
 		}, gmailActions()...),
+	}
+}
+
+// googleTransferCall is the Data Transfer API's transfers.insert, with the
+// lookups it needs (both users' ids, the application's id): what
+// transferDrive and transferCalendar call, with another application.
+func googleTransferCall() Call {
+	return Call{
+		Protocol: "http", Method: "POST", Path: "/admin/datatransfer/v1/transfers",
+		Docs: "https://developers.google.com/workspace/admin/data-transfer/reference/rest/v1/transfers/insert",
+		Lookups: []LookupCall{
+			{Method: "GET", Path: "/admin/directory/v1/users/{fromUser}", Yields: []string{"oldOwnerUserId"}, Docs: googleDirectoryDocs + "users/get"},
+			{Method: "GET", Path: "/admin/directory/v1/users/{toUser}", Yields: []string{"newOwnerUserId"}, Docs: googleDirectoryDocs + "users/get"},
+			{Method: "GET", Path: "/admin/datatransfer/v1/applications", Yields: []string{"applicationId"}},
+		},
+	}
+}
+
+// googleTransferOutputs are a data transfer's outputs.
+func googleTransferOutputs() []Field {
+	return []Field{
+		out("transferId", String, "ID of the data transfer request."),
+		out("status", String, "Overall transfer status, e.g. inProgress or completed."),
 	}
 }
