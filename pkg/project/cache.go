@@ -2,7 +2,6 @@ package project
 
 import (
 	"bufio"
-	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -16,6 +15,9 @@ import (
 	"sync"
 	"time"
 
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+
 	"github.com/jml-dev/jml/pkg/compile"
 	"github.com/jml-dev/jml/pkg/diag"
 )
@@ -25,7 +27,7 @@ import (
 const CacheDir = ".jml/cache/validate"
 
 // cacheFormat changes when the shape or the meaning of an entry does.
-const cacheFormat = "jml-validate-cache/2"
+const cacheFormat = "jml-validate-cache/3"
 
 // MinCacheEntries is the least number of entries the cache keeps; it keeps
 // up to four per file of the repository when that is more (see prune).
@@ -130,12 +132,33 @@ func (c *cache) path(key string) string { return filepath.Join(c.dir, key+".json
 // get reads the entry of key (made by c.key(kind, …)) into v; false on
 // any failure (a miss).
 func (c *cache) get(kind, key string, v any) bool {
+	_, ok := c.getValue(kind, key, v)
+	return ok
+}
+
+// getValue is get, which also returns, of a packed kind, the entry's
+// value as it is kept: what a repository's answer by answers hashes.
+func (c *cache) getValue(kind, key string, v any) ([]byte, bool) {
+	var data []byte
 	var ok bool
 	if packed[kind] {
-		ok = c.getPacked(key, v)
+		data, ok = c.getPacked(key, v)
 	} else {
 		ok = c.read(key, v)
 	}
+	c.count(kind, key, ok)
+	return data, ok
+}
+
+// getRaw is get of a packed kind without decoding: the entry's value as
+// it is kept, which is all a run that only hashes answers needs of it.
+func (c *cache) getRaw(kind, key string) ([]byte, bool) {
+	data, ok := c.packed(key)
+	c.count(kind, key, ok)
+	return data, ok
+}
+
+func (c *cache) count(kind, key string, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if ok {
@@ -146,7 +169,6 @@ func (c *cache) get(kind, key string, v any) bool {
 	} else {
 		c.misses[kind]++
 	}
-	return ok
 }
 
 func (c *cache) read(key string, v any) bool {
@@ -164,25 +186,36 @@ func (c *cache) read(key string, v any) bool {
 	return decodeValue(e.Value, v)
 }
 
+// An entry's value is JSON, encoded and decoded by
+// github.com/go-json-experiment/json (the encoding/json/v2 to be), which
+// decodes the pack's thousands of small answers in half the time of
+// encoding/json (BenchmarkPackDecode): encodeValue and decodeValue are
+// the cache's one codec, for the pack and the files alike.
+var valueOpts = jsonv2.JoinOptions(
+	jsonv2.RejectUnknownMembers(true),
+	// What encoding/json does with bytes that are not UTF-8, which a
+	// diagnostic may quote: written as U+FFFD rather than refused.
+	jsontext.AllowInvalidUTF8(true),
+)
+
+// encodeValue returns the JSON of v, on one line (JSON strings escape
+// newlines).
+func encodeValue(v any) ([]byte, error) { return jsonv2.Marshal(v, valueOpts) }
+
 // decodeValue decodes an entry's value strictly: a value of another shape
 // (a field this version does not write) is no answer but a miss, and is
 // written again.
-func decodeValue(data []byte, v any) bool {
-	d := json.NewDecoder(bytes.NewReader(data))
-	d.DisallowUnknownFields()
-	return d.Decode(v) == nil && !d.More()
-}
+func decodeValue(data []byte, v any) bool { return jsonv2.Unmarshal(data, v, valueOpts) == nil }
 
 // put writes the entry of key, of the given kind. Failures are silent:
 // the cache only ever saves time, and a repository on a read-only disk
-// still validates.
-func (c *cache) put(kind, key string, v any) {
+// still validates. Of a packed kind, it returns the value as kept.
+func (c *cache) put(kind, key string, v any) []byte {
 	if c.dir == "" {
-		return
+		return nil
 	}
 	if packed[kind] {
-		c.putPacked(key, v)
-		return
+		return c.putPacked(key, v)
 	}
 	c.mu.Lock()
 	c.used[key] = true
@@ -192,12 +225,13 @@ func (c *cache) put(kind, key string, v any) {
 		// The entry is encoded straight into the file, the value once: an
 		// answer of 10,000 diagnostics is not held twice more in memory.
 		fmt.Fprintf(w, "{\"key\":%q,\"value\":", key)
-		if err := json.NewEncoder(w).Encode(v); err != nil {
+		if err := jsonv2.MarshalWrite(w, v, valueOpts); err != nil {
 			return err
 		}
 		_, err := w.WriteString("}\n")
 		return err
 	})
+	return nil
 }
 
 // writeFile writes the cache's file name whole: to a temporary file,
@@ -337,8 +371,10 @@ type repoAnswer struct {
 	Flows int              `json:"flows"`
 	Cards int              `json:"cards"`
 	// Scopes are the OAuth scopes the flows need, per instance
-	// (compile.Graph.Scopes), which validate prints.
-	Scopes map[string][]string `json:"scopes,omitempty"`
+	// (compile.Graph.Scopes), which validate prints: none (nil) and
+	// none needed (empty) kept apart, as the run that worked them out had
+	// them.
+	Scopes map[string][]string `json:"scopes,omitzero"`
 	// Zones are the schedule time zones compile looked up, and whether
 	// each loaded: the answer holds only while each still does.
 	Zones map[string]bool `json:"zones,omitempty"`

@@ -124,18 +124,22 @@ func TestCacheEveryKindOfChange(t *testing.T) {
 		same bool
 		// prep edits the repository before the cache is filled.
 		prep map[string]func(t *testing.T, src string) string
+		// cutoff: every file's answer and unit are what they were, so the
+		// repository's answer is found by answers, the units the cache
+		// had not decoded nor the checks across flows run (compileUnits).
+		cutoff bool
 	}{
-		{name: "body edit", file: "leaver.yaml", edit: replace("oauthTokens: true", "oauthTokens: false"), units: 1, same: true},
+		{name: "body edit", file: "leaver.yaml", edit: replace("oauthTokens: true", "oauthTokens: false"), units: 1, same: true, cutoff: true},
 		{name: "body edit with an error", file: "leaver.yaml", edit: replace("okta.clearUserSessions", "okta.clearUserSession"), units: 1},
 		{name: "comment above everything", file: "leaver.yaml", edit: func(t *testing.T, src string) string { return "# moved down a line\n" + src }, units: 1,
 			prep: map[string]func(*testing.T, string) string{"leaver.yaml": replace("with: {userId: \"${{ user.id }}\", oauthTokens: true}", "with: {userId: \"${{ user.id }}\", oauthTokens: true, bogus: 1}")}},
-		{name: "comment at the end", file: "mover.yaml", edit: func(t *testing.T, src string) string { return src + "# the end\n" }, units: 1, same: true},
+		{name: "comment at the end", file: "mover.yaml", edit: func(t *testing.T, src string) string { return src + "# the end\n" }, units: 1, same: true, cutoff: true},
 		{name: "helper renamed", file: "open-offboarding-ticket.yaml", edit: replace("name: open-offboarding-ticket", "name: open-offboarding-tickets"), units: all},
 		{name: "helper input renamed", file: "open-offboarding-ticket.yaml", edit: replace("  reason:\n", "  why:\n"), units: all},
 		{name: "helper input added, required", file: "open-offboarding-ticket.yaml", edit: replace("inputs:\n", "inputs:\n  manager:\n    type: string\n    required: true\n"), units: all},
 		{name: "helper input made required", file: "open-offboarding-ticket.yaml", edit: replace("required: false", "required: true"), units: all, same: true},
 		{name: "helper output removed", file: "open-offboarding-ticket.yaml", edit: replace("  number:\n    type: string\n", ""), units: all},
-		{name: "helper body edit", file: "open-offboarding-ticket.yaml", edit: replace("priority: \"3\"", "priority: \"2\""), units: 1, same: true},
+		{name: "helper body edit", file: "open-offboarding-ticket.yaml", edit: replace("priority: \"3\"", "priority: \"2\""), units: 1, same: true, cutoff: true},
 		{name: "helper made an event flow", file: "open-offboarding-ticket.yaml", edit: replace("  helper: {}", "  event: user.lifecycle.create"), units: all},
 		{name: "onError flow removed", file: "leaver.yaml", edit: replace("    onError: {flow: leaver-error-handler}\n", ""), units: 1, same: true},
 		{name: "onError flow that deprovisions removed", file: "leaver.yaml", edit: replace("    onError: {flow: leaver-error-handler}\n", ""), units: 1,
@@ -229,6 +233,9 @@ func TestCacheEveryKindOfChange(t *testing.T) {
 			}
 			if p.Cached() {
 				t.Error("answered whole from the cache after a change")
+			}
+			if p.answered != tc.cutoff {
+				t.Errorf("answered by answers: %v, want %v", p.answered, tc.cutoff)
 			}
 			n := want.Flows
 			compiled := p.cache.misses["unit"]

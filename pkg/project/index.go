@@ -89,6 +89,8 @@ type fileIndex struct {
 	stale atomic.Bool
 	// reads counts the flow files read (for tests).
 	reads atomic.Int64
+	// unvouched, when set, is called when a file is not vouched for.
+	unvouched func()
 }
 
 // openIndex reads the cache's stat index (none without a cache

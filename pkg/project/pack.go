@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
@@ -27,28 +26,38 @@ import (
 
 const packHead = "jml-validate-pack "
 
-// getPacked reads the entry of key from the pack into v.
-func (c *cache) getPacked(key string, v any) bool {
-	c.packOnce.Do(c.readPack)
-	data, ok := c.packIn[key]
-	if !ok || !decodeValue(data, v) {
-		return false
-	}
-	c.mu.Lock()
-	c.packOut[key] = data
-	c.mu.Unlock()
-	return true
+// getPacked reads the entry of key from the pack into v, and returns its
+// value as it is kept.
+func (c *cache) getPacked(key string, v any) ([]byte, bool) {
+	data, ok := c.packed(key)
+	return data, ok && decodeValue(data, v)
 }
 
-// putPacked puts the entry of key in the next pack.
-func (c *cache) putPacked(key string, v any) {
-	data, err := json.Marshal(v) // one line: JSON strings escape newlines
-	if err != nil {
-		return
+// packed returns the value of the entry of key in the pack, its JSON not
+// decoded, and keeps it for the next pack.
+func (c *cache) packed(key string) ([]byte, bool) {
+	c.packOnce.Do(c.readPack)
+	data, ok := c.packIn[key]
+	if !ok {
+		return nil, false
 	}
 	c.mu.Lock()
 	c.packOut[key] = data
 	c.mu.Unlock()
+	return data, true
+}
+
+// putPacked puts the entry of key in the next pack, and returns its value
+// as it is kept (nil when v does not encode).
+func (c *cache) putPacked(key string, v any) []byte {
+	data, err := encodeValue(v)
+	if err != nil {
+		return nil
+	}
+	c.mu.Lock()
+	c.packOut[key] = data
+	c.mu.Unlock()
+	return data
 }
 
 // empty reports whether this run's pack holds no entry: no file's answer

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jml-dev/jml/pkg/ast"
@@ -52,6 +53,10 @@ type Project struct {
 	// and index its stat index.
 	cache *cache
 	index *fileIndex
+	// answersKey is the key of the repository's answer by answers
+	// (compileUnits); answered: that answer was found.
+	answersKey string
+	answered   bool
 }
 
 // Options say where the repository is.
@@ -208,6 +213,13 @@ func loadRepo(opts Options, useIndex bool) (*Project, diag.Diagnostics, bool) {
 	// Files are read, parsed and checked on every core (their own checks:
 	// YAML, schema, literal secrets), or their answers found in the cache;
 	// the results are used in path order.
+	if c != nil && len(x.in) > 0 {
+		// A file the stat index does not vouch for most likely changed,
+		// and checking it needs the flow schema: compiled from the first
+		// such file on, on another core, while the others are looked up
+		// and the cache's answers read.
+		x.unvouched = sync.OnceFunc(func() { go flowSchema() })
+	}
 	items := make([]flowFile, len(flowPaths))
 	each(len(flowPaths), func(i int) {
 		items[i] = readFlow(x, flowPaths[i], disp(flowPaths[i]))
@@ -236,7 +248,8 @@ func loadRepo(opts Options, useIndex bool) (*Project, diag.Diagnostics, bool) {
 			for i := range items {
 				p.addFlowFile(flowPaths[i], &items[i])
 			}
-			p.flows, p.cards, p.scopes, p.cached = ra.Flows, ra.Cards, ra.Scopes, true
+			p.counts(&ra)
+			p.cached = true
 			if x.stale.Load() {
 				return p, ds, true
 			}
@@ -282,9 +295,16 @@ func loadRepo(opts Options, useIndex bool) (*Project, diag.Diagnostics, bool) {
 				p.scopes = g.Scopes()
 			}
 		} else {
-			var cds diag.Diagnostics
-			cds, zones = p.compileUnits(c, x, cfgFile, items, zoneOK)
-			bds.Add(cds...)
+			cds, zs, ra := p.compileUnits(c, x, cfgFile, items, zoneOK, repoKey != "")
+			if ra != nil {
+				// Every answer is one it was: so is the repository's.
+				bds = ra.Diags
+				zones = ra.Zones
+				p.counts(ra)
+			} else {
+				bds.Add(cds...)
+				zones = zs
+			}
 		}
 	}
 	ds.Add(bds...)
@@ -296,7 +316,11 @@ func loadRepo(opts Options, useIndex bool) (*Project, diag.Diagnostics, bool) {
 		return p, ds, true
 	}
 	if repoKey != "" && !hasCode(bds, "internal") {
-		c.put("repo", repoKey, repoAnswer{Load: loadDs, Diags: bds, Flows: p.flows, Cards: p.cards, Scopes: p.scopes, Zones: zones})
+		ra := repoAnswer{Load: loadDs, Diags: bds, Flows: p.flows, Cards: p.cards, Scopes: p.scopes, Zones: zones}
+		c.put("repo", repoKey, ra)
+		if p.answersKey != "" && !p.answered {
+			c.put("repo", p.answersKey, ra)
+		}
 	}
 	if c != nil {
 		c.flushPack()
@@ -305,6 +329,10 @@ func loadRepo(opts Options, useIndex bool) (*Project, diag.Diagnostics, bool) {
 	}
 	return p, ds, false
 }
+
+// counts sets the counts and scopes of a repository's answer from the
+// cache.
+func (p *Project) counts(ra *repoAnswer) { p.flows, p.cards, p.scopes = ra.Flows, ra.Cards, ra.Scopes }
 
 // quoted reads the files the diagnostics quote that the stat index spared
 // reading, for their snippets.
@@ -339,6 +367,8 @@ type flowFile struct {
 	// parsed: the file is YAML jml can decode (its own checks ran).
 	parsed      bool
 	load, check diag.Diagnostics
+	// answer is the file's answer (fileAnswer) as the cache keeps it.
+	answer []byte
 	// With the cache, of a file whose own checks found no error: its
 	// interface (compile.Interface), and the decoded flow once decoded.
 	iface *compile.Interface
@@ -362,6 +392,9 @@ func readFlow(x *fileIndex, path, display string) flowFile {
 		if sum, ok := x.lookup(abs); ok {
 			it.sum, it.lazy = sum, true
 			return it
+		}
+		if x.unvouched != nil {
+			x.unvouched()
 		}
 	}
 	st, at, stamped := x.stamp(abs)
@@ -407,8 +440,8 @@ func checkFlowFile(flowSchema func() (*schema.Validator, error), c *cache, x *fi
 	if c != nil {
 		key = c.key("flow", []byte(it.display), it.sum[:])
 		var fa fileAnswer
-		if c.get("flow", key, &fa) {
-			it.parsed, it.load, it.check, it.iface = fa.Parsed, fa.Load, fa.Check, fa.Interface
+		if data, ok := c.getValue("flow", key, &fa); ok {
+			it.parsed, it.load, it.check, it.iface, it.answer = fa.Parsed, fa.Load, fa.Check, fa.Interface, data
 			return
 		}
 	}
@@ -434,7 +467,7 @@ func checkFlowFile(flowSchema func() (*schema.Validator, error), c *cache, x *fi
 			in := compile.InterfaceOf(it.flow)
 			it.iface = &in
 		}
-		c.put("flow", key, fileAnswer{Parsed: it.parsed, Load: it.load, Check: it.check, Interface: it.iface})
+		it.answer = c.put("flow", key, fileAnswer{Parsed: it.parsed, Load: it.load, Check: it.check, Interface: it.iface})
 	}
 }
 
@@ -463,7 +496,15 @@ func configAnswer(c *cache, cfgFile *source.File) diag.Diagnostics {
 // again; then the checks across flows run over every unit
 // (compile.Check), as Compile runs them. It sets the counts and scopes and
 // returns the diagnostics and the time zones the units looked up.
-func (p *Project) compileUnits(c *cache, x *fileIndex, cfgFile *source.File, items []flowFile, zoneOK func(string) bool) (diag.Diagnostics, map[string]bool) {
+//
+// With answered (every file read and answered), the repository's answer
+// is also looked up by answers (answersKey): jml.yaml and every file's
+// own answer and unit, as the cache keeps them. A file changed in a way
+// none of those shows (a comment, a text in a card) leaves them all as
+// they were, and the repository's answer is the one they made: it is
+// returned, and neither the units the cache had nor the checks across
+// flows are decoded or run. (An early cutoff, as build systems have.)
+func (p *Project) compileUnits(c *cache, x *fileIndex, cfgFile *source.File, items []flowFile, zoneOK func(string) bool, answered bool) (diag.Diagnostics, map[string]bool, *repoAnswer) {
 	var cfg *ast.Config
 	if cfgFile != nil && cfgFile.Root != nil {
 		cfg = ast.DecodeConfig(cfgFile)
@@ -492,6 +533,8 @@ func (p *Project) compileUnits(c *cache, x *fileIndex, cfgFile *source.File, ite
 	units := make([]*compile.Unit, len(its))
 	keys := make([]string, len(its))
 	fresh := make([]bool, len(its))
+	// raws are the units as the cache keeps them, decoded when needed.
+	raws := make([][]byte, len(its))
 	// Streaming: the units compiled while the files were read hold when
 	// what they read of the other flows is what the repository has.
 	holds := compile.Final(ifaces)
@@ -511,45 +554,105 @@ func (p *Project) compileUnits(c *cache, x *fileIndex, cfgFile *source.File, ite
 			}
 			it := its[k]
 			keys[k] = c.key("unit", []byte(it.display), it.sum[:], context)
-			if units[k] != nil { // streamed
-				return
-			}
-			var ue unitEntry
-			if c.get("unit", keys[k], &ue) && zonesOK(ue.Zones, zoneOK) {
-				units[k] = &ue.Unit
+			if units[k] == nil { // not streamed
+				raws[k], _ = c.getRaw("unit", keys[k])
 			}
 		})
 	}
-	flows := make([]*ast.Flow, len(its))
+	// compileNew compiles the units that are neither compiled nor kept,
+	// and keeps them.
+	compileNew := func() diag.Diagnostics {
+		flows := make([]*ast.Flow, len(its))
+		each(len(its), func(k int) {
+			if unique[k] && units[k] == nil && raws[k] == nil {
+				decodeFlow(x, its[k])
+				flows[k], fresh[k] = its[k].flow, true
+			}
+		})
+		// The units kept are not compiled (CompileUnits compiles the nil
+		// ones); they are decoded after, when needed.
+		for k := range units {
+			if units[k] == nil && raws[k] != nil {
+				units[k] = keptUnit
+			}
+		}
+		ds := compile.CompileUnits(cfg, ifaces, flows, units)
+		for k := range units {
+			if units[k] == keptUnit {
+				units[k] = nil
+			}
+		}
+		if ds != nil {
+			return ds
+		}
+		for k, u := range units {
+			if fresh[k] && u != nil && c != nil && raws[k] == nil {
+				raws[k] = c.put("unit", keys[k], unitEntry{Unit: *u, Zones: unitZones(u, zoneOK)})
+			}
+		}
+		return nil
+	}
+	if ds := compileNew(); ds != nil {
+		return ds, nil, nil
+	}
+	if c != nil && answered {
+		parts := [][]byte{[]byte(cfgPath), cfgSrc}
+		k := 0
+		for i := range items {
+			var unit []byte
+			if k < len(its) && its[k] == &items[i] {
+				unit = raws[k]
+				k++
+			}
+			parts = append(parts, []byte(items[i].display), items[i].answer, unit)
+		}
+		p.answersKey = c.key("answers", parts...)
+		var ra repoAnswer
+		if c.get("repo", p.answersKey, &ra) && zonesOK(ra.Zones, zoneOK) {
+			p.answered = true
+			return nil, nil, &ra
+		}
+	}
+	// Decode the units kept; one that does not decode, or whose time zone
+	// no longer loads as it did, is compiled again.
 	each(len(its), func(k int) {
-		if unique[k] && units[k] == nil {
-			decodeFlow(x, its[k])
-			flows[k], fresh[k] = its[k].flow, true
+		if units[k] != nil || raws[k] == nil {
+			return
+		}
+		var ue unitEntry
+		if decodeValue(raws[k], &ue) && zonesOK(ue.Zones, zoneOK) {
+			units[k] = &ue.Unit
+		} else {
+			raws[k] = nil
 		}
 	})
-	if ids := compile.CompileUnits(cfg, ifaces, flows, units); ids != nil {
-		return ids, nil
+	if ds := compileNew(); ds != nil {
+		return ds, nil, nil
 	}
 	var zones map[string]bool
-	for k, u := range units {
-		if u == nil {
-			continue
-		}
-		var uz map[string]bool
-		if z := u.Summary.Zone; z != "" {
-			uz = map[string]bool{z: zoneOK(z)}
+	for _, u := range units {
+		for z, ok := range unitZones(u, zoneOK) {
 			if zones == nil {
 				zones = map[string]bool{}
 			}
-			zones[z] = uz[z]
-		}
-		if fresh[k] && c != nil {
-			c.put("unit", keys[k], unitEntry{Unit: *u, Zones: uz})
+			zones[z] = ok
 		}
 	}
 	p.flows, p.cards = compile.UnitStats(units)
 	p.scopes = compile.UnitScopes(cfg, units)
-	return compile.Check(cfg, ifaces, units), zones
+	return compile.Check(cfg, ifaces, units), zones, nil
+}
+
+// keptUnit stands, while compileUnits compiles, for a unit the cache
+// keeps and that is not decoded yet.
+var keptUnit = new(compile.Unit)
+
+// unitZones is the time zone a unit looked up, and whether it loads.
+func unitZones(u *compile.Unit, zoneOK func(string) bool) map[string]bool {
+	if u == nil || u.Summary.Zone == "" {
+		return nil
+	}
+	return map[string]bool{u.Summary.Zone: zoneOK(u.Summary.Zone)}
 }
 
 // decodeFlow decodes a flow file whose own checks passed, parsing it
@@ -770,22 +873,21 @@ func (p *Project) Summary() string {
 	return fmt.Sprintf("%d files, %d flows, %d cards checked", p.FileCount, flows, cards)
 }
 
-// each calls f(0) … f(n-1) on GOMAXPROCS goroutines and waits.
+// each calls f(0) … f(n-1) on GOMAXPROCS goroutines, this one among
+// them, and waits. The goroutines take the next index from a counter: a
+// channel handing each index over woke a goroutine per item, which was
+// a sixth of a validate that found one file changed of 1,000.
 func each(n int, f func(i int)) {
+	var next atomic.Int64
+	work := func() {
+		for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+			f(i)
+		}
+	}
 	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < min(runtime.GOMAXPROCS(0), n); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				f(i)
-			}
-		}()
+	for w := 1; w < min(runtime.GOMAXPROCS(0), n); w++ {
+		wg.Go(work)
 	}
-	for i := 0; i < n; i++ {
-		next <- i
-	}
-	close(next)
+	work()
 	wg.Wait()
 }

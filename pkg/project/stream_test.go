@@ -165,7 +165,7 @@ func TestStreamIntoAnEmptyCache(t *testing.T) {
 					t.Error("a run with answers in the cache streamed")
 				}
 				if !reflect.DeepEqual(got, want) {
-					t.Errorf("one file changed after streaming into the cache: the answer differs\n got: %+v\nwant: %+v", got, want)
+					t.Errorf("one file changed after streaming into the cache: the answer differs\n got: %#v\nwant: %#v", got, want)
 				}
 				unitHits.Add(int64(p.cache.hits["unit"]))
 			})
