@@ -354,32 +354,28 @@ func isPinned(t *ftr, c *Card, f *Field) bool { _, ok := t.in[c.ID][f.ID]; retur
 
 var operators = map[string]string{"==": "==", "!=": "!=", ">=": ">=", "<=": "<=", ">": ">", "<": "<"}
 
-// cond is the CEL condition of an If/Else or Continue If card.
+// cond is the CEL condition of an If/Else or Continue If card (and of the
+// True/False Compare and Assign If cards, whose inputs are the same).
 func (t *ftr) cond(c *Card) (string, string) {
 	l, op, r := t.input(c, "left-operand"), t.input(c, "operator"), t.input(c, "right-operand")
 	if l == nil || op == nil {
 		return "", "no operands"
+	}
+	if isPinned(t, c, op) {
+		return "", "a connected operator is not imported (only a literal)"
 	}
 	ops, _ := op.Value.(string)
 	le, why := t.expr(c, l, "")
 	if why != "" {
 		return "", why
 	}
-	switch ops {
-	case "is empty": // dyn: a value typed string is never null to CEL's checker
-		return fmt.Sprintf("dyn(%s) == null || size(%s) == 0", le, le), ""
-	case "is not empty":
-		return fmt.Sprintf("dyn(%s) != null && size(%s) > 0", le, le), ""
+	var re string
+	if r != nil && operators[ops] != "" { // (not) empty reads le alone
+		if re, why = t.expr(c, r, ""); why != "" {
+			return "", why
+		}
 	}
-	cop, ok := operators[ops]
-	if !ok || r == nil {
-		return "", fmt.Sprintf("operator %q is not imported", ops)
-	}
-	re, why := t.expr(c, r, "")
-	if why != "" {
-		return "", why
-	}
-	if l.Type == "Date" && r.Type == "Date" {
+	if l.Type == "Date" && r != nil && r.Type == "Date" && operators[ops] != "" {
 		// Okta compares two dates as instants; jml's dates (lastLogin,
 		// run.startedAt) may be RFC 3339 text, which compares as text.
 		for _, f := range []*Field{l, r} {
@@ -387,7 +383,24 @@ func (t *ftr) cond(c *Card) (string, string) {
 				return "", why
 			}
 		}
-		return "timestamp(" + le + ") " + cop + " timestamp(" + re + ")", ""
+		le, re = "timestamp("+le+")", "timestamp("+re+")"
+	}
+	return compare(le, ops, re, r != nil)
+}
+
+// compare is the CEL of Okta's comparison operator ops between le and
+// re (hasRight: the card has a right operand): the comparisons, and (not)
+// empty, which read le alone.
+func compare(le, ops, re string, hasRight bool) (string, string) {
+	switch ops {
+	case "is empty": // dyn: a value typed string is never null to CEL's checker
+		return fmt.Sprintf("dyn(%s) == null || size(%s) == 0", le, le), ""
+	case "is not empty":
+		return fmt.Sprintf("dyn(%s) != null && size(%s) > 0", le, le), ""
+	}
+	cop, ok := operators[ops]
+	if !ok || !hasRight {
+		return "", fmt.Sprintf("operator %q is not imported", ops)
 	}
 	return le + " " + cop + " " + re, ""
 }
@@ -818,6 +831,9 @@ func (t *ftr) kernel(c *Card) (*yaml.Node, string) {
 		}
 		t.im.decide("Difference is start minus end, as a CEL duration in whole days/hours/minutes/seconds")
 		return nil, ""
+	}
+	if _, ok := functionCards[c.Module+"."+c.Method]; ok {
+		return t.functionCard(c)
 	}
 	return nil, "function card not imported"
 }

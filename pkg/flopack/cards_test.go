@@ -756,3 +756,110 @@ func TestOffice365Cards(t *testing.T) {
 		})
 	}
 }
+
+// fromInput stands, in TestFunctionCardsBehaviour, for an input connected
+// to the helper flow's input of that name (inputs.NAME).
+type fromInput string
+
+// The function cards folded into CEL compute what Okta's cards do, on
+// literal inputs and on inputs connected to another card's output.
+func TestFunctionCardsBehaviour(t *testing.T) {
+	env, err := expr.NewEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	users := []any{
+		map[string]any{"id": "00u1", "profile": map[string]any{"email": "ada@example.com"}},
+		map[string]any{"id": "00u2", "profile": map[string]any{"email": ""}},
+		map[string]any{"id": "00u3", "profile": map[string]any{}},
+	}
+	rows := []any{map[string]any{"Email": "a@x"}, map[string]any{"Email": ""}, map[string]any{"Name": "n"}}
+	in := func(kv ...any) []any { return kv }
+	tests := []struct {
+		name, module, method string
+		in                   []any
+		want                 any
+		why                  string
+	}{
+		{"And", "boolean", "and", in("a", true, "b", false), false, ""},
+		{"And of two trues", "boolean", "and", in("a", true, "b", true), true, ""},
+		{"Or", "boolean", "or", in("a", false, "b", true), true, ""},
+		{"Or (Exclusive) of two trues", "boolean", "xor", in("a", true, "b", true), false, ""},
+		{"And of three is a todo", "boolean", "and", in("a", true, "b", true, "c", true), nil, `input "c": only a, b are imported`},
+		{"Compare", "boolean", "compare", in("left-operand", fromInput("n"), "operator", ">=", "right-operand", json.Number("3")), true, ""},
+		{"Compare: is empty", "boolean", "compare", in("left-operand", fromInput("s"), "operator", "is empty"), false, ""},
+		{"Compare with an unknown operator is a todo", "boolean", "compare", in("left-operand", "a", "operator", "starts with", "right-operand", "a"), nil, `operator "starts with" is not imported`},
+		{"Assign If: true", "control", "assignIf", in("left-operand", fromInput("s"), "operator", "==", "right-operand", "Sales", "valueIfTrue", "yes", "valueIfFalse", "no"), "yes", ""},
+		{"Assign If: false", "control", "assignIf", in("left-operand", fromInput("s"), "operator", "!=", "right-operand", "Sales", "valueIfTrue", "yes", "valueIfFalse", "no"), "no", ""},
+		{"Length of a list", "list", "length", in("list", fromInput("users")), int64(3), ""},
+		{"Length of a text", "string", "length", in("string", "héllo"), int64(5), ""},
+		{"Pluck a field jml's okta user has", "list", "pluck", in("list", fromInput("users"), "key", "ID"), []any{"00u1", "00u2", "00u3"}, ""},
+		{"Pluck: null where an item has no such field", "list", "pluck", in("list", fromInput("users"), "key", "Email"), []any{"ada@example.com", "", nil}, ""},
+		{"Pluck of a field by its name", "list", "pluck", in("list", fromInput("rows"), "key", "Name"), []any{nil, nil, "n"}, ""},
+		{"Includes", "list", "includes", in("list", []any{"CREATED", "ACTIVE"}, "value", "ACTIVE"), true, ""},
+		{"Includes: not there", "list", "includes", in("list", []any{"CREATED"}, "value", "ACTIVE"), false, ""},
+		{"At 1", "list", "at", in("list", []any{"a", "b", "c"}, "index", json.Number("1")), "b", ""},
+		{"At past the end is null", "list", "at", in("list", []any{"a"}, "index", json.Number("3")), nil, ""},
+		{"At -1 is the last", "list", "at", in("list", []any{"a", "b", "c"}, "index", json.Number("-1")), "c", ""},
+		{"At a connected index is a todo", "list", "at", in("list", []any{"a"}, "index", fromInput("n")), nil, "a connected index is not imported (only a literal)"},
+		{"Filter: is not empty", "list", "filterBy", in("list", fromInput("rows"), "operator", "is not empty", "path", "Email", "comparison", ""), []any{map[string]any{"Email": "a@x"}}, ""},
+		{"Filter: ==", "list", "filterBy", in("list", fromInput("users"), "operator", "==", "path", "ID", "comparison", "00u2"), []any{users[1]}, ""},
+		{"Add", "math", "add", in("a", json.Number("2"), "b", json.Number("1")), 3.0, ""},
+		{"Subtract", "math", "subtract", in("a", fromInput("n"), "b", json.Number("0.5")), 3.5, ""},
+		{"Multiply", "math", "multiply", in("a", json.Number("3"), "b", json.Number("1.5")), 4.5, ""},
+		{"Round Up", "math", "ceil", in("a", json.Number("2.1")), 3.0, ""},
+		{"To Lower Case", "string", "toLowerCase", in("string", "Ada@Example.COM"), "ada@example.com", ""},
+		{"Base64", "string", "base64", in("string", "hi"), "aGk=", ""},
+		{"Base64 Decode", "string", "base64Decode", in("string", "IA=="), " ", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &Card{ID: "c", Name: tc.method, Module: tc.module, Method: tc.method, Kernel: true, Outputs: []*Field{{ID: "o", Key: "output"}}}
+			from := &Card{ID: "from", Name: "Helper Flow", Kernel: true, Module: "control", Method: "callable"}
+			// users come from an Okta card: their fields are jml's okta user's.
+			app := &Card{ID: "app", Name: "List Users with Search", Module: "okta", Method: "listUsersWithSearch"}
+			conn := map[string]source{}
+			outs := map[string]string{}
+			for i := 0; i+1 < len(tc.in); i += 2 {
+				f := &Field{ID: fmt.Sprint("i", i), Key: tc.in[i].(string), Value: tc.in[i+1]}
+				if name, ok := tc.in[i+1].(fromInput); ok {
+					src := from
+					if name == "users" {
+						src = app
+					}
+					o := &Field{ID: "fo-" + string(name), Key: string(name)}
+					src.Outputs = append(src.Outputs, o)
+					conn[f.ID] = source{card: src, out: o}
+					outs[src.ID+"/"+o.ID] = "inputs." + string(name)
+					f.Value = nil
+				}
+				c.Inputs = append(c.Inputs, f)
+			}
+			im := &importer{rep: &Report{Missing: map[string]int{}}}
+			tr := &ftr{im: im, byID: map[string]*Card{"c": c, "from": from, "app": app}, in: map[string]map[string]source{"c": conn},
+				outExpr: outs, stepIDs: map[string]bool{}}
+			_, why := tr.kernel(c)
+			if why != tc.why {
+				t.Fatalf("why = %q, want %q", why, tc.why)
+			}
+			if why != "" {
+				return
+			}
+			src := tr.outExpr["c/o"]
+			p, issues := env.Compile(src, expr.Scope{Inputs: true})
+			if len(issues) > 0 {
+				t.Fatalf("%s: %v", src, issues)
+			}
+			got, err := p.Eval(map[string]any{"inputs": map[string]any{"users": users, "rows": rows, "n": int64(4), "s": "Sales"}})
+			if err != nil {
+				t.Fatalf("%s: %v", src, err)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("%s = %v (%T), want %v", src, got, got, tc.want)
+			}
+			if len(im.rep.Decisions) != 1 {
+				t.Errorf("decisions %q, want the card's one", im.rep.Decisions)
+			}
+		})
+	}
+}

@@ -1,0 +1,266 @@
+package flopack
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// functionCards are the function cards that are one CEL expression of
+// their inputs (True/False, Number, List and Text), folded into the
+// expressions of the cards that read their outputs, as Compose is. Each
+// names, for the report's decisions, how it reads.
+var functionCards = map[string]string{
+	"boolean.and":         "True/False And, Or and Or (Exclusive) of two inputs are CEL's a && b, a || b and a != b",
+	"boolean.or":          "True/False And, Or and Or (Exclusive) of two inputs are CEL's a && b, a || b and a != b",
+	"boolean.xor":         "True/False And, Or and Or (Exclusive) of two inputs are CEL's a && b, a || b and a != b",
+	"boolean.compare":     "True/False Compare is the condition an If/Else with the same operands would test",
+	"control.assignIf":    "Assign If is CEL's cond ? valueIfTrue : valueIfFalse, cond as an If/Else with the same operands would test it",
+	"list.length":         "Length of a list or a text is CEL's size() (of a text: its characters, where JavaScript counts UTF-16 units; they differ only beyond the Basic Multilingual Plane)",
+	"string.length":       "Length of a list or a text is CEL's size() (of a text: its characters, where JavaScript counts UTF-16 units; they differ only beyond the Basic Multilingual Plane)",
+	"list.pluck":          "Pluck is L.map(x, the field, or null where an item has none)",
+	"list.includes":       "Includes is CEL's V in L",
+	"list.at":             "At with a literal index is the item there, null past the end (a negative index counts from the end, as lodash's nth)",
+	"list.filterBy":       "Filter with a path, an operator and a value is L.filter(x, the If/Else condition on the item's field, null where the item has none)",
+	"math.add":            "Add, Subtract and Multiply of two numbers are CEL double arithmetic (double(a) + double(b)); a whole result prints without a decimal point, as in Okta",
+	"math.subtract":       "Add, Subtract and Multiply of two numbers are CEL double arithmetic (double(a) + double(b)); a whole result prints without a decimal point, as in Okta",
+	"math.multiply":       "Add, Subtract and Multiply of two numbers are CEL double arithmetic (double(a) + double(b)); a whole result prints without a decimal point, as in Okta",
+	"math.ceil":           "Round Up is math.ceil(double(a))",
+	"string.toLowerCase":  "To Lower Case is CEL's lowerAscii(): letters beyond ASCII are kept as written, where Okta lowers them too",
+	"string.base64":       "Base64 and Base64 Decode are CEL's base64.encode(bytes(T)) and string(base64.decode(T)) (the standard alphabet, padded)",
+	"string.base64Decode": "Base64 and Base64 Decode are CEL's base64.encode(bytes(T)) and string(base64.decode(T)) (the standard alphabet, padded)",
+}
+
+// functionCard translates a card of functionCards: its outputs become the
+// expression, and it writes no card.
+func (t *ftr) functionCard(c *Card) (*yaml.Node, string) {
+	name := c.Module + "." + c.Method
+	arg := func(key string) (string, string) {
+		f := t.input(c, key)
+		if f == nil {
+			return "", "no " + key
+		}
+		return t.expr(c, f, "")
+	}
+	// only says why a card with inputs besides keys is not imported
+	// (an extensible card given a third operand).
+	only := func(keys ...string) string {
+		for _, f := range customInputs(c, keys...) {
+			return fmt.Sprintf("input %q: only %s are imported", f.Key, strings.Join(keys, ", "))
+		}
+		return ""
+	}
+	var e, why string
+	switch name {
+	case "boolean.and", "boolean.or", "boolean.xor":
+		if why = only("a", "b"); why != "" {
+			return nil, why
+		}
+		a, why := arg("a")
+		if why != "" {
+			return nil, why
+		}
+		b, why := arg("b")
+		if why != "" {
+			return nil, why
+		}
+		op := map[string]string{"boolean.and": "&&", "boolean.or": "||", "boolean.xor": "!="}[name]
+		e = fmt.Sprintf("(bool(%s) %s bool(%s))", a, op, b)
+	case "boolean.compare":
+		if e, why = t.cond(c); why != "" {
+			return nil, why
+		}
+		e = "(" + e + ")"
+	case "control.assignIf":
+		cond, why := t.cond(c)
+		if why != "" {
+			return nil, why
+		}
+		yes, why := arg("valueIfTrue")
+		if why != "" {
+			return nil, why
+		}
+		no, why := arg("valueIfFalse")
+		if why != "" {
+			return nil, why
+		}
+		e = fmt.Sprintf("((%s) ? dyn(%s) : dyn(%s))", cond, yes, no)
+	case "list.length":
+		l, why := arg("list")
+		if why != "" {
+			return nil, why
+		}
+		e = "size(" + l + ")"
+	case "string.length":
+		s, why := arg("string")
+		if why != "" {
+			return nil, why
+		}
+		e = "size(string(" + s + "))"
+	case "list.pluck":
+		l, why := arg("list")
+		if why != "" {
+			return nil, why
+		}
+		key, why := literalText(t, c, "key")
+		if why != "" {
+			return nil, why
+		}
+		e = fmt.Sprintf("%s.map(x, %s)", l, orNull(t.itemPath(c, "list", key)))
+	case "list.includes":
+		l, why := arg("list")
+		if why != "" {
+			return nil, why
+		}
+		v, why := arg("value")
+		if why != "" {
+			return nil, why
+		}
+		e = fmt.Sprintf("(%s in %s)", v, l)
+	case "list.at":
+		l, why := arg("list")
+		if why != "" {
+			return nil, why
+		}
+		f := t.input(c, "index")
+		if f == nil || isPinned(t, c, f) {
+			return nil, "a connected index is not imported (only a literal)"
+		}
+		n, ok := f.Value.(json.Number)
+		i, err := n.Int64()
+		if !ok || err != nil {
+			return nil, fmt.Sprintf("index %v is not a whole number", f.Value)
+		}
+		if i >= 0 {
+			e = fmt.Sprintf("(size(%s) > %d ? dyn(%s[%d]) : null)", l, i, l, i)
+		} else {
+			e = fmt.Sprintf("(size(%s) >= %d ? dyn(%s[size(%s) - %d]) : null)", l, -i, l, l, -i)
+		}
+	case "list.filterBy":
+		l, why := arg("list")
+		if why != "" {
+			return nil, why
+		}
+		path, why := literalText(t, c, "path")
+		if why != "" {
+			return nil, why
+		}
+		ops, why := literalText(t, c, "operator")
+		if why != "" {
+			return nil, why
+		}
+		var re string
+		cmp := t.input(c, "comparison")
+		if cmp != nil && operators[ops] != "" {
+			if re, why = t.expr(c, cmp, ""); why != "" {
+				return nil, why
+			}
+		}
+		test, why := compare(orNull(t.itemPath(c, "list", path)), ops, re, cmp != nil)
+		if why != "" {
+			return nil, why
+		}
+		e = fmt.Sprintf("%s.filter(x, %s)", l, test)
+	case "math.add", "math.subtract", "math.multiply":
+		if why = only("a", "b"); why != "" {
+			return nil, why
+		}
+		a, why := arg("a")
+		if why != "" {
+			return nil, why
+		}
+		b, why := arg("b")
+		if why != "" {
+			return nil, why
+		}
+		op := map[string]string{"math.add": "+", "math.subtract": "-", "math.multiply": "*"}[name]
+		e = fmt.Sprintf("(double(%s) %s double(%s))", a, op, b)
+	case "math.ceil":
+		if why = only("a"); why != "" {
+			return nil, why
+		}
+		a, why := arg("a")
+		if why != "" {
+			return nil, why
+		}
+		e = "math.ceil(double(" + a + "))"
+	case "string.toLowerCase":
+		s, why := arg("string")
+		if why != "" {
+			return nil, why
+		}
+		e = "string(" + s + ").lowerAscii()"
+	case "string.base64":
+		s, why := arg("string")
+		if why != "" {
+			return nil, why
+		}
+		e = "base64.encode(bytes(string(" + s + ")))"
+	case "string.base64Decode":
+		s, why := arg("string")
+		if why != "" {
+			return nil, why
+		}
+		e = "string(base64.decode(string(" + s + ")))"
+	default:
+		return nil, "not a function card jml folds into an expression"
+	}
+	for _, o := range c.Outputs {
+		t.outExpr[c.ID+"/"+o.ID] = e
+	}
+	t.im.decide("%s", functionCards[name])
+	return nil, ""
+}
+
+// itemPath is the field path of an item x of card c's input list: the
+// field of jml's record (fieldPath) when the list is an app card's
+// output (Okta's user, Office 365's licence), the key as Okta wrote it
+// otherwise (a list another card built, a helper's input).
+func (t *ftr) itemPath(c *Card, list, key string) string {
+	if f := t.input(c, list); f != nil {
+		if src, ok := t.in[c.ID][f.ID]; ok && !src.card.Kernel && src.card.Module != "" {
+			return fieldPath("x", key)
+		}
+	}
+	if isIdent(key) {
+		return "x." + key
+	}
+	return "x[" + strconv.Quote(key) + "]"
+}
+
+// literalText is the text of input key of card c, which must be written
+// on the card (not connected).
+func literalText(t *ftr, c *Card, key string) (string, string) {
+	f := t.input(c, key)
+	if f == nil {
+		return "", "no " + key
+	}
+	if isPinned(t, c, f) {
+		return "", fmt.Sprintf("a connected %s is not imported (only a literal)", key)
+	}
+	s, ok := f.Value.(string)
+	if !ok || s == "" {
+		return "", fmt.Sprintf("%s %v is not a text", key, f.Value)
+	}
+	return s, ""
+}
+
+var selection = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$`)
+
+// orNull is the field path of an item (fieldPath), or null where the item
+// has no such field: lodash's pluck gives undefined there, where CEL's
+// selection fails.
+func orNull(path string) string {
+	if selection.MatchString(path) {
+		return fmt.Sprintf("(has(%s) ? dyn(%s) : null)", path, path)
+	}
+	if base, key, ok := strings.Cut(path, "["); ok && strings.HasSuffix(key, "]") && !strings.Contains(base, "[") {
+		key = strings.TrimSuffix(key, "]")
+		return fmt.Sprintf("(%s in %s ? dyn(%s) : null)", key, base, path)
+	}
+	return path
+}
