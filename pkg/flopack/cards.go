@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/jml-dev/jml/pkg/catalog"
 )
 
 // appAction is how an Okta Workflows app card becomes a jml action.
@@ -188,7 +190,11 @@ func (t *ftr) streamCall(c *Card, what string) (*yaml.Node, string) {
 		}
 		set(state, f.Key, v)
 	}
-	return mapping("call", target, "with", mapping("record", str("${{ item }}"), "state", state)), ""
+	with := mapping("record", str("${{ item }}"))
+	if len(state.Content) > 0 || t.im.takes(t.input(c, "Flow"), "state", nil) {
+		set(with, "state", state)
+	}
+	return mapping("call", target, "with", with), ""
 }
 
 // userGroups is Okta's Get User's Groups streaming its records
@@ -275,6 +281,30 @@ func (t *ftr) policy(c *Card, n *yaml.Node) {
 	}
 }
 
+// returns reports whether jml's action of am has output path out (its
+// first field, by the catalogue): an Okta output mapped to a field the
+// action does not return (Read User's Created: okta.getUser returns id,
+// status, profile, lastLogin) is not imported, and a card reading it is
+// a todo.
+func returns(am appAction, out string) bool {
+	conn, ok := catalog.Lookup(am.typ)
+	if !ok {
+		return false
+	}
+	a, ok := conn.Action(am.action)
+	if !ok {
+		return false
+	}
+	first, _, _ := strings.Cut(out, ".")
+	first, _, _ = strings.Cut(first, "[")
+	for _, f := range a.Outputs {
+		if f.Name == first {
+			return true
+		}
+	}
+	return false
+}
+
 func (t *ftr) app(c *Card) (*yaml.Node, string) {
 	t.stream = nil
 	key := c.Module + "." + c.Method
@@ -323,7 +353,7 @@ func (t *ftr) app(c *Card) (*yaml.Node, string) {
 		if am.output == nil {
 			continue
 		}
-		if out := am.output(o.Key); out != "" {
+		if out := am.output(o.Key); out != "" && returns(am, out) {
 			t.outExpr[c.ID+"/"+o.ID] = "steps." + id + ".output." + out
 		}
 	}
@@ -357,7 +387,12 @@ var operators = map[string]string{"==": "==", "!=": "!=", ">=": ">=", "<=": "<="
 // cond is the CEL condition of an If/Else or Continue If card (and of the
 // True/False Compare and Assign If cards, whose inputs are the same).
 func (t *ftr) cond(c *Card) (string, string) {
-	l, op, r := t.input(c, "left-operand"), t.input(c, "operator"), t.input(c, "right-operand")
+	return t.condOf(c, t.input(c, "left-operand"), t.input(c, "operator"), t.input(c, "right-operand"))
+}
+
+// condOf is the CEL condition of operands l and r (r may be nil) and
+// operator op, inputs of card c (an If/ElseIf has a set for each branch).
+func (t *ftr) condOf(c *Card, l, op, r *Field) (string, string) {
 	if l == nil || op == nil {
 		return "", "no operands"
 	}
@@ -385,7 +420,42 @@ func (t *ftr) cond(c *Card) (string, string) {
 		}
 		le, re = "timestamp("+le+")", "timestamp("+re+")"
 	}
+	le, re = t.loose(c, le, ops, re, r)
 	return compare(le, ops, re, r != nil)
+}
+
+// loose adjusts operands le and re (of right operand r, an input of c) to
+// Okta's loose typing.
+func (t *ftr) loose(c *Card, le, ops, re string, r *Field) (string, string) {
+	if r != nil && !isPinned(t, c, r) {
+		if n, ok := numericText(r.Value); ok {
+			// Okta's loose typing compares a number with a text that
+			// reads as one ("0", the usual right operand of a Length or a
+			// count) as numbers; CEL compares neither int with string nor
+			// int with double. An ordering compares them as doubles, an
+			// equality as text (3.0 prints "3").
+			switch operators[ops] {
+			case "<", "<=", ">", ">=":
+				le, re = "double("+le+")", "double("+n+")"
+			case "==", "!=":
+				le, re = "string("+le+")", strconv.Quote(n)
+			}
+		}
+	}
+	return le, re
+}
+
+// numericText is a literal text operand that reads as a number, as it
+// reads.
+func numericText(v any) (string, bool) {
+	s, ok := v.(string)
+	if !ok || s == "" || strings.TrimSpace(s) != s {
+		return "", false
+	}
+	if _, err := strconv.ParseFloat(s, 64); err != nil || strings.ContainsAny(s, "xXpPeE_") || strings.EqualFold(s, "NaN") || strings.Contains(strings.ToLower(s), "inf") {
+		return "", false
+	}
+	return s, true
 }
 
 // compare is the CEL of Okta's comparison operator ops between le and
@@ -497,6 +567,18 @@ func (t *ftr) kernel(c *Card) (*yaml.Node, string) {
 		return t.find(c)
 	case "object.expand":
 		return nil, t.expand(c)
+	case "control.throw":
+		// Return Error: the flow stops as failed, with its message (its
+		// status code is dropped).
+		msg := t.input(c, "message")
+		if msg == nil {
+			return mapping("halt", str("error")), ""
+		}
+		v, why := t.value(c, msg, "")
+		if why != "" {
+			return nil, why
+		}
+		return mapping("halt", v), ""
 	case "control.continueIf":
 		cond, why := t.cond(c)
 		if why != "" {
@@ -517,6 +599,26 @@ func (t *ftr) kernel(c *Card) (*yaml.Node, string) {
 		}
 		return mapping("assign", a), ""
 	case "control.return":
+		if t.returnVars != nil {
+			// An If/ElseIf branch's Return: its values are the card's
+			// outputs, assigned to the vars they read.
+			a := mapping()
+			for _, f := range customInputs(c) {
+				e, why := t.expr(c, f, "")
+				if why != "" {
+					return nil, why
+				}
+				v, ok := t.returnVars[f.Key]
+				if !ok {
+					return nil, fmt.Sprintf("returns %q, which is not an output of the If/ElseIf card", f.Key)
+				}
+				set(a, v, str(e))
+			}
+			if len(a.Content) == 0 {
+				return nil, ""
+			}
+			return mapping("assign", a), ""
+		}
 		r := mapping()
 		for _, f := range customInputs(c) {
 			v, why := t.value(c, f, "")
@@ -525,7 +627,7 @@ func (t *ftr) kernel(c *Card) (*yaml.Node, string) {
 			}
 			name := ident(f.Key, "value")
 			set(r, name, v)
-			t.outputs = append(t.outputs, name)
+			t.declareOutput(name)
 		}
 		return mapping("return", r), ""
 	case "control.spawn":
@@ -537,6 +639,9 @@ func (t *ftr) kernel(c *Card) (*yaml.Node, string) {
 		id := t.stepID(c)
 		with := mapping()
 		for _, f := range customInputs(c, "flo") {
+			if !t.im.takes(flo, f.Key, c) {
+				continue
+			}
 			v, why := t.value(c, f, "")
 			if why != "" {
 				return nil, why
@@ -573,6 +678,9 @@ func (t *ftr) kernel(c *Card) (*yaml.Node, string) {
 		}
 		with := mapping()
 		for _, f := range customInputs(c, "list", "flo", "concurrency") {
+			if !t.im.takes(t.input(c, "flo"), f.Key, c) {
+				continue
+			}
 			v, why := t.value(c, f, "item")
 			if why != "" {
 				return nil, why
@@ -876,6 +984,37 @@ func (t *ftr) joinFeeds(id, in string) int {
 	return n
 }
 
+// takes reports whether the helper flow a Call Flow, For Each or stream
+// names (by its input ref) declares input key: Okta lets a card pass an
+// input its helper no longer has, and ignores it; jml refuses it, so the
+// import drops it, and says so (when c is given). A helper not in the
+// pack takes anything (flowRef says why it is a todo).
+func (im *importer) takes(ref *Field, key string, c *Card) bool {
+	if ref == nil {
+		return true
+	}
+	id, _ := ref.Value.(string)
+	f := im.flowByID[id]
+	if f == nil {
+		return true
+	}
+	for _, k := range f.Cards {
+		if !(k.Kernel && k.Module == "control" && k.Method == "callable") {
+			continue
+		}
+		for _, o := range k.Outputs {
+			if o.Custom && ident(o.Key, "input") == ident(key, "input") {
+				return true
+			}
+		}
+		if c != nil {
+			im.decide("%s passes %q, which flow %q does not declare: dropped (Okta ignores it; jml would refuse it)", cardLabel(c), key, f.Name)
+		}
+		return false
+	}
+	return true
+}
+
 // flowRef is the jml flow a Call Flow / For Each card names.
 func (t *ftr) flowRef(f *Field) (string, string) {
 	if f == nil {
@@ -898,9 +1037,31 @@ func (t *ftr) flowRef(f *Field) (string, string) {
 // each branch as a flow inside the card; a branch is imported when its
 // cards are only its start, Return without values and Throw (→ halt).
 func (t *ftr) branch(c *Card) (*yaml.Node, string) {
-	if len(c.Outputs) > 0 {
-		return nil, "its branches return values (not imported yet)"
+	if len(c.Outputs) == 0 {
+		return t.branches(c)
 	}
+	// Each branch's Return assigns the vars the card's outputs read
+	// (named after the card and the output: a var is the flow's).
+	base := t.stepID(c)
+	vars := map[string]string{}
+	for _, o := range c.Outputs {
+		vars[o.Key] = base + "_" + ident(o.Key, "value")
+	}
+	t.branchVars = vars
+	n, why := t.branches(c)
+	t.branchVars = nil
+	if why != "" {
+		return nil, why
+	}
+	for _, o := range c.Outputs {
+		t.outExpr[c.ID+"/"+o.ID] = "vars." + vars[o.Key]
+	}
+	t.im.decide("an If/ElseIf whose branches return values assigns them, in each branch, to vars named after the card and its outputs; a branch that returns nothing leaves them unset")
+	return n, ""
+}
+
+// branches is branch, the card's outputs aside.
+func (t *ftr) branches(c *Card) (*yaml.Node, string) {
 	groups := map[string][]*Field{}
 	var order []string
 	for _, f := range c.Inputs {
@@ -920,29 +1081,89 @@ func (t *ftr) branch(c *Card) (*yaml.Node, string) {
 		}
 		return nil
 	}
+	// Every condition and every branch's flow is checked before any
+	// branch is translated, so that a card left as a todo counts none of
+	// its inner cards.
+	for _, g := range order {
+		if g == "else" {
+			continue
+		}
+		if _, why := t.condOf(c, field(g, "left-operand"), field(g, "operator"), field(g, "right-operand")); why != "" {
+			return nil, fmt.Sprintf("branch %q: %s", g, why)
+		}
+	}
+	for _, g := range order {
+		if why := t.branchWhy(field(g, "flo")); why != "" {
+			return nil, fmt.Sprintf("branch %q %s", g, why)
+		}
+	}
+	bodies := map[string]*yaml.Node{}
+	for _, g := range order {
+		body, why := t.branchBody(c, field(g, "flo"))
+		if why != "" {
+			return nil, fmt.Sprintf("branch %q %s", g, why)
+		}
+		bodies[g] = body
+	}
+	if n, ok := t.branchSwitch(c, order, field, bodies); ok {
+		return n, ""
+	}
+	// Otherwise an if for each condition, in order, each the else of the
+	// one before; the Else branch is the last else.
+	var top, last *yaml.Node
+	for _, g := range order {
+		if g == "else" {
+			continue
+		}
+		cond, why := t.condOf(c, field(g, "left-operand"), field(g, "operator"), field(g, "right-operand"))
+		if why != "" {
+			return nil, fmt.Sprintf("branch %q: %s", g, why)
+		}
+		n := mapping("if", cond, "then", bodies[g])
+		if last == nil {
+			top = n
+		} else {
+			set(last, "else", seq(n))
+		}
+		last = n
+	}
+	if top == nil {
+		return nil, "no conditions"
+	}
+	if b, ok := bodies["else"]; ok && !isNoop(b) {
+		set(last, "else", b)
+	}
+	t.im.decide("If/ElseIf whose conditions are not all one value compared with == to constants becomes nested if/else, the conditions tested in order")
+	return top, ""
+}
+
+// isNoop reports whether steps are only the continueIf: true of a branch
+// that does nothing.
+func isNoop(steps *yaml.Node) bool {
+	return len(steps.Content) == 1 && len(steps.Content[0].Content) == 2 &&
+		steps.Content[0].Content[0].Value == "continueIf" && steps.Content[0].Content[1].Value == "true"
+}
+
+// branchSwitch is the switch of an If/ElseIf whose conditions all compare
+// one value with == to distinct constants (false when they do not).
+func (t *ftr) branchSwitch(c *Card, order []string, field func(g, k string) *Field, bodies map[string]*yaml.Node) (*yaml.Node, bool) {
 	var subject string
 	cases := mapping()
 	seen := map[string]bool{}
 	var dflt *yaml.Node
 	for _, g := range order {
-		body, why := t.branchBody(field(g, "flo"))
-		if why != "" {
-			return nil, fmt.Sprintf("branch %q %s", g, why)
-		}
+		body := bodies[g]
 		if g == "else" {
 			dflt = body
 			continue
 		}
 		l, op, r := field(g, "left-operand"), field(g, "operator"), field(g, "right-operand")
 		if l == nil || op == nil || r == nil || op.Value != "==" || isPinned(t, c, r) {
-			return nil, "its conditions do not all compare one value with == to a constant (nested if/else not imported yet)"
+			return nil, false
 		}
 		le, why := t.expr(c, l, "")
-		if why != "" {
-			return nil, why
-		}
-		if subject != "" && le != subject {
-			return nil, "its conditions compare different values (nested if/else not imported yet)"
+		if why != "" || subject != "" && le != subject {
+			return nil, false
 		}
 		subject = le
 		key, ok := r.Value.(string)
@@ -952,27 +1173,68 @@ func (t *ftr) branch(c *Card) (*yaml.Node, string) {
 			}
 		}
 		if !ok || seen[key] {
-			return nil, fmt.Sprintf("branch %q compares with %v, not a distinct text or number", g, r.Value)
+			return nil, false
 		}
 		seen[key] = true
 		set(cases, key, body)
 	}
 	if subject == "" {
-		return nil, "no conditions"
+		return nil, false
 	}
 	n := mapping("switch", subject, "cases", cases)
 	if dflt != nil {
 		set(n, "default", dflt)
 	}
 	t.im.decide("If/ElseIf comparing one value with == to constants becomes switch/cases/default (a case key is matched as text)")
-	return n, ""
+	return n, true
 }
 
-// branchBody is the steps of a flow Okta keeps inside an If/ElseIf branch.
-func (t *ftr) branchBody(f *Field) (*yaml.Node, string) {
+// branchWhy says why the flow of an If/ElseIf branch cannot be
+// translated ("" when it can).
+func (t *ftr) branchWhy(f *Field) string {
 	if f == nil {
-		return nil, "runs no flow"
+		return "runs no flow"
 	}
+	if simple, _ := branchSteps(f); simple {
+		return ""
+	}
+	if why := inlineWhy(f.Value, "branch"); why != "" {
+		return why
+	}
+	if t.branchVars != nil {
+		return ""
+	}
+	fl, _ := Inline(f.Value, "branch")
+	for _, k := range fl.Cards {
+		if k.Kernel && k.Module == "control" && k.Method == "return" && len(customInputs(k)) > 0 {
+			return "returns values, and the If/ElseIf card has no outputs"
+		}
+	}
+	return ""
+}
+
+// branchBody is the steps of a flow Okta keeps inside an If/ElseIf
+// branch: a branch of only its start, Return without values and Throw
+// (→ halt) is read here; any other is translated as an If Error's flow
+// is (inline: the branch's inputs are the card's inputs of the same key).
+func (t *ftr) branchBody(c *Card, f *Field) (*yaml.Node, string) {
+	if simple, steps := branchSteps(f); simple {
+		return steps, ""
+	}
+	t.im.decide("an If/ElseIf branch that runs cards has them translated in place, as the flow inside an If Error card")
+	steps, why := t.inline(c, f.Value, "branch")
+	if why != "" {
+		return nil, why
+	}
+	if len(steps.Content) == 0 {
+		steps.Content = append(steps.Content, mapping("continueIf", plain("true", "!!bool")))
+	}
+	return steps, ""
+}
+
+// branchSteps reads an If/ElseIf branch's flow of only its start, Return
+// without values and Throw; simple is false for any other.
+func branchSteps(f *Field) (simple bool, _ *yaml.Node) {
 	fl, _ := f.Value.(map[string]any)
 	methods, _ := fl["methods"].([]any)
 	var steps []*yaml.Node
@@ -983,7 +1245,7 @@ func (t *ftr) branchBody(f *Field) (*yaml.Node, string) {
 		case "callable", "noop", "comment":
 		case "return":
 			if d, _ := dig(node, "model", "inputs", "data").(map[string]any); len(d) > 0 {
-				return nil, "returns values (not imported yet)"
+				return false, nil
 			}
 		case "throw":
 			msg := "error"
@@ -999,13 +1261,13 @@ func (t *ftr) branchBody(f *Field) (*yaml.Node, string) {
 			h.HeadComment = "Okta: " + name + " (control.throw)"
 			steps = append(steps, h)
 		default:
-			return nil, fmt.Sprintf("runs a %s card (only Return and Throw inside a branch are imported yet)", k)
+			return false, nil
 		}
 	}
 	if len(steps) == 0 {
 		steps = append(steps, mapping("continueIf", plain("true", "!!bool")))
 	}
-	return seq(steps...), ""
+	return true, seq(steps...)
 }
 
 // dig walks nested JSON objects by key.

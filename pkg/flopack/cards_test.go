@@ -109,10 +109,12 @@ func TestIfElseIfSwitch(t *testing.T) {
 	}{
 		{"== to constants is a switch", func(c *Card) {}, "switch: vars.units\n    cases:\n      days:"},
 		{"the else branch's Return Error is the default's halt", func(c *Card) {}, "default:\n      # Okta: Return Error (control.throw)\n      - halt: 'User Error:"},
-		{"another operator stays a todo", func(c *Card) { group(c, "if", "operator", "<") },
-			"jml:todo If/ElseIf (control.branch): its conditions do not all compare one value with == to a constant"},
-		{"a repeated constant stays a todo", func(c *Card) { group(c, "if", "right-operand", "weeks") },
-			`compares with weeks, not a distinct text or number`},
+		{"another operator is nested if/else", func(c *Card) { group(c, "if", "operator", "<") },
+			"  - if: vars.units < \"days\"\n    then:\n      - continueIf: true\n    else:\n      - if: vars.units == \"weeks\"\n"},
+		{"a repeated constant is nested if/else, tested in order", func(c *Card) { group(c, "if", "right-operand", "weeks") },
+			"  - if: vars.units == \"weeks\"\n    then:\n      - continueIf: true\n    else:\n      - if: vars.units == \"weeks\"\n"},
+		{"an unknown operator stays a todo", func(c *Card) { group(c, "if", "operator", "starts with") },
+			`jml:todo If/ElseIf (control.branch): branch "if": operator "starts with" is not imported`},
 		{"a number is a case key", func(c *Card) { group(c, "if", "right-operand", json.Number("7")) }, "\n      \"7\":"},
 	}
 	for _, tt := range tests {
@@ -787,6 +789,9 @@ func TestFunctionCardsBehaviour(t *testing.T) {
 		{"Or (Exclusive) of two trues", "boolean", "xor", in("a", true, "b", true), false, ""},
 		{"And of three is a todo", "boolean", "and", in("a", true, "b", true, "c", true), nil, `input "c": only a, b are imported`},
 		{"Compare", "boolean", "compare", in("left-operand", fromInput("n"), "operator", ">=", "right-operand", json.Number("3")), true, ""},
+		{"Compare a number with a text that reads as one: >", "boolean", "compare", in("left-operand", fromInput("n"), "operator", ">", "right-operand", "0"), true, ""},
+		{"Compare a number with a text that reads as one: ==", "boolean", "compare", in("left-operand", fromInput("n"), "operator", "==", "right-operand", "4"), true, ""},
+		{"Compare a double with a text that reads as one: ==", "boolean", "compare", in("left-operand", fromInput("d"), "operator", "==", "right-operand", "3"), true, ""},
 		{"Compare: is empty", "boolean", "compare", in("left-operand", fromInput("s"), "operator", "is empty"), false, ""},
 		{"Compare with an unknown operator is a todo", "boolean", "compare", in("left-operand", "a", "operator", "starts with", "right-operand", "a"), nil, `operator "starts with" is not imported`},
 		{"Assign If: true", "control", "assignIf", in("left-operand", fromInput("s"), "operator", "==", "right-operand", "Sales", "valueIfTrue", "yes", "valueIfFalse", "no"), "yes", ""},
@@ -850,7 +855,7 @@ func TestFunctionCardsBehaviour(t *testing.T) {
 			if len(issues) > 0 {
 				t.Fatalf("%s: %v", src, issues)
 			}
-			got, err := p.Eval(map[string]any{"inputs": map[string]any{"users": users, "rows": rows, "n": int64(4), "s": "Sales"}})
+			got, err := p.Eval(map[string]any{"inputs": map[string]any{"users": users, "rows": rows, "n": int64(4), "d": 3.0, "s": "Sales"}})
 			if err != nil {
 				t.Fatalf("%s: %v", src, err)
 			}
@@ -861,5 +866,56 @@ func TestFunctionCardsBehaviour(t *testing.T) {
 				t.Errorf("decisions %q, want the card's one", im.rep.Decisions)
 			}
 		})
+	}
+}
+
+// A Call Flow input the called helper does not declare (Okta ignores it;
+// jml's validate refuses it) is dropped, and the report says so.
+func TestCallDropsInputsTheHelperLacks(t *testing.T) {
+	const pack = "../../testdata/flopacks/offboard_google_workspace_users.flopack"
+	out := withCard(t, pack, "control", "spawn", func(c *Card) {
+		c.Inputs = append(c.Inputs, &Field{ID: "extra", Key: "Stale Input", Value: "x"})
+	})
+	if strings.Contains(out, "staleInput") {
+		t.Errorf("the import passes an input the helper lacks:\n%s", out)
+	}
+	if !strings.Contains(out, "removeGoogleASPs: true") {
+		t.Errorf("the import lost the inputs the helper declares:\n%s", out)
+	}
+	data, _ := os.ReadFile(pack)
+	p, _ := Parse(data)
+	for _, f := range p.Flows {
+		for _, c := range f.Cards {
+			if c.Module == "control" && c.Method == "spawn" {
+				c.Inputs = append(c.Inputs, &Field{ID: "extra", Key: "Stale Input", Value: "x"})
+			}
+		}
+	}
+	_, rep := Import(p)
+	found := false
+	for _, d := range rep.Decisions {
+		found = found || strings.Contains(d, `passes "Stale Input", which flow`)
+	}
+	if !found {
+		t.Errorf("no decision names the dropped input: %q", rep.Decisions)
+	}
+}
+
+func TestNamesTheSchemaTakes(t *testing.T) {
+	used := map[string]bool{}
+	long := slug("App Campaign Multi Level Group Manager Reviewers User Expression Entitlements Recurring 3 Months", "flow")
+	a, b := uniqueFlowName(long, used), uniqueFlowName(long, used)
+	for _, n := range []string{a, b} {
+		if len(n) > maxFlowName || strings.HasSuffix(n, "-") {
+			t.Errorf("flow name %q: %d characters, want at most %d, not ending in -", n, len(n), maxFlowName)
+		}
+	}
+	if a == b {
+		t.Errorf("two long names cut alike: %q", a)
+	}
+	for in, want := range map[string]string{"true": "true_", "False": "false_", "in": "in_", "Return": "return_", "ID": "id", "Last Login": "lastLogin"} {
+		if got := ident(in, "value"); got != want {
+			t.Errorf("ident(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

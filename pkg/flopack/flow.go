@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -53,6 +54,11 @@ type ftr struct {
 	// usedRoot holds the start card's outputs an expression read.
 	inputOf  map[string]string
 	usedRoot map[string]bool
+	// returnVars, in the translator of an If/ElseIf branch whose card has
+	// outputs, names the var each of its Return's values is assigned to
+	// (by the Return input's key): the card's outputs read them.
+	// branchVars is what the next branch translated inside this flow gets.
+	returnVars, branchVars map[string]string
 	// item is the CEL name of the current For Each item, while translating
 	// the inputs of a For Each's call.
 }
@@ -99,7 +105,7 @@ func (im *importer) flow(f *Flow) ([]byte, FlowReport) {
 	if inputs != nil {
 		set(doc, "inputs", inputs)
 	}
-	if len(t.outputs) > 0 {
+	if len(t.outputs) > 0 && t.rep.Trigger == "helper" { // only a helper declares outputs
 		outs := mapping()
 		for _, o := range t.outputs {
 			set(outs, o, mapping("type", "any"))
@@ -492,8 +498,23 @@ func (t *ftr) todoNote(c *Card, why string) {
 }
 
 // todo is the halt step standing for a card that was not imported.
+// declareOutput adds name to the helper's outputs, once.
+func (t *ftr) declareOutput(name string) {
+	if !slices.Contains(t.outputs, name) {
+		t.outputs = append(t.outputs, name)
+	}
+}
+
 func (t *ftr) todo(c *Card, why string) *yaml.Node {
 	t.todoNote(c, why)
+	if c.Kernel && c.Module == "control" && c.Method == "return" && t.returnVars == nil {
+		// A Return left as a todo still declares its outputs: the flows
+		// that call this one read them, and must validate (this one is
+		// disabled).
+		for _, f := range customInputs(c) {
+			t.declareOutput(ident(f.Key, "value"))
+		}
+	}
 	lines := []string{"jml:todo " + cardLabel(c) + ": " + why}
 	for _, f := range c.Inputs {
 		if f.Group == "context" {

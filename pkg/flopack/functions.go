@@ -160,7 +160,8 @@ func (t *ftr) functionCard(c *Card) (*yaml.Node, string) {
 				return nil, why
 			}
 		}
-		test, why := compare(orNull(t.itemPath(c, "list", path)), ops, re, cmp != nil)
+		le, re := t.loose(c, orNull(t.itemPath(c, "list", path)), ops, re, cmp)
+		test, why := compare(le, ops, re, cmp != nil)
 		if why != "" {
 			return nil, why
 		}

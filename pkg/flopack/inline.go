@@ -82,7 +82,8 @@ func (t *ftr) inlineWith(c *Card, v any, what string, start func(sub *ftr, o *Fi
 	fl.Edges = edges
 	sub := &ftr{im: t.im, f: t.f, byID: map[string]*Card{}, next: map[string][]string{},
 		in: map[string]map[string]source{}, outExpr: t.outExpr, stepIDs: t.stepIDs,
-		visited: map[string]bool{}, outer: map[string]string{}, outerWhy: map[string]string{}, eventObj: t.eventObj}
+		visited: map[string]bool{}, outer: map[string]string{}, outerWhy: map[string]string{}, eventObj: t.eventObj,
+		returnVars: t.branchVars}
 	sub.index(fl)
 	if sub.root == nil {
 		return nil, "its " + what + " flow has no start card"
@@ -118,6 +119,11 @@ func (t *ftr) inlineWith(c *Card, v any, what string, start func(sub *ftr, o *Fi
 				steps.Content = append(steps.Content, n)
 			}
 		}
+	}
+	// A Return inside (an If Error's catch, say) ends the helper: its
+	// outputs are the helper's.
+	for _, o := range sub.outputs {
+		t.declareOutput(o)
 	}
 	// Comments after the inner flow's last card go above the card.
 	t.pending = append(t.pending, sub.pending...)

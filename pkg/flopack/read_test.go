@@ -44,7 +44,8 @@ func TestReadReferencePacks(t *testing.T) {
 						triggers++
 					}
 				}
-				if triggers > 1 || triggers == 0 && f.Name != "Remove User from all Groups" { // that template leaves the trigger to the user
+				// Two templates leave the trigger to the user.
+				if triggers > 1 || triggers == 0 && f.Name != "Remove User from all Groups" && f.Name != "dateTimeConverter [p]" {
 					t.Errorf("flow %q: %d trigger cards", f.Name, triggers)
 				}
 			}

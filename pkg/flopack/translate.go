@@ -47,7 +47,7 @@ func Import(p *Pack) ([]File, *Report) {
 	im := &importer{pack: p, rep: &Report{Missing: map[string]int{}}, flowSlug: map[string]string{}, flowByID: map[string]*Flow{}}
 	used := map[string]bool{}
 	for _, f := range p.Flows {
-		im.flowSlug[f.ID] = unique(slug(f.Name, "flow"), used)
+		im.flowSlug[f.ID] = uniqueFlowName(slug(f.Name, "flow"), used)
 		im.flowByID[f.ID] = f
 	}
 	im.instances()
@@ -248,10 +248,22 @@ func ident(s, fallback string) string {
 		return fallback
 	}
 	out := b.String()
-	if len(out) > 1 && strings.ToUpper(out) == out[:1]+strings.ToUpper(out[1:]) && strings.ToUpper(out[1:]) == out[1:] {
-		return strings.ToLower(out) // "ID" → id
+	if len(out) > 1 && strings.ToUpper(out[1:]) == out[1:] {
+		out = strings.ToLower(out) // "ID" → id, not iD
+	}
+	if celReserved[out] {
+		out += "_" // vars.true is no selection: vars.true_ is
 	}
 	return out
+}
+
+// celReserved are CEL's reserved words and literals, which cannot follow
+// a dot (vars.NAME, steps.ID).
+var celReserved = map[string]bool{
+	"true": true, "false": true, "null": true, "in": true,
+	"as": true, "break": true, "const": true, "continue": true, "else": true, "for": true, "function": true,
+	"if": true, "import": true, "let": true, "loop": true, "package": true, "namespace": true, "return": true,
+	"var": true, "void": true, "while": true,
 }
 
 func unique(base string, used map[string]bool) string {
@@ -264,6 +276,24 @@ func unique(base string, used map[string]bool) string {
 	}
 	used[name] = true
 	return name
+}
+
+// maxFlowName is the longest flow name the flow schema takes (a DNS
+// label's length).
+const maxFlowName = 63
+
+// uniqueFlowName is unique of a flow's slug cut to maxFlowName, at a word
+// where it can, with room for unique's suffix.
+func uniqueFlowName(base string, used map[string]bool) string {
+	const room = 4 // "-NNN"
+	if len(base) > maxFlowName-room {
+		cut := base[:maxFlowName-room]
+		if i := strings.LastIndexByte(cut, '-'); i > maxFlowName/2 {
+			cut = cut[:i]
+		}
+		base = strings.TrimRight(cut, "-")
+	}
+	return unique(base, used)
 }
 
 // structural cards carry no behaviour of their own.
