@@ -47,7 +47,9 @@ func googleCredentialActions() []Action {
 			Repeat:       "Google answers 404 (the ASP is gone): nothing changes, but the retry fails",
 			Inputs: []Field{
 				googleUserKey(googleUserKeyDesc),
-				reqIn("codeId", Number, "Unique ID of the ASP (listASPs' codeId)."),
+				// Any: Google's int32, as listASPs answers it, or its
+				// digits as text, as Okta Workflows' ASP card passes it.
+				reqIn("codeId", Any, "Unique ID of the ASP (listASPs' codeId): an integer, or its digits as text."),
 			},
 			Call: Call{Protocol: "http", Method: "DELETE", Path: "/admin/directory/v1/users/{userKey}/asps/{codeId}", Docs: googleDirectoryDocs + "asps/delete"},
 		},
