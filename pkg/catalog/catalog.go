@@ -152,7 +152,8 @@ type Action struct {
 	// wants Okta's first, and does not count them as disabling.
 	EndsSessions bool `json:"endsSessions,omitempty"`
 	// RemovesGrant marks a deprovisioning action that takes one grant away
-	// (a group membership, a licence, an organisation membership) and
+	// (a group membership, a licence, an organisation membership, an
+	// application-specific password, an application's OAuth tokens) and
 	// leaves the account itself as it is: lint's leaver-order rule does
 	// not ask for it to come after the Okta sessions are revoked.
 	RemovesGrant bool `json:"removesGrant,omitempty"`

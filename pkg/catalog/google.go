@@ -24,7 +24,7 @@ func google() Connector {
 	return Connector{
 		Type:           "google",
 		Vendor:         "Google",
-		Description:    "Google Workspace: Admin SDK Directory API users and groups, Data Transfer API, Gmail API mailbox settings and mail.",
+		Description:    "Google Workspace: Admin SDK Directory API users, groups, application-specific passwords, OAuth tokens and mobile devices, Data Transfer API, Gmail API mailbox settings and mail.",
 		Auth:           []string{"serviceAccount", "oauth2"},
 		DefaultRate:    10,
 		RequestsScopes: true,
@@ -151,7 +151,7 @@ func google() Connector {
 				},
 				Call: Call{Protocol: "http", Method: "DELETE", Path: "/admin/directory/v1/groups/{groupKey}/members/{userKey}", Docs: googleDirectoryDocs + "members/delete"},
 			},
-		}, gmailActions()...),
+		}, append(googleCredentialActions(), gmailActions()...)...),
 	}
 }
 

@@ -42,6 +42,9 @@ func (c *googleClient) Do(ctx context.Context, req effect.Request) (map[string]a
 	if gmailActions[req.Action] {
 		return c.gmail.do(ctx, req)
 	}
+	if googleCredentialActions[req.Action] {
+		return c.credentials(ctx, req)
+	}
 	switch req.Action {
 	case "transferDrive":
 		levels, err := googlePrivacyLevels(req.Input)

@@ -104,7 +104,8 @@ var samples = map[string]map[string]any{
 	"google": {"userKey": "jane.doe@acme.com", "groupKey": "vpn@acme.com", "fromUser": "jane.doe@acme.com", "toUser": "bob@acme.com",
 		"privacyLevels": []any{"SHARED", "PRIVATE"}, "delegateEmail": "bob@acme.com", "emailAddress": "boss@acme.com",
 		"to": "boss@acme.com", "cc": "bob@acme.com", "subject": "Jane Doe has left", "body": "<p>Jane's mail now goes to you.</p>",
-		"contentType": "HTML", "message": "Jane Doe is no longer with the company.", "start": "2024-01-01T00:00:00Z", "restrictToDomain": false},
+		"contentType": "HTML", "message": "Jane Doe is no longer with the company.", "start": "2024-01-01T00:00:00Z", "restrictToDomain": false,
+		"codeId": int64(123456), "clientId": "1234.apps.googleusercontent.com", "email": "jane.doe@acme.com", "resourceId": "AFiQxQ1"},
 	"microsoft": {"userId": "jane.doe@acme.com", "skuIds": []any{e3}, "skuId": e3, "groupId": "grp-vpn", "disabledPlans": []any{},
 		"to": "boss@acme.com", "cc": "bob@acme.com", "subject": "Welcome", "body": "<p>Hello</p>", "contentType": "HTML"},
 	"servicenow": {"table": "sc_task", "sysId": "set by prepare", "fields": map[string]any{"short_description": "Offboard Jane"}},
@@ -139,8 +140,36 @@ var prepare = map[string]func(t *testing.T, h *harness, in map[string]any){
 	"google.removeDelegate": func(t *testing.T, h *harness, in map[string]any) {
 		h.do(t, "google", "addDelegate", map[string]any{"userKey": "jane.doe@acme.com", "delegateEmail": "bob@acme.com"})
 	},
-	"servicenow.getRecord":    func(t *testing.T, h *harness, in map[string]any) { in["sysId"] = h.record(t) },
-	"servicenow.updateRecord": func(t *testing.T, h *harness, in map[string]any) { in["sysId"] = h.record(t) },
+	// Jane holds the ASP, token and device the credential actions list
+	// and delete.
+	"google.listASPs":           googleCredentials,
+	"google.deleteASP":          googleCredentials,
+	"google.listTokens":         googleCredentials,
+	"google.deleteToken":        googleCredentials,
+	"google.listMobileDevices":  googleCredentials,
+	"google.deleteMobileDevice": googleCredentials,
+	"servicenow.getRecord":      func(t *testing.T, h *harness, in map[string]any) { in["sysId"] = h.record(t) },
+	"servicenow.updateRecord":   func(t *testing.T, h *harness, in map[string]any) { in["sysId"] = h.record(t) },
+}
+
+// googleCredentials describes the google instance: Jane with an ASP (its
+// times known, as Google's int64 strings), a token and a mobile device.
+func googleCredentials(t *testing.T, h *harness, _ map[string]any) {
+	t.Helper()
+	spec, ds := world.Decode(map[string]any{"google": map[string]any{"users": []any{
+		map[string]any{"primaryEmail": "jane.doe@acme.com",
+			"asps":          []any{map[string]any{"codeId": 123456, "name": "Thunderbird", "creationTime": "1704067200000", "lastTimeUsed": "1706745600000"}},
+			"tokens":        []any{map[string]any{"clientId": "1234.apps.googleusercontent.com", "displayText": "Acme CRM", "scopes": []any{"https://www.googleapis.com/auth/calendar"}, "nativeApp": true}},
+			"mobileDevices": []any{map[string]any{"resourceId": "AFiQxQ1", "deviceId": "SER1", "model": "Pixel 7", "os": "Android 14", "status": "APPROVED", "type": "ANDROID"}}},
+		map[string]any{"primaryEmail": "bob@acme.com"},
+		map[string]any{"primaryEmail": "boss@acme.com"},
+	}}}, diag.Range{})
+	if len(ds) > 0 {
+		t.Fatal(ds)
+	}
+	if err := h.world.Apply(spec); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // harness is a sandbox behind a recorder, with a client per instance.
@@ -531,8 +560,9 @@ func pattern(template, hole string) *regexp.Regexp {
 var (
 	googleDirectory    = &catalog.Description{ID: "google-directory", Format: "discovery"}
 	googleDataTransfer = &catalog.Description{ID: "google-datatransfer", Format: "discovery"}
-	// googleGmail's excerpt is committed, so its cases of TestCheckersCatch
-	// run on every run, as the Okta and Graph ones do.
+	// The Google excerpts are committed (the Directory and Data Transfer
+	// ones since issue #17's credential actions), so their cases of
+	// TestCheckersCatch run on every run, as the Okta and Graph ones do.
 	googleGmail = &catalog.Description{ID: "google-gmail", Format: "discovery"}
 )
 
@@ -589,6 +619,20 @@ func TestCheckersCatch(t *testing.T) {
 		{"google int64 string", googleDataTransfer,
 			exchange{Method: "POST", Path: "/admin/datatransfer/v1/transfers", Header: json, Body: []byte(`{"applicationDataTransfers":[{"applicationId":"Drive"}]}`), Status: 200,
 				RespBody: []byte(`{}`)}, "not an int64"},
+		{"google ASP code id not an integer", googleDirectory,
+			exchange{Method: "DELETE", Path: "/admin/directory/v1/users/jane@acme.com/asps/SER1", Status: 204}, "codeId"},
+		{"google ASP answer with a string code id", googleDirectory,
+			exchange{Method: "GET", Path: "/admin/directory/v1/users/jane@acme.com/asps", Status: 200,
+				RespBody: []byte(`{"kind":"admin#directory#aspList","items":[{"codeId":"123456","name":"x"}]}`)}, "codeId"},
+		{"google token answer with one scope", googleDirectory,
+			exchange{Method: "GET", Path: "/admin/directory/v1/users/jane@acme.com/tokens", Status: 200,
+				RespBody: []byte(`{"kind":"admin#directory#tokenList","items":[{"clientId":"c","scopes":"calendar"}]}`)}, "scopes"},
+		{"google mobile devices by an email parameter", googleDirectory,
+			exchange{Method: "GET", Path: "/admin/directory/v1/customer/my_customer/devices/mobile", Query: url.Values{"email": {"jane@acme.com"}}, Status: 200,
+				RespBody: []byte(`{}`)}, "query parameter email"},
+		{"google mobile devices answer under items", googleDirectory,
+			exchange{Method: "GET", Path: "/admin/directory/v1/customer/my_customer/devices/mobile", Query: url.Values{"query": {"email:jane@acme.com"}}, Status: 200,
+				RespBody: []byte(`{"items":[{"resourceId":"r"}]}`)}, "items: no property of MobileDevices"},
 		{"gmail wrong path", googleGmail,
 			exchange{Method: "POST", Path: "/gmail/v1/users/jane@acme.com/settings/delegate", Header: json, Body: []byte(`{"delegateEmail":"max@acme.com"}`), Status: 200,
 				RespBody: []byte(`{}`)}, "no method"},

@@ -73,6 +73,34 @@ var appActions = map[string]appAction{
 	// google.transferCalendar do.
 	"googledrive.createTransferRequest":    {typ: "google", action: "transferDrive", inputs: googleTransferInputs, output: googleTransferOutput},
 	"googlecalendar.createTransferRequest": {typ: "google", action: "transferCalendar", inputs: googleTransferInputs, output: googleTransferOutput},
+	// A leaver's remaining Google credentials: the Read All cards' lists
+	// (their items' fields read by googleField) and the deletes, whose
+	// Status Code output is not imported. Read All User Devices' "Device
+	// ID" is Google's deviceId, the serial number, not the resourceId
+	// Delete User Device takes (see docs/import.md).
+	"googledirectory.readAllUserASPs": {typ: "google", action: "listASPs", inputs: map[string]string{"Read By.User ID": "userKey"},
+		output: googleList("ASPs", "asps")},
+	"googledirectory.deleteUserASP": {typ: "google", action: "deleteASP", output: msNoOutput,
+		inputs: map[string]string{"User.User ID": "userKey", "ASP.Code ID": "codeId"}},
+	"googledirectory.readAllUserAccessTokens": {typ: "google", action: "listTokens", inputs: map[string]string{"Read By.User ID": "userKey"},
+		output: googleList("Access Tokens", "tokens")},
+	"googledirectory.deleteUserAccessTokens": {typ: "google", action: "deleteToken", output: msNoOutput,
+		inputs: map[string]string{"User.User ID": "userKey", "Access Token.Client ID": "clientId"}},
+	"googledirectory.readAllUserDevices": {typ: "google", action: "listMobileDevices", inputs: map[string]string{"Read By.Email": "email"},
+		output: googleList("Mobile Devices", "mobileDevices")},
+	"googledirectory.deleteUserDevice": {typ: "google", action: "deleteMobileDevice", output: msNoOutput,
+		inputs: map[string]string{"User Device.Resource ID": "resourceId"}},
+}
+
+// googleList is the output of a Google Read All card: its one list, key,
+// is the action's output out.
+func googleList(key, out string) func(string) string {
+	return func(k string) string {
+		if k == key {
+			return out
+		}
+		return ""
+	}
 }
 
 // Office 365 cards run on jml's microsoft connector (Microsoft Graph).

@@ -462,7 +462,16 @@ func (t *ftr) expr(c *Card, f *Field, item string) (string, string) {
 		return e, ""
 	}
 	if f.Item != nil && item != "" {
-		return fieldPath(item, *f.Item), ""
+		e := fieldPath(item, *f.Item)
+		if f.Type == "string" && !f.Collection && googleNumber[*f.Item] {
+			e = "string(" + e + ")"
+		}
+		if *f.Item == "Device ID" {
+			t.im.decide("%s: its item's \"Device ID\" is Google's deviceId, the device's serial number, imported as it is (item.deviceId); "+
+				"Delete User Device takes the \"Resource ID\" (resourceId): fed a Device ID, Google answers 404 and no device is removed "+
+				"(in Okta a For Each - Ignore Errors hides the failure; in jml the failure inside the helper stops the run). Pass item.resourceId to remove the devices", cardLabel(c))
+		}
+		return e, ""
 	}
 	if l, ok := celLiteral(f.Value); ok {
 		return l, ""

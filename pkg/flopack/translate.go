@@ -455,6 +455,19 @@ var skuField = map[string]string{
 	"Service Plans": "servicePlans",
 }
 
+// googleField maps the fields of Okta Workflows' Google Workspace
+// records (the items of Read All User ASPs, Access Tokens and Devices) to
+// the google actions' items: listASPs' codeId, listTokens' clientId,
+// listMobileDevices' deviceId (the serial number) and resourceId.
+var googleField = map[string]string{
+	"Code ID": "codeId", "Client ID": "clientId", "Device ID": "deviceId", "Resource ID": "resourceId",
+}
+
+// googleNumber are the googleField fields Okta's record holds as text and
+// jml's action answers as a number (Google's int32 codeId): a text input
+// taking one gets string() of it, as Okta passes it.
+var googleNumber = map[string]bool{"Code ID": true}
+
 // fieldPath is the CEL selection of an Okta output path on base.
 func fieldPath(base, path string) string {
 	if path == "" {
@@ -464,6 +477,9 @@ func fieldPath(base, path string) string {
 		return base + "." + f
 	}
 	if f, ok := skuField[path]; ok {
+		return base + "." + f
+	}
+	if f, ok := googleField[path]; ok {
 		return base + "." + f
 	}
 	if rest, ok := strings.CutPrefix(path, "Raw Output"); ok {

@@ -161,6 +161,7 @@ func googleRoutes(in *Instance, mux *http.ServeMux) {
 			"oldOwnerUserId": from, "newOwnerUserId": to, "applicationDataTransfers": []any{app},
 			"overallTransferStatusCode": out["status"]})
 	})
+	googleCredentialRoutes(in, mux)
 	gmailRoutes(in, mux)
 }
 

@@ -12,7 +12,8 @@ type googleUser struct {
 	givenName, familyName string
 	aliases               []string
 	driveFiles, signOuts  int
-	calendarEvents        int // future events in the primary calendar
+	calendarEvents        int          // future events in the primary calendar
+	creds                 *googleCreds // ASPs, tokens and mobile devices (googlecreds.go); nil for none
 }
 
 type googleGroup struct {
@@ -48,6 +49,7 @@ func (m *googleModel) clone() model {
 	for k, u := range m.users {
 		cp := *u
 		cp.aliases = cloneStrings(u.aliases)
+		cp.creds = u.creds.clone()
 		c.users[k] = &cp
 	}
 	for k, v := range m.keys {
@@ -128,7 +130,8 @@ func (m *googleModel) seed(u User) {
 func (m *googleModel) load(o obj) {
 	var boxes []userObj // read once every user is (a delegate is one)
 	for _, uo := range o.list("users") {
-		uo.allow("a google user", "primaryEmail", "id", "suspended", "aliases", "orgUnitPath", "isAdmin", "name", "driveFiles", "calendarEvents", "delegates")
+		uo.allow("a google user", "primaryEmail", "id", "suspended", "aliases", "orgUnitPath", "isAdmin", "name", "driveFiles", "calendarEvents", "delegates",
+			"asps", "tokens", "mobileDevices")
 		u := &googleUser{id: uo.str("id"), primaryEmail: uo.reqStr("primaryEmail"), suspended: uo.boolean("suspended", false),
 			aliases: uo.strs("aliases"), orgUnitPath: uo.str("orgUnitPath"), isAdmin: uo.boolean("isAdmin", false), driveFiles: uo.integer("driveFiles", 0), calendarEvents: uo.integer("calendarEvents", 0)}
 		if u.primaryEmail == "" {
@@ -150,6 +153,9 @@ func (m *googleModel) load(o obj) {
 		}
 		m.add(u)
 		boxes = append(boxes, userObj{uo, u})
+	}
+	for _, x := range boxes {
+		m.loadCreds(x)
 	}
 	m.loadMailboxes(boxes)
 	for _, g := range o.list("groups") {
@@ -199,6 +205,9 @@ func (m *googleModel) group(c *call) (*googleGroup, error) {
 func (m *googleModel) do(c *call) (map[string]any, error) {
 	if gmailActions[c.action] {
 		return m.gmail(c)
+	}
+	if googleCredentialActions[c.action] {
+		return m.credentials(c)
 	}
 	if c.action == "transferDrive" || c.action == "transferCalendar" {
 		from, err := m.user(c.str("fromUser"))
@@ -266,6 +275,7 @@ func (u *googleUser) state() map[string]any {
 	if u.calendarEvents != 0 {
 		st["calendarEvents"] = int64(u.calendarEvents)
 	}
+	u.creds.state(st)
 	return st
 }
 

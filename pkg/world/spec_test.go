@@ -113,6 +113,10 @@ func TestLoadErrors(t *testing.T) {
 			[]string{`w.yaml:4:14: error: "okta" is not valid for "action": it must match ^[a-z0-9][a-z0-9-]*\.(\*|[A-Za-z][A-Za-z0-9]*)$ [invalid-value]`}},
 		{"fault that does nothing", head + "faults:\n  - {action: okta.getUser, times: 2}\n",
 			[]string{`w.yaml:4:5: error: a fault needs status, latency or timeout: this one would do nothing [invalid-value]`}},
+		{"google ASP code id as a string", head + "google:\n  users:\n    - primaryEmail: jane@acme.com\n      asps: [{codeId: \"12\"}]\n",
+			[]string{`w.yaml:6:23: error: "codeId" must be an integer, not a string [wrong-type]`}},
+		{"google mobile device key misspelt", head + "google:\n  users:\n    - primaryEmail: jane@acme.com\n      mobileDevices: [{resourceID: r1}]\n",
+			[]string{`w.yaml:6:24: error: unknown key "resourceID" in item 0 of mobileDevices; did you mean "resourceId"? [unknown-key]`}},
 		{"several errors at once", head + "faults:\n  - {action: okta.getUser, latency: fast}\n  - {action: okta.getUser, status: 503, retryAfter: later}\n",
 			[]string{
 				`w.yaml:4:37: error: "fast" is not a valid duration for latency: write e.g. 500ms, 1s or 1m30s [invalid-value]`,

@@ -89,7 +89,10 @@ var sources = []source{
 		Out: "google-directory.json", Repo: "semihcebrail/googleapis", Commit: "cf77c9077e5c666fca49664c5bc303a5658451c5",
 		Path: "discovery/admin-directory_v1.json", Format: "discovery",
 		Keep: []string{"directory.users.get", "directory.users.update", "directory.users.signOut",
-			"directory.members.insert", "directory.members.delete"},
+			"directory.members.insert", "directory.members.delete",
+			// A leaver's credentials (issue #17).
+			"directory.asps.list", "directory.asps.delete", "directory.tokens.list", "directory.tokens.delete",
+			"directory.mobiledevices.list", "directory.mobiledevices.delete"},
 	},
 	{
 		Out: "google-datatransfer.json", Repo: "semihcebrail/googleapis", Commit: "cf77c9077e5c666fca49664c5bc303a5658451c5",
