@@ -627,6 +627,16 @@ func (t *ftr) kernel(c *Card) (*yaml.Node, string) {
 		}
 		return mapping("assign", a), ""
 	case "control.return":
+		if t.mapped != nil {
+			for _, f := range customInputs(c) {
+				e, why := t.expr(c, f, "")
+				if why != "" {
+					return nil, why
+				}
+				t.mapped[f.Key] = e
+			}
+			return nil, ""
+		}
 		if t.returnVars != nil {
 			// An If/ElseIf branch's Return: its values are the card's
 			// outputs, assigned to the vars they read.
@@ -971,6 +981,9 @@ func (t *ftr) kernel(c *Card) (*yaml.Node, string) {
 	if _, ok := functionCards[c.Module+"."+c.Method]; ok {
 		return t.functionCard(c)
 	}
+	if c.Module == "list" && c.Method == "map" {
+		return t.mapCard(c)
+	}
 	return nil, "function card not imported"
 }
 
@@ -983,6 +996,13 @@ func (t *ftr) kernel(c *Card) (*yaml.Node, string) {
 // every other branch does: the Join's output reads it, whichever branch
 // ran.
 func (t *ftr) assignOut(c *Card, expr string) *yaml.Node {
+	if t.mapped != nil {
+		// A Map's helper is one expression: the value is folded in.
+		for _, o := range c.Outputs {
+			t.outExpr[c.ID+"/"+o.ID] = "(" + expr + ")"
+		}
+		return nil
+	}
 	name := t.stepID(c)
 	for _, p := range c.Pins {
 		j := t.byID[p.Card]

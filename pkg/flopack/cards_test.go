@@ -919,3 +919,97 @@ func TestNamesTheSchemaTakes(t *testing.T) {
 		}
 	}
 }
+
+// mapPack is Okta's List Map example (its blog's): a flow maps its users
+// through a helper that concatenates Last Name "." First Name and
+// returns it; act adds to the helper a card that acts, of that module
+// (okta: one jml imports; marketo: one it does not).
+func mapPack(act string) *Pack {
+	item := ""
+	helper := &Flow{ID: "h", Name: "Format Name", Cards: []*Card{
+		{ID: "hs", Name: "Helper Flow", Module: "control", Method: "callable", Kernel: true,
+			Outputs: []*Field{{ID: "hu", Key: "User", Custom: true, Type: "object"}},
+			Pins:    []Pin{{Output: "hu", Card: "hg", Input: "go"}}},
+		{ID: "hg", Name: "Get Multiple", Module: "object", Method: "pick", Kernel: true,
+			Inputs:  []*Field{{ID: "go", Key: "object"}},
+			Outputs: []*Field{{ID: "fn", Key: "First Name"}, {ID: "ln", Key: "Last Name"}},
+			Pins:    []Pin{{Output: "ln", Card: "hc", Input: "a"}, {Output: "fn", Card: "hc", Input: "c"}}},
+		{ID: "hc", Name: "Concatenate", Module: "string", Method: "concat", Kernel: true,
+			Inputs:  []*Field{{ID: "a", Key: "a"}, {ID: "b", Key: "b", Value: "."}, {ID: "c", Key: "c"}},
+			Outputs: []*Field{{ID: "co", Key: "output"}},
+			Pins:    []Pin{{Output: "co", Card: "hr", Input: "rn"}}},
+		{ID: "hr", Name: "Return", Module: "control", Method: "return", Kernel: true,
+			Inputs: []*Field{{ID: "rn", Key: "name", Custom: true}}},
+	}, Edges: []Edge{{ID: "e1", From: "hs", To: "hg"}, {ID: "e2", From: "hg", To: "hc"}, {ID: "e3", From: "hc", To: "hr"}}}
+	if act != "" {
+		helper.Cards = append(helper.Cards, &Card{ID: "hz", Name: "Suspend User", Module: act, Method: "suspendUser",
+			Inputs: []*Field{{ID: "zu", Key: "User.ID", Value: "00u1"}}})
+		helper.Edges = []Edge{{ID: "e1", From: "hs", To: "hz"}, {ID: "e1b", From: "hz", To: "hg"}, {ID: "e2", From: "hg", To: "hc"}, {ID: "e3", From: "hc", To: "hr"}}
+	}
+	main := &Flow{ID: "m", Name: "Main", Cards: []*Card{
+		{ID: "ms", Name: "Helper Flow", Module: "control", Method: "callable", Kernel: true,
+			Outputs: []*Field{{ID: "mu", Key: "users", Custom: true, Type: "object", Collection: true}},
+			Pins:    []Pin{{Output: "mu", Card: "mm", Input: "ml"}}},
+		{ID: "mm", Name: "Map", Module: "list", Method: "map", Kernel: true,
+			Inputs:  []*Field{{ID: "ml", Key: "list"}, {ID: "mf", Key: "flo", Value: "h"}, {ID: "mi", Key: "User", Item: &item}},
+			Outputs: []*Field{{ID: "mo", Key: "new list"}},
+			Pins:    []Pin{{Output: "mo", Card: "mr", Input: "rl"}}},
+		{ID: "mr", Name: "Return", Module: "control", Method: "return", Kernel: true,
+			Inputs: []*Field{{ID: "rl", Key: "names", Custom: true}}},
+	}, Edges: []Edge{{ID: "e1", From: "ms", To: "mm"}, {ID: "e2", From: "mm", To: "mr"}}}
+	return &Pack{Flows: []*Flow{helper, main}}
+}
+
+// A List Map whose helper only computes a value is L.map(x, the value),
+// which gives Okta's new list; a helper that acts leaves it a todo.
+func TestMapBehaviour(t *testing.T) {
+	files, rep := Import(mapPack(""))
+	var main string
+	for _, f := range files {
+		if f.Path == "flows/main.yaml" {
+			main = string(f.Data)
+		}
+	}
+	const want = `names: ${{ inputs.users.map(x, (string(x.profile.lastName) + string(".") + string(x.profile.firstName))) }}`
+	if !strings.Contains(main, want) {
+		t.Fatalf("the Map is not the helper's value over the list; want %s in:\n%s", want, main)
+	}
+	if strings.Contains(main, "jml:todo") || rep.Missing["list.map"] != 0 {
+		t.Errorf("todos: %v\n%s", rep.Missing, main)
+	}
+	env, err := expr.NewEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := strings.TrimSuffix(strings.TrimPrefix(want, "names: ${{ "), " }}")
+	p, issues := env.Compile(src, expr.Scope{Inputs: true})
+	if len(issues) > 0 {
+		t.Fatalf("%s: %v", src, issues)
+	}
+	got, err := p.Eval(map[string]any{"inputs": map[string]any{"users": []any{
+		map[string]any{"id": "00u1", "profile": map[string]any{"firstName": "Ada", "lastName": "Lovelace"}},
+		map[string]any{"id": "00u2", "profile": map[string]any{"firstName": "Alan", "lastName": "Turing"}},
+	}}})
+	if err != nil || fmt.Sprint(got) != "[Lovelace.Ada Turing.Alan]" {
+		t.Errorf("%s = %v, %v; want [Lovelace.Ada Turing.Alan]", src, got, err)
+	}
+
+	for _, tc := range []struct{ act, why string }{
+		{"okta", "jml:todo Map (list.map): its helper flow runs cards (jml's forEach gives no list of results)"},
+		{"marketo", "jml:todo Map (list.map): its helper flow has a card the import cannot fold into an expression (Suspend User (marketo.suspendUser): jml has no connector for marketo)"},
+	} {
+		files, rep = Import(mapPack(tc.act))
+		for _, f := range files {
+			if f.Path == "flows/main.yaml" {
+				main = string(f.Data)
+			}
+		}
+		if !strings.Contains(main, tc.why) {
+			t.Errorf("a Map whose helper acts (%s) is not the todo %q:\n%s", tc.act, tc.why, main)
+		}
+		// The helper's own file counts its cards; the Map does not again.
+		if rep.Missing["list.map"] != 1 || tc.act == "marketo" && rep.Missing["marketo.suspendUser"] != 1 {
+			t.Errorf("not translated: %v, want the Map once and the helper's card once", rep.Missing)
+		}
+	}
+}

@@ -59,6 +59,9 @@ type ftr struct {
 	// (by the Return input's key): the card's outputs read them.
 	// branchVars is what the next branch translated inside this flow gets.
 	returnVars, branchVars map[string]string
+	// mapped, in the translator of a Map's helper flow, takes its
+	// Return's values (by key) in place of a return: card.
+	mapped map[string]string
 	// item is the CEL name of the current For Each item, while translating
 	// the inputs of a For Each's call.
 }

@@ -3,7 +3,9 @@ package flopack
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -264,4 +266,71 @@ func orNull(path string) string {
 		return fmt.Sprintf("(%s in %s ? dyn(%s) : null)", key, base, path)
 	}
 	return path
+}
+
+// mapCard translates a List Map card whose helper flow only computes a
+// value: Okta calls the helper for each item and makes the new list of
+// what its Return gives; jml's forEach gives no list of results, but a
+// helper whose cards all fold into an expression of its inputs is that
+// expression, so the new list is L.map(x, the value). A helper with a card
+// that acts (or any card the import cannot fold), or a Return of more or
+// less than one value, leaves the card a todo.
+func (t *ftr) mapCard(c *Card) (*yaml.Node, string) {
+	list := t.input(c, "list")
+	if list == nil {
+		return nil, "no list"
+	}
+	le, why := t.expr(c, list, "")
+	if why != "" {
+		return nil, why
+	}
+	ref := t.input(c, "flo")
+	if _, why := t.flowRef(ref); why != "" {
+		return nil, why
+	}
+	id, _ := ref.Value.(string)
+	helper := t.im.flowByID[id]
+	// The helper's inputs are the card's inputs of the same key: the list
+	// item is x.
+	start := func(sub *ftr, o *Field) {
+		k := sub.root.ID + "/" + o.ID
+		f := t.input(c, o.Key)
+		if f == nil || f.Key == "flo" || f.Key == "list" {
+			sub.outerWhy[k] = fmt.Sprintf("the Map card passes no %q", o.Key)
+			return
+		}
+		if e, why := t.expr(c, f, "x"); why == "" {
+			sub.outExpr[k] = e
+		} else {
+			sub.outerWhy[k] = why
+		}
+	}
+	mapped := map[string]string{}
+	// The helper is translated on its own too (its own file): what its
+	// translation here notes in the import's report is not kept.
+	missing := maps.Clone(t.im.rep.Missing)
+	decisions := slices.Clone(t.im.rep.Decisions)
+	steps, sub, why := t.inlineFlow(c, helper, "Map's helper", start, mapped)
+	t.im.rep.Missing, t.im.rep.Decisions = missing, decisions
+	if why != "" {
+		return nil, why
+	}
+	if len(sub.rep.Todo) > 0 {
+		return nil, "its helper flow has a card the import cannot fold into an expression (" + sub.rep.Todo[0] + ")"
+	}
+	if len(steps.Content) > 0 {
+		return nil, "its helper flow runs cards (jml's forEach gives no list of results)"
+	}
+	if len(mapped) != 1 {
+		return nil, fmt.Sprintf("its helper flow returns %d values, not one", len(mapped))
+	}
+	var e string
+	for _, v := range mapped {
+		e = v
+	}
+	for _, o := range c.Outputs {
+		t.outExpr[c.ID+"/"+o.ID] = fmt.Sprintf("%s.map(x, %s)", le, e)
+	}
+	t.im.decide("Map whose helper flow only computes a value is L.map(x, that value): the helper's cards folded into one expression of the item")
+	return nil, ""
 }

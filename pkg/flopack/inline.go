@@ -61,6 +61,26 @@ func (t *ftr) inlineWith(c *Card, v any, what string, start func(sub *ftr, o *Fi
 	if err != nil {
 		return nil, "its " + what + " flow is malformed: " + err.Error()
 	}
+	steps, sub, why := t.inlineFlow(c, fl, what, start, nil)
+	if why != "" {
+		return nil, why
+	}
+	// Comments after the inner flow's last card go above the card.
+	t.pending = append(t.pending, sub.pending...)
+	t.rep.Cards += sub.rep.Cards - 1 // the start card is not one
+	t.rep.Translated += sub.rep.Translated
+	t.rep.Todo = append(t.rep.Todo, sub.rep.Todo...)
+	return steps, ""
+}
+
+// inlineFlow translates flow fl as a flow kept inside card c (inline),
+// and returns its steps and its translator, whose report the caller
+// accounts for. With mapped, its Return's values are not a return: they
+// are put in mapped, by key (a Map's helper, whose value is an item of
+// the new list).
+func (t *ftr) inlineFlow(c *Card, fl *Flow, what string, start func(sub *ftr, o *Field), mapped map[string]string) (*yaml.Node, *ftr, string) {
+	cp := *fl // the flow's cards and edges are filtered below, in a copy
+	fl = &cp
 	// A Return with nothing to return is where Okta draws the end of the
 	// inner flow; in jml the list just ends.
 	ends := map[string]bool{}
@@ -83,10 +103,10 @@ func (t *ftr) inlineWith(c *Card, v any, what string, start func(sub *ftr, o *Fi
 	sub := &ftr{im: t.im, f: t.f, byID: map[string]*Card{}, next: map[string][]string{},
 		in: map[string]map[string]source{}, outExpr: t.outExpr, stepIDs: t.stepIDs,
 		visited: map[string]bool{}, outer: map[string]string{}, outerWhy: map[string]string{}, eventObj: t.eventObj,
-		returnVars: t.branchVars}
+		returnVars: t.branchVars, mapped: mapped}
 	sub.index(fl)
 	if sub.root == nil {
-		return nil, "its " + what + " flow has no start card"
+		return nil, nil, "its " + what + " flow has no start card"
 	}
 	for _, o := range sub.root.Outputs {
 		if start != nil {
@@ -125,12 +145,7 @@ func (t *ftr) inlineWith(c *Card, v any, what string, start func(sub *ftr, o *Fi
 	for _, o := range sub.outputs {
 		t.declareOutput(o)
 	}
-	// Comments after the inner flow's last card go above the card.
-	t.pending = append(t.pending, sub.pending...)
-	t.rep.Cards += sub.rep.Cards - 1 // the start card is not one
-	t.rep.Translated += sub.rep.Translated
-	t.rep.Todo = append(t.rep.Todo, sub.rep.Todo...)
-	return steps, ""
+	return steps, sub, ""
 }
 
 // inlineWhy says why the flow v kept inside a card cannot be translated
