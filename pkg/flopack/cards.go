@@ -729,9 +729,13 @@ func (t *ftr) kernel(c *Card) (*yaml.Node, string) {
 		if len(with.Content) > 0 {
 			set(call, "with", with)
 		}
+		do := call
 		if c.Method == "asyncEach" {
-			set(call, "onError", str("continue"))
-			t.im.decide("For Each - Ignore Errors becomes forEach whose call has onError: continue")
+			// A card inside the helper that fails stops the whole run in
+			// jml (its default onError), which a call's onError does not
+			// catch; a try does.
+			do = mapping("try", seq(call), "catch", seq(mapping("continueIf", plain("true", "!!bool"))))
+			t.im.decide("For Each - Ignore Errors becomes forEach whose call is in a try: with catch: [{continueIf: true}]: an item whose helper fails is ignored, the next one runs, as in Okta")
 		}
 		n := mapping("forEach", le, "as", "item")
 		if cc := t.input(c, "concurrency"); cc != nil {
@@ -739,7 +743,7 @@ func (t *ftr) kernel(c *Card) (*yaml.Node, string) {
 				set(n, "concurrency", plain(num.String(), "!!int"))
 			}
 		}
-		set(n, "do", seq(call))
+		set(n, "do", seq(do))
 		return n, ""
 	case "string.compose":
 		text := t.input(c, "_text_")

@@ -472,7 +472,7 @@ func (t *ftr) expr(c *Card, f *Field, item string) (string, string) {
 		if *f.Item == "Device ID" {
 			t.im.decide("%s: its item's \"Device ID\" is Google's deviceId, the device's serial number, imported as it is (item.deviceId); "+
 				"Delete User Device takes the \"Resource ID\" (resourceId): fed a Device ID, Google answers 404 and no device is removed "+
-				"(in Okta a For Each - Ignore Errors hides the failure; in jml the failure inside the helper stops the run). Pass item.resourceId to remove the devices", cardLabel(c))
+				"(a For Each - Ignore Errors hides the failure, in Okta and in jml alike: the run goes on). Pass item.resourceId to remove the devices", cardLabel(c))
 		}
 		return e, ""
 	}
