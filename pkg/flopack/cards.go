@@ -545,11 +545,7 @@ func (t *ftr) kernel(c *Card) (*yaml.Node, string) {
 		// (lodash's head, as Okta's card gives). Its other outputs (the
 		// rest of the list) are not imported: a card reading them is a
 		// todo.
-		list := t.input(c, "list")
-		if list == nil {
-			return nil, "no list"
-		}
-		le, why := t.expr(c, list, "")
+		le, why := t.inputExpr(c, "list")
 		if why != "" {
 			return nil, why
 		}

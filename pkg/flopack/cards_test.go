@@ -862,7 +862,7 @@ func TestFunctionCardsBehaviour(t *testing.T) {
 			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
 				t.Errorf("%s = %v (%T), want %v", src, got, got, tc.want)
 			}
-			if len(im.rep.Decisions) != 1 {
+			if len(im.rep.Decisions) != 1 || im.rep.Decisions[0] != functionCards[tc.module+"."+tc.method] {
 				t.Errorf("decisions %q, want the card's one", im.rep.Decisions)
 			}
 		})

@@ -37,17 +37,22 @@ var functionCards = map[string]string{
 	"string.base64Decode": "Base64 and Base64 Decode are CEL's base64.encode(bytes(T)) and string(base64.decode(T)) (the standard alphabet, padded)",
 }
 
+// unaryCards are the function cards of one input: its key, and the CEL
+// of its expression (%s).
+var unaryCards = map[string]struct{ in, format string }{
+	"list.length":         {"list", "size(%s)"},
+	"string.length":       {"string", "size(string(%s))"},
+	"math.ceil":           {"a", "math.ceil(double(%s))"},
+	"string.toLowerCase":  {"string", "string(%s).lowerAscii()"},
+	"string.base64":       {"string", "base64.encode(bytes(string(%s)))"},
+	"string.base64Decode": {"string", "string(base64.decode(string(%s)))"},
+}
+
 // functionCard translates a card of functionCards: its outputs become the
 // expression, and it writes no card.
 func (t *ftr) functionCard(c *Card) (*yaml.Node, string) {
 	name := c.Module + "." + c.Method
-	arg := func(key string) (string, string) {
-		f := t.input(c, key)
-		if f == nil {
-			return "", "no " + key
-		}
-		return t.expr(c, f, "")
-	}
+	arg := func(key string) (string, string) { return t.inputExpr(c, key) }
 	// only says why a card with inputs besides keys is not imported
 	// (an extensible card given a third operand).
 	only := func(keys ...string) string {
@@ -57,16 +62,19 @@ func (t *ftr) functionCard(c *Card) (*yaml.Node, string) {
 		return ""
 	}
 	var e, why string
-	switch name {
-	case "boolean.and", "boolean.or", "boolean.xor":
-		if why = only("a", "b"); why != "" {
+	if u, ok := unaryCards[name]; ok {
+		if why = only(u.in); why != "" {
 			return nil, why
 		}
-		a, why := arg("a")
+		x, why := arg(u.in)
 		if why != "" {
 			return nil, why
 		}
-		b, why := arg("b")
+		e = fmt.Sprintf(u.format, x)
+	}
+	switch name {
+	case "boolean.and", "boolean.or", "boolean.xor":
+		a, b, why := t.operands(c)
 		if why != "" {
 			return nil, why
 		}
@@ -91,18 +99,6 @@ func (t *ftr) functionCard(c *Card) (*yaml.Node, string) {
 			return nil, why
 		}
 		e = fmt.Sprintf("((%s) ? dyn(%s) : dyn(%s))", cond, yes, no)
-	case "list.length":
-		l, why := arg("list")
-		if why != "" {
-			return nil, why
-		}
-		e = "size(" + l + ")"
-	case "string.length":
-		s, why := arg("string")
-		if why != "" {
-			return nil, why
-		}
-		e = "size(string(" + s + "))"
 	case "list.pluck":
 		l, why := arg("list")
 		if why != "" {
@@ -169,48 +165,16 @@ func (t *ftr) functionCard(c *Card) (*yaml.Node, string) {
 		}
 		e = fmt.Sprintf("%s.filter(x, %s)", l, test)
 	case "math.add", "math.subtract", "math.multiply":
-		if why = only("a", "b"); why != "" {
-			return nil, why
-		}
-		a, why := arg("a")
-		if why != "" {
-			return nil, why
-		}
-		b, why := arg("b")
+		a, b, why := t.operands(c)
 		if why != "" {
 			return nil, why
 		}
 		op := map[string]string{"math.add": "+", "math.subtract": "-", "math.multiply": "*"}[name]
 		e = fmt.Sprintf("(double(%s) %s double(%s))", a, op, b)
-	case "math.ceil":
-		if why = only("a"); why != "" {
-			return nil, why
-		}
-		a, why := arg("a")
-		if why != "" {
-			return nil, why
-		}
-		e = "math.ceil(double(" + a + "))"
-	case "string.toLowerCase":
-		s, why := arg("string")
-		if why != "" {
-			return nil, why
-		}
-		e = "string(" + s + ").lowerAscii()"
-	case "string.base64":
-		s, why := arg("string")
-		if why != "" {
-			return nil, why
-		}
-		e = "base64.encode(bytes(string(" + s + ")))"
-	case "string.base64Decode":
-		s, why := arg("string")
-		if why != "" {
-			return nil, why
-		}
-		e = "string(base64.decode(string(" + s + ")))"
 	default:
-		return nil, "not a function card jml folds into an expression"
+		if _, ok := unaryCards[name]; !ok {
+			return nil, "not a function card jml folds into an expression"
+		}
 	}
 	for _, o := range c.Outputs {
 		t.outExpr[c.ID+"/"+o.ID] = e
@@ -233,6 +197,29 @@ func (t *ftr) itemPath(c *Card, list, key string) string {
 		return "x." + key
 	}
 	return "x[" + strconv.Quote(key) + "]"
+}
+
+// inputExpr is the expression of card c's input key ("no KEY" when the
+// card has none).
+func (t *ftr) inputExpr(c *Card, key string) (string, string) {
+	f := t.input(c, key)
+	if f == nil {
+		return "", "no " + key
+	}
+	return t.expr(c, f, "")
+}
+
+// operands are the expressions of a two-operand card's a and b; a card
+// given a third operand (they are extensible) is not imported.
+func (t *ftr) operands(c *Card) (a, b, why string) {
+	for _, f := range customInputs(c, "a", "b") {
+		return "", "", fmt.Sprintf("input %q: only a, b are imported", f.Key)
+	}
+	if a, why = t.inputExpr(c, "a"); why != "" {
+		return "", "", why
+	}
+	b, why = t.inputExpr(c, "b")
+	return a, b, why
 }
 
 // literalText is the text of input key of card c, which must be written
@@ -276,11 +263,7 @@ func orNull(path string) string {
 // that acts (or any card the import cannot fold), or a Return of more or
 // less than one value, leaves the card a todo.
 func (t *ftr) mapCard(c *Card) (*yaml.Node, string) {
-	list := t.input(c, "list")
-	if list == nil {
-		return nil, "no list"
-	}
-	le, why := t.expr(c, list, "")
+	le, why := t.inputExpr(c, "list")
 	if why != "" {
 		return nil, why
 	}
