@@ -676,7 +676,7 @@ func (t *ftr) kernel(c *Card) (*yaml.Node, string) {
 			if !t.im.takes(flo, f.Key, c) {
 				continue
 			}
-			v, why := t.value(c, f, "")
+			v, why := t.callValue(c, f, flo, "")
 			if why != "" {
 				return nil, why
 			}
@@ -715,7 +715,7 @@ func (t *ftr) kernel(c *Card) (*yaml.Node, string) {
 			if !t.im.takes(t.input(c, "flo"), f.Key, c) {
 				continue
 			}
-			v, why := t.value(c, f, "item")
+			v, why := t.callValue(c, f, t.input(c, "flo"), "item")
 			if why != "" {
 				return nil, why
 			}
@@ -1038,13 +1038,28 @@ func (t *ftr) joinFeeds(id, in string) int {
 // import drops it, and says so (when c is given). A helper not in the
 // pack takes anything (flowRef says why it is a todo).
 func (im *importer) takes(ref *Field, key string, c *Card) bool {
+	in, known := im.helperInput(ref, key)
+	if known && in == nil {
+		if c != nil {
+			id, _ := ref.Value.(string)
+			im.decide("%s passes %q, which flow %q does not declare: dropped (Okta ignores it; jml would refuse it)", cardLabel(c), key, im.flowByID[id].Name)
+		}
+		return false
+	}
+	return true
+}
+
+// helperInput is the start card's output that stands for input key of
+// the helper flow ref names (nil when it has none); known is false when
+// the flow is not in the pack, or has no start card.
+func (im *importer) helperInput(ref *Field, key string) (in *Field, known bool) {
 	if ref == nil {
-		return true
+		return nil, false
 	}
 	id, _ := ref.Value.(string)
 	f := im.flowByID[id]
 	if f == nil {
-		return true
+		return nil, false
 	}
 	for _, k := range f.Cards {
 		if !(k.Kernel && k.Module == "control" && k.Method == "callable") {
@@ -1052,15 +1067,36 @@ func (im *importer) takes(ref *Field, key string, c *Card) bool {
 		}
 		for _, o := range k.Outputs {
 			if o.Custom && ident(o.Key, "input") == ident(key, "input") {
-				return true
+				return o, true
 			}
 		}
-		if c != nil {
-			im.decide("%s passes %q, which flow %q does not declare: dropped (Okta ignores it; jml would refuse it)", cardLabel(c), key, f.Name)
-		}
-		return false
+		return nil, true
 	}
-	return true
+	return nil, false
+}
+
+// callValue is the value of input f of card c (a Call Flow or For Each)
+// for the helper's input of the same key. Okta's loose typing lets a
+// number through a Text input; jml's validate does not: a number a Number
+// or Length card computed, passed to a helper's text input, is made text.
+func (t *ftr) callValue(c *Card, f *Field, ref *Field, item string) (*yaml.Node, string) {
+	if in, _ := t.im.helperInput(ref, f.Key); in != nil && jmlType(in) == "string" {
+		if src, ok := t.in[c.ID][f.ID]; ok && src.card.Kernel && numberCards[src.card.Module+"."+src.card.Method] {
+			e, why := t.expr(c, f, item)
+			if why != "" {
+				return nil, why
+			}
+			t.im.decide("%s: a number passed to flow input %q, text in Okta, is made text (string(N))", cardLabel(c), f.Key)
+			return str("${{ string(" + e + ") }}"), ""
+		}
+	}
+	return t.value(c, f, item)
+}
+
+// numberCards are the function cards whose output is a number.
+var numberCards = map[string]bool{
+	"math.add": true, "math.subtract": true, "math.multiply": true, "math.ceil": true, "math.round": true,
+	"list.length": true, "string.length": true,
 }
 
 // flowRef is the jml flow a Call Flow / For Each card names.

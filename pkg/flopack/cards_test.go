@@ -1013,3 +1013,32 @@ func TestMapBehaviour(t *testing.T) {
 		}
 	}
 }
+
+// A number an Add card computed, passed by Call Flow to a helper input
+// Okta types as text, is made text: Okta's loose typing takes it, jml's
+// validate would not.
+func TestCallPassesANumberAsText(t *testing.T) {
+	helper := &Flow{ID: "h", Name: "Indent", Cards: []*Card{
+		{ID: "hs", Name: "Helper Flow", Module: "control", Method: "callable", Kernel: true,
+			Outputs: []*Field{{ID: "hl", Key: "level", Custom: true, Type: "string"}}},
+	}}
+	main := &Flow{ID: "m", Name: "Main", Cards: []*Card{
+		{ID: "ms", Name: "Helper Flow", Module: "control", Method: "callable", Kernel: true,
+			Outputs: []*Field{{ID: "mn", Key: "n", Custom: true, Type: "number"}},
+			Pins:    []Pin{{Output: "mn", Card: "ma", Input: "a"}}},
+		{ID: "ma", Name: "Subtract", Module: "math", Method: "subtract", Kernel: true,
+			Inputs:  []*Field{{ID: "a", Key: "a"}, {ID: "b", Key: "b", Value: json.Number("1")}},
+			Outputs: []*Field{{ID: "mo", Key: "output"}},
+			Pins:    []Pin{{Output: "mo", Card: "mc", Input: "cl"}}},
+		{ID: "mc", Name: "Call Flow", Module: "control", Method: "spawn", Kernel: true,
+			Inputs: []*Field{{ID: "cf", Key: "flo", Value: "h"}, {ID: "cl", Key: "level", Custom: true}}},
+	}, Edges: []Edge{{ID: "e1", From: "ms", To: "ma"}, {ID: "e2", From: "ma", To: "mc"}}}
+	files, _ := Import(&Pack{Flows: []*Flow{helper, main}})
+	for _, f := range files {
+		if f.Path == "flows/main.yaml" {
+			if want := "level: ${{ string((double(inputs.n) - double(1))) }}"; !strings.Contains(string(f.Data), want) {
+				t.Errorf("want %s in:\n%s", want, f.Data)
+			}
+		}
+	}
+}
