@@ -251,6 +251,7 @@ func (j *applyJob) run() error {
 	}
 	defer store.Close()
 	defer lock.Release()
+	set.UseTables(store) // the table connectors' rows, fenced by the lock
 	// A lock lost on the way (its heartbeat could not renew it) cancels
 	// ctx: the runs stop before their next card, and the journal refuses
 	// the next call.

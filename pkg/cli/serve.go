@@ -196,6 +196,7 @@ func serveRun(o *ServeOptions) (err error) {
 	}
 	defer store.Close()
 	defer lock.Release()
+	set.UseTables(store)
 	runCtx, cancelRuns := lock.Context(context.Background())
 	defer cancelRuns()
 

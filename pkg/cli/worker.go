@@ -144,6 +144,7 @@ func newWorkerSetup(ctx context.Context, o *WorkerOptions, proj *project.Project
 	if err != nil {
 		return nil, err
 	}
+	set.UseTables(store)
 	digest, _ := plan.Digest(proj.Sources)
 	rec := history.NewRecorder(store, nil, nil, digest)
 	rec.Redactor = secrets
