@@ -277,6 +277,9 @@ func (t *ftr) policy(c *Card, n *yaml.Node) {
 
 func (t *ftr) app(c *Card) (*yaml.Node, string) {
 	t.stream = nil
+	if c.Module == "stash" {
+		return t.stash(c)
+	}
 	key := c.Module + "." + c.Method
 	am, ok := appActions[key]
 	if !ok {
