@@ -2,17 +2,21 @@ package compile
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jml-dev/jml/pkg/ast"
+	"github.com/jml-dev/jml/pkg/catalog"
 	"github.com/jml-dev/jml/pkg/diag"
 	"github.com/jml-dev/jml/pkg/table"
 )
 
 // checkTable checks a table action's with: against the tables the
 // instance declares in jml.yaml: a literal table: must be one of them,
-// and the columns a literal row:, where: or orderBy: names must be its
-// (the table store answers 400 or 404 to anything else).
+// the columns a row:, where: or orderBy: names must be its, a where:
+// operator one of catalog.TableOperators, and a literal value of its
+// column's type or convertible to it (table.Convert) — the table store
+// answers 400 or 404 to anything else.
 func (fc *flowCtx) checkTable(with *ast.Value, con *ast.Connector, inst string) {
 	if with == nil {
 		return
@@ -49,14 +53,69 @@ func (fc *flowCtx) checkTable(with *ast.Value, con *ast.Connector, inst string) 
 		}
 		fc.c.ds.Add(d)
 	}
+	// value reports a literal that is not of its column's type and does
+	// not convert to it (a template is checked when the call is made).
+	value := func(col string, v *ast.Value, meta bool) {
+		typ := ""
+		switch {
+		case meta && col == "id":
+			typ = "string"
+		case meta && (col == "created" || col == "updated"):
+			typ = "timestamp"
+		default:
+			c, ok := t.Column(col)
+			if !ok {
+				return
+			}
+			typ = c.Type
+		}
+		var x any
+		switch v.Kind {
+		case ast.Str:
+			s, lit := literal(v)
+			if !lit {
+				return
+			}
+			x = s
+		case ast.Number, ast.Bool:
+			x = v.Scalar
+		case ast.Null:
+			return
+		default:
+			x = map[string]any{} // a list or a mapping: never a column's value
+			if v.Kind == ast.List {
+				x = []any{}
+			}
+		}
+		if _, err := table.Convert(x, typ); err != nil {
+			fc.c.ds.Errorf(v.Range, "column-type", "column %q of table %q is a %s: %v", col, name, typ, err)
+		}
+	}
 	if row, ok := with.Lookup("row"); ok && row.Kind == ast.Map {
 		for _, e := range row.Map {
 			column(e.Key, false)
+			value(e.Key.Value, e.Value, false)
 		}
 	}
 	if where, ok := with.Lookup("where"); ok && where.Kind == ast.Map {
 		for _, e := range where.Map {
 			column(e.Key, true)
+			if e.Value.Kind != ast.Map {
+				value(e.Key.Value, e.Value, true)
+				continue
+			}
+			for _, op := range e.Value.Map {
+				if !slices.Contains(catalog.TableOperators, op.Key.Value) {
+					d := diag.Diagnostic{Severity: diag.Error, Code: "unknown-operator", Range: op.Key.Range,
+						Message: fmt.Sprintf("where: %q: unknown operator %q (operators: %s)", e.Key.Value, op.Key.Value, strings.Join(catalog.TableOperators, ", "))}
+					if s, ok := diag.Closest(op.Key.Value, catalog.TableOperators); ok {
+						d.Message = fmt.Sprintf("where: %q: unknown operator %q; did you mean %q?", e.Key.Value, op.Key.Value, s)
+					}
+					fc.c.ds.Add(d)
+					continue
+				}
+				value(e.Key.Value, op.Value, true)
+			}
 		}
 	}
 	if ob, ok := with.Lookup("orderBy"); ok {

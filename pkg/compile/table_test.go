@@ -40,6 +40,30 @@ func TestTableChecks(t *testing.T) {
 		{"a table from an expression is not checked", `  - action: state.clearTable
     with: {table: "${{ user.profile.login }}"}
 `, nil},
+		{"literal values of the columns' types", `  - action: state.createRow
+    with:
+      table: Temporary Groups
+      row: {Group Name: 12, Duration: "30"}
+  - action: state.searchRows
+    with:
+      table: Temporary Groups
+      where: {Duration: {gte: "2.5", lt: 90}, created: {gt: "2024-01-01T00:00:00Z"}, Group Name: null}
+`, nil},
+		{"literal values not of the columns' types", `  - action: state.createRow
+    with:
+      table: Temporary Groups
+      row: {Group Name: [a], Duration: thirty}
+  - action: state.searchRows
+    with:
+      table: Temporary Groups
+      where: {Duration: {gte: many, lkie: 1}, updated: {gt: yesterday}}
+`, []string{
+			`9:25 column-type column "Group Name" of table "Temporary Groups" is a string: a list is not a string`,
+			`9:40 column-type column "Duration" of table "Temporary Groups" is a number: "thirty" is not a number`,
+			`13:31 column-type column "Duration" of table "Temporary Groups" is a number: "many" is not a number`,
+			`13:37 unknown-operator where: "Duration": unknown operator "lkie" (operators: eq, ne, lt, lte, gt, gte)`,
+			`13:61 column-type column "updated" of table "Temporary Groups" is a timestamp: "yesterday" is not an RFC 3339 timestamp`,
+		}},
 		{"created is not a row column", `  - action: state.updateRow
     with: {table: Temporary Groups, rowId: r, row: {created: x}}
 `, []string{`7:53 unknown-column table "Temporary Groups" has no column "created"`}},
