@@ -221,6 +221,7 @@ func (c *compiler) checkConfig() {
 		}
 		c.checkInsecure(con)
 		c.checkAccountIDFrom(con)
+		c.checkTables(con)
 		_ = secretKeys
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/jml-dev/jml/pkg/ast"
 	"github.com/jml-dev/jml/pkg/catalog"
 	"github.com/jml-dev/jml/pkg/diag"
+	"github.com/jml-dev/jml/pkg/source"
 	"github.com/jml-dev/jml/pkg/table"
 )
 
@@ -121,6 +122,23 @@ func (fc *flowCtx) checkTable(with *ast.Value, con *ast.Connector, inst string) 
 	if ob, ok := with.Lookup("orderBy"); ok {
 		if s, lit := literal(ob); lit {
 			column(ast.String{Value: s, Range: ob.Range}, true)
+		}
+	}
+}
+
+// checkTables reports, on a table instance of jml.yaml, a column named
+// as a row's own fields are (id, created, updated: where: and orderBy:
+// would not know which is meant).
+func (c *compiler) checkTables(con ast.Connector) {
+	if con.Type.Value != "table" {
+		return
+	}
+	for _, tp := range source.Pairs(source.Get(con.Node, "tables")) {
+		for _, cp := range source.Pairs(source.Get(tp[1], "columns")) {
+			switch cp[0].Value {
+			case "id", "created", "updated":
+				c.ds.Errorf(c.cfg.File.Range(cp[0]), "reserved-column", "connector %q, table %q: %s is every row's own field; name the column otherwise", con.Name.Value, tp[0].Value, cp[0].Value)
+			}
 		}
 	}
 }
