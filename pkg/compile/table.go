@@ -126,12 +126,15 @@ func (fc *flowCtx) checkTable(with *ast.Value, con *ast.Connector, inst string) 
 	}
 }
 
-// checkTables reports, on a table instance of jml.yaml, a column named
-// as a row's own fields are (id, created, updated: where: and orderBy:
-// would not know which is meant).
+// checkTables reports, on a table instance of jml.yaml, a password in its
+// database: URL, and a column named as a row's own fields are (id,
+// created, updated: where: and orderBy: would not know which is meant).
 func (c *compiler) checkTables(con ast.Connector) {
 	if con.Type.Value != "table" {
 		return
+	}
+	if db := source.Get(con.Node, "database"); db != nil && source.URLPassword(db.Value) {
+		c.ds.Errorf(c.cfg.File.Range(db), "literal-secret", "connector %q: database holds a password, and jml.yaml is committed: give PostgreSQL the password through PGPASSWORD or ~/.pgpass", con.Name.Value)
 	}
 	for _, tp := range source.Pairs(source.Get(con.Node, "tables")) {
 		for _, cp := range source.Pairs(source.Get(tp[1], "columns")) {

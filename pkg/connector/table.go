@@ -23,14 +23,33 @@ type TableStore interface {
 	ClearTable(ctx context.Context, instance, table string) (int64, error)
 }
 
-// UseTables has the set's table instances keep their rows in ts (the
-// history store, once the command has opened it). Against the sandbox
-// they call the sandbox instead.
+// UseTables has the set's table instances that name no database: keep
+// their rows in ts (the history store, once the command has opened it).
+// Against the sandbox they call the sandbox instead.
 func (s *Set) UseTables(ts TableStore) {
 	for _, in := range s.instances {
-		if in.Type == "table" {
+		if in.Type == "table" && in.Settings["database"] == "" {
 			in.TableStore = ts
 		}
+	}
+}
+
+// TableDatabases returns, by instance name, the database: URL of each
+// table instance that names one (the command opens them: UseTablesOf).
+func (s *Set) TableDatabases() map[string]string {
+	out := map[string]string{}
+	for name, in := range s.instances {
+		if db := in.Settings["database"]; in.Type == "table" && db != "" && !in.Sandbox {
+			out[name] = db
+		}
+	}
+	return out
+}
+
+// UseTablesOf has the table instance name keep its rows in ts.
+func (s *Set) UseTablesOf(name string, ts TableStore) {
+	if in, ok := s.instances[name]; ok && in.Type == "table" {
+		in.TableStore = ts
 	}
 }
 
