@@ -552,6 +552,20 @@ func openLocked(ctx context.Context, io *IOStreams, flag string, proj *project.P
 // jml.yaml, else the default SQLite file beside jml.yaml. A relative
 // sqlite path is the working directory's when given by --history, the
 // repository's when written in jml.yaml.
+func openHistory(ctx context.Context, io *IOStreams, flag string, proj *project.Project) (*history.Store, error) {
+	if flag != "" || proj == nil {
+		return history.Open(ctx, flag, io.WorkDir)
+	}
+	u, root := "", proj.Root
+	if proj.Config != nil {
+		u = proj.Config.History.Value
+	}
+	if root == "" {
+		root = io.WorkDir
+	}
+	return history.Open(ctx, u, root)
+}
+
 // useTables has the table instances of set keep their rows in store (the
 // history store the command opened), or in the database their jml.yaml
 // names (database:), opened here, each once; closeTables closes those.
@@ -575,18 +589,4 @@ func useTables(ctx context.Context, set *connector.Set, store *history.Store, pr
 		set.UseTablesOf(name, s)
 	}
 	return closeTables, nil
-}
-
-func openHistory(ctx context.Context, io *IOStreams, flag string, proj *project.Project) (*history.Store, error) {
-	if flag != "" || proj == nil {
-		return history.Open(ctx, flag, io.WorkDir)
-	}
-	u, root := "", proj.Root
-	if proj.Config != nil {
-		u = proj.Config.History.Value
-	}
-	if root == "" {
-		root = io.WorkDir
-	}
-	return history.Open(ctx, u, root)
 }
