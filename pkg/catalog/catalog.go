@@ -69,13 +69,14 @@ const (
 // the entry changed by a "modify" or "modifyDN". SMTP calls have no Method
 // or Path.
 type Call struct {
-	// Protocol is "http", "ldap" or "smtp".
+	// Protocol is "http", "ldap", "smtp" or "sql" (the table store).
 	Protocol string `json:"protocol"`
 	// Method is the HTTP method, the LDAP operation ("search", "modify",
-	// "modifyDN"), or empty for SMTP.
+	// "modifyDN"), the SQL statement (SELECT, INSERT, UPDATE, DELETE), or
+	// empty for SMTP.
 	Method string `json:"method,omitempty"`
 	// Path is the vendor path template, e.g.
-	// /api/v1/users/{userId}/lifecycle/deactivate.
+	// /api/v1/users/{userId}/lifecycle/deactivate; for SQL, the table.
 	Path string `json:"path,omitempty"`
 	// Docs is the vendor documentation URL for the call, if known.
 	Docs string `json:"docs,omitempty"`
@@ -292,6 +293,7 @@ var builders = []func() Connector{
 	salesforce,
 	serviceNow,
 	slack,
+	table,
 }
 
 func build() map[string]*Connector {

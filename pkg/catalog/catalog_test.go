@@ -98,13 +98,20 @@ var contract = []spec{
 	{"activedirectory", "moveToOU", w, true, "sAMAccountName ou", ""},
 
 	{"email", "send", w, false, "to subject body cc?", ""},
+
+	{"table", "searchRows", r, true, "table where? orderBy? direction? limit? offset?", "rows count"},
+	{"table", "getRow", r, true, "table rowId", "row"},
+	{"table", "createRow", w, false, "table row", "id"},
+	{"table", "updateRow", w, true, "table rowId row", ""},
+	{"table", "deleteRow", w, true, "table rowId", "deleted"},
+	{"table", "clearTable", w, true, "table", "cleared"},
 }
 
 // protocols is the protocol every action of a connector type must use.
 var protocols = map[string]string{
 	"okta": "http", "slack": "http", "google": "http", "microsoft": "http",
 	"servicenow": "http", "salesforce": "http", "github": "http", "jira": "http",
-	"http": "http", "activedirectory": "ldap", "email": "smtp",
+	"http": "http", "activedirectory": "ldap", "email": "smtp", "table": "sql",
 }
 
 // fieldTypes fixes the type of fields named in the contract, wherever they
@@ -277,6 +284,15 @@ func TestActionsWellFormed(t *testing.T) {
 			case "smtp":
 				if call.Method != "" || call.Path != "" {
 					t.Errorf("%s: smtp call with method or path", id)
+				}
+			case "sql":
+				switch call.Method {
+				case "SELECT", "INSERT", "UPDATE", "DELETE":
+				default:
+					t.Errorf("%s: invalid SQL statement %q", id, call.Method)
+				}
+				if call.Path != "table_rows" {
+					t.Errorf("%s: sql call on %q, want table_rows", id, call.Path)
 				}
 			default:
 				t.Errorf("%s: invalid protocol %q", id, call.Protocol)
@@ -533,6 +549,7 @@ func TestDeprovisionMarks(t *testing.T) {
 var repeatVerdicts = map[string]string{
 	"servicenow.createRecord": "dedupe",
 	"jira.createIssue":        "dedupe",
+	"table.createRow":         "dedupe",
 	"slack.postMessage":       "may repeat",
 	"slack.createUser":        "may repeat",
 	"http.request":            "may repeat",

@@ -251,6 +251,11 @@ func (j *applyJob) run() error {
 	}
 	defer store.Close()
 	defer lock.Release()
+	closeTables, err := useTables(ctx, set, store, j.proj) // the table connectors' rows
+	if err != nil {
+		return err
+	}
+	defer closeTables()
 	// A lock lost on the way (its heartbeat could not renew it) cancels
 	// ctx: the runs stop before their next card, and the journal refuses
 	// the next call.
@@ -559,4 +564,29 @@ func openHistory(ctx context.Context, io *IOStreams, flag string, proj *project.
 		root = io.WorkDir
 	}
 	return history.Open(ctx, u, root)
+}
+
+// useTables has the table instances of set keep their rows in store (the
+// history store the command opened), or in the database their jml.yaml
+// names (database:), opened here, each once; closeTables closes those.
+func useTables(ctx context.Context, set *connector.Set, store *history.Store, proj *project.Project) (closeTables func(), err error) {
+	set.UseTables(store)
+	opened := map[string]*history.Store{}
+	closeTables = func() {
+		for _, s := range opened {
+			s.Close()
+		}
+	}
+	for name, url := range set.TableDatabases() {
+		s, ok := opened[url]
+		if !ok {
+			if s, err = history.Open(ctx, url, proj.Root); err != nil {
+				closeTables()
+				return nil, fmt.Errorf("connector %q: database: %v", name, err)
+			}
+			opened[url] = s
+		}
+		set.UseTablesOf(name, s)
+	}
+	return closeTables, nil
 }

@@ -573,6 +573,11 @@ func historyDiff(o *HistoryDiffOptions) (bool, error) {
 		if err != nil {
 			return false, err
 		}
+		closeTables, err := useTables(ctx, set, s, proj) // the tables' rows as they are now
+		if err != nil {
+			return false, err
+		}
+		defer closeTables()
 		wrap = func(w effect.Effector) effect.Effector { return readsFrom{reads: set, rest: w, proj: proj} }
 		// The live apps' answers may echo a credential: redact as apply does.
 		out = newRedactor(o.IO.Out, set.Redactor())

@@ -196,6 +196,11 @@ func serveRun(o *ServeOptions) (err error) {
 	}
 	defer store.Close()
 	defer lock.Release()
+	closeTables, err := useTables(ctx, set, store, proj)
+	if err != nil {
+		return err
+	}
+	defer closeTables()
 	runCtx, cancelRuns := lock.Context(context.Background())
 	defer cancelRuns()
 

@@ -82,6 +82,7 @@ func workerRun(o *WorkerOptions) error {
 		return err
 	}
 	defer ws.store.Close()
+	defer ws.closeTables()
 	log := serviceLog(io, o.LogFormat, ws.secrets)
 	c, err := temporal.Dial(ws.conn, log)
 	if err != nil {
@@ -112,6 +113,8 @@ func workerRun(o *WorkerOptions) error {
 type workerSetup struct {
 	flows *temporal.Flows
 	store *history.Store
+	// closeTables closes the databases table instances name (useTables).
+	closeTables func()
 	// secrets is the registry of every secret the connectors read.
 	secrets *effect.Redactor
 	// failed receives the first error writing the history.
@@ -144,10 +147,15 @@ func newWorkerSetup(ctx context.Context, o *WorkerOptions, proj *project.Project
 	if err != nil {
 		return nil, err
 	}
+	closeTables, err := useTables(ctx, set, store, proj)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
 	digest, _ := plan.Digest(proj.Sources)
 	rec := history.NewRecorder(store, nil, nil, digest)
 	rec.Redactor = secrets
 	failed := make(chan error, 1)
 	rec.OnFail = func(err error) { failed <- err }
-	return &workerSetup{flows: temporal.NewFlows(proj.Graph, set).WithHistory(rec), store: store, secrets: secrets, failed: failed, conn: conn, queue: queue}, nil
+	return &workerSetup{flows: temporal.NewFlows(proj.Graph, set).WithHistory(rec), store: store, closeTables: closeTables, secrets: secrets, failed: failed, conn: conn, queue: queue}, nil
 }

@@ -221,6 +221,7 @@ func (c *compiler) checkConfig() {
 		}
 		c.checkInsecure(con)
 		c.checkAccountIDFrom(con)
+		c.checkTables(con)
 		_ = secretKeys
 	}
 }
@@ -645,6 +646,9 @@ func (fc *flowCtx) action(n *Node, sc scope, chk refCheck) {
 		fields = append(fields, param{name: in.Name, typ: string(in.Type), required: in.Required})
 	}
 	fc.checkInputs(n, card.With, fields, fmt.Sprintf("action %s", card.Action.Value))
+	if con.Type.Value == "table" {
+		fc.checkTable(card.With, con, inst)
+	}
 }
 
 type param struct {

@@ -16,6 +16,10 @@ connectors:
   okta: {type: okta}
   slack: {type: slack}
   itsm: {type: servicenow}
+  state:
+    type: table
+    tables:
+      Temporary Groups: {columns: {Group Name: string, Duration: number}}
 `
 
 // build parses and compiles flows given as name → source (schema-valid by

@@ -26,6 +26,7 @@ import (
 	"github.com/jml-dev/jml/pkg/clock"
 	"github.com/jml-dev/jml/pkg/effect"
 	"github.com/jml-dev/jml/pkg/source"
+	"github.com/jml-dev/jml/pkg/table"
 )
 
 // DefaultTimeout bounds one call when neither the card nor the instance
@@ -68,6 +69,10 @@ type Instance struct {
 	// instance (Options.Scopes): what an okta oauth2 auth without scopes:
 	// requests.
 	Scopes []string
+	// Tables are a table instance's tables (jml.yaml's tables:), and
+	// TableStore where it keeps their rows (Set.UseTables).
+	Tables     table.Schema
+	TableStore TableStore
 }
 
 // Options configure New.
@@ -215,6 +220,18 @@ func newInstance(c ast.Connector, opts Options, res *resolver) (*Instance, error
 				continue
 			}
 			inst.Settings[k] = str(p[1])
+		}
+	}
+	if inst.Type == "table" {
+		// Its rows are in the history store (Set.UseTables), or in the
+		// sandbox's world: no base URL, no credentials.
+		inst.Tables = table.FromNode(c.Node)
+		delete(inst.Settings, "tables")
+		if opts.SandboxURL == "" {
+			inst.Limiter = newLimiter(c.Node, inst.Type, false)
+			inst.Limiter.clk = opts.Clock
+			inst.Auth = None{}
+			return inst, nil
 		}
 	}
 	base := c.BaseURL.Value

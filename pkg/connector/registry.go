@@ -14,7 +14,8 @@ type factory func(inst *Instance) Client
 
 // factoryFor returns the client constructor of a connector type, or nil.
 // activedirectory speaks LDAP (activedirectory.go), not HTTP; email
-// (SMTP) is not an HTTP connector either and comes with its own client.
+// (SMTP) is not an HTTP connector either and comes with its own client;
+// table keeps its rows in the history store (table.go).
 func factoryFor(typ string) factory {
 	switch typ {
 	case "okta":
@@ -39,6 +40,8 @@ func factoryFor(typ string) factory {
 		return newEmail
 	case "activedirectory":
 		return newActiveDirectory
+	case "table":
+		return newTable
 	}
 	return nil
 }

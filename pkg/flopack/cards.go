@@ -335,6 +335,9 @@ func returns(am appAction, out string) bool {
 
 func (t *ftr) app(c *Card) (*yaml.Node, string) {
 	t.stream = nil
+	if c.Module == "stash" {
+		return t.stash(c)
+	}
 	key := c.Module + "." + c.Method
 	am, ok := appActions[key]
 	if !ok {

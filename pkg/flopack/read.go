@@ -16,7 +16,19 @@ type Pack struct {
 	Created     string
 	Flows       []*Flow       // sorted by name, then id
 	Connections []*Connection // sorted by name, then id
+	Tables      []*Table      // sorted by name, then id
 }
+
+// Table is one Okta Workflows table the pack carries (data.tables): its
+// name and columns (data.structure).
+type Table struct {
+	ID, Name string
+	Columns  []Column // in Okta's order
+}
+
+// Column is one column of a table: its name and Okta's type (str, dec,
+// dte, …).
+type Column struct{ Name, Type string }
 
 // Connection is one app connection (data.configs) the pack's cards use.
 type Connection struct {
@@ -297,6 +309,35 @@ func (p *parser) pack(root any) *Pack {
 	}
 	sort.SliceStable(pk.Connections, func(i, j int) bool {
 		a, b := pk.Connections[i], pk.Connections[j]
+		if a.Name != b.Name {
+			return a.Name < b.Name
+		}
+		return a.ID < b.ID
+	})
+	tids, ts, tpaths := p.entries(p.obj(data["tables"], "data.tables", false), "data.tables")
+	for i, tv := range ts {
+		tm := p.obj(tv, tpaths[i], true)
+		if tm == nil {
+			continue
+		}
+		t := &Table{ID: p.str(tm["id"], key(tpaths[i], "id")), Name: p.str(tm["name"], key(tpaths[i], "name"))}
+		if t.ID == "" {
+			t.ID = tids[i]
+		}
+		dpath := key(tpaths[i], "data")
+		d := p.obj(tm["data"], dpath, false)
+		_, cols, cpaths := p.entries(d["structure"], key(dpath, "structure"))
+		for j, cv := range cols {
+			cm := p.obj(cv, cpaths[j], true)
+			if cm == nil {
+				continue
+			}
+			t.Columns = append(t.Columns, Column{Name: p.str(cm["name"], key(cpaths[j], "name")), Type: p.str(cm["type"], key(cpaths[j], "type"))})
+		}
+		pk.Tables = append(pk.Tables, t)
+	}
+	sort.SliceStable(pk.Tables, func(i, j int) bool {
+		a, b := pk.Tables[i], pk.Tables[j]
 		if a.Name != b.Name {
 			return a.Name < b.Name
 		}

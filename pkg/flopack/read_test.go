@@ -120,6 +120,11 @@ func TestParseErrors(t *testing.T) {
 		{"field type", `{"type":"flopack","data":{"flos":{"f":{"data":{"methods":[
 			{"uuid":"a","address":"root:kernel:control:0.0.1:if","node":{"model":{"inputs":{"data":{"i":{"value":{"type":3}}}}}}}]}}}}}`,
 			`data.flos.f.data.methods[0].node.model.inputs.data.i.value.type: expected string or object, got number`},
+		{"tables array", `{"type":"flopack","data":{"flos":{},"tables":[]}}`, "data.tables: expected object, got array"},
+		{"table structure", `{"type":"flopack","data":{"flos":{},"tables":{"t-1":{"name":"T","data":{"structure":"x"}}}}}`,
+			`data.tables["t-1"].data.structure: expected object or array, got string`},
+		{"column name", `{"type":"flopack","data":{"flos":{},"tables":{"t":{"name":"T","data":{"structure":[{"name":1,"type":"str"},{"name":[]}]}}}}}`,
+			`data.tables.t.data.structure[1].name: expected string, got array`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

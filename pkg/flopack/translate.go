@@ -73,6 +73,8 @@ type importer struct {
 	instance map[string]string // connection id → jml instance name
 	modInst  map[string]string // Okta module → jml instance name
 	conns    []instanceDecl
+	// tableInst is the table instance holding the pack's tables (stash.go).
+	tableInst string
 }
 
 type instanceDecl struct {
@@ -131,6 +133,7 @@ func (im *importer) instances() {
 		}
 		im.instance[c.ID] = name
 	}
+	im.tableInstance(used)
 }
 
 // instanceFor is the jml instance an app card of module uses.
@@ -192,6 +195,11 @@ func (im *importer) config() []byte {
 	}
 	b.WriteString("connectors:\n")
 	for _, d := range im.conns {
+		if d.typ == "table" {
+			b.WriteString("  # The pack's Okta Workflows tables: jml keeps their rows in the history store.\n")
+			fmt.Fprintf(&b, "  %s:\n    type: table\n%s", d.name, im.tablesYAML())
+			continue
+		}
 		fmt.Fprintf(&b, "  # Okta Workflows connection %s\n", strconv.Quote(d.okta))
 		fmt.Fprintf(&b, "  %s:\n    type: %s\n", d.name, d.typ)
 		for _, l := range placeholders[d.typ] {
@@ -472,6 +480,9 @@ var googleNumber = map[string]bool{"Code ID": true}
 func fieldPath(base, path string) string {
 	if path == "" {
 		return base
+	}
+	if f, ok := rowField[path]; ok { // a table row's (stash.go)
+		return base + "." + f
 	}
 	if f, ok := userField[path]; ok {
 		return base + "." + f

@@ -426,7 +426,7 @@ func TestRowFormatMigration(t *testing.T) {
 		// Back to schema version 2, as the previous release left it.
 		// (Migrations after 3 are undone too.)
 		for _, stmt := range []string{`ALTER TABLE runs DROP COLUMN workflow_run_id`, `ALTER TABLE runs DROP COLUMN workflow_id`, `DROP INDEX IF EXISTS runs_id_bytes`, `DROP TABLE rollup_runs`, `DROP TABLE rollup_cards`, `DROP TABLE rollup_429`, `DROP TABLE verify_results`, `DROP INDEX runs_started_id`, `DROP INDEX runs_flow_started`, `DROP INDEX runs_status_started`,
-			`DROP INDEX runs_type_started`, `DROP INDEX runs_login_started`, `DROP INDEX runs_userid_started`, `DROP INDEX runs_resumed_from`, `DROP INDEX calls_started`, `ALTER TABLE calls DROP COLUMN flow`, `DROP TABLE event_queue`, `ALTER TABLE calls DROP COLUMN row_format`, `ALTER TABLE runs DROP COLUMN row_format`, `DELETE FROM schema_migrations WHERE version >= 3`} {
+			`DROP TABLE table_rows`, `DROP INDEX runs_type_started`, `DROP INDEX runs_login_started`, `DROP INDEX runs_userid_started`, `DROP INDEX runs_resumed_from`, `DROP INDEX calls_started`, `ALTER TABLE calls DROP COLUMN flow`, `DROP TABLE event_queue`, `ALTER TABLE calls DROP COLUMN row_format`, `ALTER TABLE runs DROP COLUMN row_format`, `DELETE FROM schema_migrations WHERE version >= 3`} {
 			if _, err := s.db.ExecContext(ctx, stmt); err != nil {
 				t.Fatal(err)
 			}

@@ -262,7 +262,7 @@ func TestRollupMigration(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Back to schema version 5, its rows kept.
-		for _, stmt := range []string{`ALTER TABLE runs DROP COLUMN workflow_run_id`, `ALTER TABLE runs DROP COLUMN workflow_id`, `DROP INDEX IF EXISTS runs_id_bytes`, `DROP TABLE rollup_runs`, `DROP TABLE rollup_cards`, `DROP TABLE rollup_429`, `DELETE FROM schema_migrations WHERE version >= 6`} {
+		for _, stmt := range []string{`DROP TABLE table_rows`, `ALTER TABLE runs DROP COLUMN workflow_run_id`, `ALTER TABLE runs DROP COLUMN workflow_id`, `DROP INDEX IF EXISTS runs_id_bytes`, `DROP TABLE rollup_runs`, `DROP TABLE rollup_cards`, `DROP TABLE rollup_429`, `DELETE FROM schema_migrations WHERE version >= 6`} {
 			if _, err := s.db.ExecContext(ctx, stmt); err != nil {
 				t.Fatal(err)
 			}

@@ -290,6 +290,18 @@ var migrations = []string{
 	// run id, '' for a run jml ran itself.
 	`ALTER TABLE runs ADD COLUMN workflow_id TEXT NOT NULL DEFAULT '';
 	ALTER TABLE runs ADD COLUMN workflow_run_id TEXT NOT NULL DEFAULT ''`,
+	// 10: the rows of the table connectors' tables (tables.go): data is
+	// the row's columns as a JSON object.
+	`CREATE TABLE table_rows (
+		instance TEXT NOT NULL,
+		tbl      TEXT NOT NULL,
+		id       TEXT NOT NULL,
+		data     TEXT NOT NULL,
+		created  TEXT NOT NULL,
+		updated  TEXT NOT NULL,
+		PRIMARY KEY (instance, tbl, id)
+	);
+	CREATE INDEX table_rows_created ON table_rows (instance, tbl, created, id)`,
 }
 
 // postgresOnly starts a migration statement that SQLite skips.
@@ -507,10 +519,12 @@ func (s *Store) enqueue(ctx context.Context, w *pendingWrite) (sql.Result, error
 type pendingWrite struct {
 	query string
 	args  []any
-	// fn, when set, makes the write instead of query.
-	fn  func(context.Context, *sql.Tx) (sql.Result, error)
-	res sql.Result
-	err error
+	// fn, when set, makes the write instead of query; it changes the
+	// per-day totals (rollup.go) unless plain.
+	fn    func(context.Context, *sql.Tx) (sql.Result, error)
+	plain bool
+	res   sql.Result
+	err   error
 	// wake is closed when the write is committed (or failed), or when
 	// its writer is to lead the next group (lead set).
 	wake chan struct{}
@@ -583,7 +597,7 @@ func (s *Store) commitTx(group []*pendingWrite) error {
 		}
 	}
 	for _, w := range group {
-		if w.fn != nil {
+		if w.fn != nil && !w.plain {
 			if err := s.lockRollups(ctx, tx); err != nil {
 				return err
 			}

@@ -22,6 +22,7 @@ import (
 	"github.com/jml-dev/jml/pkg/effect"
 	"github.com/jml-dev/jml/pkg/engine"
 	"github.com/jml-dev/jml/pkg/event"
+	"github.com/jml-dev/jml/pkg/table"
 	"github.com/jml-dev/jml/pkg/world"
 )
 
@@ -124,7 +125,11 @@ func Instances(cfg *ast.Config) []world.Instance {
 	}
 	var out []world.Instance
 	for _, c := range cfg.Connectors {
-		out = append(out, world.Instance{Name: c.Name.Value, Type: c.Type.Value})
+		in := world.Instance{Name: c.Name.Value, Type: c.Type.Value}
+		if in.Type == "table" {
+			in.Tables = table.FromNode(c.Node)
+		}
+		out = append(out, in)
 	}
 	return out
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/jml-dev/jml/pkg/connector"
 	"github.com/jml-dev/jml/pkg/effect"
 	"github.com/jml-dev/jml/pkg/sandbox"
+	"github.com/jml-dev/jml/pkg/table"
 	"github.com/jml-dev/jml/pkg/world"
 )
 
@@ -29,7 +30,7 @@ import (
 var instanceOf = map[string]string{
 	"github": "gh", "google": "google", "http": "hr", "jira": "jira", "microsoft": "ms",
 	"okta": "okta", "salesforce": "sf", "servicenow": "itsm", "slack": "slack",
-	"email": "mail",
+	"email": "mail", "table": "state",
 }
 
 // settings are the jml.yaml settings of each test instance.
@@ -45,7 +46,11 @@ func instances() []world.Instance {
 	var out []world.Instance
 	for _, typ := range catalog.Types() {
 		if name, ok := instanceOf[typ]; ok {
-			out = append(out, world.Instance{Name: name, Type: typ})
+			in := world.Instance{Name: name, Type: typ}
+			if typ == "table" { // as ../world/testdata/acme.yaml's rows need
+				in.Tables = table.Schema{"Members": {Name: "Members", Columns: []table.Column{{Name: "User ID", Type: "string"}, {Name: "Days", Type: "number"}}}}
+			}
+			out = append(out, in)
 		}
 	}
 	return out
@@ -256,6 +261,8 @@ var samples = map[string]map[string]any{
 	"jira":       {"project": "IT", "issueType": "Task", "summary": "Offboard Jane", "description": "Leaver", "fields": map[string]any{"labels": []any{"jml"}}},
 	"email":      {"to": "jane.doe@acme.com", "cc": "boss@acme.com", "subject": "Welcome", "body": "Hello Jane,\nwelcome aboard.", "from": "it@acme.com"},
 	"http":       {"method": "POST", "path": "/api/users", "query": map[string]any{"a": "b"}, "headers": map[string]any{"X-Trace": "1"}, "body": map[string]any{"x": 1}, "expect": []any{200}},
+	"table": {"table": "Members", "rowId": "set by prepare", "row": map[string]any{"User ID": "00u1jane0001", "Days": "30"},
+		"where": map[string]any{"Days": map[string]any{"gte": 1}}, "orderBy": "Days", "direction": "desc", "limit": 10, "offset": 0},
 }
 
 // prepare sets up what an action needs beyond the seeded users, on both
@@ -275,6 +282,14 @@ var prepare = map[string]func(t *testing.T, p *pair, in map[string]any){
 	"servicenow.getRecord": func(t *testing.T, p *pair, in map[string]any) {
 		out, _ := p.both(t, effect.Request{Instance: "itsm", Action: "createRecord", Input: map[string]any{"table": "sc_task", "fields": map[string]any{}}})
 		in["sysId"] = out["sys_id"]
+	},
+	"table.getRow": func(t *testing.T, p *pair, in map[string]any) {
+		out, _ := p.both(t, effect.Request{Instance: "state", Action: "createRow", Input: map[string]any{"table": "Members", "row": map[string]any{"Days": 3}}, IdempotencyKey: "k"})
+		in["rowId"] = out["id"]
+	},
+	"table.updateRow": func(t *testing.T, p *pair, in map[string]any) {
+		out, _ := p.both(t, effect.Request{Instance: "state", Action: "createRow", Input: map[string]any{"table": "Members", "row": map[string]any{"Days": 3}}, IdempotencyKey: "k"})
+		in["rowId"] = out["id"]
 	},
 	"servicenow.updateRecord": func(t *testing.T, p *pair, in map[string]any) {
 		out, _ := p.both(t, effect.Request{Instance: "itsm", Action: "createRecord", Input: map[string]any{"table": "sc_task", "fields": map[string]any{}}})

@@ -24,6 +24,8 @@ func routesFor(typ string) func(in *Instance, mux *http.ServeMux) {
 		return jiraRoutes
 	case "http":
 		return httpRoutes
+	case "table":
+		return tableRoutes
 	}
 	return nil
 }

@@ -20,6 +20,7 @@ var instanceKeys = map[string][]string{
 	"http":            {"responses"},
 	"activedirectory": {"users", "groups"},
 	"email":           {},
+	"table":           {"rows"},
 }
 
 // Apply seeds the world from a world file. Each instance the spec describes
@@ -60,7 +61,7 @@ func (w *World) apply(s *Spec) diag.Diagnostics {
 			r.errAt(ptr, true, "unknown-instance", "%s", unknownInstance(name, known))
 			continue
 		}
-		m := newModel(inst.typ, w.spool)
+		m := inst.newModel(w.spool)
 		if m == nil {
 			r.errAt(ptr, true, "unknown-type", "the world has no model of connector type %q", inst.typ)
 			continue

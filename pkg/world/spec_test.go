@@ -32,7 +32,7 @@ faults:
   - {action: itsm.createRecord, latency: 200ms}
 `
 
-var specInstances = []Instance{{"okta", "okta"}, {"slack", "slack"}, {"google", "google"}, {"itsm", "servicenow"}}
+var specInstances = []Instance{{Name: "okta", Type: "okta"}, {Name: "slack", Type: "slack"}, {Name: "google", Type: "google"}, {Name: "itsm", Type: "servicenow"}}
 
 func lines(ds diag.Diagnostics) string {
 	var out []string
@@ -253,7 +253,7 @@ world:
 	if ds.HasErrors() {
 		t.Fatal(lines(ds))
 	}
-	ds = s.Check([]Instance{{"okta", "okta"}})
+	ds = s.Check([]Instance{{Name: "okta", Type: "okta"}})
 	if got, want := lines(ds), `test.yaml:6:43: error: unknown key "statsu" in an okta user; did you mean "status"? [unknown-key]`; got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
@@ -283,7 +283,7 @@ func TestDecodePlainValues(t *testing.T) {
 		})
 	}
 	s, _ := Decode(map[string]any{"okta": map[string]any{"users": []any{map[string]any{"id": 5}}}}, diagAt)
-	ds := s.Check([]Instance{{"okta", "okta"}})
+	ds := s.Check([]Instance{{Name: "okta", Type: "okta"}})
 	if got, want := lines(ds), `t.yaml:3:1: error: okta.users[0].id: "id" must be a string, not a number [wrong-type]`; !strings.Contains(got, want) {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
@@ -332,7 +332,7 @@ func TestDescribedWorld(t *testing.T) {
 		t.Errorf("the file's user-filtered fault did not apply: %v", err)
 	}
 	got := w.Instances()
-	if len(got) != 11 || got[0] != (Instance{Name: "ad", Type: "activedirectory"}) {
+	if len(got) != len(instanceOf) || got[0].Name != "ad" || got[0].Type != "activedirectory" {
 		t.Errorf("Instances() = %v", got)
 	}
 }

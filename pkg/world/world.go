@@ -11,6 +11,7 @@ import (
 	"github.com/jml-dev/jml/pkg/catalog"
 	"github.com/jml-dev/jml/pkg/clock"
 	"github.com/jml-dev/jml/pkg/effect"
+	"github.com/jml-dev/jml/pkg/table"
 )
 
 // DefaultTimeout bounds one call when the request sets no timeout, as the
@@ -26,6 +27,9 @@ type Instance struct {
 	Name string
 	// Type is its connector type (okta, slack, …).
 	Type string
+	// Tables are, for a table instance, the tables jml.yaml declares
+	// (table.FromNode); nil for other types.
+	Tables table.Schema
 }
 
 // User is a user an event names: its Okta id, its login (the event's
@@ -97,6 +101,8 @@ type seedKey struct{ id, login string }
 
 type instance struct {
 	name, typ string
+	// tables are a table instance's declared tables.
+	tables table.Schema
 	// idx is the instance's index in World.names: its bit in a roster
 	// entry's taken.
 	idx int
@@ -189,6 +195,15 @@ func newModel(typ string, sp *spool) model {
 	return nil
 }
 
+// newModel returns the instance's empty model: newModel of its type, with
+// the tables a table instance declares.
+func (in *instance) newModel(sp *spool) model {
+	if in.typ == "table" {
+		return newTable(in.tables)
+	}
+	return newModel(in.typ, sp)
+}
+
 // connectors caches the catalogue: Lookup copies on every call.
 var connectors = sync.OnceValue(func() map[string]*catalog.Connector {
 	m := map[string]*catalog.Connector{}
@@ -215,7 +230,8 @@ func New(instances []Instance, clk clock.Clock) *World {
 	}
 	w := &World{clk: clk, instances: map[string]*instance{}, joiners: map[string]bool{}, seeded: map[seedKey]struct{}{}, spool: &spool{}}
 	for _, in := range instances {
-		w.instances[in.Name] = &instance{name: in.Name, typ: in.Type, m: newModel(in.Type, w.spool), createsAccounts: createsAccounts(in.Type)}
+		w.instances[in.Name] = &instance{name: in.Name, typ: in.Type, tables: in.Tables, createsAccounts: createsAccounts(in.Type)}
+		w.instances[in.Name].m = w.instances[in.Name].newModel(w.spool)
 	}
 	w.names = sortedKeys(w.instances)
 	for i, name := range w.names {
@@ -240,7 +256,7 @@ func (w *World) Instances() []Instance {
 	defer w.mu.Unlock()
 	out := make([]Instance, 0, len(w.instances))
 	for _, name := range sortedKeys(w.instances) {
-		out = append(out, Instance{Name: name, Type: w.instances[name].typ})
+		out = append(out, Instance{Name: name, Type: w.instances[name].typ, Tables: w.instances[name].tables})
 	}
 	return out
 }

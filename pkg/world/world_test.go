@@ -13,6 +13,7 @@ import (
 	"github.com/jml-dev/jml/pkg/clock"
 	"github.com/jml-dev/jml/pkg/diag"
 	"github.com/jml-dev/jml/pkg/effect"
+	"github.com/jml-dev/jml/pkg/table"
 )
 
 // instanceOf names the test instance of each connector type.
@@ -28,12 +29,20 @@ var instanceOf = map[string]string{
 	"salesforce":      "sf",
 	"servicenow":      "itsm",
 	"slack":           "slack",
+	"table":           "state",
 }
+
+// testTables are the tables of the test instance of type table.
+var testTables = table.Schema{"Members": {Name: "Members", Columns: []table.Column{{Name: "User ID", Type: "string"}, {Name: "Days", Type: "number"}}}}
 
 func allInstances() []Instance {
 	var out []Instance
 	for _, typ := range catalog.Types() {
-		out = append(out, Instance{Name: instanceOf[typ], Type: typ})
+		in := Instance{Name: instanceOf[typ], Type: typ}
+		if typ == "table" {
+			in.Tables = testTables
+		}
+		out = append(out, in)
 	}
 	return out
 }
@@ -108,6 +117,8 @@ var samples = map[string]map[string]any{
 	"http":            {"method": "POST", "path": "/api/users", "query": map[string]any{"a": "b"}, "headers": map[string]any{"X-Trace": "1"}, "body": map[string]any{"x": 1}, "expect": []any{200}},
 	"activedirectory": {"sAMAccountName": "jane.doe", "groupDN": "CN=VPN,OU=Groups,DC=acme,DC=com", "ou": "OU=Leavers,DC=acme,DC=com"},
 	"email":           {"to": "it@acme.com", "subject": "Leaver", "body": "Jane left.", "cc": "hr@acme.com", "from": "jml@acme.com"},
+	"table": {"table": "Members", "rowId": "set by prepare", "row": map[string]any{"User ID": "00u1jane0001", "Days": 30},
+		"where": map[string]any{"Days": map[string]any{"gte": 1}}, "orderBy": "Days", "direction": "desc", "limit": 10, "offset": 0},
 }
 
 // prepare sets up what an action needs beyond the seeded users and may
@@ -123,6 +134,12 @@ var prepare = map[string]func(t *testing.T, w *World, in map[string]any){
 	"google.deleteMobileDevice": janeCredentials,
 	"servicenow.getRecord": func(t *testing.T, w *World, in map[string]any) {
 		in["sysId"] = mustDo(t, w, "itsm.createRecord", map[string]any{"table": "sc_task", "fields": map[string]any{}})["sys_id"]
+	},
+	"table.getRow": func(t *testing.T, w *World, in map[string]any) {
+		in["rowId"] = mustDo(t, w, "state.createRow", map[string]any{"table": "Members", "row": map[string]any{}})["id"]
+	},
+	"table.updateRow": func(t *testing.T, w *World, in map[string]any) {
+		in["rowId"] = mustDo(t, w, "state.createRow", map[string]any{"table": "Members", "row": map[string]any{}})["id"]
 	},
 	"servicenow.updateRecord": func(t *testing.T, w *World, in map[string]any) {
 		in["sysId"] = mustDo(t, w, "itsm.createRecord", map[string]any{"table": "sc_task", "fields": map[string]any{}})["sys_id"]
@@ -563,7 +580,7 @@ func TestOutputsAreCopies(t *testing.T) {
 }
 
 func TestHTTPResponses(t *testing.T) {
-	w := New([]Instance{{"hr", "http"}}, nil)
+	w := New([]Instance{{Name: "hr", Type: "http"}}, nil)
 	spec, ds := Decode(map[string]any{"hr": map[string]any{"responses": []any{
 		map[string]any{"method": "GET", "path": "/employees/*", "body": map[string]any{"id": "e1"}, "headers": map[string]any{"x-total": "1"}},
 		map[string]any{"method": "DELETE", "path": "/employees/*", "status": 409, "body": map[string]any{"message": "employee is locked"}},
