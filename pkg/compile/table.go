@@ -138,8 +138,7 @@ func (c *compiler) checkTables(con ast.Connector) {
 	}
 	for _, tp := range source.Pairs(source.Get(con.Node, "tables")) {
 		for _, cp := range source.Pairs(source.Get(tp[1], "columns")) {
-			switch cp[0].Value {
-			case "id", "created", "updated":
+			if table.IsRowField(cp[0].Value) {
 				c.ds.Errorf(c.cfg.File.Range(cp[0]), "reserved-column", "connector %q, table %q: %s is every row's own field; name the column otherwise", con.Name.Value, tp[0].Value, cp[0].Value)
 			}
 		}

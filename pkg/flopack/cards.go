@@ -656,6 +656,9 @@ func (t *ftr) kernel(c *Card) (*yaml.Node, string) {
 			}
 			return mapping("assign", a), ""
 		}
+		if len(customInputs(c)) > 0 && !t.answers() {
+			return nil, "returns values from a flow no one calls (jml's return: ends a helper, or answers an http: flow)"
+		}
 		r := mapping()
 		for _, f := range customInputs(c) {
 			v, why := t.value(c, f, "")
@@ -739,6 +742,10 @@ func (t *ftr) kernel(c *Card) (*yaml.Node, string) {
 		n := mapping("forEach", le, "as", "item")
 		if cc := t.input(c, "concurrency"); cc != nil {
 			if num, ok := cc.Value.(json.Number); ok && num.String() != "1" {
+				if k, err := num.Int64(); err == nil && k > maxConcurrency {
+					t.im.decide("%s: concurrency %d is jml's most, %d", cardLabel(c), k, maxConcurrency)
+					num = json.Number(strconv.Itoa(maxConcurrency))
+				}
 				set(n, "concurrency", plain(num.String(), "!!int"))
 			}
 		}
@@ -1096,6 +1103,33 @@ func (t *ftr) callValue(c *Card, f *Field, ref *Field, item string) (*yaml.Node,
 	return t.value(c, f, item)
 }
 
+// answers reports whether the flow being translated is one a Return
+// ends with values: a helper (a flow with a Helper Flow card or none) or
+// an API endpoint flow, not an event or a scheduled flow.
+func (t *ftr) answers() bool {
+	if t.f == nil {
+		return true
+	}
+	// The flow's start card, as index finds it, read as trigger reads it.
+	var root *Card
+	for _, c := range t.f.Cards {
+		if c.Kernel && c.Module == "control" && c.Method == "callable" || isEventCard(c) || isEndpointCard(c) {
+			root = c
+		}
+	}
+	switch {
+	case root == nil || isEndpointCard(root):
+		return true
+	case !root.Kernel:
+		return false // an event card
+	}
+	return !(t.f.Scheduled && t.f.Cron != nil)
+}
+
+// maxConcurrency is the most items a forEach runs at once (the flow
+// schema's maximum: TestMaxConcurrencyIsTheSchemas).
+const maxConcurrency = 64
+
 // numberCards are the function cards whose output is a number.
 var numberCards = map[string]bool{
 	"math.add": true, "math.subtract": true, "math.multiply": true, "math.ceil": true, "math.round": true,
@@ -1142,8 +1176,14 @@ func (t *ftr) branch(c *Card) (*yaml.Node, string) {
 	}
 	for _, o := range c.Outputs {
 		t.outExpr[c.ID+"/"+o.ID] = "vars." + vars[o.Key]
+		for _, p := range c.Pins {
+			if p.Output == o.ID { // read by a card: declared, so always set
+				t.im.flowVar(t.f, vars[o.Key])
+				break
+			}
+		}
 	}
-	t.im.decide("an If/ElseIf whose branches return values assigns them, in each branch, to vars named after the card and its outputs; a branch that returns nothing leaves them unset")
+	t.im.decide("an If/ElseIf whose branches return values assigns them, in each branch, to vars named after the card and its outputs, declared null under vars: (what a branch that returns nothing leaves)")
 	return n, ""
 }
 

@@ -970,7 +970,7 @@ func TestMapBehaviour(t *testing.T) {
 			main = string(f.Data)
 		}
 	}
-	const want = `names: ${{ inputs.users.map(x, (string(x.profile.lastName) + string(".") + string(x.profile.firstName))) }}`
+	const want = `names: '${{ inputs.users.map(x, {"name": (string(x.profile.lastName) + string(".") + string(x.profile.firstName))}) }}'`
 	if !strings.Contains(main, want) {
 		t.Fatalf("the Map is not the helper's value over the list; want %s in:\n%s", want, main)
 	}
@@ -981,7 +981,7 @@ func TestMapBehaviour(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := strings.TrimSuffix(strings.TrimPrefix(want, "names: ${{ "), " }}")
+	src := strings.TrimSuffix(strings.TrimPrefix(want, "names: '${{ "), " }}'")
 	p, issues := env.Compile(src, expr.Scope{Inputs: true})
 	if len(issues) > 0 {
 		t.Fatalf("%s: %v", src, issues)
@@ -990,8 +990,8 @@ func TestMapBehaviour(t *testing.T) {
 		map[string]any{"id": "00u1", "profile": map[string]any{"firstName": "Ada", "lastName": "Lovelace"}},
 		map[string]any{"id": "00u2", "profile": map[string]any{"firstName": "Alan", "lastName": "Turing"}},
 	}}})
-	if err != nil || fmt.Sprint(got) != "[Lovelace.Ada Turing.Alan]" {
-		t.Errorf("%s = %v, %v; want [Lovelace.Ada Turing.Alan]", src, got, err)
+	if err != nil || fmt.Sprint(got) != "[map[name:Lovelace.Ada] map[name:Turing.Alan]]" {
+		t.Errorf("%s = %v, %v; want the items {name: Lovelace.Ada}, {name: Turing.Alan}", src, got, err)
 	}
 
 	for _, tc := range []struct{ act, why string }{
@@ -1040,5 +1040,80 @@ func TestCallPassesANumberAsText(t *testing.T) {
 				t.Errorf("want %s in:\n%s", want, f.Data)
 			}
 		}
+	}
+}
+
+func TestMaxConcurrencyIsTheSchemas(t *testing.T) {
+	data, err := os.ReadFile("../../schemas/flow.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found []float64
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if c, ok := x["concurrency"].(map[string]any); ok {
+				if m, ok := c["maximum"].(float64); ok {
+					found = append(found, m)
+				}
+			}
+			for _, e := range x {
+				walk(e)
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	var doc any
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	walk(doc)
+	if len(found) == 0 {
+		t.Fatal("the flow schema has no concurrency maximum")
+	}
+	for _, m := range found {
+		if int(m) != maxConcurrency {
+			t.Errorf("the flow schema's concurrency maximum is %v, the import's %d", m, maxConcurrency)
+		}
+	}
+}
+
+func TestImportKeepsToWhatJMLTakes(t *testing.T) {
+	for in, want := range map[string]string{"id": "okta_id", "created": "okta_created", "updated": "okta_updated", "Row ID": "Row ID", "email": "email"} {
+		if got := colName(in); got != want {
+			t.Errorf("colName(%q) = %q, want %q", in, got, want)
+		}
+	}
+	// A scheduled flow's Return with values answers no one; a For Each's
+	// concurrency above jml's most is its most.
+	helper := &Flow{ID: "h", Name: "Each", Cards: []*Card{
+		{ID: "hs", Name: "Helper Flow", Module: "control", Method: "callable", Kernel: true},
+	}}
+	sched := &Flow{ID: "s", Name: "Nightly", Scheduled: true, Cron: &Cron{Minutes: "0", Hours: "1", DayOfMonth: "*", Month: "*", DayOfWeek: "*", TimeZone: "UTC"},
+		Cards: []*Card{
+			{ID: "st", Name: "Scheduled Flow", Module: "control", Method: "callable", Kernel: true},
+			{ID: "e", Name: "For Each", Module: "list", Method: "each", Kernel: true,
+				Inputs: []*Field{{ID: "el", Key: "list", Value: []any{"a"}}, {ID: "ef", Key: "flo", Value: "h"}, {ID: "ec", Key: "concurrency", Value: json.Number("100")}}},
+			{ID: "r", Name: "Return", Module: "control", Method: "return", Kernel: true,
+				Inputs: []*Field{{ID: "rv", Key: "count", Custom: true, Value: json.Number("1")}}},
+		}, Edges: []Edge{{ID: "e0", From: "st", To: "e"}, {ID: "e1", From: "e", To: "r"}}}
+	files, _ := Import(&Pack{Flows: []*Flow{helper, sched}})
+	var out string
+	for _, f := range files {
+		if f.Path == "flows/nightly.yaml" {
+			out = string(f.Data)
+		}
+	}
+	for _, want := range []string{"concurrency: 64\n", "jml:todo Return (control.return): returns values from a flow no one calls"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the scheduled flow lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "outputs:") {
+		t.Errorf("a scheduled flow declares outputs:\n%s", out)
 	}
 }

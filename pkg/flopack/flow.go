@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -134,6 +135,19 @@ func (im *importer) flow(f *Flow) ([]byte, FlowReport) {
 				k.HeadComment = "jml:ignore unused-input (Okta's helper flow declares it; its cards do not read it)"
 				t.im.decide("helper %q: input %q, which none of its cards reads, is kept (callers pass it) with unused-input silenced", t.f.Name, k.Value)
 			}
+		}
+	}
+	if vs := t.im.vars[f.ID]; len(vs) > 0 {
+		// Declared only where a card reads it (its reader may be a todo).
+		text, _ := yaml.Marshal(steps)
+		vars := mapping()
+		for _, v := range vs {
+			if regexp.MustCompile(`\bvars\.` + regexp.QuoteMeta(v) + `\b`).Match(text) {
+				set(vars, v, plain("null", "!!null"))
+			}
+		}
+		if len(vars.Content) > 0 {
+			set(doc, "vars", vars)
 		}
 	}
 	if !t.rep.Enabled {

@@ -259,9 +259,9 @@ func orNull(path string) string {
 // value: Okta calls the helper for each item and makes the new list of
 // what its Return gives; jml's forEach gives no list of results, but a
 // helper whose cards all fold into an expression of its inputs is that
-// expression, so the new list is L.map(x, the value). A helper with a card
-// that acts (or any card the import cannot fold), or a Return of more or
-// less than one value, leaves the card a todo.
+// expression, so the new list is L.map(x, {its Return's values by name}).
+// A helper with a card that acts (or any card the import cannot fold), or
+// a Return of nothing, leaves the card a todo.
 func (t *ftr) mapCard(c *Card) (*yaml.Node, string) {
 	le, why := t.inputExpr(c, "list")
 	if why != "" {
@@ -304,16 +304,16 @@ func (t *ftr) mapCard(c *Card) (*yaml.Node, string) {
 	if len(steps.Content) > 0 {
 		return nil, "its helper flow runs cards (jml's forEach gives no list of results)"
 	}
-	if len(mapped) != 1 {
-		return nil, fmt.Sprintf("its helper flow returns %d values, not one", len(mapped))
+	if len(mapped) == 0 {
+		return nil, "its helper flow returns nothing"
 	}
-	var e string
-	for _, v := range mapped {
-		e = v
+	var fields []string
+	for _, k := range slices.Sorted(maps.Keys(mapped)) {
+		fields = append(fields, strconv.Quote(k)+": "+mapped[k])
 	}
 	for _, o := range c.Outputs {
-		t.outExpr[c.ID+"/"+o.ID] = fmt.Sprintf("%s.map(x, %s)", le, e)
+		t.outExpr[c.ID+"/"+o.ID] = fmt.Sprintf("%s.map(x, {%s})", le, strings.Join(fields, ", "))
 	}
-	t.im.decide("Map whose helper flow only computes a value is L.map(x, that value): the helper's cards folded into one expression of the item")
+	t.im.decide("Map whose helper flow only computes values is L.map(x, {KEY: VALUE}): each item of the new list an object of what the helper's Return gives, by name (Okta's templates read it so, with a Pluck of the name), the helper's cards folded into expressions of the item")
 	return nil, ""
 }

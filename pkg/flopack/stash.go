@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/jml-dev/jml/pkg/table"
 )
 
 // Okta Workflows Tables (the stash module) become jml's table connector
@@ -62,7 +64,10 @@ func (im *importer) tablesYAML() string {
 			if typ == "" {
 				typ = "string"
 			}
-			set(cols, c.Name, str(typ))
+			if colName(c.Name) != c.Name {
+				im.decide("table %q: column %q is declared %q (jml's rows have their own %s)", tb.Name, c.Name, colName(c.Name), c.Name)
+			}
+			set(cols, colName(c.Name), str(typ))
 		}
 		cols.Style = yaml.FlowStyle
 		set(tables, tb.Name, mapping("columns", cols))
@@ -77,6 +82,16 @@ func (im *importer) tablesYAML() string {
 		out.WriteString("    " + l + "\n")
 	}
 	return out.String()
+}
+
+// colName is the jml column of an Okta table's column: its name, but for
+// a column named as a row's own field (id, created, updated: Okta's
+// are Row ID, Created, Updated), which is okta_NAME.
+func colName(name string) string {
+	if table.IsRowField(name) {
+		return "okta_" + name
+	}
+	return name
 }
 
 // table is the pack's table a stash card names (its Table parameter).
@@ -137,7 +152,7 @@ func (t *ftr) stash(c *Card) (*yaml.Node, string) {
 			if why != "" {
 				return why
 			}
-			set(row, f.Key, v)
+			set(row, colName(f.Key), v)
 		}
 		set(with, "row", row)
 		return ""
@@ -230,7 +245,7 @@ func (t *ftr) searchRows(c *Card, tb *Table, with *yaml.Node, handled map[*Field
 		outputs["Row ID"] = `STEP.rows[?0].id.orValue("")`
 		outputs["Created"], outputs["Updated"] = "STEP.rows[?0].created.orValue(dyn(null))", "STEP.rows[?0].updated.orValue(dyn(null))"
 		for _, col := range tb.Columns {
-			outputs[col.Name] = "STEP.rows[?0][" + strconv.Quote(col.Name) + "].orValue(" + empty(tableColumnType[col.Type]) + ")"
+			outputs[col.Name] = "STEP.rows[?0][" + strconv.Quote(colName(col.Name)) + "].orValue(" + empty(tableColumnType[col.Type]) + ")"
 		}
 		t.im.decide("Search Rows with the first matching row is searchRows with limit: 1; its outputs read rows[?0], and are empty (\"\" for text, null for the others) when no row matches, as Okta's")
 	default:
@@ -285,7 +300,7 @@ func (t *ftr) searchRows(c *Card, tb *Table, with *yaml.Node, handled map[*Field
 			}
 			set(with, "orderBy", str(by))
 		case tb.column(column):
-			set(with, "orderBy", str(column))
+			set(with, "orderBy", str(colName(column)))
 		default:
 			t.im.decide("Search Rows sorted by %q, which is not a column of table %q: not imported (the rows come oldest first)", column, tb.Name)
 			column = ""
@@ -329,6 +344,8 @@ func (t *ftr) where(c *Card, tb *Table, v any) (*yaml.Node, string) {
 			col = "created"
 		} else if !tb.column(lhs) {
 			return nil, fmt.Sprintf("its Where Expression tests %q, not a column of table %q", lhs, tb.Name)
+		} else {
+			col = colName(lhs)
 		}
 		jop, ok := tableOps[op]
 		if !ok {

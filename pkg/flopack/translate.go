@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -75,6 +76,21 @@ type importer struct {
 	conns    []instanceDecl
 	// tableInst is the table instance holding the pack's tables (stash.go).
 	tableInst string
+	// vars are, by flow id, the vars a flow declares (null) under vars:.
+	vars map[string][]string
+}
+
+// flowVar declares var name (null) in flow f's vars:.
+func (im *importer) flowVar(f *Flow, name string) {
+	if f == nil {
+		return
+	}
+	if im.vars == nil {
+		im.vars = map[string][]string{}
+	}
+	if !slices.Contains(im.vars[f.ID], name) {
+		im.vars[f.ID] = append(im.vars[f.ID], name)
+	}
 }
 
 type instanceDecl struct {

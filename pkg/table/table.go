@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -496,6 +497,13 @@ func (t *Table) Search(rows []*Row, q *Query) map[string]any {
 	}
 	return map[string]any{"rows": out, "count": int64(len(out))}
 }
+
+// RowFields are every row's own fields: no column may be named as one
+// (where: and orderBy: would not know which is meant).
+var RowFields = []string{"id", "created", "updated"}
+
+// IsRowField reports whether name is one of RowFields.
+func IsRowField(name string) bool { return slices.Contains(RowFields, name) }
 
 // RowID is the id of the row createRow makes under an idempotency key:
 // the same key (a retry, a resume, a replay of the same card) gives the
