@@ -2,11 +2,7 @@ package connector
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,6 +11,7 @@ import (
 	"github.com/jml-dev/jml/pkg/clock"
 	"github.com/jml-dev/jml/pkg/effect"
 	"github.com/jml-dev/jml/pkg/history"
+	"github.com/jml-dev/jml/pkg/history/historytest"
 	"github.com/jml-dev/jml/pkg/table"
 	"github.com/jml-dev/jml/pkg/world"
 )
@@ -46,32 +43,7 @@ func tableStores(t *testing.T) map[string]func(t *testing.T) *history.Store {
 			return open(t, "sqlite://"+filepath.Join(t.TempDir(), "h.db"))
 		},
 		"postgres": func(t *testing.T) *history.Store {
-			base := os.Getenv("JML_TEST_POSTGRES_URL")
-			if base == "" {
-				t.Skip("JML_TEST_POSTGRES_URL is not set (.ci/run sets it)")
-			}
-			b := make([]byte, 6)
-			rand.Read(b)
-			schema := "t_" + hex.EncodeToString(b)
-			admin, err := sql.Open("pgx", base)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer admin.Close()
-			if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() {
-				if a, err := sql.Open("pgx", base); err == nil {
-					a.Exec("DROP SCHEMA " + schema + " CASCADE")
-					a.Close()
-				}
-			})
-			sep := "?"
-			if strings.Contains(base, "?") {
-				sep = "&"
-			}
-			return open(t, base+sep+"search_path="+schema)
+			return open(t, historytest.PostgresURL(t))
 		},
 	}
 }

@@ -2,9 +2,6 @@ package history
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -13,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jml-dev/jml/pkg/history/historytest"
 )
 
 // backends opens a fresh, empty store on every back end available: a
@@ -44,39 +43,8 @@ func postgresStore(t *testing.T) *Store {
 	return s
 }
 
-// postgresURL returns the URL of a new, empty schema of its own on the
-// test server (skipping the test without one): every store opened on it
-// is the same history.
-func postgresURL(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("JML_TEST_POSTGRES_URL")
-	if base == "" {
-		t.Skip("JML_TEST_POSTGRES_URL is not set (.ci/run sets it)")
-	}
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "t_" + hex.EncodeToString(b)
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		a, err := sql.Open("pgx", base)
-		if err == nil {
-			a.Exec("DROP SCHEMA " + schema + " CASCADE")
-			a.Close()
-		}
-	})
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	return base + sep + "search_path=" + schema
-}
+// postgresURL is historytest.PostgresURL.
+func postgresURL(t *testing.T) string { t.Helper(); return historytest.PostgresURL(t) }
 
 // forEachBackend runs the test on every back end.
 func forEachBackend(t *testing.T, test func(t *testing.T, s *Store)) {
