@@ -53,9 +53,19 @@ func TestFastCheckAgrees(t *testing.T) {
 	rng := rand.New(rand.NewSource(1))
 	var sure, unsure, valid, invalid int
 	check := func(what string, v *Validator, n *yaml.Node) (bool, bool) {
-		var c fastCheck
-		fast := c.validNode(v.schema, n)
-		slow := v.schema.Validate(source.Value(n)) == nil
+		full, err := v.full()
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The quick check on the tree Validate gives it (fastCompile's),
+		// and on v5's own: both answer as v5 validates.
+		var c, c5 fastCheck
+		fast := c.validNode(v.quick, n)
+		fast5 := c5.validNode(full, n)
+		slow := full.Validate(source.Value(n)) == nil
+		if c.unsure != c5.unsure || !c.unsure && fast != fast5 {
+			t.Errorf("%s against %s: the quick check on fastCompile's tree says valid=%v unsure=%v, on v5's valid=%v unsure=%v", what, v.name, fast, c.unsure, fast5, c5.unsure)
+		}
 		if c.unsure {
 			unsure++
 			return slow, false

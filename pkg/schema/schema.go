@@ -23,9 +23,14 @@ import (
 
 // Validator validates documents of one kind ("flow" or "config").
 type Validator struct {
-	name   string
-	schema *jsonschema.Schema
-	raw    any // the schema as plain JSON, to read property names for hints
+	name string
+	// quick is the tree the quick check reads (fastCompile; nil when the
+	// schema has what fastCompile does not build), and full v5's compile
+	// of the schema, made when a document needs it: one the quick check
+	// does not find valid.
+	quick *jsonschema.Schema
+	full  func() (*jsonschema.Schema, error)
+	raw   any // the schema as plain JSON, to read property names for hints
 }
 
 // noFastCheck turns the quick check of a valid document off (tests).
@@ -62,21 +67,29 @@ func For(name string) (*Validator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("no schema %q", name)
 	}
-	url := "https://jml.dev/schemas/" + name + ".schema.json"
-	c := jsonschema.NewCompiler()
-	c.Draft = jsonschema.Draft2020
-	if err := c.AddResource(url, bytes.NewReader(data)); err != nil {
-		return nil, err
-	}
-	s, err := c.Compile(url)
-	if err != nil {
-		return nil, err
-	}
 	var raw any
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return nil, err
 	}
-	v := &Validator{name: name, schema: s, raw: raw}
+	url := "https://jml.dev/schemas/" + name + ".schema.json"
+	full := sync.OnceValues(func() (*jsonschema.Schema, error) {
+		c := jsonschema.NewCompiler()
+		c.Draft = jsonschema.Draft2020
+		if err := c.AddResource(url, bytes.NewReader(data)); err != nil {
+			return nil, err
+		}
+		return c.Compile(url)
+	})
+	quick, err := fastCompile(data)
+	if err != nil {
+		// Not a schema fastCompile builds: v5 validates every document,
+		// and a schema v5 cannot compile is the error it was.
+		if _, err := full(); err != nil {
+			return nil, err
+		}
+		quick = nil
+	}
+	v := &Validator{name: name, quick: quick, full: full, raw: raw}
 	cache[name] = v
 	return v, nil
 }
@@ -86,16 +99,22 @@ func (v *Validator) Validate(f *source.File) diag.Diagnostics {
 	if f == nil || f.Root == nil {
 		return nil
 	}
-	if !noFastCheck {
+	if !noFastCheck && v.quick != nil {
 		// Most documents are valid: the quick check says so without v5's
-		// cost; v5 validates the others, and its errors make the
-		// diagnostics.
+		// cost (nor its compile of the schema); v5 validates the others,
+		// and its errors make the diagnostics.
 		var c fastCheck
-		if c.validNode(v.schema, f.Root) && !c.unsure {
+		if c.validNode(v.quick, f.Root) && !c.unsure {
 			return nil
 		}
 	}
-	err := v.schema.Validate(source.Value(f.Root))
+	full, err := v.full()
+	if err != nil {
+		var ds diag.Diagnostics
+		ds.Errorf(f.Range(f.Root), "internal", "the %s schema does not compile: %v", v.name, err)
+		return ds
+	}
+	err = full.Validate(source.Value(f.Root))
 	if err == nil {
 		return nil
 	}
