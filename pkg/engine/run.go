@@ -141,6 +141,27 @@ type Run struct {
 	Output map[string]any `json:"output,omitempty"`
 }
 
+// Ignored lists the failures of the run's action cards that the run went
+// on after — a card with onError: continue, a failure a try's catch
+// caught — in trace order; the failure that ended the run (Error) is not
+// one. A plan shows them: a run that succeeds while a deprovisioning card
+// failed did not do all of its job.
+func (r *Run) Ignored() []ErrorInfo {
+	var out []ErrorInfo
+	var walk func(cards []*CardTrace)
+	walk = func(cards []*CardTrace) {
+		for _, ct := range cards {
+			if ct.Kind == "action" && ct.Status == CardFailed && ct.Error != nil &&
+				(r.Error == nil || ct.Error.Card != r.Error.Card || ct.Error.Message != r.Error.Message) {
+				out = append(out, *ct.Error)
+			}
+			walk(ct.Children)
+		}
+	}
+	walk(r.Cards)
+	return out
+}
+
 // Observer hears what the engine does, as it happens. Calls for one run
 // come from one goroutine, in order — except the cards of a concurrent
 // forEach in apply, whose items run on goroutines of their own (their

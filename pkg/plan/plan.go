@@ -54,6 +54,9 @@ type Run struct {
 	// Simulated lists what the run took from the simulated world where
 	// apply asks the real app (engine.SimulatedProfile).
 	Simulated []string
+	// Ignored are the failures of action cards the run went on after
+	// (engine.Run.Ignored).
+	Ignored []engine.ErrorInfo
 }
 
 // Summary counts the plan.
@@ -243,7 +246,7 @@ func NewEvent(uuid, eventType, published string, runs []*engine.Run) Event {
 		if changes == nil {
 			changes = []engine.Change{}
 		}
-		ev.Runs = append(ev.Runs, Run{Flow: r.Flow, Status: r.Status, Changes: changes, Error: r.Error, Simulated: r.Simulated})
+		ev.Runs = append(ev.Runs, Run{Flow: r.Flow, Status: r.Status, Changes: changes, Error: r.Error, Simulated: r.Simulated, Ignored: r.Ignored()})
 	}
 	return ev
 }

@@ -58,6 +58,10 @@ type JSONRun struct {
 	// apply asks the real app (the user's Okta profile): where this plan
 	// may differ from apply. Absent when nothing was.
 	Simulated []string `json:"simulated,omitempty"`
+	// Ignored are the failures of action cards the run went on after (an
+	// onError: continue, a try's catch): what the run did not do though
+	// it may have succeeded. Absent when none.
+	Ignored []JSONError `json:"ignored,omitempty"`
 }
 
 // JSONChange is one write that would succeed, in execution order.
@@ -83,6 +87,16 @@ type JSONError struct {
 	Code      string `json:"code"`
 	Retryable bool   `json:"retryable"`
 	Attempts  int    `json:"attempts"`
+}
+
+func jsonError(e engine.ErrorInfo) JSONError {
+	return JSONError{Card: e.Card, Action: e.Action, Message: e.Message, Status: e.Status, Code: e.Code,
+		Retryable: e.Retryable, Attempts: e.Attempts}
+}
+
+func errorInfo(e JSONError) engine.ErrorInfo {
+	return engine.ErrorInfo{Card: e.Card, Action: e.Action, Message: e.Message, Status: e.Status, Code: e.Code,
+		Retryable: e.Retryable, Attempts: e.Attempts}
 }
 
 // JSONSummary counts the document.
@@ -128,8 +142,11 @@ func eventJSON(ev Event) JSONEvent {
 			jr.Changes = append(jr.Changes, JSONChange{Card: c.Card, Action: c.Action, With: c.With, Via: c.Via, Path: c.Path})
 		}
 		if e := r.Error; e != nil {
-			jr.Error = &JSONError{Card: e.Card, Action: e.Action, Message: e.Message, Status: e.Status, Code: e.Code,
-				Retryable: e.Retryable, Attempts: e.Attempts}
+			x := jsonError(*e)
+			jr.Error = &x
+		}
+		for _, e := range r.Ignored {
+			jr.Ignored = append(jr.Ignored, jsonError(e))
 		}
 		je.Runs = append(je.Runs, jr)
 	}
@@ -173,8 +190,11 @@ func fromJSON(d *JSONPlan) *Plan {
 				r.Changes = append(r.Changes, engine.Change{Card: c.Card, Action: c.Action, With: c.With, Via: c.Via, Path: c.Path})
 			}
 			if e := jr.Error; e != nil {
-				r.Error = &engine.ErrorInfo{Card: e.Card, Action: e.Action, Message: e.Message, Status: e.Status, Code: e.Code,
-					Retryable: e.Retryable, Attempts: e.Attempts}
+				ei := errorInfo(*e)
+				r.Error = &ei
+			}
+			for _, e := range jr.Ignored {
+				r.Ignored = append(r.Ignored, errorInfo(e))
 			}
 			ev.Runs = append(ev.Runs, r)
 		}

@@ -200,3 +200,27 @@ func TestUnknownFieldsIgnored(t *testing.T) {
 		t.Fatalf("read %+v", p)
 	}
 }
+
+// A run's ignored failures go into the document and come back from it;
+// a run with none has no "ignored" key (the v1 fixture, above, has none).
+func TestIgnoredRoundTrips(t *testing.T) {
+	p := New("digest", map[string]string{})
+	ignored := &engine.ErrorInfo{Card: "device", Action: "google.deleteMobileDevice", Message: "Resource Not Found", Status: 404, Code: "not_found", Attempts: 1}
+	p.Add("7f1c0a2e-0000-4000-8000-000000000009", "user.lifecycle.deactivate", "2024-03-01T09:00:00.000Z", []*engine.Run{{
+		Flow: "leaver", Status: engine.StatusSuccess,
+		Cards: []*engine.CardTrace{{Kind: "try", Status: engine.CardSuccess, Children: []*engine.CardTrace{
+			{Kind: "action", Status: engine.CardFailed, Error: ignored},
+		}}},
+	}}, nil)
+	data := encode(t, p)
+	if !bytes.Contains(data, []byte(`"ignored": [`)) {
+		t.Fatalf("no ignored failures in the document:\n%s", data)
+	}
+	back, err := Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := back.Events[0].Runs[0].Ignored; len(got) != 1 || got[0] != *ignored {
+		t.Errorf("ignored failures read back as %v, want %v", got, *ignored)
+	}
+}

@@ -90,6 +90,9 @@ func (r *planText) Event(ev plan.Event) error {
 		for _, note := range run.Simulated {
 			fmt.Fprintf(w, "    %s %s\n", st.Warning.Render("~ simulated:"), note)
 		}
+		for _, e := range run.Ignored {
+			fmt.Fprintf(w, "    %s %s\n", st.Warning.Render("! ignored:"), ignoredText(e))
+		}
 	}
 	return w.err
 }
@@ -188,6 +191,9 @@ func (r *planMarkdown) Event(ev plan.Event) error {
 		for _, note := range run.Simulated {
 			fmt.Fprintf(w, "\n> ~ simulated: %s\n", mdEscape(note))
 		}
+		for _, e := range run.Ignored {
+			fmt.Fprintf(w, "\n> ! ignored: %s\n", mdEscape(ignoredText(e)))
+		}
 		fmt.Fprintln(w)
 	}
 	fmt.Fprintln(w, "</details>")
@@ -241,3 +247,12 @@ func (e *errWriter) Write(p []byte) (int, error) {
 var mdEscaper = strings.NewReplacer("|", "\\|", "`", "'", "\n", " ")
 
 func mdEscape(s string) string { return mdEscaper.Replace(s) }
+
+// ignoredText is a failure a run went on after, as plan shows it.
+func ignoredText(e engine.ErrorInfo) string {
+	what := e.Card
+	if e.Action != "" {
+		what += " (" + e.Action + ")"
+	}
+	return what + ": " + e.Message + " — the run went on"
+}
