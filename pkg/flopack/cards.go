@@ -1104,26 +1104,14 @@ func (t *ftr) callValue(c *Card, f *Field, ref *Field, item string) (*yaml.Node,
 }
 
 // answers reports whether the flow being translated is one a Return
-// ends with values: a helper (a flow with a Helper Flow card or none) or
-// an API endpoint flow, not an event or a scheduled flow.
+// ends with values: a helper or an API endpoint flow (as trigger read its
+// start card), not an event or a scheduled flow.
 func (t *ftr) answers() bool {
 	if t.f == nil {
 		return true
 	}
-	// The flow's start card, as index finds it, read as trigger reads it.
-	var root *Card
-	for _, c := range t.f.Cards {
-		if c.Kernel && c.Module == "control" && c.Method == "callable" || isEventCard(c) || isEndpointCard(c) {
-			root = c
-		}
-	}
-	switch {
-	case root == nil || isEndpointCard(root):
-		return true
-	case !root.Kernel:
-		return false // an event card
-	}
-	return !(t.f.Scheduled && t.f.Cron != nil)
+	kind, ok := t.im.triggers[t.f.ID]
+	return !ok || kind == "helper" || strings.HasPrefix(kind, "http ")
 }
 
 // maxConcurrency is the most items a forEach runs at once (the flow

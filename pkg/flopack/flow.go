@@ -79,6 +79,10 @@ func (im *importer) flow(f *Flow) ([]byte, FlowReport) {
 		set(doc, "description", str(d))
 	}
 	trigger, inputs := t.trigger()
+	if im.triggers == nil {
+		im.triggers = map[string]string{}
+	}
+	im.triggers[f.ID] = t.rep.Trigger
 	set(doc, "trigger", trigger)
 	if t.rep.Trigger == "event user.account.update_profile" {
 		// Okta's card fires on every profile update; jml's lint asks for a

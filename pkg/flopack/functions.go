@@ -53,17 +53,9 @@ var unaryCards = map[string]struct{ in, format string }{
 func (t *ftr) functionCard(c *Card) (*yaml.Node, string) {
 	name := c.Module + "." + c.Method
 	arg := func(key string) (string, string) { return t.inputExpr(c, key) }
-	// only says why a card with inputs besides keys is not imported
-	// (an extensible card given a third operand).
-	only := func(keys ...string) string {
-		for _, f := range customInputs(c, keys...) {
-			return fmt.Sprintf("input %q: only %s are imported", f.Key, strings.Join(keys, ", "))
-		}
-		return ""
-	}
 	var e, why string
 	if u, ok := unaryCards[name]; ok {
-		if why = only(u.in); why != "" {
+		if why = onlyInputs(c, u.in); why != "" {
 			return nil, why
 		}
 		x, why := arg(u.in)
@@ -209,11 +201,21 @@ func (t *ftr) inputExpr(c *Card, key string) (string, string) {
 	return t.expr(c, f, "")
 }
 
+// onlyInputs says why card c, which has inputs besides keys, is not
+// imported (an extensible card given a third operand); "" when it has
+// none.
+func onlyInputs(c *Card, keys ...string) string {
+	for _, f := range customInputs(c, keys...) {
+		return fmt.Sprintf("input %q: only %s are imported", f.Key, strings.Join(keys, ", "))
+	}
+	return ""
+}
+
 // operands are the expressions of a two-operand card's a and b; a card
 // given a third operand (they are extensible) is not imported.
 func (t *ftr) operands(c *Card) (a, b, why string) {
-	for _, f := range customInputs(c, "a", "b") {
-		return "", "", fmt.Sprintf("input %q: only a, b are imported", f.Key)
+	if why = onlyInputs(c, "a", "b"); why != "" {
+		return "", "", why
 	}
 	if a, why = t.inputExpr(c, "a"); why != "" {
 		return "", "", why

@@ -78,6 +78,9 @@ type importer struct {
 	tableInst string
 	// vars are, by flow id, the vars a flow declares (null) under vars:.
 	vars map[string][]string
+	// triggers are, by flow id, the trigger its flow was read with (the
+	// report's: "helper", "http PATH", "event TYPE", "schedule …").
+	triggers map[string]string
 }
 
 // flowVar declares var name (null) in flow f's vars:.

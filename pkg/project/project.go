@@ -497,14 +497,14 @@ func configAnswer(c *cache, cfgFile *source.File) diag.Diagnostics {
 // (compile.Check), as Compile runs them. It sets the counts and scopes and
 // returns the diagnostics and the time zones the units looked up.
 //
-// With answered (every file read and answered), the repository's answer
+// With byAnswers (every file read and answered), the repository's answer
 // is also looked up by answers (answersKey): jml.yaml and every file's
 // own answer and unit, as the cache keeps them. A file changed in a way
 // none of those shows (a comment, a text in a card) leaves them all as
 // they were, and the repository's answer is the one they made: it is
 // returned, and neither the units the cache had nor the checks across
 // flows are decoded or run. (An early cutoff, as build systems have.)
-func (p *Project) compileUnits(c *cache, x *fileIndex, cfgFile *source.File, items []flowFile, zoneOK func(string) bool, answered bool) (diag.Diagnostics, map[string]bool, *repoAnswer) {
+func (p *Project) compileUnits(c *cache, x *fileIndex, cfgFile *source.File, items []flowFile, zoneOK func(string) bool, byAnswers bool) (diag.Diagnostics, map[string]bool, *repoAnswer) {
 	var cfg *ast.Config
 	if cfgFile != nil && cfgFile.Root != nil {
 		cfg = ast.DecodeConfig(cfgFile)
@@ -595,7 +595,7 @@ func (p *Project) compileUnits(c *cache, x *fileIndex, cfgFile *source.File, ite
 	if ds := compileNew(); ds != nil {
 		return ds, nil, nil
 	}
-	if c != nil && answered {
+	if c != nil && byAnswers {
 		parts := [][]byte{[]byte(cfgPath), cfgSrc}
 		k := 0
 		for i := range items {
