@@ -42,19 +42,24 @@ measure() {
   local times=() cpus=() rss=0
   for i in $(seq "$runs"); do
     eval "$prep"
+    # The clock is bash's own ($EPOCHREALTIME, no process of its own),
+    # read right before and after the command: what GNU time's figures are
+    # read with afterwards is not timed.
     local t0 t1 code=0
-    t0=$(date +%s%N)
+    t0=$EPOCHREALTIME
     if [ -n "$timer" ]; then
       "$timer" -f '%M %U %S' -o "$work/rss" "$@" >/dev/null 2>&1 || code=$?
-      local r u s; read -r r u s < <(tail -1 "$work/rss")
-      [ "$r" -gt "$rss" ] && rss=$r
-      cpus+=($(awk -v u="$u" -v s="$s" 'BEGIN { printf "%d", (u + s) * 1000 }'))
     else
       "$@" >/dev/null 2>&1 || code=$?
     fi
-    t1=$(date +%s%N)
+    t1=$EPOCHREALTIME
+    if [ -n "$timer" ]; then
+      local r u s; read -r r u s < <(tail -1 "$work/rss")
+      [ "$r" -gt "$rss" ] && rss=$r
+      cpus+=($(awk -v u="$u" -v s="$s" 'BEGIN { printf "%d", (u + s) * 1000 }'))
+    fi
     [ "$code" = 0 ] || { echo "failed ($code): $*" >&2; exit 1; }
-    times+=($(( (t1 - t0) / 1000000 )))
+    times+=($(( (${t1//[.,]/} - ${t0//[.,]/}) / 1000 )))
   done
   local sorted; sorted=($(printf '%s\n' "${times[@]}" | sort -n))
   local mid=$(( runs / 2 ))

@@ -27,7 +27,7 @@ import (
 const CacheDir = ".jml/cache/validate"
 
 // cacheFormat changes when the shape or the meaning of an entry does.
-const cacheFormat = "jml-validate-cache/3"
+const cacheFormat = "jml-validate-cache/4"
 
 // MinCacheEntries is the least number of entries the cache keeps; it keeps
 // up to four per file of the repository when that is more (see prune).

@@ -42,7 +42,7 @@ import (
 //	jml-validate-index/1
 //	SHA256 SIZE MTIME CTIME INODE DEVICE MODE STAMPED "PATH"     one a file
 //	…
-//	end SHA256             of every byte before this line
+//	end CRC32C             of every byte before this line
 //
 // times in Unix nanoseconds, PATH absolute and quoted (strconv.Quote).
 // An index cut short, of another shape, or whose bytes do not hash to its
@@ -109,6 +109,7 @@ func openIndex(c *cache, now func() time.Time, trust bool) *fileIndex {
 	if data, err := os.ReadFile(x.path); err == nil {
 		x.in = parseIndex(data)
 	}
+	x.out = make(map[string]indexEntry, len(x.in))
 	return x
 }
 

@@ -3,7 +3,6 @@ package project
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/hex"
 	"os"
 	"path/filepath"
 	"strings"
@@ -177,7 +176,7 @@ func TestIndexWrongOrCorrupt(t *testing.T) {
 			case "wrong hash":
 				// Every entry names another file's bytes, and the index's
 				// own checksum is right.
-				body := data[len(indexHead) : len(data)-len("end ")-2*sha256.Size-1]
+				body := data[len(indexHead) : len(data)-sealLen]
 				var out bytes.Buffer
 				out.WriteString(indexHead)
 				for _, line := range strings.SplitAfter(string(body), "\n") {
@@ -185,8 +184,7 @@ func TestIndexWrongOrCorrupt(t *testing.T) {
 						out.WriteString(strings.Repeat("ab", sha256.Size) + line[2*sha256.Size:])
 					}
 				}
-				sum := sha256.Sum256(out.Bytes())
-				out.WriteString("end " + hex.EncodeToString(sum[:]) + "\n")
+				out.WriteString(sealOf(out.Bytes()))
 				data = out.Bytes()
 			case "cut short":
 				data = data[:len(data)/2]
@@ -264,8 +262,7 @@ func TestIndexFileChangedWhileRead(t *testing.T) {
 func FuzzParseIndex(f *testing.F) {
 	good := func(lines ...string) []byte {
 		b := indexHead + strings.Join(lines, "")
-		sum := sha256.Sum256([]byte(b))
-		return []byte(b + "end " + hex.EncodeToString(sum[:]) + "\n")
+		return []byte(b + sealOf([]byte(b)))
 	}
 	h := strings.Repeat("0f", sha256.Size)
 	f.Add(good(h + " 10 1 2 3 4 33188 99 \"/r/flows/a.yaml\"\n"))

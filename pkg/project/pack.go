@@ -4,7 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/sha256"
-	"encoding/hex"
+	"fmt"
+	"hash/crc32"
 	"io"
 	"os"
 	"path/filepath"
@@ -17,7 +18,7 @@ import (
 //	jml-validate-pack KEY
 //	ENTRY-KEY VALUE        one line an entry: its key, a space, its JSON
 //	…
-//	end SHA256             of every byte before this line
+//	end CRC32C             of every byte before this line
 //
 // An entry in the pack is what it would be in a file of its own: the
 // answer to its key, read as strictly. A pack that is cut short, not of
@@ -79,19 +80,36 @@ func (c *cache) readPack() {
 }
 
 // The pack and the stat index are sealed files: a head line, a body, and
-// a last line "end SHA256" of every byte before it. One that is cut short,
-// altered or of another head holds nothing.
+// a last line "end CRC32C", the CRC-32C (Castagnoli) of every byte before
+// it, in 8 hexadecimal digits. One that is cut short, altered or of another
+// head holds nothing. The seal is against damage (a disk error, a file cut
+// short by a full disk, an edit), not an adversary: whoever can write the
+// cache directory could write a right seal of any kind, and every entry's
+// key is checked on its own. CRC-32C is computed by the CPU's own
+// instruction: sealing the 2 MB pack of 1,000 flows with sha256 took
+// ~4 ms each way, a tenth of what one file changed costs.
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// sealLen is the length of a sealed file's last line.
+const sealLen = len("end ") + 8 + 1
+
+// seal returns the last line of a sealed file whose bytes before it are
+// sum's (a CRC-32C of them).
+func seal(sum uint32) string { return fmt.Sprintf("end %08x\n", sum) }
+
+// sealOf returns the last line of a sealed file whose bytes before it are
+// data: what the tests build a sealed file with.
+func sealOf(data []byte) string { return seal(crc32.Checksum(data, castagnoli)) }
 
 // unseal returns the body of a sealed file with the given head line
 // (newline included); false when the file is not whole.
 func unseal(data []byte, head string) ([]byte, bool) {
-	const tail = len("end ") + 2*sha256.Size + 1
-	if len(data) < len(head)+tail || !bytes.HasPrefix(data, []byte(head)) {
+	if len(data) < len(head)+sealLen || !bytes.HasPrefix(data, []byte(head)) {
 		return nil, false
 	}
-	body := data[:len(data)-tail]
-	sum := sha256.Sum256(body)
-	if string(data[len(body):]) != "end "+hex.EncodeToString(sum[:])+"\n" {
+	body := data[:len(data)-sealLen]
+	if string(data[len(body):]) != sealOf(body) {
 		return nil, false
 	}
 	return body[len(head):], true
@@ -101,11 +119,11 @@ func unseal(data []byte, head string) ([]byte, bool) {
 // included), what body writes, and the last line.
 func (c *cache) writeSealed(name, head string, body func(w io.Writer)) {
 	c.writeFile(name, func(w *bufio.Writer) error {
-		h := sha256.New()
+		h := crc32.New(castagnoli)
 		hw := io.MultiWriter(w, h)
 		io.WriteString(hw, head)
 		body(hw)
-		_, err := io.WriteString(w, "end "+hex.EncodeToString(h.Sum(nil))+"\n")
+		_, err := io.WriteString(w, seal(h.Sum32()))
 		return err
 	})
 }

@@ -2,8 +2,6 @@ package project
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -26,8 +24,7 @@ func packOf(t *testing.T, dir string) string {
 func rehash(data []byte) []byte {
 	end := bytes.LastIndex(data[:len(data)-1], []byte("\nend "))
 	body := data[:end+1]
-	sum := sha256.Sum256(body)
-	return append(append([]byte{}, body...), "end "+hex.EncodeToString(sum[:])+"\n"...)
+	return append(append([]byte{}, body...), sealOf(body)...)
 }
 
 // TestPackCorrupt: a pack that does not hash to its last line, is of
