@@ -496,3 +496,24 @@ func BenchmarkSuggest(b *testing.B) {
 		})
 	}
 }
+
+// TestLookupLineAgrees: the line scan finds every event type of the
+// decoded catalogue, whole and the same; and nothing the catalogue does
+// not hold (a prefix, a longer id, an escape).
+func TestLookupLineAgrees(t *testing.T) {
+	all := All()
+	if len(all) < 100 {
+		t.Fatalf("%d event types", len(all))
+	}
+	for _, want := range all {
+		got, ok := lookupLine(want.ID)
+		if !ok || got != want {
+			t.Fatalf("lookupLine(%q) = %+v, %v; want %+v", want.ID, got, ok, want)
+		}
+	}
+	for _, id := range []string{"", "user", "user.lifecycle", "user.lifecycle.deactivate.x", "user.lifecycle.deactivate\"", `user.lifecycle.deactivate\`, "User.Lifecycle.Deactivate", "user.lifecycle.deactivate\n"} {
+		if got, ok := lookupLine(id); ok {
+			t.Errorf("lookupLine(%q) = %+v, want none", id, got)
+		}
+	}
+}
