@@ -1117,3 +1117,32 @@ func TestImportKeepsToWhatJMLTakes(t *testing.T) {
 		t.Errorf("a scheduled flow declares outputs:\n%s", out)
 	}
 }
+
+// TestGetOfTheEventsGroup: a Get reading a field of the event's group (the
+// event card's Group output) reads it as the event card's fields are read
+// — "Display Name" is group.displayName, not an Okta profile field, which a
+// System Log target does not have — and a Get into a text field of the
+// event is a todo, not an expression that cannot compile.
+func TestGetOfTheEventsGroup(t *testing.T) {
+	data, err := os.ReadFile("../../testdata/flopacks/manage_aws_sso_entitlements.flopack")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := Import(p)
+	byName := map[string]string{}
+	for _, f := range files {
+		byName[f.Path] = string(f.Data)
+	}
+	add, remove := byName["flows/aws-add-entitlements-table.yaml"], byName["flows/aws-remove-entitlements-table.yaml"]
+	if !strings.Contains(add, "AWS Principal: ${{ group.displayName }}") || strings.Contains(add, "group.profile") {
+		t.Errorf("the add flow does not read the group's display name as the event's:\n%s", add)
+	}
+	want := `# jml:todo Get (object.get): path "Display Name" reads into group.displayName, a field of the event that holds no object`
+	if !strings.Contains(remove, want) || !strings.Contains(remove, "enabled: false") {
+		t.Errorf("the remove flow lacks %q (and enabled: false):\n%s", want, remove)
+	}
+}

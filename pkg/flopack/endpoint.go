@@ -2,6 +2,7 @@ package flopack
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -84,11 +85,23 @@ func (t *ftr) objectGet(c *Card) (*yaml.Node, string) {
 	if why != "" {
 		return nil, why
 	}
-	for _, k := range strings.Split(p, ".") {
-		if k == "" {
-			return nil, fmt.Sprintf("path %q has an empty key", p)
+	keys := strings.Split(p, ".")
+	if slices.Contains(keys, "") {
+		return nil, fmt.Sprintf("path %q has an empty key", p)
+	}
+	// The event's objects (user, group, actor) are jml's, not Okta's
+	// records: a path into one is read as the event card's fields are
+	// (eventPath), and a path into one of their text fields is none.
+	if name, ok := eventObjectName(e); ok {
+		if e, why = eventPath(name, keys); why != "" {
+			return nil, why
 		}
-		e = fieldPath(e, k)
+	} else if eventFieldExpr(e) {
+		return nil, fmt.Sprintf("path %q reads into %s, a field of the event that holds no object", p, e)
+	} else {
+		for _, k := range keys {
+			e = fieldPath(e, k)
+		}
 	}
 	for _, o := range c.Outputs {
 		t.outExpr[c.ID+"/"+o.ID] = e

@@ -439,6 +439,28 @@ var eventField = map[string]string{
 // they stand for.
 var eventObject = map[string]string{"Okta User": "user", "Okta Group": "group", "Group": "group", "Actor": "event.actor"}
 
+// eventObjectName returns the event object whose jml expression is e
+// (user → "Okta User", group → "Group", event.actor → "Actor").
+func eventObjectName(e string) (string, bool) {
+	for _, name := range []string{"Okta User", "Group", "Actor"} {
+		if eventObject[name] == e {
+			return name, true
+		}
+	}
+	return "", false
+}
+
+// eventFieldExpr reports whether e is the jml expression of one of the
+// event's fields (eventField): a text, a time or a list, never an object.
+func eventFieldExpr(e string) bool {
+	for _, v := range eventField {
+		if v == e {
+			return true
+		}
+	}
+	return false
+}
+
 func (t *ftr) registerEvent(c *Card) {
 	for _, o := range c.Outputs {
 		switch o.Key {
