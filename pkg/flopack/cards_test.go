@@ -13,10 +13,13 @@ import (
 	"github.com/jml-dev/jml/pkg/expr"
 )
 
-// withCard imports a reference pack after edit changed its first card of
-// module.method, and returns every flow file the import wrote.
-func withCard(t *testing.T, file, module, method string, edit func(c *Card)) string {
+// readPack reads and parses a pack of testdata/flopacks (a name, or a
+// path ending in .flopack).
+func readPack(t *testing.T, file string) *Pack {
 	t.Helper()
+	if !strings.HasSuffix(file, ".flopack") {
+		file = "../../testdata/flopacks/" + file + ".flopack"
+	}
 	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
@@ -25,6 +28,14 @@ func withCard(t *testing.T, file, module, method string, edit func(c *Card)) str
 	if err != nil {
 		t.Fatal(err)
 	}
+	return p
+}
+
+// withCard imports a reference pack after edit changed its first card of
+// module.method, and returns every flow file the import wrote.
+func withCard(t *testing.T, file, module, method string, edit func(c *Card)) string {
+	t.Helper()
+	p := readPack(t, file)
 	found := false
 	for _, f := range p.Flows {
 		for _, c := range f.Cards {
@@ -337,14 +348,7 @@ func TestGetUsersGroups(t *testing.T) {
 // the run: its two Continue If cards, imported, evaluated for users on
 // either side of the window (30 days before 2026-01-05T17:00Z).
 func TestInactiveWindowBehaviour(t *testing.T) {
-	data, err := os.ReadFile("../../testdata/flopacks/identify_inactive_okta_users.flopack")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := Parse(data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := readPack(t, "identify_inactive_okta_users")
 	files, _ := Import(p)
 	var conds []string
 	for _, f := range files {
@@ -1124,14 +1128,7 @@ func TestImportKeepsToWhatJMLTakes(t *testing.T) {
 // System Log target does not have — and a Get into a text field of the
 // event is a todo, not an expression that cannot compile.
 func TestGetOfTheEventsGroup(t *testing.T) {
-	data, err := os.ReadFile("../../testdata/flopacks/manage_aws_sso_entitlements.flopack")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := Parse(data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := readPack(t, "manage_aws_sso_entitlements")
 	files, _ := Import(p)
 	byName := map[string]string{}
 	for _, f := range files {

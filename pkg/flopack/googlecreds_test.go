@@ -1,7 +1,6 @@
 package flopack
 
 import (
-	"os"
 	"strings"
 	"testing"
 )
@@ -10,14 +9,7 @@ import (
 // changes its cards, and answers its files, joined, and its decisions.
 func importOffboard(t *testing.T, edit func(f *Flow, c *Card)) (string, string) {
 	t.Helper()
-	data, err := os.ReadFile("../../testdata/flopacks/offboard_google_workspace_users.flopack")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := Parse(data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := readPack(t, "offboard_google_workspace_users")
 	for _, f := range p.Flows {
 		for _, c := range f.Cards {
 			edit(f, c)

@@ -54,14 +54,7 @@ func TestReadReferencePacks(t *testing.T) {
 }
 
 func TestReadSuspendInactive(t *testing.T) {
-	data, err := os.ReadFile("../../testdata/flopacks/suspend_inactive_users.flopack")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := Parse(data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := readPack(t, "suspend_inactive_users")
 	if len(p.Flows) != 2 || p.Flows[0].Name != "Inactivity-based Suspension - Helper Flow " ||
 		p.Flows[1].Name != "Inactivity-based Suspension - Parent Flow" {
 		t.Fatalf("flows: %+v", p.Flows)
