@@ -276,11 +276,10 @@ func (c *cache) prune(files int) {
 	if err != nil {
 		return
 	}
-	type old struct {
-		name string
-		mod  time.Time
-	}
-	var stale, packs []old
+	// The names are read first and a file's time only when something is
+	// to be removed: a run under the limits (nearly every run) stats no
+	// entry.
+	var stale, packs []string
 	n := 0
 	for _, de := range des {
 		name := de.Name()
@@ -295,34 +294,51 @@ func (c *cache) prune(files int) {
 			continue
 		}
 		if key, ok := strings.CutSuffix(name, ".pack"); ok {
-			if info, err := de.Info(); err == nil && key != c.pack {
-				packs = append(packs, old{name, info.ModTime()})
+			if key != c.pack {
+				packs = append(packs, name)
 			}
 			continue
 		}
 		n++
-		if c.used[strings.TrimSuffix(name, ".json")] {
-			continue
-		}
-		if info, err := de.Info(); err == nil {
-			stale = append(stale, old{name, info.ModTime()})
+		if !c.used[strings.TrimSuffix(name, ".json")] {
+			stale = append(stale, name)
 		}
 	}
-	byAge := func(l []old) {
+	// oldestFirst returns the names whose times could be read, oldest
+	// first.
+	oldestFirst := func(names []string) []string {
+		type old struct {
+			name string
+			mod  time.Time
+		}
+		l := make([]old, 0, len(names))
+		for _, name := range names {
+			if info, err := os.Lstat(filepath.Join(c.dir, name)); err == nil {
+				l = append(l, old{name, info.ModTime()})
+			}
+		}
 		sort.Slice(l, func(i, j int) bool { return l[i].mod.Before(l[j].mod) })
-	}
-	byAge(stale)
-	for _, s := range stale {
-		if n <= limit {
-			break
+		out := make([]string, len(l))
+		for i, o := range l {
+			out[i] = o.name
 		}
-		if os.Remove(filepath.Join(c.dir, s.name)) == nil {
-			n--
+		return out
+	}
+	if n > limit {
+		for _, name := range oldestFirst(stale) {
+			if n <= limit {
+				break
+			}
+			if os.Remove(filepath.Join(c.dir, name)) == nil {
+				n--
+			}
 		}
 	}
-	byAge(packs)
-	for i := 0; i < len(packs)-MaxOtherPacks; i++ {
-		os.Remove(filepath.Join(c.dir, packs[i].name))
+	if len(packs) > MaxOtherPacks {
+		packs = oldestFirst(packs)
+		for i := 0; i < len(packs)-MaxOtherPacks; i++ {
+			os.Remove(filepath.Join(c.dir, packs[i]))
+		}
 	}
 }
 

@@ -403,6 +403,13 @@ func TestCachePrune(t *testing.T) {
 	writeFile(t, dead, "half")
 	old := mustTime(t, "2020-01-01T00:00:00Z")
 	os.Chtimes(dead, old, old)
+	// The oldest go first: the last 200 written are made the oldest
+	// (writeFile dates the files in 2001, one a second).
+	first := mustTime(t, "1999-01-01T00:00:00Z")
+	for i := stale - 200; i < stale; i++ {
+		at := first.Add(time.Duration(i) * time.Minute)
+		os.Chtimes(filepath.Join(cdir, fmt.Sprintf("%064x.json", i)), at, at)
+	}
 	// Files put did not write are never removed, however old.
 	for _, name := range []string{"notes.json", "README", ".keep.tmp"} {
 		writeFile(t, filepath.Join(cdir, name), "mine")
@@ -416,6 +423,14 @@ func TestCachePrune(t *testing.T) {
 	for key := range p.cache.used {
 		if _, err := os.Stat(p.cache.path(key)); err != nil {
 			t.Errorf("an entry this run used was pruned: %v", err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(cdir, fmt.Sprintf("%064x.json", stale-200))); err == nil {
+		t.Error("the oldest entry was kept")
+	}
+	for i := 0; i < stale-200; i++ {
+		if _, err := os.Stat(filepath.Join(cdir, fmt.Sprintf("%064x.json", i))); err != nil {
+			t.Fatalf("entry %d, newer than 200 others, was pruned: %v", i, err)
 		}
 	}
 	if _, err := os.Stat(dead); err == nil {
