@@ -204,44 +204,6 @@ func TestIfError(t *testing.T) {
 	}
 }
 
-func TestDateFormat(t *testing.T) {
-	env, err := expr.NewEnv()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tests := []struct {
-		format, tz, want, why string
-	}{
-		{format: "M/D/Y", tz: "US/Pacific", want: "1/4/2026"}, // 05:30 UTC is the day before in LA
-		{format: "MM/DD/Y", tz: "Etc/UTC", want: "01/05/2026"},
-		{format: "YYYY-MM-DD", tz: "UTC", want: "2026-01-05"},
-		{format: "MMM D, Y", why: `format token "MMM" is not imported (only M, MM, D, DD, Y, YYYY)`},
-		{format: "", why: "an empty format is not imported"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.format, func(t *testing.T) {
-			src, why := dateFormat(`inputs.at`, tc.format, tc.tz)
-			if why != tc.why {
-				t.Fatalf("why = %q, want %q", why, tc.why)
-			}
-			if why != "" {
-				return
-			}
-			p, issues := env.Compile(src, expr.Scope{Inputs: true})
-			if len(issues) > 0 {
-				t.Fatalf("%s: %v", src, issues)
-			}
-			got, err := p.Eval(map[string]any{"inputs": map[string]any{"at": "2026-01-05T05:30:00Z"}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got != tc.want {
-				t.Errorf("%s = %v, want %q", src, got, tc.want)
-			}
-		})
-	}
-}
-
 func TestObjectExpand(t *testing.T) {
 	const pack = "../../testdata/flopacks/remove_user_from_all_non_built_in_okta_groups.flopack"
 	keyOut := func(c *Card, v any) {
