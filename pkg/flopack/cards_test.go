@@ -782,6 +782,12 @@ func TestFunctionCardsBehaviour(t *testing.T) {
 		{"To Lower Case", "string", "toLowerCase", in("string", "Ada@Example.COM"), "ada@example.com", ""},
 		{"Base64", "string", "base64", in("string", "hi"), "aGk=", ""},
 		{"Base64 Decode", "string", "base64Decode", in("string", "IA=="), " ", ""},
+		{"Replace: the first only", "string", "replace", in("string", "2016-09-07T00:01:25Z", "src", "Z", "dest", "+00:00", "global", false, "sensitive", true), "2016-09-07T00:01:25+00:00", ""},
+		{"Replace: not global replaces once", "string", "replace", in("string", "a;b;c", "src", ";", "dest", "", "global", false, "sensitive", true), "ab;c", ""},
+		{"Replace: global", "string", "replace", in("string", "smtp:a,smtp:b", "src", "smtp:", "dest", fromInput("s"), "global", true, "sensitive", true), "Salesa,Salesb", ""},
+		{"Replace: not case sensitive, no letters", "string", "replace", in("string", "a;b;c", "src", ";", "dest", "-", "global", true, "sensitive", false), "a-b-c", ""},
+		{"Replace: not case sensitive, letters", "string", "replace", in("string", "SMTP:a", "src", "smtp:", "dest", "", "global", true, "sensitive", false), nil, `a replace of "smtp:" that is not case sensitive is not imported`},
+		{"Replace: a pattern character", "string", "replace", in("string", "a.b", "src", ".", "dest", "", "global", true, "sensitive", true), nil, `src "." has a character a regular expression reads specially (Okta's reference does not say whether src is a pattern)`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
