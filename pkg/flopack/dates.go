@@ -222,10 +222,24 @@ func short(names []string, n int) []string {
 	return out
 }
 
+// monthNumber is a CEL map of the months' names and three letters,
+// lowercase, to their numbers.
+var monthNumber = func() string {
+	var kv []string
+	for i, m := range monthNames {
+		l := strings.ToLower(m)
+		kv = append(kv, fmt.Sprintf("%q: %d", l[:3], i+1))
+		if len(l) > 3 {
+			kv = append(kv, fmt.Sprintf("%q: %d", l, i+1))
+		}
+	}
+	return "{" + strings.Join(kv, ", ") + "}"
+}()
+
 // dateParse is the CEL timestamp that Okta's Text to Date makes of the
 // text expression s in moment.js format: x and X (Unix milliseconds and
-// seconds), or numeric fields (Y, YYYY, YY, M, MM, D, DD, H, HH, m, mm,
-// s, ss, SSS) parted by separators that are no letters or digits, read
+// seconds), or fields (Y, YYYY, YY, M, MM, MMM, MMMM, D, DD, H, HH, h,
+// hh with a or A, m, mm, s, ss, SSS; ddd and dddd read past) parted by separators that are no letters or digits, read
 // in UTC (Okta's example: 1/2/2016 in D/M/Y is 2016-02-01T00:00:00.000Z).
 // The text is split at the format's separators: a text whose separators
 // differ from the format's (moment reads "2016-01-05" in Y/MM/DD) makes
@@ -259,15 +273,28 @@ func dateParse(s, format string) (string, string) {
 		if i > 0 && !lit[i-1] {
 			return "", fmt.Sprintf("format %q: two fields with no separator between them are not imported", format)
 		}
-		field := map[string]string{"Y": "Y", "YYYY": "Y", "YY": "YY", "M": "M", "MM": "M", "D": "D", "DD": "D",
-			"H": "H", "HH": "H", "m": "m", "mm": "m", "s": "s", "ss": "s", "SSS": "S"}[tok]
+		field := map[string]string{"Y": "Y", "YYYY": "Y", "YY": "YY", "M": "M", "MM": "M", "MMM": "M", "MMMM": "M", "D": "D", "DD": "D",
+			"H": "H", "HH": "H", "h": "h", "hh": "h", "a": "a", "A": "a", "m": "m", "mm": "m", "s": "s", "ss": "s", "SSS": "S",
+			"ddd": "-", "dddd": "-"}[tok]
 		if field == "" {
 			return "", fmt.Sprintf("format token %q is not imported in Text to Date", tok)
 		}
 		if fields[field] != "" {
 			return "", fmt.Sprintf("format %q reads the %s twice", format, tok)
 		}
-		fields[field] = fmt.Sprintf("int(p_[%d])", idx)
+		p := fmt.Sprintf("p_[%d]", idx)
+		switch tok {
+		case "MMM", "MMMM":
+			// moment reads a month's name or its three letters, in any
+			// case, for either code.
+			fields[field] = monthNumber + "[" + p + ".lowerAscii()]"
+		case "a", "A":
+			fields[field] = p + ".lowerAscii()"
+		case "ddd", "dddd":
+			fields[field] = p // a weekday's name: moment reads past it
+		default:
+			fields[field] = "int(" + p + ")"
+		}
 	}
 	if len(sep) == 0 && len(fields) > 1 {
 		return "", fmt.Sprintf("format %q: fields with no separator between them are not imported", format)
@@ -278,6 +305,16 @@ func dateParse(s, format string) (string, string) {
 			return pad(e, n)
 		}
 		return strconv.Quote(v)
+	}
+	if h := fields["h"]; h != "" {
+		// A 12-hour clock: 12 am is 0, 12 pm is 12 (moment: am without a or A).
+		if fields["H"] != "" {
+			return "", fmt.Sprintf("format %q reads the hour twice", format)
+		}
+		fields["H"] = fmt.Sprintf("(%s %% 12)", h)
+		if a := fields["a"]; a != "" {
+			fields["H"] = fmt.Sprintf("(%s %% 12 + (%s == \"pm\" ? 12 : 0))", h, a)
+		}
 	}
 	year := def("Y", 1, "1970")
 	if yy := fields["YY"]; yy != "" {

@@ -98,9 +98,13 @@ func TestDateParseBehaviour(t *testing.T) {
 		{start: "1473206485670", format: "x", want: "2016-09-07T00:01:25.67Z"},
 		{start: int64(1473206485670), format: "x", want: "2016-09-07T00:01:25.67Z"},
 		{start: "1473206485", format: "X", want: "2016-09-07T00:01:25Z"},
-		{start: "", format: "MMM D, Y", why: `format token "MMM" is not imported in Text to Date`},
+		{start: "Jan 5, 2026", format: "MMM D, Y", want: "2026-01-05T00:00:00Z"},
+		{start: "Monday, SEPTEMBER 7, 2026 12:05 am", format: "dddd, MMMM D, Y h:mm a", want: "2026-09-07T00:05:00Z"},
+		{start: "may 31 2026 12:05 PM", format: "MMMM D Y h:mm A", want: "2026-05-31T12:05:00Z"},
+		{start: "31/12/2026 11:59 pm", format: "DD/MM/YYYY hh:mm a", want: "2026-12-31T23:59:00Z"},
+		{start: "", format: "MMM Do", why: `format token "Do" is not imported in Text to Date`},
 		{start: "", format: "YYYYMMDD", why: `format "YYYYMMDD": two fields with no separator between them are not imported`},
-		{start: "", format: "h:mm a", why: `format token "h" is not imported in Text to Date`},
+		{start: "", format: "H h", why: `format "H h" reads the hour twice`},
 		{start: "", format: "", why: "an empty format is not imported"},
 	}
 	for _, tc := range tests {
@@ -296,5 +300,27 @@ func TestAddSubtractBehaviour(t *testing.T) {
 				t.Errorf("%s = %v, want %s", outs["output"], v, tc.want)
 			}
 		})
+	}
+}
+
+// Convert fed by Text to Date (the datetime-format-converter template:
+// Unix milliseconds, format x, then Convert's iso, then Replace of Z by
+// +00:00): Text to Date's timestamp is read as Convert's start.
+func TestConvertOfTextToDate(t *testing.T) {
+	parsed, why := dateParse("inputs.ms", "x")
+	if why != "" {
+		t.Fatal(why)
+	}
+	c := dateCardOf("fromISO", "start", nil, "format", nil, "zone", nil)
+	outs, _, why := dateCardExpr(t, c, map[string]string{"start": "start"})
+	if why != "" {
+		t.Fatal(why)
+	}
+	want := map[string]any{"iso": "2016-09-07T00:01:25Z", "unix": int64(1473206485670), "epoch": int64(1473206485)}
+	for k, w := range want {
+		src := strings.ReplaceAll(outs[k], "inputs.start", parsed)
+		if got := evalCEL(t, src, map[string]any{"ms": "1473206485670"}); got != w {
+			t.Errorf("%s: %s = %v (%T), want %v", k, src, got, got, w)
+		}
 	}
 }
