@@ -797,7 +797,7 @@ func (t *ftr) kernel(c *Card) (*yaml.Node, string) {
 		}
 		t.im.decide("Now reads run.startedAt, the only clock of a jml run (a replay is deterministic)")
 		return nil, ""
-	case "date.parse", "date.fromISO":
+	case "date.parse", "date.fromISO", "date.epoch":
 		return t.dateCard(c)
 	case "object.pick":
 		obj := t.input(c, "object")

@@ -371,14 +371,27 @@ func (t *ftr) dateExpr(c *Card, f *Field) (string, string) {
 	return "timestamp(" + e + ")", ""
 }
 
-// dateCard translates Text to Date (date.parse) and Convert
-// (date.fromISO); its outputs become expressions, and it writes no card.
+// dateCard translates Text to Date (date.parse), Convert (date.fromISO)
+// and EPOCH (date.epoch); its outputs become expressions, and it writes
+// no card.
 func (t *ftr) dateCard(c *Card) (*yaml.Node, string) {
 	start := t.input(c, "start")
 	if start == nil {
 		return nil, "no start"
 	}
 	switch c.Method {
+	case "epoch":
+		// Okta's EPOCH: the seconds since 1970-01-01T00:00:00Z (Convert's
+		// epoch output; UNIX gives milliseconds).
+		d, why := t.dateExpr(c, start)
+		if why != "" {
+			return nil, why
+		}
+		for _, o := range c.Outputs {
+			t.outExpr[c.ID+"/"+o.ID] = "int(" + d + ")"
+		}
+		t.im.decide("EPOCH is the timestamp's whole seconds since 1970, int(timestamp(D)), as Convert's epoch")
+		return nil, ""
 	case "parse":
 		// Okta's Text to Date: the date of a text in a format
 		// (datetime_parse.htm).

@@ -324,3 +324,18 @@ func TestConvertOfTextToDate(t *testing.T) {
 		}
 	}
 }
+
+// EPOCH: the seconds since 1970 (Okta's Convert example: 1473206485 of
+// 2016-09-07T00:01:25.670Z).
+func TestEpochBehaviour(t *testing.T) {
+	outs, rep, why := dateCardExpr(t, dateCardOf("epoch", "start", nil), map[string]string{"start": "start"})
+	if why != "" {
+		t.Fatal(why)
+	}
+	if got := evalCEL(t, outs["output"], map[string]any{"start": "2016-09-07T00:01:25.670Z"}); got != int64(1473206485) {
+		t.Errorf("%s = %v (%T), want 1473206485", outs["output"], got, got)
+	}
+	if len(rep.Decisions) != 1 {
+		t.Errorf("decisions %q, want one", rep.Decisions)
+	}
+}
