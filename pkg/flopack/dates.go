@@ -117,7 +117,7 @@ func dateFormat(ts, format, tz string) (string, string) {
 
 // dateText is the CEL text of the timestamp expression ts in moment.js
 // format, in the time zone of the CEL text expression zone; utc says the
-// zone is UTC (Z and ZZ are only imported then: CEL gives no offset).
+// zone is UTC (Z and ZZ are then constants, else computed).
 func dateText(ts, format, zone string, utc bool) (string, string) {
 	if format == "" {
 		return "", "an empty format is not imported"
@@ -194,10 +194,17 @@ func dateText(ts, format, zone string, utc bool) (string, string) {
 			}
 			e = fmt.Sprintf("(%s < 12 ? %q : %q)", hours, am, pm)
 		case "Z", "ZZ":
-			if !utc {
-				return "", fmt.Sprintf("format token %q is imported only in UTC (CEL gives no time zone's offset)", tok)
+			sep := map[string]string{"Z": ":", "ZZ": ""}[tok]
+			if utc {
+				e = strconv.Quote("+00" + sep + "00")
+				break
 			}
-			e = map[string]string{"Z": `"+00:00"`, "ZZ": `"+0000"`}[tok]
+			// CEL gives no zone's offset: it is the zone's wall clock less
+			// UTC's, in minutes, a day added or taken when the zone's date
+			// is the next or the previous day (offsets are within ±14h).
+			dd := fmt.Sprintf("(%s - %s.getDayOfWeek() + 7) %% 7", dow, t)
+			off := fmt.Sprintf("%s * 60 + %s - (%s.getHours() * 60 + %s.getMinutes()) + (%s == 1 ? 1440 : %s == 6 ? -1440 : 0)", hours, minutes, t, t, dd, dd)
+			e = fmt.Sprintf("[%s].map(o_, (o_ < 0 ? \"-\" : \"+\") + [o_ < 0 ? -o_ : o_].map(a_, %s + %q + %s)[0])[0]", off, pad("(a_ / 60)", 2), sep, pad("(a_ % 60)", 2))
 		case "X":
 			e = "string(int(" + t + "))"
 		case "x":
