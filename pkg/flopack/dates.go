@@ -28,11 +28,12 @@ var utcZones = map[string]bool{"": true, "UTC": true, "Etc/UTC": true, "GMT": tr
 
 // celList is a CEL list literal of texts.
 func celList(ss []string) string {
-	q := make([]string, len(ss))
+	items := make([]any, len(ss))
 	for i, s := range ss {
-		q[i] = strconv.Quote(s)
+		items[i] = s
 	}
-	return "[" + strings.Join(q, ", ") + "]"
+	l, _ := celLiteral(items)
+	return l
 }
 
 // pad is the CEL text of the int expression e, zero-filled to n digits
@@ -103,16 +104,16 @@ next:
 	return parts, lit
 }
 
-// dateFormat is the CEL text of timestamp expression ts in moment.js
-// format, in the literal time zone tz ("" is UTC): Okta's Date to Text.
-func dateFormat(ts, format, tz string) (string, string) {
+// literalZone is the CEL text of time zone tz ("" is UTC), and whether it
+// is UTC; a name the IANA time zone database lacks is a todo.
+func literalZone(tz string) (string, bool, string) {
 	if tz == "" {
 		tz = "UTC"
 	}
 	if _, err := time.LoadLocation(tz); err != nil {
-		return "", fmt.Sprintf("time zone %q is not one of the IANA time zone database", tz)
+		return "", false, fmt.Sprintf("time zone %q is not one of the IANA time zone database", tz)
 	}
-	return dateText("timestamp("+ts+")", format, strconv.Quote(tz), utcZones[tz])
+	return strconv.Quote(tz), utcZones[tz], ""
 }
 
 // dateText is the CEL text of the timestamp expression ts in moment.js
@@ -487,13 +488,11 @@ func (t *ftr) zoneText(c *Card, d, fs string) (string, string) {
 	if zone != nil {
 		tz, _ = zone.Value.(string)
 	}
-	if tz == "" {
-		tz = "UTC"
+	ze, utc, why := literalZone(tz)
+	if why != "" {
+		return "", why
 	}
-	if _, err := time.LoadLocation(tz); err != nil {
-		return "", fmt.Sprintf("time zone %q is not one of the IANA time zone database", tz)
-	}
-	return dateText(d, fs, strconv.Quote(tz), utcZones[tz])
+	return dateText(d, fs, ze, utc)
 }
 
 // calendarAdd is timestamp d plus k months (an int expression), in UTC,

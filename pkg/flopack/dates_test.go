@@ -10,6 +10,17 @@ import (
 	"github.com/jml-dev/jml/pkg/expr"
 )
 
+// dateFormat is the CEL text of timestamp expression ts in moment.js
+// format in the literal time zone tz ("" is UTC), as Date to Text and
+// Convert's custom output make it.
+func dateFormat(ts, format, tz string) (string, string) {
+	zone, utc, why := literalZone(tz)
+	if why != "" {
+		return "", why
+	}
+	return dateText("timestamp("+ts+")", format, zone, utc)
+}
+
 // evalCEL compiles and evaluates src with inputs in scope.
 func evalCEL(t *testing.T, src string, inputs map[string]any) any {
 	t.Helper()
