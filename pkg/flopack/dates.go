@@ -11,12 +11,15 @@ import (
 )
 
 // Okta's Date & Time cards write and read dates with format codes that
-// are moment.js's (Okta's Text to Date and Convert reference pages:
-// D/DD day, M/MM month, MMM/MMMM its name, Y/YY year, h/hh and H/HH hours,
-// mm, ss, S…, a/A, Z, d/ddd/dddd weekday, x and X Unix time; Luxon reads
-// D, DD, d and Z otherwise). https://help.okta.com/wf/en-us/content/topics/workflows/function-reference/datetime/datetime_parse.htm
-// and datetime_fromiso.htm. A date's fields are read in a time zone with
-// CEL's timestamp getters; the format is turned into CEL once, at import.
+// are moment.js's: Okta's reference lists D/DD day, M/MM month, MMM/MMMM
+// its name, Y/YY year, h/hh and H/HH hours, mm, ss, S…, a/A, Z, d/ddd/dddd
+// weekday, x and X Unix time (Luxon reads D, DD, d and Z otherwise):
+//
+//	https://help.okta.com/wf/en-us/Content/Topics/Workflows/function-reference/DateTime/datetime_parse.htm (Text to Date)
+//	https://help.okta.com/en/prod/Content/Topics/Workflows/function-reference/Date&Time/datetime_fromiso.htm (Convert)
+//
+// A date's fields are read in a time zone with CEL's timestamp getters;
+// the format is turned into CEL once, at import.
 
 var (
 	monthNames = []string{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"}
