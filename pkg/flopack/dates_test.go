@@ -40,7 +40,7 @@ func evalCEL(t *testing.T, src string, inputs map[string]any) any {
 }
 
 // Date to Text: the values Okta's card gives (moment.js's format codes,
-// https://help.okta.com/wf/en-us/content/topics/workflows/function-reference/datetime/datetime_parse.htm
+// https://help.okta.com/wf/en-us/Content/Topics/Workflows/function-reference/DateTime/datetime_parse.htm
 // lists them; Convert's example: 2016-09-07T00:01:25.670Z is "Wed,
 // September 7th at 12:01 AM").
 func TestDateFormatBehaviour(t *testing.T) {
