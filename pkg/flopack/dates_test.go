@@ -356,3 +356,29 @@ func TestEpochBehaviour(t *testing.T) {
 		t.Errorf("decisions %q, want one", rep.Decisions)
 	}
 }
+
+// Any format either is a todo with a reason or becomes CEL that compiles
+// (Date to Text and Text to Date never write an expression jml refuses).
+func FuzzDateFormats(f *testing.F) {
+	for _, s := range []string{"M/D/Y", "yyyy-MM-DDTHH:mm:ss.SSS", "dddd, MMMM D, Y h:mm a z", "[at] h:mm A Z", "x", "X", "MMM D, Y", "é[", "DD/MM/YYYY hh:mm a", `"\`} {
+		f.Add(s)
+	}
+	env, err := expr.NewEnv()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, format string) {
+		for _, zone := range []string{`"UTC"`, `"US/Pacific"`} {
+			if src, why := dateText("timestamp(inputs.at)", format, zone, zone == `"UTC"`); why == "" {
+				if _, issues := env.Compile(src, expr.Scope{Inputs: true}); len(issues) > 0 {
+					t.Fatalf("Date to Text %q: %s: %v", format, src, issues)
+				}
+			}
+		}
+		if src, why := dateParse("inputs.s", format); why == "" {
+			if _, issues := env.Compile(src, expr.Scope{Inputs: true}); len(issues) > 0 {
+				t.Fatalf("Text to Date %q: %s: %v", format, src, issues)
+			}
+		}
+	})
+}
