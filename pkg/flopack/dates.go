@@ -422,7 +422,7 @@ func (t *ftr) dateCard(c *Card) (*yaml.Node, string) {
 		for _, o := range c.Outputs {
 			t.outExpr[c.ID+"/"+o.ID] = e
 		}
-		t.im.decide("Text to Date reads the text in the card's format (moment.js's codes) as a UTC timestamp: x and X are Unix milliseconds and seconds; numeric fields are split at the format's separators, a text with other separators fails the step")
+		t.im.decide("Text to Date reads the text in the card's format (moment.js's codes) as a UTC timestamp: x and X are Unix milliseconds and seconds; other formats' fields (numbers, month names, am/pm) are found by splitting the text at the format's separators, and a text with other separators fails the step")
 		return nil, ""
 	case "fromISO":
 		// Okta's Convert (datetime_fromiso.htm): date, iso (UTC, no
