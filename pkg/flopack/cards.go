@@ -444,12 +444,12 @@ func (t *ftr) condOf(c *Card, l, op, r *Field) (string, string) {
 	if l.Type == "Date" && r != nil && r.Type == "Date" && operators[ops] != "" {
 		// Okta compares two dates as instants; jml's dates (lastLogin,
 		// run.startedAt) may be RFC 3339 text, which compares as text.
-		for _, f := range []*Field{l, r} {
-			if why := t.formattedDate(c, f); why != "" {
-				return "", why
-			}
+		if le, why = t.dateExpr(c, l); why != "" {
+			return "", why
 		}
-		le, re = "timestamp("+le+")", "timestamp("+re+")"
+		if re, why = t.dateExpr(c, r); why != "" {
+			return "", why
+		}
 	}
 	le, re = t.loose(c, le, ops, re, r)
 	return compare(le, ops, re, r != nil)
@@ -504,16 +504,6 @@ func compare(le, ops, re string, hasRight bool) (string, string) {
 		return "", fmt.Sprintf("operator %q is not imported", ops)
 	}
 	return le + " " + cop + " " + re, ""
-}
-
-// formattedDate says why input f of card c cannot be read as a timestamp
-// when it comes from Date to Text: a text in the card's format (M/D/Y),
-// which CEL's timestamp() does not read. "" otherwise.
-func (t *ftr) formattedDate(c *Card, f *Field) string {
-	if src, ok := t.in[c.ID][f.ID]; ok && src.card.Kernel && src.card.Module == "date" && src.card.Method == "format" {
-		return fmt.Sprintf("input %q is the text of %s, not a date jml can read as a timestamp", f.Key, cardLabel(src.card))
-	}
-	return ""
 }
 
 // customInputs are the inputs a user added to a card (Assign, Return,
@@ -807,6 +797,8 @@ func (t *ftr) kernel(c *Card) (*yaml.Node, string) {
 		}
 		t.im.decide("Now reads run.startedAt, the only clock of a jml run (a replay is deterministic)")
 		return nil, ""
+	case "date.parse", "date.fromISO", "date.epoch":
+		return t.dateCard(c)
 	case "object.pick":
 		obj := t.input(c, "object")
 		if obj == nil {
@@ -822,42 +814,31 @@ func (t *ftr) kernel(c *Card) (*yaml.Node, string) {
 		t.im.decide("Get Multiple reads fields of Okta's user record as jml's okta user object (ID → id, Last Login → lastLogin, Raw Output.profile.X → profile.X)")
 		return nil, ""
 	case "date.format":
-		start, format, zone := t.input(c, "start"), t.input(c, "format"), t.input(c, "zone")
-		if start == nil || format == nil {
-			return nil, "no start or format"
+		// Okta's Date to Text: the date in a format (moment.js's codes,
+		// see dates.go) in a time zone.
+		start := t.input(c, "start")
+		if start == nil {
+			return nil, "no start"
 		}
-		se, why := t.expr(c, start, "")
+		d, why := t.dateExpr(c, start)
 		if why != "" {
 			return nil, why
 		}
-		if isPinned(t, c, format) || zone != nil && isPinned(t, c, zone) {
-			return nil, "a connected format or zone is not imported (only literals)"
-		}
-		fs, _ := format.Value.(string)
-		tz := "UTC"
-		if zone != nil {
-			if z, _ := zone.Value.(string); z != "" {
-				tz = z
-			}
-		}
-		e, why := dateFormat(se, fs, tz)
+		e, why := t.customDate(c, d)
 		if why != "" {
 			return nil, why
 		}
 		for _, o := range c.Outputs {
 			t.outExpr[c.ID+"/"+o.ID] = e
 		}
-		t.im.decide("Date to Text with a numeric day/month/year format becomes a CEL string of the timestamp's fields in the card's time zone")
+		t.im.decide("Date to Text becomes a CEL string of the timestamp's fields in the card's time zone, its format read as moment.js reads it (Okta's format codes are moment's: Y and yyyy the year, DD the day, dddd the weekday, [text] literal)")
 		return nil, ""
 	case "date.add", "date.subtract":
 		start, scale, unit := t.input(c, "start"), t.input(c, "scale"), t.input(c, "unit")
 		if start == nil || scale == nil || unit == nil {
 			return nil, "no start, scale or unit"
 		}
-		if why := t.formattedDate(c, start); why != "" {
-			return nil, why
-		}
-		se, why := t.expr(c, start, "")
+		se, why := t.dateExpr(c, start)
 		if why != "" {
 			return nil, why
 		}
@@ -868,18 +849,36 @@ func (t *ftr) kernel(c *Card) (*yaml.Node, string) {
 		u, _ := unit.Value.(string)
 		hours := map[string]int64{"hours": 1, "days": 24, "weeks": 168}
 		seconds := map[string]int64{"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400, "weeks": 604800}
+		op := map[string]string{"add": "+", "subtract": "-"}[c.Method]
+		if months := map[string]int{"months": 1, "years": 12}[u]; months != 0 {
+			k, why := t.scaleInt(c, scale)
+			if why != "" {
+				return nil, why
+			}
+			if months != 1 {
+				k = fmt.Sprintf("(%s) * %d", k, months)
+			}
+			if op == "-" {
+				k = "-(" + k + ")"
+			}
+			e := calendarAdd(se, k)
+			for _, o := range c.Outputs {
+				t.outExpr[c.ID+"/"+o.ID] = e
+			}
+			t.im.decide("Add/Subtract in months or years is calendar arithmetic in UTC, as moment's add: the month moves, the day is clamped to the last of the month reached (Jan 31 + 1 month is Feb 28 or 29), the time of day is kept")
+			return nil, ""
+		}
 		var d string
 		switch k, err := n.Int64(); {
 		case isPinned(t, c, scale):
 			if seconds[u] == 0 {
-				return nil, fmt.Sprintf("unit %q is not imported (months and years have no fixed length)", u)
+				return nil, fmt.Sprintf("unit %q is not imported", u)
 			}
 			sc, why := t.expr(c, scale, "")
 			if why != "" {
 				return nil, why
 			}
-			op := map[string]string{"add": "+", "subtract": "-"}[c.Method]
-			e := fmt.Sprintf("(timestamp(%s) %s duration(string(int(double(%s) * %d.0)) + \"s\"))", se, op, sc, seconds[u])
+			e := fmt.Sprintf("(%s %s duration(string(int(double(%s) * %d.0)) + \"s\"))", se, op, sc, seconds[u])
 			for _, o := range c.Outputs {
 				t.outExpr[c.ID+"/"+o.ID] = e
 			}
@@ -892,11 +891,10 @@ func (t *ftr) kernel(c *Card) (*yaml.Node, string) {
 		case hours[u] != 0:
 			d = fmt.Sprintf("%dh", k*hours[u])
 		default:
-			return nil, fmt.Sprintf("unit %q is not imported (months and years have no fixed length)", u)
+			return nil, fmt.Sprintf("unit %q is not imported", u)
 		}
-		op := map[string]string{"add": "+", "subtract": "-"}[c.Method]
 		for _, o := range c.Outputs {
-			t.outExpr[c.ID+"/"+o.ID] = fmt.Sprintf("(timestamp(%s) %s duration(%q))", se, op, d)
+			t.outExpr[c.ID+"/"+o.ID] = fmt.Sprintf("(%s %s duration(%q))", se, op, d)
 		}
 		t.im.decide("Add/Subtract become CEL timestamp ± duration (days and weeks as 24h and 168h)")
 		return nil, ""
@@ -929,15 +927,12 @@ func (t *ftr) kernel(c *Card) (*yaml.Node, string) {
 		if start == nil {
 			return nil, "no start"
 		}
-		if why := t.formattedDate(c, start); why != "" {
-			return nil, why
-		}
-		se, why := t.expr(c, start, "")
+		se, why := t.dateExpr(c, start)
 		if why != "" {
 			return nil, why
 		}
 		for _, o := range c.Outputs {
-			t.outExpr[c.ID+"/"+o.ID] = fmt.Sprintf("(int(timestamp(%s)) * 1000 + timestamp(%s).getMilliseconds())", se, se)
+			t.outExpr[c.ID+"/"+o.ID] = fmt.Sprintf("(int(%s) * 1000 + %s.getMilliseconds())", se, se)
 		}
 		t.im.decide("UNIX is the timestamp's milliseconds since 1970 (int(timestamp(D)) * 1000 + its milliseconds), as Okta's card gives")
 		return nil, ""
@@ -959,20 +954,15 @@ func (t *ftr) kernel(c *Card) (*yaml.Node, string) {
 		if s == nil || e == nil {
 			return nil, "no start or end"
 		}
-		for _, f := range []*Field{s, e} {
-			if why := t.formattedDate(c, f); why != "" {
-				return nil, why
-			}
-		}
-		se, why := t.expr(c, s, "")
+		se, why := t.dateExpr(c, s)
 		if why != "" {
 			return nil, why
 		}
-		ee, why := t.expr(c, e, "")
+		ee, why := t.dateExpr(c, e)
 		if why != "" {
 			return nil, why
 		}
-		d := fmt.Sprintf("(timestamp(%s) - timestamp(%s))", se, ee)
+		d := fmt.Sprintf("(%s - %s)", se, ee)
 		for _, o := range c.Outputs {
 			switch o.Key {
 			case "days":
@@ -1435,48 +1425,6 @@ func (t *ftr) find(c *Card) (*yaml.Node, string) {
 	}
 	t.im.decide("Find becomes LIST.filter(x, x.FIELD OP VALUE)[0] (=== and !== as == and !=); when no item matches, the expression fails and so does the flow")
 	return nil, ""
-}
-
-// dateFormat is the CEL of Okta's Date to Text for the numeric formats
-// (M, MM, D, DD, Y, YYYY between separators, as Okta's moment.js tokens
-// say: M and D unpadded, MM and DD padded to two digits, Y and YYYY the
-// full year) in time zone tz; other formats are not imported.
-func dateFormat(ts, format, tz string) (string, string) {
-	if format == "" {
-		return "", "an empty format is not imported"
-	}
-	q := strconv.Quote(tz)
-	var parts []string
-	for i := 0; i < len(format); {
-		j := i
-		for j < len(format) && format[j] == format[i] {
-			j++
-		}
-		tok := format[i:j]
-		field := ""
-		switch tok {
-		case "M", "MM":
-			field = fmt.Sprintf("(timestamp(%s).getMonth(%s) + 1)", ts, q)
-		case "D", "DD":
-			field = fmt.Sprintf("timestamp(%s).getDate(%s)", ts, q)
-		case "Y", "YYYY":
-			field = fmt.Sprintf("timestamp(%s).getFullYear(%s)", ts, q)
-		default:
-			if strings.ContainsAny(tok, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ[]") {
-				return "", fmt.Sprintf("format token %q is not imported (only M, MM, D, DD, Y, YYYY)", tok)
-			}
-			parts = append(parts, strconv.Quote(tok))
-			i = j
-			continue
-		}
-		if len(tok) == 2 {
-			parts = append(parts, fmt.Sprintf("(%s < 10 ? \"0\" : \"\") + string(%s)", field, field))
-		} else {
-			parts = append(parts, "string("+field+")")
-		}
-		i = j
-	}
-	return "(" + strings.Join(parts, " + ") + ")", ""
 }
 
 // listFunc folds Okta's Split, List to Text, Intersection, List

@@ -204,44 +204,6 @@ func TestIfError(t *testing.T) {
 	}
 }
 
-func TestDateFormat(t *testing.T) {
-	env, err := expr.NewEnv()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tests := []struct {
-		format, tz, want, why string
-	}{
-		{format: "M/D/Y", tz: "US/Pacific", want: "1/4/2026"}, // 05:30 UTC is the day before in LA
-		{format: "MM/DD/Y", tz: "Etc/UTC", want: "01/05/2026"},
-		{format: "YYYY-MM-DD", tz: "UTC", want: "2026-01-05"},
-		{format: "MMM D, Y", why: `format token "MMM" is not imported (only M, MM, D, DD, Y, YYYY)`},
-		{format: "", why: "an empty format is not imported"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.format, func(t *testing.T) {
-			src, why := dateFormat(`inputs.at`, tc.format, tc.tz)
-			if why != tc.why {
-				t.Fatalf("why = %q, want %q", why, tc.why)
-			}
-			if why != "" {
-				return
-			}
-			p, issues := env.Compile(src, expr.Scope{Inputs: true})
-			if len(issues) > 0 {
-				t.Fatalf("%s: %v", src, issues)
-			}
-			got, err := p.Eval(map[string]any{"inputs": map[string]any{"at": "2026-01-05T05:30:00Z"}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got != tc.want {
-				t.Errorf("%s = %v, want %q", src, got, tc.want)
-			}
-		})
-	}
-}
-
 func TestObjectExpand(t *testing.T) {
 	const pack = "../../testdata/flopacks/remove_user_from_all_non_built_in_okta_groups.flopack"
 	keyOut := func(c *Card, v any) {
@@ -820,6 +782,12 @@ func TestFunctionCardsBehaviour(t *testing.T) {
 		{"To Lower Case", "string", "toLowerCase", in("string", "Ada@Example.COM"), "ada@example.com", ""},
 		{"Base64", "string", "base64", in("string", "hi"), "aGk=", ""},
 		{"Base64 Decode", "string", "base64Decode", in("string", "IA=="), " ", ""},
+		{"Replace: the first only", "string", "replace", in("string", "2016-09-07T00:01:25Z", "src", "Z", "dest", "+00:00", "global", false, "sensitive", true), "2016-09-07T00:01:25+00:00", ""},
+		{"Replace: not global replaces once", "string", "replace", in("string", "a;b;c", "src", ";", "dest", "", "global", false, "sensitive", true), "ab;c", ""},
+		{"Replace: global", "string", "replace", in("string", "smtp:a,smtp:b", "src", "smtp:", "dest", fromInput("s"), "global", true, "sensitive", true), "Salesa,Salesb", ""},
+		{"Replace: not case sensitive, no letters", "string", "replace", in("string", "a;b;c", "src", ";", "dest", "-", "global", true, "sensitive", false), "a-b-c", ""},
+		{"Replace: not case sensitive, letters", "string", "replace", in("string", "SMTP:a", "src", "smtp:", "dest", "", "global", true, "sensitive", false), nil, `a replace of "smtp:" that is not case sensitive is not imported`},
+		{"Replace: a pattern character", "string", "replace", in("string", "a.b", "src", ".", "dest", "", "global", true, "sensitive", true), nil, `src "." has a character a regular expression reads specially (Okta's reference does not say whether src is a pattern)`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -35,6 +35,7 @@ var functionCards = map[string]string{
 	"string.toLowerCase":  "To Lower Case is CEL's lowerAscii(): letters beyond ASCII are kept as written, where Okta lowers them too",
 	"string.base64":       "Base64 and Base64 Decode are CEL's base64.encode(bytes(T)) and string(base64.decode(T)) (the standard alphabet, padded)",
 	"string.base64Decode": "Base64 and Base64 Decode are CEL's base64.encode(bytes(T)) and string(base64.decode(T)) (the standard alphabet, padded)",
+	"string.replace":      "Replace of a literal text with no character a regular expression reads specially (letters only when case sensitive) is CEL's T.replace(SRC, DEST), its first occurrence only (T.replace(SRC, DEST, 1)) unless global: such a text reads the same whether Okta's card takes it literally or as a pattern",
 }
 
 // unaryCards are the function cards of one input: its key, and the CEL
@@ -156,6 +157,10 @@ func (t *ftr) functionCard(c *Card) (*yaml.Node, string) {
 			return nil, why
 		}
 		e = fmt.Sprintf("%s.filter(x, %s)", l, test)
+	case "string.replace":
+		if e, why = t.replaceCard(c); why != "" {
+			return nil, why
+		}
 	case "math.add", "math.subtract", "math.multiply":
 		a, b, why := t.operands(c)
 		if why != "" {
@@ -173,6 +178,63 @@ func (t *ftr) functionCard(c *Card) (*yaml.Node, string) {
 	}
 	t.im.decide("%s", functionCards[name])
 	return nil, ""
+}
+
+// replaceCard is the CEL of Okta's Replace (inputs string, src, dest,
+// global, sensitive). Okta's reference does not say whether src is
+// literal text or a pattern: only a src that reads the same either way
+// (no character a regular expression reads specially) is imported, and
+// one with letters only when the card is case sensitive.
+func (t *ftr) replaceCard(c *Card) (string, string) {
+	if why := onlyInputs(c, "string", "src", "dest", "global", "sensitive"); why != "" {
+		return "", why
+	}
+	in, why := t.inputExpr(c, "string")
+	if why != "" {
+		return "", why
+	}
+	src, why := literalText(t, c, "src")
+	if why != "" {
+		return "", why
+	}
+	if strings.ContainsAny(src, `\^$.|?*+()[]{}`) {
+		return "", fmt.Sprintf("src %q has a character a regular expression reads specially (Okta's reference does not say whether src is a pattern)", src)
+	}
+	flag := func(key string, def bool) (bool, string) {
+		f := t.input(c, key)
+		if f == nil || f.Value == nil && !isPinned(t, c, f) {
+			return def, ""
+		}
+		b, ok := f.Value.(bool)
+		if !ok || isPinned(t, c, f) {
+			return false, fmt.Sprintf("%s: only a literal true or false is imported", key)
+		}
+		return b, ""
+	}
+	global, why := flag("global", false)
+	if why != "" {
+		return "", why
+	}
+	sensitive, why := flag("sensitive", true)
+	if why != "" {
+		return "", why
+	}
+	if !sensitive && strings.ToLower(src) != strings.ToUpper(src) {
+		return "", fmt.Sprintf("a replace of %q that is not case sensitive is not imported", src)
+	}
+	dest := `""`
+	if f := t.input(c, "dest"); f != nil {
+		if dest, why = t.expr(c, f, ""); why != "" {
+			return "", why
+		}
+		if !isPinned(t, c, f) && f.Value == nil {
+			dest = `""`
+		}
+	}
+	if global {
+		return fmt.Sprintf("string(%s).replace(%q, string(%s))", in, src, dest), ""
+	}
+	return fmt.Sprintf("string(%s).replace(%q, string(%s), 1)", in, src, dest), ""
 }
 
 // itemPath is the field path of an item x of card c's input list: the
