@@ -27,7 +27,7 @@ import (
 const CacheDir = ".jml/cache/validate"
 
 // cacheFormat changes when the shape or the meaning of an entry does.
-const cacheFormat = "jml-validate-cache/4"
+const cacheFormat = "jml-validate-cache/5"
 
 // MinCacheEntries is the least number of entries the cache keeps; it keeps
 // up to four per file of the repository when that is more (see prune).
@@ -193,6 +193,10 @@ func (c *cache) read(key string, v any) bool {
 // the cache's one codec, for the pack and the files alike.
 var valueOpts = jsonv2.JoinOptions(
 	jsonv2.RejectUnknownMembers(true),
+	// A field at its zero value is left out (and read back as zero): the
+	// compiled units' many false flags and empty fields were most of the
+	// pack's bytes.
+	jsonv2.OmitZeroStructFields(true),
 	// What encoding/json does with bytes that are not UTF-8, which a
 	// diagnostic may quote: written as U+FFFD rather than refused.
 	jsontext.AllowInvalidUTF8(true),
