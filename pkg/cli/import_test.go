@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/jml-dev/jml/pkg/flopack"
 )
 
 // TestImportFlopackValidates: the import of every reference flopack
@@ -50,5 +53,104 @@ func TestImportFlopackValidates(t *testing.T) {
 				t.Errorf("validate --strict: exit %d with %d todos", code, todos)
 			}
 		})
+	}
+}
+
+// TestImportActingMapRuns: Okta's List Map example (a helper formats each
+// user's name) with a helper that also suspends the user, imported and
+// run by jml test: the helper runs once per item, in order, and the Map's
+// new list holds what each call returned — Okta's list of results.
+func TestImportActingMapRuns(t *testing.T) {
+	item := ""
+	helper := &flopack.Flow{ID: "h", Name: "Format Name", Cards: []*flopack.Card{
+		{ID: "hs", Name: "Helper Flow", Module: "control", Method: "callable", Kernel: true,
+			Outputs: []*flopack.Field{{ID: "hu", Key: "User", Custom: true, Type: "object"}},
+			Pins:    []flopack.Pin{{Output: "hu", Card: "hg", Input: "go"}}},
+		{ID: "hg", Name: "Get Multiple", Module: "object", Method: "pick", Kernel: true,
+			Inputs:  []*flopack.Field{{ID: "go", Key: "object"}},
+			Outputs: []*flopack.Field{{ID: "id", Key: "ID"}, {ID: "fn", Key: "First Name"}, {ID: "ln", Key: "Last Name"}},
+			Pins:    []flopack.Pin{{Output: "id", Card: "hz", Input: "zu"}, {Output: "ln", Card: "hc", Input: "a"}, {Output: "fn", Card: "hc", Input: "c"}}},
+		{ID: "hz", Name: "Suspend User", Module: "okta", Method: "suspendUser",
+			Inputs: []*flopack.Field{{ID: "zu", Key: "User.ID"}}},
+		{ID: "hc", Name: "Concatenate", Module: "string", Method: "concat", Kernel: true,
+			Inputs:  []*flopack.Field{{ID: "a", Key: "a"}, {ID: "b", Key: "b", Value: "."}, {ID: "c", Key: "c"}},
+			Outputs: []*flopack.Field{{ID: "co", Key: "output"}},
+			Pins:    []flopack.Pin{{Output: "co", Card: "hr", Input: "rn"}}},
+		{ID: "hr", Name: "Return", Module: "control", Method: "return", Kernel: true,
+			Inputs: []*flopack.Field{{ID: "rn", Key: "name", Custom: true}}},
+	}, Edges: []flopack.Edge{{ID: "e1", From: "hs", To: "hg"}, {ID: "e2", From: "hg", To: "hz"}, {ID: "e3", From: "hz", To: "hc"}, {ID: "e4", From: "hc", To: "hr"}}}
+	main := &flopack.Flow{ID: "m", Name: "Main", Cards: []*flopack.Card{
+		{ID: "ms", Name: "Helper Flow", Module: "control", Method: "callable", Kernel: true,
+			Outputs: []*flopack.Field{{ID: "mu", Key: "users", Custom: true, Type: "object", Collection: true}},
+			Pins:    []flopack.Pin{{Output: "mu", Card: "mm", Input: "ml"}}},
+		{ID: "mm", Name: "Map", Module: "list", Method: "map", Kernel: true,
+			Inputs:  []*flopack.Field{{ID: "ml", Key: "list"}, {ID: "mf", Key: "flo", Value: "h"}, {ID: "mi", Key: "User", Item: &item}},
+			Outputs: []*flopack.Field{{ID: "mo", Key: "new list"}},
+			Pins:    []flopack.Pin{{Output: "mo", Card: "mr", Input: "rl"}}},
+		{ID: "mr", Name: "Return", Module: "control", Method: "return", Kernel: true,
+			Inputs: []*flopack.Field{{ID: "rl", Key: "names", Custom: true}}},
+	}, Edges: []flopack.Edge{{ID: "e1", From: "ms", To: "mm"}, {ID: "e2", From: "mm", To: "mr"}}}
+	files, rep := flopack.Import(&flopack.Pack{Flows: []*flopack.Flow{helper, main}})
+	if rep.Translated != rep.Cards {
+		t.Fatalf("not translated: %v", rep.Missing)
+	}
+	dir := t.TempDir()
+	for _, f := range files {
+		writeImportFile(t, filepath.Join(dir, f.Path), string(f.Data))
+	}
+	writeImportFile(t, filepath.Join(dir, "flows", "caller.yaml"), `apiVersion: jml/v1
+kind: Flow
+name: caller
+trigger:
+  event: user.lifecycle.deactivate
+steps:
+  - id: names
+    call: main
+    with:
+      users:
+        - {id: 00u1ada, profile: {firstName: Ada, lastName: Lovelace}}
+        - {id: 00u2alan, profile: {firstName: Alan, lastName: Turing}}
+`)
+	writeImportFile(t, filepath.Join(dir, "tests", "map.yaml"), `apiVersion: jml/v1
+kind: Test
+name: the Map calls its helper once a user, in order, and lists what each returned
+event: deactivate.json
+world:
+  okta:
+    users:
+      - {id: 00u1ada, login: ada@example.com, status: ACTIVE}
+      - {id: 00u2alan, login: alan@example.com, status: ACTIVE}
+expect:
+  runs:
+    - flow: caller
+      status: success
+      changes:
+        - {action: okta.suspendUser, with: {userId: 00u1ada}}
+        - {action: okta.suspendUser, with: {userId: 00u2alan}}
+      outputs:
+        names: {names: [{name: Lovelace.Ada}, {name: Turing.Alan}]}
+`)
+	event, err := os.ReadFile("../../testdata/events/okta-developer-docs__user.lifecycle.deactivate.ndjson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeImportFile(t, filepath.Join(dir, "tests", "deactivate.json"), string(event))
+	io, _, out, errOut := Test()
+	io.WorkDir = dir
+	if code := Run(io, []string{"test"}, "test"); code != 0 {
+		t.Fatalf("jml test: exit %d\n%s%s\n%s", code, out, errOut, files[len(files)-1].Data)
+	}
+	if !strings.Contains(out.String(), "ok: 1 test passed") {
+		t.Errorf("jml test:\n%s", out)
+	}
+}
+
+func writeImportFile(t *testing.T, path, data string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -933,7 +933,7 @@ func mapPack(act string) *Pack {
 }
 
 // A List Map whose helper only computes a value is L.map(x, the value),
-// which gives Okta's new list; a helper that acts leaves it a todo.
+// which gives Okta's new list; a helper that acts is called per item.
 func TestMapBehaviour(t *testing.T) {
 	files, rep := Import(mapPack(""))
 	var main string
@@ -966,22 +966,28 @@ func TestMapBehaviour(t *testing.T) {
 		t.Errorf("%s = %v, %v; want the items {name: Lovelace.Ada}, {name: Turing.Alan}", src, got, err)
 	}
 
-	for _, tc := range []struct{ act, why string }{
-		{"okta", "jml:todo Map (list.map): its helper flow runs cards (jml's forEach gives no list of results)"},
-		{"marketo", "jml:todo Map (list.map): its helper flow has a card the import cannot fold into an expression (Suspend User (marketo.suspendUser): jml has no connector for marketo)"},
-	} {
-		files, rep = Import(mapPack(tc.act))
+	// A helper that acts (an action jml imports, or a card it does not)
+	// is called once an item, and what it returns is appended to a var:
+	// TestImportActingMapRuns (pkg/cli) runs it.
+	for _, act := range []string{"okta", "marketo"} {
+		files, rep = Import(mapPack(act))
 		for _, f := range files {
 			if f.Path == "flows/main.yaml" {
 				main = string(f.Data)
 			}
 		}
-		if !strings.Contains(main, tc.why) {
-			t.Errorf("a Map whose helper acts (%s) is not the todo %q:\n%s", tc.act, tc.why, main)
+		for _, want := range []string{
+			"  - assign:\n      map: '[]'\n  - forEach: inputs.users\n    as: item\n    do:\n      - id: mapCall\n        call: format-name\n",
+			`map: 'vars.map + [{"name": steps.mapCall.output.name}]'`,
+			"names: ${{ vars.map }}",
+		} {
+			if !strings.Contains(main, want) {
+				t.Errorf("a Map whose helper acts (%s): want %q in:\n%s", act, want, main)
+			}
 		}
-		// The helper's own file counts its cards; the Map does not again.
-		if rep.Missing["list.map"] != 1 || tc.act == "marketo" && rep.Missing["marketo.suspendUser"] != 1 {
-			t.Errorf("not translated: %v, want the Map once and the helper's card once", rep.Missing)
+		// The helper's own file counts its cards; the Map is translated.
+		if rep.Missing["list.map"] != 0 || act == "marketo" && rep.Missing["marketo.suspendUser"] != 1 {
+			t.Errorf("not translated: %v, want the Map translated and the helper's card once", rep.Missing)
 		}
 	}
 }

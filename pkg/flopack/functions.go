@@ -362,14 +362,11 @@ func (t *ftr) mapCard(c *Card) (*yaml.Node, string) {
 	if why != "" {
 		return nil, why
 	}
-	if len(sub.rep.Todo) > 0 {
-		return nil, "its helper flow has a card the import cannot fold into an expression (" + sub.rep.Todo[0] + ")"
-	}
-	if len(steps.Content) > 0 {
-		return nil, "its helper flow runs cards (jml's forEach gives no list of results)"
-	}
 	if len(mapped) == 0 {
 		return nil, "its helper flow returns nothing"
+	}
+	if len(steps.Content) > 0 || len(sub.rep.Todo) > 0 {
+		return t.actingMap(c, le, ref, slices.Sorted(maps.Keys(mapped)))
 	}
 	var fields []string
 	for _, k := range slices.Sorted(maps.Keys(mapped)) {
@@ -380,4 +377,61 @@ func (t *ftr) mapCard(c *Card) (*yaml.Node, string) {
 	}
 	t.im.decide("Map whose helper flow only computes values is L.map(x, {KEY: VALUE}): each item of the new list an object of what the helper's Return gives, by name (Okta's templates read it so, with a Pluck of the name), the helper's cards folded into expressions of the item")
 	return nil, ""
+}
+
+// actingMap translates a Map whose helper flow runs cards (an action, a
+// card the import cannot fold into an expression): the helper is called
+// once an item, in item order, by a forEach without concurrency, and what
+// each call returns is appended to a var, the Map's output. The steps:
+//
+//	steps:
+//	  - assign: {NAME: "[]"}
+//	  - forEach: LIST
+//	    as: item
+//	    do:
+//	      - {id: CALL, call: HELPER, with: {…}}
+//	      - assign: {NAME: 'vars.NAME + [{"KEY": steps.CALL.output.KEY, …}]'}
+//
+// One item at a time because items run concurrently each see the vars as
+// they were when the loop started (their assignments are applied after
+// it, the last one winning): a list built so would keep one item.
+func (t *ftr) actingMap(c *Card, list string, ref *Field, keys []string) (*yaml.Node, string) {
+	switch c.OnError {
+	case "", "finish":
+	default:
+		return nil, fmt.Sprintf("its error policy %q on a Map whose helper runs cards is not imported", c.OnError)
+	}
+	target, why := t.flowRef(ref)
+	if why != "" {
+		return nil, why
+	}
+	with := mapping()
+	for _, f := range customInputs(c, "list", "flo") {
+		if !t.im.takes(ref, f.Key, c) {
+			continue
+		}
+		v, why := t.callValue(c, f, ref, "item")
+		if why != "" {
+			return nil, why
+		}
+		set(with, ident(f.Key, "value"), v)
+	}
+	name := t.stepID(c)
+	call := unique(ident(c.Name+" call", "call"), t.stepIDs)
+	callN := mapping("id", call, "call", target)
+	if len(with.Content) > 0 {
+		set(callN, "with", with)
+	}
+	var fields []string
+	for _, k := range keys {
+		fields = append(fields, strconv.Quote(k)+": steps."+call+".output."+ident(k, "value"))
+	}
+	add := mapping("assign", mapping(name, fmt.Sprintf("vars.%s + [{%s}]", name, strings.Join(fields, ", "))))
+	loop := mapping("forEach", list, "as", "item", "do", seq(callN, add))
+	t.after = append(t.after, loop)
+	for _, o := range c.Outputs {
+		t.outExpr[c.ID+"/"+o.ID] = "vars." + name
+	}
+	t.im.decide("Map whose helper flow runs cards calls it once an item, in order (a forEach without concurrency), and appends what each call returns, an object by name, to a var: the Map's output")
+	return mapping("assign", mapping(name, "[]")), ""
 }
