@@ -1117,3 +1117,29 @@ func TestGetOfTheEventsGroup(t *testing.T) {
 		t.Errorf("the remove flow lacks %q (and enabled: false):\n%s", want, remove)
 	}
 }
+
+// TestSearchClauseQuotes: a connected value is quoted as a JSON string in
+// the search it builds at run time, so a value holding a double quote or a
+// backslash stays one value and cannot add a clause of its own.
+func TestSearchClauseQuotes(t *testing.T) {
+	env, err := expr.NewEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := `"status eq \"ACTIVE\"" + " and " + ` + searchClause("profile.contractEndDate", "inputs.v")
+	p, issues := env.Compile(src, expr.Scope{Inputs: true})
+	if len(issues) > 0 {
+		t.Fatalf("%s: %v", src, issues)
+	}
+	for _, tc := range []struct{ v, want string }{
+		{"2026-01-05", `status eq "ACTIVE" and profile.contractEndDate eq "2026-01-05"`},
+		{`x" or status eq "SUSPENDED`, `status eq "ACTIVE" and profile.contractEndDate eq "x\" or status eq \"SUSPENDED"`},
+		{`back\slash`, `status eq "ACTIVE" and profile.contractEndDate eq "back\\slash"`},
+		{"", `status eq "ACTIVE" and profile.contractEndDate eq ""`},
+	} {
+		got, err := p.Eval(map[string]any{"inputs": map[string]any{"v": tc.v}})
+		if err != nil || got != tc.want {
+			t.Errorf("value %q: search %v, %v; want %s", tc.v, got, err, tc.want)
+		}
+	}
+}

@@ -551,6 +551,9 @@ func parseOktaExpr(src string) (oktaExpr, error) {
 		}
 		attr, op := toks[i].text, strings.ToLower(toks[i+1].text)
 		if toks[i].quoted || !(attr == "id" || attr == "status" || attr == "lastLogin" || strings.HasPrefix(attr, "profile.")) {
+			if oktaUnmodelled[attr] {
+				return nil, fmt.Errorf("attribute %q is Okta's, but the simulated world does not model it (it searches id, status, lastLogin and profile.*)", attr)
+			}
 			return nil, fmt.Errorf("unsupported attribute %q", attr)
 		}
 		cmp := oktaCmp{attr: attr, op: op}
@@ -585,6 +588,14 @@ func parseOktaExpr(src string) (oktaExpr, error) {
 	}
 	x = append(x, and)
 	return x, nil
+}
+
+// oktaUnmodelled are the attributes of Okta's user object a search may
+// name (Okta's User schema) that the simulated world keeps no value of: a
+// search on one is refused as the world's limit, not as a wrong search.
+var oktaUnmodelled = map[string]bool{
+	"created": true, "activated": true, "statusChanged": true, "lastUpdated": true,
+	"passwordChanged": true, "type.id": true, "transitioningToStatus": true,
 }
 
 type oktaToken struct {
