@@ -709,16 +709,9 @@ func (t *ftr) kernel(c *Card) (*yaml.Node, string) {
 			return nil, why
 		}
 		id := t.stepID(c)
-		with := mapping()
-		for _, f := range customInputs(c, "flo") {
-			if !t.im.takes(flo, f.Key, c) {
-				continue
-			}
-			v, why := t.callValue(c, f, flo, "")
-			if why != "" {
-				return nil, why
-			}
-			set(with, ident(f.Key, "value"), v)
+		with, why := t.callWith(c, flo, "", "flo")
+		if why != "" {
+			return nil, why
 		}
 		for _, o := range c.Outputs {
 			t.outExpr[c.ID+"/"+o.ID] = "steps." + id + ".output." + ident(o.Key, "value")
@@ -748,16 +741,9 @@ func (t *ftr) kernel(c *Card) (*yaml.Node, string) {
 		if why != "" {
 			return nil, why
 		}
-		with := mapping()
-		for _, f := range customInputs(c, "list", "flo", "concurrency") {
-			if !t.im.takes(t.input(c, "flo"), f.Key, c) {
-				continue
-			}
-			v, why := t.callValue(c, f, t.input(c, "flo"), "item")
-			if why != "" {
-				return nil, why
-			}
-			set(with, ident(f.Key, "value"), v)
+		with, why := t.callWith(c, t.input(c, "flo"), "item", "list", "flo", "concurrency")
+		if why != "" {
+			return nil, why
 		}
 		call := mapping("call", target)
 		if len(with.Content) > 0 {
@@ -1120,6 +1106,24 @@ func (im *importer) helperInput(ref *Field, key string) (in *Field, known bool) 
 // callValue is the value of input f of card c (a Call Flow or For Each)
 // for the helper's input of the same key. Okta's loose typing lets a
 // number through a Text input; jml's validate does not: a number a Number
+// callWith is the with: of a call to the flow ref names, from the inputs
+// of card c but those of the keys skip: each that flow declares, its value
+// (callValue; item names the list item where c walks a list).
+func (t *ftr) callWith(c *Card, ref *Field, item string, skip ...string) (*yaml.Node, string) {
+	with := mapping()
+	for _, f := range customInputs(c, skip...) {
+		if !t.im.takes(ref, f.Key, c) {
+			continue
+		}
+		v, why := t.callValue(c, f, ref, item)
+		if why != "" {
+			return nil, why
+		}
+		set(with, ident(f.Key, "value"), v)
+	}
+	return with, ""
+}
+
 // or Length card computed, passed to a helper's text input, is made text.
 func (t *ftr) callValue(c *Card, f *Field, ref *Field, item string) (*yaml.Node, string) {
 	if in, _ := t.im.helperInput(ref, f.Key); in != nil && jmlType(in) == "string" {

@@ -405,16 +405,9 @@ func (t *ftr) actingMap(c *Card, list string, ref *Field, keys []string) (*yaml.
 	if why != "" {
 		return nil, why
 	}
-	with := mapping()
-	for _, f := range customInputs(c, "list", "flo") {
-		if !t.im.takes(ref, f.Key, c) {
-			continue
-		}
-		v, why := t.callValue(c, f, ref, "item")
-		if why != "" {
-			return nil, why
-		}
-		set(with, ident(f.Key, "value"), v)
+	with, why := t.callWith(c, ref, "item", "list", "flo")
+	if why != "" {
+		return nil, why
 	}
 	name := t.stepID(c)
 	call := unique(ident(c.Name+" call", "call"), t.stepIDs)
