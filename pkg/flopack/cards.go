@@ -34,8 +34,12 @@ func userOutput(k string) string {
 func camelOutput(k string) string { return ident(k, "value") }
 
 var appActions = map[string]appAction{
-	"okta.readUser":       {typ: "okta", action: "getUser", inputs: map[string]string{"ID or Login": "userId", "User.ID or Login": "userId"}, output: userOutput},
-	"okta.suspendUser":    {typ: "okta", action: "suspendUser", inputs: map[string]string{"User.id": "userId", "User.ID": "userId"}},
+	"okta.readUser":    {typ: "okta", action: "getUser", inputs: map[string]string{"ID or Login": "userId", "User.ID or Login": "userId"}, output: userOutput},
+	"okta.suspendUser": {typ: "okta", action: "suspendUser", inputs: map[string]string{"User.id": "userId", "User.ID": "userId"}},
+	// Okta's Update User with POST semantics updates the profile
+	// attributes it is given (POST /api/v1/users/{id}), as
+	// okta.updateUserProfile does.
+	"okta.updateUser":     {typ: "okta", action: "updateUserProfile", inputs: map[string]string{"User.id": "userId", "User.ID": "userId"}, special: updateUser, output: userOutput},
 	"okta.unsuspendUser":  {typ: "okta", action: "unsuspendUser", inputs: map[string]string{"User.id": "userId", "User.ID": "userId"}},
 	"okta.deactivateUser": {typ: "okta", action: "deactivateUser", inputs: map[string]string{"User.id": "userId", "User.ID": "userId", "Send Email?": "sendEmail"}},
 	// Okta's Delete User card makes the same call as okta.deleteUser
@@ -239,6 +243,41 @@ func listUsersBy(param string) func(t *ftr, c *Card, with *yaml.Node) string {
 // end the string and add a clause of its own.
 func searchClause(key, e string) string {
 	return fmt.Sprintf(`%s + string(%s).replace("\\", "\\\\").replace("\"", "\\\"") + "\""`, strconv.Quote(key+` eq "`), e)
+}
+
+// updateUser builds the profile: of Okta's Update User from its Profile
+// inputs, each one given (a literal that is not empty, or connected) an
+// attribute to update. Only the partial update (updateSemantics POST) is
+// imported: PUT replaces the whole profile, which okta.updateUserProfile
+// does not.
+func updateUser(t *ftr, c *Card, with *yaml.Node) string {
+	profile := mapping()
+	for _, f := range c.Inputs {
+		switch {
+		case f.Group == "User" && strings.EqualFold(f.Key, "id"):
+		case f.Key == "updateSemantics":
+			if isPinned(t, c, f) || f.Value != "POST" {
+				return fmt.Sprintf("updateSemantics %v: only POST (update the attributes given) is imported; PUT replaces the whole profile", f.Value)
+			}
+		case f.Group == "Profile":
+			if !isPinned(t, c, f) && emptyLiteral(f.Value) {
+				continue
+			}
+			v, why := t.value(c, f, "")
+			if why != "" {
+				return why
+			}
+			set(profile, f.Key, v)
+		case f.Group != "parameters" && (isPinned(t, c, f) || !emptyLiteral(f.Value)):
+			return fmt.Sprintf("input %q has no okta.updateUserProfile equivalent", f.Key)
+		}
+	}
+	if len(profile.Content) == 0 {
+		return "no profile attribute to update"
+	}
+	set(with, "profile", profile)
+	t.im.decide("Update User with updateSemantics POST becomes okta.updateUserProfile: the Profile inputs given (a literal not empty, or connected) are the attributes updated, the others keep their value")
+	return ""
 }
 
 // streamCall is the call: of the flow an app card streams its records to

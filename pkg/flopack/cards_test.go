@@ -1143,3 +1143,40 @@ func TestSearchClauseQuotes(t *testing.T) {
 		}
 	}
 }
+
+// TestUpdateUser: Okta's Update User with POST semantics updates the
+// Profile attributes it is given (okta.updateUserProfile); an empty one is
+// not sent; PUT (replace the whole profile) stays a todo.
+func TestUpdateUser(t *testing.T) {
+	pack := func(semantics string) *Pack {
+		return &Pack{Flows: []*Flow{{ID: "f", Name: "Move", Cards: []*Card{
+			{ID: "s", Name: "Helper Flow", Module: "control", Method: "callable", Kernel: true,
+				Outputs: []*Field{{ID: "su", Key: "userId", Custom: true, Type: "string"}, {ID: "sd", Key: "department", Custom: true, Type: "string"}},
+				Pins:    []Pin{{Output: "su", Card: "u", Input: "uid"}, {Output: "sd", Card: "u", Input: "dep"}}},
+			{ID: "u", Name: "Update User", Module: "okta", Method: "updateUser",
+				Inputs: []*Field{{ID: "uid", Group: "User", Key: "ID"}, {ID: "us", Key: "updateSemantics", Value: semantics},
+					{ID: "dep", Group: "Profile", Key: "department"}, {ID: "ttl", Group: "Profile", Key: "title", Value: "Engineer"},
+					{ID: "cty", Group: "Profile", Key: "city", Value: ""}}},
+		}, Edges: []Edge{{ID: "e", From: "s", To: "u"}}}}}
+	}
+	files, rep := Import(pack("POST"))
+	out := string(files[len(files)-1].Data)
+	for _, f := range files {
+		if f.Path == "flows/move.yaml" {
+			out = string(f.Data)
+		}
+	}
+	want := "  - id: updateUser\n    action: okta.updateUserProfile\n    with:\n      profile:\n        department: ${{ inputs.department }}\n        title: Engineer\n      userId: ${{ inputs.userId }}\n"
+	if !strings.Contains(out, want) || rep.Translated != rep.Cards {
+		t.Errorf("want\n%s\nin:\n%s\nnot translated: %v", want, out, rep.Missing)
+	}
+	files, _ = Import(pack("PUT"))
+	for _, f := range files {
+		if f.Path == "flows/move.yaml" {
+			out = string(f.Data)
+		}
+	}
+	if !strings.Contains(out, "jml:todo Update User (okta.updateUser): updateSemantics PUT: only POST (update the attributes given) is imported; PUT replaces the whole profile") {
+		t.Errorf("PUT is not a todo:\n%s", out)
+	}
+}
