@@ -154,7 +154,7 @@ func listUsersBy(param string) func(t *ftr, c *Card, with *yaml.Node) string {
 		// clauses are CEL expressions of text: a literal input's clause
 		// quoted, a connected one's built at run time (searchClause).
 		var clauses []string
-		connected, quoted, custom := false, false, false
+		connected, quoted, custom, first200 := false, false, false, false
 		var stream *yaml.Node // the helper call of Stream Matching Records
 		for _, f := range c.Inputs {
 			if f.Key == "resultSet" && f.Value == "Stream Matching Records" {
@@ -167,8 +167,19 @@ func listUsersBy(param string) func(t *ftr, c *Card, with *yaml.Node) string {
 		for _, f := range c.Inputs {
 			switch {
 			case f.Key == "resultSet":
-				if f.Value != "All Matching Records" && stream == nil {
-					return fmt.Sprintf("result set %v: only \"All Matching Records\" and \"Stream Matching Records\" are imported", f.Value)
+				switch {
+				case f.Value == "All Matching Records" || stream != nil:
+				case f.Value == "First 200 Matching Records" || f.Value == "First 200 Records":
+					// okta.listUsers reads pages until limit users.
+					first200 = true
+					set(with, "limit", plain("200", "!!int"))
+					t.im.decide("List Users' result set First 200 Matching Records is okta.listUsers with limit: 200 (the first 200 users Okta lists, across pages)")
+				default:
+					return fmt.Sprintf("result set %v: only \"All Matching Records\", \"First 200 Matching Records\" and \"Stream Matching Records\" are imported", f.Value)
+				}
+			case f.Group == "Search Criteria" && f.Key == "Limit" && first200:
+				if isPinned(t, c, f) || !emptyLiteral(f.Value) {
+					return "a Limit with the result set First 200 Matching Records is not imported"
 				}
 			case f.Group == "Streaming" && stream != nil:
 				// in the call's state

@@ -77,8 +77,14 @@ func TestListUsersWithSearch(t *testing.T) {
 		{"the search's Limit is limit", func(c *Card) {
 			c.Inputs = append(c.Inputs, &Field{ID: "lim", Key: "Limit", Group: "Search Criteria", Value: json.Number("500")})
 		}, "    with:\n      limit: 500\n      search: status eq \"ACTIVE\"\n"},
-		{"another result set stays a todo", func(c *Card) { setInput(c, "resultSet", "First 200 Records") },
-			`result set First 200 Records: only "All Matching Records" and "Stream Matching Records" are imported`},
+		{"another result set stays a todo", func(c *Card) { setInput(c, "resultSet", "First Matching Record") },
+			`result set First Matching Record: only "All Matching Records", "First 200 Matching Records" and "Stream Matching Records" are imported`},
+		{"the first 200 are a limit", func(c *Card) {
+			setInput(c, "resultSet", "First 200 Matching Records")
+			setInput(c, "Flow", "")
+			setInput(c, "timeWindowDays", nil)
+		},
+			"    action: okta.listUsers\n    with:\n      limit: 200\n      search: status eq \"ACTIVE\"\n"},
 		{"a literal status becomes a search", func(c *Card) {
 			setInput(c, "resultSet", "All Matching Records")
 			setInput(c, "Flow", "")
