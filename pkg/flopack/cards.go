@@ -1048,7 +1048,7 @@ func (t *ftr) kernel(c *Card) (*yaml.Node, string) {
 	if _, ok := functionCards[c.Module+"."+c.Method]; ok {
 		return t.functionCard(c)
 	}
-	if c.Module == "list" && c.Method == "map" {
+	if c.Module == "list" && (c.Method == "map" || c.Method == "filter") {
 		return t.mapCard(c)
 	}
 	return nil, "function card not imported"
