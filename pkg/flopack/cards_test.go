@@ -1291,3 +1291,42 @@ func TestFilterCustom(t *testing.T) {
 		t.Errorf("want the card translated, one item at a time; not translated: %v\n%s", rep.Missing, main)
 	}
 }
+
+// A Map whose helper's Return is a todo (it reads a card not imported)
+// calls the helper as one that acts, reading the Return's names: the
+// helper halts at its todo when called, and declares those outputs.
+func TestMapOfAHelperWhoseReturnIsATodo(t *testing.T) {
+	p := mapPack("")
+	for _, c := range p.Flows[0].Cards {
+		if c.ID == "hc" {
+			c.Module, c.Method = "string", "unknownCard"
+		}
+	}
+	files, rep := Import(p)
+	var main, helper string
+	for _, f := range files {
+		switch f.Path {
+		case "flows/main.yaml":
+			main = string(f.Data)
+		case "flows/format-name.yaml":
+			helper = string(f.Data)
+		}
+	}
+	for _, want := range []string{
+		"  - forEach: inputs.users\n    as: item\n    do:\n      - id: mapCall\n        call: format-name\n",
+		`map: 'vars.map + [{"name": steps.mapCall.output.name}]'`,
+	} {
+		if !strings.Contains(main, want) {
+			t.Errorf("want %q in:\n%s", want, main)
+		}
+	}
+	if !strings.Contains(helper, "outputs:\n  name:") || !strings.Contains(helper, "enabled: false") {
+		t.Errorf("the helper must declare its Return's output and be disabled:\n%s", helper)
+	}
+	if rep.Missing["list.map"] != 0 || rep.Missing["control.return"] != 1 || rep.Missing["string.unknownCard"] != 1 {
+		t.Errorf("not translated: %v, want the helper's two cards only", rep.Missing)
+	}
+	if strings.Contains(main, "\n  name:") {
+		t.Errorf("the caller declares the helper's output:\n%s", main)
+	}
+}

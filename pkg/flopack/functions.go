@@ -367,19 +367,27 @@ func (t *ftr) mapCard(c *Card) (*yaml.Node, string) {
 	if filter {
 		what = "Filter Custom's helper"
 	}
+	outputs := slices.Clone(t.outputs)
 	steps, sub, why := t.inlineFlow(c, helper, what, start, mapped)
-	t.im.rep.Missing, t.im.rep.Decisions = missing, decisions
+	t.im.rep.Missing, t.im.rep.Decisions, t.outputs = missing, decisions, outputs
 	if why != "" {
 		return nil, why
 	}
-	if len(mapped) == 0 {
+	keys := slices.Sorted(maps.Keys(mapped))
+	if len(keys) == 0 && len(sub.rep.Todo) > 0 {
+		// Its Return is a todo (it reads a card not imported): the helper
+		// is called as one that acts, and halts at its todo; its file
+		// declares the Return's outputs.
+		keys = returnKeys(helper)
+	}
+	if len(keys) == 0 {
 		return nil, "its helper flow returns nothing"
 	}
-	if filter && len(mapped) > 1 {
-		return nil, fmt.Sprintf("its helper flow returns %d values (Filter Custom reads one, true or false)", len(mapped))
+	if filter && len(keys) > 1 {
+		return nil, fmt.Sprintf("its helper flow returns %d values (Filter Custom reads one, true or false)", len(keys))
 	}
 	if len(steps.Content) > 0 || len(sub.rep.Todo) > 0 {
-		return t.actingMap(c, le, ref, slices.Sorted(maps.Keys(mapped)))
+		return t.actingMap(c, le, ref, keys)
 	}
 	if filter {
 		for _, v := range mapped {
@@ -400,6 +408,23 @@ func (t *ftr) mapCard(c *Card) (*yaml.Node, string) {
 	}
 	t.im.decide("Map whose helper flow only computes values is L.map(x, {KEY: VALUE}): each item of the new list an object of what the helper's Return gives, by name (Okta's templates read it so, with a Pluck of the name), the helper's cards folded into expressions of the item")
 	return nil, ""
+}
+
+// returnKeys are the names of the values the Return cards of flow fl
+// give, sorted.
+func returnKeys(fl *Flow) []string {
+	var keys []string
+	for _, k := range fl.Cards {
+		if k.Kernel && k.Module == "control" && k.Method == "return" {
+			for _, f := range customInputs(k) {
+				if !slices.Contains(keys, f.Key) {
+					keys = append(keys, f.Key)
+				}
+			}
+		}
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 // filterTrue is the decision of what a Filter Custom's helper must return
