@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -1328,5 +1329,43 @@ func TestMapOfAHelperWhoseReturnIsATodo(t *testing.T) {
 	}
 	if strings.Contains(main, "\n  name:") {
 		t.Errorf("the caller declares the helper's output:\n%s", main)
+	}
+}
+
+// A Map whose helper acts and returns nothing (a Map used as a For Each)
+// calls the helper once an item; a card reading its new list, of which
+// Okta's reference says nothing then, is a todo that says so. A helper
+// that neither acts nor returns leaves the Map a todo.
+func TestMapOfAHelperReturningNothing(t *testing.T) {
+	for _, tc := range []struct {
+		act  string
+		want []string
+	}{
+		{"okta", []string{
+			"  - forEach: inputs.users\n    as: item\n    do:\n      - id: mapCall\n        call: format-name\n        with:\n          user: ${{ item }}\n  # ",
+			`jml:todo Return (control.return): Map (list.map) output "new list" is not imported: its helper flow returns nothing`,
+		}},
+		{"", []string{"jml:todo Map (list.map): its helper flow returns nothing"}},
+	} {
+		p := mapPack(tc.act)
+		h := p.Flows[0]
+		h.Cards = slices.DeleteFunc(h.Cards, func(c *Card) bool { return c.ID == "hc" || c.ID == "hr" || c.ID == "hg" })
+		h.Edges = slices.DeleteFunc(h.Edges, func(e Edge) bool { return e.To == "hc" || e.To == "hr" || e.To == "hg" })
+		h.Cards[0].Pins = nil
+		files, rep := Import(p)
+		var main string
+		for _, f := range files {
+			if f.Path == "flows/main.yaml" {
+				main = string(f.Data)
+			}
+		}
+		for _, want := range tc.want {
+			if !strings.Contains(main, want) {
+				t.Errorf("helper acting %q: want %q in:\n%s", tc.act, want, main)
+			}
+		}
+		if tc.act != "" && rep.Missing["list.map"] != 0 {
+			t.Errorf("not translated: %v", rep.Missing)
+		}
 	}
 }

@@ -381,7 +381,11 @@ func (t *ftr) mapCard(c *Card) (*yaml.Node, string) {
 		keys = returnKeys(helper)
 	}
 	if len(keys) == 0 {
-		return nil, "its helper flow returns nothing"
+		if filter || len(steps.Content) == 0 && len(sub.rep.Todo) == 0 {
+			return nil, "its helper flow returns nothing"
+		}
+		// A Map used as a For Each: its helper acts and returns nothing.
+		return t.actingMap(c, le, ref, nil)
 	}
 	if filter && len(keys) > 1 {
 		return nil, fmt.Sprintf("its helper flow returns %d values (Filter Custom reads one, true or false)", len(keys))
@@ -470,6 +474,15 @@ func (t *ftr) actingMap(c *Card, list string, ref *Field, keys []string) (*yaml.
 	callN := mapping("id", call, "call", target)
 	if len(with.Content) > 0 {
 		set(callN, "with", with)
+	}
+	if len(keys) == 0 {
+		// The helper returns nothing: Okta's reference does not say what
+		// the new list then holds, so a card reading it is a todo.
+		for _, o := range c.Outputs {
+			t.outerWhy[c.ID+"/"+o.ID] = fmt.Sprintf("%s output %q is not imported: its helper flow returns nothing (Okta's reference does not say what the new list then holds)", cardLabel(c), o.Key)
+		}
+		t.im.decide("Map whose helper flow runs cards and returns nothing (a Map used as a For Each) calls it once an item, in order (a forEach without concurrency); a card reading its new list is a todo")
+		return mapping("forEach", list, "as", "item", "do", seq(callN)), ""
 	}
 	var fields []string
 	for _, k := range keys {
