@@ -396,17 +396,19 @@ func (t *ftr) policy(c *Card, n *yaml.Node) {
 // ignoredCall is a Call Flow card (its call: node n, of step id) whose
 // error policy ignores a failure: the call in a try: with catch:
 // [{continueIf: true}], which catches a failure of the call and of any
-// card inside the helper (a call's onError: continue sees only the
-// call's own). Each output the card gives is a var declared null under
+// card inside the helper (the engine's call passes a card failure inside
+// the helper up as a failure an enclosing try catches; a call's onError:
+// continue sees only the call's own). Each output the card gives is a var declared null under
 // vars: and assigned from the call's output inside the try, so a later
 // card reads null where the call failed, as Okta's ignored card gives no
 // value:
 //
-//   - try:
-//   - {id: ID, call: HELPER}
-//   - assign: {VAR: steps.ID.output.KEY}
-//     catch:
-//   - continueIf: true
+//	steps:
+//	  - try:
+//	      - {id: ID, call: HELPER}
+//	      - assign: {VAR: steps.ID.output.KEY}
+//	    catch:
+//	      - continueIf: true
 func (t *ftr) ignoredCall(c *Card, id string, n *yaml.Node) *yaml.Node {
 	body := seq(n)
 	if len(c.Outputs) > 0 {
