@@ -154,3 +154,181 @@ func writeImportFile(t *testing.T, path, data string) {
 		t.Fatal(err)
 	}
 }
+
+// TestImportActingFilterRuns: Okta's Filter Custom (a helper returns
+// true for the users of Sales) with a helper that also suspends each user
+// it is given, imported and run by jml test: the helper runs once per
+// item, in order, and the card's new list holds the items it returned
+// true for, in their order — Okta's filtered list
+// (https://help.okta.com/en/prod/Content/Topics/Workflows/function-reference/List/list_filter.htm).
+func TestImportActingFilterRuns(t *testing.T) {
+	item := ""
+	helper := &flopack.Flow{ID: "h", Name: "Is Sales", Cards: []*flopack.Card{
+		{ID: "hs", Name: "Helper Flow", Module: "control", Method: "callable", Kernel: true,
+			Outputs: []*flopack.Field{{ID: "hu", Key: "User", Custom: true, Type: "object"}},
+			Pins:    []flopack.Pin{{Output: "hu", Card: "hg", Input: "go"}}},
+		{ID: "hg", Name: "Get Multiple", Module: "object", Method: "pick", Kernel: true,
+			Inputs:  []*flopack.Field{{ID: "go", Key: "object"}},
+			Outputs: []*flopack.Field{{ID: "id", Key: "ID"}, {ID: "dp", Key: "Department"}},
+			Pins:    []flopack.Pin{{Output: "id", Card: "hz", Input: "zu"}, {Output: "dp", Card: "hc", Input: "l"}}},
+		{ID: "hz", Name: "Suspend User", Module: "okta", Method: "suspendUser",
+			Inputs: []*flopack.Field{{ID: "zu", Key: "User.ID"}}},
+		{ID: "hc", Name: "Compare", Module: "boolean", Method: "compare", Kernel: true,
+			Inputs: []*flopack.Field{{ID: "l", Key: "left-operand"}, {ID: "o", Key: "operator", Value: "=="},
+				{ID: "r", Key: "right-operand", Value: "Sales"}},
+			Outputs: []*flopack.Field{{ID: "co", Key: "output"}},
+			Pins:    []flopack.Pin{{Output: "co", Card: "hr", Input: "rk"}}},
+		{ID: "hr", Name: "Return", Module: "control", Method: "return", Kernel: true,
+			Inputs: []*flopack.Field{{ID: "rk", Key: "keep", Custom: true, Type: "boolean"}}},
+	}, Edges: []flopack.Edge{{ID: "e1", From: "hs", To: "hg"}, {ID: "e2", From: "hg", To: "hz"}, {ID: "e3", From: "hz", To: "hc"}, {ID: "e4", From: "hc", To: "hr"}}}
+	main := &flopack.Flow{ID: "m", Name: "Main", Cards: []*flopack.Card{
+		{ID: "ms", Name: "Helper Flow", Module: "control", Method: "callable", Kernel: true,
+			Outputs: []*flopack.Field{{ID: "mu", Key: "users", Custom: true, Type: "object", Collection: true}},
+			Pins:    []flopack.Pin{{Output: "mu", Card: "mm", Input: "ml"}}},
+		{ID: "mm", Name: "Filter Custom", Module: "list", Method: "filter", Kernel: true,
+			Inputs:  []*flopack.Field{{ID: "ml", Key: "list"}, {ID: "mf", Key: "flo", Value: "h"}, {ID: "mi", Key: "User", Item: &item}},
+			Outputs: []*flopack.Field{{ID: "mo", Key: "list"}},
+			Pins:    []flopack.Pin{{Output: "mo", Card: "mr", Input: "rl"}}},
+		{ID: "mr", Name: "Return", Module: "control", Method: "return", Kernel: true,
+			Inputs: []*flopack.Field{{ID: "rl", Key: "sales", Custom: true}}},
+	}, Edges: []flopack.Edge{{ID: "e1", From: "ms", To: "mm"}, {ID: "e2", From: "mm", To: "mr"}}}
+	files, rep := flopack.Import(&flopack.Pack{Flows: []*flopack.Flow{helper, main}})
+	if rep.Translated != rep.Cards {
+		t.Fatalf("not translated: %v", rep.Missing)
+	}
+	dir := t.TempDir()
+	for _, f := range files {
+		writeImportFile(t, filepath.Join(dir, f.Path), string(f.Data))
+	}
+	writeImportFile(t, filepath.Join(dir, "flows", "caller.yaml"), `apiVersion: jml/v1
+kind: Flow
+name: caller
+trigger:
+  event: user.lifecycle.deactivate
+steps:
+  - id: sales
+    call: main
+    with:
+      users:
+        - {id: 00u1ada, profile: {department: Sales}}
+        - {id: 00u2alan, profile: {department: R&D}}
+        - {id: 00u3grace, profile: {department: Sales}}
+`)
+	writeImportFile(t, filepath.Join(dir, "tests", "filter.yaml"), `apiVersion: jml/v1
+kind: Test
+name: the Filter Custom calls its helper once a user, in order, and keeps those it returned true for
+event: deactivate.json
+world:
+  okta:
+    users:
+      - {id: 00u1ada, login: ada@example.com, status: ACTIVE}
+      - {id: 00u2alan, login: alan@example.com, status: ACTIVE}
+      - {id: 00u3grace, login: grace@example.com, status: ACTIVE}
+expect:
+  runs:
+    - flow: caller
+      status: success
+      changes:
+        - {action: okta.suspendUser, with: {userId: 00u1ada}}
+        - {action: okta.suspendUser, with: {userId: 00u2alan}}
+        - {action: okta.suspendUser, with: {userId: 00u3grace}}
+      outputs:
+        sales:
+          sales:
+            - {id: 00u1ada, profile: {department: Sales}}
+            - {id: 00u3grace, profile: {department: Sales}}
+`)
+	event, err := os.ReadFile("../../testdata/events/okta-developer-docs__user.lifecycle.deactivate.ndjson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeImportFile(t, filepath.Join(dir, "tests", "deactivate.json"), string(event))
+	io, _, out, errOut := Test()
+	io.WorkDir = dir
+	if code := Run(io, []string{"test"}, "test"); code != 0 {
+		t.Fatalf("jml test: exit %d\n%s%s\n%s", code, out, errOut, files[len(files)-1].Data)
+	}
+	if !strings.Contains(out.String(), "ok: 1 test passed") {
+		t.Errorf("jml test:\n%s", out)
+	}
+}
+
+// TestImportIgnoredCallRuns: a Call Flow whose error policy ignores a
+// failure, to a helper whose Suspend User fails (no such user), imported
+// and run by jml test: the failure inside the helper is ignored, the
+// flow goes on, and the call's output reads null; where the helper
+// succeeds, its output is what it returned.
+func TestImportIgnoredCallRuns(t *testing.T) {
+	helper := &flopack.Flow{ID: "h", Name: "Suspend", Cards: []*flopack.Card{
+		{ID: "hs", Name: "Helper Flow", Module: "control", Method: "callable", Kernel: true,
+			Outputs: []*flopack.Field{{ID: "hi", Key: "ID", Custom: true, Type: "string"}},
+			Pins:    []flopack.Pin{{Output: "hi", Card: "hz", Input: "zu"}}},
+		{ID: "hz", Name: "Suspend User", Module: "okta", Method: "suspendUser",
+			Inputs: []*flopack.Field{{ID: "zu", Key: "User.ID"}}},
+		{ID: "hr", Name: "Return", Module: "control", Method: "return", Kernel: true,
+			Inputs: []*flopack.Field{{ID: "rs", Key: "status", Custom: true, Value: "done"}}},
+	}, Edges: []flopack.Edge{{ID: "e1", From: "hs", To: "hz"}, {ID: "e2", From: "hz", To: "hr"}}}
+	main := &flopack.Flow{ID: "m", Name: "Main", Cards: []*flopack.Card{
+		{ID: "ms", Name: "Helper Flow", Module: "control", Method: "callable", Kernel: true,
+			Outputs: []*flopack.Field{{ID: "mi", Key: "id", Custom: true, Type: "string"}},
+			Pins:    []flopack.Pin{{Output: "mi", Card: "mc", Input: "ci"}}},
+		{ID: "mc", Name: "Call Flow", Module: "control", Method: "spawn", Kernel: true, OnError: "ignore",
+			Inputs:  []*flopack.Field{{ID: "cf", Key: "flo", Value: "h"}, {ID: "ci", Key: "ID", Custom: true}},
+			Outputs: []*flopack.Field{{ID: "co", Key: "status"}},
+			Pins:    []flopack.Pin{{Output: "co", Card: "mr", Input: "rr"}}},
+		{ID: "mr", Name: "Return", Module: "control", Method: "return", Kernel: true,
+			Inputs: []*flopack.Field{{ID: "rr", Key: "result", Custom: true}}},
+	}, Edges: []flopack.Edge{{ID: "e1", From: "ms", To: "mc"}, {ID: "e2", From: "mc", To: "mr"}}}
+	files, rep := flopack.Import(&flopack.Pack{Flows: []*flopack.Flow{helper, main}})
+	if rep.Translated != rep.Cards {
+		t.Fatalf("not translated: %v", rep.Missing)
+	}
+	dir := t.TempDir()
+	for _, f := range files {
+		writeImportFile(t, filepath.Join(dir, f.Path), string(f.Data))
+	}
+	writeImportFile(t, filepath.Join(dir, "flows", "caller.yaml"), `apiVersion: jml/v1
+kind: Flow
+name: caller
+trigger:
+  event: user.lifecycle.deactivate
+steps:
+  - id: missing
+    call: main
+    with: {id: 00unobody}
+  - id: found
+    call: main
+    with: {id: 00u1ada}
+`)
+	writeImportFile(t, filepath.Join(dir, "tests", "ignore.yaml"), `apiVersion: jml/v1
+kind: Test
+name: a failure inside the called helper is ignored, and the call's output is null
+event: deactivate.json
+world:
+  okta:
+    users:
+      - {id: 00u1ada, login: ada@example.com, status: ACTIVE}
+expect:
+  runs:
+    - flow: caller
+      status: success
+      changes:
+        - {action: okta.suspendUser, with: {userId: 00u1ada}}
+      outputs:
+        missing: {result: null}
+        found: {result: done}
+`)
+	event, err := os.ReadFile("../../testdata/events/okta-developer-docs__user.lifecycle.deactivate.ndjson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeImportFile(t, filepath.Join(dir, "tests", "deactivate.json"), string(event))
+	io, _, out, errOut := Test()
+	io.WorkDir = dir
+	if code := Run(io, []string{"test"}, "test"); code != 0 {
+		t.Fatalf("jml test: exit %d\n%s%s\n%s", code, out, errOut, files[len(files)-1].Data)
+	}
+	if !strings.Contains(out.String(), "ok: 1 test passed") {
+		t.Errorf("jml test:\n%s", out)
+	}
+}

@@ -386,6 +386,9 @@ func (t *ftr) policy(c *Card, n *yaml.Node) {
 	switch c.OnError {
 	case "", "finish":
 	case "ignore", "continue":
+		if c.Kernel && c.Module == "control" && c.Method == "spawn" {
+			return // ignoredCall put the call in a try:
+		}
 		set(n, "onError", str("continue"))
 	case "retry":
 		r := mapping("attempts", plain("3", "!!int"))
@@ -399,6 +402,39 @@ func (t *ftr) policy(c *Card, n *yaml.Node) {
 		n.FootComment = fmt.Sprintf("Okta error policy %q of %s (an error-handling flow) not imported: a failure stops the flow", c.OnError, cardLabel(c))
 		t.im.decide("%s: error policy %q (a handler flow inside the card) not imported; a failure stops the flow, as in jml's default", cardLabel(c), c.OnError)
 	}
+}
+
+// ignoredCall is a Call Flow card (its call: node n, of step id) whose
+// error policy ignores a failure: the call in a try: with catch:
+// [{continueIf: true}], which catches a failure of the call and of any
+// card inside the helper (the engine's call passes a card failure inside
+// the helper up as a failure an enclosing try catches; a call's onError:
+// continue sees only the call's own). Each output the card gives is a var declared null under
+// vars: and assigned from the call's output inside the try, so a later
+// card reads null where the call failed, as Okta's ignored card gives no
+// value:
+//
+//	steps:
+//	  - try:
+//	      - {id: ID, call: HELPER}
+//	      - assign: {VAR: steps.ID.output.KEY}
+//	    catch:
+//	      - continueIf: true
+func (t *ftr) ignoredCall(c *Card, id string, n *yaml.Node) *yaml.Node {
+	body := seq(n)
+	if len(c.Outputs) > 0 {
+		a := mapping()
+		for _, o := range c.Outputs {
+			out := ident(o.Key, "value")
+			v := unique(ident(id+" "+o.Key, "value"), t.stepIDs)
+			t.im.flowVar(t.f, v)
+			set(a, v, str("steps."+id+".output."+out))
+			t.outExpr[c.ID+"/"+o.ID] = "vars." + v
+		}
+		body.Content = append(body.Content, mapping("assign", a))
+	}
+	t.im.decide("Call Flow whose error policy ignores a failure becomes its call in a try: with catch: [{continueIf: true}] (a failure inside the helper is ignored too, which onError: continue on the call would not catch); its outputs are vars declared null, assigned after the call")
+	return mapping("try", body, "catch", seq(mapping("continueIf", plain("true", "!!bool"))))
 }
 
 // returns reports whether jml's action of am has output path out (its
@@ -763,12 +799,15 @@ func (t *ftr) kernel(c *Card) (*yaml.Node, string) {
 		if why != "" {
 			return nil, why
 		}
-		for _, o := range c.Outputs {
-			t.outExpr[c.ID+"/"+o.ID] = "steps." + id + ".output." + ident(o.Key, "value")
-		}
 		n := mapping("id", id, "call", target)
 		if len(with.Content) > 0 {
 			set(n, "with", with)
+		}
+		if c.OnError == "ignore" || c.OnError == "continue" {
+			return t.ignoredCall(c, id, n), ""
+		}
+		for _, o := range c.Outputs {
+			t.outExpr[c.ID+"/"+o.ID] = "steps." + id + ".output." + ident(o.Key, "value")
 		}
 		return n, ""
 	case "list.each", "list.asyncEach":
@@ -1059,7 +1098,7 @@ func (t *ftr) kernel(c *Card) (*yaml.Node, string) {
 	if _, ok := functionCards[c.Module+"."+c.Method]; ok {
 		return t.functionCard(c)
 	}
-	if c.Module == "list" && c.Method == "map" {
+	if c.Module == "list" && (c.Method == "map" || c.Method == "filter") {
 		return t.mapCard(c)
 	}
 	return nil, "function card not imported"

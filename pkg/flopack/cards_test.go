@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -1184,5 +1185,193 @@ func TestUpdateUser(t *testing.T) {
 	}
 	if !strings.Contains(out, "jml:todo Update User (okta.updateUser): updateSemantics PUT: only POST (update the attributes given) is imported; PUT replaces the whole profile") {
 		t.Errorf("PUT is not a todo:\n%s", out)
+	}
+}
+
+// filterPack is Okta's Filter Custom as its reference describes it: a
+// flow keeps the users its helper returns true for (the helper compares
+// the user's Department with "Sales" and returns the result); act adds
+// to the helper a card that acts (okta: one jml imports).
+func filterPack(act string) *Pack {
+	item := ""
+	helper := &Flow{ID: "h", Name: "Is Sales", Cards: []*Card{
+		{ID: "hs", Name: "Helper Flow", Module: "control", Method: "callable", Kernel: true,
+			Outputs: []*Field{{ID: "hu", Key: "User", Custom: true, Type: "object"}},
+			Pins:    []Pin{{Output: "hu", Card: "hg", Input: "go"}}},
+		{ID: "hg", Name: "Get Multiple", Module: "object", Method: "pick", Kernel: true,
+			Inputs:  []*Field{{ID: "go", Key: "object"}},
+			Outputs: []*Field{{ID: "dp", Key: "Department"}},
+			Pins:    []Pin{{Output: "dp", Card: "hc", Input: "l"}}},
+		{ID: "hc", Name: "Compare", Module: "boolean", Method: "compare", Kernel: true,
+			Inputs: []*Field{{ID: "l", Key: "left-operand"}, {ID: "o", Key: "operator", Value: "=="},
+				{ID: "r", Key: "right-operand", Value: "Sales"}},
+			Outputs: []*Field{{ID: "co", Key: "output"}},
+			Pins:    []Pin{{Output: "co", Card: "hr", Input: "rk"}}},
+		{ID: "hr", Name: "Return", Module: "control", Method: "return", Kernel: true,
+			Inputs: []*Field{{ID: "rk", Key: "keep", Custom: true, Type: "boolean"}}},
+	}, Edges: []Edge{{ID: "e1", From: "hs", To: "hg"}, {ID: "e2", From: "hg", To: "hc"}, {ID: "e3", From: "hc", To: "hr"}}}
+	if act != "" {
+		helper.Cards = append(helper.Cards, &Card{ID: "hz", Name: "Clear User Sessions", Module: act, Method: "clearUserSessions",
+			Inputs: []*Field{{ID: "zu", Key: "User.ID", Value: "00u1"}}})
+		helper.Edges = []Edge{{ID: "e1", From: "hs", To: "hz"}, {ID: "e1b", From: "hz", To: "hg"}, {ID: "e2", From: "hg", To: "hc"}, {ID: "e3", From: "hc", To: "hr"}}
+	}
+	main := &Flow{ID: "m", Name: "Main", Cards: []*Card{
+		{ID: "ms", Name: "Helper Flow", Module: "control", Method: "callable", Kernel: true,
+			Outputs: []*Field{{ID: "mu", Key: "users", Custom: true, Type: "object", Collection: true}},
+			Pins:    []Pin{{Output: "mu", Card: "mm", Input: "ml"}}},
+		{ID: "mm", Name: "Filter Custom", Module: "list", Method: "filter", Kernel: true,
+			Inputs: []*Field{{ID: "ml", Key: "list"}, {ID: "mf", Key: "flo", Value: "h"},
+				{ID: "mc", Key: "concurrency", Value: json.Number("10")}, {ID: "mi", Key: "User", Item: &item}},
+			Outputs: []*Field{{ID: "mo", Key: "list"}},
+			Pins:    []Pin{{Output: "mo", Card: "mr", Input: "rl"}}},
+		{ID: "mr", Name: "Return", Module: "control", Method: "return", Kernel: true,
+			Inputs: []*Field{{ID: "rl", Key: "sales", Custom: true}}},
+	}, Edges: []Edge{{ID: "e1", From: "ms", To: "mm"}, {ID: "e2", From: "mm", To: "mr"}}}
+	return &Pack{Flows: []*Flow{helper, main}}
+}
+
+// A Filter Custom whose helper only computes a value is L.filter(x, the
+// value == true): Okta's new list of the items the helper returned true
+// for. One whose helper acts is called per item, in order, and each item
+// it returned true for is appended to a var (TestImportActingFilterRuns,
+// pkg/cli, runs it).
+func TestFilterCustom(t *testing.T) {
+	mainOf := func(files []File) string {
+		for _, f := range files {
+			if f.Path == "flows/main.yaml" {
+				return string(f.Data)
+			}
+		}
+		return ""
+	}
+	files, rep := Import(filterPack(""))
+	main := mainOf(files)
+	const want = `sales: ${{ inputs.users.filter(x, ((x.profile.department == "Sales")) == true) }}`
+	if !strings.Contains(main, want) || rep.Missing["list.filter"] != 0 {
+		t.Fatalf("want %s in:\n%s\nnot translated: %v", want, main, rep.Missing)
+	}
+	env, err := expr.NewEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := strings.TrimSuffix(strings.TrimPrefix(want, "sales: ${{ "), " }}")
+	p, issues := env.Compile(src, expr.Scope{Inputs: true})
+	if len(issues) > 0 {
+		t.Fatalf("%s: %v", src, issues)
+	}
+	for _, tc := range []struct {
+		users []any
+		want  string
+	}{
+		{[]any{
+			map[string]any{"id": "00u1", "profile": map[string]any{"department": "Sales"}},
+			map[string]any{"id": "00u2", "profile": map[string]any{"department": "R&D"}},
+			map[string]any{"id": "00u3", "profile": map[string]any{"department": "Sales"}},
+		}, "[00u1 00u3]"},
+		{[]any{map[string]any{"id": "00u2", "profile": map[string]any{"department": "R&D"}}}, "[]"},
+		{[]any{}, "[]"},
+	} {
+		got, err := p.Eval(map[string]any{"inputs": map[string]any{"users": tc.users}})
+		var ids []string
+		if l, ok := got.([]any); ok {
+			for _, u := range l {
+				ids = append(ids, fmt.Sprint(u.(map[string]any)["id"]))
+			}
+		}
+		if err != nil || fmt.Sprint(ids) != tc.want {
+			t.Errorf("%s over %v = %v, %v; want the users %s", src, tc.users, got, err, tc.want)
+		}
+	}
+
+	files, rep = Import(filterPack("okta"))
+	main = mainOf(files)
+	for _, want := range []string{
+		"  - assign:\n      filterCustom: '[]'\n  - forEach: inputs.users\n    as: item\n    do:\n      - id: filterCustomCall\n        call: is-sales\n        with:\n          user: ${{ item }}\n",
+		`filterCustom: 'steps.filterCustomCall.output.keep == true ? vars.filterCustom + [item] : vars.filterCustom'`,
+		"sales: ${{ vars.filterCustom }}",
+	} {
+		if !strings.Contains(main, want) {
+			t.Errorf("a Filter Custom whose helper acts: want %q in:\n%s", want, main)
+		}
+	}
+	if strings.Contains(main, "concurrency") || rep.Missing["list.filter"] != 0 {
+		t.Errorf("want the card translated, one item at a time; not translated: %v\n%s", rep.Missing, main)
+	}
+}
+
+// A Map whose helper's Return is a todo (it reads a card not imported)
+// calls the helper as one that acts, reading the Return's names: the
+// helper halts at its todo when called, and declares those outputs.
+func TestMapOfAHelperWhoseReturnIsATodo(t *testing.T) {
+	p := mapPack("")
+	for _, c := range p.Flows[0].Cards {
+		if c.ID == "hc" {
+			c.Module, c.Method = "string", "unknownCard"
+		}
+	}
+	files, rep := Import(p)
+	var main, helper string
+	for _, f := range files {
+		switch f.Path {
+		case "flows/main.yaml":
+			main = string(f.Data)
+		case "flows/format-name.yaml":
+			helper = string(f.Data)
+		}
+	}
+	for _, want := range []string{
+		"  - forEach: inputs.users\n    as: item\n    do:\n      - id: mapCall\n        call: format-name\n",
+		`map: 'vars.map + [{"name": steps.mapCall.output.name}]'`,
+	} {
+		if !strings.Contains(main, want) {
+			t.Errorf("want %q in:\n%s", want, main)
+		}
+	}
+	if !strings.Contains(helper, "outputs:\n  name:") || !strings.Contains(helper, "enabled: false") {
+		t.Errorf("the helper must declare its Return's output and be disabled:\n%s", helper)
+	}
+	if rep.Missing["list.map"] != 0 || rep.Missing["control.return"] != 1 || rep.Missing["string.unknownCard"] != 1 {
+		t.Errorf("not translated: %v, want the helper's two cards only", rep.Missing)
+	}
+	if strings.Contains(main, "\n  name:") {
+		t.Errorf("the caller declares the helper's output:\n%s", main)
+	}
+}
+
+// A Map whose helper acts and returns nothing (a Map used as a For Each)
+// calls the helper once an item; a card reading its new list, of which
+// Okta's reference says nothing then, is a todo that says so. A helper
+// that neither acts nor returns leaves the Map a todo.
+func TestMapOfAHelperReturningNothing(t *testing.T) {
+	for _, tc := range []struct {
+		act  string
+		want []string
+	}{
+		{"okta", []string{
+			"  - forEach: inputs.users\n    as: item\n    do:\n      - id: mapCall\n        call: format-name\n        with:\n          user: ${{ item }}\n  # ",
+			`jml:todo Return (control.return): Map (list.map) output "new list" is not imported: its helper flow returns nothing`,
+		}},
+		{"", []string{"jml:todo Map (list.map): its helper flow returns nothing"}},
+	} {
+		p := mapPack(tc.act)
+		h := p.Flows[0]
+		h.Cards = slices.DeleteFunc(h.Cards, func(c *Card) bool { return c.ID == "hc" || c.ID == "hr" || c.ID == "hg" })
+		h.Edges = slices.DeleteFunc(h.Edges, func(e Edge) bool { return e.To == "hc" || e.To == "hr" || e.To == "hg" })
+		h.Cards[0].Pins = nil
+		files, rep := Import(p)
+		var main string
+		for _, f := range files {
+			if f.Path == "flows/main.yaml" {
+				main = string(f.Data)
+			}
+		}
+		for _, want := range tc.want {
+			if !strings.Contains(main, want) {
+				t.Errorf("helper acting %q: want %q in:\n%s", tc.act, want, main)
+			}
+		}
+		if tc.act != "" && rep.Missing["list.map"] != 0 {
+			t.Errorf("not translated: %v", rep.Missing)
+		}
 	}
 }

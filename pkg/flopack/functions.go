@@ -319,14 +319,20 @@ func orNull(path string) string {
 	return path
 }
 
-// mapCard translates a List Map card whose helper flow only computes a
-// value: Okta calls the helper for each item and makes the new list of
-// what its Return gives; jml's forEach gives no list of results, but a
-// helper whose cards all fold into an expression of its inputs is that
-// expression, so the new list is L.map(x, {its Return's values by name}).
-// A helper with a card that acts (or any card the import cannot fold), or
-// a Return of nothing, leaves the card a todo.
+// mapCard translates a List Map or a Filter Custom card whose helper flow
+// only computes a value: Okta calls the helper for each item and makes
+// the new list of what its Return gives (Map), or of the items for which
+// it returns true (Filter Custom: "a single value of the true/false type
+// -- either True (to include that item in the resulting list) or False";
+// https://help.okta.com/en/prod/Content/Topics/Workflows/function-reference/List/list_filter.htm).
+// jml's forEach gives no list of results, but a helper whose cards all
+// fold into an expression of its inputs is that expression, so the new
+// list is L.map(x, {its Return's values by name}), or L.filter(x, VALUE
+// == true). A helper with a card that acts (or any card the import cannot
+// fold) is called once an item (actingMap); a Return of nothing leaves
+// the card a todo.
 func (t *ftr) mapCard(c *Card) (*yaml.Node, string) {
+	filter := c.Method == "filter"
 	le, why := t.inputExpr(c, "list")
 	if why != "" {
 		return nil, why
@@ -342,8 +348,8 @@ func (t *ftr) mapCard(c *Card) (*yaml.Node, string) {
 	start := func(sub *ftr, o *Field) {
 		k := sub.root.ID + "/" + o.ID
 		f := t.input(c, o.Key)
-		if f == nil || f.Key == "flo" || f.Key == "list" {
-			sub.outerWhy[k] = fmt.Sprintf("the Map card passes no %q", o.Key)
+		if f == nil || f.Key == "flo" || f.Key == "list" || f.Key == "concurrency" {
+			sub.outerWhy[k] = fmt.Sprintf("the %s card passes no %q", c.Name, o.Key)
 			return
 		}
 		if e, why := t.expr(c, f, "x"); why == "" {
@@ -357,16 +363,45 @@ func (t *ftr) mapCard(c *Card) (*yaml.Node, string) {
 	// translation here notes in the import's report is not kept.
 	missing := maps.Clone(t.im.rep.Missing)
 	decisions := slices.Clone(t.im.rep.Decisions)
-	steps, sub, why := t.inlineFlow(c, helper, "Map's helper", start, mapped)
-	t.im.rep.Missing, t.im.rep.Decisions = missing, decisions
+	what := "Map's helper"
+	if filter {
+		what = "Filter Custom's helper"
+	}
+	outputs := slices.Clone(t.outputs)
+	steps, sub, why := t.inlineFlow(c, helper, what, start, mapped)
+	t.im.rep.Missing, t.im.rep.Decisions, t.outputs = missing, decisions, outputs
 	if why != "" {
 		return nil, why
 	}
-	if len(mapped) == 0 {
-		return nil, "its helper flow returns nothing"
+	keys := slices.Sorted(maps.Keys(mapped))
+	if len(keys) == 0 && len(sub.rep.Todo) > 0 {
+		// Its Return is a todo (it reads a card not imported): the helper
+		// is called as one that acts, and halts at its todo; its file
+		// declares the Return's outputs.
+		keys = returnKeys(helper)
+	}
+	if len(keys) == 0 {
+		if filter || len(steps.Content) == 0 && len(sub.rep.Todo) == 0 {
+			return nil, "its helper flow returns nothing"
+		}
+		// A Map used as a For Each: its helper acts and returns nothing.
+		return t.actingMap(c, le, ref, nil)
+	}
+	if filter && len(keys) > 1 {
+		return nil, fmt.Sprintf("its helper flow returns %d values (Filter Custom reads one, true or false)", len(keys))
 	}
 	if len(steps.Content) > 0 || len(sub.rep.Todo) > 0 {
-		return t.actingMap(c, le, ref, slices.Sorted(maps.Keys(mapped)))
+		return t.actingMap(c, le, ref, keys)
+	}
+	if filter {
+		for _, v := range mapped {
+			for _, o := range c.Outputs {
+				t.outExpr[c.ID+"/"+o.ID] = fmt.Sprintf("%s.filter(x, (%s) == true)", le, v)
+			}
+		}
+		t.im.decide("%s", filterTrue)
+		t.im.decide("Filter Custom whose helper flow only computes a value is L.filter(x, VALUE == true), the helper's cards folded into an expression of the item")
+		return nil, ""
 	}
 	var fields []string
 	for _, k := range slices.Sorted(maps.Keys(mapped)) {
@@ -379,10 +414,33 @@ func (t *ftr) mapCard(c *Card) (*yaml.Node, string) {
 	return nil, ""
 }
 
-// actingMap translates a Map whose helper flow runs cards (an action, a
-// card the import cannot fold into an expression): the helper is called
-// once an item, in item order, by a forEach without concurrency, and what
-// each call returns is appended to a var, the Map's output. The steps:
+// returnKeys are the names of the values the Return cards of flow fl
+// give, sorted.
+func returnKeys(fl *Flow) []string {
+	var keys []string
+	for _, k := range fl.Cards {
+		if k.Kernel && k.Module == "control" && k.Method == "return" {
+			for _, f := range customInputs(k) {
+				if !slices.Contains(keys, f.Key) {
+					keys = append(keys, f.Key)
+				}
+			}
+		}
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// filterTrue is the decision of what a Filter Custom's helper must return
+// to keep an item (Okta's reference names true and false only).
+const filterTrue = "Filter Custom keeps an item when its helper returns true; any other value (false, null, a text \"true\") drops it: Okta's reference names only True and False"
+
+// actingMap translates a Map or a Filter Custom whose helper flow runs
+// cards (an action, a card the import cannot fold into an expression):
+// the helper is called once an item, in item order, by a forEach without
+// concurrency, and what each call returns (Map), or the item when the
+// call returns true (Filter Custom), is appended to a var, the card's
+// output. The steps:
 //
 //	steps:
 //	  - assign: {NAME: "[]"}
@@ -391,21 +449,23 @@ func (t *ftr) mapCard(c *Card) (*yaml.Node, string) {
 //	    do:
 //	      - {id: CALL, call: HELPER, with: {…}}
 //	      - assign: {NAME: 'vars.NAME + [{"KEY": steps.CALL.output.KEY, …}]'}
+//	        # Filter Custom: 'steps.CALL.output.KEY == true ? vars.NAME + [item] : vars.NAME'
 //
 // One item at a time because items run concurrently each see the vars as
 // they were when the loop started (their assignments are applied after
-// it, the last one winning): a list built so would keep one item.
+// it, the last one winning): a list built so would keep one item. The
+// card's concurrency is therefore dropped.
 func (t *ftr) actingMap(c *Card, list string, ref *Field, keys []string) (*yaml.Node, string) {
 	switch c.OnError {
 	case "", "finish":
 	default:
-		return nil, fmt.Sprintf("its error policy %q on a Map whose helper runs cards is not imported", c.OnError)
+		return nil, fmt.Sprintf("its error policy %q on a list card whose helper runs cards is not imported", c.OnError)
 	}
 	target, why := t.flowRef(ref)
 	if why != "" {
 		return nil, why
 	}
-	with, why := t.callWith(c, ref, "item", "list", "flo")
+	with, why := t.callWith(c, ref, "item", "list", "flo", "concurrency")
 	if why != "" {
 		return nil, why
 	}
@@ -415,15 +475,32 @@ func (t *ftr) actingMap(c *Card, list string, ref *Field, keys []string) (*yaml.
 	if len(with.Content) > 0 {
 		set(callN, "with", with)
 	}
+	if len(keys) == 0 {
+		// The helper returns nothing: Okta's reference does not say what
+		// the new list then holds, so a card reading it is a todo.
+		for _, o := range c.Outputs {
+			t.outerWhy[c.ID+"/"+o.ID] = fmt.Sprintf("%s output %q is not imported: its helper flow returns nothing (Okta's reference does not say what the new list then holds)", cardLabel(c), o.Key)
+		}
+		t.im.decide("Map whose helper flow runs cards and returns nothing (a Map used as a For Each) calls it once an item, in order (a forEach without concurrency); a card reading its new list is a todo")
+		return mapping("forEach", list, "as", "item", "do", seq(callN)), ""
+	}
 	var fields []string
 	for _, k := range keys {
 		fields = append(fields, strconv.Quote(k)+": steps."+call+".output."+ident(k, "value"))
 	}
 	add := mapping("assign", mapping(name, fmt.Sprintf("vars.%s + [{%s}]", name, strings.Join(fields, ", "))))
+	if c.Method == "filter" {
+		add = mapping("assign", mapping(name, fmt.Sprintf("steps.%s.output.%s == true ? vars.%s + [item] : vars.%s", call, ident(keys[0], "value"), name, name)))
+	}
 	loop := mapping("forEach", list, "as", "item", "do", seq(callN, add))
 	t.after = append(t.after, loop)
 	for _, o := range c.Outputs {
 		t.outExpr[c.ID+"/"+o.ID] = "vars." + name
+	}
+	if c.Method == "filter" {
+		t.im.decide("%s", filterTrue)
+		t.im.decide("Filter Custom whose helper flow runs cards calls it once an item, in order (a forEach without concurrency: its concurrency is dropped), and appends the item to a var, the card's output, when the call returns true")
+		return mapping("assign", mapping(name, "[]")), ""
 	}
 	t.im.decide("Map whose helper flow runs cards calls it once an item, in order (a forEach without concurrency), and appends what each call returns, an object by name, to a var: the Map's output")
 	return mapping("assign", mapping(name, "[]")), ""
