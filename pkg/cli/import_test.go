@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -90,15 +91,8 @@ func TestImportActingMapRuns(t *testing.T) {
 		{ID: "mr", Name: "Return", Module: "control", Method: "return", Kernel: true,
 			Inputs: []*flopack.Field{{ID: "rl", Key: "names", Custom: true}}},
 	}, Edges: []flopack.Edge{{ID: "e1", From: "ms", To: "mm"}, {ID: "e2", From: "mm", To: "mr"}}}
-	files, rep := flopack.Import(&flopack.Pack{Flows: []*flopack.Flow{helper, main}})
-	if rep.Translated != rep.Cards {
-		t.Fatalf("not translated: %v", rep.Missing)
-	}
-	dir := t.TempDir()
-	for _, f := range files {
-		writeImportFile(t, filepath.Join(dir, f.Path), string(f.Data))
-	}
-	writeImportFile(t, filepath.Join(dir, "flows", "caller.yaml"), `apiVersion: jml/v1
+	runImportedTest(t, &flopack.Pack{Flows: []*flopack.Flow{helper, main}}, map[string]string{
+		"flows/caller.yaml": `apiVersion: jml/v1
 kind: Flow
 name: caller
 trigger:
@@ -110,8 +104,8 @@ steps:
       users:
         - {id: 00u1ada, profile: {firstName: Ada, lastName: Lovelace}}
         - {id: 00u2alan, profile: {firstName: Alan, lastName: Turing}}
-`)
-	writeImportFile(t, filepath.Join(dir, "tests", "map.yaml"), `apiVersion: jml/v1
+`,
+		"tests/map.yaml": `apiVersion: jml/v1
 kind: Test
 name: the Map calls its helper once a user, in order, and lists what each returned
 event: deactivate.json
@@ -129,7 +123,27 @@ expect:
         - {action: okta.suspendUser, with: {userId: 00u2alan}}
       outputs:
         names: {names: [{name: Lovelace.Ada}, {name: Turing.Alan}]}
-`)
+`,
+	})
+}
+
+// runImportedTest imports pack whole (every card translated), adds files
+// (path → content: a caller flow, a kind: Test file) and Okta's documented
+// user.lifecycle.deactivate event as tests/deactivate.json, and runs jml
+// test there: its one test must pass.
+func runImportedTest(t *testing.T, pack *flopack.Pack, files map[string]string) {
+	t.Helper()
+	imported, rep := flopack.Import(pack)
+	if rep.Translated != rep.Cards {
+		t.Fatalf("not translated: %v", rep.Missing)
+	}
+	dir := t.TempDir()
+	for _, f := range imported {
+		writeImportFile(t, filepath.Join(dir, f.Path), string(f.Data))
+	}
+	for name, data := range files {
+		writeImportFile(t, filepath.Join(dir, filepath.FromSlash(name)), data)
+	}
 	event, err := os.ReadFile("../../testdata/events/okta-developer-docs__user.lifecycle.deactivate.ndjson")
 	if err != nil {
 		t.Fatal(err)
@@ -138,7 +152,11 @@ expect:
 	io, _, out, errOut := Test()
 	io.WorkDir = dir
 	if code := Run(io, []string{"test"}, "test"); code != 0 {
-		t.Fatalf("jml test: exit %d\n%s%s\n%s", code, out, errOut, files[len(files)-1].Data)
+		var flows strings.Builder
+		for _, f := range imported {
+			fmt.Fprintf(&flows, "-- %s --\n%s", f.Path, f.Data)
+		}
+		t.Fatalf("jml test: exit %d\n%s%s\n%s", code, out, errOut, flows.String())
 	}
 	if !strings.Contains(out.String(), "ok: 1 test passed") {
 		t.Errorf("jml test:\n%s", out)
@@ -192,15 +210,8 @@ func TestImportActingFilterRuns(t *testing.T) {
 		{ID: "mr", Name: "Return", Module: "control", Method: "return", Kernel: true,
 			Inputs: []*flopack.Field{{ID: "rl", Key: "sales", Custom: true}}},
 	}, Edges: []flopack.Edge{{ID: "e1", From: "ms", To: "mm"}, {ID: "e2", From: "mm", To: "mr"}}}
-	files, rep := flopack.Import(&flopack.Pack{Flows: []*flopack.Flow{helper, main}})
-	if rep.Translated != rep.Cards {
-		t.Fatalf("not translated: %v", rep.Missing)
-	}
-	dir := t.TempDir()
-	for _, f := range files {
-		writeImportFile(t, filepath.Join(dir, f.Path), string(f.Data))
-	}
-	writeImportFile(t, filepath.Join(dir, "flows", "caller.yaml"), `apiVersion: jml/v1
+	runImportedTest(t, &flopack.Pack{Flows: []*flopack.Flow{helper, main}}, map[string]string{
+		"flows/caller.yaml": `apiVersion: jml/v1
 kind: Flow
 name: caller
 trigger:
@@ -213,8 +224,8 @@ steps:
         - {id: 00u1ada, profile: {department: Sales}}
         - {id: 00u2alan, profile: {department: R&D}}
         - {id: 00u3grace, profile: {department: Sales}}
-`)
-	writeImportFile(t, filepath.Join(dir, "tests", "filter.yaml"), `apiVersion: jml/v1
+`,
+		"tests/filter.yaml": `apiVersion: jml/v1
 kind: Test
 name: the Filter Custom calls its helper once a user, in order, and keeps those it returned true for
 event: deactivate.json
@@ -237,20 +248,8 @@ expect:
           sales:
             - {id: 00u1ada, profile: {department: Sales}}
             - {id: 00u3grace, profile: {department: Sales}}
-`)
-	event, err := os.ReadFile("../../testdata/events/okta-developer-docs__user.lifecycle.deactivate.ndjson")
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeImportFile(t, filepath.Join(dir, "tests", "deactivate.json"), string(event))
-	io, _, out, errOut := Test()
-	io.WorkDir = dir
-	if code := Run(io, []string{"test"}, "test"); code != 0 {
-		t.Fatalf("jml test: exit %d\n%s%s\n%s", code, out, errOut, files[len(files)-1].Data)
-	}
-	if !strings.Contains(out.String(), "ok: 1 test passed") {
-		t.Errorf("jml test:\n%s", out)
-	}
+`,
+	})
 }
 
 // TestImportIgnoredCallRuns: a Call Flow whose error policy ignores a
@@ -279,15 +278,8 @@ func TestImportIgnoredCallRuns(t *testing.T) {
 		{ID: "mr", Name: "Return", Module: "control", Method: "return", Kernel: true,
 			Inputs: []*flopack.Field{{ID: "rr", Key: "result", Custom: true}}},
 	}, Edges: []flopack.Edge{{ID: "e1", From: "ms", To: "mc"}, {ID: "e2", From: "mc", To: "mr"}}}
-	files, rep := flopack.Import(&flopack.Pack{Flows: []*flopack.Flow{helper, main}})
-	if rep.Translated != rep.Cards {
-		t.Fatalf("not translated: %v", rep.Missing)
-	}
-	dir := t.TempDir()
-	for _, f := range files {
-		writeImportFile(t, filepath.Join(dir, f.Path), string(f.Data))
-	}
-	writeImportFile(t, filepath.Join(dir, "flows", "caller.yaml"), `apiVersion: jml/v1
+	runImportedTest(t, &flopack.Pack{Flows: []*flopack.Flow{helper, main}}, map[string]string{
+		"flows/caller.yaml": `apiVersion: jml/v1
 kind: Flow
 name: caller
 trigger:
@@ -299,8 +291,8 @@ steps:
   - id: found
     call: main
     with: {id: 00u1ada}
-`)
-	writeImportFile(t, filepath.Join(dir, "tests", "ignore.yaml"), `apiVersion: jml/v1
+`,
+		"tests/ignore.yaml": `apiVersion: jml/v1
 kind: Test
 name: a failure inside the called helper is ignored, and the call's output is null
 event: deactivate.json
@@ -317,18 +309,6 @@ expect:
       outputs:
         missing: {result: null}
         found: {result: done}
-`)
-	event, err := os.ReadFile("../../testdata/events/okta-developer-docs__user.lifecycle.deactivate.ndjson")
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeImportFile(t, filepath.Join(dir, "tests", "deactivate.json"), string(event))
-	io, _, out, errOut := Test()
-	io.WorkDir = dir
-	if code := Run(io, []string{"test"}, "test"); code != 0 {
-		t.Fatalf("jml test: exit %d\n%s%s\n%s", code, out, errOut, files[len(files)-1].Data)
-	}
-	if !strings.Contains(out.String(), "ok: 1 test passed") {
-		t.Errorf("jml test:\n%s", out)
-	}
+`,
+	})
 }
