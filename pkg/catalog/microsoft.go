@@ -172,6 +172,7 @@ func microsoft() Connector {
 					reqIn("subject", String, "Subject line."),
 					reqIn("body", String, "Message body."),
 					optIn("cc", String, "Carbon-copy address; separate several addresses with commas."),
+					optIn("bcc", String, "Blind-carbon-copy address, not shown to the other recipients; separate several addresses with commas."),
 					optIn("contentType", String, "Text (default) or HTML: how the body is read."),
 				},
 				Call: Call{Protocol: "http", Method: "POST", Path: "/v1.0/users/{userId}/sendMail", Docs: graphDocs + "user-sendmail"},

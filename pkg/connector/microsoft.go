@@ -344,6 +344,9 @@ func (c *microsoftClient) sendMail(ctx context.Context, user string, in map[stri
 	if cc, _ := in["cc"].(string); strings.TrimSpace(cc) != "" {
 		msg["ccRecipients"] = msRecipients(cc)
 	}
+	if bcc, _ := in["bcc"].(string); strings.TrimSpace(bcc) != "" {
+		msg["bccRecipients"] = msRecipients(bcc)
+	}
 	return c.empty(c.in.Call(ctx, "POST", user+"/sendMail", nil, map[string]any{"Message": msg, "SaveToSentItems": true}, nil))
 }
 

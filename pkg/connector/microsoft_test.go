@@ -118,11 +118,12 @@ func TestMicrosoftClient(t *testing.T) {
 				"servicePlans": []any{map[string]any{"servicePlanId": "8c098270-9dd4-4350-9b30-ba4703f3b36b", "servicePlanName": "ADALLOM_S_O365",
 					"provisioningStatus": "Success", "appliesTo": "User"}}}}}},
 		{name: "sendMail", action: "sendMail",
-			input: with(jane, map[string]any{"to": "boss@acme.com, bob@acme.com", "cc": "it@acme.com", "subject": "Welcome", "body": "<p>Hi</p>", "contentType": "html"}),
+			input: with(jane, map[string]any{"to": "boss@acme.com, bob@acme.com", "cc": "it@acme.com", "bcc": "audit@acme.com, hr@acme.com", "subject": "Welcome", "body": "<p>Hi</p>", "contentType": "html"}),
 			calls: []gmsExchange{{method: "POST", path: msJaneUser + "/sendMail", status: 202,
 				body: `{"Message":{"subject":"Welcome","body":{"contentType":"HTML","content":"<p>Hi</p>"},` +
 					`"toRecipients":[{"emailAddress":{"address":"boss@acme.com"}},{"emailAddress":{"address":"bob@acme.com"}}],` +
-					`"ccRecipients":[{"emailAddress":{"address":"it@acme.com"}}]},"SaveToSentItems":true}`}},
+					`"ccRecipients":[{"emailAddress":{"address":"it@acme.com"}}],` +
+					`"bccRecipients":[{"emailAddress":{"address":"audit@acme.com"}},{"emailAddress":{"address":"hr@acme.com"}}]},"SaveToSentItems":true}`}},
 			want: map[string]any{}},
 		{name: "sendMail plain text", action: "sendMail", input: with(jane, map[string]any{"to": "boss@acme.com", "subject": "Hi", "body": "Hello"}),
 			calls: []gmsExchange{{method: "POST", path: msJaneUser + "/sendMail", status: 202,

@@ -1718,13 +1718,13 @@ func mailAddresses(t *ftr, c *Card, f *Field) (*yaml.Node, bool, string) {
 
 // sendEmail is Office 365 Mail's Send Email: microsoft.sendMail from the
 // mailbox msSender stands for, To and CC (Okta's lists of addresses)
-// joined with commas, Message Type as contentType. Bcc has no input.
+// joined with commas, Message Type as contentType.
 func sendEmail(t *ftr, c *Card, with *yaml.Node) string {
 	set(with, "userId", str(msSender))
 	addresses := func(f *Field) (*yaml.Node, bool, string) { return mailAddresses(t, c, f) }
 	for _, f := range c.Inputs {
 		switch {
-		case f.Group == "Fields" && (f.Key == "To" || f.Key == "CC"):
+		case f.Group == "Fields" && (f.Key == "To" || f.Key == "CC" || f.Key == "BCC"):
 			v, ok, why := addresses(f)
 			if why != "" {
 				return why
@@ -1756,7 +1756,7 @@ func sendEmail(t *ftr, c *Card, with *yaml.Node) string {
 		}
 	}
 	with.HeadComment = "Okta sent this as the account of its Office 365 Mail connection, which the export does not name:\nset userId to that mailbox (its object id or userPrincipalName) before jml apply."
-	t.im.decide("%s: Send Email becomes microsoft.sendMail from the placeholder mailbox %s (Okta's Office 365 Mail connection sends as its signed-in account, which the export does not name); To and CC are joined with commas", cardLabel(c), msSender)
+	t.im.decide("%s: Send Email becomes microsoft.sendMail from the placeholder mailbox %s (Okta's Office 365 Mail connection sends as its signed-in account, which the export does not name); To, CC and BCC are joined with commas", cardLabel(c), msSender)
 	return ""
 }
 

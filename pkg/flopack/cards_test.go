@@ -668,9 +668,11 @@ func TestOffice365Cards(t *testing.T) {
 			want: "id: sendEmail\naction: microsoft.sendMail\nwith:\n  # Okta sent this as the account of its Office 365 Mail connection, which the export does not name:\n" +
 				"  # set userId to that mailbox (its object id or userPrincipalName) before jml apply.\n" +
 				"  userId: SENDER@YOUR-DOMAIN\n  to: ${{ steps.readUser.output.profile.email }}\n  subject: Hi\n  body: Hello\n"},
-		{name: "Send Email with Bcc is a todo", method: "office365mail.sendEmail2",
-			inputs: []*Field{f("to", "Fields", "To", []any{"boss@acme.com"}), f("bcc", "Fields", "BCC", []any{"audit@acme.com"}), f("s", "Fields", "Subject", "Hi"), f("b", "Fields", "Body", "x")},
-			why:    `input "BCC" has no microsoft.sendMail equivalent`},
+		{name: "Send Email with Bcc", method: "office365mail.sendEmail2",
+			inputs: []*Field{f("to", "Fields", "To", []any{"boss@acme.com"}), f("bcc", "Fields", "BCC", []any{"audit@acme.com", "hr@acme.com"}), f("s", "Fields", "Subject", "Hi"), f("b", "Fields", "Body", "x")},
+			want: "id: sendEmail\naction: microsoft.sendMail\nwith:\n  # Okta sent this as the account of its Office 365 Mail connection, which the export does not name:\n" +
+				"  # set userId to that mailbox (its object id or userPrincipalName) before jml apply.\n" +
+				"  userId: SENDER@YOUR-DOMAIN\n  to: boss@acme.com\n  bcc: audit@acme.com,hr@acme.com\n  subject: Hi\n  body: x\n"},
 		{name: "Send Email without To is a todo", method: "office365mail.sendEmail2",
 			inputs: []*Field{f("to", "Fields", "To", []any{}), f("s", "Fields", "Subject", "Hi"), f("b", "Fields", "Body", "x")},
 			why:    "no To address"},

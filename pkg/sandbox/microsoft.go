@@ -79,6 +79,9 @@ func microsoftRoutes(in *Instance, mux *http.ServeMux) {
 		if cc := msAddresses(msg["ccRecipients"]); cc != "" {
 			input["cc"] = cc
 		}
+		if bcc := msAddresses(msg["bccRecipients"]); bcc != "" {
+			input["bcc"] = bcc
+		}
 		if _, err := in.Do(r.Context(), "sendMail", input, ""); err != nil {
 			in.Error(w, err)
 			return

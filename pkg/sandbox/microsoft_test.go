@@ -76,6 +76,7 @@ func TestMicrosoftRoundTripEdges(t *testing.T) {
 			{"listSubscribedSkus", map[string]any{}, 0},
 			{"sendMail", jane(map[string]any{"to": "bob@acme.com, boss@acme.com", "subject": "Hi", "body": "Hello"}), 0},
 			{"sendMail", jane(map[string]any{"to": "bob@acme.com", "cc": "boss@acme.com", "subject": "Hi", "body": "<b>Hello</b>", "contentType": "HTML"}), 0},
+			{"sendMail", jane(map[string]any{"to": "bob@acme.com", "bcc": "audit@acme.com", "subject": "Hi", "body": "Hello"}), 0},
 			{"sendMail", map[string]any{"userId": "nobody@acme.com", "to": "bob@acme.com", "subject": "Hi", "body": "Hello"}, 404},
 			{"sendMail", jane(map[string]any{"to": "not-an-address", "subject": "Hi", "body": "Hello"}), 400},
 		}},

@@ -254,7 +254,7 @@ var samples = map[string]map[string]any{
 		"message": "Jane Doe is no longer with the company.", "start": "2024-01-01T00:00:00Z",
 		"codeId": int64(123456), "clientId": "1234.apps.googleusercontent.com", "email": "jane.doe@acme.com", "resourceId": "AFiQxQ1"},
 	"microsoft": {"userId": "jane.doe@acme.com", "skuIds": []any{"sku-e3"}, "skuId": "sku-e3", "groupId": "grp-vpn", "disabledPlans": []any{},
-		"to": "boss@acme.com", "cc": "bob@acme.com", "subject": "Welcome", "body": "<p>Hello</p>", "contentType": "HTML"},
+		"to": "boss@acme.com", "cc": "bob@acme.com", "bcc": "audit@acme.com", "subject": "Welcome", "body": "<p>Hello</p>", "contentType": "HTML"},
 	"servicenow": {"table": "sc_task", "sysId": "set by prepare", "fields": map[string]any{"short_description": "Offboard Jane"}},
 	"salesforce": {"username": "jane.doe@acme.com"},
 	"github":     {"org": "acme", "username": "jane.doe"},

@@ -35,7 +35,7 @@ type msSku struct {
 
 // msMail is a message sent with sendMail, kept as the sender's Sent Items.
 type msMail struct {
-	from, to, cc, subject, body, contentType string
+	from, to, cc, subject, body, contentType, bcc string
 }
 
 // microsoftModel is a Microsoft Entra ID tenant: users (sign-in, sessions,
@@ -369,7 +369,7 @@ const msTenant = "00000000-0000-4000-8000-00000000a11e"
 // recipient that is not an address (ErrorInvalidRecipients); the
 // addresses are checked as the email connector's relay checks them.
 func (m *microsoftModel) sendMail(u *msUser, c *call) (map[string]any, error) {
-	for _, f := range []string{"to", "cc"} {
+	for _, f := range []string{"to", "cc", "bcc"} {
 		if v := c.str(f); v != "" || f == "to" {
 			if err := addresses(f, v); err != nil {
 				return nil, badRequest("ErrorInvalidRecipients: At least one recipient is not valid. (%s: %q)", f, v)
@@ -380,8 +380,8 @@ func (m *microsoftModel) sendMail(u *msUser, c *call) (map[string]any, error) {
 	if strings.EqualFold(c.str("contentType"), "html") {
 		ct = "HTML"
 	}
-	msg := msMail{from: u.mail, to: c.str("to"), cc: c.str("cc"), subject: c.str("subject"), body: c.str("body"), contentType: ct}
-	m.sent = append(m.sent, m.sp.put(encodeStrings(msg.from, msg.to, msg.cc, msg.subject, msg.body, msg.contentType)))
+	msg := msMail{from: u.mail, to: c.str("to"), cc: c.str("cc"), subject: c.str("subject"), body: c.str("body"), contentType: ct, bcc: c.str("bcc")}
+	m.sent = append(m.sent, m.sp.put(encodeStrings(msg.from, msg.to, msg.cc, msg.subject, msg.body, msg.contentType, msg.bcc)))
 	return map[string]any{}, nil
 }
 
@@ -435,10 +435,13 @@ func (m *microsoftModel) state() map[string]any {
 	messages := make([]any, 0, len(m.sent))
 	for _, at := range m.sent {
 		var msg msMail
-		decodeStrings(m.sp.get(at), &msg.from, &msg.to, &msg.cc, &msg.subject, &msg.body, &msg.contentType)
+		decodeStrings(m.sp.get(at), &msg.from, &msg.to, &msg.cc, &msg.subject, &msg.body, &msg.contentType, &msg.bcc)
 		o := map[string]any{"from": msg.from, "to": msg.to, "subject": msg.subject, "body": msg.body, "contentType": msg.contentType}
 		if msg.cc != "" {
 			o["cc"] = msg.cc
+		}
+		if msg.bcc != "" {
+			o["bcc"] = msg.bcc
 		}
 		messages = append(messages, o)
 	}

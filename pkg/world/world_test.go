@@ -731,10 +731,10 @@ func TestOtherModels(t *testing.T) {
 			if _, ok := w.State()["ms"].(map[string]any)["skus"]; ok {
 				t.Errorf("a world listing no skus shows some")
 			}
-			mustDo(t, w, "ms.sendMail", map[string]any{"userId": "jane.doe@acme.com", "to": "boss@acme.com, bob@acme.com", "subject": "Hi", "body": "<p>Hello</p>", "contentType": "html"})
+			mustDo(t, w, "ms.sendMail", map[string]any{"userId": "jane.doe@acme.com", "to": "boss@acme.com, bob@acme.com", "bcc": "audit@acme.com", "subject": "Hi", "body": "<p>Hello</p>", "contentType": "html"})
 			mustDo(t, w, "ms.sendMail", map[string]any{"userId": "jane.doe@acme.com", "to": "boss@acme.com", "subject": "Hi", "body": "Hello"})
 			msgs := w.State()["ms"].(map[string]any)["messages"].([]any)
-			first := map[string]any{"from": "jane.doe@acme.com", "to": "boss@acme.com, bob@acme.com", "subject": "Hi", "body": "<p>Hello</p>", "contentType": "HTML"}
+			first := map[string]any{"from": "jane.doe@acme.com", "to": "boss@acme.com, bob@acme.com", "bcc": "audit@acme.com", "subject": "Hi", "body": "<p>Hello</p>", "contentType": "HTML"}
 			if len(msgs) != 2 || !reflect.DeepEqual(msgs[0], first) || msgs[1].(map[string]any)["contentType"] != "Text" {
 				t.Errorf("sent mail (not idempotent: two messages): %v", msgs)
 			}
@@ -742,6 +742,7 @@ func TestOtherModels(t *testing.T) {
 				{"userId": "nobody@acme.com", "to": "boss@acme.com", "subject": "Hi", "body": "x"},
 				{"userId": "jane.doe@acme.com", "to": "not an address", "subject": "Hi", "body": "x"},
 				{"userId": "jane.doe@acme.com", "to": "boss@acme.com", "cc": "boss", "subject": "Hi", "body": "x"},
+				{"userId": "jane.doe@acme.com", "to": "boss@acme.com", "bcc": "audit", "subject": "Hi", "body": "x"},
 			} {
 				if _, err := do(w, "ms.sendMail", bad); err == nil || (err.Status != 400 && err.Status != 404) {
 					t.Errorf("sendMail(%v): %v", bad, err)
