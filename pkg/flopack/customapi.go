@@ -115,10 +115,12 @@ func (t *ftr) customAPI(c *Card) (*yaml.Node, string) {
 // call of one of the catalogue's deprovisioning actions of typ (POST
 // /api/v1/users/ID/lifecycle/suspend is okta.suspendUser), that action:
 // the guardrail counts it, where it would not count http.request. Only
-// a literal Relative URL without query, and no Query or Body, is matched.
+// a literal Relative URL without query, and no Query or Body, is matched,
+// on a card none of whose outputs is read (the catalogue action returns
+// no HTTP status, headers or body).
 func (t *ftr) catalogueFor(c *Card, typ, app, method string, path *Field, id string) (*yaml.Node, bool) {
 	url, _ := path.Value.(string)
-	if isPinned(t, c, path) || strings.Contains(url, "?") {
+	if isPinned(t, c, path) || strings.Contains(url, "?") || len(c.Pins) > 0 {
 		return nil, false
 	}
 	for _, f := range c.Inputs {
