@@ -82,14 +82,27 @@ func (t *ftr) customAPI(c *Card) (*yaml.Node, string) {
 		return n, ""
 	}
 	set(with, "method", str(method))
-	for _, k := range []string{"Relative URL", "Query", "Headers", "Body"} {
-		var f *Field
-		for _, g := range c.Inputs {
-			if g.Group == "Request" && g.Key == k {
-				f = g
-			}
+	req := map[string]*Field{}
+	for _, g := range c.Inputs {
+		if g.Group == "Request" && (isPinned(t, c, g) || !emptyLiteral(g.Value)) {
+			req[g.Key] = g
 		}
-		if f == nil || (!isPinned(t, c, f) && emptyLiteral(f.Value)) {
+	}
+	for _, k := range []string{"Relative URL", "Query", "Headers", "Body"} {
+		f := req[k]
+		if k == "Headers" && jsonHeader(t, c, req) {
+			h := map[string]any{}
+			if f != nil {
+				for n, v := range f.Value.(map[string]any) {
+					h[n] = v
+				}
+			}
+			h["Content-Type"] = "application/json"
+			set(with, "headers", literal(h))
+			t.im.decide("Custom API Action with a Body the flow builds: Okta's connector sends it as JSON, so the import sets the header Content-Type: application/json (http.request sends a text body as text/plain), unless the card's Headers name a Content-Type or are connected")
+			continue
+		}
+		if f == nil {
 			continue
 		}
 		v, why := t.value(c, f, "")
@@ -109,6 +122,31 @@ func (t *ftr) customAPI(c *Card) (*yaml.Node, string) {
 		t.im.decide("%s: %s through http.request is a write that no catalogue action describes: the deprovisioning guardrail (guardrails.maxDeprovisionsPerApply) does not count the people it may take access from, and the leaver lints do not see it", cardLabel(c), method)
 	}
 	return mapping("id", id, "action", inst+".request", "with", with), ""
+}
+
+// jsonHeader reports whether a Custom API Action's request (its given
+// Request inputs) needs Content-Type: application/json added: its Body is
+// connected (a Compose's text would go out as text/plain), and its
+// Headers are a literal object, or none, naming no Content-Type.
+func jsonHeader(t *ftr, c *Card, req map[string]*Field) bool {
+	b := req["Body"]
+	if b == nil || !isPinned(t, c, b) {
+		return false
+	}
+	h := req["Headers"]
+	if h == nil {
+		return true
+	}
+	m, ok := h.Value.(map[string]any)
+	if isPinned(t, c, h) || !ok {
+		return false
+	}
+	for n := range m {
+		if strings.EqualFold(n, "Content-Type") {
+			return false
+		}
+	}
+	return true
 }
 
 // catalogueFor is, for a Custom API Action whose literal request is the

@@ -9,23 +9,28 @@ import (
 // customAPIPack is a helper flow (input userId) whose Custom API Action
 // of module sends method to path (connected to userId when path is ""),
 // with query and body, and a Continue If reading its Status Code unless
-// unread.
-func customAPIPack(module, method, path string, query, body any, unread bool) *Pack {
+// unread. A body connectedBody is connected to the helper's input
+// payload.
+func customAPIPack(module, method, path string, query, headers, body any, unread bool) *Pack {
 	req := &Card{ID: "r", Name: "Custom API Action", Module: module, Method: "hTTPRequest", Config: "conn",
 		Inputs: []*Field{{ID: "rt", Key: "requestType", Value: method},
 			{ID: "url", Group: "Request", Key: "Relative URL", Value: path},
 			{ID: "q", Group: "Request", Key: "Query", Value: query},
-			{ID: "h", Group: "Request", Key: "Headers", Value: map[string]any{}},
+			{ID: "h", Group: "Request", Key: "Headers", Value: headers},
 			{ID: "b", Group: "Request", Key: "Body", Value: body}},
 		Outputs: []*Field{{ID: "sc", Key: "Status Code"}, {ID: "hd", Key: "Headers"}, {ID: "bd", Key: "Body"}},
 		Pins:    []Pin{{Output: "sc", Card: "k", Input: "l"}}}
 	start := &Card{ID: "s", Name: "Helper Flow", Module: "control", Method: "callable", Kernel: true,
-		Outputs: []*Field{{ID: "su", Key: "userId", Custom: true, Type: "string"}}}
+		Outputs: []*Field{{ID: "su", Key: "userId", Custom: true, Type: "string"}, {ID: "sp", Key: "payload", Custom: true, Type: "string"}}}
+	if body == connectedBody {
+		req.Inputs[4].Value = nil
+		start.Pins = append(start.Pins, Pin{Output: "sp", Card: "r", Input: "b"})
+	}
 	if unread {
 		req.Pins = nil
 	}
 	if path == "" {
-		start.Pins = []Pin{{Output: "su", Card: "r", Input: "url"}}
+		start.Pins = append(start.Pins, Pin{Output: "su", Card: "r", Input: "url"})
 	}
 	check := &Card{ID: "k", Name: "Continue If", Module: "control", Method: "continueIf", Kernel: true,
 		Inputs: []*Field{{ID: "l", Key: "left-operand", Type: "number"}, {ID: "o", Key: "operator", Value: "=="},
@@ -35,11 +40,13 @@ func customAPIPack(module, method, path string, query, body any, unread bool) *P
 			Edges: []Edge{{ID: "e1", From: "s", To: "r"}, {ID: "e2", From: "r", To: "k"}}}}}
 }
 
+const connectedBody = "(connected)"
+
 func TestCustomAPIAction(t *testing.T) {
 	tests := []struct {
 		name                 string
 		module, method, path string
-		query, body          any
+		query, headers, body any
 		unread               bool     // no card reads its outputs
 		want                 []string // in the flow, jml.yaml or the decisions
 		not                  []string
@@ -56,6 +63,13 @@ func TestCustomAPIAction(t *testing.T) {
 			want: []string{"      method: POST\n      path: ${{ inputs.userId }}\n      body: {type: HELP_DESK_ADMIN}\n",
 				"Custom API Action (okta.hTTPRequest): POST through http.request is a write that no catalogue action describes: the deprovisioning guardrail (guardrails.maxDeprovisionsPerApply) does not count"},
 			not: []string{"jml:todo"}},
+		{name: "a connected body is sent as JSON", module: "okta", method: "POST", path: "/api/v1/groups", body: connectedBody,
+			want: []string{"      method: POST\n      path: /api/v1/groups\n      headers: {Content-Type: application/json}\n      body: ${{ inputs.payload }}\n",
+				"Okta's connector sends it as JSON, so the import sets the header Content-Type: application/json"}},
+		{name: "a connected body with the card's Content-Type", module: "okta", method: "POST", path: "/api/v1/groups", body: connectedBody,
+			headers: map[string]any{"content-type": "application/json; charset=utf-8", "Accept": "application/json"},
+			want:    []string{"      headers: {Accept: application/json, content-type: application/json; charset=utf-8}\n      body: ${{ inputs.payload }}\n"},
+			not:     []string{"Content-Type: application/json", "Okta's connector sends it as JSON"}},
 		{name: "okta suspend is the catalogue's suspendUser", module: "okta", method: "POST", path: "/api/v1/users/00u1/lifecycle/suspend", unread: true,
 			want: []string{"  - id: customAPIAction\n    action: okta.suspendUser\n    with:\n      userId: 00u1\n",
 				"is the call of okta.suspendUser, a deprovisioning action of the catalogue"},
@@ -77,7 +91,7 @@ func TestCustomAPIAction(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			files, rep := Import(customAPIPack(tt.module, tt.method, tt.path, tt.query, tt.body, tt.unread))
+			files, rep := Import(customAPIPack(tt.module, tt.method, tt.path, tt.query, tt.headers, tt.body, tt.unread))
 			var b strings.Builder
 			for _, f := range files {
 				b.Write(f.Data)
