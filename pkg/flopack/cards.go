@@ -466,6 +466,9 @@ func (t *ftr) app(c *Card) (*yaml.Node, string) {
 	if c.Module == "stash" {
 		return t.stash(c)
 	}
+	if c.Method == "hTTPRequest" && customAPIModules[c.Module] {
+		return t.customAPI(c)
+	}
 	key := c.Module + "." + c.Method
 	am, ok := appActions[key]
 	if !ok {

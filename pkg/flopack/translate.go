@@ -76,6 +76,9 @@ type importer struct {
 	conns    []instanceDecl
 	// tableInst is the table instance holding the pack's tables (stash.go).
 	tableInst string
+	// apiInst is, by app instance, the http instance of its Custom API
+	// Actions (customapi.go).
+	apiInst map[string]string
 	// vars are, by flow id, the vars a flow declares (null) under vars:.
 	vars map[string][]string
 	// triggers are, by flow id, the trigger its flow was read with (the
@@ -98,6 +101,9 @@ func (im *importer) flowVar(f *Flow, name string) {
 
 type instanceDecl struct {
 	name, typ, okta, id string
+	// lines are the commented credentials, when not the type's
+	// placeholders (an http instance beside an app's: the app's).
+	lines []string
 }
 
 func (im *importer) decide(format string, args ...any) {
@@ -221,7 +227,11 @@ func (im *importer) config() []byte {
 		}
 		fmt.Fprintf(&b, "  # Okta Workflows connection %s\n", strconv.Quote(d.okta))
 		fmt.Fprintf(&b, "  %s:\n    type: %s\n", d.name, d.typ)
-		for _, l := range placeholders[d.typ] {
+		lines := placeholders[d.typ]
+		if d.lines != nil {
+			lines = d.lines
+		}
+		for _, l := range lines {
 			fmt.Fprintf(&b, "    # %s\n", l)
 		}
 	}
