@@ -62,7 +62,6 @@ func TestImportFlopackValidates(t *testing.T) {
 // run by jml test: the helper runs once per item, in order, and the Map's
 // new list holds what each call returned — Okta's list of results.
 func TestImportActingMapRuns(t *testing.T) {
-	item := ""
 	helper := &flopack.Flow{ID: "h", Name: "Format Name", Cards: []*flopack.Card{
 		{ID: "hs", Name: "Helper Flow", Module: "control", Method: "callable", Kernel: true,
 			Outputs: []*flopack.Field{{ID: "hu", Key: "User", Custom: true, Type: "object"}},
@@ -80,17 +79,7 @@ func TestImportActingMapRuns(t *testing.T) {
 		{ID: "hr", Name: "Return", Module: "control", Method: "return", Kernel: true,
 			Inputs: []*flopack.Field{{ID: "rn", Key: "name", Custom: true}}},
 	}, Edges: []flopack.Edge{{ID: "e1", From: "hs", To: "hg"}, {ID: "e2", From: "hg", To: "hz"}, {ID: "e3", From: "hz", To: "hc"}, {ID: "e4", From: "hc", To: "hr"}}}
-	main := &flopack.Flow{ID: "m", Name: "Main", Cards: []*flopack.Card{
-		{ID: "ms", Name: "Helper Flow", Module: "control", Method: "callable", Kernel: true,
-			Outputs: []*flopack.Field{{ID: "mu", Key: "users", Custom: true, Type: "object", Collection: true}},
-			Pins:    []flopack.Pin{{Output: "mu", Card: "mm", Input: "ml"}}},
-		{ID: "mm", Name: "Map", Module: "list", Method: "map", Kernel: true,
-			Inputs:  []*flopack.Field{{ID: "ml", Key: "list"}, {ID: "mf", Key: "flo", Value: "h"}, {ID: "mi", Key: "User", Item: &item}},
-			Outputs: []*flopack.Field{{ID: "mo", Key: "new list"}},
-			Pins:    []flopack.Pin{{Output: "mo", Card: "mr", Input: "rl"}}},
-		{ID: "mr", Name: "Return", Module: "control", Method: "return", Kernel: true,
-			Inputs: []*flopack.Field{{ID: "rl", Key: "names", Custom: true}}},
-	}, Edges: []flopack.Edge{{ID: "e1", From: "ms", To: "mm"}, {ID: "e2", From: "mm", To: "mr"}}}
+	main := listCardMain("Map", "map", "new list", "names")
 	runImportedTest(t, &flopack.Pack{Flows: []*flopack.Flow{helper, main}}, map[string]string{
 		"flows/caller.yaml": `apiVersion: jml/v1
 kind: Flow
@@ -125,6 +114,24 @@ expect:
         names: {names: [{name: Lovelace.Ada}, {name: Turing.Alan}]}
 `,
 	})
+}
+
+// listCardMain is a helper flow "Main" taking a list of users and
+// returning what its List card (Map, Filter Custom: module list, method)
+// makes of it with the helper flow "h", each item its User input.
+func listCardMain(name, method, out, ret string) *flopack.Flow {
+	item := ""
+	return &flopack.Flow{ID: "m", Name: "Main", Cards: []*flopack.Card{
+		{ID: "ms", Name: "Helper Flow", Module: "control", Method: "callable", Kernel: true,
+			Outputs: []*flopack.Field{{ID: "mu", Key: "users", Custom: true, Type: "object", Collection: true}},
+			Pins:    []flopack.Pin{{Output: "mu", Card: "mm", Input: "ml"}}},
+		{ID: "mm", Name: name, Module: "list", Method: method, Kernel: true,
+			Inputs:  []*flopack.Field{{ID: "ml", Key: "list"}, {ID: "mf", Key: "flo", Value: "h"}, {ID: "mi", Key: "User", Item: &item}},
+			Outputs: []*flopack.Field{{ID: "mo", Key: out}},
+			Pins:    []flopack.Pin{{Output: "mo", Card: "mr", Input: "rl"}}},
+		{ID: "mr", Name: "Return", Module: "control", Method: "return", Kernel: true,
+			Inputs: []*flopack.Field{{ID: "rl", Key: ret, Custom: true}}},
+	}, Edges: []flopack.Edge{{ID: "e1", From: "ms", To: "mm"}, {ID: "e2", From: "mm", To: "mr"}}}
 }
 
 // runImportedTest imports pack whole (every card translated), adds files
@@ -180,7 +187,6 @@ func writeImportFile(t *testing.T, path, data string) {
 // true for, in their order — Okta's filtered list
 // (https://help.okta.com/en/prod/Content/Topics/Workflows/function-reference/List/list_filter.htm).
 func TestImportActingFilterRuns(t *testing.T) {
-	item := ""
 	helper := &flopack.Flow{ID: "h", Name: "Is Sales", Cards: []*flopack.Card{
 		{ID: "hs", Name: "Helper Flow", Module: "control", Method: "callable", Kernel: true,
 			Outputs: []*flopack.Field{{ID: "hu", Key: "User", Custom: true, Type: "object"}},
@@ -199,17 +205,7 @@ func TestImportActingFilterRuns(t *testing.T) {
 		{ID: "hr", Name: "Return", Module: "control", Method: "return", Kernel: true,
 			Inputs: []*flopack.Field{{ID: "rk", Key: "keep", Custom: true, Type: "boolean"}}},
 	}, Edges: []flopack.Edge{{ID: "e1", From: "hs", To: "hg"}, {ID: "e2", From: "hg", To: "hz"}, {ID: "e3", From: "hz", To: "hc"}, {ID: "e4", From: "hc", To: "hr"}}}
-	main := &flopack.Flow{ID: "m", Name: "Main", Cards: []*flopack.Card{
-		{ID: "ms", Name: "Helper Flow", Module: "control", Method: "callable", Kernel: true,
-			Outputs: []*flopack.Field{{ID: "mu", Key: "users", Custom: true, Type: "object", Collection: true}},
-			Pins:    []flopack.Pin{{Output: "mu", Card: "mm", Input: "ml"}}},
-		{ID: "mm", Name: "Filter Custom", Module: "list", Method: "filter", Kernel: true,
-			Inputs:  []*flopack.Field{{ID: "ml", Key: "list"}, {ID: "mf", Key: "flo", Value: "h"}, {ID: "mi", Key: "User", Item: &item}},
-			Outputs: []*flopack.Field{{ID: "mo", Key: "list"}},
-			Pins:    []flopack.Pin{{Output: "mo", Card: "mr", Input: "rl"}}},
-		{ID: "mr", Name: "Return", Module: "control", Method: "return", Kernel: true,
-			Inputs: []*flopack.Field{{ID: "rl", Key: "sales", Custom: true}}},
-	}, Edges: []flopack.Edge{{ID: "e1", From: "ms", To: "mm"}, {ID: "e2", From: "mm", To: "mr"}}}
+	main := listCardMain("Filter Custom", "filter", "list", "sales")
 	runImportedTest(t, &flopack.Pack{Flows: []*flopack.Flow{helper, main}}, map[string]string{
 		"flows/caller.yaml": `apiVersion: jml/v1
 kind: Flow
