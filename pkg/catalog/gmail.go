@@ -33,6 +33,7 @@ func gmailActions() []Action {
 				reqIn("subject", String, "Subject line."),
 				reqIn("body", String, "Message body."),
 				optIn("cc", String, "Carbon-copy address; separate several addresses with commas."),
+				optIn("bcc", String, "Blind-carbon-copy address, not shown to the other recipients (a Bcc header, which Gmail takes out of the message it delivers); separate several addresses with commas."),
 				optIn("contentType", String, "Text (default) or HTML: how the body is read."),
 			},
 			Outputs: []Field{

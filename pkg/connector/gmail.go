@@ -214,7 +214,8 @@ func (g *gmailAPI) send(ctx context.Context, in map[string]any) (map[string]any,
 	}
 	user, _ := in["userKey"].(string)
 	cc, _ := in["cc"].(string)
-	raw, err := gmailMessage(user, v[0], cc, v[1], v[2], html)
+	bcc, _ := in["bcc"].(string)
+	raw, err := gmailMessage(user, v[0], cc, bcc, v[1], v[2], html)
 	if err != nil {
 		return nil, err
 	}
@@ -236,7 +237,7 @@ func (g *gmailAPI) send(ctx context.Context, in map[string]any) (map[string]any,
 // gmailMessage renders the message (RFC 2822 with a MIME body) and
 // encodes it as Message.raw wants: base64url. A header value with a line
 // break is refused: it would add headers of its own.
-func gmailMessage(from, to, cc, subject, body string, html bool) (string, error) {
+func gmailMessage(from, to, cc, bcc, subject, body string, html bool) (string, error) {
 	var b bytes.Buffer
 	header := func(name, value string) error {
 		if strings.ContainsAny(value, "\r\n") {
@@ -252,7 +253,7 @@ func gmailMessage(from, to, cc, subject, body string, html bool) (string, error)
 	if html {
 		ct = "text/html"
 	}
-	for _, h := range [][2]string{{"From", from}, {"To", to}, {"Cc", cc}, {"Subject", mime.QEncoding.Encode("utf-8", subject)},
+	for _, h := range [][2]string{{"From", from}, {"To", to}, {"Cc", cc}, {"Bcc", bcc}, {"Subject", mime.QEncoding.Encode("utf-8", subject)},
 		{"MIME-Version", "1.0"}, {"Content-Type", ct + "; charset=UTF-8"}, {"Content-Transfer-Encoding", "base64"}} {
 		if h[1] == "" {
 			continue

@@ -109,7 +109,7 @@ func TestGmailSend(t *testing.T) {
 				w.Write([]byte(`{"id":"18c1","threadId":"18c1","labelIds":["SENT"]}`))
 			}))
 			t.Cleanup(srv.Close)
-			in := map[string]any{"to": "boss@acme.com", "cc": "bob@acme.com", "subject": "Jane Doe – offboarded", "body": "<p>Jane has left.</p>", "contentType": "HTML"}
+			in := map[string]any{"to": "boss@acme.com", "cc": "bob@acme.com", "bcc": "audit@acme.com", "subject": "Jane Doe – offboarded", "body": "<p>Jane has left.</p>", "contentType": "HTML"}
 			for k, v := range tc.in {
 				in[k] = v
 			}
@@ -130,7 +130,7 @@ func TestGmailSend(t *testing.T) {
 			}
 			h := msg.Header
 			subject, _ := new(mime.WordDecoder).DecodeHeader(h.Get("Subject"))
-			if h.Get("From") != tc.from || h.Get("To") != "boss@acme.com" || h.Get("Cc") != "bob@acme.com" || subject != "Jane Doe – offboarded" ||
+			if h.Get("From") != tc.from || h.Get("To") != "boss@acme.com" || h.Get("Cc") != "bob@acme.com" || h.Get("Bcc") != "audit@acme.com" || subject != "Jane Doe – offboarded" ||
 				!strings.HasPrefix(h.Get("Content-Type"), "text/html") {
 				t.Errorf("headers %v (subject %q)", h, subject)
 			}

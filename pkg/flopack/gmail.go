@@ -42,11 +42,11 @@ func init() {
 // gmailSend is Gmail's Send Email: google.sendGmail as the account Okta's
 // connection signed in with, which the export does not name — the
 // instance's subject, when userKey is left out —, To and CC (lists)
-// joined with commas, Body is HTML? as contentType. Bcc has no input.
+// joined with commas, Body is HTML? as contentType.
 func gmailSend(t *ftr, c *Card, with *yaml.Node) string {
 	for _, f := range c.Inputs {
 		switch {
-		case f.Group == "Email" && (f.Key == "To" || f.Key == "CC"):
+		case f.Group == "Email" && (f.Key == "To" || f.Key == "CC" || f.Key == "BCC"):
 			v, ok, why := mailAddresses(t, c, f)
 			if why != "" {
 				return why
@@ -55,7 +55,7 @@ func gmailSend(t *ftr, c *Card, with *yaml.Node) string {
 				return "no To address"
 			}
 			if ok {
-				set(with, map[string]string{"To": "to", "CC": "cc"}[f.Key], v)
+				set(with, map[string]string{"To": "to", "CC": "cc", "BCC": "bcc"}[f.Key], v)
 			}
 		case f.Group == "Email" && (f.Key == "Subject" || f.Key == "Body"):
 			v, why := t.value(c, f, "")

@@ -30,8 +30,8 @@ func TestGmailCards(t *testing.T) {
 			"action: google.sendGmail\n    with:\n      # Okta sent this as the account of its Gmail connection", "      userKey:"},
 		{"Send Email as text", abandon, "sendEmail2", func(c *Card) {},
 			"action: google.sendGmail", "contentType"},
-		{"Send Email with a BCC stays a todo", abandon, "sendEmail2", func(c *Card) { setInput(c, "BCC", []any{"audit@acme.com"}) },
-			`todo Send Email (gmail.sendEmail2): input "BCC" has no google.sendGmail equivalent`, ""},
+		{"Send Email with a BCC", abandon, "sendEmail2", func(c *Card) { setInput(c, "BCC", []any{"audit@acme.com", "hr@acme.com"}) },
+			"      bcc: audit@acme.com,hr@acme.com\n", "todo Send Email"},
 		{"Send Email's Body is HTML? other than Yes or No", offboard, "sendEmail2", func(c *Card) { setInput(c, "bodyIsHtml", "Maybe") },
 			"Body is HTML? Maybe is not imported (Yes or No)", ""},
 		{"Send Email without To", offboard, "sendEmail2", func(c *Card) {

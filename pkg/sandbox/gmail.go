@@ -226,6 +226,9 @@ func gmailParse(raw string) (map[string]any, *effect.Error) {
 	if cc := h.Get("Cc"); cc != "" {
 		input["cc"] = cc
 	}
+	if bcc := h.Get("Bcc"); bcc != "" {
+		input["bcc"] = bcc
+	}
 	if mt, _, _ := mime.ParseMediaType(h.Get("Content-Type")); mt == "text/html" {
 		input["contentType"] = "HTML"
 	}

@@ -250,7 +250,7 @@ var samples = map[string]map[string]any{
 		"userName": "new.hire", "displayName": "New Hire"},
 	"google": {"userKey": "jane.doe@acme.com", "groupKey": "vpn@acme.com", "fromUser": "jane.doe@acme.com", "toUser": "bob@acme.com",
 		"privacyLevels": []any{"SHARED", "PRIVATE"}, "delegateEmail": "bob@acme.com", "emailAddress": "boss@acme.com",
-		"to": "boss@acme.com", "cc": "bob@acme.com", "subject": "Jane Doe has left", "body": "Jane's mail now goes to you.",
+		"to": "boss@acme.com", "cc": "bob@acme.com", "bcc": "audit@acme.com", "subject": "Jane Doe has left", "body": "Jane's mail now goes to you.",
 		"message": "Jane Doe is no longer with the company.", "start": "2024-01-01T00:00:00Z",
 		"codeId": int64(123456), "clientId": "1234.apps.googleusercontent.com", "email": "jane.doe@acme.com", "resourceId": "AFiQxQ1"},
 	"microsoft": {"userId": "jane.doe@acme.com", "skuIds": []any{"sku-e3"}, "skuId": "sku-e3", "groupId": "grp-vpn", "disabledPlans": []any{},

@@ -103,7 +103,7 @@ func (m *googleModel) gmail(c *call) (map[string]any, error) {
 		}
 		id := g.messageID(c.key())
 		g.ids[id] = true
-		g.sent = append(g.sent, g.sp.put(encodeStrings(id, from, c.str("to"), c.str("cc"), c.str("subject"), c.str("body"))))
+		g.sent = append(g.sent, g.sp.put(encodeStrings(id, from, c.str("to"), c.str("cc"), c.str("subject"), c.str("body"), c.str("bcc"))))
 		return map[string]any{"id": id, "threadId": id}, nil
 	}
 	u, err := m.user(c.str("userKey"))
@@ -194,9 +194,13 @@ func (g *gmailModel) state(st map[string]any) {
 	}
 	messages := make([]any, 0, len(g.sent))
 	for _, at := range g.sent {
-		var id, from, to, cc, subject, body string
-		decodeStrings(g.sp.get(at), &id, &from, &to, &cc, &subject, &body)
-		messages = append(messages, map[string]any{"id": id, "threadId": id, "from": from, "to": to, "cc": cc, "subject": subject, "body": body})
+		var id, from, to, cc, subject, body, bcc string
+		decodeStrings(g.sp.get(at), &id, &from, &to, &cc, &subject, &body, &bcc)
+		msg := map[string]any{"id": id, "threadId": id, "from": from, "to": to, "cc": cc, "subject": subject, "body": body}
+		if bcc != "" {
+			msg["bcc"] = bcc
+		}
+		messages = append(messages, msg)
 	}
 	st["mailboxes"], st["messages"] = boxes, messages
 }
