@@ -154,14 +154,20 @@ func listUsersBy(param string) func(t *ftr, c *Card, with *yaml.Node) string {
 		// clauses are CEL expressions of text: a literal input's clause
 		// quoted, a connected one's built at run time (searchClause).
 		var clauses []string
-		connected, quoted, custom, first200 := false, false, false, false
+		quoted, custom, first200 := false, false, false
 		var stream *yaml.Node // the helper call of Stream Matching Records
+		// The result set decides how the Limit is read, wherever the
+		// card lists it among its inputs.
 		for _, f := range c.Inputs {
-			if f.Key == "resultSet" && f.Value == "Stream Matching Records" {
+			switch {
+			case f.Key != "resultSet":
+			case f.Value == "Stream Matching Records":
 				var why string
 				if stream, why = t.streamCall(c, "Stream Matching Records"); why != "" {
 					return why
 				}
+			case f.Value == "First 200 Matching Records" || f.Value == "First 200 Records":
+				first200 = true
 			}
 		}
 		for _, f := range c.Inputs {
@@ -169,9 +175,8 @@ func listUsersBy(param string) func(t *ftr, c *Card, with *yaml.Node) string {
 			case f.Key == "resultSet":
 				switch {
 				case f.Value == "All Matching Records" || stream != nil:
-				case f.Value == "First 200 Matching Records" || f.Value == "First 200 Records":
+				case first200:
 					// okta.listUsers reads pages until limit users.
-					first200 = true
 					set(with, "limit", plain("200", "!!int"))
 					t.im.decide("List Users' result set First 200 Matching Records is okta.listUsers with limit: 200 (the first 200 users Okta lists, across pages)")
 				default:
@@ -204,7 +209,6 @@ func listUsersBy(param string) func(t *ftr, c *Card, with *yaml.Node) string {
 						clauses = append(clauses, searchClause(f.Key, e))
 						quoted = true
 					}
-					connected = true
 					continue
 				}
 				s, ok := f.Value.(string)
@@ -231,7 +235,7 @@ func listUsersBy(param string) func(t *ftr, c *Card, with *yaml.Node) string {
 		if quoted {
 			t.im.decide("List Users with Search with a connected input builds its search at run time: the value quoted as a JSON string (\\ and \" escaped), as in SCIM filters, which Okta's search follows; an empty value searches for the empty text (matching no one) rather than being left out, so an empty input never widens the search to every user")
 		}
-		if connected {
+		if quoted || custom { // a connected input
 			set(with, param, str("${{ "+strings.Join(clauses, ` + " and " + `)+" }}"))
 		} else {
 			lit := make([]string, len(clauses))

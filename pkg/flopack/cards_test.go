@@ -86,6 +86,12 @@ func TestListUsersWithSearch(t *testing.T) {
 			setInput(c, "timeWindowDays", nil)
 		},
 			"    action: okta.listUsers\n    with:\n      limit: 200\n      search: status eq \"ACTIVE\"\n"},
+		{"a Limit listed before the result set First 200 is a todo, not a second limit", func(c *Card) {
+			setInput(c, "resultSet", "First 200 Matching Records")
+			setInput(c, "Flow", "")
+			setInput(c, "timeWindowDays", nil)
+			c.Inputs = append([]*Field{{ID: "lim", Key: "Limit", Group: "Search Criteria", Value: json.Number("500")}}, c.Inputs...)
+		}, `a Limit with the result set First 200 Matching Records is not imported`},
 		{"a literal status becomes a search", func(c *Card) {
 			setInput(c, "resultSet", "All Matching Records")
 			setInput(c, "Flow", "")

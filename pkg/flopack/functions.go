@@ -404,7 +404,7 @@ func (t *ftr) mapCard(c *Card) (*yaml.Node, string) {
 		return nil, ""
 	}
 	var fields []string
-	for _, k := range slices.Sorted(maps.Keys(mapped)) {
+	for _, k := range keys { // mapped's, sorted: a todo Return went to actingMap above
 		fields = append(fields, strconv.Quote(k)+": "+mapped[k])
 	}
 	for _, o := range c.Outputs {
