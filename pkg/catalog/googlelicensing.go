@@ -80,7 +80,7 @@ func googleLicenseActions() []Action {
 				),
 				out("unavailableProducts", List, "Product IDs Google would not list for the customer (400, 403 or 404: a product the customer has no subscription to): read as holding none of the user's licences. When every product is refused the action fails instead."),
 			},
-			Call: Call{Protocol: "http", Method: "GET", Path: "/apps/licensing/v1/product/{productId}/users?customerId={customerId}",
+			Call: Call{Protocol: "http", Method: "GET", Path: "/apps/licensing/v1/product/{productId}/users?customerId={customerId}&maxResults=1000",
 				Docs: googleLicensingDocs + "licenseAssignments/listForProduct",
 				Lookups: []LookupCall{
 					{Method: "GET", Path: "/admin/directory/v1/users/{userKey}", Yields: []string{"customerId", "userId"}, Docs: googleDirectoryDocs + "users/get"},

@@ -27,6 +27,12 @@ func googleLicensingRoutes(in *Instance, mux *http.ServeMux) {
 			in.Error(w, &effect.Error{Status: 403, Code: "forbidden", Message: "Not Authorized to access the customer " + c})
 			return
 		}
+		// The request is one product of listUserLicenses: it takes that
+		// action's injected faults.
+		if err := in.World().Inject(r.Context(), in.Name, "listUserLicenses", map[string]any{"productId": r.PathValue("productId"), "customerId": q.Get("customerId")}); err != nil {
+			in.Error(w, effect.AsError(err))
+			return
+		}
 		size, start := 100, 0
 		if s := q.Get("maxResults"); s != "" {
 			n, err := strconv.Atoi(s)
