@@ -1,5 +1,7 @@
 package catalog
 
+import "slices"
+
 // googleDirectory and googleDataTransfer are the descriptions the google
 // actions are verified against: Google's discovery documents of the Admin
 // SDK Directory and Data Transfer APIs (transferDrive's lookups are
@@ -24,7 +26,7 @@ func google() Connector {
 	return Connector{
 		Type:           "google",
 		Vendor:         "Google",
-		Description:    "Google Workspace: Admin SDK Directory API users, groups, application-specific passwords, OAuth tokens and mobile devices, Data Transfer API, Gmail API mailbox settings and mail.",
+		Description:    "Google Workspace: Admin SDK Directory API users, groups, application-specific passwords, OAuth tokens and mobile devices, Data Transfer API, Enterprise License Manager API licences, Gmail API mailbox settings and mail.",
 		Auth:           []string{"serviceAccount", "oauth2"},
 		DefaultRate:    10,
 		RequestsScopes: true,
@@ -151,7 +153,7 @@ func google() Connector {
 				},
 				Call: Call{Protocol: "http", Method: "DELETE", Path: "/admin/directory/v1/groups/{groupKey}/members/{userKey}", Docs: googleDirectoryDocs + "members/delete"},
 			},
-		}, append(googleCredentialActions(), gmailActions()...)...),
+		}, slices.Concat(googleCredentialActions(), googleLicenseActions(), gmailActions())...),
 	}
 }
 

@@ -21,11 +21,11 @@ import (
 func (c *compiler) checkInsecure(con ast.Connector) {
 	f := c.cfg.File
 	creds := hasCredentials(source.Get(con.Node, "auth")) || hasCredentials(source.Get(con.Node, "webAPIAuth"))
-	urls := []*yaml.Node{source.Get(con.Node, "baseURL"), source.Get(con.Node, "webAPIURL"), source.Get(con.Node, "gmailURL"),
+	urls := []*yaml.Node{source.Get(con.Node, "baseURL"), source.Get(con.Node, "webAPIURL"), source.Get(con.Node, "gmailURL"), source.Get(con.Node, "licensingURL"),
 		source.Get(source.Get(con.Node, "auth"), "tokenURL"), source.Get(source.Get(con.Node, "webAPIAuth"), "tokenURL")}
 	for i, n := range urls {
 		u := plainHTTP(n)
-		if u == nil || (i < 3 && !creds) {
+		if u == nil || (i < 4 && !creds) {
 			continue
 		}
 		if !con.AllowInsecure {

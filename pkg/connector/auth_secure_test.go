@@ -157,6 +157,8 @@ func TestPlainHTTPCredentials(t *testing.T) {
 			want: `connector "api": webAPIURL http://slack.internal is plain http://`},
 		{name: "Gmail API over http", connectors: "type: google\n    auth: {type: bearer, token: {env: T}}\n    gmailURL: http://gmail.internal",
 			want: `connector "api": gmailURL http://gmail.internal is plain http://`},
+		{name: "licensing API over http", connectors: "type: google\n    auth: {type: bearer, token: {env: T}}\n    licensingURL: http://licensing.internal",
+			want: `connector "api": licensingURL http://licensing.internal is plain http://`},
 		{name: "slack webAPIAuth over http", connectors: "type: slack\n    baseURL: http://slack.internal\n    webAPIAuth: {type: bearer, token: {env: T}}",
 			want: `connector "api": baseURL http://slack.internal is plain http://`},
 		{name: "sandbox on loopback", sandbox: "http://127.0.0.1:8787", connectors: "type: okta\n    baseURL: https://acme.okta.com\n    auth: {type: ssws, token: {env: T}}"},

@@ -125,8 +125,10 @@ func checkInsecure(inst *Instance) error {
 	if w := inst.Settings["webAPIURL"]; creds && plain(w) {
 		return refuse("webAPIURL", w)
 	}
-	if g := inst.Settings["gmailURL"]; creds && plain(g) {
-		return refuse("gmailURL", g)
+	for _, k := range []string{"gmailURL", "licensingURL"} {
+		if g := inst.Settings[k]; creds && plain(g) {
+			return refuse(k, g)
+		}
 	}
 	for _, a := range []Authorizer{inst.Auth, inst.WebAPIAuth} {
 		tokenURL := ""

@@ -38,25 +38,34 @@ type gmailAPI struct {
 }
 
 func newGmailAPI(in *Instance) *gmailAPI {
-	g := &gmailAPI{in: in, byUser: map[string]*Instance{}}
-	if in.Sandbox {
-		return g
-	}
-	root := in.Settings["gmailURL"]
-	if root == "" && in.BaseURL != nil && strings.EqualFold(in.BaseURL.Host, "admin.googleapis.com") {
-		root = gmailDefaultURL
-	}
-	if root != "" {
-		u, err := url.Parse(root)
-		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-			g.err = &effect.Error{Status: 400, Code: "invalid_input", Message: fmt.Sprintf("connector %q: gmailURL %q is not an http(s) URL", in.Name, root)}
-			return g
-		}
-		cp := *in
-		cp.BaseURL = u
-		g.in = &cp
-	}
+	g := &gmailAPI{byUser: map[string]*Instance{}}
+	g.in, g.err = googleAPI(in, "gmailURL", gmailDefaultURL)
 	return g
+}
+
+// googleAPI is the instance that calls one of Google's APIs on a host of
+// its own (Gmail, Enterprise License Manager): its root is the setting,
+// else def when baseURL is the default https://admin.googleapis.com,
+// else baseURL (a proxy serving them all); against `jml sandbox` the
+// instance's URL.
+func googleAPI(in *Instance, setting, def string) (*Instance, error) {
+	if in.Sandbox {
+		return in, nil
+	}
+	root := in.Settings[setting]
+	if root == "" && in.BaseURL != nil && strings.EqualFold(in.BaseURL.Host, "admin.googleapis.com") {
+		root = def
+	}
+	if root == "" {
+		return in, nil
+	}
+	u, err := url.Parse(root)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return in, &effect.Error{Status: 400, Code: "invalid_input", Message: fmt.Sprintf("connector %q: %s %q is not an http(s) URL", in.Name, setting, root)}
+	}
+	cp := *in
+	cp.BaseURL = u
+	return &cp, nil
 }
 
 // as returns the instance that calls the mailbox of user: with a service

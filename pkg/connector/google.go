@@ -45,6 +45,9 @@ func (c *googleClient) Do(ctx context.Context, req effect.Request) (map[string]a
 	if googleCredentialActions[req.Action] {
 		return c.credentials(ctx, req)
 	}
+	if req.Action == "listUserLicenses" || req.Action == "unassignLicense" {
+		return c.licensing(ctx, req)
+	}
 	switch req.Action {
 	case "transferDrive":
 		levels, err := googlePrivacyLevels(req.Input)

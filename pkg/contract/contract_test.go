@@ -105,7 +105,8 @@ var samples = map[string]map[string]any{
 		"privacyLevels": []any{"SHARED", "PRIVATE"}, "delegateEmail": "bob@acme.com", "emailAddress": "boss@acme.com",
 		"to": "boss@acme.com", "cc": "bob@acme.com", "subject": "Jane Doe has left", "body": "<p>Jane's mail now goes to you.</p>",
 		"contentType": "HTML", "message": "Jane Doe is no longer with the company.", "start": "2024-01-01T00:00:00Z", "restrictToDomain": false,
-		"codeId": int64(123456), "clientId": "1234.apps.googleusercontent.com", "email": "jane.doe@acme.com", "resourceId": "AFiQxQ1"},
+		"codeId": int64(123456), "clientId": "1234.apps.googleusercontent.com", "email": "jane.doe@acme.com", "resourceId": "AFiQxQ1",
+		"productId": "Google-Apps", "skuId": "1010020020"},
 	"microsoft": {"userId": "jane.doe@acme.com", "skuIds": []any{e3}, "skuId": e3, "groupId": "grp-vpn", "disabledPlans": []any{},
 		"to": "boss@acme.com", "cc": "bob@acme.com", "subject": "Welcome", "body": "<p>Hello</p>", "contentType": "HTML"},
 	"servicenow": {"table": "sc_task", "sysId": "set by prepare", "fields": map[string]any{"short_description": "Offboard Jane"}},
@@ -148,19 +149,23 @@ var prepare = map[string]func(t *testing.T, h *harness, in map[string]any){
 	"google.deleteToken":        googleCredentials,
 	"google.listMobileDevices":  googleCredentials,
 	"google.deleteMobileDevice": googleCredentials,
+	"google.listUserLicenses":   googleCredentials,
+	"google.unassignLicense":    googleCredentials,
 	"servicenow.getRecord":      func(t *testing.T, h *harness, in map[string]any) { in["sysId"] = h.record(t) },
 	"servicenow.updateRecord":   func(t *testing.T, h *harness, in map[string]any) { in["sysId"] = h.record(t) },
 }
 
 // googleCredentials describes the google instance: Jane with an ASP (its
-// times known, as Google's int64 strings), a token and a mobile device.
+// times known, as Google's int64 strings), a token, a mobile device and a
+// licence.
 func googleCredentials(t *testing.T, h *harness, _ map[string]any) {
 	t.Helper()
 	spec, ds := world.Decode(map[string]any{"google": map[string]any{"users": []any{
 		map[string]any{"primaryEmail": "jane.doe@acme.com",
 			"asps":          []any{map[string]any{"codeId": 123456, "name": "Thunderbird", "creationTime": "1704067200000", "lastTimeUsed": "1706745600000"}},
 			"tokens":        []any{map[string]any{"clientId": "1234.apps.googleusercontent.com", "displayText": "Acme CRM", "scopes": []any{"https://www.googleapis.com/auth/calendar"}, "nativeApp": true}},
-			"mobileDevices": []any{map[string]any{"resourceId": "AFiQxQ1", "deviceId": "SER1", "model": "Pixel 7", "os": "Android 14", "status": "APPROVED", "type": "ANDROID"}}},
+			"mobileDevices": []any{map[string]any{"resourceId": "AFiQxQ1", "deviceId": "SER1", "model": "Pixel 7", "os": "Android 14", "status": "APPROVED", "type": "ANDROID"}},
+			"licenses":      []any{map[string]any{"productId": "Google-Apps", "skuId": "1010020020", "skuName": "Google Workspace Enterprise Plus"}}},
 		map[string]any{"primaryEmail": "bob@acme.com"},
 		map[string]any{"primaryEmail": "boss@acme.com"},
 	}}}, diag.Range{})
@@ -308,9 +313,10 @@ func load(path string, d *catalog.Description) (checker, error) {
 
 // discoveryWith names the discovery documents read with another, for the
 // actions verified against it that also call the other's API: Google's
-// transferDrive (Data Transfer API) looks its users up with the Directory
-// API's users.get.
-var discoveryWith = map[string][]string{"google-datatransfer": {"google-directory"}}
+// transferDrive (Data Transfer API) and listUserLicenses (Enterprise
+// License Manager API) look their users up with the Directory API's
+// users.get.
+var discoveryWith = map[string][]string{"google-datatransfer": {"google-directory"}, "google-licensing": {"google-directory"}}
 
 // extraReads are the actions that make reads their catalogue Call does
 // not list, because it has no place for them: Call.Lookups are reads made
@@ -327,8 +333,11 @@ var extraReads = map[string]string{
 	// record or issue an earlier try made with the same idempotency key
 	// (their Dedupe).
 	"removeFromGroup": "a userPrincipalName resolved to an object id; on 404, reads of the group and user",
-	"createRecord":    "the Dedupe look-up of a record with the idempotency key as correlation_id",
-	"createIssue":     "the Dedupe search for an issue carrying the idempotency key",
+	// google.listUserLicenses without productId lists each product of
+	// catalog.GoogleLicenseProducts in turn, its Call once a product.
+	"listUserLicenses": "listForProduct once for each product of the catalogue's list when productId is not given",
+	"createRecord":     "the Dedupe look-up of a record with the idempotency key as correlation_id",
+	"createIssue":      "the Dedupe search for an issue carrying the idempotency key",
 	// okta: a userId given as a login is resolved to the user's id first
 	// (GET /api/v1/users/{login}), as Okta's group and linked-object
 	// operations take ids.
@@ -350,6 +359,8 @@ var variants = map[string][]variant{
 	"okta.addUserToGroup":      {{"/by-login", map[string]any{"userId": "jane.doe@acme.com"}}},
 	"okta.removeUserFromGroup": {{"/by-login", map[string]any{"userId": "jane.doe@acme.com"}}},
 	"okta.getManager":          {{"/by-login", map[string]any{"userId": "jane.doe@acme.com"}}},
+	// Without productId, every product of the catalogue's list in turn.
+	"google.listUserLicenses": {{"/every-product", map[string]any{"productId": ""}}},
 }
 
 // knownFailures are mismatches the test finds and that are not fixed yet,
@@ -563,7 +574,8 @@ var (
 	// The Google excerpts are committed (the Directory and Data Transfer
 	// ones since issue #17's credential actions), so their cases of
 	// TestCheckersCatch run on every run, as the Okta and Graph ones do.
-	googleGmail = &catalog.Description{ID: "google-gmail", Format: "discovery"}
+	googleGmail     = &catalog.Description{ID: "google-gmail", Format: "discovery"}
+	googleLicensing = &catalog.Description{ID: "google-licensing", Format: "discovery"}
 )
 
 // TestCheckersCatch holds the checkers to finding what is wrong: a test
@@ -633,6 +645,15 @@ func TestCheckersCatch(t *testing.T) {
 		{"google mobile devices answer under items", googleDirectory,
 			exchange{Method: "GET", Path: "/admin/directory/v1/customer/my_customer/devices/mobile", Query: url.Values{"query": {"email:jane@acme.com"}}, Status: 200,
 				RespBody: []byte(`{"items":[{"resourceId":"r"}]}`)}, "items: no property of MobileDevices"},
+		{"licensing without the customer", googleLicensing,
+			exchange{Method: "GET", Path: "/apps/licensing/v1/product/Google-Apps/users", Query: url.Values{"maxResults": {"1000"}}, Status: 200,
+				RespBody: []byte(`{"kind":"licensing#licenseAssignmentList"}`)}, "customerId"},
+		{"licensing maxResults over 1000", googleLicensing,
+			exchange{Method: "GET", Path: "/apps/licensing/v1/product/Google-Apps/users", Query: url.Values{"customerId": {"C1"}, "maxResults": {"5000"}}, Status: 200,
+				RespBody: []byte(`{"kind":"licensing#licenseAssignmentList"}`)}, "maxResults"},
+		{"licensing unknown property of an assignment", googleLicensing,
+			exchange{Method: "GET", Path: "/apps/licensing/v1/product/Google-Apps/users", Query: url.Values{"customerId": {"C1"}}, Status: 200,
+				RespBody: []byte(`{"items":[{"userId":"a@b.c","seats":2}]}`)}, "seats"},
 		{"gmail wrong path", googleGmail,
 			exchange{Method: "POST", Path: "/gmail/v1/users/jane@acme.com/settings/delegate", Header: json, Body: []byte(`{"delegateEmail":"max@acme.com"}`), Status: 200,
 				RespBody: []byte(`{}`)}, "no method"},
@@ -672,6 +693,22 @@ func TestCheckersCatch(t *testing.T) {
 
 // TestDocsListEveryAction holds docs/connectors.md's table to the
 // catalogue: every action's row says what `jml connectors` says.
+// TestDocsListGoogleProducts: docs/connectors.md lists the products
+// google.listUserLicenses reads, in its order.
+func TestDocsListGoogleProducts(t *testing.T) {
+	b, err := os.ReadFile("../../docs/connectors.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []string
+	for _, p := range catalog.GoogleLicenseProducts() {
+		rows = append(rows, "| `"+p.ID+"` | "+p.Name+" |")
+	}
+	if want := strings.Join(rows, "\n"); !strings.Contains(string(b), want) {
+		t.Errorf("docs/connectors.md lacks the product table\n%s", want)
+	}
+}
+
 func TestDocsListEveryAction(t *testing.T) {
 	b, err := os.ReadFile("../../docs/connectors.md")
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/jml-dev/jml/pkg/effect"
+	"github.com/jml-dev/jml/pkg/world"
 )
 
 // googleDriveApp and googleCalendarApp are the Data Transfer API ids of
@@ -25,6 +26,7 @@ func googleRoutes(in *Instance, mux *http.ServeMux) {
 			return
 		}
 		out["kind"] = "admin#directory#user"
+		out["customerId"] = world.GoogleCustomerID
 		in.JSON(w, http.StatusOK, out)
 	})
 	update := func(w http.ResponseWriter, r *http.Request) {
@@ -162,6 +164,7 @@ func googleRoutes(in *Instance, mux *http.ServeMux) {
 			"overallTransferStatusCode": out["status"]})
 	})
 	googleCredentialRoutes(in, mux)
+	googleLicensingRoutes(in, mux)
 	gmailRoutes(in, mux)
 }
 

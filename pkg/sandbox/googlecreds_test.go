@@ -16,8 +16,8 @@ import (
 	"github.com/jml-dev/jml/pkg/world"
 )
 
-// credsWorld is a google world file where Jane holds two ASPs, a token
-// and three mobile devices, and Bob a device.
+// credsWorld is a google world file where Jane holds two ASPs, a token,
+// three mobile devices and two licences, and Bob a device and a licence.
 var credsWorld = map[string]any{"google": map[string]any{"users": []any{
 	map[string]any{"primaryEmail": "jane.doe@acme.com",
 		"asps": []any{
@@ -30,8 +30,13 @@ var credsWorld = map[string]any{"google": map[string]any{"users": []any{
 			map[string]any{"resourceId": "AFiQxQ1", "deviceId": "SER1", "model": "Pixel 7", "os": "Android 14", "type": "ANDROID"},
 			map[string]any{"resourceId": "AFiQxQ2", "deviceId": "SER2", "model": "iPhone 15", "os": "iOS 17.2", "type": "IOS_SYNC"},
 			map[string]any{"resourceId": "AFiQxQ3", "deviceId": "SER3"},
+		},
+		"licenses": []any{
+			map[string]any{"productId": "Google-Apps", "skuId": "1010020020", "skuName": "Google Workspace Enterprise Plus"},
+			map[string]any{"productId": "Google-Vault", "skuId": "Google-Vault"},
 		}},
-	map[string]any{"primaryEmail": "bob@acme.com", "mobileDevices": []any{map[string]any{"resourceId": "AFiQxQ9", "deviceId": "SER9"}}},
+	map[string]any{"primaryEmail": "bob@acme.com", "mobileDevices": []any{map[string]any{"resourceId": "AFiQxQ9", "deviceId": "SER9"}},
+		"licenses": []any{map[string]any{"productId": "Google-Apps", "skuId": "1010020020"}}},
 }}}
 
 func credsSpec(t *testing.T) *world.Spec {
@@ -84,6 +89,16 @@ func TestGoogleCredentialRoundTrip(t *testing.T) {
 			{"deleteMobileDevice", map[string]any{"resourceId": "AFiQxQ1"}, 0},
 			{"deleteMobileDevice", map[string]any{"resourceId": "AFiQxQ1", "customerId": "C01abcd"}, 404},
 			{"listMobileDevices", map[string]any{"email": "jane.doe@acme.com"}, 0},
+		}},
+		{name: "a leaver's licences, then again", world: "credentials", steps: []gmsStep{
+			{"listUserLicenses", map[string]any{"userKey": "jane.doe@acme.com"}, 0},
+			{"listUserLicenses", map[string]any{"userKey": "jane.doe@acme.com", "productId": "Google-Vault"}, 0},
+			{"unassignLicense", map[string]any{"userKey": "jane.doe@acme.com", "productId": "Google-Apps", "skuId": "1010020020"}, 0},
+			{"unassignLicense", map[string]any{"userKey": "jane.doe@acme.com", "productId": "Google-Apps", "skuId": "1010020020"}, 404},
+			{"listUserLicenses", map[string]any{"userKey": "jane.doe@acme.com"}, 0},
+			{"listUserLicenses", map[string]any{"userKey": "bob@acme.com"}, 0},
+			{"listUserLicenses", map[string]any{"userKey": "jane.doe@acme.com", "customerId": "C0other00"}, 403},
+			{"listUserLicenses", map[string]any{"userKey": "nobody@acme.com"}, 404},
 		}},
 		{name: "unknown user", world: "credentials", steps: []gmsStep{
 			{"listASPs", map[string]any{"userKey": "nobody@acme.com"}, 404},

@@ -252,7 +252,8 @@ var samples = map[string]map[string]any{
 		"privacyLevels": []any{"SHARED", "PRIVATE"}, "delegateEmail": "bob@acme.com", "emailAddress": "boss@acme.com",
 		"to": "boss@acme.com", "cc": "bob@acme.com", "bcc": "audit@acme.com", "subject": "Jane Doe has left", "body": "Jane's mail now goes to you.",
 		"message": "Jane Doe is no longer with the company.", "start": "2024-01-01T00:00:00Z",
-		"codeId": int64(123456), "clientId": "1234.apps.googleusercontent.com", "email": "jane.doe@acme.com", "resourceId": "AFiQxQ1"},
+		"codeId": int64(123456), "clientId": "1234.apps.googleusercontent.com", "email": "jane.doe@acme.com", "resourceId": "AFiQxQ1",
+		"productId": "Google-Apps", "skuId": "1010020020"},
 	"microsoft": {"userId": "jane.doe@acme.com", "skuIds": []any{"sku-e3"}, "skuId": "sku-e3", "groupId": "grp-vpn", "disabledPlans": []any{},
 		"to": "boss@acme.com", "cc": "bob@acme.com", "bcc": "audit@acme.com", "subject": "Welcome", "body": "<p>Hello</p>", "contentType": "HTML"},
 	"servicenow": {"table": "sc_task", "sysId": "set by prepare", "fields": map[string]any{"short_description": "Offboard Jane"}},
@@ -279,6 +280,8 @@ var prepare = map[string]func(t *testing.T, p *pair, in map[string]any){
 	"google.deleteToken":        googleCredentials,
 	"google.listMobileDevices":  googleCredentials,
 	"google.deleteMobileDevice": googleCredentials,
+	"google.listUserLicenses":   googleCredentials,
+	"google.unassignLicense":    googleCredentials,
 	"servicenow.getRecord": func(t *testing.T, p *pair, in map[string]any) {
 		out, _ := p.both(t, effect.Request{Instance: "itsm", Action: "createRecord", Input: map[string]any{"table": "sc_task", "fields": map[string]any{}}})
 		in["sysId"] = out["sys_id"]

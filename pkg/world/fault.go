@@ -173,3 +173,18 @@ type FaultStatus struct {
 	// fault without a limit.
 	Left int
 }
+
+// Inject applies the faults of an action to a request the sandbox
+// answers without running the action, because the request is one part of
+// it: the Enterprise License Manager API's listForProduct, one product of
+// google.listUserLicenses. It returns the fault's error (after its
+// latency), or nil when no fault matches.
+func (w *World) Inject(ctx context.Context, instance, action string, in map[string]any) error {
+	w.mu.Lock()
+	f := w.takeFault(instance, action, normalizeInput(in))
+	w.mu.Unlock()
+	if f == nil {
+		return nil
+	}
+	return w.inject(ctx, f, 0)
+}

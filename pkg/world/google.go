@@ -12,8 +12,9 @@ type googleUser struct {
 	givenName, familyName string
 	aliases               []string
 	driveFiles, signOuts  int
-	calendarEvents        int          // future events in the primary calendar
-	creds                 *googleCreds // ASPs, tokens and mobile devices (googlecreds.go); nil for none
+	calendarEvents        int             // future events in the primary calendar
+	creds                 *googleCreds    // ASPs, tokens and mobile devices (googlecreds.go); nil for none
+	licences              []googleLicence // (googlelicensing.go)
 }
 
 type googleGroup struct {
@@ -50,6 +51,7 @@ func (m *googleModel) clone() model {
 		cp := *u
 		cp.aliases = cloneStrings(u.aliases)
 		cp.creds = u.creds.clone()
+		cp.licences = append([]googleLicence(nil), u.licences...)
 		c.users[k] = &cp
 	}
 	for k, v := range m.keys {
@@ -131,7 +133,7 @@ func (m *googleModel) load(o obj) {
 	var boxes []userObj // read once every user is (a delegate is one)
 	for _, uo := range o.list("users") {
 		uo.allow("a google user", "primaryEmail", "id", "suspended", "aliases", "orgUnitPath", "isAdmin", "name", "driveFiles", "calendarEvents", "delegates",
-			"asps", "tokens", "mobileDevices")
+			"asps", "tokens", "mobileDevices", "licenses")
 		u := &googleUser{id: uo.str("id"), primaryEmail: uo.reqStr("primaryEmail"), suspended: uo.boolean("suspended", false),
 			aliases: uo.strs("aliases"), orgUnitPath: uo.str("orgUnitPath"), isAdmin: uo.boolean("isAdmin", false), driveFiles: uo.integer("driveFiles", 0), calendarEvents: uo.integer("calendarEvents", 0)}
 		if u.primaryEmail == "" {
@@ -156,6 +158,7 @@ func (m *googleModel) load(o obj) {
 	}
 	for _, x := range boxes {
 		m.loadCreds(x)
+		loadLicences(x)
 	}
 	m.loadMailboxes(boxes)
 	for _, g := range o.list("groups") {
@@ -208,6 +211,9 @@ func (m *googleModel) do(c *call) (map[string]any, error) {
 	}
 	if googleCredentialActions[c.action] {
 		return m.credentials(c)
+	}
+	if c.action == "listUserLicenses" || c.action == "unassignLicense" {
+		return m.licences(c)
 	}
 	if c.action == "transferDrive" || c.action == "transferCalendar" {
 		from, err := m.user(c.str("fromUser"))
@@ -276,6 +282,7 @@ func (u *googleUser) state() map[string]any {
 		st["calendarEvents"] = int64(u.calendarEvents)
 	}
 	u.creds.state(st)
+	u.licenceState(st)
 	return st
 }
 

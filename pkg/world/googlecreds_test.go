@@ -8,8 +8,9 @@ import (
 	"github.com/jml-dev/jml/pkg/diag"
 )
 
-// janeCreds is a google world file whose Jane holds two ASPs, two tokens
-// and two mobile devices, and Bob one device.
+// janeCreds is a google world file whose Jane holds two ASPs, two tokens,
+// two mobile devices and three licences (one of a product the catalogue
+// does not know), and Bob one device.
 var janeCreds = map[string]any{"google": map[string]any{"users": []any{
 	map[string]any{"primaryEmail": "jane.doe@acme.com", "id": "103456789012345678901",
 		"asps": []any{
@@ -23,6 +24,11 @@ var janeCreds = map[string]any{"google": map[string]any{"users": []any{
 		"mobileDevices": []any{
 			map[string]any{"resourceId": "AFiQxQ1", "deviceId": "SER1", "model": "Pixel 7", "os": "Android 14", "type": "ANDROID"},
 			map[string]any{"resourceId": "AFiQxQ2", "deviceId": "SER2", "model": "iPhone 15", "os": "iOS 17.2", "type": "IOS_SYNC", "status": "BLOCKED"},
+		},
+		"licenses": []any{
+			map[string]any{"productId": "Google-Vault", "skuId": "Google-Vault"},
+			map[string]any{"productId": "Google-Apps", "skuId": "1010020020", "skuName": "Google Workspace Enterprise Plus"},
+			map[string]any{"productId": "999999", "skuId": "9999990001"},
 		}},
 	map[string]any{"primaryEmail": "bob@acme.com", "aliases": []any{"robert@acme.com"},
 		"mobileDevices": []any{map[string]any{"resourceId": "AFiQxQ9", "deviceId": "SER9"}}},

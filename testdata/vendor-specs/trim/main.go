@@ -106,6 +106,12 @@ var sources = []source{
 		Keep: []string{"gmail.users.messages.send", "gmail.users.settings.delegates.create", "gmail.users.settings.delegates.delete",
 			"gmail.users.settings.forwardingAddresses.create", "gmail.users.settings.updateAutoForwarding", "gmail.users.settings.updateVacation"},
 	},
+	{
+		// The licence actions of the google type (issue #17).
+		Out: "google-licensing.json", Repo: "semihcebrail/googleapis", Commit: "cf77c9077e5c666fca49664c5bc303a5658451c5",
+		Path: "discovery/licensing-v1.json", Format: "discovery",
+		Keep: []string{"licensing.licenseAssignments.listForProduct", "licensing.licenseAssignments.get", "licensing.licenseAssignments.delete"},
+	},
 }
 
 func main() {
