@@ -94,6 +94,14 @@ var appActions = map[string]appAction{
 		output: googleList("Mobile Devices", "mobileDevices")},
 	"googledirectory.deleteUserDevice": {typ: "google", action: "deleteMobileDevice", output: msNoOutput,
 		inputs: map[string]string{"User Device.Resource ID": "resourceId"}},
+	// A leaver's Google licences: Read User Licenses' list (its items'
+	// productId and skuId are google.listUserLicenses' fields of the same
+	// names) and Unassign License from User, whose Product input is one
+	// licence, {productId, skuId}; its Results output is not imported.
+	"googledirectory.readAllUserLicenses": {typ: "google", action: "listUserLicenses", inputs: map[string]string{"User.ID": "userKey"},
+		output: googleList("Licenses", "licenses")},
+	"googledirectory.unassignLicenseFromUser": {typ: "google", action: "unassignLicense", output: msNoOutput, special: unassignLicense,
+		inputs: map[string]string{"User.id": "userKey"}},
 }
 
 // googleList is the output of a Google Read All card: its one list, key,
@@ -1682,6 +1690,50 @@ func removeLicense(t *ftr, c *Card, with *yaml.Node) string {
 	}
 	t.im.decide("%s: Remove License from User becomes microsoft.removeLicenses with skuIds: [the SKU]; it removes a directly assigned licence and succeeds when the user does not hold it (Okta's card fails)", cardLabel(c))
 	return ""
+}
+
+// unassignLicense maps Unassign License from User's Product input, one
+// licence as an object of productId and skuId (Read User Licenses' item,
+// or a Construct of its two fields), to google.unassignLicense's
+// productId and skuId.
+func unassignLicense(t *ftr, c *Card, with *yaml.Node) string {
+	for _, f := range c.Inputs {
+		switch {
+		case f.Group == "User" && f.Key == "id":
+		case f.Group == "Product" && f.Key == "licenses":
+			if !isPinned(t, c, f) {
+				return fmt.Sprintf("input %q is not connected to a licence", f.Key)
+			}
+			for _, key := range []string{"productId", "skuId"} {
+				e, why := t.licenceField(c, f, key)
+				if why != "" {
+					return why
+				}
+				set(with, key, str("${{ "+e+" }}"))
+			}
+		case f.Group != "parameters" && (isPinned(t, c, f) || !emptyLiteral(f.Value)):
+			return fmt.Sprintf("input %q has no google.unassignLicense equivalent", f.Key)
+		}
+	}
+	t.im.decide("%s: Unassign License from User becomes google.unassignLicense of the licence's productId and skuId (licenseAssignments.delete); a licence the user no longer holds fails it with Google's 404", cardLabel(c))
+	return ""
+}
+
+// licenceField is the expression of field key of the licence input f of
+// card c: the input of that name of the Construct the licence comes
+// straight from (Okta's template builds {productId, skuId} from its
+// helper's input), else the field of the licence object.
+func (t *ftr) licenceField(c *Card, f *Field, key string) (string, string) {
+	if src := t.in[c.ID][f.ID]; src.card != nil && src.card.Kernel && src.card.Module == "object" && src.card.Method == "construct" && len(src.pin.Path) == 0 {
+		if in := t.input(src.card, key); in != nil {
+			return t.expr(src.card, in, "")
+		}
+	}
+	e, why := t.expr(c, f, "")
+	if why != "" {
+		return "", why
+	}
+	return fieldPath(e, key), ""
 }
 
 // msSender is the mailbox the imported Send Email cards send from. Okta's

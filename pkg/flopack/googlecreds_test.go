@@ -73,3 +73,48 @@ func TestGoogleCodeIDText(t *testing.T) {
 		t.Errorf("a number input of the Code ID is not item.codeId")
 	}
 }
+
+// TestGoogleLicenceCards: Read User Licenses becomes google.listUserLicenses
+// and the For Each's helper's Unassign License from User
+// google.unassignLicense, whose productId and skuId are the inputs of the
+// Construct its Product comes from; without that Construct, the fields of
+// the licence object; an unconnected Product stays a todo.
+func TestGoogleLicenceCards(t *testing.T) {
+	out, decisions := importOffboard(t, func(*Flow, *Card) {})
+	for _, want := range []string{
+		"action: google.listUserLicenses\n        with:\n          userKey: ${{ steps.readUser.output.profile.email }}",
+		"forEach: steps.readUserLicenses.output.licenses",
+		"licenses: ${{ item }}",
+		"action: google.unassignLicense\n    with:\n      productId: ${{ inputs.licenses[\"productId\"] }}\n      skuId: ${{ inputs.licenses[\"skuId\"] }}\n      userKey: ${{ inputs.userId }}",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("import lacks %q", want)
+		}
+	}
+	if strings.Contains(out, "jml:todo") || strings.Contains(out, "enabled: false") {
+		t.Errorf("the offboarding template still has a todo")
+	}
+	if !strings.Contains(decisions, "Unassign License from User becomes google.unassignLicense") {
+		t.Errorf("no decision names the unassignment:\n%s", decisions)
+	}
+
+	// The Product input read straight from the helper's input (the
+	// Construct's connection moved to it): the fields of the licence.
+	out, _ = importOffboard(t, func(f *Flow, c *Card) {
+		if c.Module != "object" || c.Method != "construct" {
+			return
+		}
+		root := f.Cards[0]
+		for _, o := range root.Outputs {
+			if o.Key == "licenses" {
+				for _, p := range c.Pins {
+					root.Pins = append(root.Pins, Pin{Output: o.ID, Card: p.Card, Input: p.Input})
+				}
+				c.Pins = nil
+			}
+		}
+	})
+	if !strings.Contains(out, "action: google.unassignLicense\n    with:\n      productId: ${{ inputs.licenses[\"productId\"] }}\n      skuId: ${{ inputs.licenses[\"skuId\"] }}") {
+		t.Errorf("a licence read from the helper's input is not read by its fields")
+	}
+}

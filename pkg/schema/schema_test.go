@@ -3,6 +3,7 @@ package schema
 import (
 	"encoding/json"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -232,6 +233,58 @@ func BenchmarkValidateLeaver(b *testing.B) {
 	for b.Loop() {
 		if ds := v.Validate(f); len(ds) > 0 {
 			b.Fatal(ds)
+		}
+	}
+}
+
+// TestSchemasHaveNoDuplicateKeys: a JSON object that names a key twice is
+// read as its last one by most decoders, so a property added twice (one
+// per connector type of a shared object) would silently drop the first.
+func TestSchemasHaveNoDuplicateKeys(t *testing.T) {
+	for _, name := range schemas.Names() {
+		data, err := schemas.Read(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec := json.NewDecoder(strings.NewReader(string(data)))
+		var walk func(path string) error
+		walk = func(path string) error {
+			tok, err := dec.Token()
+			if err != nil {
+				return err
+			}
+			switch tok {
+			case json.Delim('{'):
+				seen := map[string]bool{}
+				for dec.More() {
+					k, err := dec.Token()
+					if err != nil {
+						return err
+					}
+					key := k.(string)
+					if seen[key] {
+						t.Errorf("%s: %s names %q twice", name, path, key)
+					}
+					seen[key] = true
+					if err := walk(path + "/" + key); err != nil {
+						return err
+					}
+				}
+				_, err = dec.Token()
+				return err
+			case json.Delim('['):
+				for i := 0; dec.More(); i++ {
+					if err := walk(path + "/" + strconv.Itoa(i)); err != nil {
+						return err
+					}
+				}
+				_, err = dec.Token()
+				return err
+			}
+			return nil
+		}
+		if err := walk(""); err != nil {
+			t.Fatalf("%s: %v", name, err)
 		}
 	}
 }
