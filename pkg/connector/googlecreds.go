@@ -104,31 +104,45 @@ func (c *googleClient) credentials(ctx context.Context, req effect.Request) (map
 // keeps the devices whose email list holds the address: the search is
 // Google's, the answer is the owner's devices only.
 func (c *googleClient) listMobileDevices(ctx context.Context, devices, email string) (map[string]any, error) {
-	query := url.Values{"query": {"email:" + email}}
 	all := []any{}
+	err := googleEachPage(ctx, c.in, "mobiledevices.list", devices, url.Values{"query": {"email:" + email}}, "mobiledevices", func(it map[string]any) {
+		if d := googleMobileDevice(it); googleOwns(d, email) {
+			all = append(all, d)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"mobileDevices": all}, nil
+}
+
+// googleEachPage reads every page of a Google list method (method names
+// it in errors), following nextPageToken up to googleMaxPages, and calls
+// each with every object of the page's list key.
+func googleEachPage(ctx context.Context, api *Instance, method, path string, query url.Values, key string, each func(map[string]any)) error {
 	for page := 0; ; page++ {
 		if page == googleMaxPages {
-			return nil, &effect.Error{Status: 502, Code: "bad_response", Message: fmt.Sprintf("mobiledevices.list answered more than %d pages", googleMaxPages)}
+			return &effect.Error{Status: 502, Code: "bad_response", Message: fmt.Sprintf("%s answered more than %d pages", method, googleMaxPages)}
 		}
-		resp, err := c.in.Call(ctx, "GET", devices, query, nil, nil)
+		resp, err := api.Call(ctx, "GET", path, query, nil, nil)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		list, err := resp.Object()
 		if err != nil {
-			return nil, err
+			return err
 		}
-		items, _ := list["mobiledevices"].([]any)
-		for _, d := range googleItems(items, googleMobileDevice) {
-			if googleOwns(d.(map[string]any), email) {
-				all = append(all, d)
+		items, _ := list[key].([]any)
+		for _, it := range items {
+			if m, ok := it.(map[string]any); ok {
+				each(m)
 			}
 		}
 		next := String(list, "nextPageToken")
 		if next == "" {
-			return map[string]any{"mobileDevices": all}, nil
+			return nil
 		}
-		query = url.Values{"query": {"email:" + email}, "pageToken": {next}}
+		query.Set("pageToken", next)
 	}
 }
 

@@ -90,31 +90,14 @@ func (c *googleClient) licensing(ctx context.Context, req effect.Request) (map[s
 func (c *googleClient) productLicences(ctx context.Context, api *Instance, product, customer, email string) ([]any, error) {
 	out := []any{}
 	query := url.Values{"customerId": {customer}, "maxResults": {"1000"}}
-	for page := 0; ; page++ {
-		if page == googleMaxPages {
-			return nil, &effect.Error{Status: 502, Code: "bad_response", Message: fmt.Sprintf("licenseAssignments.listForProduct answered more than %d pages", googleMaxPages)}
-		}
-		resp, err := api.Call(ctx, "GET", licensingProducts+Seg(product)+"/users", query, nil, nil)
-		if err != nil {
-			return nil, err
-		}
-		list, err := resp.Object()
-		if err != nil {
-			return nil, err
-		}
-		items, _ := list["items"].([]any)
-		for _, it := range items {
-			a, ok := it.(map[string]any)
-			if !ok || !strings.EqualFold(strings.TrimSpace(String(a, "userId")), email) {
-				continue
-			}
+	err := googleEachPage(ctx, api, "licenseAssignments.listForProduct", licensingProducts+Seg(product)+"/users", query, "items", func(a map[string]any) {
+		if strings.EqualFold(strings.TrimSpace(String(a, "userId")), email) {
 			out = append(out, map[string]any{"productId": String(a, "productId"), "productName": String(a, "productName"),
 				"skuId": String(a, "skuId"), "skuName": String(a, "skuName"), "userId": String(a, "userId")})
 		}
-		next := String(list, "nextPageToken")
-		if next == "" {
-			return out, nil
-		}
-		query.Set("pageToken", next)
+	})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
 }

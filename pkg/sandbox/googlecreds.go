@@ -1,7 +1,9 @@
 package sandbox
 
 import (
+	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -68,23 +70,9 @@ func googleCredentialRoutes(in *Instance, mux *http.ServeMux) {
 			in.Error(w, &effect.Error{Status: 400, Code: "invalid_input", Message: "Invalid Input: the sandbox searches mobile devices only by email:ADDRESS, not " + strconv.Quote(q.Get("query"))})
 			return
 		}
-		size, start := 100, 0
-		if s := q.Get("maxResults"); s != "" {
-			n, err := strconv.Atoi(s)
-			if err != nil || n < 1 || n > 100 {
-				in.Error(w, &effect.Error{Status: 400, Code: "invalid_input", Message: "Invalid Input: maxResults must be 1 to 100"})
-				return
-			}
-			size = n
-		}
-		// The page token is the index of the page's first device.
-		if s := q.Get("pageToken"); s != "" {
-			n, err := strconv.Atoi(s)
-			if err != nil || n < 0 {
-				in.Error(w, &effect.Error{Status: 400, Code: "invalid_input", Message: "Invalid Input: pageToken"})
-				return
-			}
-			start = n
+		size, start, ok := googlePage(in, w, q, 100, 100)
+		if !ok {
+			return
 		}
 		out, err := in.Do(r.Context(), "listMobileDevices", map[string]any{"email": email, "customerId": r.PathValue("customerId")}, "")
 		if err != nil {
@@ -92,15 +80,7 @@ func googleCredentialRoutes(in *Instance, mux *http.ServeMux) {
 			return
 		}
 		all := googleKinds(out["mobileDevices"], "admin#directory#mobiledevice")
-		resp := map[string]any{"kind": "admin#directory#mobiledevices"}
-		if start < len(all) {
-			end := min(start+size, len(all))
-			resp["mobiledevices"] = all[start:end]
-			if end < len(all) {
-				resp["nextPageToken"] = strconv.Itoa(end)
-			}
-		}
-		in.JSON(w, http.StatusOK, resp)
+		in.JSON(w, http.StatusOK, googlePageOf(map[string]any{"kind": "admin#directory#mobiledevices"}, "mobiledevices", all, start, size))
 	})
 	mux.HandleFunc("DELETE "+devices+"/{resourceId}", func(w http.ResponseWriter, r *http.Request) {
 		if _, err := in.Do(r.Context(), "deleteMobileDevice", map[string]any{"resourceId": r.PathValue("resourceId"), "customerId": r.PathValue("customerId")}, ""); err != nil {
@@ -109,6 +89,44 @@ func googleCredentialRoutes(in *Instance, mux *http.ServeMux) {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	})
+}
+
+// googlePage reads a Google list request's maxResults (1 to max, default
+// def) and pageToken (the sandbox's: the index of the page's first item);
+// on a bad one it writes Google's 400 and returns false.
+func googlePage(in *Instance, w http.ResponseWriter, q url.Values, def, max int) (size, start int, ok bool) {
+	size = def
+	if s := q.Get("maxResults"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > max {
+			in.Error(w, &effect.Error{Status: 400, Code: "invalid_input", Message: fmt.Sprintf("Invalid Input: maxResults must be 1 to %d", max)})
+			return 0, 0, false
+		}
+		size = n
+	}
+	if s := q.Get("pageToken"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 {
+			in.Error(w, &effect.Error{Status: 400, Code: "invalid_input", Message: "Invalid Input: pageToken"})
+			return 0, 0, false
+		}
+		start = n
+	}
+	return size, start, true
+}
+
+// googlePageOf puts the page of all from start, size items, in resp under
+// key (left out when the page is empty, as Google does), with the next
+// page's token when there is one.
+func googlePageOf(resp map[string]any, key string, all []any, start, size int) map[string]any {
+	if start < len(all) {
+		end := min(start+size, len(all))
+		resp[key] = all[start:end]
+		if end < len(all) {
+			resp["nextPageToken"] = strconv.Itoa(end)
+		}
+	}
+	return resp
 }
 
 // googleKinds returns the objects of a list, each with the resource's

@@ -163,3 +163,39 @@ func TestGoogleMobileDevicePages(t *testing.T) {
 		t.Errorf("devices %v over pages %q, want AFiQxQ1..3 over the first page and the one from 2", got, pages)
 	}
 }
+
+// TestGoogleLicencePages: the sandbox pages listForProduct as Google does
+// and the connector reads every page, keeping the user's assignments.
+func TestGoogleLicencePages(t *testing.T) {
+	w := worlds["credentials"](t)
+	h := sandbox.New(instances(), w, sandbox.Options{})
+	var pages []string
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/product/Google-Apps/users") {
+			// A page of 1: Jane's and Bob's assignments are two pages.
+			q := r.URL.Query()
+			q.Set("maxResults", "1")
+			r.URL.RawQuery = q.Encode()
+			pages = append(pages, q.Get("pageToken"))
+		}
+		h.ServeHTTP(rw, r)
+	}))
+	defer srv.Close()
+	u, _ := url.Parse(srv.URL + "/google")
+	c, err := connector.NewClient(&connector.Instance{Name: "google", Type: "google", BaseURL: u,
+		Auth: connector.Bearer{Token: "jml-sandbox"}, HTTP: srv.Client(), Timeout: 10 * time.Second, Sandbox: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, user := range []string{"jane.doe@acme.com", "bob@acme.com"} {
+		pages = nil
+		out, err := c.Do(context.Background(), effect.Request{Instance: "google", Action: "listUserLicenses", Input: map[string]any{"userKey": user, "productId": "Google-Apps"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		l := out["licenses"].([]any)
+		if len(l) != 1 || l[0].(map[string]any)["userId"] != user || strings.Join(pages, "|") != "|1" {
+			t.Errorf("%s: licences %v over pages %q, want the user's one over the first page and the one from 1", user, l, pages)
+		}
+	}
+}

@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/jml-dev/jml/pkg/effect"
@@ -33,23 +32,10 @@ func googleLicensingRoutes(in *Instance, mux *http.ServeMux) {
 			in.Error(w, effect.AsError(err))
 			return
 		}
-		size, start := 100, 0
-		if s := q.Get("maxResults"); s != "" {
-			n, err := strconv.Atoi(s)
-			if err != nil || n < 1 || n > 1000 {
-				in.Error(w, &effect.Error{Status: 400, Code: "invalid_input", Message: "Invalid Input: maxResults must be 1 to 1000"})
-				return
-			}
-			size = n
-		}
-		// The page token is the index of the page's first assignment.
-		if s := q.Get("pageToken"); s != "" {
-			n, err := strconv.Atoi(s)
-			if err != nil || n < 0 {
-				in.Error(w, &effect.Error{Status: 400, Code: "invalid_input", Message: "Invalid Input: pageToken"})
-				return
-			}
-			start = n
+		// Google's default page is 100 assignments, its largest 1,000.
+		size, start, ok := googlePage(in, w, q, 100, 1000)
+		if !ok {
+			return
 		}
 		var all []any
 		for _, a := range googleAssignments(in) {
@@ -57,15 +43,7 @@ func googleLicensingRoutes(in *Instance, mux *http.ServeMux) {
 				all = append(all, a)
 			}
 		}
-		resp := map[string]any{"kind": "licensing#licenseAssignmentList", "etag": `"jml"`}
-		if start < len(all) {
-			end := min(start+size, len(all))
-			resp["items"] = all[start:end]
-			if end < len(all) {
-				resp["nextPageToken"] = strconv.Itoa(end)
-			}
-		}
-		in.JSON(w, http.StatusOK, resp)
+		in.JSON(w, http.StatusOK, googlePageOf(map[string]any{"kind": "licensing#licenseAssignmentList", "etag": `"jml"`}, "items", all, start, size))
 	})
 	const one = products + "/sku/{skuId}/user/{userId}"
 	mux.HandleFunc("GET "+one, func(w http.ResponseWriter, r *http.Request) {
