@@ -129,28 +129,10 @@ func TestGoogleCredentialRoundTrip(t *testing.T) {
 // Google does (maxResults, nextPageToken) and the connector reads every
 // page.
 func TestGoogleMobileDevicePages(t *testing.T) {
-	ins := instances()
-	w := worlds["credentials"](t)
-	h := sandbox.New(ins, w, sandbox.Options{})
+	// The connector asks for Google's default page of 100; a page of 2
+	// here makes three devices two pages.
 	var pages []string
-	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, "/devices/mobile") {
-			// The connector asks for Google's default page of 100; a
-			// page of 2 here makes three devices two pages.
-			q := r.URL.Query()
-			q.Set("maxResults", "2")
-			r.URL.RawQuery = q.Encode()
-			pages = append(pages, q.Get("pageToken"))
-		}
-		h.ServeHTTP(rw, r)
-	}))
-	defer srv.Close()
-	u, _ := url.Parse(srv.URL + "/google")
-	c, err := connector.NewClient(&connector.Instance{Name: "google", Type: "google", BaseURL: u,
-		Auth: connector.Bearer{Token: "jml-sandbox"}, HTTP: srv.Client(), Timeout: 10 * time.Second, Sandbox: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := pagedClient(t, "/devices/mobile", "2", &pages)
 	out, err := c.Do(context.Background(), effect.Request{Instance: "google", Action: "listMobileDevices", Input: map[string]any{"email": "jane.doe@acme.com"}})
 	if err != nil {
 		t.Fatal(err)
@@ -167,26 +149,9 @@ func TestGoogleMobileDevicePages(t *testing.T) {
 // TestGoogleLicencePages: the sandbox pages listForProduct as Google does
 // and the connector reads every page, keeping the user's assignments.
 func TestGoogleLicencePages(t *testing.T) {
-	w := worlds["credentials"](t)
-	h := sandbox.New(instances(), w, sandbox.Options{})
+	// A page of 1: Jane's and Bob's Google-Apps assignments are two pages.
 	var pages []string
-	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, "/product/Google-Apps/users") {
-			// A page of 1: Jane's and Bob's assignments are two pages.
-			q := r.URL.Query()
-			q.Set("maxResults", "1")
-			r.URL.RawQuery = q.Encode()
-			pages = append(pages, q.Get("pageToken"))
-		}
-		h.ServeHTTP(rw, r)
-	}))
-	defer srv.Close()
-	u, _ := url.Parse(srv.URL + "/google")
-	c, err := connector.NewClient(&connector.Instance{Name: "google", Type: "google", BaseURL: u,
-		Auth: connector.Bearer{Token: "jml-sandbox"}, HTTP: srv.Client(), Timeout: 10 * time.Second, Sandbox: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := pagedClient(t, "/product/Google-Apps/users", "1", &pages)
 	for _, user := range []string{"jane.doe@acme.com", "bob@acme.com"} {
 		pages = nil
 		out, err := c.Do(context.Background(), effect.Request{Instance: "google", Action: "listUserLicenses", Input: map[string]any{"userKey": user, "productId": "Google-Apps"}})
@@ -198,4 +163,29 @@ func TestGoogleLicencePages(t *testing.T) {
 			t.Errorf("%s: licences %v over pages %q, want the user's one over the first page and the one from 1", user, l, pages)
 		}
 	}
+}
+
+// pagedClient is a google connector on a sandbox of the credentials world
+// that forces maxResults to size on the list requests whose path ends
+// with suffix, recording each one's pageToken in pages.
+func pagedClient(t *testing.T, suffix, size string, pages *[]string) connector.Client {
+	t.Helper()
+	h := sandbox.New(instances(), worlds["credentials"](t), sandbox.Options{})
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, suffix) {
+			q := r.URL.Query()
+			q.Set("maxResults", size)
+			r.URL.RawQuery = q.Encode()
+			*pages = append(*pages, q.Get("pageToken"))
+		}
+		h.ServeHTTP(rw, r)
+	}))
+	t.Cleanup(srv.Close)
+	u, _ := url.Parse(srv.URL + "/google")
+	c, err := connector.NewClient(&connector.Instance{Name: "google", Type: "google", BaseURL: u,
+		Auth: connector.Bearer{Token: "jml-sandbox"}, HTTP: srv.Client(), Timeout: 10 * time.Second, Sandbox: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
